@@ -1,0 +1,87 @@
+#include <pybind11/stl.h>
+
+#include "bindings/areas.hpp"
+#include "model/program.hpp"
+
+namespace wb::py_bind {
+namespace py = pybind11;
+
+void register_model(py::module_& m) {
+  py::enum_<OpKind>(m, "OpKind")
+      .value("PRINT", OpKind::Print).value("LOCK", OpKind::Lock).value("UNLOCK", OpKind::Unlock)
+      .value("REGISTER", OpKind::Register).value("PENDING", OpKind::Pending)
+      .value("PARK", OpKind::Park).value("WAKE", OpKind::Wake).value("WAKE_ALL", OpKind::WakeAll)
+      .value("YIELD", OpKind::Yield).value("DROP", OpKind::Drop).value("SPAWN", OpKind::Spawn)
+      .value("ADD", OpKind::Add).value("SET", OpKind::Set).value("LOOP", OpKind::Loop)
+      .value("REPEAT", OpKind::Repeat).value("IF", OpKind::If).value("BREAK", OpKind::Break);
+  py::enum_<Cmp>(m, "Cmp")
+      .value("EQ", Cmp::Eq).value("NE", Cmp::Ne).value("LT", Cmp::Lt)
+      .value("LE", Cmp::Le).value("GT", Cmp::Gt).value("GE", Cmp::Ge);
+  py::enum_<MutexKind>(m, "MutexKind")
+      .value("BLOCKING", MutexKind::Blocking)
+      .value("ASYNC_FAIR", MutexKind::AsyncFair)
+      .value("ASYNC_BARGING", MutexKind::AsyncBarging);
+  py::enum_<HandlerKind>(m, "HandlerKind")
+      .value("EVENT", HandlerKind::Event).value("CLEANUP", HandlerKind::Cleanup);
+
+  py::class_<Cond>(m, "Cond")
+      .def(py::init<>())
+      .def_readwrite("counter", &Cond::counter)
+      .def_readwrite("cmp", &Cond::cmp)
+      .def_readwrite("value", &Cond::value);
+  py::class_<OpSpec>(m, "OpSpec")
+      .def(py::init<>())
+      .def_readwrite("kind", &OpSpec::kind)
+      .def_readwrite("target", &OpSpec::target)
+      .def_readwrite("text", &OpSpec::text)
+      .def_readwrite("value", &OpSpec::value)
+      .def_readwrite("cond", &OpSpec::cond)
+      .def_readwrite("body", &OpSpec::body)
+      .def_readwrite("orelse", &OpSpec::orelse);
+  py::class_<MutexSpec>(m, "MutexSpec")
+      .def(py::init<>())
+      .def_readwrite("name", &MutexSpec::name)
+      .def_readwrite("kind", &MutexSpec::kind);
+  py::class_<WaitQueueSpec>(m, "WaitQueueSpec")
+      .def(py::init<>())
+      .def_readwrite("name", &WaitQueueSpec::name);
+  py::class_<CounterSpec>(m, "CounterSpec")
+      .def(py::init<>())
+      .def_readwrite("name", &CounterSpec::name)
+      .def_readwrite("initial", &CounterSpec::initial);
+  py::class_<ObjectSpec>(m, "ObjectSpec")
+      .def(py::init<>())
+      .def_readwrite("name", &ObjectSpec::name)
+      .def_readwrite("owner", &ObjectSpec::owner)
+      .def_readwrite("on_drop", &ObjectSpec::on_drop);
+  py::class_<TaskSpec>(m, "TaskSpec")
+      .def(py::init<>())
+      .def_readwrite("name", &TaskSpec::name)
+      .def_readwrite("ops", &TaskSpec::ops)
+      .def_readwrite("count", &TaskSpec::count)
+      .def_readwrite("autostart", &TaskSpec::autostart)
+      .def_readwrite("daemon", &TaskSpec::daemon);
+  py::class_<HandlerSpec>(m, "HandlerSpec")
+      .def(py::init<>())
+      .def_readwrite("name", &HandlerSpec::name)
+      .def_readwrite("kind", &HandlerSpec::kind)
+      .def_readwrite("at", &HandlerSpec::at)
+      .def_readwrite("ops", &HandlerSpec::ops);
+  py::class_<ScenarioSpec>(m, "ScenarioSpec")
+      .def(py::init<>())
+      .def_readwrite("name", &ScenarioSpec::name)
+      .def_readwrite("mutexes", &ScenarioSpec::mutexes)
+      .def_readwrite("queues", &ScenarioSpec::queues)
+      .def_readwrite("counters", &ScenarioSpec::counters)
+      .def_readwrite("objects", &ScenarioSpec::objects)
+      .def_readwrite("tasks", &ScenarioSpec::tasks)
+      .def_readwrite("handlers", &ScenarioSpec::handlers);
+
+  py::class_<Scenario, std::shared_ptr<Scenario>>(m, "Scenario")
+      .def_readonly("name", &Scenario::name)
+      .def_readonly("ntasks", &Scenario::ntasks);
+  m.def("compile", [](const ScenarioSpec& s) { return std::make_shared<Scenario>(compile(s)); },
+        py::arg("spec"));
+}
+
+}  // namespace wb::py_bind

@@ -1,0 +1,122 @@
+#include <pybind11/stl.h>
+
+#include "bench/run.hpp"
+#include "bindings/areas.hpp"
+#include "bindings/python_policy.hpp"
+
+namespace wb::py_bind {
+namespace py = pybind11;
+
+namespace {
+
+// A built-in policy by name, or a PythonPolicy object.
+struct PolicyHandle {
+  std::unique_ptr<Policy> owned;
+  std::shared_ptr<PythonPolicy> python;
+  Policy& get() { return owned ? *owned : *python; }
+};
+
+PolicyHandle policy_from(const py::object& p, const std::shared_ptr<const Scenario>& sc) {
+  PolicyHandle h;
+  if (py::isinstance<PythonPolicy>(p)) {
+    h.python = p.cast<std::shared_ptr<PythonPolicy>>();
+    h.python->bind(sc);
+  } else {
+    h.owned = make_policy(p.cast<std::string>());
+  }
+  return h;
+}
+
+RunConfig config(bool trace, const Limits& limits) {
+  RunConfig cfg;
+  cfg.trace = trace;
+  cfg.limits = limits;
+  return cfg;
+}
+
+Outcome run(std::shared_ptr<Scenario> sc, const py::object& policy, std::optional<uint64_t> seed,
+            std::optional<std::string> schedule, bool trace, const Limits& limits) {
+  PolicyHandle h = policy_from(policy, sc);
+  ScheduleSpec spec{seed, schedule};
+  py::gil_scoped_release nogil;
+  return run_scenario(sc, h.get(), spec, config(trace, limits));
+}
+
+Exploration explore(std::shared_ptr<Scenario> sc, const py::object& policy, uint64_t max_schedules,
+                    bool stop_at_first, const Limits& limits) {
+  PolicyHandle h = policy_from(policy, sc);
+  py::gil_scoped_release nogil;
+  return explore_exhaustive(sc, h.get(), config(true, limits), max_schedules, stop_at_first);
+}
+
+py::dict stats_dict(const Stats& s) {
+  py::dict d;
+  d["steps"] = s.steps;
+  d["polls"] = s.polls;
+  d["inline_polls"] = s.inline_polls;
+  d["wakes"] = s.wakes;
+  d["iterations"] = s.iterations;
+  d["nonblocking_iterations"] = s.nonblocking_iterations;
+  d["max_depth"] = s.max_depth;
+  d["elapsed_s"] = s.elapsed_s;
+  d["model_bytes"] = s.model_bytes;
+  return d;
+}
+
+}  // namespace
+
+void register_run(py::module_& m) {
+  py::class_<Limits>(m, "Limits")
+      .def(py::init<>())
+      .def_readwrite("max_steps", &Limits::max_steps)
+      .def_readwrite("max_seconds", &Limits::max_seconds)
+      .def_readwrite("max_memory", &Limits::max_memory)
+      .def_readwrite("max_depth", &Limits::max_depth);
+  py::class_<TraceRecord>(m, "TraceRecord")
+      .def_readonly("step", &TraceRecord::step)
+      .def_readonly("time", &TraceRecord::time)
+      .def_readonly("thread", &TraceRecord::thread)
+      .def_readonly("depth", &TraceRecord::depth)
+      .def_readonly("kind", &TraceRecord::kind)
+      .def_readonly("task", &TraceRecord::task)
+      .def_readonly("subject", &TraceRecord::subject)
+      .def_readonly("detail", &TraceRecord::detail)
+      .def_readonly("text", &TraceRecord::text);
+  py::class_<Outcome>(m, "Outcome")
+      .def_readonly("policy", &Outcome::policy)
+      .def_property_readonly("verdict", [](const Outcome& o) { return verdict_kind_name(o.verdict.kind); })
+      .def_property_readonly("explanation", [](const Outcome& o) { return o.verdict.explanation; })
+      .def_property_readonly("step", [](const Outcome& o) { return o.verdict.step; })
+      .def_readonly("schedule", &Outcome::schedule)
+      .def_property_readonly("choices", [](const Outcome& o) {
+        py::list l;
+        for (const Choice& c : o.choices) l.append(py::make_tuple(choice_kind_name(c.kind), c.k, c.n));
+        return l;
+      })
+      .def_property_readonly("output", [](const Outcome& o) {
+        py::list l;
+        for (const OutputLine& x : o.output)
+          l.append(py::make_tuple(x.time, x.step, o.scenario->texts[x.text]));
+        return l;
+      })
+      .def_property_readonly("stats", [](const Outcome& o) { return stats_dict(o.stats); })
+      .def("trace", &Outcome::trace)
+      .def("trace_text", &Outcome::trace_text);
+  py::class_<Exploration>(m, "Exploration")
+      .def_readonly("schedules", &Exploration::schedules)
+      .def_readonly("complete", &Exploration::complete)
+      .def_readonly("outcomes", &Exploration::outcomes)
+      .def_readonly("counterexample", &Exploration::counterexample)
+      .def_readonly("elapsed_s", &Exploration::elapsed_s);
+  m.def("verdict_kinds", [] {
+    std::vector<std::string> v;
+    for (VerdictKind k : all_verdict_kinds()) v.push_back(verdict_kind_name(k));
+    return v;
+  });
+  m.def("run", &run, py::arg("scenario"), py::arg("policy"), py::arg("seed") = py::none(),
+        py::arg("schedule") = py::none(), py::arg("trace") = true, py::arg("limits") = Limits{});
+  m.def("explore_exhaustive", &explore, py::arg("scenario"), py::arg("policy"),
+        py::arg("max_schedules"), py::arg("stop_at_first"), py::arg("limits") = Limits{});
+}
+
+}  // namespace wb::py_bind

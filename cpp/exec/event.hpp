@@ -1,0 +1,51 @@
+// Trace events: fixed-size records the executor appends when tracing is on.
+// Names are resolved only when a trace is formatted (trace/format.hpp).
+#pragma once
+
+#include <cstdint>
+
+namespace wb {
+
+enum class Ev : uint8_t {
+  Iteration,     // a = iteration, b = 1 when the wait did not block
+  HandlerBegin,  // a = handler id (kNoId: startup)
+  HandlerEnd,    // a = handler id
+  Spawn,         // a = task
+  PollBegin,     // a = task, b = how it was reached (Entry)
+  PollEnd,       // a = task, b = 1 ready / 0 pending
+  Wake,          // a = task, b = WakeCtx, c = Action
+  WakeCoalesced, // a = task, b = WakeCtx: already queued
+  WakeIgnored,   // a = task, b = WakeCtx: finished or dropped
+  WakeEmpty,     // a = queue: nobody registered
+  Register,      // a = task, b = queue
+  Lock,          // a = mutex, b = holder task or kNoId (a frame)
+  Unlock,        // a = mutex
+  LockWait,      // a = mutex, b = task waiting (async)
+  LockHandoff,   // a = mutex, b = new holder task (fair async mutex)
+  LockBlocked,   // a = mutex: the thread cannot take it
+  DropBegin,     // a = object
+  DropEnd,       // a = object
+  TaskDropped,   // a = task
+  Print,         // a = text id
+  Counter,       // a = counter, v = new value
+};
+
+// How a poll frame was entered.
+enum class Entry : uint8_t { Inline, Posted, PostedNext, RunQueue };
+
+inline constexpr uint32_t kNoId = 0xffffffffu;
+
+struct Event {
+  uint32_t step = 0;
+  uint16_t thread = 0;
+  uint16_t depth = 0;
+  Ev kind = Ev::Print;
+  uint8_t b8 = 0;
+  uint16_t c = 0;
+  uint32_t a = 0;
+  uint32_t b = 0;
+  int64_t time = 0;
+  int64_t v = 0;
+};
+
+}  // namespace wb

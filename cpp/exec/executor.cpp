@@ -1,0 +1,769 @@
+#include "exec/executor.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <string>
+
+namespace wb {
+namespace {
+
+class Executor {
+ public:
+  Executor(const Scenario& sc, Policy& policy, Chooser& chooser, const RunConfig& cfg)
+      : sc_(sc), policy_(policy), chooser_(chooser), cfg_(cfg) {}
+
+  World run();
+
+ private:
+  // ---- set-up and bounds ----
+  void init();
+  bool over_budget(std::chrono::steady_clock::time_point t0);
+  uint64_t memory_estimate() const;
+
+  // ---- the loop driver (stack empty) ----
+  void drive(uint16_t tid);
+  uint32_t take(std::deque<uint32_t>& q);
+
+  // ---- instructions (stack not empty) ----
+  void exec(uint16_t tid);
+  void end_of_program(uint16_t tid);
+  void teardown_step(uint16_t tid);
+  bool blocking_lock(uint16_t tid, uint32_t m, uint32_t prog, uint32_t pc);
+  void blocking_unlock(uint32_t m);
+  bool async_lock(uint32_t task, uint32_t m, uint32_t prog, uint32_t pc, uint16_t tid);
+  uint32_t async_unlock(uint32_t m, uint16_t tid);  // returns the task to wake, or kNoId
+  void register_waker(uint16_t tid, uint32_t task, uint32_t q);
+  void return_pending(uint16_t tid);
+  void drop_object(uint16_t tid, uint32_t o, const std::string& where);
+  void drop_task(uint16_t tid, uint32_t t, const std::string& where);
+  void spawn(uint16_t tid, uint32_t t, const std::string& where);
+
+  // ---- wakes ----
+  WakeCtx ctx_of(uint16_t tid, uint32_t target) const;
+  void wake(uint16_t tid, uint32_t task, WakeCtx ctx);
+  void push_poll(uint16_t tid, uint32_t task, Entry entry, WakeCtx via);
+  void push_frame(uint16_t tid, FrameKind kind, uint32_t id, uint32_t program);
+  void pop_frame(uint16_t tid);
+  void dequeue(uint32_t task);
+  void release_task(uint32_t task, std::vector<uint32_t>& to_wake, uint16_t tid);
+
+  uint32_t choose(uint32_t n, ChoiceKind kind);
+
+  void ev(uint16_t tid, Ev kind, uint32_t a, uint32_t b = 0, uint8_t b8 = 0, uint16_t c = 0,
+          int64_t v = 0) {
+    if (!cfg_.trace) return;
+    Event e;
+    e.step = static_cast<uint32_t>(step_);
+    e.thread = tid;
+    e.depth = static_cast<uint16_t>(w_.threads[tid].stack.size());
+    e.kind = kind;
+    e.a = a;
+    e.b = b;
+    e.b8 = b8;
+    e.c = c;
+    e.time = w_.now;
+    e.v = v;
+    w_.trace.push_back(e);
+  }
+
+  void halt(Halt h) {
+    if (w_.halt == Halt::Running) w_.halt = h;
+  }
+
+  const Scenario& sc_;
+  Policy& policy_;
+  Chooser& chooser_;
+  RunConfig cfg_;
+  World w_;
+  uint64_t step_ = 0;
+};
+
+// ---------------------------------------------------------------------------
+
+void Executor::init() {
+  w_.tasks.resize(sc_.ntasks);
+  for (const TaskTemplate& tt : sc_.templates)
+    for (uint32_t i = 0; i < tt.count; ++i) w_.tasks[tt.first + i].program = tt.program;
+  w_.task_locals.assign(static_cast<size_t>(sc_.ntasks) * sc_.max_locals, 0);
+  w_.mutexes.resize(sc_.mutexes.size());
+  w_.queues.resize(sc_.queues.size());
+  w_.counters.reserve(sc_.counters.size());
+  for (const CounterSpec& c : sc_.counters) w_.counters.push_back(c.initial);
+  w_.dropped.assign(sc_.objects.size(), 0);
+  w_.threads.resize(1);
+  w_.threads[0].stack.reserve(16);
+}
+
+uint64_t Executor::memory_estimate() const {
+  uint64_t bytes = w_.trace.capacity() * sizeof(Event) + w_.output.capacity() * sizeof(OutputLine) +
+                   w_.choices.capacity() * sizeof(Choice);
+  for (const QueueRt& q : w_.queues) bytes += q.wakers.size() * sizeof(uint32_t);
+  for (const MutexRt& m : w_.mutexes) bytes += m.waiters.size() * sizeof(uint32_t);
+  for (const ThreadRt& th : w_.threads)
+    bytes += (th.posted.size() + th.posted_next.size() + th.run_queue.size()) * sizeof(uint32_t) +
+             th.stack.capacity() * sizeof(Frame) + th.locals.capacity() * sizeof(int64_t);
+  return bytes;
+}
+
+bool Executor::over_budget(std::chrono::steady_clock::time_point t0) {
+  std::chrono::duration<double> dt = std::chrono::steady_clock::now() - t0;
+  if (dt.count() > cfg_.limits.max_seconds) {
+    halt(Halt::TimeBound);
+    return true;
+  }
+  if (memory_estimate() > cfg_.limits.max_memory) {
+    halt(Halt::MemoryBound);
+    return true;
+  }
+  return false;
+}
+
+World Executor::run() {
+  auto t0 = std::chrono::steady_clock::now();
+  init();
+  const uint64_t max_steps = cfg_.limits.max_steps;
+  while (w_.halt == Halt::Running) {
+    if (step_ >= max_steps) {
+      halt(Halt::StepBound);
+      break;
+    }
+    if ((step_ & 0x3fff) == 0x3fff && over_budget(t0)) break;
+    ++step_;
+    if (w_.threads[0].stack.empty())
+      drive(0);
+    else
+      exec(0);
+  }
+  w_.stats.steps = step_;
+  w_.stats.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  w_.stats.model_bytes = w_.tasks.capacity() * sizeof(TaskRt) +
+                         w_.task_locals.capacity() * sizeof(int64_t) + memory_estimate();
+  return std::move(w_);
+}
+
+uint32_t Executor::choose(uint32_t n, ChoiceKind kind) {
+  uint32_t k = chooser_.choose(n, kind);
+  if (k >= n)
+    throw PolicyError("chooser picked option " + std::to_string(k) + " of " + std::to_string(n));
+  w_.choices.push_back(Choice{n, k, kind});
+  return k;
+}
+
+// ---------------------------------------------------------------------------
+// The loop driver.
+
+void Executor::drive(uint16_t tid) {
+  ThreadRt& th = w_.threads[tid];
+  switch (th.phase) {
+    case Phase::Wait: {
+      bool nonblocking = false;
+      if (!w_.started) {
+        w_.started = true;
+      } else if (!th.posted_next.empty()) {
+        for (uint32_t t : th.posted_next) {
+          w_.tasks[t].queued = QueueId::Posted;
+          th.posted.push_back(t);
+        }
+        th.posted_next.clear();
+        nonblocking = true;
+      } else if (!th.posted.empty() || !th.run_queue.empty()) {
+        nonblocking = true;
+      } else if (w_.next_event < sc_.handlers.size()) {
+        w_.now = std::max(w_.now, sc_.handlers[w_.next_event].at);
+      } else {
+        halt(Halt::Quiescent);
+        return;
+      }
+      ++w_.stats.iterations;
+      if (nonblocking) ++w_.stats.nonblocking_iterations;
+      ev(tid, Ev::Iteration, static_cast<uint32_t>(w_.stats.iterations), nonblocking ? 1 : 0);
+      while (w_.next_event < sc_.handlers.size() && sc_.handlers[w_.next_event].at <= w_.now)
+        th.ready_events.push_back(w_.next_event++);
+      th.phase = Phase::Events;
+      if (w_.stats.iterations == 1) {
+        push_frame(tid, FrameKind::Startup, kNoId, sc_.startup);
+        ev(tid, Ev::HandlerBegin, kNoId);
+      }
+      return;
+    }
+    case Phase::Events: {
+      if (th.ready_events.empty()) {
+        th.phase = Phase::Ready;
+        return;
+      }
+      uint32_t n = static_cast<uint32_t>(th.ready_events.size());
+      uint32_t k = n > 1 ? choose(n, ChoiceKind::EventOrder) : 0;
+      uint32_t h = th.ready_events[k];
+      th.ready_events.erase(th.ready_events.begin() + k);
+      push_frame(tid, FrameKind::Handler, h, sc_.handlers[h].program);
+      ev(tid, Ev::HandlerBegin, h);
+      return;
+    }
+    case Phase::Ready: {
+      if (!th.posted.empty()) {
+        uint32_t t = take(th.posted);
+        push_poll(tid, t, Entry::Posted, WakeCtx::Spawn);
+      } else if (!th.run_queue.empty()) {
+        uint32_t t = take(th.run_queue);
+        push_poll(tid, t, Entry::RunQueue, WakeCtx::Spawn);
+      } else {
+        th.phase = Phase::Wait;
+      }
+      return;
+    }
+  }
+}
+
+uint32_t Executor::take(std::deque<uint32_t>& q) {
+  uint32_t n = static_cast<uint32_t>(q.size());
+  uint32_t k = n > 1 ? choose(n, ChoiceKind::NextTask) : 0;
+  uint32_t t = q[k];
+  if (k == 0)
+    q.pop_front();
+  else
+    q.erase(q.begin() + k);
+  w_.tasks[t].queued = QueueId::None;
+  return t;
+}
+
+// ---------------------------------------------------------------------------
+// Frames.
+
+void Executor::push_frame(uint16_t tid, FrameKind kind, uint32_t id, uint32_t program) {
+  ThreadRt& th = w_.threads[tid];
+  if (th.stack.size() >= cfg_.limits.max_depth) {
+    halt(Halt::DepthBound);
+    return;
+  }
+  Frame f;
+  f.kind = kind;
+  f.id = id;
+  f.program = program;
+  f.step = static_cast<uint32_t>(step_);
+  if (kind != FrameKind::Poll && kind != FrameKind::Teardown) {
+    f.locals = static_cast<uint32_t>(th.locals.size());
+    th.locals.resize(th.locals.size() + sc_.programs[program].nlocals, 0);
+  } else {
+    f.locals = static_cast<uint32_t>(th.locals.size());
+  }
+  th.stack.push_back(std::move(f));
+  w_.stats.max_depth = std::max<uint32_t>(w_.stats.max_depth, static_cast<uint32_t>(th.stack.size()));
+}
+
+void Executor::pop_frame(uint16_t tid) {
+  ThreadRt& th = w_.threads[tid];
+  const Frame& f = th.stack.back();
+  th.locals.resize(f.locals);
+  if (f.kind == FrameKind::Poll) --th.polls_on_stack;
+  th.stack.pop_back();
+}
+
+void Executor::push_poll(uint16_t tid, uint32_t task, Entry entry, WakeCtx via) {
+  ThreadRt& th = w_.threads[tid];
+  if (th.stack.size() >= cfg_.limits.max_depth) {
+    halt(Halt::DepthBound);
+    return;
+  }
+  TaskRt& t = w_.tasks[task];
+  t.status = TaskStatus::Running;
+  t.thread = tid;
+  push_frame(tid, FrameKind::Poll, task, t.program);
+  Frame& f = th.stack.back();
+  f.entry = entry;
+  f.via = via;
+  ++th.polls_on_stack;
+  ++w_.stats.polls;
+  if (entry == Entry::Inline) ++w_.stats.inline_polls;
+  ev(tid, Ev::PollBegin, task, static_cast<uint32_t>(entry), static_cast<uint8_t>(via));
+}
+
+// ---------------------------------------------------------------------------
+// Wakes.
+
+WakeCtx Executor::ctx_of(uint16_t tid, uint32_t target) const {
+  const Frame& f = w_.threads[tid].stack.back();
+  switch (f.kind) {
+    case FrameKind::Poll: return f.id == target ? WakeCtx::OwnPoll : WakeCtx::TaskPoll;
+    case FrameKind::DropHook:
+    case FrameKind::Teardown: return WakeCtx::DropHook;
+    case FrameKind::Handler:
+      return sc_.handlers[f.id].kind == HandlerKind::Cleanup ? WakeCtx::CleanupHandler
+                                                             : WakeCtx::EventHandler;
+    case FrameKind::Startup: return WakeCtx::Spawn;
+  }
+  return WakeCtx::Spawn;
+}
+
+void Executor::wake(uint16_t tid, uint32_t task, WakeCtx ctx) {
+  TaskRt& t = w_.tasks[task];
+  ++w_.stats.wakes;
+  if (t.status == TaskStatus::Done || t.status == TaskStatus::Dropped) {
+    ev(tid, Ev::WakeIgnored, task, static_cast<uint32_t>(ctx));
+    return;
+  }
+  if (t.queued != QueueId::None) {
+    ev(tid, Ev::WakeCoalesced, task, static_cast<uint32_t>(ctx));
+    return;
+  }
+  ThreadRt& th = w_.threads[tid];
+  WakeInfo info;
+  info.task = task;
+  info.ctx = ctx;
+  info.task_running = t.status == TaskStatus::Running;
+  info.polling = th.polls_on_stack > 0;
+  info.depth = static_cast<uint32_t>(th.stack.size());
+  for (uint32_t m = 0; m < w_.mutexes.size(); ++m) {
+    const MutexRt& mx = w_.mutexes[m];
+    if (sc_.mutexes[m].kind != MutexKind::Blocking) continue;
+    bool on_stack =
+        (mx.holder_kind == HolderKind::Frame && mx.holder_thread == tid) ||
+        (mx.holder_kind == HolderKind::Task && w_.tasks[mx.holder].status == TaskStatus::Running &&
+         w_.tasks[mx.holder].thread == tid);
+    if (!on_stack) continue;
+    if (info.nheld < WakeInfo::kMaxHeld) info.held[info.nheld] = m;
+    ++info.nheld;
+  }
+  Action act = policy_.decide(info);
+  ev(tid, Ev::Wake, task, static_cast<uint32_t>(ctx), 0, static_cast<uint16_t>(act));
+  ThreadRt& home = w_.threads[t.thread];
+  switch (act) {
+    case Action::PollInline:
+      if (info.task_running)
+        throw PolicyError("policy '" + std::string(policy_.name()) + "' asked to poll task '" +
+                          sc_.task_name(task) +
+                          "' inline while it is being polled; a task woken while running must "
+                          "be queued");
+      push_poll(tid, task, Entry::Inline, ctx);
+      return;
+    case Action::Post:
+      t.queued = QueueId::Posted;
+      home.posted.push_back(task);
+      return;
+    case Action::PostNext:
+      t.queued = QueueId::PostedNext;
+      home.posted_next.push_back(task);
+      return;
+    case Action::RunQueue:
+      t.queued = QueueId::RunQueue;
+      home.run_queue.push_back(task);
+      return;
+  }
+  throw PolicyError("policy '" + std::string(policy_.name()) + "' returned an unknown action");
+}
+
+void Executor::dequeue(uint32_t task) {
+  TaskRt& t = w_.tasks[task];
+  if (t.queued == QueueId::None) return;
+  ThreadRt& th = w_.threads[t.thread];
+  std::deque<uint32_t>& q = t.queued == QueueId::Posted       ? th.posted
+                            : t.queued == QueueId::PostedNext ? th.posted_next
+                                                              : th.run_queue;
+  q.erase(std::find(q.begin(), q.end(), task));
+  t.queued = QueueId::None;
+}
+
+// ---------------------------------------------------------------------------
+// Instructions.
+
+void Executor::exec(uint16_t tid) {
+  ThreadRt& th = w_.threads[tid];
+  Frame& f = th.stack.back();
+  if (!f.wakes.empty()) {
+    uint32_t t = f.wakes.front();
+    f.wakes.erase(f.wakes.begin());
+    wake(tid, t, ctx_of(tid, t));
+    return;
+  }
+  if (f.kind == FrameKind::Teardown) {
+    teardown_step(tid);
+    return;
+  }
+  const bool poll = f.kind == FrameKind::Poll;
+  const uint32_t prog = f.program;
+  const Program& p = sc_.programs[prog];
+  const uint32_t self = f.id;
+  uint32_t& pc = poll ? w_.tasks[self].pc : f.pc;
+  int64_t* locals = poll ? w_.task_locals.data() + static_cast<size_t>(self) * sc_.max_locals
+                         : th.locals.data() + f.locals;
+  const Instr& in = p.code[pc];
+  switch (in.code) {
+    case Code::Print:
+      w_.output.push_back(OutputLine{w_.now, static_cast<uint32_t>(step_), in.a});
+      ev(tid, Ev::Print, in.a);
+      ++pc;
+      return;
+    case Code::BLock:
+      if (blocking_lock(tid, in.a, prog, pc)) ++pc;
+      return;
+    case Code::BUnlock:
+      blocking_unlock(in.a);
+      ev(tid, Ev::Unlock, in.a);
+      ++pc;
+      return;
+    case Code::ALock:
+      if (async_lock(self, in.a, prog, pc, tid))
+        ++pc;
+      else
+        return_pending(tid);
+      return;
+    case Code::AUnlock: {
+      ++pc;
+      uint32_t next = async_unlock(in.a, tid);
+      ev(tid, Ev::Unlock, in.a);
+      if (next != kNoId) wake(tid, next, ctx_of(tid, next));
+      return;
+    }
+    case Code::Register:
+      register_waker(tid, self, in.a);
+      ++pc;
+      return;
+    case Code::Park:
+      register_waker(tid, self, in.a);
+      ++pc;
+      return_pending(tid);
+      return;
+    case Code::Pending:
+      ++pc;
+      return_pending(tid);
+      return;
+    case Code::Yield:
+      ++pc;
+      wake(tid, self, WakeCtx::OwnPoll);
+      return_pending(tid);
+      return;
+    case Code::Wake: {
+      ++pc;
+      QueueRt& q = w_.queues[in.a];
+      if (q.wakers.empty()) {
+        q.empty_wake_step = static_cast<uint32_t>(step_);
+        ev(tid, Ev::WakeEmpty, in.a);
+        return;
+      }
+      uint32_t t = q.wakers.front();
+      q.wakers.pop_front();
+      TaskRt& tr = w_.tasks[t];
+      --tr.wakers;
+      if (tr.parked_in == in.a + 1) tr.parked_in = 0;
+      wake(tid, t, ctx_of(tid, t));
+      return;
+    }
+    case Code::WakeAll: {
+      ++pc;
+      QueueRt& q = w_.queues[in.a];
+      if (q.wakers.empty()) {
+        q.empty_wake_step = static_cast<uint32_t>(step_);
+        ev(tid, Ev::WakeEmpty, in.a);
+        return;
+      }
+      for (uint32_t t : q.wakers) {
+        TaskRt& tr = w_.tasks[t];
+        --tr.wakers;
+        if (tr.parked_in == in.a + 1) tr.parked_in = 0;
+        f.wakes.push_back(t);
+      }
+      q.wakers.clear();
+      return;
+    }
+    case Code::DropObject:
+      ++pc;
+      drop_object(tid, in.a, p.where[pc - 1]);
+      return;
+    case Code::DropTask:
+      ++pc;
+      drop_task(tid, in.a, p.where[pc - 1]);
+      return;
+    case Code::Spawn:
+      ++pc;
+      spawn(tid, in.a, p.where[pc - 1]);
+      return;
+    case Code::SpawnAll: {
+      const TaskTemplate& tt = sc_.templates[in.a];
+      int64_t& i = locals[0];
+      if (i + 1 >= tt.count) {
+        ++pc;
+        uint32_t t = tt.first + static_cast<uint32_t>(i);
+        i = 0;
+        spawn(tid, t, p.where[pc - 1]);
+      } else {
+        uint32_t t = tt.first + static_cast<uint32_t>(i++);
+        spawn(tid, t, p.where[pc]);
+      }
+      return;
+    }
+    case Code::Add:
+    case Code::Set: {
+      int64_t& c = w_.counters[in.a];
+      c = in.code == Code::Add ? c + in.v : in.v;
+      ev(tid, Ev::Counter, in.a, 0, 0, 0, c);
+      ++pc;
+      return;
+    }
+    case Code::Jump:
+      pc = in.jump;
+      return;
+    case Code::JumpUnless: {
+      int64_t c = w_.counters[in.a];
+      bool t = false;
+      switch (in.cmp) {
+        case Cmp::Eq: t = c == in.v; break;
+        case Cmp::Ne: t = c != in.v; break;
+        case Cmp::Lt: t = c < in.v; break;
+        case Cmp::Le: t = c <= in.v; break;
+        case Cmp::Gt: t = c > in.v; break;
+        case Cmp::Ge: t = c >= in.v; break;
+      }
+      pc = t ? pc + 1 : in.jump;
+      return;
+    }
+    case Code::LocalSet:
+      locals[in.a] = in.v;
+      ++pc;
+      return;
+    case Code::LocalLoop:
+      if (locals[in.a] == 0) {
+        pc = in.jump;
+      } else {
+        --locals[in.a];
+        ++pc;
+      }
+      return;
+    case Code::End:
+      end_of_program(tid);
+      return;
+  }
+}
+
+void Executor::return_pending(uint16_t tid) {
+  ThreadRt& th = w_.threads[tid];
+  uint32_t task = th.stack.back().id;
+  TaskRt& t = w_.tasks[task];
+  t.status = TaskStatus::Idle;
+  t.last_step = static_cast<uint32_t>(step_);
+  ev(tid, Ev::PollEnd, task, 0);
+  pop_frame(tid);
+}
+
+// The program of the top frame has run to its end.
+void Executor::end_of_program(uint16_t tid) {
+  ThreadRt& th = w_.threads[tid];
+  Frame& f = th.stack.back();
+  switch (f.kind) {
+    case FrameKind::Poll: {
+      // A finished future drops what it owns, on its poll's stack.
+      const TaskTemplate& tt = sc_.templates[sc_.template_of(f.id)];
+      std::vector<uint32_t> alive;
+      for (uint32_t o : tt.owned)
+        if (w_.dropped[o] == 0) alive.push_back(o);
+      if (!alive.empty()) {
+        uint32_t n = static_cast<uint32_t>(alive.size());
+        uint32_t k = n > 1 ? choose(n, ChoiceKind::DropOrder) : 0;
+        drop_object(tid, alive[k], "end");
+        return;
+      }
+      uint32_t task = f.id;
+      TaskRt& t = w_.tasks[task];
+      t.status = TaskStatus::Done;
+      t.last_step = static_cast<uint32_t>(step_);
+      dequeue(task);
+      ev(tid, Ev::PollEnd, task, 1);
+      pop_frame(tid);
+      return;
+    }
+    case FrameKind::DropHook:
+      w_.dropped[f.id] = 2;
+      ev(tid, Ev::DropEnd, f.id);
+      pop_frame(tid);
+      return;
+    case FrameKind::Handler:
+    case FrameKind::Startup:
+      ev(tid, Ev::HandlerEnd, f.id);
+      pop_frame(tid);
+      return;
+    case FrameKind::Teardown:
+      return;  // handled by teardown_step
+  }
+}
+
+// Dropping a task's future: drop what it owns (in a chosen order), then the
+// guards it holds across an await.
+void Executor::teardown_step(uint16_t tid) {
+  ThreadRt& th = w_.threads[tid];
+  uint32_t task = th.stack.back().id;
+  const TaskTemplate& tt = sc_.templates[sc_.template_of(task)];
+  std::vector<uint32_t> alive;
+  for (uint32_t o : tt.owned)
+    if (w_.dropped[o] == 0) alive.push_back(o);
+  if (!alive.empty()) {
+    uint32_t n = static_cast<uint32_t>(alive.size());
+    uint32_t k = n > 1 ? choose(n, ChoiceKind::DropOrder) : 0;
+    drop_object(tid, alive[k], "drop of task '" + sc_.task_name(task) + "'");
+    return;
+  }
+  std::vector<uint32_t> to_wake;
+  release_task(task, to_wake, tid);
+  ev(tid, Ev::TaskDropped, task);
+  pop_frame(tid);
+  // Waiters handed a released async mutex are woken from the dropper's frame.
+  if (!to_wake.empty()) {
+    Frame& below = th.stack.back();
+    below.wakes.insert(below.wakes.begin(), to_wake.begin(), to_wake.end());
+  }
+}
+
+void Executor::release_task(uint32_t task, std::vector<uint32_t>& to_wake, uint16_t tid) {
+  TaskRt& t = w_.tasks[task];
+  if (t.waits_on) {
+    MutexRt& mx = w_.mutexes[t.waits_on - 1];
+    auto it = std::find(mx.waiters.begin(), mx.waiters.end(), task);
+    if (it != mx.waiters.end()) {
+      mx.waiters.erase(it);
+      --t.wakers;
+    }
+    t.waits_on = 0;
+  }
+  for (uint32_t m = 0; m < w_.mutexes.size(); ++m) {
+    MutexRt& mx = w_.mutexes[m];
+    if (mx.holder_kind != HolderKind::Task || mx.holder != task) continue;
+    if (sc_.mutexes[m].kind == MutexKind::Blocking) {
+      blocking_unlock(m);
+    } else {
+      uint32_t next = async_unlock(m, tid);
+      if (next != kNoId) to_wake.push_back(next);
+    }
+    ev(tid, Ev::Unlock, m);
+  }
+}
+
+void Executor::drop_object(uint16_t tid, uint32_t o, const std::string& where) {
+  if (w_.dropped[o] != 0)
+    throw ScenarioError("scenario '" + sc_.name + "': object '" + sc_.objects[o].name +
+                        "' is dropped twice (" + where + ")");
+  w_.dropped[o] = 1;
+  push_frame(tid, FrameKind::DropHook, o, sc_.objects[o].program);
+  ev(tid, Ev::DropBegin, o);
+}
+
+void Executor::drop_task(uint16_t tid, uint32_t task, const std::string& where) {
+  TaskRt& t = w_.tasks[task];
+  if (t.status == TaskStatus::Running)
+    throw ScenarioError("scenario '" + sc_.name + "': task '" + sc_.task_name(task) +
+                        "' is dropped while it is being polled (" + where + ")");
+  if (t.status == TaskStatus::Done || t.status == TaskStatus::Dropped) {
+    ev(tid, Ev::TaskDropped, task);
+    return;
+  }
+  t.status = TaskStatus::Dropped;
+  t.last_step = static_cast<uint32_t>(step_);
+  dequeue(task);
+  push_frame(tid, FrameKind::Teardown, task, 0);
+}
+
+void Executor::spawn(uint16_t tid, uint32_t task, const std::string& where) {
+  TaskRt& t = w_.tasks[task];
+  if (t.status != TaskStatus::Unstarted || t.queued != QueueId::None)
+    throw ScenarioError("scenario '" + sc_.name + "': task '" + sc_.task_name(task) +
+                        "' is spawned twice (" + where + ")");
+  t.thread = tid;
+  ev(tid, Ev::Spawn, task);
+  wake(tid, task, WakeCtx::Spawn);
+}
+
+void Executor::register_waker(uint16_t tid, uint32_t task, uint32_t q) {
+  TaskRt& t = w_.tasks[task];
+  if (t.parked_in == q + 1) return;  // its waker is already there
+  w_.queues[q].wakers.push_back(task);
+  t.parked_in = q + 1;
+  ++t.wakers;
+  ev(tid, Ev::Register, task, q);
+}
+
+bool Executor::blocking_lock(uint16_t tid, uint32_t m, uint32_t prog, uint32_t pc) {
+  MutexRt& mx = w_.mutexes[m];
+  ThreadRt& th = w_.threads[tid];
+  const Frame& f = th.stack.back();
+  if (mx.holder_kind == HolderKind::None) {
+    if (f.kind == FrameKind::Poll) {
+      mx.holder_kind = HolderKind::Task;
+      mx.holder = f.id;
+    } else {
+      mx.holder_kind = HolderKind::Frame;
+      mx.holder = static_cast<uint32_t>(th.stack.size() - 1);
+    }
+    mx.holder_thread = tid;
+    mx.since = static_cast<uint32_t>(step_);
+    mx.where_prog = prog;
+    mx.where_pc = pc;
+    ev(tid, Ev::Lock, m, mx.holder_kind == HolderKind::Task ? mx.holder : kNoId);
+    return true;
+  }
+  // Held. With one thread, nothing else can run while this thread waits:
+  // whether the holder is lower on this stack (a re-entrant lock) or a
+  // suspended task (a blocked scheduler thread), the thread never resumes.
+  ev(tid, Ev::LockBlocked, m);
+  w_.block = BlockFact{tid, m, static_cast<uint32_t>(step_)};
+  halt(Halt::Blocked);
+  return false;
+}
+
+void Executor::blocking_unlock(uint32_t m) {
+  MutexRt& mx = w_.mutexes[m];
+  mx.holder_kind = HolderKind::None;
+  mx.holder = 0;
+}
+
+bool Executor::async_lock(uint32_t task, uint32_t m, uint32_t prog, uint32_t pc, uint16_t tid) {
+  MutexRt& mx = w_.mutexes[m];
+  TaskRt& t = w_.tasks[task];
+  if (mx.holder_kind == HolderKind::Task && mx.holder == task && t.waits_on == 0) {
+    // Handed off by a fair unlock while this task waited.
+    return true;
+  }
+  if (mx.holder_kind == HolderKind::None) {
+    mx.holder_kind = HolderKind::Task;
+    mx.holder = task;
+    mx.holder_thread = tid;
+    mx.since = static_cast<uint32_t>(step_);
+    mx.where_prog = prog;
+    mx.where_pc = pc;
+    ev(tid, Ev::Lock, m, task);
+    return true;
+  }
+  if (t.waits_on != m + 1) {
+    mx.waiters.push_back(task);
+    t.waits_on = m + 1;
+    ++t.wakers;
+    ev(tid, Ev::LockWait, m, task);
+  }
+  return false;
+}
+
+uint32_t Executor::async_unlock(uint32_t m, uint16_t tid) {
+  MutexRt& mx = w_.mutexes[m];
+  mx.holder_kind = HolderKind::None;
+  mx.holder = 0;
+  if (mx.waiters.empty()) return kNoId;
+  uint32_t next = mx.waiters.front();
+  mx.waiters.pop_front();
+  TaskRt& t = w_.tasks[next];
+  --t.wakers;
+  t.waits_on = 0;
+  if (sc_.mutexes[m].kind == MutexKind::AsyncFair) {
+    mx.holder_kind = HolderKind::Task;
+    mx.holder = next;
+    mx.holder_thread = t.thread;
+    mx.since = static_cast<uint32_t>(step_);
+    const Program& p = sc_.programs[t.program];
+    mx.where_prog = t.program;
+    mx.where_pc = t.pc < p.code.size() ? t.pc : 0;
+    ev(tid, Ev::LockHandoff, m, next);
+  }
+  return next;
+}
+
+}  // namespace
+
+World execute(const Scenario& sc, Policy& policy, Chooser& chooser, const RunConfig& cfg) {
+  return Executor(sc, policy, chooser, cfg).run();
+}
+
+}  // namespace wb

@@ -1,0 +1,45 @@
+// The executor: one simulated thread running an nginx-like event loop and a
+// run-queue executor, interpreting task programs as state machines.
+//
+// A run is a sequence of steps. A step is either one instruction of the frame
+// on top of the thread's stack, or one decision of the loop driver when the
+// stack is empty. The driver follows ngx_process_events_and_timers:
+//
+//   Wait    move posted-next into posted (the wait does not block), or block
+//           until the next handler's time; nothing left at all: quiescent
+//   Events  run each ready event/cleanup handler (their order is a choice)
+//   Ready   poll posted tasks, then run-queue tasks, until both are empty
+//
+// A wake asks the Policy what to do: poll inline (a Poll frame pushed on the
+// waker's stack, so the woken task runs nested inside the waker) or queue.
+// Every nondeterministic pick goes through the Chooser.
+//
+// The executor records facts (World, trace events, choices) and stops at a
+// Halt; it does not judge. oracle/verdict.hpp turns a halted World into a
+// verdict.
+#pragma once
+
+#include <cstdint>
+
+#include "exec/world.hpp"
+
+namespace wb {
+
+struct Limits {
+  uint64_t max_steps = 5'000'000;
+  double max_seconds = 10.0;
+  uint64_t max_memory = 1ull << 30;  // bytes of trace, output and queues
+  uint32_t max_depth = 256;          // frames on one stack
+};
+
+struct RunConfig {
+  Limits limits;
+  bool trace = true;
+};
+
+// Runs the scenario to a halt. Throws ScenarioError for a runtime misuse the
+// compiler could not see (an object dropped twice, a task dropped while it
+// is being polled) and PolicyError for an impossible policy answer.
+World execute(const Scenario& sc, Policy& policy, Chooser& chooser, const RunConfig& cfg);
+
+}  // namespace wb

@@ -1,0 +1,81 @@
+// The built-in policies of DESIGN.md section 1, each a few lines.
+#include "exec/policy.hpp"
+
+namespace wb {
+
+const char* wake_ctx_name(WakeCtx c) {
+  switch (c) {
+    case WakeCtx::OwnPoll: return "own_poll";
+    case WakeCtx::TaskPoll: return "task_poll";
+    case WakeCtx::DropHook: return "drop_hook";
+    case WakeCtx::EventHandler: return "event_handler";
+    case WakeCtx::CleanupHandler: return "cleanup_handler";
+    case WakeCtx::Spawn: return "spawn";
+  }
+  return "?";
+}
+
+const char* action_name(Action a) {
+  switch (a) {
+    case Action::PollInline: return "inline";
+    case Action::Post: return "posted";
+    case Action::PostNext: return "posted_next";
+    case Action::RunQueue: return "run_queue";
+  }
+  return "?";
+}
+
+namespace {
+
+template <class Decide>
+class Builtin final : public Policy {
+ public:
+  Builtin(std::string_view name, Decide d) : name_(name), decide_(d) {}
+  std::string_view name() const override { return name_; }
+  Action decide(const WakeInfo& w) override { return decide_(w); }
+
+ private:
+  std::string_view name_;
+  Decide decide_;
+};
+
+template <class Decide>
+std::unique_ptr<Policy> builtin(std::string_view name, Decide d) {
+  return std::make_unique<Builtin<Decide>>(name, d);
+}
+
+}  // namespace
+
+const std::vector<std::string>& builtin_policies() {
+  static const std::vector<std::string> names = {"ngx_inline", "ngx_defer_nested", "ngx_posted",
+                                                 "ngx_posted_next", "fifo"};
+  return names;
+}
+
+std::unique_ptr<Policy> make_policy(std::string_view name) {
+  // ngx-rust before PR #295: run inline unless woken while running.
+  if (name == "ngx_inline")
+    return builtin("ngx_inline", [](const WakeInfo& w) {
+      return w.task_running ? Action::Post : Action::PollInline;
+    });
+  // The maintainer's proposal: defer whenever any task is being polled.
+  if (name == "ngx_defer_nested")
+    return builtin("ngx_defer_nested", [](const WakeInfo& w) {
+      return (w.task_running || w.polling) ? Action::Post : Action::PollInline;
+    });
+  // PR #295: always ngx_post_event(&ngx_posted_events).
+  if (name == "ngx_posted")
+    return builtin("ngx_posted", [](const WakeInfo&) { return Action::Post; });
+  // ngx_posted_next_events: the next iteration, and that one does not idle.
+  if (name == "ngx_posted_next")
+    return builtin("ngx_posted_next", [](const WakeInfo&) { return Action::PostNext; });
+  // tokio LocalSet / async-executor / futures LocalPool.
+  if (name == "fifo")
+    return builtin("fifo", [](const WakeInfo&) { return Action::RunQueue; });
+  std::string msg = "unknown policy '" + std::string(name) + "' (valid: ";
+  const auto& names = builtin_policies();
+  for (size_t i = 0; i < names.size(); ++i) msg += (i ? ", " : "") + names[i];
+  throw UnknownName(msg + ")");
+}
+
+}  // namespace wb

@@ -1,0 +1,130 @@
+// The state of one run: tasks, resources, threads and their stacks.
+//
+// Invariants (the executor keeps them, the oracle relies on them):
+//  - a task is Running iff exactly one Poll frame for it is on a stack;
+//  - `queued` names the one queue holding a live entry for the task, or None;
+//    a Done or Dropped task is never queued;
+//  - `wakers` counts the wakers of the task stored in wait queues and async
+//    mutex wait lists; a pending task with wakers == 0 that is not queued can
+//    never be polled again (lost wake);
+//  - a blocking mutex is held by a task (its guard lives in the task's state,
+//    possibly across an await) or by a non-poll frame (a Drop hook, a
+//    handler); an async mutex is held by a task.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <vector>
+
+#include "exec/choice.hpp"
+#include "exec/event.hpp"
+#include "exec/policy.hpp"
+#include "model/program.hpp"
+
+namespace wb {
+
+enum class TaskStatus : uint8_t { Unstarted, Idle, Running, Done, Dropped };
+enum class QueueId : uint8_t { None, Posted, PostedNext, RunQueue };
+
+struct TaskRt {
+  uint32_t program = 0;
+  uint32_t pc = 0;
+  TaskStatus status = TaskStatus::Unstarted;
+  QueueId queued = QueueId::None;
+  uint16_t thread = 0;
+  uint32_t wakers = 0;
+  uint32_t parked_in = 0;   // wait queue id + 1 of its latest registration
+  uint32_t waits_on = 0;    // async mutex id + 1 it waits for
+  uint32_t last_step = 0;   // step of its last poll end
+};
+static_assert(sizeof(TaskRt) <= 32, "TaskRt is per task: keep it small");
+
+enum class FrameKind : uint8_t { Startup, Handler, Poll, DropHook, Teardown };
+
+struct Frame {
+  FrameKind kind = FrameKind::Poll;
+  Entry entry = Entry::Inline;   // Poll: how it was reached
+  WakeCtx via = WakeCtx::Spawn;  // Poll inline: the waker's context
+  uint32_t id = 0;               // task / object / handler id
+  uint32_t program = 0;
+  uint32_t pc = 0;               // non-Poll frames (a task keeps its own pc)
+  uint32_t step = 0;             // step at which it was entered
+  uint32_t locals = 0;           // base in the thread's local stack (non-Poll)
+  std::vector<uint32_t> wakes;   // WakeAll: tasks still to wake, in order
+};
+
+enum class HolderKind : uint8_t { None, Task, Frame };
+
+struct MutexRt {
+  HolderKind holder_kind = HolderKind::None;
+  uint16_t holder_thread = 0;
+  uint32_t holder = 0;      // task id, or frame depth on holder_thread's stack
+  uint32_t since = 0;       // step it was taken
+  uint32_t where_prog = 0;  // the instruction that took it
+  uint32_t where_pc = 0;
+  std::deque<uint32_t> waiters;  // async: tasks waiting, FIFO
+};
+
+struct QueueRt {
+  std::deque<uint32_t> wakers;
+  uint32_t empty_wake_step = 0;  // last wake that found no waker (0: none)
+};
+
+enum class Phase : uint8_t { Wait, Events, Ready };
+
+struct ThreadRt {
+  std::vector<Frame> stack;
+  std::vector<int64_t> locals;  // frame-local slots of non-Poll frames
+  uint32_t polls_on_stack = 0;
+  Phase phase = Phase::Wait;
+  std::deque<uint32_t> posted, posted_next, run_queue;
+  std::vector<uint32_t> ready_events;  // handler ids ready in this iteration
+};
+
+struct OutputLine {
+  int64_t time = 0;
+  uint32_t step = 0;
+  uint32_t text = 0;
+};
+
+enum class Halt : uint8_t { Running, Quiescent, Blocked, StepBound, TimeBound, MemoryBound, DepthBound };
+
+// Why a thread stopped on a blocking mutex (Halt::Blocked).
+struct BlockFact {
+  uint16_t thread = 0;
+  uint32_t mutex = 0;
+  uint32_t step = 0;
+};
+
+struct Stats {
+  uint64_t steps = 0;
+  uint64_t polls = 0;
+  uint64_t inline_polls = 0;
+  uint64_t wakes = 0;
+  uint64_t iterations = 0;
+  uint64_t nonblocking_iterations = 0;
+  uint32_t max_depth = 0;
+  double elapsed_s = 0;
+  uint64_t model_bytes = 0;
+};
+
+struct World {
+  std::vector<TaskRt> tasks;
+  std::vector<int64_t> task_locals;  // ntasks * max_locals
+  std::vector<MutexRt> mutexes;
+  std::vector<QueueRt> queues;
+  std::vector<int64_t> counters;
+  std::vector<uint8_t> dropped;  // per object: 0 alive, 1 dropping, 2 dropped
+  std::vector<ThreadRt> threads;
+  uint32_t next_event = 0;       // first handler not yet ready
+  int64_t now = 0;
+  bool started = false;
+  Halt halt = Halt::Running;
+  BlockFact block;
+  std::vector<OutputLine> output;
+  std::vector<Event> trace;
+  std::vector<Choice> choices;
+  Stats stats;
+};
+
+}  // namespace wb

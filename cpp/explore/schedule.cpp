@@ -1,0 +1,85 @@
+#include "explore/schedule.hpp"
+
+namespace wb {
+
+const char* choice_kind_name(ChoiceKind k) {
+  switch (k) {
+    case ChoiceKind::NextTask: return "next task";
+    case ChoiceKind::EventOrder: return "event order";
+    case ChoiceKind::DropOrder: return "drop order";
+  }
+  return "?";
+}
+
+static constexpr std::string_view kPrefix = "v1.";
+
+std::string encode_schedule(const std::vector<Choice>& choices) {
+  size_t n = choices.size();
+  while (n > 0 && choices[n - 1].k == 0) --n;
+  std::string s(kPrefix);
+  for (size_t i = 0; i < n; ++i) {
+    uint32_t k = choices[i].k;
+    if (k < 10) s += static_cast<char>('0' + k);
+    else if (k < 36) s += static_cast<char>('a' + (k - 10));
+    else s += "(" + std::to_string(k) + ")";
+  }
+  return s;
+}
+
+std::vector<uint32_t> decode_schedule(std::string_view text) {
+  if (text.substr(0, kPrefix.size()) != kPrefix)
+    throw ScheduleError("malformed schedule '" + std::string(text) +
+                        "': it must start with 'v1.' (e.g. 'v1.0102')");
+  std::vector<uint32_t> ks;
+  for (size_t i = kPrefix.size(); i < text.size(); ++i) {
+    char c = text[i];
+    if (c >= '0' && c <= '9') {
+      ks.push_back(static_cast<uint32_t>(c - '0'));
+    } else if (c >= 'a' && c <= 'z') {
+      ks.push_back(static_cast<uint32_t>(c - 'a' + 10));
+    } else if (c == '(') {
+      size_t close = text.find(')', i);
+      if (close == std::string_view::npos || close == i + 1 || close - i > 11)
+        throw ScheduleError("malformed schedule: bad '(' group at character " + std::to_string(i));
+      uint64_t v = 0;
+      for (size_t j = i + 1; j < close; ++j) {
+        if (text[j] < '0' || text[j] > '9')
+          throw ScheduleError("malformed schedule: non-digit in '(' group at character " +
+                              std::to_string(j));
+        v = v * 10 + static_cast<uint64_t>(text[j] - '0');
+      }
+      if (v > 0xffffffffull) throw ScheduleError("malformed schedule: choice too large");
+      ks.push_back(static_cast<uint32_t>(v));
+      i = close;
+    } else {
+      throw ScheduleError("malformed schedule: unexpected character '" + std::string(1, c) +
+                          "' at position " + std::to_string(i));
+    }
+  }
+  return ks;
+}
+
+uint32_t ReplayChooser::choose(uint32_t n, ChoiceKind kind) {
+  size_t i = i_++;
+  if (i >= ks_.size()) return 0;
+  if (ks_[i] >= n)
+    throw ScheduleError("schedule does not fit: choice #" + std::to_string(i) + " (" +
+                        choice_kind_name(kind) + ") takes option " + std::to_string(ks_[i]) +
+                        " but only " + std::to_string(n) +
+                        " are offered here; was it recorded for another scenario or policy?");
+  return ks_[i];
+}
+
+uint64_t RandomChooser::next() {
+  uint64_t z = (s_ += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+uint32_t RandomChooser::choose(uint32_t n, ChoiceKind) {
+  // Lemire's multiply-shift on 32 random bits: unbiased enough for n << 2^32.
+  return static_cast<uint32_t>(((next() >> 32) * n) >> 32);
+}
+
+}  // namespace wb

@@ -1,0 +1,504 @@
+// compile(): resolve names, check the programs, flatten to instructions.
+//
+// Checks, each an error naming the scenario, the owner and the op:
+//  - every name is declared once, every reference names a declared thing of
+//    the right sort (a lock op names a mutex, a park names a wait queue...);
+//  - counts are non-negative and below SpecLimits; nesting is bounded;
+//  - Drop hooks and handlers never await (they run to completion);
+//  - lock discipline, structurally: a program never unlocks what it does not
+//    hold, never relocks what it holds, both branches of an If and every
+//    way out of a loop agree on what is held, and a program ends holding
+//    nothing. Runtime misuse is therefore impossible by construction.
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <sstream>
+
+#include "model/program.hpp"
+
+namespace wb {
+
+const char* op_name(OpKind k) {
+  switch (k) {
+    case OpKind::Print: return "print";
+    case OpKind::Lock: return "lock";
+    case OpKind::Unlock: return "unlock";
+    case OpKind::Register: return "register";
+    case OpKind::Pending: return "pending";
+    case OpKind::Park: return "park";
+    case OpKind::Wake: return "wake";
+    case OpKind::WakeAll: return "wake_all";
+    case OpKind::Yield: return "yield";
+    case OpKind::Drop: return "drop";
+    case OpKind::Spawn: return "spawn";
+    case OpKind::Add: return "add";
+    case OpKind::Set: return "set";
+    case OpKind::Loop: return "loop";
+    case OpKind::Repeat: return "repeat";
+    case OpKind::If: return "if";
+    case OpKind::Break: return "break";
+  }
+  return "?";
+}
+
+const char* mutex_kind_name(MutexKind k) {
+  switch (k) {
+    case MutexKind::Blocking: return "blocking mutex";
+    case MutexKind::AsyncFair: return "async mutex (fair)";
+    case MutexKind::AsyncBarging: return "async mutex (barging)";
+  }
+  return "?";
+}
+
+uint32_t Scenario::template_of(uint32_t task) const {
+  auto it = std::upper_bound(templates.begin(), templates.end(), task,
+                             [](uint32_t t, const TaskTemplate& tt) { return t < tt.first; });
+  return static_cast<uint32_t>(it - templates.begin()) - 1;
+}
+
+std::string Scenario::task_name(uint32_t task) const {
+  const TaskTemplate& t = templates[template_of(task)];
+  if (t.count == 1) return t.name;
+  return t.name + "[" + std::to_string(task - t.first) + "]";
+}
+
+std::string Scenario::program_owner(uint32_t program) const {
+  const Program& p = programs[program];
+  switch (p.kind) {
+    case ProgramKind::Task: return "task '" + templates[p.owner].name + "'";
+    case ProgramKind::DropHook: return "drop hook of '" + objects[p.owner].name + "'";
+    case ProgramKind::Handler:
+      return std::string(handlers[p.owner].kind == HandlerKind::Cleanup ? "cleanup handler '"
+                                                                         : "event handler '") +
+             handlers[p.owner].name + "'";
+    case ProgramKind::Startup: return "startup";
+  }
+  return "?";
+}
+
+namespace {
+
+using Held = std::vector<uint32_t>;  // mutex ids, sorted
+
+// The lock state flowing through a block: `held` on the fall-through path
+// (nullopt when unreachable) and the states at the Breaks of the loop being
+// compiled.
+struct Flow {
+  std::optional<Held> held;
+};
+
+struct LoopCtx {
+  std::vector<size_t> breaks;  // instruction indices to patch
+  std::optional<Held> exit;    // agreed lock state at the breaks
+};
+
+class Compiler {
+ public:
+  explicit Compiler(const ScenarioSpec& spec) : spec_(spec) {}
+
+  Scenario run() {
+    sc_.name = spec_.name;
+    if (spec_.name.empty()) throw ScenarioError("a scenario needs a name");
+    declare_resources();
+    declare_tasks_and_objects();
+    for (size_t i = 0; i < spec_.tasks.size(); ++i)
+      compile_program(ProgramKind::Task, spec_.tasks[i].ops,
+                      sc_.templates[i].program);
+    for (size_t i = 0; i < spec_.objects.size(); ++i)
+      compile_program(ProgramKind::DropHook, spec_.objects[i].on_drop,
+                      sc_.objects[i].program);
+    declare_handlers();
+    build_startup();
+    return std::move(sc_);
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& msg) const {
+    throw ScenarioError("scenario '" + spec_.name + "': " + msg);
+  }
+
+  template <class T>
+  void check_names(const std::vector<T>& items, const char* sort,
+                   std::map<std::string, uint32_t>& index) {
+    if (items.size() > SpecLimits::max_resources)
+      fail(std::string("too many ") + sort + "s (" + std::to_string(items.size()) + ")");
+    for (size_t i = 0; i < items.size(); ++i) {
+      const std::string& n = items[i].name;
+      if (n.empty()) fail(std::string("a ") + sort + " needs a name");
+      if (!index.emplace(n, static_cast<uint32_t>(i)).second)
+        fail(std::string(sort) + " '" + n + "' is declared twice");
+    }
+  }
+
+  void declare_resources() {
+    check_names(spec_.mutexes, "mutex", mutexes_);
+    check_names(spec_.queues, "wait queue", queues_);
+    check_names(spec_.counters, "counter", counters_);
+    sc_.mutexes = spec_.mutexes;
+    for (const auto& q : spec_.queues) sc_.queues.push_back(q.name);
+    sc_.counters = spec_.counters;
+  }
+
+  void declare_tasks_and_objects() {
+    check_names(spec_.tasks, "task", tasks_);
+    check_names(spec_.objects, "object", objects_);
+    int64_t total = 0;
+    for (size_t i = 0; i < spec_.tasks.size(); ++i) {
+      const TaskSpec& t = spec_.tasks[i];
+      if (t.count < 1)
+        fail("task '" + t.name + "': count must be at least 1, got " + std::to_string(t.count));
+      if (t.count > SpecLimits::max_tasks || total + t.count > SpecLimits::max_tasks)
+        fail("task '" + t.name + "': count " + std::to_string(t.count) +
+             " exceeds the limit of " + std::to_string(SpecLimits::max_tasks) + " tasks");
+      TaskTemplate tt;
+      tt.name = t.name;
+      tt.first = static_cast<uint32_t>(total);
+      tt.count = static_cast<uint32_t>(t.count);
+      tt.autostart = t.autostart;
+      tt.daemon = t.daemon;
+      tt.program = new_program(ProgramKind::Task, static_cast<uint32_t>(i));
+      sc_.templates.push_back(std::move(tt));
+      total += t.count;
+    }
+    sc_.ntasks = static_cast<uint32_t>(total);
+    for (size_t i = 0; i < spec_.objects.size(); ++i) {
+      const ObjectSpec& o = spec_.objects[i];
+      Object obj;
+      obj.name = o.name;
+      obj.program = new_program(ProgramKind::DropHook, static_cast<uint32_t>(i));
+      if (!o.owner.empty()) {
+        auto it = tasks_.find(o.owner);
+        if (it == tasks_.end())
+          fail("object '" + o.name + "': owner '" + o.owner + "' is not a task" +
+               known(tasks_));
+        TaskTemplate& tt = sc_.templates[it->second];
+        if (tt.count != 1)
+          fail("object '" + o.name + "': its owner '" + o.owner + "' has " +
+               std::to_string(tt.count) + " replicas; an object has one owner");
+        obj.owner_task = tt.first;
+        tt.owned.push_back(static_cast<uint32_t>(i));
+      }
+      sc_.objects.push_back(std::move(obj));
+    }
+  }
+
+  void declare_handlers() {
+    std::map<std::string, uint32_t> index;
+    check_names(spec_.handlers, "handler", index);
+    std::vector<size_t> order(spec_.handlers.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) {
+      return spec_.handlers[x].at < spec_.handlers[y].at;
+    });
+    for (size_t k = 0; k < order.size(); ++k) {
+      const HandlerSpec& h = spec_.handlers[order[k]];
+      if (h.at < 0)
+        fail("handler '" + h.name + "': time must be non-negative, got " + std::to_string(h.at));
+      Handler hd;
+      hd.name = h.name;
+      hd.kind = h.kind;
+      hd.at = h.at;
+      hd.program = new_program(ProgramKind::Handler, static_cast<uint32_t>(k));
+      sc_.handlers.push_back(hd);
+      compile_program(ProgramKind::Handler, h.ops, hd.program);
+    }
+  }
+
+  void build_startup() {
+    sc_.startup = new_program(ProgramKind::Startup, 0);
+    Program& p = sc_.programs[sc_.startup];
+    for (uint32_t i = 0; i < sc_.templates.size(); ++i) {
+      if (!sc_.templates[i].autostart) continue;
+      Instr in;
+      in.code = Code::SpawnAll;
+      in.a = i;
+      p.code.push_back(in);
+      p.where.push_back("startup: spawn '" + sc_.templates[i].name + "'");
+    }
+    p.code.push_back(Instr{});
+    p.where.push_back("startup: end");
+    p.nlocals = 1;  // the replica index of SpawnAll
+  }
+
+  uint32_t new_program(ProgramKind kind, uint32_t owner) {
+    Program p;
+    p.kind = kind;
+    p.owner = owner;
+    sc_.programs.push_back(std::move(p));
+    return static_cast<uint32_t>(sc_.programs.size() - 1);
+  }
+
+  static std::string known(const std::map<std::string, uint32_t>& m) {
+    if (m.empty()) return " (none declared)";
+    std::string s = " (known: ";
+    bool first = true;
+    for (const auto& [k, v] : m) {
+      if (!first) s += ", ";
+      s += k;
+      first = false;
+    }
+    return s + ")";
+  }
+
+  // ---- one program ----------------------------------------------------
+
+  void compile_program(ProgramKind kind, const std::vector<OpSpec>& ops, uint32_t program) {
+    prog_ = program;
+    kind_ = kind;
+    locals_ = 0;
+    owner_desc_ = sc_.program_owner(program);
+    loops_.clear();
+    Flow f;
+    f.held = Held{};
+    block(ops, "", 0, f);
+    if (f.held && !f.held->empty())
+      fail(owner_desc_ + ": ends holding '" + sc_.mutexes[f.held->front()].name +
+           "'; unlock it before the end");
+    emit(Instr{}, "end");
+    Program& p = sc_.programs[program];
+    p.nlocals = locals_;
+    sc_.max_locals = std::max(sc_.max_locals, locals_);
+    if (p.code.size() > SpecLimits::max_ops) fail(owner_desc_ + ": too many ops");
+  }
+
+  size_t emit(const Instr& in, const std::string& where) {
+    Program& p = sc_.programs[prog_];
+    p.code.push_back(in);
+    p.where.push_back(where);
+    return p.code.size() - 1;
+  }
+
+  size_t here() const { return sc_.programs[prog_].code.size(); }
+  void patch(size_t at, size_t target) {
+    sc_.programs[prog_].code[at].jump = static_cast<uint32_t>(target);
+  }
+
+  [[noreturn]] void fail_at(const std::string& where, const OpSpec& op, const std::string& msg) {
+    std::string desc = op_name(op.kind);
+    if (!op.target.empty()) desc += " '" + op.target + "'";
+    fail(owner_desc_ + ", " + where + " (" + desc + "): " + msg);
+  }
+
+  uint32_t resolve(const std::map<std::string, uint32_t>& m, const char* sort,
+                   const std::string& where, const OpSpec& op) {
+    auto it = m.find(op.target);
+    if (it == m.end()) {
+      if (op.target.empty()) fail_at(where, op, std::string("names no ") + sort);
+      fail_at(where, op, std::string("unknown ") + sort + " '" + op.target + "'" + known(m));
+    }
+    return it->second;
+  }
+
+  uint32_t single_task(const std::string& where, const OpSpec& op) {
+    uint32_t t = resolve(tasks_, "task", where, op);
+    const TaskTemplate& tt = sc_.templates[t];
+    if (tt.count != 1)
+      fail_at(where, op, "task '" + tt.name + "' has " + std::to_string(tt.count) +
+                             " replicas; name one task");
+    return tt.first;
+  }
+
+  void block(const std::vector<OpSpec>& ops, const std::string& prefix, int depth, Flow& f) {
+    if (depth > SpecLimits::max_nesting)
+      fail(owner_desc_ + ", op #" + prefix + ": nests deeper than " +
+           std::to_string(SpecLimits::max_nesting) + " levels");
+    for (size_t i = 0; i < ops.size(); ++i) {
+      std::string where = "op #" + prefix + std::to_string(i);
+      op(ops[i], where, prefix + std::to_string(i) + ".", depth, f);
+    }
+  }
+
+  void require_await_allowed(const std::string& where, const OpSpec& op) {
+    if (kind_ != ProgramKind::Task)
+      fail_at(where, op, owner_desc_ + " runs to completion and cannot await");
+  }
+
+  void op(const OpSpec& op, const std::string& where, const std::string& prefix, int depth,
+          Flow& f) {
+    Instr in;
+    switch (op.kind) {
+      case OpKind::Print:
+        in.code = Code::Print;
+        in.a = static_cast<uint32_t>(sc_.texts.size());
+        sc_.texts.push_back(op.text);
+        emit(in, where);
+        return;
+      case OpKind::Lock:
+      case OpKind::Unlock: {
+        uint32_t m = resolve(mutexes_, "mutex", where, op);
+        bool blocking = sc_.mutexes[m].kind == MutexKind::Blocking;
+        bool lock = op.kind == OpKind::Lock;
+        if (!blocking && lock) require_await_allowed(where, op);
+        in.code = lock ? (blocking ? Code::BLock : Code::ALock)
+                       : (blocking ? Code::BUnlock : Code::AUnlock);
+        in.a = m;
+        if (f.held) {
+          Held& h = *f.held;
+          auto it = std::lower_bound(h.begin(), h.end(), m);
+          bool holds = it != h.end() && *it == m;
+          if (lock && holds) fail_at(where, op, "locks '" + op.target + "' again while holding it");
+          if (!lock && !holds) fail_at(where, op, "unlocks '" + op.target + "' which it does not hold");
+          if (lock) h.insert(it, m);
+          else h.erase(it);
+        }
+        emit(in, where);
+        return;
+      }
+      case OpKind::Register:
+      case OpKind::Park:
+      case OpKind::Wake:
+      case OpKind::WakeAll: {
+        uint32_t q = resolve(queues_, "wait queue", where, op);
+        if (op.kind == OpKind::Register || op.kind == OpKind::Park) require_await_allowed(where, op);
+        in.code = op.kind == OpKind::Register ? Code::Register
+                  : op.kind == OpKind::Park   ? Code::Park
+                  : op.kind == OpKind::Wake   ? Code::Wake
+                                              : Code::WakeAll;
+        in.a = q;
+        emit(in, where);
+        return;
+      }
+      case OpKind::Pending:
+      case OpKind::Yield:
+        require_await_allowed(where, op);
+        in.code = op.kind == OpKind::Pending ? Code::Pending : Code::Yield;
+        emit(in, where);
+        return;
+      case OpKind::Drop: {
+        auto o = objects_.find(op.target);
+        if (o != objects_.end()) {
+          in.code = Code::DropObject;
+          in.a = o->second;
+        } else if (tasks_.count(op.target)) {
+          in.code = Code::DropTask;
+          in.a = single_task(where, op);
+        } else {
+          fail_at(where, op, "unknown object or task '" + op.target + "'" + known(objects_));
+        }
+        emit(in, where);
+        return;
+      }
+      case OpKind::Spawn: {
+        in.code = Code::Spawn;
+        in.a = single_task(where, op);
+        if (sc_.templates[sc_.template_of(in.a)].autostart)
+          fail_at(where, op, "task '" + op.target +
+                                 "' starts at startup; declare it with autostart=False to spawn it");
+        emit(in, where);
+        return;
+      }
+      case OpKind::Add:
+      case OpKind::Set:
+        in.code = op.kind == OpKind::Add ? Code::Add : Code::Set;
+        in.a = resolve(counters_, "counter", where, op);
+        in.v = op.value;
+        emit(in, where);
+        return;
+      case OpKind::If: {
+        OpSpec probe;
+        probe.kind = OpKind::If;
+        probe.target = op.cond.counter;
+        in.code = Code::JumpUnless;
+        in.a = resolve(counters_, "counter", where, probe);
+        in.cmp = op.cond.cmp;
+        in.v = op.cond.value;
+        size_t jif = emit(in, where);
+        Flow then_f = f, else_f = f;
+        block(op.body, prefix, depth + 1, then_f);
+        size_t jend = 0;
+        bool has_else = !op.orelse.empty();
+        if (has_else) {
+          Instr j;
+          j.code = Code::Jump;
+          jend = emit(j, where + " (end of then)");
+        }
+        patch(jif, here());
+        if (has_else) {
+          block(op.orelse, prefix + "else.", depth + 1, else_f);
+          patch(jend, here());
+        }
+        f.held = join(then_f.held, else_f.held, where, op);
+        return;
+      }
+      case OpKind::Loop:
+      case OpKind::Repeat: {
+        bool repeat = op.kind == OpKind::Repeat;
+        uint32_t local = 0;
+        if (repeat) {
+          if (op.value < 0)
+            fail_at(where, op, "count must be non-negative, got " + std::to_string(op.value));
+          if (op.value > SpecLimits::max_repeat)
+            fail_at(where, op, "count " + std::to_string(op.value) + " exceeds the limit of " +
+                                   std::to_string(SpecLimits::max_repeat));
+          local = locals_++;
+          in.code = Code::LocalSet;
+          in.a = local;
+          in.v = op.value;
+          emit(in, where);
+        }
+        size_t head = here();
+        size_t test = 0;
+        if (repeat) {
+          Instr t;
+          t.code = Code::LocalLoop;
+          t.a = local;
+          test = emit(t, where);
+        }
+        Flow body_f = f;
+        loops_.push_back(LoopCtx{});
+        block(op.body, prefix, depth + 1, body_f);
+        if (body_f.held && f.held && *body_f.held != *f.held)
+          fail_at(where, op, "the lock state at the end of the body differs from its start");
+        Instr back;
+        back.code = Code::Jump;
+        back.jump = static_cast<uint32_t>(head);
+        emit(back, where + " (loop back)");
+        LoopCtx ctx = std::move(loops_.back());
+        loops_.pop_back();
+        for (size_t b : ctx.breaks) patch(b, here());
+        std::optional<Held> after = ctx.exit;
+        if (repeat) {
+          patch(test, here());
+          after = join(after, f.held, where, op);
+        }
+        f.held = after;
+        return;
+      }
+      case OpKind::Break: {
+        if (loops_.empty()) fail_at(where, op, "break outside a loop");
+        Instr j;
+        j.code = Code::Jump;
+        size_t at = emit(j, where);
+        LoopCtx& ctx = loops_.back();
+        ctx.breaks.push_back(at);
+        ctx.exit = join(ctx.exit, f.held, where, op);
+        f.held.reset();
+        return;
+      }
+    }
+    fail_at(where, op, "unknown op kind");
+  }
+
+  std::optional<Held> join(const std::optional<Held>& a, const std::optional<Held>& b,
+                           const std::string& where, const OpSpec& op) {
+    if (!a) return b;
+    if (!b) return a;
+    if (*a != *b) fail_at(where, op, "the paths through it disagree on which locks are held");
+    return a;
+  }
+
+  const ScenarioSpec& spec_;
+  Scenario sc_;
+  std::map<std::string, uint32_t> mutexes_, queues_, counters_, tasks_, objects_;
+  uint32_t prog_ = 0;
+  ProgramKind kind_ = ProgramKind::Task;
+  uint32_t locals_ = 0;
+  std::string owner_desc_;
+  std::vector<LoopCtx> loops_;
+};
+
+}  // namespace
+
+Scenario compile(const ScenarioSpec& spec) { return Compiler(spec).run(); }
+
+}  // namespace wb

@@ -1,0 +1,118 @@
+// A compiled scenario: names resolved to dense ids, programs flattened into
+// instructions with jumps. This is what the executor runs; it is immutable
+// once built and shared by every run and every explored schedule.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "model/spec.hpp"
+
+namespace wb {
+
+// A scenario the user built is wrong (unknown name, misuse of a lock, an
+// absurd size, ...). The message names the scenario, the owner and the op.
+struct ScenarioError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+enum class Code : uint8_t {
+  Print,       // a = text id
+  BLock,       // a = mutex id (blocking)
+  BUnlock,
+  ALock,       // a = mutex id (async); an await point
+  AUnlock,
+  Register,    // a = queue id
+  Pending,     // await: return Pending
+  Park,        // a = queue id; Register then Pending
+  Wake,        // a = queue id
+  WakeAll,     // a = queue id
+  Yield,       // wake own waker, return Pending
+  DropObject,  // a = object id
+  DropTask,    // a = task id
+  Spawn,       // a = task id
+  SpawnAll,    // a = template id (startup only): spawns each replica in turn
+  Add,         // a = counter id, v
+  Set,         // a = counter id, v
+  Jump,        // jump = target
+  JumpUnless,  // if !(counter[a] cmp v) goto jump
+  LocalSet,    // local[a] = v
+  LocalLoop,   // if local[a] == 0 goto jump else local[a] -= 1
+  End,         // the program returns (task: Ready)
+};
+
+struct Instr {
+  Code code = Code::End;
+  Cmp cmp = Cmp::Eq;
+  uint32_t a = 0;
+  uint32_t jump = 0;
+  int64_t v = 0;
+};
+
+enum class ProgramKind : uint8_t { Task, DropHook, Handler, Startup };
+
+struct Program {
+  ProgramKind kind = ProgramKind::Task;
+  uint32_t owner = 0;  // template, object or handler id
+  uint32_t nlocals = 0;
+  std::vector<Instr> code;
+  std::vector<std::string> where;  // source position of each instruction
+};
+
+struct TaskTemplate {
+  std::string name;
+  uint32_t program = 0;
+  uint32_t first = 0;  // first task id of its replicas
+  uint32_t count = 1;
+  bool autostart = true;
+  bool daemon = false;
+  std::vector<uint32_t> owned;  // object ids, in declaration order
+};
+
+struct Object {
+  std::string name;
+  uint32_t program = 0;        // its Drop hook
+  int64_t owner_task = -1;     // task id, or -1
+};
+
+struct Handler {
+  std::string name;
+  HandlerKind kind = HandlerKind::Event;
+  int64_t at = 0;
+  uint32_t program = 0;
+};
+
+struct Scenario {
+  std::string name;
+  std::vector<MutexSpec> mutexes;
+  std::vector<std::string> queues;
+  std::vector<CounterSpec> counters;
+  std::vector<Object> objects;
+  std::vector<TaskTemplate> templates;
+  std::vector<Handler> handlers;  // sorted by time, then declaration order
+  std::vector<Program> programs;
+  std::vector<std::string> texts;
+  uint32_t startup = 0;     // program spawning the autostart tasks
+  uint32_t ntasks = 0;      // replicas included
+  uint32_t max_locals = 0;  // per task
+
+  uint32_t template_of(uint32_t task) const;
+  std::string task_name(uint32_t task) const;
+  std::string program_owner(uint32_t program) const;  // "task 'x'", "drop hook of 'o'"
+};
+
+// Limits on what a scenario may ask for: past them it is an error, not a run.
+struct SpecLimits {
+  static constexpr int64_t max_tasks = 10'000'000;
+  static constexpr int64_t max_repeat = 1'000'000'000;
+  static constexpr int max_nesting = 32;
+  static constexpr size_t max_ops = 1'000'000;
+  static constexpr size_t max_resources = 100'000;
+};
+
+// Resolve, check and flatten. Throws ScenarioError naming the place.
+Scenario compile(const ScenarioSpec& spec);
+
+}  // namespace wb

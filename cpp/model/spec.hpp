@@ -1,0 +1,117 @@
+// Scenario specification: what a user writes, as plain data.
+//
+// A scenario names its resources (mutexes, wait queues, counters), its tasks
+// (programs of operations), its objects (values with Drop hooks, owned by a
+// task or free-standing) and its handlers (nginx-like event and cleanup
+// handlers that fire at a virtual time). Operations refer to resources by
+// name; `compile()` (compile.hpp) resolves the names, checks the programs and
+// flattens them into instructions. Nothing here executes.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace wb {
+
+// The vocabulary of operations. Each is one await point or one synchronous
+// action; Loop / If / Repeat carry nested blocks.
+enum class OpKind : uint8_t {
+  Print,     // text: a printed mark (collected as output and traced)
+  Lock,      // target mutex: a blocking lock, or `.lock().await` on an async mutex
+  Unlock,    // target mutex
+  Register,  // target wait queue: store this task's waker there
+  Pending,   // return Pending (an await that does not register anything itself)
+  Park,      // target wait queue: Register then Pending
+  Wake,      // target wait queue: take one waker and wake it
+  WakeAll,   // target wait queue: take every waker and wake each
+  Yield,     // wake this task's own waker, then return Pending
+  Drop,      // target object (run its Drop hook now) or task (drop its future)
+  Spawn,     // target task (one declared with autostart = false)
+  Add,       // target counter += value
+  Set,       // target counter = value
+  Loop,      // body, repeated until a Break
+  Repeat,    // body, repeated `value` times
+  If,        // cond ? body : orelse
+  Break,     // leave the innermost Loop / Repeat
+};
+
+enum class Cmp : uint8_t { Eq, Ne, Lt, Le, Gt, Ge };
+
+// A condition on resource state: `counter <cmp> value`.
+struct Cond {
+  std::string counter;
+  Cmp cmp = Cmp::Eq;
+  int64_t value = 0;
+};
+
+struct OpSpec {
+  OpKind kind = OpKind::Print;
+  std::string target;  // resource, object or task name
+  std::string text;    // Print
+  int64_t value = 0;   // Add / Set / Repeat
+  Cond cond;           // If
+  std::vector<OpSpec> body;
+  std::vector<OpSpec> orelse;
+};
+
+enum class MutexKind : uint8_t {
+  Blocking,      // std::sync::Mutex: non-reentrant, blocks the thread
+  AsyncFair,     // tokio::sync::Mutex: FIFO hand-off to the first waiter
+  AsyncBarging,  // futures::lock::Mutex: release, wake a waiter, anyone may take it
+};
+
+struct MutexSpec {
+  std::string name;
+  MutexKind kind = MutexKind::Blocking;
+};
+
+struct WaitQueueSpec {
+  std::string name;
+};
+
+struct CounterSpec {
+  std::string name;
+  int64_t initial = 0;
+};
+
+struct ObjectSpec {
+  std::string name;
+  std::string owner;  // task name, or empty for an object only an op drops
+  std::vector<OpSpec> on_drop;
+};
+
+struct TaskSpec {
+  std::string name;
+  std::vector<OpSpec> ops;
+  int64_t count = 1;       // replicas name[0..count) share the program
+  bool autostart = true;   // spawned at startup, else by a Spawn op
+  bool daemon = false;     // may stay pending at the end without a verdict
+};
+
+enum class HandlerKind : uint8_t {
+  Event,    // an nginx event handler (read/write/timer)
+  Cleanup,  // a pool cleanup handler run when the server closes a connection
+};
+
+struct HandlerSpec {
+  std::string name;
+  HandlerKind kind = HandlerKind::Event;
+  int64_t at = 0;  // virtual time (ms) at which the event is ready
+  std::vector<OpSpec> ops;
+};
+
+struct ScenarioSpec {
+  std::string name;
+  std::vector<MutexSpec> mutexes;
+  std::vector<WaitQueueSpec> queues;
+  std::vector<CounterSpec> counters;
+  std::vector<ObjectSpec> objects;
+  std::vector<TaskSpec> tasks;
+  std::vector<HandlerSpec> handlers;
+};
+
+const char* op_name(OpKind k);
+const char* mutex_kind_name(MutexKind k);
+
+}  // namespace wb

@@ -1,0 +1,269 @@
+#include "oracle/verdict.hpp"
+
+#include <algorithm>
+
+namespace wb {
+
+const char* verdict_kind_name(VerdictKind k) {
+  switch (k) {
+    case VerdictKind::Ok: return "ok";
+    case VerdictKind::ReentrantLock: return "deadlock/reentrant_lock";
+    case VerdictKind::LockCycle: return "deadlock/lock_cycle";
+    case VerdictKind::BlockedThread: return "deadlock/blocked_thread";
+    case VerdictKind::LostWake: return "deadlock/lost_wake";
+    case VerdictKind::BoundSteps: return "bound/steps";
+    case VerdictKind::BoundTime: return "bound/time";
+    case VerdictKind::BoundMemory: return "bound/memory";
+    case VerdictKind::BoundDepth: return "bound/depth";
+  }
+  return "?";
+}
+
+const std::vector<VerdictKind>& all_verdict_kinds() {
+  static const std::vector<VerdictKind> kinds = {
+      VerdictKind::Ok,         VerdictKind::ReentrantLock, VerdictKind::LockCycle,
+      VerdictKind::BlockedThread, VerdictKind::LostWake,   VerdictKind::BoundSteps,
+      VerdictKind::BoundTime,  VerdictKind::BoundMemory,   VerdictKind::BoundDepth};
+  return kinds;
+}
+
+std::string describe_frame(const Scenario& sc, const Frame& f) {
+  switch (f.kind) {
+    case FrameKind::Startup: return "startup";
+    case FrameKind::Handler:
+      return std::string(sc.handlers[f.id].kind == HandlerKind::Cleanup ? "cleanup handler '"
+                                                                         : "event handler '") +
+             sc.handlers[f.id].name + "'";
+    case FrameKind::Poll: {
+      std::string s = "poll of '" + sc.task_name(f.id) + "' (";
+      switch (f.entry) {
+        case Entry::Inline: s += std::string("inline, woken from ") + wake_ctx_name(f.via); break;
+        case Entry::Posted: s += "posted"; break;
+        case Entry::PostedNext: s += "posted next"; break;
+        case Entry::RunQueue: s += "run queue"; break;
+      }
+      return s + ")";
+    }
+    case FrameKind::DropHook: return "drop hook of '" + sc.objects[f.id].name + "'";
+    case FrameKind::Teardown: return "drop of task '" + sc.task_name(f.id) + "'";
+  }
+  return "?";
+}
+
+namespace {
+
+std::string stack_text(const Scenario& sc, const ThreadRt& th) {
+  std::string s;
+  for (size_t i = 0; i < th.stack.size(); ++i) s += (i ? " > " : "") + describe_frame(sc, th.stack[i]);
+  return s;
+}
+
+// The op a frame is executing (its current instruction).
+std::string frame_op(const Scenario& sc, const World& w, const Frame& f) {
+  uint32_t pc = f.kind == FrameKind::Poll ? w.tasks[f.id].pc : f.pc;
+  const Program& p = sc.programs[f.program];
+  if (f.kind == FrameKind::Teardown || pc >= p.where.size()) return "";
+  return p.where[pc];
+}
+
+// Where a pending task is suspended: the await it returned Pending from.
+std::string await_where(const Scenario& sc, const TaskRt& t) {
+  const Program& p = sc.programs[t.program];
+  uint32_t pc = t.pc;
+  if (pc < p.code.size() && p.code[pc].code == Code::ALock) return p.where[pc];
+  return pc > 0 ? p.where[pc - 1] : p.where[0];
+}
+
+std::string holder_text(const Scenario& sc, const World& w, const MutexRt& mx) {
+  if (mx.holder_kind == HolderKind::Task) return "task '" + sc.task_name(mx.holder) + "'";
+  if (mx.holder_kind == HolderKind::Frame)
+    return describe_frame(sc, w.threads[mx.holder_thread].stack[mx.holder]);
+  return "nobody";
+}
+
+std::string taken_at(const Scenario& sc, const MutexRt& mx) {
+  return "locked at step " + std::to_string(mx.since) + ", " +
+         sc.programs[mx.where_prog].where[mx.where_pc];
+}
+
+Verdict blocked(const Scenario& sc, const World& w, std::string_view policy) {
+  const BlockFact& b = w.block;
+  const ThreadRt& th = w.threads[b.thread];
+  const MutexRt& mx = w.mutexes[b.mutex];
+  const std::string& name = sc.mutexes[b.mutex].name;
+  const Frame& waiter = th.stack.back();
+  // Is the holder lower on this very stack?
+  int holder_depth = -1;
+  if (mx.holder_kind == HolderKind::Frame && mx.holder_thread == b.thread) {
+    holder_depth = static_cast<int>(mx.holder);
+  } else if (mx.holder_kind == HolderKind::Task) {
+    for (size_t i = 0; i < th.stack.size(); ++i)
+      if (th.stack[i].kind == FrameKind::Poll && th.stack[i].id == mx.holder)
+        holder_depth = static_cast<int>(i);
+  }
+  Verdict v;
+  v.step = b.step;
+  std::string where = "step " + std::to_string(b.step) + ": " + describe_frame(sc, waiter) +
+                      " requests blocking mutex '" + name + "' (" + frame_op(sc, w, waiter) + ")";
+  if (holder_depth >= 0) {
+    v.kind = VerdictKind::ReentrantLock;
+    v.explanation = where + ", but " + describe_frame(sc, th.stack[holder_depth]) +
+                    " holds it lower on the same stack (" + taken_at(sc, mx) +
+                    "); the holder cannot return until the request is granted. Stack of thread " +
+                    std::to_string(b.thread) + ": " + stack_text(sc, th) + ". Policy " +
+                    std::string(policy) + ".";
+    return v;
+  }
+  v.kind = VerdictKind::BlockedThread;
+  v.explanation = where + ", but " + holder_text(sc, w, mx) + " holds it (" + taken_at(sc, mx) +
+                  ") and is suspended at " + (mx.holder_kind == HolderKind::Task
+                                                  ? await_where(sc, w.tasks[mx.holder])
+                                                  : std::string("?")) +
+                  "; only this blocked thread could poll it. Stack of thread " +
+                  std::to_string(b.thread) + ": " + stack_text(sc, th) + ".";
+  return v;
+}
+
+Verdict quiescent(const Scenario& sc, const World& w) {
+  std::vector<uint32_t> stuck;
+  size_t done = 0, daemons = 0, unstarted = 0;
+  for (uint32_t t = 0; t < w.tasks.size(); ++t) {
+    const TaskRt& tr = w.tasks[t];
+    if (tr.status == TaskStatus::Done || tr.status == TaskStatus::Dropped) {
+      ++done;
+    } else if (tr.status == TaskStatus::Unstarted) {
+      ++unstarted;
+    } else if (sc.templates[sc.template_of(t)].daemon) {
+      ++daemons;
+    } else {
+      stuck.push_back(t);
+    }
+  }
+  Verdict v;
+  v.step = 0;
+  if (stuck.empty()) {
+    v.kind = VerdictKind::Ok;
+    v.explanation = std::to_string(done) + " task(s) finished";
+    if (daemons) v.explanation += ", " + std::to_string(daemons) + " daemon task(s) left pending";
+    if (unstarted) v.explanation += ", " + std::to_string(unstarted) + " never spawned";
+    v.explanation += "; the loop has nothing left to do at t=" + std::to_string(w.now) + ".";
+    return v;
+  }
+  // A wait-for cycle through async mutexes?
+  for (uint32_t start : stuck) {
+    std::vector<uint32_t> path;
+    uint32_t t = start;
+    while (w.tasks[t].waits_on && std::find(path.begin(), path.end(), t) == path.end()) {
+      path.push_back(t);
+      const MutexRt& mx = w.mutexes[w.tasks[t].waits_on - 1];
+      if (mx.holder_kind != HolderKind::Task) break;
+      t = mx.holder;
+    }
+    auto it = std::find(path.begin(), path.end(), t);
+    if (it == path.end()) continue;
+    v.kind = VerdictKind::LockCycle;
+    std::string s = "wait-for cycle: ";
+    for (auto i = it; i != path.end(); ++i) {
+      uint32_t m = w.tasks[*i].waits_on - 1;
+      const MutexRt& mx = w.mutexes[m];
+      s += "task '" + sc.task_name(*i) + "' waits (" + await_where(sc, w.tasks[*i]) +
+           ") for async mutex '" + sc.mutexes[m].name + "' held by task '" +
+           sc.task_name(mx.holder) + "' (" + taken_at(sc, mx) + "); ";
+      v.step = std::max<uint64_t>(v.step, w.tasks[*i].last_step);
+    }
+    v.explanation = s + "none can proceed.";
+    return v;
+  }
+  // Otherwise follow the waits to a task that waits on no lock: the root.
+  uint32_t root = stuck.front();
+  std::string chain;
+  while (w.tasks[root].waits_on) {
+    const MutexRt& mx = w.mutexes[w.tasks[root].waits_on - 1];
+    chain += "task '" + sc.task_name(root) + "' waits for async mutex '" +
+             sc.mutexes[w.tasks[root].waits_on - 1].name + "' held by ";
+    if (mx.holder_kind != HolderKind::Task) {
+      chain += "nobody, yet it was never woken; ";
+      break;
+    }
+    chain += "task '" + sc.task_name(mx.holder) + "'; ";
+    root = mx.holder;
+  }
+  const TaskRt& r = w.tasks[root];
+  v.kind = VerdictKind::LostWake;
+  v.step = r.last_step;
+  std::string s = chain + "task '" + sc.task_name(root) + "' returned Pending at step " +
+                  std::to_string(r.last_step) + " (" + await_where(sc, r) + ")";
+  if (r.wakers == 0) {
+    s += " and nobody holds its waker: it can never be woken.";
+  } else if (r.parked_in) {
+    const QueueRt& q = w.queues[r.parked_in - 1];
+    s += " with its waker in wait queue '" + sc.queues[r.parked_in - 1] +
+         "', and nothing left will wake that queue";
+    if (q.empty_wake_step)
+      s += " (its last wake, at step " + std::to_string(q.empty_wake_step) +
+           ", found it empty: the wake came before the registration)";
+    s += ".";
+  } else {
+    s += "; nothing left will wake it.";
+  }
+  if (stuck.size() > 1) s += " " + std::to_string(stuck.size()) + " task(s) are stuck in all.";
+  v.explanation = s;
+  return v;
+}
+
+std::string pending_list(const Scenario& sc, const World& w) {
+  std::string s;
+  int shown = 0, total = 0;
+  for (uint32_t t = 0; t < w.tasks.size(); ++t) {
+    TaskStatus st = w.tasks[t].status;
+    if (st != TaskStatus::Idle && st != TaskStatus::Running) continue;
+    if (shown < 5) {
+      s += (shown ? ", '" : "'") + sc.task_name(t) + "'";
+      ++shown;
+    }
+    ++total;
+  }
+  if (total > shown) s += " and " + std::to_string(total - shown) + " more";
+  return total ? s : "none";
+}
+
+}  // namespace
+
+Verdict judge(const Scenario& sc, const World& w, std::string_view policy) {
+  Verdict v;
+  v.step = w.stats.steps;
+  const std::string unfinished = " Unfinished tasks: " + pending_list(sc, w) + ".";
+  switch (w.halt) {
+    case Halt::Running:
+    case Halt::Quiescent: return quiescent(sc, w);
+    case Halt::Blocked: return blocked(sc, w, policy);
+    case Halt::StepBound:
+      v.kind = VerdictKind::BoundSteps;
+      v.explanation = "stopped at the step bound (" + std::to_string(w.stats.steps) +
+                      " steps) before the run settled: inconclusive (a livelock, or raise "
+                      "max_steps)." + unfinished;
+      return v;
+    case Halt::TimeBound:
+      v.kind = VerdictKind::BoundTime;
+      v.explanation = "stopped at the time bound after " + std::to_string(w.stats.steps) +
+                      " steps: inconclusive." + unfinished;
+      return v;
+    case Halt::MemoryBound:
+      v.kind = VerdictKind::BoundMemory;
+      v.explanation = "stopped at the memory bound after " + std::to_string(w.stats.steps) +
+                      " steps (trace, output and queues): inconclusive; run without a trace or "
+                      "raise max_memory." + unfinished;
+      return v;
+    case Halt::DepthBound: {
+      v.kind = VerdictKind::BoundDepth;
+      const ThreadRt& th = w.threads[0];
+      v.explanation = "inline polls nested " + std::to_string(th.stack.size()) +
+                      " frames deep, past the stack bound, at step " + std::to_string(w.stats.steps) +
+                      ": " + stack_text(sc, th) + ".";
+      return v;
+    }
+  }
+  return v;
+}
+
+}  // namespace wb

@@ -1,0 +1,98 @@
+// Tiny builders for scenarios in C++ tests.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bench/run.hpp"
+#include "model/spec.hpp"
+
+namespace wb::test {
+
+inline OpSpec op(OpKind k, std::string target = "", int64_t value = 0) {
+  OpSpec o;
+  o.kind = k;
+  o.target = std::move(target);
+  o.value = value;
+  return o;
+}
+inline OpSpec lock(const std::string& m) { return op(OpKind::Lock, m); }
+inline OpSpec unlock(const std::string& m) { return op(OpKind::Unlock, m); }
+inline OpSpec park(const std::string& q) { return op(OpKind::Park, q); }
+inline OpSpec reg(const std::string& q) { return op(OpKind::Register, q); }
+inline OpSpec wake(const std::string& q) { return op(OpKind::Wake, q); }
+inline OpSpec pending() { return op(OpKind::Pending); }
+inline OpSpec yield() { return op(OpKind::Yield); }
+inline OpSpec drop(const std::string& x) { return op(OpKind::Drop, x); }
+inline OpSpec add(const std::string& c, int64_t v) { return op(OpKind::Add, c, v); }
+inline OpSpec print(const std::string& t) {
+  OpSpec o = op(OpKind::Print);
+  o.text = t;
+  return o;
+}
+inline OpSpec brk() { return op(OpKind::Break); }
+inline OpSpec loop(std::vector<OpSpec> body) {
+  OpSpec o = op(OpKind::Loop);
+  o.body = std::move(body);
+  return o;
+}
+inline OpSpec repeat(int64_t n, std::vector<OpSpec> body) {
+  OpSpec o = op(OpKind::Repeat, "", n);
+  o.body = std::move(body);
+  return o;
+}
+inline OpSpec if_(const std::string& counter, Cmp cmp, int64_t v, std::vector<OpSpec> body,
+                  std::vector<OpSpec> orelse = {}) {
+  OpSpec o = op(OpKind::If);
+  o.cond = Cond{counter, cmp, v};
+  o.body = std::move(body);
+  o.orelse = std::move(orelse);
+  return o;
+}
+inline TaskSpec task(const std::string& name, std::vector<OpSpec> ops) {
+  TaskSpec t;
+  t.name = name;
+  t.ops = std::move(ops);
+  return t;
+}
+
+// The h2 drop-wake pattern: the Connection task waits for its streams to
+// close, checking under the `inner` lock; a stream's Drop hook takes `inner`
+// and wakes the Connection while holding it.
+inline ScenarioSpec h2_drop_wake(bool from_cleanup) {
+  ScenarioSpec s;
+  s.name = from_cleanup ? "h2-drop-wake-cleanup" : "h2-drop-wake-nested";
+  s.mutexes = {MutexSpec{"inner", MutexKind::Blocking}};
+  s.queues = {WaitQueueSpec{"conn_waker"}, WaitQueueSpec{"client"}};
+  s.counters = {CounterSpec{"streams", 1}};
+  s.tasks.push_back(task("conn", {loop({lock("inner"), if_("streams", Cmp::Eq, 0, {unlock("inner"), brk()}),
+                                        reg("conn_waker"), unlock("inner"), pending()}),
+                                  print("connection closed")}));
+  if (from_cleanup) {
+    s.tasks.push_back(task("req", {park("client")}));
+    HandlerSpec h;
+    h.name = "close";
+    h.kind = HandlerKind::Cleanup;
+    h.at = 5;
+    h.ops = {drop("req")};
+    s.handlers.push_back(h);
+  } else {
+    s.tasks.push_back(task("req", {print("response sent")}));
+  }
+  ObjectSpec stream;
+  stream.name = "stream";
+  stream.owner = "req";
+  stream.on_drop = {lock("inner"), add("streams", -1), wake("conn_waker"), unlock("inner")};
+  s.objects.push_back(stream);
+  return s;
+}
+
+inline Outcome run_spec(const ScenarioSpec& spec, const std::string& policy,
+                        ScheduleSpec sched = {}, RunConfig cfg = {}) {
+  auto sc = std::make_shared<const Scenario>(compile(spec));
+  auto p = make_policy(policy);
+  return run_scenario(sc, *p, sched, cfg);
+}
+
+}  // namespace wb::test

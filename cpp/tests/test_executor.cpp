@@ -1,0 +1,193 @@
+#include <gtest/gtest.h>
+
+#include "build.hpp"
+
+using namespace wb;
+using namespace wb::test;
+
+namespace {
+
+bool contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
+
+}  // namespace
+
+TEST(Policies, DecideFromWakeInfo) {
+  WakeInfo w;
+  w.ctx = WakeCtx::DropHook;
+  auto inl = make_policy("ngx_inline");
+  auto nested = make_policy("ngx_defer_nested");
+  EXPECT_EQ(inl->decide(w), Action::PollInline);
+  EXPECT_EQ(nested->decide(w), Action::PollInline);
+  w.polling = true;
+  EXPECT_EQ(inl->decide(w), Action::PollInline);
+  EXPECT_EQ(nested->decide(w), Action::Post);
+  w.task_running = true;
+  EXPECT_EQ(inl->decide(w), Action::Post);
+  EXPECT_EQ(make_policy("ngx_posted")->decide(w), Action::Post);
+  EXPECT_EQ(make_policy("ngx_posted_next")->decide(w), Action::PostNext);
+  EXPECT_EQ(make_policy("fifo")->decide(w), Action::RunQueue);
+  try {
+    make_policy("nope");
+    FAIL();
+  } catch (const UnknownName& e) {
+    EXPECT_TRUE(contains(e.what(), "valid: ngx_inline, ngx_defer_nested")) << e.what();
+  }
+}
+
+TEST(H2DropWake, NestedDeadlocksOnlyInline) {
+  ScenarioSpec s = h2_drop_wake(false);
+  Outcome o = run_spec(s, "ngx_inline");
+  EXPECT_EQ(o.verdict.kind, VerdictKind::ReentrantLock) << o.verdict.explanation;
+  EXPECT_TRUE(contains(o.verdict.explanation, "blocking mutex 'inner'")) << o.verdict.explanation;
+  EXPECT_TRUE(contains(o.verdict.explanation, "drop hook of 'stream' holds it")) << o.verdict.explanation;
+  EXPECT_TRUE(contains(o.verdict.explanation, "poll of 'conn' (inline, woken from drop_hook)"))
+      << o.verdict.explanation;
+  for (const char* p : {"ngx_defer_nested", "ngx_posted", "ngx_posted_next", "fifo"}) {
+    Outcome ok = run_spec(s, p);
+    EXPECT_EQ(ok.verdict.kind, VerdictKind::Ok) << p << ": " << ok.verdict.explanation;
+    ASSERT_EQ(ok.output.size(), 2u) << p;
+    EXPECT_EQ(ok.scenario->texts[ok.output[1].text], "connection closed");
+  }
+}
+
+TEST(H2DropWake, CleanupDeadlocksInlineAndDeferNested) {
+  ScenarioSpec s = h2_drop_wake(true);
+  for (const char* p : {"ngx_inline", "ngx_defer_nested"}) {
+    Outcome o = run_spec(s, p);
+    EXPECT_EQ(o.verdict.kind, VerdictKind::ReentrantLock) << p << ": " << o.verdict.explanation;
+    EXPECT_TRUE(contains(o.verdict.explanation, "cleanup handler 'close'")) << o.verdict.explanation;
+  }
+  for (const char* p : {"ngx_posted", "ngx_posted_next", "fifo"})
+    EXPECT_EQ(run_spec(s, p).verdict.kind, VerdictKind::Ok) << p;
+}
+
+TEST(Trace, ByteIdenticalForSameScheduleAndSeed) {
+  ScenarioSpec s = h2_drop_wake(true);
+  for (uint64_t seed : {1u, 2u, 3u}) {
+    ScheduleSpec sp;
+    sp.seed = seed;
+    Outcome a = run_spec(s, "fifo", sp), b = run_spec(s, "fifo", sp);
+    EXPECT_EQ(a.trace_text(), b.trace_text());
+    EXPECT_EQ(a.schedule, b.schedule);
+    ScheduleSpec replay;
+    replay.schedule = a.schedule;
+    EXPECT_EQ(run_spec(s, "fifo", replay).trace_text(), a.trace_text());
+  }
+}
+
+TEST(AsyncMutex, CycleIsLockCycle) {
+  ScenarioSpec s;
+  s.name = "abba";
+  s.mutexes = {MutexSpec{"a", MutexKind::AsyncFair}, MutexSpec{"b", MutexKind::AsyncFair}};
+  s.tasks.push_back(task("t1", {lock("a"), yield(), lock("b"), unlock("b"), unlock("a")}));
+  s.tasks.push_back(task("t2", {lock("b"), yield(), lock("a"), unlock("a"), unlock("b")}));
+  Outcome o = run_spec(s, "fifo");
+  EXPECT_EQ(o.verdict.kind, VerdictKind::LockCycle) << o.verdict.explanation;
+  EXPECT_TRUE(contains(o.verdict.explanation, "task 't1' waits")) << o.verdict.explanation;
+  EXPECT_TRUE(contains(o.verdict.explanation, "held by task 't2'")) << o.verdict.explanation;
+}
+
+TEST(AsyncMutex, FairHandOffCompletesBoth) {
+  ScenarioSpec s;
+  s.name = "handoff";
+  s.mutexes = {MutexSpec{"a", MutexKind::AsyncFair}};
+  s.tasks.push_back(task("t1", {lock("a"), yield(), unlock("a"), print("t1 done")}));
+  s.tasks.push_back(task("t2", {lock("a"), unlock("a"), print("t2 done")}));
+  Outcome o = run_spec(s, "fifo");
+  EXPECT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
+  EXPECT_TRUE(contains(o.trace_text(), "'a' handed off to 't2'"));
+}
+
+TEST(LostWake, PendingWithoutWaker) {
+  ScenarioSpec s;
+  s.name = "forgot-to-register";
+  s.tasks.push_back(task("t", {pending(), print("never")}));
+  Outcome o = run_spec(s, "fifo");
+  EXPECT_EQ(o.verdict.kind, VerdictKind::LostWake);
+  EXPECT_TRUE(contains(o.verdict.explanation, "nobody holds its waker")) << o.verdict.explanation;
+}
+
+TEST(LostWake, WakeBeforeRegister) {
+  ScenarioSpec s;
+  s.name = "early-wake";
+  s.queues = {WaitQueueSpec{"q"}};
+  s.tasks.push_back(task("notifier", {wake("q")}));
+  s.tasks.push_back(task("waiter", {park("q")}));
+  Outcome o = run_spec(s, "fifo");
+  EXPECT_EQ(o.verdict.kind, VerdictKind::LostWake);
+  EXPECT_TRUE(contains(o.verdict.explanation, "found it empty")) << o.verdict.explanation;
+}
+
+TEST(BlockedThread, StdMutexAcrossAwait) {
+  ScenarioSpec s;
+  s.name = "std-mutex-across-await";
+  s.mutexes = {MutexSpec{"m", MutexKind::Blocking}};
+  s.tasks.push_back(task("holder", {lock("m"), yield(), unlock("m")}));
+  s.tasks.push_back(task("other", {lock("m"), unlock("m")}));
+  Outcome o = run_spec(s, "fifo");
+  EXPECT_EQ(o.verdict.kind, VerdictKind::BlockedThread) << o.verdict.explanation;
+  EXPECT_TRUE(contains(o.verdict.explanation, "task 'holder' holds it")) << o.verdict.explanation;
+}
+
+TEST(Bounds, StepBoundStopsALivelock) {
+  ScenarioSpec s;
+  s.name = "spin";
+  s.tasks.push_back(task("t", {loop({yield()})}));
+  RunConfig cfg;
+  cfg.limits.max_steps = 1000;
+  Outcome o = run_spec(s, "fifo", {}, cfg);
+  EXPECT_EQ(o.verdict.kind, VerdictKind::BoundSteps);
+  EXPECT_EQ(o.stats.steps, 1000u);
+}
+
+TEST(Bounds, DepthBoundStopsInlineChains) {
+  ScenarioSpec s;
+  s.name = "chain";
+  const int n = 20;
+  for (int i = 0; i < n; ++i) s.queues.push_back(WaitQueueSpec{"q" + std::to_string(i)});
+  for (int i = 0; i < n; ++i) {
+    std::vector<OpSpec> ops = {park("q" + std::to_string(i))};
+    if (i + 1 < n) ops.push_back(wake("q" + std::to_string(i + 1)));
+    s.tasks.push_back(task("t" + std::to_string(i), ops));
+  }
+  HandlerSpec h;
+  h.name = "kick";
+  h.at = 1;
+  h.ops = {wake("q0")};
+  s.handlers.push_back(h);
+  RunConfig cfg;
+  cfg.limits.max_depth = 8;
+  EXPECT_EQ(run_spec(s, "ngx_inline", {}, cfg).verdict.kind, VerdictKind::BoundDepth);
+  EXPECT_EQ(run_spec(s, "ngx_posted", {}, cfg).verdict.kind, VerdictKind::Ok);
+}
+
+TEST(Explore, ExhaustiveFindsEveryOrder) {
+  ScenarioSpec s;
+  s.name = "three";
+  s.counters = {CounterSpec{"c", 0}};
+  for (const char* t : {"a", "b", "c"}) s.tasks.push_back(task(t, {yield(), add("c", 1)}));
+  auto sc = std::make_shared<const Scenario>(compile(s));
+  auto p = make_policy("fifo");
+  Exploration ex = explore_exhaustive(sc, *p, RunConfig{}, 100000, false);
+  EXPECT_TRUE(ex.complete);
+  EXPECT_GT(ex.schedules, 6u);
+  EXPECT_EQ(ex.outcomes["ok"], ex.schedules);
+}
+
+TEST(Replicas, MillionParkedTasksStaySmall) {
+  ScenarioSpec s;
+  s.name = "parked";
+  s.queues = {WaitQueueSpec{"q"}};
+  TaskSpec t = task("t", {park("q")});
+  t.count = 100000;
+  t.daemon = true;
+  s.tasks.push_back(t);
+  RunConfig cfg;
+  cfg.trace = false;
+  Outcome o = run_spec(s, "fifo", {}, cfg);
+  EXPECT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
+  EXPECT_EQ(o.stats.polls, 100000u);
+  EXPECT_LT(o.stats.model_bytes / 100000, 256u);
+}

@@ -1,0 +1,45 @@
+#include <gtest/gtest.h>
+
+#include "explore/schedule.hpp"
+
+using namespace wb;
+
+TEST(Schedule, EncodeTrimsTrailingZerosAndRoundTrips) {
+  std::vector<Choice> cs = {{3, 1, ChoiceKind::NextTask}, {40, 37, ChoiceKind::EventOrder},
+                            {2, 0, ChoiceKind::DropOrder}, {12, 11, ChoiceKind::NextTask},
+                            {2, 0, ChoiceKind::NextTask}};
+  std::string s = encode_schedule(cs);
+  EXPECT_EQ(s, "v1.1(37)0b");
+  std::vector<uint32_t> ks = decode_schedule(s);
+  EXPECT_EQ(ks, (std::vector<uint32_t>{1, 37, 0, 11}));
+  EXPECT_EQ(encode_schedule({}), "v1.");
+}
+
+TEST(Schedule, MalformedIsAnError) {
+  EXPECT_THROW(decode_schedule("1.0"), ScheduleError);
+  EXPECT_THROW(decode_schedule("v1.0A"), ScheduleError);
+  EXPECT_THROW(decode_schedule("v1.(12"), ScheduleError);
+  EXPECT_THROW(decode_schedule("v1.()"), ScheduleError);
+  EXPECT_THROW(decode_schedule("v1.(99999999999)"), ScheduleError);
+}
+
+TEST(Schedule, ReplayOutOfRangeNamesTheChoice) {
+  ReplayChooser r({1, 5});
+  EXPECT_EQ(r.choose(2, ChoiceKind::NextTask), 1u);
+  try {
+    r.choose(3, ChoiceKind::DropOrder);
+    FAIL();
+  } catch (const ScheduleError& e) {
+    EXPECT_NE(std::string(e.what()).find("choice #1 (drop order)"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(r.choose(4, ChoiceKind::NextTask), 0u);  // past the end: canonical
+}
+
+TEST(Schedule, RandomIsSeededAndInRange) {
+  RandomChooser a(7), b(7);
+  for (int i = 0; i < 1000; ++i) {
+    uint32_t x = a.choose(5, ChoiceKind::NextTask);
+    EXPECT_EQ(x, b.choose(5, ChoiceKind::NextTask));
+    EXPECT_LT(x, 5u);
+  }
+}

@@ -1,0 +1,167 @@
+#include "trace/format.hpp"
+
+#include <cstdio>
+
+#include "exec/policy.hpp"
+
+namespace wb {
+
+const char* event_kind_name(Ev k) {
+  switch (k) {
+    case Ev::Iteration: return "iteration";
+    case Ev::HandlerBegin: return "handler_begin";
+    case Ev::HandlerEnd: return "handler_end";
+    case Ev::Spawn: return "spawn";
+    case Ev::PollBegin: return "poll";
+    case Ev::PollEnd: return "poll_end";
+    case Ev::Wake: return "wake";
+    case Ev::WakeCoalesced: return "wake_coalesced";
+    case Ev::WakeIgnored: return "wake_ignored";
+    case Ev::WakeEmpty: return "wake_empty";
+    case Ev::Register: return "register";
+    case Ev::Lock: return "lock";
+    case Ev::Unlock: return "unlock";
+    case Ev::LockWait: return "lock_wait";
+    case Ev::LockHandoff: return "lock_handoff";
+    case Ev::LockBlocked: return "lock_blocked";
+    case Ev::DropBegin: return "drop";
+    case Ev::DropEnd: return "drop_end";
+    case Ev::TaskDropped: return "task_dropped";
+    case Ev::Print: return "print";
+    case Ev::Counter: return "counter";
+  }
+  return "?";
+}
+
+namespace {
+
+const char* entry_name(uint32_t e) {
+  switch (static_cast<Entry>(e)) {
+    case Entry::Inline: return "inline";
+    case Entry::Posted: return "posted";
+    case Entry::PostedNext: return "posted_next";
+    case Entry::RunQueue: return "run_queue";
+  }
+  return "?";
+}
+
+std::string handler_name(const Scenario& sc, uint32_t h) {
+  if (h == kNoId) return "startup";
+  return sc.handlers[h].name;
+}
+
+}  // namespace
+
+TraceRecord trace_record(const Scenario& sc, const Event& e) {
+  TraceRecord r;
+  r.step = e.step;
+  r.time = e.time;
+  r.thread = e.thread;
+  r.depth = e.depth;
+  r.kind = event_kind_name(e.kind);
+  std::string msg;
+  auto task = [&](uint32_t t) { return r.task = sc.task_name(t); };
+  switch (e.kind) {
+    case Ev::Iteration:
+      r.detail = e.b ? "nonblocking" : "blocking";
+      msg = "loop iteration " + std::to_string(e.a) + (e.b ? " (did not block: posted work)" : "");
+      break;
+    case Ev::HandlerBegin:
+    case Ev::HandlerEnd: {
+      r.subject = handler_name(sc, e.a);
+      std::string what = e.a == kNoId ? "startup"
+                         : sc.handlers[e.a].kind == HandlerKind::Cleanup
+                             ? "cleanup handler '" + r.subject + "'"
+                             : "event handler '" + r.subject + "'";
+      r.detail = e.kind == Ev::HandlerBegin ? "begin" : "end";
+      msg = what + (e.kind == Ev::HandlerBegin ? " begins" : " ends");
+      break;
+    }
+    case Ev::Spawn: msg = "spawn '" + task(e.a) + "'"; break;
+    case Ev::PollBegin:
+      r.detail = entry_name(e.b);
+      if (static_cast<Entry>(e.b) == Entry::Inline)
+        r.detail += std::string(" from ") + wake_ctx_name(static_cast<WakeCtx>(e.b8));
+      msg = "poll '" + task(e.a) + "' (" + r.detail + ")";
+      break;
+    case Ev::PollEnd:
+      r.detail = e.b ? "ready" : "pending";
+      msg = "'" + task(e.a) + "' -> " + (e.b ? "Ready" : "Pending");
+      break;
+    case Ev::Wake:
+      r.detail = std::string(wake_ctx_name(static_cast<WakeCtx>(e.b))) + " -> " +
+                 action_name(static_cast<Action>(e.c));
+      msg = "wake '" + task(e.a) + "' from " + r.detail;
+      break;
+    case Ev::WakeCoalesced:
+      r.detail = wake_ctx_name(static_cast<WakeCtx>(e.b));
+      msg = "wake '" + task(e.a) + "' from " + r.detail + ": already queued";
+      break;
+    case Ev::WakeIgnored:
+      r.detail = wake_ctx_name(static_cast<WakeCtx>(e.b));
+      msg = "wake '" + task(e.a) + "' from " + r.detail + ": task already finished";
+      break;
+    case Ev::WakeEmpty:
+      r.subject = sc.queues[e.a];
+      msg = "wake '" + r.subject + "': no waker registered";
+      break;
+    case Ev::Register:
+      r.subject = sc.queues[e.b];
+      msg = "'" + task(e.a) + "' registers its waker in '" + r.subject + "'";
+      break;
+    case Ev::Lock:
+      r.subject = sc.mutexes[e.a].name;
+      if (e.b != kNoId) task(e.b);
+      msg = "lock '" + r.subject + "'";
+      break;
+    case Ev::Unlock:
+      r.subject = sc.mutexes[e.a].name;
+      msg = "unlock '" + r.subject + "'";
+      break;
+    case Ev::LockWait:
+      r.subject = sc.mutexes[e.a].name;
+      msg = "'" + task(e.b) + "' waits for '" + r.subject + "'";
+      break;
+    case Ev::LockHandoff:
+      r.subject = sc.mutexes[e.a].name;
+      msg = "'" + r.subject + "' handed off to '" + task(e.b) + "'";
+      break;
+    case Ev::LockBlocked:
+      r.subject = sc.mutexes[e.a].name;
+      msg = "lock '" + r.subject + "': held, the thread blocks";
+      break;
+    case Ev::DropBegin:
+      r.subject = sc.objects[e.a].name;
+      msg = "drop '" + r.subject + "'";
+      break;
+    case Ev::DropEnd:
+      r.subject = sc.objects[e.a].name;
+      msg = "dropped '" + r.subject + "'";
+      break;
+    case Ev::TaskDropped: msg = "task '" + task(e.a) + "' dropped"; break;
+    case Ev::Print:
+      r.detail = sc.texts[e.a];
+      msg = "print \"" + r.detail + "\"";
+      break;
+    case Ev::Counter:
+      r.subject = sc.counters[e.a].name;
+      r.detail = std::to_string(e.v);
+      msg = "'" + r.subject + "' = " + r.detail;
+      break;
+  }
+  char head[64];
+  std::snprintf(head, sizeof head, "%6u t=%-5lld ", e.step, static_cast<long long>(e.time));
+  r.text = head + std::string(2 * static_cast<size_t>(e.depth), ' ') + msg;
+  return r;
+}
+
+std::string format_trace(const Scenario& sc, const std::vector<Event>& events) {
+  std::string out;
+  for (const Event& e : events) {
+    out += trace_record(sc, e).text;
+    out += '\n';
+  }
+  return out;
+}
+
+}  // namespace wb
