@@ -254,7 +254,7 @@ class Compiler {
     if (f.held && !f.held->empty())
       fail(owner_desc_ + ": ends holding '" + sc_.mutexes[f.held->front()].name +
            "'; unlock it before the end");
-    emit(Instr{}, "end");
+    emit(Instr{}, owner_desc_ + " end");
     Program& p = sc_.programs[program];
     p.nlocals = locals_;
     sc_.max_locals = std::max(sc_.max_locals, locals_);
@@ -308,6 +308,14 @@ class Compiler {
     }
   }
 
+  // How an instruction is named in explanations: "task 'conn' op #0.0 (lock 'inner')".
+  std::string label(const std::string& where, const OpSpec& op) const {
+    std::string desc = op_name(op.kind);
+    if (!op.target.empty()) desc += " '" + op.target + "'";
+    if (op.kind == OpKind::If) desc += " on '" + op.cond.counter + "'";
+    return owner_desc_ + " " + where + " (" + desc + ")";
+  }
+
   void require_await_allowed(const std::string& where, const OpSpec& op) {
     if (kind_ != ProgramKind::Task)
       fail_at(where, op, owner_desc_ + " runs to completion and cannot await");
@@ -321,7 +329,7 @@ class Compiler {
         in.code = Code::Print;
         in.a = static_cast<uint32_t>(sc_.texts.size());
         sc_.texts.push_back(op.text);
-        emit(in, where);
+        emit(in, label(where, op));
         return;
       case OpKind::Lock:
       case OpKind::Unlock: {
@@ -341,7 +349,7 @@ class Compiler {
           if (lock) h.insert(it, m);
           else h.erase(it);
         }
-        emit(in, where);
+        emit(in, label(where, op));
         return;
       }
       case OpKind::Register:
@@ -355,14 +363,14 @@ class Compiler {
                   : op.kind == OpKind::Wake   ? Code::Wake
                                               : Code::WakeAll;
         in.a = q;
-        emit(in, where);
+        emit(in, label(where, op));
         return;
       }
       case OpKind::Pending:
       case OpKind::Yield:
         require_await_allowed(where, op);
         in.code = op.kind == OpKind::Pending ? Code::Pending : Code::Yield;
-        emit(in, where);
+        emit(in, label(where, op));
         return;
       case OpKind::Drop: {
         auto o = objects_.find(op.target);
@@ -375,7 +383,7 @@ class Compiler {
         } else {
           fail_at(where, op, "unknown object or task '" + op.target + "'" + known(objects_));
         }
-        emit(in, where);
+        emit(in, label(where, op));
         return;
       }
       case OpKind::Spawn: {
@@ -384,7 +392,7 @@ class Compiler {
         if (sc_.templates[sc_.template_of(in.a)].autostart)
           fail_at(where, op, "task '" + op.target +
                                  "' starts at startup; declare it with autostart=False to spawn it");
-        emit(in, where);
+        emit(in, label(where, op));
         return;
       }
       case OpKind::Add:
@@ -392,7 +400,7 @@ class Compiler {
         in.code = op.kind == OpKind::Add ? Code::Add : Code::Set;
         in.a = resolve(counters_, "counter", where, op);
         in.v = op.value;
-        emit(in, where);
+        emit(in, label(where, op));
         return;
       case OpKind::If: {
         OpSpec probe;
@@ -402,7 +410,7 @@ class Compiler {
         in.a = resolve(counters_, "counter", where, probe);
         in.cmp = op.cond.cmp;
         in.v = op.cond.value;
-        size_t jif = emit(in, where);
+        size_t jif = emit(in, label(where, op));
         Flow then_f = f, else_f = f;
         block(op.body, prefix, depth + 1, then_f);
         size_t jend = 0;
@@ -410,7 +418,7 @@ class Compiler {
         if (has_else) {
           Instr j;
           j.code = Code::Jump;
-          jend = emit(j, where + " (end of then)");
+          jend = emit(j, label(where, op) + ", end of then");
         }
         patch(jif, here());
         if (has_else) {
@@ -434,7 +442,7 @@ class Compiler {
           in.code = Code::LocalSet;
           in.a = local;
           in.v = op.value;
-          emit(in, where);
+          emit(in, label(where, op));
         }
         size_t head = here();
         size_t test = 0;
@@ -442,7 +450,7 @@ class Compiler {
           Instr t;
           t.code = Code::LocalLoop;
           t.a = local;
-          test = emit(t, where);
+          test = emit(t, label(where, op));
         }
         Flow body_f = f;
         loops_.push_back(LoopCtx{});
@@ -452,7 +460,7 @@ class Compiler {
         Instr back;
         back.code = Code::Jump;
         back.jump = static_cast<uint32_t>(head);
-        emit(back, where + " (loop back)");
+        emit(back, label(where, op) + ", loop back");
         LoopCtx ctx = std::move(loops_.back());
         loops_.pop_back();
         for (size_t b : ctx.breaks) patch(b, here());
@@ -468,7 +476,7 @@ class Compiler {
         if (loops_.empty()) fail_at(where, op, "break outside a loop");
         Instr j;
         j.code = Code::Jump;
-        size_t at = emit(j, where);
+        size_t at = emit(j, label(where, op));
         LoopCtx& ctx = loops_.back();
         ctx.breaks.push_back(at);
         ctx.exit = join(ctx.exit, f.held, where, op);

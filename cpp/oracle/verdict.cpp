@@ -82,7 +82,7 @@ std::string holder_text(const Scenario& sc, const World& w, const MutexRt& mx) {
 }
 
 std::string taken_at(const Scenario& sc, const MutexRt& mx) {
-  return "locked at step " + std::to_string(mx.since) + ", " +
+  return "since step " + std::to_string(mx.since) + ", at " +
          sc.programs[mx.where_prog].where[mx.where_pc];
 }
 
@@ -104,18 +104,18 @@ Verdict blocked(const Scenario& sc, const World& w, std::string_view policy) {
   Verdict v;
   v.step = b.step;
   std::string where = "step " + std::to_string(b.step) + ": " + describe_frame(sc, waiter) +
-                      " requests blocking mutex '" + name + "' (" + frame_op(sc, w, waiter) + ")";
+                      " requests blocking mutex '" + name + "' at " + frame_op(sc, w, waiter);
   if (holder_depth >= 0) {
     v.kind = VerdictKind::ReentrantLock;
-    v.explanation = where + ", but " + describe_frame(sc, th.stack[holder_depth]) +
+    v.explanation = where + "; " + describe_frame(sc, th.stack[holder_depth]) +
                     " holds it lower on the same stack (" + taken_at(sc, mx) +
-                    "); the holder cannot return until the request is granted. Stack of thread " +
+                    ") and cannot return until the request is granted. Stack of thread " +
                     std::to_string(b.thread) + ": " + stack_text(sc, th) + ". Policy " +
                     std::string(policy) + ".";
     return v;
   }
   v.kind = VerdictKind::BlockedThread;
-  v.explanation = where + ", but " + holder_text(sc, w, mx) + " holds it (" + taken_at(sc, mx) +
+  v.explanation = where + "; " + holder_text(sc, w, mx) + " holds it (" + taken_at(sc, mx) +
                   ") and is suspended at " + (mx.holder_kind == HolderKind::Task
                                                   ? await_where(sc, w.tasks[mx.holder])
                                                   : std::string("?")) +

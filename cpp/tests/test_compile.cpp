@@ -98,5 +98,5 @@ TEST(Compile, FlattensLoopsWithJumps) {
   const Program& conn = sc.programs[sc.templates[0].program];
   ASSERT_GE(conn.code.size(), 8u);
   EXPECT_EQ(conn.code.back().code, Code::End);
-  EXPECT_EQ(conn.where[0], "op #0.0");
+  EXPECT_EQ(conn.where[0], "task 'conn' op #0.0 (lock 'inner')");
 }

@@ -41,7 +41,7 @@ TEST(H2DropWake, NestedDeadlocksOnlyInline) {
   Outcome o = run_spec(s, "ngx_inline");
   EXPECT_EQ(o.verdict.kind, VerdictKind::ReentrantLock) << o.verdict.explanation;
   EXPECT_TRUE(contains(o.verdict.explanation, "blocking mutex 'inner'")) << o.verdict.explanation;
-  EXPECT_TRUE(contains(o.verdict.explanation, "drop hook of 'stream' holds it")) << o.verdict.explanation;
+  EXPECT_TRUE(contains(o.verdict.explanation, "drop hook of 'stream' holds it lower on the same stack")) << o.verdict.explanation;
   EXPECT_TRUE(contains(o.verdict.explanation, "poll of 'conn' (inline, woken from drop_hook)"))
       << o.verdict.explanation;
   for (const char* p : {"ngx_defer_nested", "ngx_posted", "ngx_posted_next", "fifo"}) {

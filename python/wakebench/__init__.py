@@ -1,0 +1,34 @@
+"""wakebench: a test bench for async executors.
+
+Build a scenario, run it under a scheduling policy, read the verdict::
+
+    import wakebench as wb
+    out = wb.run("h2-drop-wake-nested", policy="ngx_inline")
+    out.verdict.kind        # 'deadlock/reentrant_lock'
+    print(out.explanation)  # the lock, the holding frame, the waiting frame, the step
+    print(out.trace_text)   # byte-identical for the same scenario, policy and schedule
+"""
+
+from . import catalog, ops
+from ._core import PolicyError, ScenarioError, ScheduleError, UnknownNameError
+from .api import DEFAULT_LIMITS, explore, run
+from .outcome import Exploration, Outcome, Output, TraceEvent, Verdict
+from .policy import ACTIONS, Policy, WakeInfo, builtin_policies
+from .scenario import Counter, Mutex, Object, Scenario, Task, WaitQueue
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "run", "explore", "DEFAULT_LIMITS",
+    "Scenario", "Mutex", "WaitQueue", "Counter", "Task", "Object", "ops", "catalog",
+    "Outcome", "Verdict", "Output", "TraceEvent", "Exploration",
+    "Policy", "WakeInfo", "ACTIONS", "builtin_policies",
+    "ScenarioError", "ScheduleError", "PolicyError", "UnknownNameError",
+    "verdict_kinds",
+]
+
+
+def verdict_kinds() -> list:
+    """Every verdict kind the model can give."""
+    from . import _core
+    return list(_core.verdict_kinds())

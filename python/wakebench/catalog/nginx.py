@@ -1,0 +1,93 @@
+"""Drop-wake deadlocks on nginx's Rust executor (ngx-rust PR #295, ngx-tickle).
+
+The pattern: a library's Drop takes one of its private locks and, holding
+it, wakes a task that takes the same lock when polled. Whether that
+deadlocks is the policy's choice: polling inline runs the woken task on the
+dropper's stack, under the held lock.
+"""
+
+from __future__ import annotations
+
+from .. import ops
+from ..scenario import Scenario
+from . import entry
+
+SEED = "ngx-rust-pr295-defer-wakes.txt"
+
+
+def _h2(name: str) -> tuple:
+    """h2's shared state: Connection waits, under `inner`, for its streams to go."""
+    s = Scenario(name)
+    inner = s.mutex("inner")  # Arc<Mutex<Inner>>, a std::sync::Mutex
+    conn_waker = s.wait_queue("conn_waker")
+    streams = s.counter("streams", 1)
+    s.task("conn", [
+        ops.loop(
+            inner.lock(),
+            ops.if_(streams == 0, inner.unlock(), ops.break_()),
+            conn_waker.register(),
+            inner.unlock(),
+            ops.pending(),
+        ),
+        ops.print("connection closed"),
+    ])
+    on_drop = [inner.lock(), streams.add(-1), conn_waker.wake(), inner.unlock()]
+    return s, on_drop
+
+
+@entry("h2-drop-wake-nested", source=SEED, summary="""
+    h2's Streams::drop takes the connection's `inner` lock and, holding it,
+    wakes the Connection task. Here the request task finishes and drops its
+    stream inside its own poll. Under ngx_inline that wake polls the
+    Connection on the dropper's stack, and the Connection's poll takes
+    `inner` again: a re-entrant lock (#294). Deferring wakes made while a
+    task is being polled (ngx_defer_nested) is enough here.""")
+def h2_drop_wake_nested() -> Scenario:
+    s, on_drop = _h2("h2-drop-wake-nested")
+    req = s.task("req", [ops.print("response sent")])
+    s.object("stream", owner=req, on_drop=on_drop)
+    return s
+
+
+@entry("h2-drop-wake-cleanup", source=SEED, summary="""
+    The same Drop run by an nginx pool cleanup handler: the client closes
+    the connection, nginx frees the request and with it the request task's
+    future and its stream, outside any task's poll. ngx_defer_nested sees no
+    poll in progress and polls the Connection inline, so it deadlocks like
+    ngx_inline; only always-deferring policies (PR #295) survive.""")
+def h2_drop_wake_cleanup() -> Scenario:
+    s, on_drop = _h2("h2-drop-wake-cleanup")
+    client = s.wait_queue("client")
+    req = s.task("req", [client.park(), ops.print("response sent")])
+    s.object("stream", owner=req, on_drop=on_drop)
+    s.on_cleanup("close", at=5, program=[req.drop()])
+    return s
+
+
+@entry("hyper-pool-drop-wake", source=SEED, summary="""
+    hyper's connection pool, as hit in ngx-tickle: dropping a
+    PooledConnection returns it to the pool under the pool lock and wakes a
+    task waiting for a connection while still holding that lock; the
+    waiter's checkout takes the pool lock. The client task drops its pooled
+    connection when it finishes, inside its poll, so ngx_inline re-enters
+    the pool lock and deferring nested wakes avoids it.""")
+def hyper_pool_drop_wake() -> Scenario:
+    s = Scenario("hyper-pool-drop-wake")
+    pool = s.mutex("pool")
+    idle = s.counter("idle", 0)
+    waiters = s.wait_queue("waiters")
+    s.task("waiter", [
+        ops.loop(
+            pool.lock(),
+            ops.if_(idle > 0, idle.add(-1), pool.unlock(), ops.break_()),
+            waiters.register(),
+            pool.unlock(),
+            ops.pending(),
+        ),
+        ops.print("waiter got a connection"),
+    ])
+    client = s.task("client", [ops.print("response received")])
+    s.object("pooled_conn", owner=client, on_drop=[
+        pool.lock(), idle.add(1), waiters.wake(), pool.unlock(),
+    ])
+    return s

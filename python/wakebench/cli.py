@@ -1,0 +1,135 @@
+"""The wakebench command line.
+
+    wakebench list
+    wakebench run NAME --policy P [--seed N | --schedule S] [--json] [--trace]
+    wakebench matrix [--json] [--budget N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from typing import List, Optional
+
+from . import catalog
+from .api import run
+from .matrix import ProgressBar, compute, render_text
+from .policy import builtin_policies
+
+EXIT_USAGE = 2
+
+
+class _Fail(Exception):
+    pass
+
+
+def _check_policy(p: str) -> str:
+    names = builtin_policies()
+    if p not in names:
+        raise _Fail(f"unknown policy {p!r} (valid: {', '.join(names)})")
+    return p
+
+
+def _check_scenario(name: str) -> str:
+    if name not in catalog.names():
+        raise _Fail(f"unknown scenario {name!r} (valid: {', '.join(catalog.names())})")
+    return name
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    entries = catalog.entries()
+    if args.json:
+        print(json.dumps([{"name": e.name, "source": e.source, "summary": e.summary}
+                          for e in entries], indent=2))
+        return 0
+    for e in entries:
+        print(f"{e.name}  [{e.source}]")
+        print(f"    {e.summary}\n")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    name = _check_scenario(args.scenario)
+    policy = _check_policy(args.policy)
+    if args.seed is not None and args.schedule is not None:
+        raise _Fail("give --seed or --schedule, not both")
+    out = run(name, policy, seed=args.seed, schedule=args.schedule, max_steps=args.max_steps)
+    if args.json:
+        print(json.dumps(out.to_dict(), indent=2))
+        return 0
+    print(f"{name} under {policy}: {out.verdict.kind}")
+    print(f"  {out.verdict.explanation}")
+    if out.output:
+        print("output:")
+        for o in out.output:
+            print(f"  [t={o.time}] {o.text}")
+    print(f"schedule: {out.schedule}   (replay: {out.replay_command()})")
+    if args.trace:
+        print("trace:")
+        print(out.trace_text, end="")
+    return 0
+
+
+def cmd_matrix(args: argparse.Namespace) -> int:
+    policies = [_check_policy(p) for p in args.policy] if args.policy else None
+    scenarios = [_check_scenario(s) for s in args.scenario] if args.scenario else None
+    t0 = time.monotonic()
+    cells = compute(scenarios, policies, budget=args.budget,
+                    progress=None if args.json else ProgressBar())
+    elapsed = time.monotonic() - t0
+    if args.json:
+        print(json.dumps([{"scenario": c.scenario, "policy": c.policy, "verdict": c.verdict,
+                           "schedules": c.schedules, "complete": c.complete,
+                           "replay": c.replay} for c in cells], indent=2))
+        return 0
+    print(render_text(cells))
+    print()
+    for c in cells:
+        if c.replay:
+            print(f"  {c.scenario} / {c.policy}: {c.verdict}  ->  {c.replay}")
+    n = sum(c.schedules for c in cells)
+    print(f"\n{len(cells)} cells, {n} schedules explored in {elapsed:.2f}s")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="wakebench",
+                                description="A test bench for async executors.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    pl = sub.add_parser("list", help="list the built-in scenarios")
+    pl.add_argument("--json", action="store_true")
+    pl.set_defaults(fn=cmd_list)
+
+    pr = sub.add_parser("run", help="run one scenario under one policy")
+    pr.add_argument("scenario")
+    pr.add_argument("--policy", default="fifo")
+    pr.add_argument("--seed", type=int, default=None, help="random choices from this seed")
+    pr.add_argument("--schedule", default=None, help="replay this schedule string")
+    pr.add_argument("--max-steps", type=int, default=None)
+    pr.add_argument("--json", action="store_true")
+    pr.add_argument("--trace", action="store_true", help="print the trace")
+    pr.set_defaults(fn=cmd_run)
+
+    pm = sub.add_parser("matrix", help="explore every scenario under every policy")
+    pm.add_argument("--json", action="store_true")
+    pm.add_argument("--budget", type=int, default=10_000, help="schedules per cell")
+    pm.add_argument("--policy", action="append", help="only these policies (repeatable)")
+    pm.add_argument("--scenario", action="append", help="only these scenarios (repeatable)")
+    pm.set_defaults(fn=cmd_matrix)
+    return p
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return args.fn(args)
+    except (_Fail, ValueError, TypeError) as e:
+        print(f"wakebench: {e}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

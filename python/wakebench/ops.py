@@ -1,0 +1,157 @@
+"""Operations: the vocabulary of task programs, Drop hooks and handlers.
+
+Most ops come from resource handles (``mutex.lock()``, ``queue.park()``,
+``counter.add(1)``); the ones here are not tied to a resource. Every
+function returns a plain op value; a program is a list of them::
+
+    ops.loop(
+        inner.lock(),
+        ops.if_(streams == 0, inner.unlock(), ops.break_()),
+        conn_waker.register(),
+        inner.unlock(),
+        ops.pending(),
+    )
+
+Names may be given as handles or as strings; an unknown name is reported
+when the scenario is built, with the place it appears.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Sequence, Union
+
+from . import _core
+
+Op = _core.OpSpec
+Cond = _core.Cond
+
+__all__ = [
+    "Op", "Cond", "print", "lock", "unlock", "register", "pending", "park", "wake",
+    "wake_all", "yield_", "drop", "spawn", "add", "set", "loop", "repeat", "if_", "break_",
+]
+
+_NameLike = Union[str, "object"]
+
+
+def _name(x: object, what: str) -> str:
+    name = getattr(x, "name", x)
+    if not isinstance(name, str):
+        raise TypeError(f"{what}: expected a name or a handle, got {type(x).__name__}")
+    return name
+
+
+def _int(x: object, what: str) -> int:
+    if isinstance(x, bool) or not isinstance(x, int):
+        raise TypeError(f"{what}: expected an int, got {type(x).__name__}")
+    return x
+
+
+def _op(kind: _core.OpKind, target: str = "", value: int = 0) -> Op:
+    o = _core.OpSpec()
+    o.kind = kind
+    o.target = target
+    o.value = value
+    return o
+
+
+def _block(body: Iterable[Op], what: str) -> list:
+    out = list(body)
+    for i, o in enumerate(out):
+        if not isinstance(o, _core.OpSpec):
+            raise TypeError(f"{what}: item {i} is {type(o).__name__}, not an op")
+    return out
+
+
+def print(text: str) -> Op:  # noqa: A001 - the op is called print
+    """A printed mark: collected in ``Outcome.output`` and in the trace."""
+    if not isinstance(text, str):
+        raise TypeError(f"print: expected a str, got {type(text).__name__}")
+    o = _op(_core.OpKind.PRINT)
+    o.text = text
+    return o
+
+
+def lock(mutex: _NameLike) -> Op:
+    """Lock a mutex: blocking for a blocking mutex, ``.lock().await`` for an async one."""
+    return _op(_core.OpKind.LOCK, _name(mutex, "lock"))
+
+
+def unlock(mutex: _NameLike) -> Op:
+    return _op(_core.OpKind.UNLOCK, _name(mutex, "unlock"))
+
+
+def register(queue: _NameLike) -> Op:
+    """Store this task's waker in a wait queue (and carry on)."""
+    return _op(_core.OpKind.REGISTER, _name(queue, "register"))
+
+
+def pending() -> Op:
+    """Return Pending: the task is suspended until something wakes it."""
+    return _op(_core.OpKind.PENDING)
+
+
+def park(queue: _NameLike) -> Op:
+    """register(queue) then pending()."""
+    return _op(_core.OpKind.PARK, _name(queue, "park"))
+
+
+def wake(queue: _NameLike) -> Op:
+    """Take one waker from a wait queue and wake it (a no-op if empty)."""
+    return _op(_core.OpKind.WAKE, _name(queue, "wake"))
+
+
+def wake_all(queue: _NameLike) -> Op:
+    return _op(_core.OpKind.WAKE_ALL, _name(queue, "wake_all"))
+
+
+def yield_() -> Op:
+    """Wake this task's own waker, then return Pending."""
+    return _op(_core.OpKind.YIELD)
+
+
+def drop(thing: _NameLike) -> Op:
+    """Drop an object (runs its Drop hook) or a task's future."""
+    return _op(_core.OpKind.DROP, _name(thing, "drop"))
+
+
+def spawn(task: _NameLike) -> Op:
+    """Spawn a task declared with ``autostart=False``."""
+    return _op(_core.OpKind.SPAWN, _name(task, "spawn"))
+
+
+def add(counter: _NameLike, n: int = 1) -> Op:
+    return _op(_core.OpKind.ADD, _name(counter, "add"), _int(n, "add"))
+
+
+def set(counter: _NameLike, n: int) -> Op:  # noqa: A001
+    return _op(_core.OpKind.SET, _name(counter, "set"), _int(n, "set"))
+
+
+def loop(*body: Op) -> Op:
+    """Repeat the body until a ``break_()``."""
+    o = _op(_core.OpKind.LOOP)
+    o.body = _block(body, "loop")
+    return o
+
+
+def repeat(n: int, *body: Op) -> Op:
+    """Run the body n times (n >= 0)."""
+    o = _op(_core.OpKind.REPEAT, "", _int(n, "repeat"))
+    o.body = _block(body, "repeat")
+    return o
+
+
+def if_(cond: Cond, *then: Op, orelse: Sequence[Op] = ()) -> Op:
+    """Run ``then`` if the condition on a counter holds, else ``orelse``."""
+    if not isinstance(cond, _core.Cond):
+        raise TypeError("if_: the condition must compare a counter, e.g. `streams == 0`")
+    o = _op(_core.OpKind.IF)
+    o.cond = cond
+    o.body = _block(then, "if_")
+    o.orelse = _block(orelse, "if_ orelse")
+    return o
+
+
+def break_() -> Op:
+    """Leave the innermost loop or repeat."""
+    return _op(_core.OpKind.BREAK)

@@ -1,0 +1,82 @@
+"""Scheduling policies: what wake() does.
+
+The built-in policies run in C++ (see DESIGN.md section 1)::
+
+    ngx_inline        poll the woken task on the waker's stack, unless it is running
+    ngx_defer_nested  defer (post) when any task is being polled, inline otherwise
+    ngx_posted        always post: this iteration's posted-event pass (PR #295)
+    ngx_posted_next   post to the next iteration; the loop does not idle
+    fifo              a run queue polled after the current poll returns (tokio LocalSet)
+
+``Policy(name, decide)`` defines one in Python. It is the SLOW path: every
+wake re-enters the interpreter under the GIL, so runs and explorations are
+orders of magnitude slower. Prototype with it; write the policy in C++
+(``cpp/exec/policy.cpp``) to explore at speed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Tuple, Union
+
+from . import _core
+
+__all__ = ["Policy", "WakeInfo", "ACTIONS", "builtin_policies", "PolicyLike"]
+
+#: What a policy may answer.
+ACTIONS = ("inline", "posted", "posted_next", "run_queue")
+
+
+@dataclass(frozen=True)
+class WakeInfo:
+    """One wake, as a policy sees it."""
+
+    task: str             #: the woken task
+    ctx: str              #: own_poll, task_poll, drop_hook, event_handler, cleanup_handler, spawn
+    task_running: bool    #: the woken task is being polled (woken while running)
+    polling: bool         #: some task is being polled on the waker's stack
+    depth: int            #: frames on the waker's stack
+    locks_held: int       #: blocking mutexes held on the waker's stack
+    held: Tuple[str, ...]  #: their names (the first eight)
+
+
+class Policy:
+    """A policy written in Python (slow path): ``decide(WakeInfo) -> action``,
+    one of ``ACTIONS``. A task that is running must not be polled inline."""
+
+    def __init__(self, name: str, decide: Callable[[WakeInfo], str]) -> None:
+        if not isinstance(name, str) or not name:
+            raise TypeError("Policy: a name must be a non-empty str")
+        if not callable(decide):
+            raise TypeError(f"Policy {name!r}: decide must be callable")
+        self.name = name
+        self.decide = decide
+
+        def call(info: dict) -> str:
+            return decide(WakeInfo(**{**info, "held": tuple(info["held"])}))
+
+        self._core = _core.PythonPolicy(name, call)
+
+    def __repr__(self) -> str:
+        return f"Policy({self.name!r})"
+
+
+PolicyLike = Union[str, Policy]
+
+
+def builtin_policies() -> list:
+    return list(_core.builtin_policies())
+
+
+def resolve(policy: PolicyLike) -> Union[str, "_core.PythonPolicy"]:
+    if isinstance(policy, Policy):
+        return policy._core
+    if isinstance(policy, str):
+        names = builtin_policies()
+        if policy not in names:
+            raise UnknownNameError(f"unknown policy {policy!r} (valid: {', '.join(names)})")
+        return policy
+    raise TypeError(f"policy must be a name or a Policy, got {type(policy).__name__}")
+
+
+UnknownNameError = _core.UnknownNameError

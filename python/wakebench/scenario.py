@@ -1,0 +1,229 @@
+"""Scenarios: resources, tasks, objects with Drop hooks and handlers, as data.
+
+A Scenario is built in a few lines and run in C++; see ``wakebench.run``::
+
+    s = Scenario("h2-drop-wake-nested")
+    inner = s.mutex("inner")
+    conn_waker = s.wait_queue("conn_waker")
+    ...
+
+Nothing is checked until ``build()`` (called by ``run``), which raises
+``ScenarioError`` naming the scenario, the owner (task, Drop hook, handler)
+and the op position, e.g. ``op #0.2``: op 2 inside op 0's body.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Optional
+
+from . import _core, ops
+
+__all__ = ["Scenario", "Mutex", "WaitQueue", "Counter", "Task", "Object"]
+
+
+class _Handle:
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name!r})"
+
+
+class Mutex(_Handle):
+    """A mutex: blocking (std::sync::Mutex) or async (fair hand-off or barging)."""
+
+    def lock(self) -> ops.Op:
+        return ops.lock(self)
+
+    def unlock(self) -> ops.Op:
+        return ops.unlock(self)
+
+
+class WaitQueue(_Handle):
+    """Where wakers wait: an AtomicWaker slot, a waiter list, a Notify."""
+
+    def register(self) -> ops.Op:
+        return ops.register(self)
+
+    def park(self) -> ops.Op:
+        return ops.park(self)
+
+    def wake(self) -> ops.Op:
+        return ops.wake(self)
+
+    def wake_all(self) -> ops.Op:
+        return ops.wake_all(self)
+
+
+class Counter(_Handle):
+    """An integer the programs test and change (reference counts, idle lists)."""
+
+    __hash__ = _Handle.__hash__
+
+    def add(self, n: int = 1) -> ops.Op:
+        return ops.add(self, n)
+
+    def set(self, n: int) -> ops.Op:
+        return ops.set(self, n)
+
+    def _cmp(self, cmp: "_core.Cmp", value: object) -> ops.Cond:
+        c = _core.Cond()
+        c.counter = self.name
+        c.cmp = cmp
+        c.value = ops._int(value, f"condition on {self.name!r}")
+        return c
+
+    def __eq__(self, v):  # type: ignore[override]
+        return self._cmp(_core.Cmp.EQ, v)
+
+    def __ne__(self, v):  # type: ignore[override]
+        return self._cmp(_core.Cmp.NE, v)
+
+    def __lt__(self, v):
+        return self._cmp(_core.Cmp.LT, v)
+
+    def __le__(self, v):
+        return self._cmp(_core.Cmp.LE, v)
+
+    def __gt__(self, v):
+        return self._cmp(_core.Cmp.GT, v)
+
+    def __ge__(self, v):
+        return self._cmp(_core.Cmp.GE, v)
+
+
+class Task(_Handle):
+    def drop(self) -> ops.Op:
+        """Drop this task's future (as a cleanup handler does when nginx closes a connection)."""
+        return ops.drop(self)
+
+    def spawn(self) -> ops.Op:
+        return ops.spawn(self)
+
+
+class Object(_Handle):
+    def drop(self) -> ops.Op:
+        return ops.drop(self)
+
+
+_MUTEX_KINDS = {
+    "blocking": _core.MutexKind.BLOCKING,
+    "fair": _core.MutexKind.ASYNC_FAIR,
+    "barging": _core.MutexKind.ASYNC_BARGING,
+}
+
+
+def _check_name(name: object, what: str) -> str:
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"{what}: a name must be a non-empty str, got {name!r}")
+    return name
+
+
+class Scenario:
+    """A scenario: what runs, under which locks, and who wakes whom."""
+
+    def __init__(self, name: str, *, doc: str = "", source: str = "") -> None:
+        self.name = _check_name(name, "Scenario")
+        self.doc = doc
+        self.source = source
+        self._spec = _core.ScenarioSpec()
+        self._spec.name = name
+        self._built: Optional[_core.Scenario] = None
+
+    def __repr__(self) -> str:
+        return f"Scenario({self.name!r})"
+
+    # -- resources -----------------------------------------------------------
+
+    def mutex(self, name: str, *, kind: str = "blocking") -> Mutex:
+        """A mutex. kind: "blocking" (std::sync::Mutex, non-reentrant, blocks the
+        thread), "fair" (tokio::sync::Mutex, FIFO hand-off) or "barging"
+        (futures::lock::Mutex: released, a waiter woken, anyone may take it)."""
+        if kind not in _MUTEX_KINDS:
+            raise ValueError(f"scenario {self.name!r}: mutex {name!r}: unknown kind {kind!r} "
+                             f"(valid: {', '.join(_MUTEX_KINDS)})")
+        m = _core.MutexSpec()
+        m.name = _check_name(name, "mutex")
+        m.kind = _MUTEX_KINDS[kind]
+        self._add("mutexes", m)
+        return Mutex(name)
+
+    def async_mutex(self, name: str, *, fair: bool = True) -> Mutex:
+        return self.mutex(name, kind="fair" if fair else "barging")
+
+    def wait_queue(self, name: str) -> WaitQueue:
+        q = _core.WaitQueueSpec()
+        q.name = _check_name(name, "wait_queue")
+        self._add("queues", q)
+        return WaitQueue(name)
+
+    def counter(self, name: str, initial: int = 0) -> Counter:
+        c = _core.CounterSpec()
+        c.name = _check_name(name, "counter")
+        c.initial = ops._int(initial, f"counter {name!r}")
+        self._add("counters", c)
+        return Counter(name)
+
+    # -- tasks, objects, handlers -------------------------------------------
+
+    def task(self, name: str, program: Iterable[ops.Op], *, count: int = 1,
+             autostart: bool = True, daemon: bool = False) -> Task:
+        """A task running ``program``. ``count`` replicas share it (named
+        name[i]); ``autostart=False`` waits for a spawn op; a ``daemon`` may be
+        left pending at the end without a verdict."""
+        t = _core.TaskSpec()
+        t.name = _check_name(name, "task")
+        t.ops = ops._block(program, f"task {name!r}")
+        t.count = ops._int(count, f"task {name!r} count")
+        t.autostart = bool(autostart)
+        t.daemon = bool(daemon)
+        self._add("tasks", t)
+        return Task(name)
+
+    def object(self, name: str, *, on_drop: Iterable[ops.Op] = (),
+               owner: object = None) -> Object:
+        """A value with a Drop hook. Owned by a task, it is dropped when that
+        task finishes or its future is dropped; otherwise by a drop op."""
+        o = _core.ObjectSpec()
+        o.name = _check_name(name, "object")
+        o.on_drop = ops._block(on_drop, f"object {name!r} on_drop")
+        o.owner = "" if owner is None else ops._name(owner, f"object {name!r} owner")
+        self._add("objects", o)
+        return Object(name)
+
+    def on_event(self, name: str, *, at: int, program: Iterable[ops.Op]) -> None:
+        """An nginx event handler that runs when the loop reaches virtual time ``at``."""
+        self._handler(name, _core.HandlerKind.EVENT, at, program)
+
+    def on_cleanup(self, name: str, *, at: int, program: Iterable[ops.Op]) -> None:
+        """A pool cleanup handler: nginx closing a connection at time ``at``."""
+        self._handler(name, _core.HandlerKind.CLEANUP, at, program)
+
+    def _handler(self, name: str, kind: "_core.HandlerKind", at: int,
+                 program: Iterable[ops.Op]) -> None:
+        h = _core.HandlerSpec()
+        h.name = _check_name(name, "handler")
+        h.kind = kind
+        h.at = ops._int(at, f"handler {name!r} at")
+        h.ops = ops._block(program, f"handler {name!r}")
+        self._add("handlers", h)
+
+    def _add(self, field: str, item: object) -> None:
+        items = getattr(self._spec, field)
+        items.append(item)
+        setattr(self._spec, field, items)
+        self._built = None
+
+    # -- building --------------------------------------------------------------
+
+    def build(self) -> _core.Scenario:
+        """Check and compile; raises ScenarioError naming the place."""
+        if self._built is None:
+            self._built = _core.compile(self._spec)
+        return self._built
+
+    @property
+    def spec(self) -> _core.ScenarioSpec:
+        return self._spec

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# The main job: set up, then explore every catalog scenario under every policy.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+exec wakebench matrix "$@"
