@@ -46,7 +46,7 @@ def compute(scenarios: Optional[Sequence[str]] = None, policies: Optional[Sequen
             progress: Optional[Callable[[int, int, str], None]] = None) -> List[Cell]:
     scenarios = list(scenarios) if scenarios is not None else catalog.names()
     policies = list(policies) if policies is not None else builtin_policies()
-    cells = []
+    cells: List[Cell] = []
     total = len(scenarios) * len(policies)
     for name in scenarios:
         sc = catalog.get(name)

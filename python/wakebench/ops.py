@@ -21,9 +21,8 @@ from __future__ import annotations
 from typing import Iterable, Sequence, Union
 
 from . import _core
-
-Op = _core.OpSpec
-Cond = _core.Cond
+from ._core import Cond
+from ._core import OpSpec as Op
 
 __all__ = [
     "Op", "Cond", "print", "lock", "unlock", "register", "pending", "park", "wake",

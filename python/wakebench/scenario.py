@@ -14,7 +14,7 @@ and the op position, e.g. ``op #0.2``: op 2 inside op 0's body.
 
 from __future__ import annotations
 
-from typing import Iterable, Optional
+from typing import Iterable, Optional, Union
 
 from . import _core, ops
 
@@ -108,6 +108,9 @@ class Object(_Handle):
         return ops.drop(self)
 
 
+_Spec = Union[_core.MutexSpec, _core.WaitQueueSpec, _core.CounterSpec, _core.TaskSpec,
+              _core.ObjectSpec, _core.HandlerSpec]
+
 _MUTEX_KINDS = {
     "blocking": _core.MutexKind.BLOCKING,
     "fair": _core.MutexKind.ASYNC_FAIR,
@@ -183,7 +186,7 @@ class Scenario:
         return Task(name)
 
     def object(self, name: str, *, on_drop: Iterable[ops.Op] = (),
-               owner: object = None) -> Object:
+               owner: Optional[Union[str, Task]] = None) -> Object:
         """A value with a Drop hook. Owned by a task, it is dropped when that
         task finishes or its future is dropped; otherwise by a drop op."""
         o = _core.ObjectSpec()
@@ -210,7 +213,7 @@ class Scenario:
         h.ops = ops._block(program, f"handler {name!r}")
         self._add("handlers", h)
 
-    def _add(self, field: str, item: object) -> None:
+    def _add(self, field: str, item: "_Spec") -> None:
         items = getattr(self._spec, field)
         items.append(item)
         setattr(self._spec, field, items)

@@ -1,0 +1,193 @@
+"""Type stubs for the private compiled module wakebench._core."""
+
+from typing import Callable, ClassVar, Dict, List, Optional, Tuple, Union
+
+class ScenarioError(ValueError): ...
+class ScheduleError(ValueError): ...
+class UnknownNameError(ValueError): ...
+class PolicyError(RuntimeError): ...
+
+class OpKind:
+    value: int
+    name: str
+    PRINT: ClassVar[OpKind]
+    LOCK: ClassVar[OpKind]
+    UNLOCK: ClassVar[OpKind]
+    REGISTER: ClassVar[OpKind]
+    PENDING: ClassVar[OpKind]
+    PARK: ClassVar[OpKind]
+    WAKE: ClassVar[OpKind]
+    WAKE_ALL: ClassVar[OpKind]
+    YIELD: ClassVar[OpKind]
+    DROP: ClassVar[OpKind]
+    SPAWN: ClassVar[OpKind]
+    ADD: ClassVar[OpKind]
+    SET: ClassVar[OpKind]
+    LOOP: ClassVar[OpKind]
+    REPEAT: ClassVar[OpKind]
+    IF: ClassVar[OpKind]
+    BREAK: ClassVar[OpKind]
+
+class Cmp:
+    value: int
+    name: str
+    EQ: ClassVar[Cmp]
+    NE: ClassVar[Cmp]
+    LT: ClassVar[Cmp]
+    LE: ClassVar[Cmp]
+    GT: ClassVar[Cmp]
+    GE: ClassVar[Cmp]
+
+class MutexKind:
+    value: int
+    name: str
+    BLOCKING: ClassVar[MutexKind]
+    ASYNC_FAIR: ClassVar[MutexKind]
+    ASYNC_BARGING: ClassVar[MutexKind]
+
+class HandlerKind:
+    value: int
+    name: str
+    EVENT: ClassVar[HandlerKind]
+    CLEANUP: ClassVar[HandlerKind]
+
+class Cond:
+    counter: str
+    cmp: Cmp
+    value: int
+    def __init__(self) -> None: ...
+
+class OpSpec:
+    kind: OpKind
+    target: str
+    text: str
+    value: int
+    cond: Cond
+    body: List[OpSpec]
+    orelse: List[OpSpec]
+    def __init__(self) -> None: ...
+
+class MutexSpec:
+    name: str
+    kind: MutexKind
+    def __init__(self) -> None: ...
+
+class WaitQueueSpec:
+    name: str
+    def __init__(self) -> None: ...
+
+class CounterSpec:
+    name: str
+    initial: int
+    def __init__(self) -> None: ...
+
+class ObjectSpec:
+    name: str
+    owner: str
+    on_drop: List[OpSpec]
+    def __init__(self) -> None: ...
+
+class TaskSpec:
+    name: str
+    ops: List[OpSpec]
+    count: int
+    autostart: bool
+    daemon: bool
+    def __init__(self) -> None: ...
+
+class HandlerSpec:
+    name: str
+    kind: HandlerKind
+    at: int
+    ops: List[OpSpec]
+    def __init__(self) -> None: ...
+
+class ScenarioSpec:
+    name: str
+    mutexes: List[MutexSpec]
+    queues: List[WaitQueueSpec]
+    counters: List[CounterSpec]
+    objects: List[ObjectSpec]
+    tasks: List[TaskSpec]
+    handlers: List[HandlerSpec]
+    def __init__(self) -> None: ...
+
+class Scenario:
+    @property
+    def name(self) -> str: ...
+    @property
+    def ntasks(self) -> int: ...
+
+def compile(spec: ScenarioSpec) -> Scenario: ...
+
+class PythonPolicy:
+    def __init__(self, name: str, decide: Callable[[dict], str]) -> None: ...
+    @property
+    def name(self) -> str: ...
+
+def builtin_policies() -> List[str]: ...
+
+class Limits:
+    max_steps: int
+    max_seconds: float
+    max_memory: int
+    max_depth: int
+    def __init__(self) -> None: ...
+
+class TraceRecord:
+    @property
+    def step(self) -> int: ...
+    @property
+    def time(self) -> int: ...
+    @property
+    def thread(self) -> int: ...
+    @property
+    def depth(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def task(self) -> str: ...
+    @property
+    def subject(self) -> str: ...
+    @property
+    def detail(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+
+class Outcome:
+    @property
+    def policy(self) -> str: ...
+    @property
+    def verdict(self) -> str: ...
+    @property
+    def explanation(self) -> str: ...
+    @property
+    def step(self) -> int: ...
+    @property
+    def schedule(self) -> str: ...
+    @property
+    def choices(self) -> List[Tuple[str, int, int]]: ...
+    @property
+    def output(self) -> List[Tuple[int, int, str]]: ...
+    @property
+    def stats(self) -> Dict[str, Union[int, float]]: ...
+    def trace(self) -> List[TraceRecord]: ...
+    def trace_text(self) -> str: ...
+
+class Exploration:
+    @property
+    def schedules(self) -> int: ...
+    @property
+    def complete(self) -> bool: ...
+    @property
+    def outcomes(self) -> Dict[str, int]: ...
+    @property
+    def counterexample(self) -> Optional[Outcome]: ...
+    @property
+    def elapsed_s(self) -> float: ...
+
+def verdict_kinds() -> List[str]: ...
+def run(scenario: Scenario, policy: Union[str, PythonPolicy], seed: Optional[int] = ...,
+        schedule: Optional[str] = ..., trace: bool = ..., limits: Limits = ...) -> Outcome: ...
+def explore_exhaustive(scenario: Scenario, policy: Union[str, PythonPolicy], max_schedules: int,
+                       stop_at_first: bool, limits: Limits = ...) -> Exploration: ...

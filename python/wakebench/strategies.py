@@ -1,0 +1,113 @@
+"""Hypothesis strategies for scenarios and schedules.
+
+    from wakebench.strategies import drop_wake_scenarios
+    @given(drop_wake_scenarios())
+    def test_no_reentrancy_when_deferred(s): ...
+
+Generated scenarios are small and shrink towards fewer tasks, locks and
+ops. Shapes are kept to what a Rust program could do: a task never drops
+an object while it holds a lock (so a re-entrant lock can only come from a
+policy polling inline), and each object is dropped once.
+"""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from . import ops
+from .scenario import Scenario
+
+__all__ = ["drop_wake_scenarios", "seeds"]
+
+
+def seeds() -> st.SearchStrategy[int]:
+    return st.integers(min_value=0, max_value=2**32 - 1)
+
+
+@st.composite
+def drop_wake_scenarios(draw, max_tasks: int = 4, max_mutexes: int = 2,
+                        max_objects: int = 3) -> Scenario:
+    """Tasks that lock blocking mutexes, park in and wake wait queues, and own
+    or drop objects whose Drop hooks may wake a queue while holding a lock;
+    optionally a cleanup handler that drops a task's future."""
+    n_tasks = draw(st.integers(1, max_tasks), label="tasks")
+    n_mutexes = draw(st.integers(0, max_mutexes), label="mutexes")
+    n_queues = draw(st.integers(1, 2), label="queues")
+    n_objects = draw(st.integers(0, max_objects), label="objects")
+    s = Scenario(f"generated-{n_tasks}t{n_mutexes}m{n_objects}o")
+    mutexes = [s.mutex(f"m{i}") for i in range(n_mutexes)]
+    queues = [s.wait_queue(f"q{i}") for i in range(n_queues)]
+    counter = s.counter("c")
+
+    def under_lock(inner):
+        if not mutexes:
+            return inner
+        m = draw(st.sampled_from(mutexes))
+        return [m.lock(), *inner, m.unlock()] if draw(st.booleans()) else inner
+
+    # Objects: owned by a task (dropped when it finishes) or dropped by one op.
+    task_names = [f"t{i}" for i in range(n_tasks)]
+    owners: dict = {}
+    droppers: dict = {i: [] for i in range(n_tasks)}
+    for j in range(n_objects):
+        who = draw(st.integers(0, n_tasks - 1))
+        if draw(st.booleans()):
+            owners[j] = task_names[who]
+        else:
+            droppers[who].append(f"o{j}")
+
+    steps = st.sampled_from(["park", "park", "wake", "bump", "yield", "hold"])
+    for i, name in enumerate(task_names):
+        prog = []
+        for kind in draw(st.lists(steps, min_size=1, max_size=4)):
+            q = draw(st.sampled_from(queues))
+            if kind == "park" and mutexes and draw(st.booleans()):
+                # h2's Connection: register under the lock, and re-take it when woken.
+                m = draw(st.sampled_from(mutexes))
+                prog += [m.lock(), q.register(), m.unlock(), ops.pending(),
+                         m.lock(), counter.add(1), m.unlock()]
+            elif kind == "park":
+                prog += under_lock([q.register()]) + [ops.pending()]
+            elif kind == "hold" and mutexes:
+                # A std::sync::Mutex guard held across an await.
+                m = draw(st.sampled_from(mutexes))
+                prog += [m.lock(), q.register(), ops.pending(), m.unlock()]
+            elif kind == "wake":
+                prog += under_lock([counter.add(1), q.wake()])
+            elif kind == "bump":
+                prog += under_lock([counter.add(1)])
+            else:
+                prog += [ops.yield_()]
+        for o in droppers[i]:
+            prog.insert(draw(st.integers(0, len(prog))), ops.drop(o))
+        # Drops must not land inside a locked region: move them out if they did.
+        prog = _hoist_drops(prog)
+        s.task(name, prog)
+    for j in range(n_objects):
+        q = draw(st.sampled_from(queues))
+        hook = [counter.add(-1), q.wake()]
+        if mutexes and draw(st.integers(0, 3)):  # usually h2's Streams::drop: wake under the lock
+            m = draw(st.sampled_from(mutexes))
+            hook = [m.lock(), *hook, m.unlock()]
+        s.object(f"o{j}", owner=owners.get(j), on_drop=hook)
+    if draw(st.booleans(), label="cleanup"):
+        victim = draw(st.sampled_from(task_names))
+        s.on_cleanup("close", at=draw(st.integers(1, 3)), program=[ops.drop(victim)])
+    return s
+
+
+def _hoist_drops(prog: list) -> list:
+    out, held, pending_drops = [], 0, []
+    for op in prog:
+        if op.kind == ops._core.OpKind.DROP and held:
+            pending_drops.append(op)
+            continue
+        out.append(op)
+        if op.kind == ops._core.OpKind.LOCK:
+            held += 1
+        elif op.kind == ops._core.OpKind.UNLOCK:
+            held -= 1
+            if not held:
+                out += pending_drops
+                pending_drops = []
+    return out + pending_drops

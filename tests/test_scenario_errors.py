@@ -1,0 +1,108 @@
+"""Bad scenarios are Python exceptions that name the scenario, the owner and the op."""
+
+import pytest
+
+import wakebench as wb
+from wakebench import ops
+
+
+def base():
+    s = wb.Scenario("bad")
+    m = s.mutex("m")
+    q = s.wait_queue("q")
+    return s, m, q
+
+
+def test_unknown_lock():
+    s, m, q = base()
+    s.task("t", [ops.print("x"), ops.lock("nope")])
+    with pytest.raises(wb.ScenarioError) as e:
+        wb.run(s)
+    msg = str(e.value)
+    assert "scenario 'bad'" in msg and "task 't'" in msg and "op #1" in msg
+    assert "unknown mutex 'nope' (known: m)" in msg
+
+
+def test_unknown_task_in_a_handler():
+    s, m, q = base()
+    s.task("t", [q.park()])
+    s.on_cleanup("close", at=1, program=[ops.drop("ghost")])
+    with pytest.raises(wb.ScenarioError, match=r"cleanup handler 'close', op #0 \(drop 'ghost'\)"):
+        s.build()
+
+
+def test_unlock_not_held_inside_a_loop():
+    s, m, q = base()
+    s.task("t", [ops.loop(m.lock(), m.unlock(), m.unlock(), ops.break_())])
+    with pytest.raises(wb.ScenarioError, match=r"task 't', op #0\.2 \(unlock 'm'\): unlocks 'm' which it does not hold"):
+        s.build()
+
+
+def test_negative_counts():
+    s, m, q = base()
+    s.task("t", [ops.repeat(-2, ops.print("x"))])
+    with pytest.raises(wb.ScenarioError, match=r"op #0 .*count must be non-negative, got -2"):
+        s.build()
+    s2 = wb.Scenario("bad2")
+    s2.task("t", [ops.print("x")], count=-1)
+    with pytest.raises(wb.ScenarioError, match="task 't': count must be at least 1, got -1"):
+        s2.build()
+
+
+def test_absurd_sizes():
+    s = wb.Scenario("huge")
+    s.task("t", [ops.print("x")], count=10**12)
+    with pytest.raises(wb.ScenarioError, match="exceeds the limit"):
+        s.build()
+    s = wb.Scenario("deep")
+    body = ops.print("x")
+    for _ in range(200):
+        body = ops.loop(body, ops.break_())
+    s.task("t", [body])
+    with pytest.raises(wb.ScenarioError, match="nests deeper than 32 levels"):
+        s.build()
+
+
+def test_misuse_of_locks_and_awaits():
+    s, m, q = base()
+    s.task("t", [m.lock()])
+    with pytest.raises(wb.ScenarioError, match="ends holding 'm'"):
+        s.build()
+    s, m, q = base()
+    s.object("o", on_drop=[q.park()])
+    s.task("t", [])
+    with pytest.raises(wb.ScenarioError, match="drop hook of 'o'.*cannot await"):
+        s.build()
+    s, m, q = base()
+    c = s.counter("c")
+    s.task("t", [ops.if_(c == 0, m.lock()), m.unlock()])
+    with pytest.raises(wb.ScenarioError, match="disagree on which locks are held"):
+        s.build()
+
+
+def test_runtime_misuse_is_an_error_not_a_crash():
+    s = wb.Scenario("twice")
+    o = s.object("o")
+    s.task("t", [o.drop(), o.drop()])
+    with pytest.raises(wb.ScenarioError, match="object 'o' is dropped twice"):
+        wb.run(s)
+
+
+def test_type_errors_name_the_place():
+    s = wb.Scenario("types")
+    with pytest.raises(TypeError, match="task 't': item 1 is str, not an op"):
+        s.task("t", [ops.print("x"), "lock m"])
+    with pytest.raises(TypeError, match="repeat: expected an int"):
+        ops.repeat(2.5, ops.print("x"))
+    with pytest.raises(ValueError, match="unknown kind 'reentrant'"):
+        s.mutex("m", kind="reentrant")
+    with pytest.raises(TypeError, match="condition must compare a counter"):
+        ops.if_(True, ops.print("x"))
+
+
+def test_duplicate_names():
+    s, m, q = base()
+    s.mutex("m")
+    s.task("t", [])
+    with pytest.raises(wb.ScenarioError, match="mutex 'm' is declared twice"):
+        s.build()
