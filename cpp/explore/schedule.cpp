@@ -21,7 +21,11 @@ std::string encode_schedule(const std::vector<Choice>& choices) {
     uint32_t k = choices[i].k;
     if (k < 10) s += static_cast<char>('0' + k);
     else if (k < 36) s += static_cast<char>('a' + (k - 10));
-    else s += "(" + std::to_string(k) + ")";
+    else {
+      s += '(';
+      s += std::to_string(k);
+      s += ')';
+    }
   }
   return s;
 }
