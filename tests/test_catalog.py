@@ -20,7 +20,7 @@ CELLS = [(s, p, v) for s, vs in EXPECTED.items() for p, v in zip(POLICIES, vs)]
 
 @pytest.mark.parametrize("scenario,policy,expected", CELLS)
 def test_matrix_cell(scenario, policy, expected):
-    ex = wb.explore(scenario, policy, max_schedules=100_000)
+    ex = wb.explore(scenario, policy, strategy="exhaustive", budget=100_000)
     assert ex.complete, "exploration must cover every schedule for an 'ok' to mean anything"
     assert ex.verdict == expected, ex.counterexample and ex.counterexample.explanation
     if expected == "ok":

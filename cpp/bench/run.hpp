@@ -2,7 +2,6 @@
 // This is the layer the bindings call; it holds no Python.
 #pragma once
 
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,10 +14,12 @@
 namespace wb {
 
 // Which schedule a run follows: canonical (option 0 everywhere), random from
-// a seed, or a replayed schedule string.
+// a seed, a replayed schedule string, or a stream of values taken modulo the
+// options (hypothesis supplies it; see ModuloChooser). At most one.
 struct ScheduleSpec {
   std::optional<uint64_t> seed;
   std::optional<std::string> schedule;
+  std::optional<std::vector<uint64_t>> stream;
 };
 
 struct Outcome {
@@ -37,19 +38,5 @@ struct Outcome {
 
 Outcome run_scenario(std::shared_ptr<const Scenario> sc, Policy& policy, const ScheduleSpec& sched,
                      const RunConfig& cfg);
-
-// Depth-first enumeration of every schedule (stateless: each schedule is a
-// fresh run replaying a prefix), up to a budget of schedules. Stops at the
-// first run whose verdict is not ok when stop_at_first is set.
-struct Exploration {
-  uint64_t schedules = 0;
-  bool complete = false;  // every schedule was run
-  std::map<std::string, uint64_t> outcomes;  // verdict kind -> schedules
-  std::optional<Outcome> counterexample;     // the first non-ok run
-  double elapsed_s = 0;
-};
-
-Exploration explore_exhaustive(std::shared_ptr<const Scenario> sc, Policy& policy,
-                               const RunConfig& cfg, uint64_t max_schedules, bool stop_at_first);
 
 }  // namespace wb

@@ -1,5 +1,6 @@
 #include <pybind11/stl.h>
 
+#include "bench/explore.hpp"
 #include "bench/run.hpp"
 #include "bindings/areas.hpp"
 #include "bindings/python_policy.hpp"
@@ -35,18 +36,46 @@ RunConfig config(bool trace, const Limits& limits) {
 }
 
 Outcome run(std::shared_ptr<Scenario> sc, const py::object& policy, std::optional<uint64_t> seed,
-            std::optional<std::string> schedule, bool trace, const Limits& limits) {
+            std::optional<std::string> schedule, std::optional<std::vector<uint64_t>> stream,
+            bool trace, const Limits& limits) {
   PolicyHandle h = policy_from(policy, sc);
-  ScheduleSpec spec{seed, schedule};
+  ScheduleSpec spec{seed, schedule, stream};
   py::gil_scoped_release nogil;
   return run_scenario(sc, h.get(), spec, config(trace, limits));
 }
 
-Exploration explore(std::shared_ptr<Scenario> sc, const py::object& policy, uint64_t max_schedules,
-                    bool stop_at_first, const Limits& limits) {
-  PolicyHandle h = policy_from(policy, sc);
+// A resumable exploration; the Python side advances it in slices.
+struct PyExplorer {
+  PolicyHandle policy;
+  std::unique_ptr<Explorer> explorer;
+};
+
+std::unique_ptr<PyExplorer> make_explorer(std::shared_ptr<Scenario> sc, const py::object& policy,
+                                          const std::string& strategy, uint64_t seed,
+                                          uint32_t pct_depth, bool sleep_sets,
+                                          uint32_t max_deviations, bool stop_at_first,
+                                          bool count_bounds, const Limits& limits) {
+  ExploreConfig cfg;
+  if (strategy == "random") cfg.strategy = Strategy::Random;
+  else if (strategy == "pct") cfg.strategy = Strategy::Pct;
+  else if (strategy == "exhaustive") cfg.strategy = Strategy::Exhaustive;
+  else throw UnknownName("unknown strategy '" + strategy + "' (valid: random, pct, exhaustive)");
+  cfg.seed = seed;
+  cfg.pct_depth = pct_depth;
+  cfg.sleep_sets = sleep_sets;
+  cfg.max_deviations = max_deviations;
+  cfg.stop_at_first = stop_at_first;
+  cfg.count_bounds = count_bounds;
+  cfg.run = config(true, limits);
+  auto e = std::make_unique<PyExplorer>();
+  e->policy = policy_from(policy, sc);
+  e->explorer = std::make_unique<Explorer>(sc, e->policy.get(), cfg);
+  return e;
+}
+
+bool advance(PyExplorer& e, uint64_t max_schedules, double max_seconds) {
   py::gil_scoped_release nogil;
-  return explore_exhaustive(sc, h.get(), config(true, limits), max_schedules, stop_at_first);
+  return e.explorer->advance(max_schedules, max_seconds);
 }
 
 py::dict stats_dict(const Stats& s) {
@@ -102,21 +131,32 @@ void register_run(py::module_& m) {
       .def_property_readonly("stats", [](const Outcome& o) { return stats_dict(o.stats); })
       .def("trace", &Outcome::trace)
       .def("trace_text", &Outcome::trace_text);
-  py::class_<Exploration>(m, "Exploration")
-      .def_readonly("schedules", &Exploration::schedules)
-      .def_readonly("complete", &Exploration::complete)
-      .def_readonly("outcomes", &Exploration::outcomes)
-      .def_readonly("counterexample", &Exploration::counterexample)
-      .def_readonly("elapsed_s", &Exploration::elapsed_s);
+  py::class_<ExploreReport>(m, "ExploreReport")
+      .def_readonly("schedules", &ExploreReport::schedules)
+      .def_readonly("pruned", &ExploreReport::pruned)
+      .def_readonly("states", &ExploreReport::states)
+      .def_readonly("complete", &ExploreReport::complete)
+      .def_readonly("finished", &ExploreReport::finished)
+      .def_readonly("elapsed_s", &ExploreReport::elapsed_s)
+      .def_readonly("outcomes", &ExploreReport::outcomes)
+      .def_readonly("counterexample", &ExploreReport::counterexample)
+      .def_readonly("found_schedule", &ExploreReport::found_schedule)
+      .def_readonly("minimise_runs", &ExploreReport::minimise_runs);
+  py::class_<PyExplorer>(m, "Explorer")
+      .def(py::init(&make_explorer), py::arg("scenario"), py::arg("policy"), py::arg("strategy"),
+           py::arg("seed") = 0, py::arg("pct_depth") = 3, py::arg("sleep_sets") = true,
+           py::arg("max_deviations") = 0xffffffffu, py::arg("stop_at_first") = true,
+           py::arg("count_bounds") = false, py::arg("limits") = Limits{})
+      .def("advance", &advance, py::arg("max_schedules"), py::arg("max_seconds"))
+      .def_property_readonly("report", [](const PyExplorer& e) { return e.explorer->report(); });
   m.def("verdict_kinds", [] {
     std::vector<std::string> v;
     for (VerdictKind k : all_verdict_kinds()) v.push_back(verdict_kind_name(k));
     return v;
   });
   m.def("run", &run, py::arg("scenario"), py::arg("policy"), py::arg("seed") = py::none(),
-        py::arg("schedule") = py::none(), py::arg("trace") = true, py::arg("limits") = Limits{});
-  m.def("explore_exhaustive", &explore, py::arg("scenario"), py::arg("policy"),
-        py::arg("max_schedules"), py::arg("stop_at_first"), py::arg("limits") = Limits{});
+        py::arg("schedule") = py::none(), py::arg("stream") = py::none(), py::arg("trace") = true,
+        py::arg("limits") = Limits{});
 }
 
 }  // namespace wb::py_bind

@@ -1,16 +1,25 @@
 // Choice points. Every nondeterministic decision of a run goes through one
 // Chooser call; option 0 is always the policy's natural order (FIFO, the
 // declaration order), so an all-zero schedule is the canonical run.
+//
+// A chooser also hears about *units*: a unit is what runs from a frame
+// pushed on an empty stack until the stack is empty again (a poll with
+// everything nested in it, an event handler). With footprints on, each unit
+// reports the resources it read and wrote; explorers use them to tell
+// independent units apart (sleep sets).
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 namespace wb {
 
+struct World;
+
 enum class ChoiceKind : uint8_t {
-  NextTask,    // which queued task the loop polls next
-  EventOrder,  // which ready event handler runs next in this iteration
-  DropOrder,   // which of the objects dropped together drops next
+  NextTask,    // which queued task the loop polls next (options: task ids)
+  EventOrder,  // which ready event handler runs next (options: handler ids)
+  DropOrder,   // which of the objects dropped together drops next (options: object ids)
 };
 const char* choice_kind_name(ChoiceKind k);
 
@@ -20,18 +29,32 @@ struct Choice {
   ChoiceKind kind = ChoiceKind::NextTask;
 };
 
+struct ChoicePoint {
+  ChoiceKind kind;
+  const std::vector<uint32_t>& options;  // ids, in the natural order
+  bool between_units;                    // the stack is empty: no unit is half done
+  const World& world;
+};
+
+// A unit's footprint: resource keys (see exec/footprint.hpp), sorted, unique.
+struct Footprint {
+  std::vector<uint32_t> keys;  // (resource << 1) | written
+};
+
 class Chooser {
  public:
   virtual ~Chooser() = default;
-  // Pick one of n > 1 options. May throw to abort the run (e.g. a replayed
-  // schedule that does not fit).
-  virtual uint32_t choose(uint32_t n, ChoiceKind kind) = 0;
+  // Pick one of the options (at least two). May throw to abort the run
+  // (a replayed schedule that does not fit, a branch an explorer prunes).
+  virtual uint32_t choose(const ChoicePoint& cp) = 0;
+  // Units end only in runs with footprints on (RunConfig::footprints).
+  virtual void unit_done(const Footprint&) {}
 };
 
 // Always option 0: the canonical schedule.
 class FirstChooser final : public Chooser {
  public:
-  uint32_t choose(uint32_t, ChoiceKind) override { return 0; }
+  uint32_t choose(const ChoicePoint&) override { return 0; }
 };
 
 }  // namespace wb

@@ -1,5 +1,7 @@
 #include "exec/executor.hpp"
 
+#include "exec/footprint.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <string>
@@ -10,7 +12,7 @@ namespace {
 class Executor {
  public:
   Executor(const Scenario& sc, Policy& policy, Chooser& chooser, const RunConfig& cfg)
-      : sc_(sc), policy_(policy), chooser_(chooser), cfg_(cfg) {}
+      : sc_(sc), policy_(policy), chooser_(chooser), cfg_(cfg), res_(sc) {}
 
   World run();
 
@@ -47,7 +49,16 @@ class Executor {
   void dequeue(uint32_t task);
   void release_task(uint32_t task, std::vector<uint32_t>& to_wake, uint16_t tid);
 
-  uint32_t choose(uint32_t n, ChoiceKind kind);
+  uint32_t choose(ChoiceKind kind, const std::vector<uint32_t>& options);
+  // Footprints: what the current unit reads and writes.
+  void touch(uint32_t resource, bool write) {
+    if (cfg_.footprints) unit_.keys.push_back(ResourceMap::key(resource, write));
+  }
+  void touch_mutex(uint32_t m) { touch(m, true); }
+  void touch_queue(uint32_t q) { touch(res_.queues + q, true); }
+  void touch_counter(uint32_t c, bool write) { touch(res_.counters + c, write); }
+  void touch_object(uint32_t o) { touch(res_.objects + o, true); }
+  void touch_task(uint32_t t) { touch(res_.tasks + t, true); }
 
   void ev(uint16_t tid, Ev kind, uint32_t a, uint32_t b = 0, uint8_t b8 = 0, uint16_t c = 0,
           int64_t v = 0) {
@@ -76,6 +87,9 @@ class Executor {
   RunConfig cfg_;
   World w_;
   uint64_t step_ = 0;
+  ResourceMap res_;
+  Footprint unit_;
+  std::vector<uint32_t> options_;  // scratch for choice points
 };
 
 // ---------------------------------------------------------------------------
@@ -141,8 +155,10 @@ World Executor::run() {
   return std::move(w_);
 }
 
-uint32_t Executor::choose(uint32_t n, ChoiceKind kind) {
-  uint32_t k = chooser_.choose(n, kind);
+uint32_t Executor::choose(ChoiceKind kind, const std::vector<uint32_t>& options) {
+  uint32_t n = static_cast<uint32_t>(options.size());
+  bool between = w_.threads[0].stack.empty();
+  uint32_t k = chooser_.choose(ChoicePoint{kind, options, between, w_});
   if (k >= n)
     throw PolicyError("chooser picked option " + std::to_string(k) + " of " + std::to_string(n));
   w_.choices.push_back(Choice{n, k, kind});
@@ -192,7 +208,7 @@ void Executor::drive(uint16_t tid) {
         return;
       }
       uint32_t n = static_cast<uint32_t>(th.ready_events.size());
-      uint32_t k = n > 1 ? choose(n, ChoiceKind::EventOrder) : 0;
+      uint32_t k = n > 1 ? choose(ChoiceKind::EventOrder, th.ready_events) : 0;
       uint32_t h = th.ready_events[k];
       th.ready_events.erase(th.ready_events.begin() + k);
       push_frame(tid, FrameKind::Handler, h, sc_.handlers[h].program);
@@ -216,7 +232,11 @@ void Executor::drive(uint16_t tid) {
 
 uint32_t Executor::take(std::deque<uint32_t>& q) {
   uint32_t n = static_cast<uint32_t>(q.size());
-  uint32_t k = n > 1 ? choose(n, ChoiceKind::NextTask) : 0;
+  uint32_t k = 0;
+  if (n > 1) {
+    options_.assign(q.begin(), q.end());
+    k = choose(ChoiceKind::NextTask, options_);
+  }
   uint32_t t = q[k];
   if (k == 0)
     q.pop_front();
@@ -256,6 +276,11 @@ void Executor::pop_frame(uint16_t tid) {
   th.locals.resize(f.locals);
   if (f.kind == FrameKind::Poll) --th.polls_on_stack;
   th.stack.pop_back();
+  if (cfg_.footprints && th.stack.empty()) {
+    normalize(unit_);
+    chooser_.unit_done(unit_);
+    unit_.keys.clear();
+  }
 }
 
 void Executor::push_poll(uint16_t tid, uint32_t task, Entry entry, WakeCtx via) {
@@ -267,6 +292,7 @@ void Executor::push_poll(uint16_t tid, uint32_t task, Entry entry, WakeCtx via) 
   TaskRt& t = w_.tasks[task];
   t.status = TaskStatus::Running;
   t.thread = tid;
+  touch_task(task);
   push_frame(tid, FrameKind::Poll, task, t.program);
   Frame& f = th.stack.back();
   f.entry = entry;
@@ -297,6 +323,7 @@ WakeCtx Executor::ctx_of(uint16_t tid, uint32_t target) const {
 void Executor::wake(uint16_t tid, uint32_t task, WakeCtx ctx) {
   TaskRt& t = w_.tasks[task];
   ++w_.stats.wakes;
+  touch_task(task);
   if (t.status == TaskStatus::Done || t.status == TaskStatus::Dropped) {
     ev(tid, Ev::WakeIgnored, task, static_cast<uint32_t>(ctx));
     return;
@@ -433,6 +460,7 @@ void Executor::exec(uint16_t tid) {
       return;
     case Code::Wake: {
       ++pc;
+      touch_queue(in.a);
       QueueRt& q = w_.queues[in.a];
       if (q.wakers.empty()) {
         q.empty_wake_step = static_cast<uint32_t>(step_);
@@ -449,6 +477,7 @@ void Executor::exec(uint16_t tid) {
     }
     case Code::WakeAll: {
       ++pc;
+      touch_queue(in.a);
       QueueRt& q = w_.queues[in.a];
       if (q.wakers.empty()) {
         q.empty_wake_step = static_cast<uint32_t>(step_);
@@ -492,6 +521,7 @@ void Executor::exec(uint16_t tid) {
     }
     case Code::Add:
     case Code::Set: {
+      touch_counter(in.a, true);
       int64_t& c = w_.counters[in.a];
       c = in.code == Code::Add ? c + in.v : in.v;
       ev(tid, Ev::Counter, in.a, 0, 0, 0, c);
@@ -502,6 +532,7 @@ void Executor::exec(uint16_t tid) {
       pc = in.jump;
       return;
     case Code::JumpUnless: {
+      touch_counter(in.a, false);
       int64_t c = w_.counters[in.a];
       bool t = false;
       switch (in.cmp) {
@@ -556,7 +587,7 @@ void Executor::end_of_program(uint16_t tid) {
         if (w_.dropped[o] == 0) alive.push_back(o);
       if (!alive.empty()) {
         uint32_t n = static_cast<uint32_t>(alive.size());
-        uint32_t k = n > 1 ? choose(n, ChoiceKind::DropOrder) : 0;
+        uint32_t k = n > 1 ? choose(ChoiceKind::DropOrder, alive) : 0;
         drop_object(tid, alive[k], "end");
         return;
       }
@@ -595,7 +626,7 @@ void Executor::teardown_step(uint16_t tid) {
     if (w_.dropped[o] == 0) alive.push_back(o);
   if (!alive.empty()) {
     uint32_t n = static_cast<uint32_t>(alive.size());
-    uint32_t k = n > 1 ? choose(n, ChoiceKind::DropOrder) : 0;
+    uint32_t k = n > 1 ? choose(ChoiceKind::DropOrder, alive) : 0;
     drop_object(tid, alive[k], "drop of task '" + sc_.task_name(task) + "'");
     return;
   }
@@ -639,6 +670,7 @@ void Executor::drop_object(uint16_t tid, uint32_t o, const std::string& where) {
     throw ScenarioError("scenario '" + sc_.name + "': object '" + sc_.objects[o].name +
                         "' is dropped twice (" + where + ")");
   w_.dropped[o] = 1;
+  touch_object(o);
   push_frame(tid, FrameKind::DropHook, o, sc_.objects[o].program);
   ev(tid, Ev::DropBegin, o);
 }
@@ -652,6 +684,7 @@ void Executor::drop_task(uint16_t tid, uint32_t task, const std::string& where) 
     ev(tid, Ev::TaskDropped, task);
     return;
   }
+  touch_task(task);
   t.status = TaskStatus::Dropped;
   t.last_step = static_cast<uint32_t>(step_);
   dequeue(task);
@@ -670,6 +703,7 @@ void Executor::spawn(uint16_t tid, uint32_t task, const std::string& where) {
 
 void Executor::register_waker(uint16_t tid, uint32_t task, uint32_t q) {
   TaskRt& t = w_.tasks[task];
+  touch_queue(q);
   if (t.parked_in == q + 1) return;  // its waker is already there
   w_.queues[q].wakers.push_back(task);
   t.parked_in = q + 1;
@@ -681,6 +715,7 @@ bool Executor::blocking_lock(uint16_t tid, uint32_t m, uint32_t prog, uint32_t p
   MutexRt& mx = w_.mutexes[m];
   ThreadRt& th = w_.threads[tid];
   const Frame& f = th.stack.back();
+  touch_mutex(m);
   if (mx.holder_kind == HolderKind::None) {
     if (f.kind == FrameKind::Poll) {
       mx.holder_kind = HolderKind::Task;
@@ -706,6 +741,7 @@ bool Executor::blocking_lock(uint16_t tid, uint32_t m, uint32_t prog, uint32_t p
 }
 
 void Executor::blocking_unlock(uint32_t m) {
+  touch_mutex(m);
   MutexRt& mx = w_.mutexes[m];
   mx.holder_kind = HolderKind::None;
   mx.holder = 0;
@@ -714,6 +750,7 @@ void Executor::blocking_unlock(uint32_t m) {
 bool Executor::async_lock(uint32_t task, uint32_t m, uint32_t prog, uint32_t pc, uint16_t tid) {
   MutexRt& mx = w_.mutexes[m];
   TaskRt& t = w_.tasks[task];
+  touch_mutex(m);
   if (mx.holder_kind == HolderKind::Task && mx.holder == task && t.waits_on == 0) {
     // Handed off by a fair unlock while this task waited.
     return true;
@@ -738,6 +775,7 @@ bool Executor::async_lock(uint32_t task, uint32_t m, uint32_t prog, uint32_t pc,
 }
 
 uint32_t Executor::async_unlock(uint32_t m, uint16_t tid) {
+  touch_mutex(m);
   MutexRt& mx = w_.mutexes[m];
   mx.holder_kind = HolderKind::None;
   mx.holder = 0;

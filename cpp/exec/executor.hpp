@@ -35,6 +35,7 @@ struct Limits {
 struct RunConfig {
   Limits limits;
   bool trace = true;
+  bool footprints = false;  // report each unit's footprint to the chooser
 };
 
 // Runs the scenario to a halt. Throws ScenarioError for a runtime misuse the

@@ -63,7 +63,9 @@ std::vector<uint32_t> decode_schedule(std::string_view text) {
   return ks;
 }
 
-uint32_t ReplayChooser::choose(uint32_t n, ChoiceKind kind) {
+uint32_t ReplayChooser::choose(const ChoicePoint& cp) {
+  const uint32_t n = static_cast<uint32_t>(cp.options.size());
+  const ChoiceKind kind = cp.kind;
   size_t i = i_++;
   if (i >= ks_.size()) return 0;
   if (ks_[i] >= n)
@@ -81,7 +83,11 @@ uint64_t RandomChooser::next() {
   return z ^ (z >> 31);
 }
 
-uint32_t RandomChooser::choose(uint32_t n, ChoiceKind) {
+uint32_t RandomChooser::choose(const ChoicePoint& cp) {
+  return below(static_cast<uint32_t>(cp.options.size()));
+}
+
+uint32_t RandomChooser::below(uint32_t n) {
   // Lemire's multiply-shift on 32 random bits: unbiased enough for n << 2^32.
   return static_cast<uint32_t>(((next() >> 32) * n) >> 32);
 }

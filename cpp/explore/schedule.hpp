@@ -29,7 +29,7 @@ std::vector<uint32_t> decode_schedule(std::string_view text);  // throws Schedul
 class ReplayChooser final : public Chooser {
  public:
   explicit ReplayChooser(std::vector<uint32_t> ks) : ks_(std::move(ks)) {}
-  uint32_t choose(uint32_t n, ChoiceKind kind) override;
+  uint32_t choose(const ChoicePoint& cp) override;
   size_t used() const { return i_; }
 
  private:
@@ -41,10 +41,11 @@ class ReplayChooser final : public Chooser {
 class RandomChooser final : public Chooser {
  public:
   explicit RandomChooser(uint64_t seed) : s_(seed) {}
-  uint32_t choose(uint32_t n, ChoiceKind kind) override;
+  uint32_t choose(const ChoicePoint& cp) override;
+  uint32_t below(uint32_t n);  // uniform in [0, n)
+  uint64_t next();
 
  private:
-  uint64_t next();
   uint64_t s_;
 };
 

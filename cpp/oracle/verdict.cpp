@@ -52,9 +52,18 @@ std::string describe_frame(const Scenario& sc, const Frame& f) {
 
 namespace {
 
+// The frames of a stack, bottom first; the middle of a very deep one elided.
 std::string stack_text(const Scenario& sc, const ThreadRt& th) {
+  const size_t n = th.stack.size(), keep = 5;
   std::string s;
-  for (size_t i = 0; i < th.stack.size(); ++i) s += (i ? " > " : "") + describe_frame(sc, th.stack[i]);
+  for (size_t i = 0; i < n; ++i) {
+    if (n > 2 * keep && i == keep) {
+      s += " > ... " + std::to_string(n - 2 * keep) + " frames ...";
+      i = n - keep - 1;
+      continue;
+    }
+    s += (i ? " > " : "") + describe_frame(sc, th.stack[i]);
+  }
   return s;
 }
 
@@ -86,68 +95,33 @@ std::string taken_at(const Scenario& sc, const MutexRt& mx) {
          sc.programs[mx.where_prog].where[mx.where_pc];
 }
 
-Verdict blocked(const Scenario& sc, const World& w, std::string_view policy) {
+// Where the holder of the mutex a blocked thread wants sits on that thread's
+// stack, or -1.
+int holder_depth(const World& w) {
   const BlockFact& b = w.block;
   const ThreadRt& th = w.threads[b.thread];
   const MutexRt& mx = w.mutexes[b.mutex];
-  const std::string& name = sc.mutexes[b.mutex].name;
-  const Frame& waiter = th.stack.back();
-  // Is the holder lower on this very stack?
-  int holder_depth = -1;
-  if (mx.holder_kind == HolderKind::Frame && mx.holder_thread == b.thread) {
-    holder_depth = static_cast<int>(mx.holder);
-  } else if (mx.holder_kind == HolderKind::Task) {
+  if (mx.holder_kind == HolderKind::Frame && mx.holder_thread == b.thread)
+    return static_cast<int>(mx.holder);
+  if (mx.holder_kind == HolderKind::Task)
     for (size_t i = 0; i < th.stack.size(); ++i)
       if (th.stack[i].kind == FrameKind::Poll && th.stack[i].id == mx.holder)
-        holder_depth = static_cast<int>(i);
-  }
-  Verdict v;
-  v.step = b.step;
-  std::string where = "step " + std::to_string(b.step) + ": " + describe_frame(sc, waiter) +
-                      " requests blocking mutex '" + name + "' at " + frame_op(sc, w, waiter);
-  if (holder_depth >= 0) {
-    v.kind = VerdictKind::ReentrantLock;
-    v.explanation = where + "; " + describe_frame(sc, th.stack[holder_depth]) +
-                    " holds it lower on the same stack (" + taken_at(sc, mx) +
-                    ") and cannot return until the request is granted. Stack of thread " +
-                    std::to_string(b.thread) + ": " + stack_text(sc, th) + ". Policy " +
-                    std::string(policy) + ".";
-    return v;
-  }
-  v.kind = VerdictKind::BlockedThread;
-  v.explanation = where + "; " + holder_text(sc, w, mx) + " holds it (" + taken_at(sc, mx) +
-                  ") and is suspended at " + (mx.holder_kind == HolderKind::Task
-                                                  ? await_where(sc, w.tasks[mx.holder])
-                                                  : std::string("?")) +
-                  "; only this blocked thread could poll it. Stack of thread " +
-                  std::to_string(b.thread) + ": " + stack_text(sc, th) + ".";
-  return v;
+        return static_cast<int>(i);
+  return -1;
 }
 
-Verdict quiescent(const Scenario& sc, const World& w) {
+void decide_quiescent(const Scenario& sc, const World& w, Finding& f) {
   std::vector<uint32_t> stuck;
-  size_t done = 0, daemons = 0, unstarted = 0;
   for (uint32_t t = 0; t < w.tasks.size(); ++t) {
-    const TaskRt& tr = w.tasks[t];
-    if (tr.status == TaskStatus::Done || tr.status == TaskStatus::Dropped) {
-      ++done;
-    } else if (tr.status == TaskStatus::Unstarted) {
-      ++unstarted;
-    } else if (sc.templates[sc.template_of(t)].daemon) {
-      ++daemons;
-    } else {
+    TaskStatus st = w.tasks[t].status;
+    if ((st == TaskStatus::Idle || st == TaskStatus::Running) &&
+        !sc.templates[sc.template_of(t)].daemon)
       stuck.push_back(t);
-    }
   }
-  Verdict v;
-  v.step = 0;
+  f.stuck = stuck.size();
   if (stuck.empty()) {
-    v.kind = VerdictKind::Ok;
-    v.explanation = std::to_string(done) + " task(s) finished";
-    if (daemons) v.explanation += ", " + std::to_string(daemons) + " daemon task(s) left pending";
-    if (unstarted) v.explanation += ", " + std::to_string(unstarted) + " never spawned";
-    v.explanation += "; the loop has nothing left to do at t=" + std::to_string(w.now) + ".";
-    return v;
+    f.kind = VerdictKind::Ok;
+    return;
   }
   // A wait-for cycle through async mutexes?
   for (uint32_t start : stuck) {
@@ -161,37 +135,93 @@ Verdict quiescent(const Scenario& sc, const World& w) {
     }
     auto it = std::find(path.begin(), path.end(), t);
     if (it == path.end()) continue;
-    v.kind = VerdictKind::LockCycle;
+    f.kind = VerdictKind::LockCycle;
+    f.cycle.assign(it, path.end());
+    return;
+  }
+  // Otherwise follow the waits to a task that waits on no lock: the root.
+  uint32_t root = stuck.front();
+  while (w.tasks[root].waits_on) {
+    f.chain.push_back(root);
+    const MutexRt& mx = w.mutexes[w.tasks[root].waits_on - 1];
+    if (mx.holder_kind != HolderKind::Task) break;
+    root = mx.holder;
+  }
+  f.kind = VerdictKind::LostWake;
+  f.root = root;
+}
+
+Verdict explain_blocked(const Scenario& sc, const World& w, const Finding& f,
+                        std::string_view policy) {
+  const BlockFact& b = w.block;
+  const ThreadRt& th = w.threads[b.thread];
+  const MutexRt& mx = w.mutexes[b.mutex];
+  const std::string& name = sc.mutexes[b.mutex].name;
+  const Frame& waiter = th.stack.back();
+  Verdict v;
+  v.kind = f.kind;
+  v.step = b.step;
+  std::string where = "step " + std::to_string(b.step) + ": " + describe_frame(sc, waiter) +
+                      " requests blocking mutex '" + name + "' at " + frame_op(sc, w, waiter);
+  if (f.kind == VerdictKind::ReentrantLock) {
+    v.explanation = where + "; " + describe_frame(sc, th.stack[f.holder_depth]) +
+                    " holds it lower on the same stack (" + taken_at(sc, mx) +
+                    ") and cannot return until the request is granted. Stack of thread " +
+                    std::to_string(b.thread) + ": " + stack_text(sc, th) + ". Policy " +
+                    std::string(policy) + ".";
+    return v;
+  }
+  v.explanation = where + "; " + holder_text(sc, w, mx) + " holds it (" + taken_at(sc, mx) +
+                  ") and is suspended at " + (mx.holder_kind == HolderKind::Task
+                                                  ? await_where(sc, w.tasks[mx.holder])
+                                                  : std::string("?")) +
+                  "; only this blocked thread could poll it. Stack of thread " +
+                  std::to_string(b.thread) + ": " + stack_text(sc, th) + ".";
+  return v;
+}
+
+Verdict explain_quiescent(const Scenario& sc, const World& w, const Finding& f) {
+  Verdict v;
+  v.kind = f.kind;
+  if (f.kind == VerdictKind::Ok) {
+    size_t done = 0, daemons = 0, unstarted = 0;
+    for (uint32_t t = 0; t < w.tasks.size(); ++t) {
+      TaskStatus st = w.tasks[t].status;
+      if (st == TaskStatus::Done || st == TaskStatus::Dropped) ++done;
+      else if (st == TaskStatus::Unstarted) ++unstarted;
+      else ++daemons;
+    }
+    v.explanation = std::to_string(done) + " task(s) finished";
+    if (daemons) v.explanation += ", " + std::to_string(daemons) + " daemon task(s) left pending";
+    if (unstarted) v.explanation += ", " + std::to_string(unstarted) + " never spawned";
+    v.explanation += "; the loop has nothing left to do at t=" + std::to_string(w.now) + ".";
+    return v;
+  }
+  if (f.kind == VerdictKind::LockCycle) {
     std::string s = "wait-for cycle: ";
-    for (auto i = it; i != path.end(); ++i) {
-      uint32_t m = w.tasks[*i].waits_on - 1;
+    for (uint32_t t : f.cycle) {
+      uint32_t m = w.tasks[t].waits_on - 1;
       const MutexRt& mx = w.mutexes[m];
-      s += "task '" + sc.task_name(*i) + "' waits (" + await_where(sc, w.tasks[*i]) +
+      s += "task '" + sc.task_name(t) + "' waits (" + await_where(sc, w.tasks[t]) +
            ") for async mutex '" + sc.mutexes[m].name + "' held by task '" +
            sc.task_name(mx.holder) + "' (" + taken_at(sc, mx) + "); ";
-      v.step = std::max<uint64_t>(v.step, w.tasks[*i].last_step);
+      v.step = std::max<uint64_t>(v.step, w.tasks[t].last_step);
     }
     v.explanation = s + "none can proceed.";
     return v;
   }
-  // Otherwise follow the waits to a task that waits on no lock: the root.
-  uint32_t root = stuck.front();
   std::string chain;
-  while (w.tasks[root].waits_on) {
-    const MutexRt& mx = w.mutexes[w.tasks[root].waits_on - 1];
-    chain += "task '" + sc.task_name(root) + "' waits for async mutex '" +
-             sc.mutexes[w.tasks[root].waits_on - 1].name + "' held by ";
-    if (mx.holder_kind != HolderKind::Task) {
-      chain += "nobody, yet it was never woken; ";
-      break;
-    }
-    chain += "task '" + sc.task_name(mx.holder) + "'; ";
-    root = mx.holder;
+  for (uint32_t t : f.chain) {
+    uint32_t m = w.tasks[t].waits_on - 1;
+    const MutexRt& mx = w.mutexes[m];
+    chain += "task '" + sc.task_name(t) + "' waits for async mutex '" + sc.mutexes[m].name +
+             "' held by " +
+             (mx.holder_kind == HolderKind::Task ? "task '" + sc.task_name(mx.holder) + "'; "
+                                                 : std::string("nobody, yet it was never woken; "));
   }
-  const TaskRt& r = w.tasks[root];
-  v.kind = VerdictKind::LostWake;
+  const TaskRt& r = w.tasks[f.root];
   v.step = r.last_step;
-  std::string s = chain + "task '" + sc.task_name(root) + "' returned Pending at step " +
+  std::string s = chain + "task '" + sc.task_name(f.root) + "' returned Pending at step " +
                   std::to_string(r.last_step) + " (" + await_where(sc, r) + ")";
   if (r.wakers == 0) {
     s += " and nobody holds its waker: it can never be woken.";
@@ -206,7 +236,7 @@ Verdict quiescent(const Scenario& sc, const World& w) {
   } else {
     s += "; nothing left will wake it.";
   }
-  if (stuck.size() > 1) s += " " + std::to_string(stuck.size()) + " task(s) are stuck in all.";
+  if (f.stuck > 1) s += " " + std::to_string(f.stuck) + " task(s) are stuck in all.";
   v.explanation = s;
   return v;
 }
@@ -229,33 +259,49 @@ std::string pending_list(const Scenario& sc, const World& w) {
 
 }  // namespace
 
-Verdict judge(const Scenario& sc, const World& w, std::string_view policy) {
-  Verdict v;
-  v.step = w.stats.steps;
-  const std::string unfinished = " Unfinished tasks: " + pending_list(sc, w) + ".";
+Finding decide(const Scenario& sc, const World& w) {
+  Finding f;
   switch (w.halt) {
     case Halt::Running:
-    case Halt::Quiescent: return quiescent(sc, w);
-    case Halt::Blocked: return blocked(sc, w, policy);
-    case Halt::StepBound:
-      v.kind = VerdictKind::BoundSteps;
+    case Halt::Quiescent: decide_quiescent(sc, w, f); break;
+    case Halt::Blocked:
+      f.holder_depth = holder_depth(w);
+      f.kind = f.holder_depth >= 0 ? VerdictKind::ReentrantLock : VerdictKind::BlockedThread;
+      break;
+    case Halt::StepBound: f.kind = VerdictKind::BoundSteps; break;
+    case Halt::TimeBound: f.kind = VerdictKind::BoundTime; break;
+    case Halt::MemoryBound: f.kind = VerdictKind::BoundMemory; break;
+    case Halt::DepthBound: f.kind = VerdictKind::BoundDepth; break;
+  }
+  return f;
+}
+
+Verdict explain(const Scenario& sc, const World& w, const Finding& f, std::string_view policy) {
+  Verdict v;
+  v.kind = f.kind;
+  v.step = w.stats.steps;
+  const std::string unfinished = " Unfinished tasks: " + pending_list(sc, w) + ".";
+  switch (f.kind) {
+    case VerdictKind::Ok:
+    case VerdictKind::LockCycle:
+    case VerdictKind::LostWake: return explain_quiescent(sc, w, f);
+    case VerdictKind::ReentrantLock:
+    case VerdictKind::BlockedThread: return explain_blocked(sc, w, f, policy);
+    case VerdictKind::BoundSteps:
       v.explanation = "stopped at the step bound (" + std::to_string(w.stats.steps) +
                       " steps) before the run settled: inconclusive (a livelock, or raise "
                       "max_steps)." + unfinished;
       return v;
-    case Halt::TimeBound:
-      v.kind = VerdictKind::BoundTime;
+    case VerdictKind::BoundTime:
       v.explanation = "stopped at the time bound after " + std::to_string(w.stats.steps) +
                       " steps: inconclusive." + unfinished;
       return v;
-    case Halt::MemoryBound:
-      v.kind = VerdictKind::BoundMemory;
+    case VerdictKind::BoundMemory:
       v.explanation = "stopped at the memory bound after " + std::to_string(w.stats.steps) +
                       " steps (trace, output and queues): inconclusive; run without a trace or "
                       "raise max_memory." + unfinished;
       return v;
-    case Halt::DepthBound: {
-      v.kind = VerdictKind::BoundDepth;
+    case VerdictKind::BoundDepth: {
       const ThreadRt& th = w.threads[0];
       v.explanation = "inline polls nested " + std::to_string(th.stack.size()) +
                       " frames deep, past the stack bound, at step " + std::to_string(w.stats.steps) +

@@ -34,7 +34,22 @@ struct Verdict {
   uint64_t step = 0;
 };
 
-Verdict judge(const Scenario& sc, const World& w, std::string_view policy);
+// What a halted run means, without words: the kind and the facts an
+// explanation needs. Cheap: explorers call it once per schedule.
+struct Finding {
+  VerdictKind kind = VerdictKind::Ok;
+  int holder_depth = -1;        // ReentrantLock: the holding frame's depth
+  std::vector<uint32_t> cycle;  // LockCycle: tasks, each waiting on the next's mutex
+  uint32_t root = 0;            // LostWake: the stuck task everything waits on
+  std::vector<uint32_t> chain;  // LostWake: tasks waiting (via async mutexes) on the root
+  size_t stuck = 0;             // tasks left pending that were not daemons
+};
+
+Finding decide(const Scenario& sc, const World& w);
+Verdict explain(const Scenario& sc, const World& w, const Finding& f, std::string_view policy);
+inline Verdict judge(const Scenario& sc, const World& w, std::string_view policy) {
+  return explain(sc, w, decide(sc, w), policy);
+}
 
 // "poll of 'conn' (inline, woken from drop_hook)"; used by traces too.
 std::string describe_frame(const Scenario& sc, const Frame& f);

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/explore.hpp"
 #include "bench/run.hpp"
 #include "model/spec.hpp"
 

@@ -163,17 +163,45 @@ TEST(Bounds, DepthBoundStopsInlineChains) {
   EXPECT_EQ(run_spec(s, "ngx_posted", {}, cfg).verdict.kind, VerdictKind::Ok);
 }
 
-TEST(Explore, ExhaustiveFindsEveryOrder) {
+TEST(Explore, ExhaustiveFindsEveryOrderAndSleepSetsPrune) {
   ScenarioSpec s;
   s.name = "three";
-  s.counters = {CounterSpec{"c", 0}};
-  for (const char* t : {"a", "b", "c"}) s.tasks.push_back(task(t, {yield(), add("c", 1)}));
+  s.counters = {CounterSpec{"c", 0}, CounterSpec{"d", 0}, CounterSpec{"e", 0}};
+  // Three tasks touching three different counters: every order is equivalent.
+  const char* names[] = {"a", "b", "c"};
+  const char* ctrs[] = {"c", "d", "e"};
+  for (int i = 0; i < 3; ++i) s.tasks.push_back(task(names[i], {yield(), add(ctrs[i], 1)}));
   auto sc = std::make_shared<const Scenario>(compile(s));
   auto p = make_policy("fifo");
-  Exploration ex = explore_exhaustive(sc, *p, RunConfig{}, 100000, false);
-  EXPECT_TRUE(ex.complete);
-  EXPECT_GT(ex.schedules, 6u);
-  EXPECT_EQ(ex.outcomes["ok"], ex.schedules);
+  ExploreConfig full;
+  full.strategy = Strategy::Exhaustive;
+  full.sleep_sets = false;
+  Explorer a(sc, *p, full);
+  a.advance(100000, 10);
+  ExploreConfig reduced = full;
+  reduced.sleep_sets = true;
+  Explorer b(sc, *p, reduced);
+  b.advance(100000, 10);
+  EXPECT_TRUE(a.report().complete);
+  EXPECT_TRUE(b.report().complete);
+  EXPECT_GT(a.report().schedules, 6u);
+  EXPECT_LT(b.report().schedules, a.report().schedules);
+  EXPECT_EQ(a.report().outcomes.at("ok"), a.report().schedules);
+  EXPECT_GT(b.report().states, 1u);
+}
+
+TEST(Explore, EveryStrategyFindsTheNestedDropWakeAndMinimises) {
+  auto sc = std::make_shared<const Scenario>(compile(h2_drop_wake(false)));
+  auto p = make_policy("ngx_inline");
+  for (Strategy st : {Strategy::Random, Strategy::Pct, Strategy::Exhaustive}) {
+    ExploreConfig cfg;
+    cfg.strategy = st;
+    Explorer e(sc, *p, cfg);
+    e.advance(1000, 10);
+    ASSERT_TRUE(e.report().counterexample);
+    EXPECT_EQ(e.report().counterexample->verdict.kind, VerdictKind::ReentrantLock);
+    EXPECT_EQ(e.report().counterexample->schedule, "v1.");
+  }
 }
 
 TEST(Replicas, MillionParkedTasksStaySmall) {

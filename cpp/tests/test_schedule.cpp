@@ -1,6 +1,20 @@
 #include <gtest/gtest.h>
 
+#include "exec/world.hpp"
 #include "explore/schedule.hpp"
+
+namespace {
+// A choice point with n options for choosers under test.
+struct Point {
+  std::vector<uint32_t> ids;
+  wb::World world;
+  wb::ChoicePoint at(uint32_t n, wb::ChoiceKind kind) {
+    ids.resize(n);
+    for (uint32_t i = 0; i < n; ++i) ids[i] = i;
+    return wb::ChoicePoint{kind, ids, true, world};
+  }
+};
+}  // namespace
 
 using namespace wb;
 
@@ -25,21 +39,23 @@ TEST(Schedule, MalformedIsAnError) {
 
 TEST(Schedule, ReplayOutOfRangeNamesTheChoice) {
   ReplayChooser r({1, 5});
-  EXPECT_EQ(r.choose(2, ChoiceKind::NextTask), 1u);
+  Point p;
+  EXPECT_EQ(r.choose(p.at(2, ChoiceKind::NextTask)), 1u);
   try {
-    r.choose(3, ChoiceKind::DropOrder);
+    r.choose(p.at(3, ChoiceKind::DropOrder));
     FAIL();
   } catch (const ScheduleError& e) {
     EXPECT_NE(std::string(e.what()).find("choice #1 (drop order)"), std::string::npos) << e.what();
   }
-  EXPECT_EQ(r.choose(4, ChoiceKind::NextTask), 0u);  // past the end: canonical
+  EXPECT_EQ(r.choose(p.at(4, ChoiceKind::NextTask)), 0u);  // past the end: canonical
 }
 
 TEST(Schedule, RandomIsSeededAndInRange) {
   RandomChooser a(7), b(7);
+  Point p;
   for (int i = 0; i < 1000; ++i) {
-    uint32_t x = a.choose(5, ChoiceKind::NextTask);
-    EXPECT_EQ(x, b.choose(5, ChoiceKind::NextTask));
+    uint32_t x = a.choose(p.at(5, ChoiceKind::NextTask));
+    EXPECT_EQ(x, b.choose(p.at(5, ChoiceKind::NextTask)));
     EXPECT_LT(x, 5u);
   }
 }

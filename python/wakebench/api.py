@@ -3,14 +3,15 @@ with the GIL released."""
 
 from __future__ import annotations
 
-from typing import Optional, Union
+import time
+from typing import Callable, Optional, Sequence, Union
 
 from . import _core
 from .outcome import Exploration, Outcome
-from .policy import PolicyLike, resolve
+from .policy import PolicyLike, UnknownNameError, resolve
 from .scenario import Scenario
 
-__all__ = ["run", "explore", "DEFAULT_LIMITS"]
+__all__ = ["run", "explore", "DEFAULT_LIMITS", "STRATEGIES"]
 
 #: Bounds of every run; each stops a run with a ``bound/...`` verdict.
 DEFAULT_LIMITS = {
@@ -50,16 +51,19 @@ def _limits(max_steps: Optional[int], max_seconds: Optional[float], max_memory: 
 
 
 def run(scenario: Union[str, Scenario], policy: PolicyLike = "fifo", *,
-        seed: Optional[int] = None, schedule: Optional[str] = None, trace: bool = True,
+        seed: Optional[int] = None, schedule: Optional[str] = None,
+        choices: Optional[Sequence[int]] = None, trace: bool = True,
         max_steps: Optional[int] = None, max_seconds: Optional[float] = None,
         max_memory: Optional[int] = None, max_depth: Optional[int] = None) -> Outcome:
     """Run a scenario once under a policy.
 
-    With neither ``seed`` nor ``schedule`` the run takes the canonical schedule
-    (the first option at every choice point: FIFO queues, declaration order).
-    ``seed`` draws every choice at random from that seed; ``schedule`` replays
-    a schedule string (``Outcome.schedule``). The same scenario, policy and
-    schedule give a byte-identical trace.
+    With none of ``seed``, ``schedule`` or ``choices`` the run takes the
+    canonical schedule (the first option at every choice point: FIFO queues,
+    declaration order). ``seed`` draws every choice at random from that seed;
+    ``schedule`` replays a schedule string (``Outcome.schedule``); ``choices``
+    is a stream of integers, the i-th choice taking option ``choices[i] % n``
+    (what ``strategies.schedules()`` draws, so hypothesis shrinks it). The
+    same scenario, policy and schedule give a byte-identical trace.
     """
     sc = _scenario(scenario)
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0
@@ -67,27 +71,76 @@ def run(scenario: Union[str, Scenario], policy: PolicyLike = "fifo", *,
         raise ValueError(f"seed must be an int in [0, 2**64), got {seed!r}")
     if schedule is not None and not isinstance(schedule, str):
         raise TypeError(f"schedule must be a str, got {type(schedule).__name__}")
-    raw = _core.run(sc.build(), resolve(policy), seed, schedule, bool(trace),
+    stream = None
+    if choices is not None:
+        stream = [int(c) for c in choices]
+        if any(c < 0 or c >= 1 << 64 for c in stream):
+            raise ValueError("choices must be non-negative ints below 2**64")
+    raw = _core.run(sc.build(), resolve(policy), seed, schedule, stream, bool(trace),
                     _limits(max_steps, max_seconds, max_memory, max_depth))
     return Outcome(sc.name, raw)
 
 
+STRATEGIES = ("random", "pct", "exhaustive")
+
+
 def explore(scenario: Union[str, Scenario], policy: PolicyLike = "fifo", *,
-            max_schedules: int = 10_000, stop_at_first: bool = False,
+            strategy: str = "exhaustive", budget: int = 100_000,
+            max_seconds_total: Optional[float] = None, seed: int = 0, depth: int = 3,
+            bound: Optional[int] = None, sleep_sets: bool = True, stop_at_first: bool = True,
+            count_bounds: bool = False,
+            progress: Optional[Callable[[int, int], None]] = None,
             max_steps: Optional[int] = None, max_seconds: Optional[float] = None,
             max_memory: Optional[int] = None, max_depth: Optional[int] = None) -> Exploration:
-    """Enumerate every schedule depth-first (up to ``max_schedules``).
+    """Search a scenario's schedules for a counterexample.
 
-    The counterexample is the first run, in that order, whose verdict is not
-    ok; ``complete`` tells whether every schedule was run.
+    strategy:
+      ``"random"``      each schedule draws its choices from seed, seed+1, ...
+      ``"pct"``         probabilistic concurrency testing with bug depth ``depth``
+      ``"exhaustive"``  every schedule, depth first, with sleep sets (unless
+                        ``sleep_sets=False``); ``bound`` caps the choices that
+                        leave the natural order along one schedule
+
+    Stops at the first counterexample (unless ``stop_at_first=False``), after
+    ``budget`` schedules, or after ``max_seconds_total``. The counterexample
+    is minimised (the shortest, smallest schedule that gives the same verdict
+    kind) and comes with its trace. ``max_steps``... bound each run.
+    ``progress(done, budget)`` is called between slices of work.
     """
     sc = _scenario(scenario)
-    if isinstance(max_schedules, bool) or not isinstance(max_schedules, int) or max_schedules < 1:
-        raise ValueError(f"max_schedules must be a positive int, got {max_schedules!r}")
-    raw = _core.explore_exhaustive(sc.build(), resolve(policy), max_schedules,
-                                   bool(stop_at_first),
-                                   _limits(max_steps, max_seconds, max_memory, max_depth))
-    cx = Outcome(sc.name, raw.counterexample) if raw.counterexample is not None else None
+    if strategy not in STRATEGIES:
+        raise UnknownNameError(f"unknown strategy {strategy!r} (valid: {', '.join(STRATEGIES)})")
+    for name, v in (("budget", budget), ("depth", depth)):
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise ValueError(f"{name} must be a positive int, got {v!r}")
+    if bound is not None and (isinstance(bound, bool) or not isinstance(bound, int) or bound < 0):
+        raise ValueError(f"bound must be a non-negative int, got {bound!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 1 << 64:
+        raise ValueError(f"seed must be an int in [0, 2**64), got {seed!r}")
+    deadline = float("inf") if max_seconds_total is None else float(max_seconds_total)
+    if not deadline > 0:
+        raise ValueError(f"max_seconds_total must be positive, got {max_seconds_total!r}")
+    ex = _core.Explorer(sc.build(), resolve(policy), strategy, seed, depth, bool(sleep_sets),
+                        0xFFFFFFFF if bound is None else bound, bool(stop_at_first),
+                        bool(count_bounds),
+                        _limits(max_steps, max_seconds, max_memory, max_depth))
+    # Advance in slices (each runs in C++ without the GIL) so a progress bar
+    # and a wall-clock deadline can be honoured between them.
+    t0 = time.monotonic()
+    slice_ = 2_000 if progress else budget
+    done, finished = 0, False
+    while not finished and done < budget:
+        left = deadline - (time.monotonic() - t0)
+        if left <= 0:
+            break
+        finished = ex.advance(min(slice_, budget - done), min(left, 1e9))
+        done = ex.report.schedules + ex.report.pruned  # pruned branches count too
+        if progress:
+            progress(min(done, budget), budget)
+    r = ex.report
+    cx = Outcome(sc.name, r.counterexample) if r.counterexample is not None else None
     name = policy if isinstance(policy, str) else policy.name
-    return Exploration(sc.name, name, raw.schedules, raw.complete, dict(raw.outcomes), cx,
-                       raw.elapsed_s)
+    return Exploration(scenario=sc.name, policy=name, strategy=strategy,
+                       schedules=r.schedules, pruned=r.pruned, states=r.states,
+                       complete=r.complete, outcomes=dict(r.outcomes), counterexample=cx,
+                       found_schedule=r.found_schedule or None, elapsed_s=r.elapsed_s)

@@ -2,6 +2,8 @@
 
     wakebench list
     wakebench run NAME --policy P [--seed N | --schedule S] [--json] [--trace]
+    wakebench explore NAME --policy P --strategy random|pct|exhaustive --budget N [--seed S] [--json]
+    wakebench replay FILE
     wakebench matrix [--json] [--budget N]
 """
 
@@ -14,7 +16,8 @@ import time
 from typing import List, Optional
 
 from . import catalog
-from .api import run
+from . import replay as replay_files
+from .api import STRATEGIES, explore, run
 from .matrix import ProgressBar, compute, render_text
 from .policy import builtin_policies
 
@@ -72,6 +75,52 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_explore(args: argparse.Namespace) -> int:
+    name = _check_scenario(args.scenario)
+    policy = _check_policy(args.policy)
+    if args.strategy not in STRATEGIES:
+        raise _Fail(f"unknown strategy {args.strategy!r} (valid: {', '.join(STRATEGIES)})")
+    bar = None if args.json else ProgressBar()
+    ex = explore(name, policy, strategy=args.strategy, budget=args.budget, seed=args.seed,
+                 depth=args.depth, bound=args.bound, max_seconds_total=args.seconds,
+                 progress=(lambda d, t: bar(d, t, f"{args.strategy} {name}")) if bar else None)
+    if ex.counterexample is not None and args.save:
+        replay_files.save(args.save, ex.counterexample)
+    if args.json:
+        print(json.dumps(ex.to_dict(), indent=2))
+        return 0
+    print(f"{name} under {policy}, {args.strategy}: {ex.verdict}")
+    extra = f", {ex.states} states, {ex.pruned} pruned" if args.strategy == "exhaustive" else ""
+    print(f"  {ex.schedules} schedules in {ex.elapsed_s:.3f}s ({ex.rate:,.0f}/s){extra}"
+          f"{', complete' if ex.complete else ''}")
+    print("  outcomes: " + ", ".join(f"{k} x{v}" for k, v in sorted(ex.outcomes.items())))
+    cx = ex.counterexample
+    if cx is not None:
+        print(f"counterexample (minimised from {ex.found_schedule}): {cx.verdict.kind}")
+        print(f"  {cx.explanation}")
+        print(f"  replay: {cx.replay_command()}")
+        if args.save:
+            print(f"  saved: {args.save}  (wakebench replay {args.save})")
+    return 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    rf = replay_files.load(args.file)
+    out = rf.run()
+    if args.json:
+        print(json.dumps({**out.to_dict(), "expected": rf.verdict}, indent=2))
+    else:
+        print(f"{rf.scenario} under {rf.policy}, schedule {rf.schedule}: {out.verdict.kind}")
+        print(f"  {out.explanation}")
+        if args.trace:
+            print(out.trace_text, end="")
+    if rf.verdict and out.verdict.kind != rf.verdict:
+        print(f"wakebench: the file expected {rf.verdict}, the run gave {out.verdict.kind}",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_matrix(args: argparse.Namespace) -> int:
     policies = [_check_policy(p) for p in args.policy] if args.policy else None
     scenarios = [_check_scenario(s) for s in args.scenario] if args.scenario else None
@@ -113,6 +162,26 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("--trace", action="store_true", help="print the trace")
     pr.set_defaults(fn=cmd_run)
 
+    pe = sub.add_parser("explore", help="search a scenario's schedules for a counterexample")
+    pe.add_argument("scenario")
+    pe.add_argument("--policy", default="fifo")
+    pe.add_argument("--strategy", default="exhaustive", help="random, pct or exhaustive")
+    pe.add_argument("--budget", type=int, default=100_000, help="schedules at most")
+    pe.add_argument("--seconds", type=float, default=None, help="wall-clock limit")
+    pe.add_argument("--seed", type=int, default=0)
+    pe.add_argument("--depth", type=int, default=3, help="pct: the bug depth")
+    pe.add_argument("--bound", type=int, default=None,
+                    help="exhaustive: at most this many choices off the natural order")
+    pe.add_argument("--save", default=None, help="write the counterexample as a replay file")
+    pe.add_argument("--json", action="store_true")
+    pe.set_defaults(fn=cmd_explore)
+
+    py_ = sub.add_parser("replay", help="run a saved replay file")
+    py_.add_argument("file")
+    py_.add_argument("--json", action="store_true")
+    py_.add_argument("--trace", action="store_true")
+    py_.set_defaults(fn=cmd_replay)
+
     pm = sub.add_parser("matrix", help="explore every scenario under every policy")
     pm.add_argument("--json", action="store_true")
     pm.add_argument("--budget", type=int, default=10_000, help="schedules per cell")
@@ -126,7 +195,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return args.fn(args)
-    except (_Fail, ValueError, TypeError) as e:
+    except (_Fail, ValueError, TypeError) as e:  # ScenarioError, ScheduleError, ReplayError...
         print(f"wakebench: {e}", file=sys.stderr)
         return EXIT_USAGE
 

@@ -25,6 +25,7 @@ class Cell:
     policy: str
     verdict: str
     schedules: int
+    states: int
     complete: bool
     schedule: Optional[str]  #: replays the counterexample
     outcomes: dict
@@ -37,7 +38,7 @@ class Cell:
 
     def to_dict(self) -> dict:
         return {"scenario": self.scenario, "policy": self.policy, "verdict": self.verdict,
-                "schedules": self.schedules, "complete": self.complete,
+                "schedules": self.schedules, "states": self.states, "complete": self.complete,
                 "schedule": self.schedule, "replay": self.replay, "outcomes": self.outcomes}
 
 
@@ -53,9 +54,9 @@ def compute(scenarios: Optional[Sequence[str]] = None, policies: Optional[Sequen
         for p in policies:
             if progress:
                 progress(len(cells), total, f"{name} / {p}")
-            ex = explore(sc, p, max_schedules=budget, stop_at_first=True)
+            ex = explore(sc, p, strategy="exhaustive", budget=budget)
             cx = ex.counterexample
-            cells.append(Cell(name, p, ex.verdict, ex.schedules, ex.complete,
+            cells.append(Cell(name, p, ex.verdict, ex.schedules, ex.states, ex.complete,
                               cx.schedule if cx else None, dict(ex.outcomes)))
     if progress:
         progress(total, total, "done")

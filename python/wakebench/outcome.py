@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Dict, List, Optional
 
 from . import _core
@@ -108,28 +108,42 @@ class Outcome:
 
 @dataclass
 class Exploration:
+    """What an exploration found: counts, outcomes and the minimised counterexample."""
+
     scenario: str
     policy: str
-    schedules: int
-    complete: bool
-    outcomes: Dict[str, int]
+    strategy: str
+    schedules: int             #: schedules run to a verdict
+    pruned: int                #: exhaustive: branches cut (sleep sets, bound)
+    states: int                #: exhaustive: distinct states at choice points
+    complete: bool             #: exhaustive: every schedule (within the bound) covered
+    outcomes: Dict[str, int]   #: verdict kind -> schedules
     counterexample: Optional[Outcome]
+    found_schedule: Optional[str]  #: the counterexample before minimisation
     elapsed_s: float
-    extra: dict = field(default_factory=dict)
 
     @property
     def verdict(self) -> str:
-        """The counterexample's kind, or "ok" when every explored run was ok."""
+        """The counterexample's kind, or "ok" when no explored run was anything else."""
         return self.counterexample.verdict.kind if self.counterexample else "ok"
+
+    @property
+    def rate(self) -> float:
+        return self.schedules / self.elapsed_s if self.elapsed_s > 0 else 0.0
 
     def to_dict(self) -> dict:
         return {
             "scenario": self.scenario,
             "policy": self.policy,
+            "strategy": self.strategy,
             "verdict": self.verdict,
             "schedules": self.schedules,
+            "pruned": self.pruned,
+            "states": self.states,
             "complete": self.complete,
-            "outcomes": dict(self.outcomes),
             "elapsed_s": self.elapsed_s,
+            "rate": self.rate,
+            "outcomes": dict(self.outcomes),
+            "found_schedule": self.found_schedule,
             "counterexample": self.counterexample.to_dict() if self.counterexample else None,
         }

@@ -17,11 +17,19 @@ from hypothesis import strategies as st
 from . import ops
 from .scenario import Scenario
 
-__all__ = ["drop_wake_scenarios", "seeds"]
+__all__ = ["drop_wake_scenarios", "seeds", "schedules"]
 
 
 def seeds() -> st.SearchStrategy[int]:
     return st.integers(min_value=0, max_value=2**32 - 1)
+
+
+def schedules(max_choices: int = 64) -> st.SearchStrategy[list]:
+    """A stream of choices for ``run(..., choices=...)``: the i-th choice point
+    takes option ``value % n``. Hypothesis shrinks it towards fewer and smaller
+    values, i.e. towards the canonical schedule, so a failing schedule shrinks
+    together with the scenario it runs."""
+    return st.lists(st.integers(min_value=0, max_value=255), max_size=max_choices)
 
 
 @st.composite

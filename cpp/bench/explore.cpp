@@ -1,0 +1,155 @@
+#include "bench/explore.hpp"
+
+#include <chrono>
+
+namespace wb {
+
+namespace {
+std::vector<uint32_t> taken(const std::vector<Choice>& choices) {
+  std::vector<uint32_t> ks;
+  for (const Choice& c : choices) ks.push_back(c.k);
+  while (!ks.empty() && ks.back() == 0) ks.pop_back();
+  return ks;
+}
+
+// Shorter first, then smaller choices: the order minimisation descends.
+bool simpler(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b) {
+  if (a.size() != b.size()) return a.size() < b.size();
+  return a < b;
+}
+}  // namespace
+
+Explorer::Explorer(std::shared_ptr<const Scenario> sc, Policy& policy, ExploreConfig cfg)
+    : sc_(std::move(sc)),
+      policy_(policy),
+      cfg_(cfg),
+      dfs_(cfg.sleep_sets, cfg.max_deviations),
+      next_seed_(cfg.seed) {
+  quiet_ = cfg_.run;
+  quiet_.trace = false;
+  if (cfg_.strategy == Strategy::Pct) {
+    // k for PCT: the choice points of the canonical run.
+    FirstChooser first;
+    World w = execute(*sc_, policy_, first, quiet_);
+    pct_k_ = static_cast<uint32_t>(std::max<size_t>(w.choices.size(), 1));
+  }
+  if (cfg_.strategy == Strategy::Exhaustive) quiet_.footprints = cfg_.sleep_sets;
+}
+
+bool Explorer::advance(uint64_t max_schedules, double max_seconds) {
+  auto t0 = std::chrono::steady_clock::now();
+  for (uint64_t i = 0; i < max_schedules && !report_.finished; ++i) {
+    if (!one()) break;
+    if ((i & 63) == 63 &&
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > max_seconds)
+      break;
+  }
+  report_.elapsed_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  report_.states = dfs_.states();
+  report_.pruned = dfs_.pruned();
+  return report_.finished;
+}
+
+bool Explorer::one() {
+  World w;
+  switch (cfg_.strategy) {
+    case Strategy::Random: {
+      RandomChooser c(next_seed_++);
+      w = execute(*sc_, policy_, c, quiet_);
+      break;
+    }
+    case Strategy::Pct: {
+      PctChooser c(cfg_.pct_depth, next_seed_++, pct_k_);
+      w = execute(*sc_, policy_, c, quiet_);
+      break;
+    }
+    case Strategy::Exhaustive: {
+      dfs_.begin_run();
+      bool pruned = false;
+      try {
+        w = execute(*sc_, policy_, dfs_, quiet_);
+      } catch (const Pruned&) {
+        pruned = true;
+        dfs_.count_pruned();
+      }
+      if (!pruned) dfs_.visit(w);
+      bool more = dfs_.next();
+      if (!more) {
+        report_.complete = true;
+        report_.finished = true;
+      }
+      if (pruned) return more;
+      break;
+    }
+  }
+  ++report_.schedules;
+  Finding f = decide(*sc_, w);
+  ++report_.outcomes[verdict_kind_name(f.kind)];
+  bool counts = f.kind != VerdictKind::Ok && (cfg_.count_bounds || !is_bound(f.kind));
+  if (counts && !report_.counterexample) found(w.choices, f.kind);
+  if (counts && cfg_.stop_at_first) report_.finished = true;
+  return !report_.finished;
+}
+
+bool Explorer::reproduces(const std::vector<uint32_t>& ks, VerdictKind kind,
+                          std::vector<uint32_t>& made) {
+  ++report_.minimise_runs;
+  ReplayChooser c(ks);
+  World w;
+  try {
+    w = execute(*sc_, policy_, c, quiet_);
+  } catch (const ScheduleError&) {
+    return false;  // the shorter schedule no longer fits this run
+  }
+  if (decide(*sc_, w).kind != kind) return false;
+  made = taken(w.choices);
+  return true;
+}
+
+// Greedy shrinking towards the shortest, smallest schedule with the same
+// verdict kind: drop a suffix (a missing choice is option 0), zero a choice,
+// lower a choice; repeat until nothing helps or the budget is spent.
+std::vector<uint32_t> Explorer::minimise(std::vector<uint32_t> best, VerdictKind kind) {
+  std::vector<uint32_t> made;
+  bool progress = true;
+  while (progress && report_.minimise_runs < cfg_.minimise_runs) {
+    progress = false;
+    for (size_t len = 0; len < best.size() && !progress; ++len) {
+      std::vector<uint32_t> cand(best.begin(), best.begin() + static_cast<long>(len));
+      if (reproduces(cand, kind, made) && simpler(made, best)) {
+        best = made;
+        progress = true;
+      }
+    }
+    for (size_t i = 0; i < best.size() && !progress; ++i) {
+      for (uint32_t v : {0u, best[i] - 1}) {
+        if (best[i] == 0 || v >= best[i]) continue;
+        std::vector<uint32_t> cand = best;
+        cand[i] = v;
+        if (reproduces(cand, kind, made) && simpler(made, best)) {
+          best = made;
+          progress = true;
+          break;
+        }
+      }
+    }
+  }
+  return best;
+}
+
+void Explorer::found(const std::vector<Choice>& choices, VerdictKind kind) {
+  std::vector<uint32_t> ks = taken(choices);
+  report_.found_schedule = encode_schedule(choices);
+  std::vector<uint32_t> small = minimise(ks, kind);
+  std::string text = "v1.";
+  {
+    std::vector<Choice> cs;
+    for (uint32_t k : small) cs.push_back(Choice{k + 1, k, ChoiceKind::NextTask});
+    text = encode_schedule(cs);
+  }
+  ScheduleSpec spec;
+  spec.schedule = text;
+  report_.counterexample = run_scenario(sc_, policy_, spec, cfg_.run);
+}
+
+}  // namespace wb

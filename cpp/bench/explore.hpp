@@ -1,0 +1,68 @@
+// Exploration: many runs of one scenario under one policy, following a
+// strategy, until a counterexample or a budget. Resumable, so a caller can
+// advance it in slices (a progress bar, a deadline) without ever sitting on
+// the hot path: each slice runs in C++ only.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "bench/run.hpp"
+#include "explore/strategies.hpp"
+
+namespace wb {
+
+enum class Strategy : uint8_t { Random, Pct, Exhaustive };
+
+struct ExploreConfig {
+  Strategy strategy = Strategy::Random;
+  uint64_t seed = 0;
+  uint32_t pct_depth = 3;
+  bool sleep_sets = true;                  // exhaustive
+  uint32_t max_deviations = 0xffffffffu;   // exhaustive: the choice bound
+  bool stop_at_first = true;               // stop at the first counterexample
+  bool count_bounds = false;               // a bound verdict is a counterexample too
+  uint64_t minimise_runs = 2000;           // budget for shrinking a counterexample
+  RunConfig run;                           // limits of each run
+};
+
+struct ExploreReport {
+  uint64_t schedules = 0;
+  uint64_t pruned = 0;          // exhaustive: branches cut by sleep sets or the bound
+  uint64_t states = 0;          // exhaustive: distinct states at choice points
+  bool complete = false;        // exhaustive: every schedule (within the bound) was run
+  bool finished = false;        // nothing more to do (complete, or stopped at a counterexample)
+  double elapsed_s = 0;
+  std::map<std::string, uint64_t> outcomes;  // verdict kind -> schedules
+  std::optional<Outcome> counterexample;     // minimised, with its trace
+  std::string found_schedule;                // the counterexample as first found
+  uint64_t minimise_runs = 0;
+};
+
+class Explorer {
+ public:
+  Explorer(std::shared_ptr<const Scenario> sc, Policy& policy, ExploreConfig cfg);
+  // Run up to `max_schedules` more schedules, or until `max_seconds` pass.
+  // Returns report().finished.
+  bool advance(uint64_t max_schedules, double max_seconds);
+  const ExploreReport& report() const { return report_; }
+
+ private:
+  bool one();  // one schedule; false when there is nothing more to run
+  void found(const std::vector<Choice>& choices, VerdictKind kind);
+  std::vector<uint32_t> minimise(std::vector<uint32_t> ks, VerdictKind kind);
+  bool reproduces(const std::vector<uint32_t>& ks, VerdictKind kind, std::vector<uint32_t>& made);
+
+  std::shared_ptr<const Scenario> sc_;
+  Policy& policy_;
+  ExploreConfig cfg_;
+  RunConfig quiet_;
+  ExploreReport report_;
+  Dfs dfs_;
+  uint32_t pct_k_ = 1;
+  uint64_t next_seed_;
+};
+
+}  // namespace wb

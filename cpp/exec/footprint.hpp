@@ -1,0 +1,48 @@
+// Resource keys for footprints: every mutex, wait queue, counter, object and
+// task of a scenario gets a dense resource number; a key is that number
+// shifted left once, with the low bit set for a write.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+
+#include "exec/choice.hpp"
+#include "model/program.hpp"
+
+namespace wb {
+
+struct ResourceMap {
+  uint32_t queues, counters, objects, tasks;
+  explicit ResourceMap(const Scenario& sc)
+      : queues(static_cast<uint32_t>(sc.mutexes.size())),
+        counters(queues + static_cast<uint32_t>(sc.queues.size())),
+        objects(counters + static_cast<uint32_t>(sc.counters.size())),
+        tasks(objects + static_cast<uint32_t>(sc.objects.size())) {}
+  static uint32_t key(uint32_t resource, bool write) { return (resource << 1) | (write ? 1 : 0); }
+};
+
+// Two units conflict when they touch a resource in common and one writes it.
+inline bool conflicts(const Footprint& a, const Footprint& b) {
+  size_t i = 0, j = 0;
+  while (i < a.keys.size() && j < b.keys.size()) {
+    uint32_t ra = a.keys[i] >> 1, rb = b.keys[j] >> 1;
+    if (ra < rb) {
+      ++i;
+    } else if (rb < ra) {
+      ++j;
+    } else {
+      bool wa = false, wb_ = false;
+      while (i < a.keys.size() && (a.keys[i] >> 1) == ra) wa |= a.keys[i++] & 1;
+      while (j < b.keys.size() && (b.keys[j] >> 1) == rb) wb_ |= b.keys[j++] & 1;
+      if (wa || wb_) return true;
+    }
+  }
+  return false;
+}
+
+inline void normalize(Footprint& f) {
+  std::sort(f.keys.begin(), f.keys.end());
+  f.keys.erase(std::unique(f.keys.begin(), f.keys.end()), f.keys.end());
+}
+
+}  // namespace wb

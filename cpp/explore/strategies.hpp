@@ -1,0 +1,122 @@
+// Exploration strategies: how the choices of one run are made, and (for
+// exhaustive search) which run comes next. They see choice points and unit
+// footprints; they know nothing of verdicts (bench/explore.hpp does).
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "exec/choice.hpp"
+#include "exec/world.hpp"
+#include "explore/schedule.hpp"
+
+namespace wb {
+
+// PCT: probabilistic concurrency testing. Burckhardt, Kothari, Musuvathi,
+// Nagarakatte, "A Randomized Scheduler with Probabilistic Guarantees of
+// Finding Bugs", ASPLOS 2010. Each task gets a random distinct priority
+// >= depth; d-1 change points are drawn uniformly among the first k choice
+// points; at change point i the task about to be chosen drops to priority i
+// (below every initial priority). The highest-priority option always runs.
+// Invariant: with n tasks and k choice points, a bug of depth d is found
+// with probability >= 1 / (n * k^(d-1)) per run. Choices that are not about
+// tasks (event order, drop order) are uniform, from the same seeded source.
+class PctChooser final : public Chooser {
+ public:
+  PctChooser(uint32_t depth, uint64_t seed, uint32_t k_estimate);
+  uint32_t choose(const ChoicePoint& cp) override;
+
+ private:
+  uint64_t priority(uint32_t task);
+  RandomChooser rng_;
+  uint32_t depth_;
+  std::vector<uint32_t> change_points_;  // sorted choice-point indices
+  std::unordered_map<uint32_t, uint64_t> prio_;
+  uint32_t index_ = 0;
+  uint32_t changes_ = 0;
+};
+
+// Choices from an outside stream (hypothesis draws a list of integers):
+// value i picks option values[i] mod n; past the end, option 0. Shrinking
+// the list towards shorter and smaller values shrinks the schedule.
+class ModuloChooser final : public Chooser {
+ public:
+  explicit ModuloChooser(std::vector<uint64_t> values) : values_(std::move(values)) {}
+  uint32_t choose(const ChoicePoint& cp) override;
+
+ private:
+  std::vector<uint64_t> values_;
+  size_t i_ = 0;
+};
+
+// A fingerprint of the state at a choice point, for counting distinct
+// states visited (not for pruning: it is not combined with sleep sets).
+uint64_t state_hash(const World& w);
+
+// Thrown by a Dfs chooser when every option at a new choice point sleeps:
+// the branch is equivalent to one already explored.
+struct Pruned {};
+
+// Stateless depth-first enumeration of schedules with sleep sets
+// (Godefroid, "Partial-Order Methods for the Verification of Concurrent
+// Systems", LNCS 1032, 1996). A node is a choice point; its options are
+// units (a task's poll, a handler). After exploring option a at node N, a
+// sibling b's subtree starts with a asleep if a and b are independent
+// (their footprints do not conflict); a stays asleep until a unit that
+// conflicts with it runs. Only choices made between units take part;
+// a choice inside a unit (drop order) explores every option.
+//
+// `max_deviations` bounds the choices that take another option than the
+// natural one (0) along a schedule, as CHESS bounds preemptions.
+class Dfs final : public Chooser {
+ public:
+  Dfs(bool sleep_sets, uint32_t max_deviations)
+      : sleep_sets_(sleep_sets), max_deviations_(max_deviations) {}
+
+  // Call before each run; then run with *this as the chooser.
+  void begin_run();
+  // Call after each run (also after Pruned); false when every schedule is done.
+  bool next();
+
+  uint32_t choose(const ChoicePoint& cp) override;
+  void unit_done(const Footprint& f) override;
+
+  void visit(const World& w) { states_.insert(state_hash(w)); }  // a final state
+  uint64_t states() const { return states_.size(); }
+  uint64_t pruned() const { return pruned_; }
+  void count_pruned() { ++pruned_; }
+
+ private:
+  struct Entry {
+    ChoiceKind kind;
+    uint32_t id;
+    Footprint fp;
+    bool known;  // fp is the unit's whole footprint (it ran to its end)
+  };
+  struct Node {
+    ChoiceKind kind = ChoiceKind::NextTask;
+    std::vector<uint32_t> options;
+    uint32_t chosen = 0;
+    bool between_units = true;
+    bool have_fp = false;        // chosen_fp is known
+    Footprint chosen_fp;         // the unit the chosen option ran
+    std::vector<Entry> done;     // explored options (with footprints)
+    std::vector<Entry> sleep;    // options asleep on arrival
+    uint32_t deviations = 0;     // non-zero choices on the path up to and including this one
+  };
+  bool asleep(const Node& n, uint32_t id) const;
+  std::vector<Entry> sleep_for_new_node() const;
+
+  bool sleep_sets_;
+  uint32_t max_deviations_;
+  std::vector<Node> nodes_;
+  size_t depth_ = 0;                // choice points met in the current run
+  std::vector<Footprint> units_;    // units since the last choice point
+  std::unordered_set<uint64_t> states_;
+  uint64_t pruned_ = 0;
+};
+
+}  // namespace wb

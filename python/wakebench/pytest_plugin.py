@@ -1,0 +1,145 @@
+"""pytest plugin: fixtures to run and explore scenarios, readable failures.
+
+Registered through the ``pytest11`` entry point, so installing wakebench is
+enough::
+
+    def test_deferred_wakes_are_safe(wakebench):
+        wakebench.assert_ok("h2-drop-wake-cleanup", policy="ngx_posted")
+
+    def test_inline_deadlocks(wakebench):
+        wakebench.assert_verdict("h2-drop-wake-nested", "deadlock/reentrant_lock",
+                                 policy="ngx_inline")
+
+On failure the report shows the verdict explanation, the trace around the
+failing step, and the exact command that replays it; the schedule is saved
+under ``.wakebench/`` and ``pytest --wakebench-replay FILE`` re-runs that
+schedule (instead of exploring) in every assertion on the same scenario and
+policy.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Optional, Union
+
+import pytest
+
+from . import replay as replay_files
+from .api import explore, run
+from .outcome import Exploration, Outcome
+from .policy import PolicyLike
+from .scenario import Scenario
+
+CONTEXT = 12  # trace events shown on each side of the failing step
+
+
+class WakebenchFailure(AssertionError):
+    """A verdict that was not the one asserted."""
+
+
+def trace_window(out: Outcome, around: Optional[int] = None, context: int = CONTEXT) -> str:
+    """The trace lines within ``context`` events of the verdict's step."""
+    events = out.trace
+    if not events:
+        return "  (no trace)"
+    step = out.verdict.step if around is None else around
+    idx = min(range(len(events)), key=lambda i: abs(events[i].step - step))
+    lo, hi = max(0, idx - context), min(len(events), idx + context + 1)
+    lines = [e.text for e in events[lo:hi]]
+    if lo > 0:
+        lines.insert(0, f"  ... {lo} earlier events")
+    if hi < len(events):
+        lines.append(f"  ... {len(events) - hi} later events")
+    return "\n".join(lines)
+
+
+def failure_text(out: Outcome, expected: str, saved: Optional[Path]) -> str:
+    parts = [
+        f"{out.scenario} under {out.policy}: expected {expected}, got {out.verdict.kind}",
+        f"  {out.verdict.explanation}",
+        "trace around the failing step:",
+        trace_window(out),
+        f"replay: {out.replay_command()}",
+    ]
+    if saved is not None:
+        parts.append(f"saved:  {saved}  (pytest --wakebench-replay {saved})")
+    return "\n".join(parts)
+
+
+class Bench:
+    """The ``wakebench`` fixture."""
+
+    def __init__(self, request: pytest.FixtureRequest) -> None:
+        self._request = request
+        path = request.config.getoption("wakebench_replay")
+        self._replay = replay_files.load(path) if path else None
+        self._save_dir = Path(request.config.rootpath) / ".wakebench"
+
+    def run(self, scenario: Union[str, Scenario], policy: PolicyLike = "fifo", **kw) -> Outcome:
+        return run(scenario, policy, **kw)
+
+    def explore(self, scenario: Union[str, Scenario], policy: PolicyLike = "fifo",
+                **kw) -> Exploration:
+        return explore(scenario, policy, **kw)
+
+    def assert_verdict(self, scenario: Union[str, Scenario], kind: str, *,
+                       policy: PolicyLike = "fifo", strategy: str = "exhaustive",
+                       **kw) -> Outcome:
+        """Some explored schedule gives ``kind`` (a replayed file: that schedule does)."""
+        out = self._replayed(scenario, policy)
+        if out is None:
+            ex = explore(scenario, policy, strategy=strategy, **kw)
+            out = ex.counterexample or run(scenario, policy)
+        if out.verdict.kind != kind:
+            raise WakebenchFailure(failure_text(out, kind, self._save(out)))
+        return out
+
+    def assert_ok(self, scenario: Union[str, Scenario], *, policy: PolicyLike = "fifo",
+                  strategy: str = "exhaustive", **kw) -> Exploration:
+        """No explored schedule gives anything but ok."""
+        out = self._replayed(scenario, policy)
+        if out is not None:
+            if not out.verdict.ok:
+                raise WakebenchFailure(failure_text(out, "ok", None))
+            return explore(scenario, policy, strategy="random", budget=1)
+        ex = explore(scenario, policy, strategy=strategy, **kw)
+        if ex.counterexample is not None:
+            raise WakebenchFailure(failure_text(ex.counterexample, "ok",
+                                                self._save(ex.counterexample)))
+        return ex
+
+    def _replayed(self, scenario: Union[str, Scenario], policy: PolicyLike) -> Optional[Outcome]:
+        rf = self._replay
+        name = scenario if isinstance(scenario, str) else scenario.name
+        pname = policy if isinstance(policy, str) else policy.name
+        if rf is None or rf.scenario != name or rf.policy != pname:
+            return None
+        return run(scenario, policy, schedule=rf.schedule)
+
+    def _save(self, out: Outcome) -> Optional[Path]:
+        if not isinstance(out.scenario, str):
+            return None
+        test = re.sub(r"[^A-Za-z0-9_.-]+", "_", self._request.node.nodeid)
+        try:
+            return replay_files.save(self._save_dir / f"{test}.json", out)
+        except OSError:
+            return None
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("wakebench")
+    group.addoption("--wakebench-replay", dest="wakebench_replay", default=None, metavar="FILE",
+                    help="replay this saved schedule instead of exploring, in wakebench "
+                         "assertions on the same scenario and policy")
+
+
+def pytest_report_header(config: pytest.Config) -> Optional[str]:
+    path = config.getoption("wakebench_replay")
+    return f"wakebench: replaying {path}" if path else None
+
+
+@pytest.fixture
+def wakebench(request: pytest.FixtureRequest) -> Bench:
+    """Run and explore scenarios; assertions report explanation, trace and replay command."""
+    return Bench(request)
