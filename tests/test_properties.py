@@ -1,8 +1,10 @@
 """Properties of the model over generated scenarios (hypothesis)."""
 
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import wakebench as wb
+from wakebench import ops
 from wakebench.strategies import drop_wake_scenarios, seeds
 
 KINDS = set(wb.verdict_kinds())
@@ -30,11 +32,12 @@ def test_a_schedule_replays_byte_for_byte(s, seed):
 
 
 @settings(max_examples=500)
-@given(drop_wake_scenarios(), seeds())
-def test_always_deferring_policies_never_reenter_a_lock(s, seed):
-    for p in ("ngx_posted", "ngx_posted_next", "fifo"):
-        out = wb.run(s, p, seed=seed, trace=False)
-        assert out.verdict.kind != "deadlock/reentrant_lock", out.explanation
+@given(drop_wake_scenarios())
+def test_always_deferring_policies_never_reenter_a_lock(s):
+    # Over every schedule of each scenario, not one.
+    for p in ("ngx_posted", "fifo"):
+        ex = wb.explore(s, p, strategy="exhaustive", stop_at_first=False, budget=20_000)
+        assert "deadlock/reentrant_lock" not in ex.outcomes, ex.counterexample.explanation
 
 
 @settings(max_examples=300)
@@ -61,3 +64,59 @@ def test_the_generator_reaches_the_hazard_the_property_rules_out():
              == "deadlock/reentrant_lock",
              settings=settings(max_examples=2000, database=None))
     assert wb.run(s, "ngx_posted").verdict.kind != "deadlock/reentrant_lock"
+
+
+@settings(max_examples=300)
+@given(drop_wake_scenarios(), st.sampled_from(POLICIES))
+def test_sleep_sets_lose_no_verdict(s, policy):
+    full = wb.explore(s, policy, sleep_sets=False, stop_at_first=False, budget=50_000)
+    reduced = wb.explore(s, policy, sleep_sets=True, stop_at_first=False, budget=50_000)
+    if full.complete:
+        assert reduced.complete
+        assert set(reduced.outcomes) == set(full.outcomes), (full.outcomes, reduced.outcomes)
+        assert reduced.schedules <= full.schedules
+
+
+def test_differential_shrinks_to_the_drop_wake_pattern():
+    """hypothesis finds a scenario that deadlocks on a lock under ngx_inline
+    and is ok under ngx_posted in every schedule, and shrinks it to the
+    drop-wake pattern: two tasks, one lock, one Drop hook that wakes while
+    holding it."""
+    from hypothesis import find
+
+    def differs(s):
+        inline = wb.explore(s, "ngx_inline", strategy="exhaustive", budget=5_000)
+        if inline.verdict != "deadlock/reentrant_lock":
+            return False
+        return wb.explore(s, "ngx_posted", strategy="exhaustive", budget=5_000).verdict == "ok"
+
+    s = find(drop_wake_scenarios(), differs,
+             settings=settings(max_examples=5000, database=None, derandomize=True))
+    spec = s.spec
+    assert len(spec.tasks) == 2
+    assert len(spec.mutexes) == 1
+    assert len(spec.objects) == 1
+    m, q = spec.mutexes[0].name, spec.objects[0].on_drop
+    kinds = [(o.kind.name, o.target) for o in q]
+    lock, unlock = kinds.index(("LOCK", m)), kinds.index(("UNLOCK", m))
+    wakes = [i for i, (k, _) in enumerate(kinds) if k == "WAKE"]
+    assert wakes and lock < wakes[0] < unlock, kinds  # the hook wakes while holding the lock
+    out = wb.explore(s, "ngx_inline").counterexample
+    assert out.verdict.kind == "deadlock/reentrant_lock"
+    assert "drop hook of 'o0'" in out.explanation or "drop of task" in out.explanation
+
+
+def test_hypothesis_supplies_and_shrinks_the_schedule():
+    from hypothesis import find
+    from wakebench.strategies import schedules
+
+    s = wb.Scenario("late-register")
+    q, flag = s.wait_queue("q"), s.counter("flag")
+    s.task("early", [flag.set(1), q.wake()])
+    s.task("late", [ops.if_(flag == 0, ops.yield_(), q.park())])
+    assert wb.run(s).verdict.ok
+    choices = find(schedules(), lambda cs: not wb.run(s, choices=cs).verdict.ok,
+                   settings=settings(max_examples=2000, database=None))
+    assert choices == [1]  # shrunk to one choice: run 'late' first
+    out = wb.run(s, choices=choices)
+    assert out.verdict.kind == "deadlock/lost_wake" and out.schedule == "v1.1"

@@ -98,6 +98,7 @@ bool Explorer::reproduces(const std::vector<uint32_t>& ks, VerdictKind kind,
   World w;
   try {
     w = execute(*sc_, policy_, c, quiet_);
+    c.check_all_used();
   } catch (const ScheduleError&) {
     return false;  // the shorter schedule no longer fits this run
   }

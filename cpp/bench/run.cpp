@@ -12,7 +12,11 @@ std::vector<TraceRecord> Outcome::trace() const {
   return out;
 }
 
-std::string Outcome::trace_text() const { return format_trace(*scenario, events); }
+std::string Outcome::trace_text() const {
+  std::string t = format_trace(*scenario, events);
+  if (trace_truncated) t += "... trace cut at " + std::to_string(events.size()) + " events\n";
+  return t;
+}
 
 namespace {
 
@@ -23,6 +27,7 @@ Outcome finish(std::shared_ptr<const Scenario> sc, Policy& policy, World&& w) {
   o.schedule = encode_schedule(w.choices);
   o.choices = std::move(w.choices);
   o.events = std::move(w.trace);
+  o.trace_truncated = w.trace_truncated;
   o.output = std::move(w.output);
   o.stats = w.stats;
   o.scenario = std::move(sc);
@@ -43,6 +48,7 @@ Outcome run_scenario(std::shared_ptr<const Scenario> sc, Policy& policy, const S
   } else if (sched.schedule) {
     ReplayChooser chooser(decode_schedule(*sched.schedule));
     w = execute(*sc, policy, chooser, cfg);
+    chooser.check_all_used();
   } else if (sched.seed) {
     RandomChooser chooser(*sched.seed);
     w = execute(*sc, policy, chooser, cfg);

@@ -29,6 +29,7 @@ struct Outcome {
   std::string schedule;
   std::vector<Choice> choices;
   std::vector<Event> events;
+  bool trace_truncated = false;
   std::vector<OutputLine> output;
   Stats stats;
 

@@ -100,7 +100,8 @@ void register_run(py::module_& m) {
       .def_readwrite("max_steps", &Limits::max_steps)
       .def_readwrite("max_seconds", &Limits::max_seconds)
       .def_readwrite("max_memory", &Limits::max_memory)
-      .def_readwrite("max_depth", &Limits::max_depth);
+      .def_readwrite("max_depth", &Limits::max_depth)
+      .def_readwrite("max_trace", &Limits::max_trace);
   py::class_<TraceRecord>(m, "TraceRecord")
       .def_readonly("step", &TraceRecord::step)
       .def_readonly("time", &TraceRecord::time)
@@ -117,6 +118,7 @@ void register_run(py::module_& m) {
       .def_property_readonly("explanation", [](const Outcome& o) { return o.verdict.explanation; })
       .def_property_readonly("step", [](const Outcome& o) { return o.verdict.step; })
       .def_readonly("schedule", &Outcome::schedule)
+      .def_readonly("trace_truncated", &Outcome::trace_truncated)
       .def_property_readonly("choices", [](const Outcome& o) {
         py::list l;
         for (const Choice& c : o.choices) l.append(py::make_tuple(choice_kind_name(c.kind), c.k, c.n));

@@ -63,6 +63,10 @@ class Executor {
   void ev(uint16_t tid, Ev kind, uint32_t a, uint32_t b = 0, uint8_t b8 = 0, uint16_t c = 0,
           int64_t v = 0) {
     if (!cfg_.trace) return;
+    if (w_.trace.size() >= cfg_.limits.max_trace) {
+      w_.trace_truncated = true;
+      return;
+    }
     Event e;
     e.step = static_cast<uint32_t>(step_);
     e.thread = tid;
@@ -98,7 +102,7 @@ void Executor::init() {
   w_.tasks.resize(sc_.ntasks);
   for (const TaskTemplate& tt : sc_.templates)
     for (uint32_t i = 0; i < tt.count; ++i) w_.tasks[tt.first + i].program = tt.program;
-  w_.task_locals.assign(static_cast<size_t>(sc_.ntasks) * sc_.max_locals, 0);
+  w_.task_locals.assign(static_cast<size_t>(sc_.ntasks) * sc_.task_locals, 0);
   w_.mutexes.resize(sc_.mutexes.size());
   w_.queues.resize(sc_.queues.size());
   w_.counters.reserve(sc_.counters.size());
@@ -109,13 +113,17 @@ void Executor::init() {
 }
 
 uint64_t Executor::memory_estimate() const {
-  uint64_t bytes = w_.trace.capacity() * sizeof(Event) + w_.output.capacity() * sizeof(OutputLine) +
-                   w_.choices.capacity() * sizeof(Choice);
+  // Model state only (not the trace), counted by size, so the bound stops a
+  // run at the same step whether or not it is traced, with any library.
+  uint64_t bytes = w_.tasks.size() * sizeof(TaskRt) + w_.task_locals.size() * sizeof(int64_t) +
+                   w_.output.size() * sizeof(OutputLine) + w_.choices.size() * sizeof(Choice);
   for (const QueueRt& q : w_.queues) bytes += q.wakers.size() * sizeof(uint32_t);
   for (const MutexRt& m : w_.mutexes) bytes += m.waiters.size() * sizeof(uint32_t);
   for (const ThreadRt& th : w_.threads)
     bytes += (th.posted.size() + th.posted_next.size() + th.run_queue.size()) * sizeof(uint32_t) +
-             th.stack.capacity() * sizeof(Frame) + th.locals.capacity() * sizeof(int64_t);
+             th.stack.size() * sizeof(Frame) + th.locals.size() * sizeof(int64_t);
+  for (const ThreadRt& th : w_.threads)
+    for (const Frame& f : th.stack) bytes += f.wakes.size() * sizeof(uint32_t);
   return bytes;
 }
 
@@ -150,8 +158,7 @@ World Executor::run() {
   }
   w_.stats.steps = step_;
   w_.stats.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  w_.stats.model_bytes = w_.tasks.capacity() * sizeof(TaskRt) +
-                         w_.task_locals.capacity() * sizeof(int64_t) + memory_estimate();
+  w_.stats.model_bytes = memory_estimate();
   return std::move(w_);
 }
 
@@ -178,6 +185,7 @@ void Executor::drive(uint16_t tid) {
       } else if (!th.posted_next.empty()) {
         for (uint32_t t : th.posted_next) {
           w_.tasks[t].queued = QueueId::Posted;
+          w_.tasks[t].flags |= kFromPostedNext;
           th.posted.push_back(t);
         }
         th.posted_next.clear();
@@ -190,7 +198,13 @@ void Executor::drive(uint16_t tid) {
         halt(Halt::Quiescent);
         return;
       }
+      // A wait that does not block still lets time pass: how much, virtual
+      // time cannot say, so the next handler's time comes due.
+      if (nonblocking && w_.next_event < sc_.handlers.size() &&
+          (th.ready_events.empty() && sc_.handlers[w_.next_event].at > w_.now))
+        w_.now = sc_.handlers[w_.next_event].at;
       ++w_.stats.iterations;
+      th.run_queue_polls = 0;
       if (nonblocking) ++w_.stats.nonblocking_iterations;
       ev(tid, Ev::Iteration, static_cast<uint32_t>(w_.stats.iterations), nonblocking ? 1 : 0);
       while (w_.next_event < sc_.handlers.size() && sc_.handlers[w_.next_event].at <= w_.now)
@@ -218,8 +232,11 @@ void Executor::drive(uint16_t tid) {
     case Phase::Ready: {
       if (!th.posted.empty()) {
         uint32_t t = take(th.posted);
-        push_poll(tid, t, Entry::Posted, WakeCtx::Spawn);
-      } else if (!th.run_queue.empty()) {
+        bool from_next = w_.tasks[t].flags & kFromPostedNext;
+        w_.tasks[t].flags &= static_cast<uint8_t>(~kFromPostedNext);
+        push_poll(tid, t, from_next ? Entry::PostedNext : Entry::Posted, WakeCtx::Spawn);
+      } else if (!th.run_queue.empty() && th.run_queue_polls < kEventInterval) {
+        ++th.run_queue_polls;
         uint32_t t = take(th.run_queue);
         push_poll(tid, t, Entry::RunQueue, WakeCtx::Spawn);
       } else {
@@ -410,7 +427,7 @@ void Executor::exec(uint16_t tid) {
   const Program& p = sc_.programs[prog];
   const uint32_t self = f.id;
   uint32_t& pc = poll ? w_.tasks[self].pc : f.pc;
-  int64_t* locals = poll ? w_.task_locals.data() + static_cast<size_t>(self) * sc_.max_locals
+  int64_t* locals = poll ? w_.task_locals.data() + static_cast<size_t>(self) * sc_.task_locals
                          : th.locals.data() + f.locals;
   const Instr& in = p.code[pc];
   switch (in.code) {
@@ -523,7 +540,12 @@ void Executor::exec(uint16_t tid) {
     case Code::Set: {
       touch_counter(in.a, true);
       int64_t& c = w_.counters[in.a];
-      c = in.code == Code::Add ? c + in.v : in.v;
+      if (in.code == Code::Set) {
+        c = in.v;
+      } else if (__builtin_add_overflow(c, in.v, &c)) {
+        throw ScenarioError("scenario '" + sc_.name + "': counter '" + sc_.counters[in.a].name +
+                            "' overflows at " + p.where[pc]);
+      }
       ev(tid, Ev::Counter, in.a, 0, 0, 0, c);
       ++pc;
       return;
@@ -643,6 +665,23 @@ void Executor::teardown_step(uint16_t tid) {
 
 void Executor::release_task(uint32_t task, std::vector<uint32_t>& to_wake, uint16_t tid) {
   TaskRt& t = w_.tasks[task];
+  if (t.barge_woken) {
+    // Woken by a barging unlock and dropped before it could poll: pass the
+    // wake on, as futures' MutexLockFuture::drop does.
+    uint32_t m = t.barge_woken - 1;
+    t.barge_woken = 0;
+    MutexRt& mx = w_.mutexes[m];
+    if (mx.holder_kind == HolderKind::None && !mx.waiters.empty()) {
+      touch_mutex(m);
+      uint32_t next = mx.waiters.front();
+      mx.waiters.pop_front();
+      TaskRt& n = w_.tasks[next];
+      --n.wakers;
+      n.waits_on = 0;
+      n.barge_woken = m + 1;
+      to_wake.push_back(next);
+    }
+  }
   if (t.waits_on) {
     MutexRt& mx = w_.mutexes[t.waits_on - 1];
     auto it = std::find(mx.waiters.begin(), mx.waiters.end(), task);
@@ -693,6 +732,9 @@ void Executor::drop_task(uint16_t tid, uint32_t task, const std::string& where) 
 
 void Executor::spawn(uint16_t tid, uint32_t task, const std::string& where) {
   TaskRt& t = w_.tasks[task];
+  if (t.status == TaskStatus::Dropped)
+    throw ScenarioError("scenario '" + sc_.name + "': task '" + sc_.task_name(task) +
+                        "' is spawned after it was dropped (" + where + ")");
   if (t.status != TaskStatus::Unstarted || t.queued != QueueId::None)
     throw ScenarioError("scenario '" + sc_.name + "': task '" + sc_.task_name(task) +
                         "' is spawned twice (" + where + ")");
@@ -751,6 +793,7 @@ bool Executor::async_lock(uint32_t task, uint32_t m, uint32_t prog, uint32_t pc,
   MutexRt& mx = w_.mutexes[m];
   TaskRt& t = w_.tasks[task];
   touch_mutex(m);
+  t.barge_woken = 0;  // it polls: a barging wake, if any, has been used
   if (mx.holder_kind == HolderKind::Task && mx.holder == task && t.waits_on == 0) {
     // Handed off by a fair unlock while this task waited.
     return true;
@@ -794,6 +837,8 @@ uint32_t Executor::async_unlock(uint32_t m, uint16_t tid) {
     mx.where_prog = t.program;
     mx.where_pc = t.pc < p.code.size() ? t.pc : 0;
     ev(tid, Ev::LockHandoff, m, next);
+  } else {
+    t.barge_woken = m + 1;
   }
   return next;
 }

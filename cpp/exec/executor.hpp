@@ -28,9 +28,15 @@ namespace wb {
 struct Limits {
   uint64_t max_steps = 5'000'000;
   double max_seconds = 10.0;
-  uint64_t max_memory = 1ull << 30;  // bytes of trace, output and queues
+  uint64_t max_memory = 1ull << 30;  // bytes of model state: tasks, queues, stacks, output
   uint32_t max_depth = 256;          // frames on one stack
+  uint64_t max_trace = 1'000'000;    // trace events kept; past it the trace is cut, the run goes on
 };
+
+// tokio's event_interval: a run-queue executor checks for events (without
+// blocking) after this many polls, so a task that keeps yielding cannot
+// starve I/O and timers.
+inline constexpr uint32_t kEventInterval = 61;
 
 struct RunConfig {
   Limits limits;

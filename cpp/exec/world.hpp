@@ -31,11 +31,17 @@ struct TaskRt {
   uint32_t pc = 0;
   TaskStatus status = TaskStatus::Unstarted;
   QueueId queued = QueueId::None;
-  uint16_t thread = 0;
+  uint8_t thread = 0;
+  uint8_t flags = 0;        // TaskFlag bits
   uint32_t wakers = 0;
   uint32_t parked_in = 0;   // wait queue id + 1 of its latest registration
   uint32_t waits_on = 0;    // async mutex id + 1 it waits for
   uint32_t last_step = 0;   // step of its last poll end
+  uint32_t barge_woken = 0; // barging mutex id + 1 whose unlock woke it; cleared when it polls
+};
+
+enum TaskFlag : uint8_t {
+  kFromPostedNext = 1,  // queued in posted by the move from posted-next (traced as such)
 };
 static_assert(sizeof(TaskRt) <= 32, "TaskRt is per task: keep it small");
 
@@ -76,6 +82,7 @@ struct ThreadRt {
   std::vector<Frame> stack;
   std::vector<int64_t> locals;  // frame-local slots of non-Poll frames
   uint32_t polls_on_stack = 0;
+  uint32_t run_queue_polls = 0;  // in this iteration (see kEventInterval)
   Phase phase = Phase::Wait;
   std::deque<uint32_t> posted, posted_next, run_queue;
   std::vector<uint32_t> ready_events;  // handler ids ready in this iteration
@@ -110,7 +117,7 @@ struct Stats {
 
 struct World {
   std::vector<TaskRt> tasks;
-  std::vector<int64_t> task_locals;  // ntasks * max_locals
+  std::vector<int64_t> task_locals;  // ntasks * Scenario::task_locals
   std::vector<MutexRt> mutexes;
   std::vector<QueueRt> queues;
   std::vector<int64_t> counters;
@@ -123,6 +130,7 @@ struct World {
   BlockFact block;
   std::vector<OutputLine> output;
   std::vector<Event> trace;
+  bool trace_truncated = false;  // the trace hit its bound; the run went on
   std::vector<Choice> choices;
   Stats stats;
 };

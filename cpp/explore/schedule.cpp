@@ -76,6 +76,13 @@ uint32_t ReplayChooser::choose(const ChoicePoint& cp) {
   return ks_[i];
 }
 
+void ReplayChooser::check_all_used() const {
+  if (i_ >= ks_.size()) return;
+  throw ScheduleError("schedule does not fit: it has " + std::to_string(ks_.size()) +
+                      " choices but the run offered only " + std::to_string(i_) +
+                      " choice points; was it recorded for another scenario or policy?");
+}
+
 uint64_t RandomChooser::next() {
   uint64_t z = (s_ += 0x9e3779b97f4a7c15ull);
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;

@@ -30,7 +30,9 @@ class ReplayChooser final : public Chooser {
  public:
   explicit ReplayChooser(std::vector<uint32_t> ks) : ks_(std::move(ks)) {}
   uint32_t choose(const ChoicePoint& cp) override;
-  size_t used() const { return i_; }
+  // After the run: choices the run never reached mean the schedule was
+  // recorded for another scenario or policy (a ScheduleError).
+  void check_all_used() const;
 
  private:
   std::vector<uint32_t> ks_;

@@ -109,6 +109,10 @@ class Compiler {
                       sc_.objects[i].program);
     declare_handlers();
     build_startup();
+    if (uint64_t(sc_.ntasks) * sc_.task_locals * sizeof(int64_t) > SpecLimits::max_task_local_bytes)
+      fail("the tasks' repeat counters would take " +
+           std::to_string(uint64_t(sc_.ntasks) * sc_.task_locals * sizeof(int64_t)) +
+           " bytes; use fewer replicas or fewer nested repeats");
     return std::move(sc_);
   }
 
@@ -131,6 +135,12 @@ class Compiler {
   }
 
   void declare_resources() {
+    for (const MutexSpec& m : spec_.mutexes)
+      if (static_cast<unsigned>(m.kind) > static_cast<unsigned>(MutexKind::AsyncBarging))
+        fail("mutex '" + m.name + "': invalid kind " + std::to_string(static_cast<unsigned>(m.kind)));
+    for (const HandlerSpec& h : spec_.handlers)
+      if (static_cast<unsigned>(h.kind) > static_cast<unsigned>(HandlerKind::Cleanup))
+        fail("handler '" + h.name + "': invalid kind " + std::to_string(static_cast<unsigned>(h.kind)));
     check_names(spec_.mutexes, "mutex", mutexes_);
     check_names(spec_.queues, "wait queue", queues_);
     check_names(spec_.counters, "counter", counters_);
@@ -142,6 +152,9 @@ class Compiler {
   void declare_tasks_and_objects() {
     check_names(spec_.tasks, "task", tasks_);
     check_names(spec_.objects, "object", objects_);
+    for (const auto& [name, i] : objects_)
+      if (tasks_.count(name))
+        fail("'" + name + "' names both a task and an object; drop('" + name + "') would be ambiguous");
     int64_t total = 0;
     for (size_t i = 0; i < spec_.tasks.size(); ++i) {
       const TaskSpec& t = spec_.tasks[i];
@@ -257,7 +270,7 @@ class Compiler {
     emit(Instr{}, owner_desc_ + " end");
     Program& p = sc_.programs[program];
     p.nlocals = locals_;
-    sc_.max_locals = std::max(sc_.max_locals, locals_);
+    if (kind == ProgramKind::Task) sc_.task_locals = std::max(sc_.task_locals, locals_);
     if (p.code.size() > SpecLimits::max_ops) fail(owner_desc_ + ": too many ops");
   }
 
@@ -323,6 +336,12 @@ class Compiler {
 
   void op(const OpSpec& op, const std::string& where, const std::string& prefix, int depth,
           Flow& f) {
+    if (static_cast<unsigned>(op.kind) > static_cast<unsigned>(OpKind::Break))
+      fail(owner_desc_ + ", " + where + ": invalid op kind " +
+           std::to_string(static_cast<unsigned>(op.kind)));
+    if (op.kind == OpKind::If && static_cast<unsigned>(op.cond.cmp) > static_cast<unsigned>(Cmp::Ge))
+      fail(owner_desc_ + ", " + where + ": invalid comparison " +
+           std::to_string(static_cast<unsigned>(op.cond.cmp)));
     Instr in;
     switch (op.kind) {
       case OpKind::Print:

@@ -96,7 +96,7 @@ struct Scenario {
   std::vector<std::string> texts;
   uint32_t startup = 0;     // program spawning the autostart tasks
   uint32_t ntasks = 0;      // replicas included
-  uint32_t max_locals = 0;  // per task
+  uint32_t task_locals = 0;  // local slots of each task (the most any task program needs)
 
   uint32_t template_of(uint32_t task) const;
   std::string task_name(uint32_t task) const;
@@ -110,6 +110,7 @@ struct SpecLimits {
   static constexpr int max_nesting = 32;
   static constexpr size_t max_ops = 1'000'000;
   static constexpr size_t max_resources = 100'000;
+  static constexpr uint64_t max_task_local_bytes = 1ull << 31;
 };
 
 // Resolve, check and flatten. Throws ScenarioError naming the place.

@@ -103,9 +103,11 @@ int holder_depth(const World& w) {
   const MutexRt& mx = w.mutexes[b.mutex];
   if (mx.holder_kind == HolderKind::Frame && mx.holder_thread == b.thread)
     return static_cast<int>(mx.holder);
+  // A task's guards live in its poll frame, or in the frame dropping its future.
   if (mx.holder_kind == HolderKind::Task)
     for (size_t i = 0; i < th.stack.size(); ++i)
-      if (th.stack[i].kind == FrameKind::Poll && th.stack[i].id == mx.holder)
+      if ((th.stack[i].kind == FrameKind::Poll || th.stack[i].kind == FrameKind::Teardown) &&
+          th.stack[i].id == mx.holder)
         return static_cast<int>(i);
   return -1;
 }
@@ -127,20 +129,28 @@ void decide_quiescent(const Scenario& sc, const World& w, Finding& f) {
   for (uint32_t start : stuck) {
     std::vector<uint32_t> path;
     uint32_t t = start;
-    while (w.tasks[t].waits_on && std::find(path.begin(), path.end(), t) == path.end()) {
+    for (;;) {
+      auto seen = std::find(path.begin(), path.end(), t);
+      if (seen != path.end()) {  // back at a task on the path: a cycle
+        f.kind = VerdictKind::LockCycle;
+        f.cycle.assign(seen, path.end());
+        return;
+      }
+      if (!w.tasks[t].waits_on) break;
       path.push_back(t);
       const MutexRt& mx = w.mutexes[w.tasks[t].waits_on - 1];
-      if (mx.holder_kind != HolderKind::Task) break;
+      if (mx.holder_kind != HolderKind::Task) break;  // a free mutex: no cycle here
       t = mx.holder;
     }
-    auto it = std::find(path.begin(), path.end(), t);
-    if (it == path.end()) continue;
-    f.kind = VerdictKind::LockCycle;
-    f.cycle.assign(it, path.end());
-    return;
   }
   // Otherwise follow the waits to a task that waits on no lock: the root.
+  // Start from a waiter, if any, so the explanation shows who waits on whom.
   uint32_t root = stuck.front();
+  for (uint32_t t : stuck)
+    if (w.tasks[t].waits_on) {
+      root = t;
+      break;
+    }
   while (w.tasks[root].waits_on) {
     f.chain.push_back(root);
     const MutexRt& mx = w.mutexes[w.tasks[root].waits_on - 1];

@@ -219,3 +219,131 @@ TEST(Replicas, MillionParkedTasksStaySmall) {
   EXPECT_EQ(o.stats.polls, 100000u);
   EXPECT_LT(o.stats.model_bytes / 100000, 256u);
 }
+
+// ---- regressions from the core review --------------------------------------
+
+TEST(Review, CounterOverflowIsAScenarioError) {
+  ScenarioSpec s;
+  s.name = "overflow";
+  s.counters = {CounterSpec{"c", INT64_MAX}};
+  s.tasks.push_back(task("t", {add("c", 1)}));
+  EXPECT_THROW(run_spec(s, "fifo"), ScenarioError);
+}
+
+TEST(Review, BargingWakePassesOnWhenTheWokenWaiterIsDropped) {
+  ScenarioSpec s;
+  s.name = "barging-drop";
+  s.mutexes = {MutexSpec{"m", MutexKind::AsyncBarging}};
+  s.tasks.push_back(task("h", {lock("m"), yield(), unlock("m"), drop("w1")}));
+  s.tasks.push_back(task("w1", {lock("m"), unlock("m")}));
+  s.tasks.push_back(task("w2", {lock("m"), unlock("m"), print("w2 done")}));
+  Outcome o = run_spec(s, "fifo");
+  EXPECT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
+}
+
+TEST(Review, AWaiterOnAFreeMutexIsNotACycle) {
+  ScenarioSpec s;
+  s.name = "free-mutex-waiter";
+  s.mutexes = {MutexSpec{"m", MutexKind::AsyncFair}};
+  s.queues = {WaitQueueSpec{"q"}};
+  // 'w' waits for m; 'h' holds m and then parks forever holding it: no cycle,
+  // the root is 'h', whose waker nothing will use.
+  s.tasks.push_back(task("h", {lock("m"), park("q"), unlock("m")}));
+  s.tasks.push_back(task("w", {lock("m"), unlock("m")}));
+  Outcome o = run_spec(s, "fifo");
+  EXPECT_EQ(o.verdict.kind, VerdictKind::LostWake) << o.verdict.explanation;
+  EXPECT_TRUE(contains(o.verdict.explanation, "task 'w' waits for async mutex 'm' held by task 'h'"))
+      << o.verdict.explanation;
+}
+
+TEST(Review, AGuardDroppedWithItsTaskIsLowerOnTheStack) {
+  ScenarioSpec s;
+  s.name = "teardown-guard";
+  s.mutexes = {MutexSpec{"m", MutexKind::Blocking}};
+  s.queues = {WaitQueueSpec{"q"}};
+  s.tasks.push_back(task("t", {lock("m"), park("q"), unlock("m")}));
+  ObjectSpec o;
+  o.name = "o";
+  o.owner = "t";
+  o.on_drop = {lock("m"), unlock("m")};
+  s.objects.push_back(o);
+  HandlerSpec h;
+  h.name = "close";
+  h.kind = HandlerKind::Cleanup;
+  h.at = 1;
+  h.ops = {drop("t")};
+  s.handlers.push_back(h);
+  Outcome out = run_spec(s, "ngx_posted");
+  EXPECT_EQ(out.verdict.kind, VerdictKind::ReentrantLock) << out.verdict.explanation;
+  EXPECT_TRUE(contains(out.verdict.explanation, "drop of task 't' holds it")) << out.verdict.explanation;
+}
+
+TEST(Review, TimePassesWhileTheLoopSpinsOnPostedNext) {
+  ScenarioSpec s;
+  s.name = "spin-until-timer";
+  s.counters = {CounterSpec{"flag", 0}};
+  s.tasks.push_back(task("t", {loop({if_("flag", Cmp::Eq, 1, {brk()}), yield()})}));
+  HandlerSpec h;
+  h.name = "timer";
+  h.at = 5;
+  h.ops = {op(OpKind::Set, "flag", 1)};
+  s.handlers.push_back(h);
+  for (const char* p : {"ngx_posted_next", "fifo"}) {
+    Outcome o = run_spec(s, p);
+    EXPECT_EQ(o.verdict.kind, VerdictKind::Ok) << p << ": " << o.verdict.explanation;
+  }
+  EXPECT_TRUE(contains(run_spec(s, "ngx_posted_next").trace_text(), "(posted_next)"));
+}
+
+TEST(Review, BadEnumsAndAmbiguousNamesAreErrors) {
+  ScenarioSpec s;
+  s.name = "bad-enums";
+  s.mutexes = {MutexSpec{"m", static_cast<MutexKind>(7)}};
+  s.tasks.push_back(task("t", {}));
+  EXPECT_THROW(compile(s), ScenarioError);
+  s.mutexes.clear();
+  OpSpec bad = if_("c", static_cast<Cmp>(9), 0, {});
+  s.counters = {CounterSpec{"c", 0}};
+  s.tasks[0].ops = {bad};
+  EXPECT_THROW(compile(s), ScenarioError);
+  s.tasks[0].ops = {};
+  ObjectSpec o;
+  o.name = "t";
+  s.objects.push_back(o);
+  EXPECT_THROW(compile(s), ScenarioError);
+}
+
+TEST(Review, HandlerRepeatsDoNotGrowEveryTask) {
+  ScenarioSpec s;
+  s.name = "locals";
+  s.queues = {WaitQueueSpec{"q"}};
+  TaskSpec t = task("t", {park("q")});
+  t.count = 10000;
+  t.daemon = true;
+  s.tasks.push_back(t);
+  HandlerSpec h;
+  h.name = "h";
+  h.at = 1;
+  OpSpec nested = print("x");
+  for (int i = 0; i < 20; ++i) nested = repeat(1, {nested});
+  h.ops = {nested};
+  s.handlers.push_back(h);
+  Scenario sc = compile(s);
+  EXPECT_EQ(sc.task_locals, 0u);
+}
+
+TEST(Review, VerdictDoesNotDependOnTracing) {
+  ScenarioSpec s;
+  s.name = "long";
+  s.counters = {CounterSpec{"c", 0}};
+  s.tasks.push_back(task("t", {repeat(20000, {add("c", 1)}), pending()}));
+  RunConfig traced, quiet;
+  traced.limits.max_memory = quiet.limits.max_memory = 200000;
+  traced.limits.max_trace = 1000;
+  quiet.trace = false;
+  Outcome a = run_spec(s, "fifo", {}, traced), b = run_spec(s, "fifo", {}, quiet);
+  EXPECT_EQ(a.verdict.kind, b.verdict.kind);
+  EXPECT_EQ(a.verdict.kind, VerdictKind::LostWake);
+  EXPECT_TRUE(a.trace_truncated);
+  EXPECT_TRUE(contains(a.trace_text(), "trace cut at 1000 events"));
+}

@@ -48,6 +48,10 @@ TEST(Schedule, ReplayOutOfRangeNamesTheChoice) {
     EXPECT_NE(std::string(e.what()).find("choice #1 (drop order)"), std::string::npos) << e.what();
   }
   EXPECT_EQ(r.choose(p.at(4, ChoiceKind::NextTask)), 0u);  // past the end: canonical
+  r.check_all_used();
+  ReplayChooser unused({1, 2});
+  EXPECT_EQ(unused.choose(p.at(2, ChoiceKind::NextTask)), 1u);
+  EXPECT_THROW(unused.check_all_used(), ScheduleError);
 }
 
 TEST(Schedule, RandomIsSeededAndInRange) {

@@ -132,6 +132,7 @@ class Limits:
     max_seconds: float
     max_memory: int
     max_depth: int
+    max_trace: int
     def __init__(self) -> None: ...
 
 class TraceRecord:
@@ -165,6 +166,8 @@ class Outcome:
     def step(self) -> int: ...
     @property
     def schedule(self) -> str: ...
+    @property
+    def trace_truncated(self) -> bool: ...
     @property
     def choices(self) -> List[Tuple[str, int, int]]: ...
     @property

@@ -19,6 +19,7 @@ DEFAULT_LIMITS = {
     "max_seconds": 10.0,
     "max_memory": 1 << 30,
     "max_depth": 256,
+    "max_trace": 1_000_000,
 }
 
 
@@ -32,12 +33,12 @@ def _scenario(s: Union[str, Scenario]) -> Scenario:
 
 
 def _limits(max_steps: Optional[int], max_seconds: Optional[float], max_memory: Optional[int],
-            max_depth: Optional[int]) -> _core.Limits:
+            max_depth: Optional[int], max_trace: Optional[int] = None) -> _core.Limits:
     lim = _core.Limits()
     values = {"max_steps": max_steps, "max_seconds": max_seconds, "max_memory": max_memory,
-              "max_depth": max_depth}
+              "max_depth": max_depth, "max_trace": max_trace}
     caps = {"max_steps": 4_000_000_000, "max_seconds": 24 * 3600.0, "max_memory": 1 << 36,
-            "max_depth": 100_000}
+            "max_depth": 65_535, "max_trace": 100_000_000}
     for key, v in values.items():
         if v is None:
             v = DEFAULT_LIMITS[key]

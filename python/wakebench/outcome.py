@@ -58,6 +58,8 @@ class Outcome:
         self.policy: str = raw.policy
         self.verdict = Verdict(raw.verdict, raw.explanation, raw.step)
         self.schedule: str = raw.schedule
+        #: the trace hit max_trace and was cut; the run (and its verdict) went on
+        self.trace_truncated: bool = raw.trace_truncated
         self.stats: Dict[str, float] = raw.stats
         self.output: List[Output] = [Output(*o) for o in raw.output]
         self._trace: Optional[List[TraceEvent]] = None

@@ -5,9 +5,10 @@
     def test_no_reentrancy_when_deferred(s): ...
 
 Generated scenarios are small and shrink towards fewer tasks, locks and
-ops. Shapes are kept to what a Rust program could do: a task never drops
-an object while it holds a lock (so a re-entrant lock can only come from a
-policy polling inline), and each object is dropped once.
+ops. Shapes are kept to what a Rust program could do, and such that a
+re-entrant lock can only come from a policy polling inline: a task never
+drops an object while it holds a lock (nor owns objects if it holds a guard
+across an await), and each object is dropped once.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from . import ops
-from .scenario import Scenario
+from .scenario import Mutex, Scenario
 
 __all__ = ["drop_wake_scenarios", "seeds", "schedules"]
 
@@ -37,31 +38,40 @@ def drop_wake_scenarios(draw, max_tasks: int = 4, max_mutexes: int = 2,
                         max_objects: int = 3) -> Scenario:
     """Tasks that lock blocking mutexes, park in and wake wait queues, and own
     or drop objects whose Drop hooks may wake a queue while holding a lock;
-    optionally a cleanup handler that drops a task's future."""
+    optionally a cleanup handler that drops a task's future.
+
+    Every part is drawn so the shrinker can delete it on its own: objects are
+    a list of self-contained descriptions, and mutexes are declared only if
+    used."""
     n_tasks = draw(st.integers(1, max_tasks), label="tasks")
     n_mutexes = draw(st.integers(0, max_mutexes), label="mutexes")
     n_queues = draw(st.integers(1, 2), label="queues")
-    n_objects = draw(st.integers(0, max_objects), label="objects")
-    s = Scenario(f"generated-{n_tasks}t{n_mutexes}m{n_objects}o")
-    mutexes = [s.mutex(f"m{i}") for i in range(n_mutexes)]
+    mutexes = [Mutex(f"m{i}") for i in range(n_mutexes)]
+    used: set = set()
+
+    def pick_mutex() -> Mutex:
+        m = draw(st.sampled_from(mutexes))
+        used.add(m.name)
+        return m
+
+    s = Scenario(f"generated-{n_tasks}t")
     queues = [s.wait_queue(f"q{i}") for i in range(n_queues)]
     counter = s.counter("c")
 
     def under_lock(inner):
-        if not mutexes:
+        if not mutexes or not draw(st.booleans()):
             return inner
-        m = draw(st.sampled_from(mutexes))
-        return [m.lock(), *inner, m.unlock()] if draw(st.booleans()) else inner
+        m = pick_mutex()
+        return [m.lock(), *inner, m.unlock()]
 
-    # Objects: owned by a task (dropped when it finishes) or dropped by one op.
+    # Objects: (task index, owned by it or dropped by one of its ops, hook under a lock?).
+    objects = draw(st.lists(st.tuples(st.integers(0, n_tasks - 1), st.booleans(),
+                                      st.integers(0, 3)), max_size=max_objects), label="objects")
     task_names = [f"t{i}" for i in range(n_tasks)]
-    owners: dict = {}
+    owners = {j: task_names[who] for j, (who, owned, _) in enumerate(objects) if owned}
     droppers: dict = {i: [] for i in range(n_tasks)}
-    for j in range(n_objects):
-        who = draw(st.integers(0, n_tasks - 1))
-        if draw(st.booleans()):
-            owners[j] = task_names[who]
-        else:
+    for j, (who, owned, _) in enumerate(objects):
+        if not owned:
             droppers[who].append(f"o{j}")
 
     steps = st.sampled_from(["park", "park", "wake", "bump", "yield", "hold"])
@@ -71,14 +81,16 @@ def drop_wake_scenarios(draw, max_tasks: int = 4, max_mutexes: int = 2,
             q = draw(st.sampled_from(queues))
             if kind == "park" and mutexes and draw(st.booleans()):
                 # h2's Connection: register under the lock, and re-take it when woken.
-                m = draw(st.sampled_from(mutexes))
+                m = pick_mutex()
                 prog += [m.lock(), q.register(), m.unlock(), ops.pending(),
                          m.lock(), counter.add(1), m.unlock()]
             elif kind == "park":
                 prog += under_lock([q.register()]) + [ops.pending()]
-            elif kind == "hold" and mutexes:
-                # A std::sync::Mutex guard held across an await.
-                m = draw(st.sampled_from(mutexes))
+            elif kind == "hold" and mutexes and name not in owners.values():
+                # A std::sync::Mutex guard held across an await. (Not in a task
+                # that owns objects: dropping it would drop an object while the
+                # guard is held, a re-entrant lock under every policy.)
+                m = pick_mutex()
                 prog += [m.lock(), q.register(), ops.pending(), m.unlock()]
             elif kind == "wake":
                 prog += under_lock([counter.add(1), q.wake()])
@@ -89,15 +101,17 @@ def drop_wake_scenarios(draw, max_tasks: int = 4, max_mutexes: int = 2,
         for o in droppers[i]:
             prog.insert(draw(st.integers(0, len(prog))), ops.drop(o))
         # Drops must not land inside a locked region: move them out if they did.
-        prog = _hoist_drops(prog)
-        s.task(name, prog)
-    for j in range(n_objects):
+        s.task(name, _hoist_drops(prog))
+    for j, (_, _, locked) in enumerate(objects):
         q = draw(st.sampled_from(queues))
         hook = [counter.add(-1), q.wake()]
-        if mutexes and draw(st.integers(0, 3)):  # usually h2's Streams::drop: wake under the lock
-            m = draw(st.sampled_from(mutexes))
+        if mutexes and locked:  # usually h2's Streams::drop: wake under the lock
+            m = pick_mutex()
             hook = [m.lock(), *hook, m.unlock()]
         s.object(f"o{j}", owner=owners.get(j), on_drop=hook)
+    for m in mutexes:
+        if m.name in used:
+            s.mutex(m.name)
     if draw(st.booleans(), label="cleanup"):
         victim = draw(st.sampled_from(task_names))
         s.on_cleanup("close", at=draw(st.integers(1, 3)), program=[ops.drop(victim)])

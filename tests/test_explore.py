@@ -1,0 +1,145 @@
+"""Exploration: strategies, reduction, minimisation, replay."""
+
+import subprocess
+import sys
+
+import pytest
+
+import wakebench as wb
+from wakebench import ops
+
+R = "deadlock/reentrant_lock"
+
+
+def ordered_race():
+    """A lost wake that needs 'late' to check the flag, await, and only then
+    register, with 'early' setting the flag and waking in between: the
+    canonical (FIFO) order is fine, a counterexample needs particular
+    choices, which minimisation must keep."""
+    s = wb.Scenario("ordered-race")
+    q = s.wait_queue("q")
+    flag = s.counter("flag")
+    s.task("early", [flag.set(1), q.wake()])
+    s.task("late", [ops.if_(flag == 0, ops.yield_(), q.park()), ops.print("late done")])
+    s.task("noise1", [ops.yield_(), ops.yield_()])
+    s.task("noise2", [ops.yield_(), ops.yield_()])
+    return s
+
+
+@pytest.mark.parametrize("strategy", wb.api.STRATEGIES)
+def test_every_strategy_finds_and_minimises(strategy):
+    ex = wb.explore(ordered_race(), "fifo", strategy=strategy, budget=20_000, seed=1)
+    assert ex.verdict == "deadlock/lost_wake", ex.outcomes
+    cx = ex.counterexample
+    assert cx.schedule != "v1."  # the canonical order does not deadlock
+    assert wb.run(ordered_race(), "fifo").verdict.ok
+    # Minimised: no shorter prefix, no smaller single choice, keeps the verdict.
+    again = wb.run(ordered_race(), "fifo", schedule=cx.schedule)
+    assert again.verdict.kind == "deadlock/lost_wake" and again.trace_text == cx.trace_text
+    body = cx.schedule[3:]
+    for cut in range(len(body)):
+        assert wb.run(ordered_race(), "fifo", schedule="v1." + body[:cut]).verdict.ok
+    assert len(body) <= len(ex.found_schedule) - 3
+
+
+def test_exhaustive_reports_states_and_is_complete():
+    ex = wb.explore(ordered_race(), "fifo", strategy="exhaustive", stop_at_first=False)
+    assert ex.complete and ex.states > 10 and ex.schedules > 10
+    assert set(ex.outcomes) == {"ok", "deadlock/lost_wake"}
+
+
+def test_sleep_sets_prune_without_losing_outcomes():
+    full = wb.explore(ordered_race(), "fifo", sleep_sets=False, stop_at_first=False)
+    reduced = wb.explore(ordered_race(), "fifo", sleep_sets=True, stop_at_first=False)
+    assert full.complete and reduced.complete
+    assert reduced.schedules < full.schedules
+    assert set(reduced.outcomes) == set(full.outcomes)
+
+
+def test_bound_zero_is_the_canonical_schedule_only():
+    ex = wb.explore(ordered_race(), "fifo", bound=0, stop_at_first=False)
+    assert ex.schedules == 1 and ex.complete and ex.outcomes == {"ok": 1}
+    ex1 = wb.explore(ordered_race(), "fifo", bound=1, stop_at_first=False)
+    assert 1 < ex1.schedules
+
+
+def test_random_budget_and_deadline():
+    ex = wb.explore("hyper-pool-drop-wake", "fifo", strategy="random", budget=5000,
+                    stop_at_first=False)
+    assert ex.schedules == 5000 and ex.outcomes == {"ok": 5000} and ex.rate > 0
+    s = wb.Scenario("spin")
+    s.task("t", [ops.loop(ops.yield_())])
+    ex = wb.explore(s, "fifo", strategy="random", budget=10**9, max_seconds_total=0.3,
+                    max_steps=1000, stop_at_first=False)
+    assert ex.elapsed_s < 3 and ex.outcomes == {"bound/steps": ex.schedules}
+    assert ex.counterexample is None  # bounds are inconclusive, not counterexamples
+
+
+def test_progress_is_reported():
+    seen = []
+    wb.explore("hyper-pool-drop-wake", "fifo", strategy="random", budget=5000,
+               stop_at_first=False, progress=lambda d, t: seen.append((d, t)))
+    assert seen and seen[-1] == (5000, 5000)
+
+
+def test_counterexample_replays_in_a_fresh_process():
+    ex = wb.explore(ordered_race(), "fifo", strategy="random", seed=3, budget=10_000)
+    code = ("import sys, wakebench as wb; sys.path.insert(0, %r); from test_explore import "
+            "ordered_race; sys.stdout.write(wb.run(ordered_race(), 'fifo', schedule=%r).trace_text)"
+            % (__file__.rsplit("/", 1)[0], ex.counterexample.schedule))
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert r.stdout == ex.counterexample.trace_text
+
+
+def test_bad_arguments():
+    with pytest.raises(wb.UnknownNameError, match="valid: random, pct, exhaustive"):
+        wb.explore("h2-drop-wake-nested", strategy="bfs")
+    with pytest.raises(ValueError, match="budget"):
+        wb.explore("h2-drop-wake-nested", budget=0)
+    with pytest.raises(ValueError, match="bound"):
+        wb.explore("h2-drop-wake-nested", bound=-1)
+
+
+def test_replay_files(tmp_path):
+    from wakebench import replay
+
+    cx = wb.explore("h2-drop-wake-nested", "ngx_inline").counterexample
+    path = replay.save(tmp_path / "cx.json", cx)
+    rf = replay.load(path)
+    assert (rf.scenario, rf.policy, rf.verdict) == ("h2-drop-wake-nested", "ngx_inline", R)
+    assert rf.run().trace_text == cx.trace_text
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    with pytest.raises(replay.ReplayError, match="invalid JSON at line 1"):
+        replay.load(bad)
+    bad.write_text('{"wakebench_replay": 1, "scenario": "nope", "policy": "fifo", "schedule": "v1."}')
+    with pytest.raises(replay.ReplayError, match="unknown scenario 'nope'"):
+        replay.load(bad)
+    bad.write_text('{"wakebench_replay": 1, "scenario": "h2-drop-wake-nested", "policy": "fifo", '
+                   '"schedule": "v1.9"}')
+    with pytest.raises(wb.ScheduleError, match="schedule does not fit"):
+        replay.load(bad).run()
+    with pytest.raises(replay.ReplayError, match="no such replay file"):
+        replay.load(tmp_path / "missing.json")
+
+
+def test_cli_explore_and_replay(tmp_path):
+    import json
+    cx = tmp_path / "cx.json"
+    r = subprocess.run([sys.executable, "-m", "wakebench.cli", "explore", "h2-drop-wake-cleanup",
+                        "--policy", "ngx_defer_nested", "--strategy", "pct", "--budget", "100",
+                        "--save", str(cx), "--json"], capture_output=True, text=True, check=True)
+    d = json.loads(r.stdout)
+    for key in ("schedules", "elapsed_s", "rate", "outcomes", "counterexample"):
+        assert key in d
+    assert d["counterexample"]["verdict"] == R and d["counterexample"]["trace"]
+    r = subprocess.run([sys.executable, "-m", "wakebench.cli", "replay", str(cx)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0 and R in r.stdout
+    cx.write_text(cx.read_text().replace('"v1.', '"v1.zz'))
+    r = subprocess.run([sys.executable, "-m", "wakebench.cli", "replay", str(cx)],
+                       capture_output=True, text=True)
+    assert r.returncode != 0 and "schedule does not fit" in r.stderr
+    r = subprocess.run([sys.executable, "-m", "wakebench.cli", "explore", "h2-drop-wake-nested",
+                        "--strategy", "dfs"], capture_output=True, text=True)
+    assert r.returncode != 0 and "valid: random, pct, exhaustive" in r.stderr

@@ -1,0 +1,46 @@
+"""The pytest plugin as a user meets it (through pytester)."""
+
+pytest_plugins = ["pytester"]
+
+
+def test_fixture_passes_and_fails_readably(pytester):
+    pytester.makepyfile(test_user="""
+        def test_posted_is_safe(wakebench):
+            wakebench.assert_ok("h2-drop-wake-cleanup", policy="ngx_posted")
+
+        def test_defer_nested_is_safe(wakebench):
+            wakebench.assert_ok("h2-drop-wake-cleanup", policy="ngx_defer_nested")
+
+        def test_inline_deadlocks(wakebench):
+            wakebench.assert_verdict("h2-drop-wake-nested", "deadlock/reentrant_lock",
+                                     policy="ngx_inline")
+    """)
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=2, failed=1)
+    out = result.stdout.str()
+    assert "expected ok, got deadlock/reentrant_lock" in out
+    assert "holds it lower on the same stack" in out          # the explanation
+    assert "trace around the failing step:" in out
+    assert "lock 'inner': held, the thread blocks" in out      # the failing step
+    assert ("replay: wakebench run h2-drop-wake-cleanup --policy ngx_defer_nested "
+            "--schedule v1.") in out
+    saved = list((pytester.path / ".wakebench").glob("*.json"))
+    assert len(saved) == 1
+
+    # Replaying the saved schedule gives the same failure, without exploring.
+    result = pytester.runpytest("--wakebench-replay",
+                                str(saved[0]), "-k", "defer_nested")
+    result.assert_outcomes(failed=1)
+    assert "wakebench: replaying" in result.stdout.str()
+
+
+def test_replay_option_rejects_a_bad_file(pytester):
+    pytester.makepyfile(test_user="""
+        def test_x(wakebench):
+            pass
+    """)
+    bad = pytester.path / "bad.json"
+    bad.write_text("[]")
+    result = pytester.runpytest("--wakebench-replay", str(bad))
+    assert "not a replay file" in result.stdout.str()
+    result.assert_outcomes(errors=1)
