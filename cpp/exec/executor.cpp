@@ -1,104 +1,14 @@
-#include "exec/executor.hpp"
-
-#include "exec/footprint.hpp"
+#include "exec/machine.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <string>
 
 namespace wb {
-namespace {
 
-class Executor {
- public:
-  Executor(const Scenario& sc, Policy& policy, Chooser& chooser, const RunConfig& cfg)
-      : sc_(sc), policy_(policy), chooser_(chooser), cfg_(cfg), res_(sc) {}
-
-  World run();
-
- private:
-  // ---- set-up and bounds ----
-  void init();
-  bool over_budget(std::chrono::steady_clock::time_point t0);
-  uint64_t memory_estimate() const;
-
-  // ---- the loop driver (stack empty) ----
-  void drive(uint16_t tid);
-  uint32_t take(std::deque<uint32_t>& q);
-
-  // ---- instructions (stack not empty) ----
-  void exec(uint16_t tid);
-  void end_of_program(uint16_t tid);
-  void teardown_step(uint16_t tid);
-  bool blocking_lock(uint16_t tid, uint32_t m, uint32_t prog, uint32_t pc);
-  void blocking_unlock(uint32_t m);
-  bool async_lock(uint32_t task, uint32_t m, uint32_t prog, uint32_t pc, uint16_t tid);
-  uint32_t async_unlock(uint32_t m, uint16_t tid);  // returns the task to wake, or kNoId
-  void register_waker(uint16_t tid, uint32_t task, uint32_t q);
-  void return_pending(uint16_t tid);
-  void drop_object(uint16_t tid, uint32_t o, const std::string& where);
-  void drop_task(uint16_t tid, uint32_t t, const std::string& where);
-  void spawn(uint16_t tid, uint32_t t, const std::string& where);
-
-  // ---- wakes ----
-  WakeCtx ctx_of(uint16_t tid, uint32_t target) const;
-  void wake(uint16_t tid, uint32_t task, WakeCtx ctx);
-  void push_poll(uint16_t tid, uint32_t task, Entry entry, WakeCtx via);
-  void push_frame(uint16_t tid, FrameKind kind, uint32_t id, uint32_t program);
-  void pop_frame(uint16_t tid);
-  void dequeue(uint32_t task);
-  void release_task(uint32_t task, std::vector<uint32_t>& to_wake, uint16_t tid);
-
-  uint32_t choose(ChoiceKind kind, const std::vector<uint32_t>& options);
-  // Footprints: what the current unit reads and writes.
-  void touch(uint32_t resource, bool write) {
-    if (cfg_.footprints) unit_.keys.push_back(ResourceMap::key(resource, write));
-  }
-  void touch_mutex(uint32_t m) { touch(m, true); }
-  void touch_queue(uint32_t q) { touch(res_.queues + q, true); }
-  void touch_counter(uint32_t c, bool write) { touch(res_.counters + c, write); }
-  void touch_object(uint32_t o) { touch(res_.objects + o, true); }
-  void touch_task(uint32_t t) { touch(res_.tasks + t, true); }
-
-  void ev(uint16_t tid, Ev kind, uint32_t a, uint32_t b = 0, uint8_t b8 = 0, uint16_t c = 0,
-          int64_t v = 0) {
-    if (!cfg_.trace) return;
-    if (w_.trace.size() >= cfg_.limits.max_trace) {
-      w_.trace_truncated = true;
-      return;
-    }
-    Event e;
-    e.step = static_cast<uint32_t>(step_);
-    e.thread = tid;
-    e.depth = static_cast<uint16_t>(w_.threads[tid].stack.size());
-    e.kind = kind;
-    e.a = a;
-    e.b = b;
-    e.b8 = b8;
-    e.c = c;
-    e.time = w_.now;
-    e.v = v;
-    w_.trace.push_back(e);
-  }
-
-  void halt(Halt h) {
-    if (w_.halt == Halt::Running) w_.halt = h;
-  }
-
-  const Scenario& sc_;
-  Policy& policy_;
-  Chooser& chooser_;
-  RunConfig cfg_;
-  World w_;
-  uint64_t step_ = 0;
-  ResourceMap res_;
-  Footprint unit_;
-  std::vector<uint32_t> options_;  // scratch for choice points
-};
 
 // ---------------------------------------------------------------------------
 
-void Executor::init() {
+void Machine::init() {
   w_.tasks.resize(sc_.ntasks);
   for (const TaskTemplate& tt : sc_.templates)
     for (uint32_t i = 0; i < tt.count; ++i) w_.tasks[tt.first + i].program = tt.program;
@@ -112,7 +22,7 @@ void Executor::init() {
   w_.threads[0].stack.reserve(16);
 }
 
-uint64_t Executor::memory_estimate() const {
+uint64_t Machine::memory_estimate() const {
   // Model state only (not the trace), counted by size, so the bound stops a
   // run at the same step whether or not it is traced, with any library.
   uint64_t bytes = w_.tasks.size() * sizeof(TaskRt) + w_.task_locals.size() * sizeof(int64_t) +
@@ -127,8 +37,8 @@ uint64_t Executor::memory_estimate() const {
   return bytes;
 }
 
-bool Executor::over_budget(std::chrono::steady_clock::time_point t0) {
-  std::chrono::duration<double> dt = std::chrono::steady_clock::now() - t0;
+bool Machine::over_budget() {
+  std::chrono::duration<double> dt = std::chrono::steady_clock::now() - t0_;
   if (dt.count() > cfg_.limits.max_seconds) {
     halt(Halt::TimeBound);
     return true;
@@ -140,8 +50,7 @@ bool Executor::over_budget(std::chrono::steady_clock::time_point t0) {
   return false;
 }
 
-World Executor::run() {
-  auto t0 = std::chrono::steady_clock::now();
+World Machine::run_simulated() {
   init();
   const uint64_t max_steps = cfg_.limits.max_steps;
   while (w_.halt == Halt::Running) {
@@ -149,20 +58,76 @@ World Executor::run() {
       halt(Halt::StepBound);
       break;
     }
-    if ((step_ & 0x3fff) == 0x3fff && over_budget(t0)) break;
+    if ((step_ & 0x3fff) == 0x3fff && over_budget()) break;
     ++step_;
     if (w_.threads[0].stack.empty())
-      drive(0);
+      drive_simulated(0);
     else
       exec(0);
   }
+  return finish();
+}
+
+World Machine::finish() {
   w_.stats.steps = step_;
-  w_.stats.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  w_.stats.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
   w_.stats.model_bytes = memory_estimate();
   return std::move(w_);
 }
 
-uint32_t Executor::choose(ChoiceKind kind, const std::vector<uint32_t>& options) {
+void Machine::run_unit(uint16_t tid) {
+  const uint64_t max_steps = cfg_.limits.max_steps;
+  while (w_.halt == Halt::Running && !w_.threads[tid].stack.empty()) {
+    if (step_ >= max_steps) {
+      halt(Halt::StepBound);
+      return;
+    }
+    if ((step_ & 0x3fff) == 0x3fff && over_budget()) return;
+    ++step_;
+    exec(tid);
+  }
+}
+
+void Machine::begin_startup(uint16_t tid) {
+  ++w_.stats.iterations;
+  push_frame(tid, FrameKind::Startup, kNoId, sc_.startup);
+  ev(tid, Ev::HandlerBegin, kNoId);
+}
+
+void Machine::begin_handler(uint16_t tid, uint32_t h) {
+  push_frame(tid, FrameKind::Handler, h, sc_.handlers[h].program);
+  ev(tid, Ev::HandlerBegin, h);
+}
+
+bool Machine::begin_posted(uint16_t tid) {
+  ThreadRt& th = w_.threads[tid];
+  if (th.posted.empty()) return false;
+  uint32_t t = take(th.posted);
+  bool from_next = w_.tasks[t].flags & kFromPostedNext;
+  w_.tasks[t].flags &= static_cast<uint8_t>(~kFromPostedNext);
+  push_poll(tid, t, from_next ? Entry::PostedNext : Entry::Posted, WakeCtx::Spawn);
+  return true;
+}
+
+bool Machine::begin_run_queue(uint16_t tid) {
+  ThreadRt& th = w_.threads[tid];
+  if (th.run_queue.empty()) return false;
+  uint32_t t = take(th.run_queue);
+  push_poll(tid, t, Entry::RunQueue, WakeCtx::Spawn);
+  return true;
+}
+
+void Machine::move_posted_next(uint16_t tid) {
+  ThreadRt& th = w_.threads[tid];
+  for (uint32_t t : th.posted_next) {
+    w_.tasks[t].queued = QueueId::Posted;
+    w_.tasks[t].flags |= kFromPostedNext;
+    th.posted.push_back(t);
+  }
+  th.posted_next.clear();
+}
+
+uint32_t Machine::choose(ChoiceKind kind, const std::vector<uint32_t>& options) {
   uint32_t n = static_cast<uint32_t>(options.size());
   bool between = w_.threads[0].stack.empty();
   uint32_t k = chooser_.choose(ChoicePoint{kind, options, between, w_});
@@ -175,7 +140,7 @@ uint32_t Executor::choose(ChoiceKind kind, const std::vector<uint32_t>& options)
 // ---------------------------------------------------------------------------
 // The loop driver.
 
-void Executor::drive(uint16_t tid) {
+void Machine::drive_simulated(uint16_t tid) {
   ThreadRt& th = w_.threads[tid];
   switch (th.phase) {
     case Phase::Wait: {
@@ -183,12 +148,7 @@ void Executor::drive(uint16_t tid) {
       if (!w_.started) {
         w_.started = true;
       } else if (!th.posted_next.empty()) {
-        for (uint32_t t : th.posted_next) {
-          w_.tasks[t].queued = QueueId::Posted;
-          w_.tasks[t].flags |= kFromPostedNext;
-          th.posted.push_back(t);
-        }
-        th.posted_next.clear();
+        move_posted_next(tid);
         nonblocking = true;
       } else if (!th.posted.empty() || !th.run_queue.empty()) {
         nonblocking = true;
@@ -230,15 +190,9 @@ void Executor::drive(uint16_t tid) {
       return;
     }
     case Phase::Ready: {
-      if (!th.posted.empty()) {
-        uint32_t t = take(th.posted);
-        bool from_next = w_.tasks[t].flags & kFromPostedNext;
-        w_.tasks[t].flags &= static_cast<uint8_t>(~kFromPostedNext);
-        push_poll(tid, t, from_next ? Entry::PostedNext : Entry::Posted, WakeCtx::Spawn);
-      } else if (!th.run_queue.empty() && th.run_queue_polls < kEventInterval) {
+      if (begin_posted(tid)) {
+      } else if (th.run_queue_polls < kEventInterval && begin_run_queue(tid)) {
         ++th.run_queue_polls;
-        uint32_t t = take(th.run_queue);
-        push_poll(tid, t, Entry::RunQueue, WakeCtx::Spawn);
       } else {
         th.phase = Phase::Wait;
       }
@@ -247,7 +201,7 @@ void Executor::drive(uint16_t tid) {
   }
 }
 
-uint32_t Executor::take(std::deque<uint32_t>& q) {
+uint32_t Machine::take(std::deque<uint32_t>& q) {
   uint32_t n = static_cast<uint32_t>(q.size());
   uint32_t k = 0;
   if (n > 1) {
@@ -266,7 +220,7 @@ uint32_t Executor::take(std::deque<uint32_t>& q) {
 // ---------------------------------------------------------------------------
 // Frames.
 
-void Executor::push_frame(uint16_t tid, FrameKind kind, uint32_t id, uint32_t program) {
+void Machine::push_frame(uint16_t tid, FrameKind kind, uint32_t id, uint32_t program) {
   ThreadRt& th = w_.threads[tid];
   if (th.stack.size() >= cfg_.limits.max_depth) {
     halt(Halt::DepthBound);
@@ -287,7 +241,7 @@ void Executor::push_frame(uint16_t tid, FrameKind kind, uint32_t id, uint32_t pr
   w_.stats.max_depth = std::max<uint32_t>(w_.stats.max_depth, static_cast<uint32_t>(th.stack.size()));
 }
 
-void Executor::pop_frame(uint16_t tid) {
+void Machine::pop_frame(uint16_t tid) {
   ThreadRt& th = w_.threads[tid];
   const Frame& f = th.stack.back();
   th.locals.resize(f.locals);
@@ -300,7 +254,7 @@ void Executor::pop_frame(uint16_t tid) {
   }
 }
 
-void Executor::push_poll(uint16_t tid, uint32_t task, Entry entry, WakeCtx via) {
+void Machine::push_poll(uint16_t tid, uint32_t task, Entry entry, WakeCtx via) {
   ThreadRt& th = w_.threads[tid];
   if (th.stack.size() >= cfg_.limits.max_depth) {
     halt(Halt::DepthBound);
@@ -323,7 +277,7 @@ void Executor::push_poll(uint16_t tid, uint32_t task, Entry entry, WakeCtx via) 
 // ---------------------------------------------------------------------------
 // Wakes.
 
-WakeCtx Executor::ctx_of(uint16_t tid, uint32_t target) const {
+WakeCtx Machine::ctx_of(uint16_t tid, uint32_t target) const {
   const Frame& f = w_.threads[tid].stack.back();
   switch (f.kind) {
     case FrameKind::Poll: return f.id == target ? WakeCtx::OwnPoll : WakeCtx::TaskPoll;
@@ -337,7 +291,7 @@ WakeCtx Executor::ctx_of(uint16_t tid, uint32_t target) const {
   return WakeCtx::Spawn;
 }
 
-void Executor::wake(uint16_t tid, uint32_t task, WakeCtx ctx) {
+void Machine::wake(uint16_t tid, uint32_t task, WakeCtx ctx) {
   TaskRt& t = w_.tasks[task];
   ++w_.stats.wakes;
   touch_task(task);
@@ -395,7 +349,7 @@ void Executor::wake(uint16_t tid, uint32_t task, WakeCtx ctx) {
   throw PolicyError("policy '" + std::string(policy_.name()) + "' returned an unknown action");
 }
 
-void Executor::dequeue(uint32_t task) {
+void Machine::dequeue(uint32_t task) {
   TaskRt& t = w_.tasks[task];
   if (t.queued == QueueId::None) return;
   ThreadRt& th = w_.threads[t.thread];
@@ -409,7 +363,7 @@ void Executor::dequeue(uint32_t task) {
 // ---------------------------------------------------------------------------
 // Instructions.
 
-void Executor::exec(uint16_t tid) {
+void Machine::exec(uint16_t tid) {
   ThreadRt& th = w_.threads[tid];
   Frame& f = th.stack.back();
   if (!f.wakes.empty()) {
@@ -586,7 +540,7 @@ void Executor::exec(uint16_t tid) {
   }
 }
 
-void Executor::return_pending(uint16_t tid) {
+void Machine::return_pending(uint16_t tid) {
   ThreadRt& th = w_.threads[tid];
   uint32_t task = th.stack.back().id;
   TaskRt& t = w_.tasks[task];
@@ -597,7 +551,7 @@ void Executor::return_pending(uint16_t tid) {
 }
 
 // The program of the top frame has run to its end.
-void Executor::end_of_program(uint16_t tid) {
+void Machine::end_of_program(uint16_t tid) {
   ThreadRt& th = w_.threads[tid];
   Frame& f = th.stack.back();
   switch (f.kind) {
@@ -639,7 +593,7 @@ void Executor::end_of_program(uint16_t tid) {
 
 // Dropping a task's future: drop what it owns (in a chosen order), then the
 // guards it holds across an await.
-void Executor::teardown_step(uint16_t tid) {
+void Machine::teardown_step(uint16_t tid) {
   ThreadRt& th = w_.threads[tid];
   uint32_t task = th.stack.back().id;
   const TaskTemplate& tt = sc_.templates[sc_.template_of(task)];
@@ -663,7 +617,7 @@ void Executor::teardown_step(uint16_t tid) {
   }
 }
 
-void Executor::release_task(uint32_t task, std::vector<uint32_t>& to_wake, uint16_t tid) {
+void Machine::release_task(uint32_t task, std::vector<uint32_t>& to_wake, uint16_t tid) {
   TaskRt& t = w_.tasks[task];
   if (t.barge_woken) {
     // Woken by a barging unlock and dropped before it could poll: pass the
@@ -704,7 +658,7 @@ void Executor::release_task(uint32_t task, std::vector<uint32_t>& to_wake, uint1
   }
 }
 
-void Executor::drop_object(uint16_t tid, uint32_t o, const std::string& where) {
+void Machine::drop_object(uint16_t tid, uint32_t o, const std::string& where) {
   if (w_.dropped[o] != 0)
     throw ScenarioError("scenario '" + sc_.name + "': object '" + sc_.objects[o].name +
                         "' is dropped twice (" + where + ")");
@@ -714,7 +668,7 @@ void Executor::drop_object(uint16_t tid, uint32_t o, const std::string& where) {
   ev(tid, Ev::DropBegin, o);
 }
 
-void Executor::drop_task(uint16_t tid, uint32_t task, const std::string& where) {
+void Machine::drop_task(uint16_t tid, uint32_t task, const std::string& where) {
   TaskRt& t = w_.tasks[task];
   if (t.status == TaskStatus::Running)
     throw ScenarioError("scenario '" + sc_.name + "': task '" + sc_.task_name(task) +
@@ -730,7 +684,7 @@ void Executor::drop_task(uint16_t tid, uint32_t task, const std::string& where) 
   push_frame(tid, FrameKind::Teardown, task, 0);
 }
 
-void Executor::spawn(uint16_t tid, uint32_t task, const std::string& where) {
+void Machine::spawn(uint16_t tid, uint32_t task, const std::string& where) {
   TaskRt& t = w_.tasks[task];
   if (t.status == TaskStatus::Dropped)
     throw ScenarioError("scenario '" + sc_.name + "': task '" + sc_.task_name(task) +
@@ -743,7 +697,7 @@ void Executor::spawn(uint16_t tid, uint32_t task, const std::string& where) {
   wake(tid, task, WakeCtx::Spawn);
 }
 
-void Executor::register_waker(uint16_t tid, uint32_t task, uint32_t q) {
+void Machine::register_waker(uint16_t tid, uint32_t task, uint32_t q) {
   TaskRt& t = w_.tasks[task];
   touch_queue(q);
   if (t.parked_in == q + 1) return;  // its waker is already there
@@ -753,7 +707,7 @@ void Executor::register_waker(uint16_t tid, uint32_t task, uint32_t q) {
   ev(tid, Ev::Register, task, q);
 }
 
-bool Executor::blocking_lock(uint16_t tid, uint32_t m, uint32_t prog, uint32_t pc) {
+bool Machine::blocking_lock(uint16_t tid, uint32_t m, uint32_t prog, uint32_t pc) {
   MutexRt& mx = w_.mutexes[m];
   ThreadRt& th = w_.threads[tid];
   const Frame& f = th.stack.back();
@@ -782,14 +736,14 @@ bool Executor::blocking_lock(uint16_t tid, uint32_t m, uint32_t prog, uint32_t p
   return false;
 }
 
-void Executor::blocking_unlock(uint32_t m) {
+void Machine::blocking_unlock(uint32_t m) {
   touch_mutex(m);
   MutexRt& mx = w_.mutexes[m];
   mx.holder_kind = HolderKind::None;
   mx.holder = 0;
 }
 
-bool Executor::async_lock(uint32_t task, uint32_t m, uint32_t prog, uint32_t pc, uint16_t tid) {
+bool Machine::async_lock(uint32_t task, uint32_t m, uint32_t prog, uint32_t pc, uint16_t tid) {
   MutexRt& mx = w_.mutexes[m];
   TaskRt& t = w_.tasks[task];
   touch_mutex(m);
@@ -817,7 +771,7 @@ bool Executor::async_lock(uint32_t task, uint32_t m, uint32_t prog, uint32_t pc,
   return false;
 }
 
-uint32_t Executor::async_unlock(uint32_t m, uint16_t tid) {
+uint32_t Machine::async_unlock(uint32_t m, uint16_t tid) {
   touch_mutex(m);
   MutexRt& mx = w_.mutexes[m];
   mx.holder_kind = HolderKind::None;
@@ -843,10 +797,8 @@ uint32_t Executor::async_unlock(uint32_t m, uint16_t tid) {
   return next;
 }
 
-}  // namespace
-
 World execute(const Scenario& sc, Policy& policy, Chooser& chooser, const RunConfig& cfg) {
-  return Executor(sc, policy, chooser, cfg).run();
+  return Machine(sc, policy, chooser, cfg).run_simulated();
 }
 
 }  // namespace wb

@@ -1,0 +1,126 @@
+// The machine: a scenario's world and the semantics of its instructions.
+//
+// It owns the World of one run and executes instructions of the frames on a
+// thread's stack: locks, wakes (asking the Policy), drops, spawns. Drivers
+// decide when a unit begins: the simulated loop (Machine::run_simulated, an
+// nginx-like loop in virtual time, every pick a choice point) or a real
+// event loop (loop/backend.hpp). Drivers share the machine, not a base class.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "exec/executor.hpp"
+#include "exec/footprint.hpp"
+
+namespace wb {
+
+class Machine {
+ public:
+  Machine(const Scenario& sc, Policy& policy, Chooser& chooser, const RunConfig& cfg)
+      : sc_(sc), policy_(policy), chooser_(chooser), cfg_(cfg), res_(sc) {}
+
+  // The simulated loop (virtual time, every pick a choice point) to a halt.
+  World run_simulated();
+
+  // ---- for other drivers (the libev loop in loop/): they decide when a
+  // unit starts; the machine runs it. Call init() first, finish() last. ----
+  void init();
+  bool halted() const { return w_.halt != Halt::Running; }
+  void stop(Halt h) { halt(h); }
+  const World& world() const { return w_; }
+  void set_now(int64_t now) { w_.now = now; }
+  void begin_startup(uint16_t tid);
+  void begin_handler(uint16_t tid, uint32_t handler);
+  bool begin_posted(uint16_t tid);     // poll the next posted task; false if none
+  bool begin_run_queue(uint16_t tid);  // poll the next run-queue task; false if none
+  void move_posted_next(uint16_t tid); // a new iteration: posted-next becomes posted
+  // Run the unit on the stack to its end (or a halt, or a bound).
+  void run_unit(uint16_t tid);
+  // Close the run: stats, the time bound's clock.
+  World finish();
+
+ private:
+  // ---- set-up and bounds ----
+  bool over_budget();
+  uint64_t memory_estimate() const;
+
+  // ---- the simulated loop driver (stack empty) ----
+  void drive_simulated(uint16_t tid);
+  uint32_t take(std::deque<uint32_t>& q);
+
+  // ---- instructions (stack not empty) ----
+  void exec(uint16_t tid);
+  void end_of_program(uint16_t tid);
+  void teardown_step(uint16_t tid);
+  bool blocking_lock(uint16_t tid, uint32_t m, uint32_t prog, uint32_t pc);
+  void blocking_unlock(uint32_t m);
+  bool async_lock(uint32_t task, uint32_t m, uint32_t prog, uint32_t pc, uint16_t tid);
+  uint32_t async_unlock(uint32_t m, uint16_t tid);  // returns the task to wake, or kNoId
+  void register_waker(uint16_t tid, uint32_t task, uint32_t q);
+  void return_pending(uint16_t tid);
+  void drop_object(uint16_t tid, uint32_t o, const std::string& where);
+  void drop_task(uint16_t tid, uint32_t t, const std::string& where);
+  void spawn(uint16_t tid, uint32_t t, const std::string& where);
+
+  // ---- wakes ----
+  WakeCtx ctx_of(uint16_t tid, uint32_t target) const;
+  void wake(uint16_t tid, uint32_t task, WakeCtx ctx);
+  void push_poll(uint16_t tid, uint32_t task, Entry entry, WakeCtx via);
+  void push_frame(uint16_t tid, FrameKind kind, uint32_t id, uint32_t program);
+  void pop_frame(uint16_t tid);
+  void dequeue(uint32_t task);
+  void release_task(uint32_t task, std::vector<uint32_t>& to_wake, uint16_t tid);
+
+  uint32_t choose(ChoiceKind kind, const std::vector<uint32_t>& options);
+  // Footprints: what the current unit reads and writes.
+  void touch(uint32_t resource, bool write) {
+    if (cfg_.footprints) unit_.keys.push_back(ResourceMap::key(resource, write));
+  }
+  void touch_mutex(uint32_t m) { touch(m, true); }
+  void touch_queue(uint32_t q) { touch(res_.queues + q, true); }
+  void touch_counter(uint32_t c, bool write) { touch(res_.counters + c, write); }
+  void touch_object(uint32_t o) { touch(res_.objects + o, true); }
+  void touch_task(uint32_t t) { touch(res_.tasks + t, true); }
+
+  void ev(uint16_t tid, Ev kind, uint32_t a, uint32_t b = 0, uint8_t b8 = 0, uint16_t c = 0,
+          int64_t v = 0) {
+    if (!cfg_.trace) return;
+    if (w_.trace.size() >= cfg_.limits.max_trace) {
+      w_.trace_truncated = true;
+      return;
+    }
+    Event e;
+    e.step = static_cast<uint32_t>(step_);
+    e.thread = tid;
+    e.depth = static_cast<uint16_t>(w_.threads[tid].stack.size());
+    e.kind = kind;
+    e.a = a;
+    e.b = b;
+    e.b8 = b8;
+    e.c = c;
+    e.time = w_.now;
+    e.v = v;
+    w_.trace.push_back(e);
+  }
+
+  void halt(Halt h) {
+    if (w_.halt == Halt::Running) w_.halt = h;
+  }
+
+  const Scenario& sc_;
+  Policy& policy_;
+  Chooser& chooser_;
+  RunConfig cfg_;
+  World w_;
+  uint64_t step_ = 0;
+  std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
+  ResourceMap res_;
+  Footprint unit_;
+  std::vector<uint32_t> options_;  // scratch for choice points
+};
+
+}  // namespace wb
