@@ -18,9 +18,7 @@ std::string Outcome::trace_text() const {
   return t;
 }
 
-namespace {
-
-Outcome finish(std::shared_ptr<const Scenario> sc, Policy& policy, World&& w) {
+Outcome make_outcome(std::shared_ptr<const Scenario> sc, Policy& policy, World&& w) {
   Outcome o;
   o.policy = std::string(policy.name());
   o.verdict = judge(*sc, w, o.policy);
@@ -33,8 +31,6 @@ Outcome finish(std::shared_ptr<const Scenario> sc, Policy& policy, World&& w) {
   o.scenario = std::move(sc);
   return o;
 }
-
-}  // namespace
 
 Outcome run_scenario(std::shared_ptr<const Scenario> sc, Policy& policy, const ScheduleSpec& sched,
                      const RunConfig& cfg) {
@@ -56,7 +52,7 @@ Outcome run_scenario(std::shared_ptr<const Scenario> sc, Policy& policy, const S
     FirstChooser chooser;
     w = execute(*sc, policy, chooser, cfg);
   }
-  return finish(std::move(sc), policy, std::move(w));
+  return make_outcome(std::move(sc), policy, std::move(w));
 }
 
 }  // namespace wb

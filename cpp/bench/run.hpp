@@ -40,4 +40,7 @@ struct Outcome {
 Outcome run_scenario(std::shared_ptr<const Scenario> sc, Policy& policy, const ScheduleSpec& sched,
                      const RunConfig& cfg);
 
+// An outcome from a finished world (any driver): verdict, schedule, trace.
+Outcome make_outcome(std::shared_ptr<const Scenario> sc, Policy& policy, World&& w);
+
 }  // namespace wb

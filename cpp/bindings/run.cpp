@@ -4,6 +4,8 @@
 #include "bench/run.hpp"
 #include "bindings/areas.hpp"
 #include "bindings/python_policy.hpp"
+#include "loop/backend.hpp"
+#include "loop/pingpong.hpp"
 
 namespace wb::py_bind {
 namespace py = pybind11;
@@ -76,6 +78,55 @@ std::unique_ptr<PyExplorer> make_explorer(std::shared_ptr<Scenario> sc, const py
 bool advance(PyExplorer& e, uint64_t max_schedules, double max_seconds) {
   py::gil_scoped_release nogil;
   return e.explorer->advance(max_schedules, max_seconds);
+}
+
+// The libev backend. Every ~20 ms the loop checks for signals under the GIL,
+// so Ctrl-C interrupts a real-time run; the loop is torn down either way.
+Outcome run_libev(std::shared_ptr<Scenario> sc, const py::object& policy, bool trace,
+                  const Limits& limits, double time_scale, double watchdog_s) {
+  PolicyHandle h = policy_from(policy, sc);
+  loop::LoopConfig cfg;
+  cfg.run = config(trace, limits);
+  cfg.time_scale = time_scale;
+  cfg.watchdog_s = watchdog_s;
+  cfg.interrupt_check = [] {
+    py::gil_scoped_acquire gil;
+    if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+  };
+  py::gil_scoped_release nogil;
+  World w = loop::run_libev(*sc, h.get(), cfg);
+  return make_outcome(sc, h.get(), std::move(w));
+}
+
+// Raw libev figures, no scenario: in-loop ping-pong under the posted and
+// posted-next pass rules, the ev_async cross-thread round trip, and the CPU
+// an idle loop burns when a task keeps re-posting itself.
+py::dict loop_figures(double seconds) {
+  loop::InLoopResult posted, next;
+  loop::CrossThreadResult cross;
+  loop::IdleCpuResult idle_posted, idle_next;
+  {
+    py::gil_scoped_release nogil;
+    loop::Bounds b;
+    b.max_seconds = seconds;
+    b.max_round_trips = 1'000'000'000;
+    posted = loop::in_loop_pingpong(loop::kPostedRule, b);
+    next = loop::in_loop_pingpong(loop::kPostedNextRule, b);
+    cross = loop::cross_thread_pingpong(b);
+    idle_posted = loop::idle_repost_cpu(loop::kPostedOncePerPassRule, seconds);
+    idle_next = loop::idle_repost_cpu(loop::kPostedNextRule, seconds);
+  }
+  py::dict d;
+  d["in_loop_posted_per_s"] = posted.per_second();
+  d["in_loop_posted_next_per_s"] = next.per_second();
+  d["cross_thread_per_s"] = cross.per_second();
+  d["cross_thread_p50_us"] = cross.p50_us;
+  d["cross_thread_p99_us"] = cross.p99_us;
+  d["idle_cpu_per_wall_posted"] = idle_posted.cpu_per_wall();
+  d["idle_cpu_per_wall_posted_next"] = idle_next.cpu_per_wall();
+  d["idle_iterations_posted"] = idle_posted.loop_iterations;
+  d["idle_iterations_posted_next"] = idle_next.loop_iterations;
+  return d;
 }
 
 py::dict stats_dict(const Stats& s) {
@@ -151,6 +202,9 @@ void register_run(py::module_& m) {
            py::arg("count_bounds") = false, py::arg("limits") = Limits{})
       .def("advance", &advance, py::arg("max_schedules"), py::arg("max_seconds"))
       .def_property_readonly("report", [](const PyExplorer& e) { return e.explorer->report(); });
+  m.def("run_libev", &run_libev, py::arg("scenario"), py::arg("policy"), py::arg("trace") = true,
+        py::arg("limits") = Limits{}, py::arg("time_scale") = 1.0, py::arg("watchdog_s") = 2.0);
+  m.def("loop_figures", &loop_figures, py::arg("seconds"));
   m.def("verdict_kinds", [] {
     std::vector<std::string> v;
     for (VerdictKind k : all_verdict_kinds()) v.push_back(verdict_kind_name(k));

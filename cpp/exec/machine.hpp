@@ -33,6 +33,11 @@ class Machine {
   void stop(Halt h) { halt(h); }
   const World& world() const { return w_; }
   void set_now(int64_t now) { w_.now = now; }
+  uint64_t steps() const { return step_; }
+  void note_iteration(bool nonblocking) {
+    ++w_.stats.iterations;
+    if (nonblocking) ++w_.stats.nonblocking_iterations;
+  }
   void begin_startup(uint16_t tid);
   void begin_handler(uint16_t tid, uint32_t handler);
   bool begin_posted(uint16_t tid);     // poll the next posted task; false if none

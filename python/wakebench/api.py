@@ -11,7 +11,7 @@ from .outcome import Exploration, Outcome
 from .policy import PolicyLike, UnknownNameError, resolve
 from .scenario import Scenario
 
-__all__ = ["run", "explore", "DEFAULT_LIMITS", "STRATEGIES"]
+__all__ = ["run", "explore", "DEFAULT_LIMITS", "STRATEGIES", "BACKENDS"]
 
 #: Bounds of every run; each stops a run with a ``bound/...`` verdict.
 DEFAULT_LIMITS = {
@@ -51,9 +51,13 @@ def _limits(max_steps: Optional[int], max_seconds: Optional[float], max_memory: 
     return lim
 
 
+BACKENDS = ("sim", "libev")
+
+
 def run(scenario: Union[str, Scenario], policy: PolicyLike = "fifo", *,
         seed: Optional[int] = None, schedule: Optional[str] = None,
         choices: Optional[Sequence[int]] = None, trace: bool = True,
+        backend: str = "sim", time_scale: float = 1.0, watchdog_s: float = 2.0,
         max_steps: Optional[int] = None, max_seconds: Optional[float] = None,
         max_memory: Optional[int] = None, max_depth: Optional[int] = None) -> Outcome:
     """Run a scenario once under a policy.
@@ -65,8 +69,28 @@ def run(scenario: Union[str, Scenario], policy: PolicyLike = "fifo", *,
     is a stream of integers, the i-th choice taking option ``choices[i] % n``
     (what ``strategies.schedules()`` draws, so hypothesis shrinks it). The
     same scenario, policy and schedule give a byte-identical trace.
+
+    ``backend="libev"`` runs the same scenario on a real libev loop in real
+    time: handlers fire from socketpairs at ``at * time_scale`` ms, the
+    posted pass runs on ev_prepare, posted-next through an idle watcher; the
+    real loop makes the choices (no seed or schedule), trace times are
+    wall-clock microseconds, and a run with no progress for ``watchdog_s``
+    is stopped and judged. Ctrl-C interrupts it cleanly.
     """
     sc = _scenario(scenario)
+    if backend not in BACKENDS:
+        raise UnknownNameError(f"unknown backend {backend!r} (valid: {', '.join(BACKENDS)})")
+    if backend == "libev":
+        if seed is not None or schedule is not None or choices is not None:
+            raise ValueError("the libev backend runs in real time: the loop makes the choices, "
+                             "so seed, schedule and choices apply to the simulator only")
+        for name, v in (("time_scale", time_scale), ("watchdog_s", watchdog_s)):
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v <= 3600:
+                raise ValueError(f"{name} must be in (0, 3600], got {v!r}")
+        raw = _core.run_libev(sc.build(), resolve(policy), bool(trace),
+                              _limits(max_steps, max_seconds, max_memory, max_depth),
+                              float(time_scale), float(watchdog_s))
+        return Outcome(sc.name, raw, backend="libev")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0
                              or seed >= 1 << 64):
         raise ValueError(f"seed must be an int in [0, 2**64), got {seed!r}")

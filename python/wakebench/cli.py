@@ -17,7 +17,7 @@ from typing import List, Optional
 
 from . import catalog
 from . import replay as replay_files
-from .api import STRATEGIES, explore, run
+from .api import BACKENDS, STRATEGIES, explore, run
 from .matrix import ProgressBar, compute, render_text
 from .policy import builtin_policies
 
@@ -58,11 +58,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     policy = _check_policy(args.policy)
     if args.seed is not None and args.schedule is not None:
         raise _Fail("give --seed or --schedule, not both")
-    out = run(name, policy, seed=args.seed, schedule=args.schedule, max_steps=args.max_steps)
+    if args.backend not in BACKENDS:
+        raise _Fail(f"unknown backend {args.backend!r} (valid: {', '.join(BACKENDS)})")
+    out = run(name, policy, seed=args.seed, schedule=args.schedule, max_steps=args.max_steps,
+              backend=args.backend)
     if args.json:
         print(json.dumps(out.to_dict(), indent=2))
         return 0
-    print(f"{name} under {policy}: {out.verdict.kind}")
+    on = "" if out.backend == "sim" else f" on {out.backend}"
+    print(f"{name} under {policy}{on}: {out.verdict.kind}")
     print(f"  {out.verdict.explanation}")
     if out.output:
         print("output:")
@@ -158,6 +162,7 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("--seed", type=int, default=None, help="random choices from this seed")
     pr.add_argument("--schedule", default=None, help="replay this schedule string")
     pr.add_argument("--max-steps", type=int, default=None)
+    pr.add_argument("--backend", default="sim", help="sim (default) or libev (a real loop)")
     pr.add_argument("--json", action="store_true")
     pr.add_argument("--trace", action="store_true", help="print the trace")
     pr.set_defaults(fn=cmd_run)

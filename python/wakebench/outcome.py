@@ -52,8 +52,11 @@ class TraceEvent:
 class Outcome:
     """One run: its verdict, its output, its trace and the schedule that replays it."""
 
-    def __init__(self, scenario: str, raw: "_core.Outcome") -> None:
+    def __init__(self, scenario: str, raw: "_core.Outcome", backend: str = "sim") -> None:
         self.scenario = scenario
+        #: "sim" (virtual time, ms) or "libev" (a real loop; wall-clock microseconds)
+        self.backend = backend
+        self.time_unit = "ms" if backend == "sim" else "us"
         self._raw = raw
         self.policy: str = raw.policy
         self.verdict = Verdict(raw.verdict, raw.explanation, raw.step)
@@ -87,6 +90,8 @@ class Outcome:
         return self._raw.choices
 
     def replay_command(self) -> str:
+        if self.backend != "sim":
+            return f"wakebench run {self.scenario} --policy {self.policy} --backend {self.backend}"
         return (f"wakebench run {self.scenario} --policy {self.policy} "
                 f"--schedule {self.schedule}")
 
@@ -94,6 +99,8 @@ class Outcome:
         return {
             "scenario": self.scenario,
             "policy": self.policy,
+            "backend": self.backend,
+            "time_unit": self.time_unit,
             "verdict": self.verdict.kind,
             "explanation": self.verdict.explanation,
             "step": self.verdict.step,

@@ -1,0 +1,81 @@
+"""The libev backend: the same scenarios on a real loop, in real time."""
+
+import _thread
+import os
+import threading
+
+import pytest
+
+import wakebench as wb
+from wakebench import ops
+
+
+def fd_count():
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.parametrize("name", wb.catalog.names())
+def test_schedule_independent_verdicts_agree_with_the_simulator(name):
+    checked = 0
+    for p in wb.builtin_policies():
+        ex = wb.explore(name, p, strategy="exhaustive", stop_at_first=False)
+        assert ex.complete
+        if len(ex.outcomes) != 1:
+            continue  # depends on the schedule: the real loop picks one
+        (kind,) = ex.outcomes
+        real = wb.run(name, p, backend="libev")
+        assert real.verdict.kind == kind, real.explanation
+        assert real.backend == "libev" and real.time_unit == "us"
+        checked += 1
+    assert checked >= 3
+
+
+def spin():
+    s = wb.Scenario("spin")
+    s.task("t", [ops.loop(ops.yield_())])
+    return s
+
+
+def test_keyboard_interrupt_stops_a_real_time_run_and_leaves_nothing_behind():
+    before_fds, before_threads = fd_count(), threading.active_count()
+    timer = threading.Timer(0.2, _thread.interrupt_main)
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        wb.run(spin(), "ngx_posted_next", backend="libev", trace=False,
+               max_steps=4_000_000_000, max_seconds=30)
+    timer.join()
+    assert fd_count() == before_fds
+    assert threading.active_count() == before_threads
+    assert wb.run("h2-drop-wake-nested", "fifo", backend="libev").verdict.ok
+
+
+def test_python_policy_errors_propagate_from_the_loop():
+    def boom(info):
+        raise ZeroDivisionError("policy bug")
+
+    before = fd_count()
+    with pytest.raises(ZeroDivisionError, match="policy bug"):
+        wb.run("h2-drop-wake-cleanup", wb.Policy("boom", boom), backend="libev")
+    assert fd_count() == before
+    assert wb.run("h2-drop-wake-cleanup", "ngx_posted", backend="libev").verdict.ok
+
+
+def test_bounds_and_bad_arguments():
+    out = wb.run(spin(), "ngx_posted_next", backend="libev", trace=False,
+                 max_steps=4_000_000_000, max_seconds=0.2)
+    assert out.verdict.kind == "bound/time"
+    with pytest.raises(ValueError, match="real time"):
+        wb.run("h2-drop-wake-nested", backend="libev", seed=1)
+    with pytest.raises(wb.UnknownNameError, match="valid: sim, libev"):
+        wb.run("h2-drop-wake-nested", backend="uv")
+    with pytest.raises(ValueError, match="time_scale"):
+        wb.run("h2-drop-wake-nested", backend="libev", time_scale=0)
+
+
+def test_cli_backend():
+    import subprocess
+    import sys
+    r = subprocess.run([sys.executable, "-m", "wakebench.cli", "run", "h2-drop-wake-cleanup",
+                        "--policy", "ngx_defer_nested", "--backend", "libev"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0 and "on libev: deadlock/reentrant_lock" in r.stdout
