@@ -209,15 +209,16 @@ TEST(Replicas, MillionParkedTasksStaySmall) {
   s.name = "parked";
   s.queues = {WaitQueueSpec{"q"}};
   TaskSpec t = task("t", {park("q")});
-  t.count = 100000;
+  t.count = 20000;  // benchmarks/core.py measures a million
   t.daemon = true;
   s.tasks.push_back(t);
   RunConfig cfg;
   cfg.trace = false;
+  cfg.limits.max_seconds = 600;  // sanitizer builds are slow
   Outcome o = run_spec(s, "fifo", {}, cfg);
   EXPECT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
-  EXPECT_EQ(o.stats.polls, 100000u);
-  EXPECT_LT(o.stats.model_bytes / 100000, 256u);
+  EXPECT_EQ(o.stats.polls, 20000u);
+  EXPECT_LT(o.stats.model_bytes / 20000, 256u);
 }
 
 // ---- regressions from the core review --------------------------------------

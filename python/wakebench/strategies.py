@@ -36,9 +36,11 @@ def schedules(max_choices: int = 64) -> st.SearchStrategy[list]:
 @st.composite
 def drop_wake_scenarios(draw, max_tasks: int = 4, max_mutexes: int = 2,
                         max_objects: int = 3) -> Scenario:
-    """Tasks that lock blocking mutexes, park in and wake wait queues, and own
-    or drop objects whose Drop hooks may wake a queue while holding a lock;
-    optionally a cleanup handler that drops a task's future.
+    """Tasks that lock blocking and async mutexes, park in and wake wait
+    queues, and own or drop objects whose Drop hooks may wake a queue while
+    holding a lock; optionally an event handler that wakes a queue and a
+    cleanup handler that drops a task's future (its objects drop in an order
+    the explorer chooses).
 
     Every part is drawn so the shrinker can delete it on its own: objects are
     a list of self-contained descriptions, and mutexes are declared only if
@@ -64,17 +66,23 @@ def drop_wake_scenarios(draw, max_tasks: int = 4, max_mutexes: int = 2,
         m = pick_mutex()
         return [m.lock(), *inner, m.unlock()]
 
-    # Objects: (task index, owned by it or dropped by one of its ops, hook under a lock?).
-    objects = draw(st.lists(st.tuples(st.integers(0, n_tasks - 1), st.booleans(),
-                                      st.integers(0, 3)), max_size=max_objects), label="objects")
+    # Objects, each wholly described by its own tuple (so the shrinker can
+    # delete one without disturbing the rest): its task, owned by it or
+    # dropped by one of its ops (and where, in eighths of the program), and
+    # its hook: the queue it wakes, under a lock or not, which lock.
+    objects = draw(st.lists(st.tuples(
+        st.integers(0, n_tasks - 1), st.booleans(), st.integers(0, 7),
+        st.integers(0, 1), st.integers(0, 3), st.integers(0, max(max_mutexes - 1, 0)),
+    ), max_size=max_objects), label="objects")
     task_names = [f"t{i}" for i in range(n_tasks)]
-    owners = {j: task_names[who] for j, (who, owned, _) in enumerate(objects) if owned}
+    owners = {j: task_names[o[0]] for j, o in enumerate(objects) if o[1]}
     droppers: dict = {i: [] for i in range(n_tasks)}
-    for j, (who, owned, _) in enumerate(objects):
+    for j, (who, owned, where, *_rest) in enumerate(objects):
         if not owned:
-            droppers[who].append(f"o{j}")
+            droppers[who].append((f"o{j}", where))
 
-    steps = st.sampled_from(["park", "park", "wake", "bump", "yield", "hold"])
+    amutex = s.async_mutex("am", fair=draw(st.booleans())) if draw(st.booleans()) else None
+    steps = st.sampled_from(["park", "park", "wake", "bump", "yield", "hold", "async"])
     for i, name in enumerate(task_names):
         prog = []
         for kind in draw(st.lists(steps, min_size=1, max_size=4)):
@@ -92,26 +100,32 @@ def drop_wake_scenarios(draw, max_tasks: int = 4, max_mutexes: int = 2,
                 # guard is held, a re-entrant lock under every policy.)
                 m = pick_mutex()
                 prog += [m.lock(), q.register(), ops.pending(), m.unlock()]
+            elif kind == "async" and amutex is not None:
+                # An async mutex held across an await: waiters queue, not block.
+                prog += [amutex.lock(), counter.add(1), ops.yield_(), amutex.unlock()]
             elif kind == "wake":
                 prog += under_lock([counter.add(1), q.wake()])
             elif kind == "bump":
                 prog += under_lock([counter.add(1)])
             else:
                 prog += [ops.yield_()]
-        for o in droppers[i]:
-            prog.insert(draw(st.integers(0, len(prog))), ops.drop(o))
+        for o, where in droppers[i]:
+            prog.insert(where * len(prog) // 7, ops.drop(o))
         # Drops must not land inside a locked region: move them out if they did.
         s.task(name, _hoist_drops(prog))
-    for j, (_, _, locked) in enumerate(objects):
-        q = draw(st.sampled_from(queues))
-        hook = [counter.add(-1), q.wake()]
+    for j, (_, _, _, qi, locked, mi) in enumerate(objects):
+        hook = [counter.add(-1), queues[qi % n_queues].wake()]
         if mutexes and locked:  # usually h2's Streams::drop: wake under the lock
-            m = pick_mutex()
+            m = mutexes[mi % n_mutexes]
+            used.add(m.name)
             hook = [m.lock(), *hook, m.unlock()]
         s.object(f"o{j}", owner=owners.get(j), on_drop=hook)
     for m in mutexes:
         if m.name in used:
             s.mutex(m.name)
+    if draw(st.booleans(), label="event"):
+        s.on_event("read", at=draw(st.integers(0, 3)),
+                   program=[counter.add(1), draw(st.sampled_from(queues)).wake()])
     if draw(st.booleans(), label="cleanup"):
         victim = draw(st.sampled_from(task_names))
         s.on_cleanup("close", at=draw(st.integers(1, 3)), program=[ops.drop(victim)])
