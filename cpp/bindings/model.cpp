@@ -13,7 +13,8 @@ void register_model(py::module_& m) {
       .value("PARK", OpKind::Park).value("WAKE", OpKind::Wake).value("WAKE_ALL", OpKind::WakeAll)
       .value("YIELD", OpKind::Yield).value("DROP", OpKind::Drop).value("SPAWN", OpKind::Spawn)
       .value("ADD", OpKind::Add).value("SET", OpKind::Set).value("LOOP", OpKind::Loop)
-      .value("REPEAT", OpKind::Repeat).value("IF", OpKind::If).value("BREAK", OpKind::Break);
+      .value("REPEAT", OpKind::Repeat).value("IF", OpKind::If).value("BREAK", OpKind::Break)
+      .value("SLEEP", OpKind::Sleep);
   py::enum_<Cmp>(m, "Cmp")
       .value("EQ", Cmp::Eq).value("NE", Cmp::Ne).value("LT", Cmp::Lt)
       .value("LE", Cmp::Le).value("GT", Cmp::Gt).value("GE", Cmp::Ge);

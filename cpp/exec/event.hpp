@@ -28,6 +28,8 @@ enum class Ev : uint8_t {
   TaskDropped,   // a = task
   Print,         // a = text id
   Counter,       // a = counter, v = new value
+  TimerSet,      // a = task, v = due time
+  TimerFire,     // a = task
 };
 
 // How a poll frame was entered.

@@ -34,6 +34,7 @@ uint64_t Machine::memory_estimate() const {
              th.stack.size() * sizeof(Frame) + th.locals.size() * sizeof(int64_t);
   for (const ThreadRt& th : w_.threads)
     for (const Frame& f : th.stack) bytes += f.wakes.size() * sizeof(uint32_t);
+  bytes += w_.timers.size() * sizeof(TimerRt) + w_.timer_heap.size() * sizeof(uint32_t);
   return bytes;
 }
 
@@ -94,6 +95,30 @@ void Machine::begin_startup(uint16_t tid) {
   ev(tid, Ev::HandlerBegin, kNoId);
 }
 
+int64_t Machine::next_due() const {
+  int64_t due = INT64_MAX;
+  if (w_.next_event < sc_.handlers.size()) due = sc_.handlers[w_.next_event].at;
+  if (!w_.timer_heap.empty()) due = std::min(due, w_.timers[w_.timer_heap.front()].at);
+  return due;
+}
+
+// Handlers in declaration order (they are sorted by time), then timers by
+// (time, id): the natural order; the explorer may pick any.
+void Machine::collect_ready(ThreadRt& th) {
+  while (w_.next_event < sc_.handlers.size() && sc_.handlers[w_.next_event].at <= w_.now)
+    th.ready_events.push_back(w_.next_event++);
+  while (!w_.timer_heap.empty() && w_.timers[w_.timer_heap.front()].at <= w_.now) {
+    std::pop_heap(w_.timer_heap.begin(), w_.timer_heap.end(), timer_later_);
+    th.ready_events.push_back(kTimerBit | w_.timer_heap.back());
+    w_.timer_heap.pop_back();
+  }
+}
+
+void Machine::begin_timer(uint16_t tid, uint32_t id) {
+  push_frame(tid, FrameKind::Timer, id, 0);
+  ev(tid, Ev::TimerFire, w_.timers[id].task);
+}
+
 void Machine::begin_handler(uint16_t tid, uint32_t h) {
   push_frame(tid, FrameKind::Handler, h, sc_.handlers[h].program);
   ev(tid, Ev::HandlerBegin, h);
@@ -152,23 +177,22 @@ void Machine::drive_simulated(uint16_t tid) {
         nonblocking = true;
       } else if (!th.posted.empty() || !th.run_queue.empty()) {
         nonblocking = true;
-      } else if (w_.next_event < sc_.handlers.size()) {
-        w_.now = std::max(w_.now, sc_.handlers[w_.next_event].at);
+      } else if (next_due() != INT64_MAX) {
+        w_.now = std::max(w_.now, next_due());
       } else {
         halt(Halt::Quiescent);
         return;
       }
       // A wait that does not block still lets time pass: how much, virtual
-      // time cannot say, so the next handler's time comes due.
-      if (nonblocking && w_.next_event < sc_.handlers.size() &&
-          (th.ready_events.empty() && sc_.handlers[w_.next_event].at > w_.now))
-        w_.now = sc_.handlers[w_.next_event].at;
+      // time cannot say, so the next handler or timer comes due.
+      if (nonblocking && th.ready_events.empty() && next_due() != INT64_MAX &&
+          next_due() > w_.now)
+        w_.now = next_due();
       ++w_.stats.iterations;
       th.run_queue_polls = 0;
       if (nonblocking) ++w_.stats.nonblocking_iterations;
       ev(tid, Ev::Iteration, static_cast<uint32_t>(w_.stats.iterations), nonblocking ? 1 : 0);
-      while (w_.next_event < sc_.handlers.size() && sc_.handlers[w_.next_event].at <= w_.now)
-        th.ready_events.push_back(w_.next_event++);
+      collect_ready(th);
       th.phase = Phase::Events;
       if (w_.stats.iterations == 1) {
         push_frame(tid, FrameKind::Startup, kNoId, sc_.startup);
@@ -185,8 +209,10 @@ void Machine::drive_simulated(uint16_t tid) {
       uint32_t k = n > 1 ? choose(ChoiceKind::EventOrder, th.ready_events) : 0;
       uint32_t h = th.ready_events[k];
       th.ready_events.erase(th.ready_events.begin() + k);
-      push_frame(tid, FrameKind::Handler, h, sc_.handlers[h].program);
-      ev(tid, Ev::HandlerBegin, h);
+      if (h & kTimerBit)
+        begin_timer(tid, h & ~kTimerBit);
+      else
+        begin_handler(tid, h);
       return;
     }
     case Phase::Ready: {
@@ -231,7 +257,7 @@ void Machine::push_frame(uint16_t tid, FrameKind kind, uint32_t id, uint32_t pro
   f.id = id;
   f.program = program;
   f.step = static_cast<uint32_t>(step_);
-  if (kind != FrameKind::Poll && kind != FrameKind::Teardown) {
+  if (kind != FrameKind::Poll && kind != FrameKind::Teardown && kind != FrameKind::Timer) {
     f.locals = static_cast<uint32_t>(th.locals.size());
     th.locals.resize(th.locals.size() + sc_.programs[program].nlocals, 0);
   } else {
@@ -287,6 +313,7 @@ WakeCtx Machine::ctx_of(uint16_t tid, uint32_t target) const {
       return sc_.handlers[f.id].kind == HandlerKind::Cleanup ? WakeCtx::CleanupHandler
                                                              : WakeCtx::EventHandler;
     case FrameKind::Startup: return WakeCtx::Spawn;
+    case FrameKind::Timer: return WakeCtx::EventHandler;
   }
   return WakeCtx::Spawn;
 }
@@ -376,6 +403,17 @@ void Machine::exec(uint16_t tid) {
     teardown_step(tid);
     return;
   }
+  if (f.kind == FrameKind::Timer) {  // nginx's timer handler: wake, then return
+    if (f.pc == 0) {
+      f.pc = 1;
+      uint32_t t = w_.timers[f.id].task;
+      --w_.tasks[t].wakers;
+      wake(tid, t, WakeCtx::EventHandler);
+    } else {
+      pop_frame(tid);
+    }
+    return;
+  }
   const bool poll = f.kind == FrameKind::Poll;
   const uint32_t prog = f.program;
   const Program& p = sc_.programs[prog];
@@ -424,6 +462,18 @@ void Machine::exec(uint16_t tid) {
       ++pc;
       return_pending(tid);
       return;
+    case Code::Sleep: {
+      ++pc;
+      uint32_t id = static_cast<uint32_t>(w_.timers.size());
+      int64_t at = in.v > INT64_MAX - w_.now ? INT64_MAX : w_.now + in.v;
+      w_.timers.push_back(TimerRt{at, self});
+      w_.timer_heap.push_back(id);
+      std::push_heap(w_.timer_heap.begin(), w_.timer_heap.end(), timer_later_);
+      ++w_.tasks[self].wakers;
+      ev(tid, Ev::TimerSet, self, 0, 0, 0, at);
+      return_pending(tid);
+      return;
+    }
     case Code::Yield:
       ++pc;
       wake(tid, self, WakeCtx::OwnPoll);
@@ -587,7 +637,8 @@ void Machine::end_of_program(uint16_t tid) {
       pop_frame(tid);
       return;
     case FrameKind::Teardown:
-      return;  // handled by teardown_step
+    case FrameKind::Timer:
+      return;  // handled in exec()
   }
 }
 

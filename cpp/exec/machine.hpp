@@ -40,6 +40,7 @@ class Machine {
   }
   void begin_startup(uint16_t tid);
   void begin_handler(uint16_t tid, uint32_t handler);
+  void begin_timer(uint16_t tid, uint32_t timer);  // a sleep's timer is due
   bool begin_posted(uint16_t tid);     // poll the next posted task; false if none
   bool begin_run_queue(uint16_t tid);  // poll the next run-queue task; false if none
   void move_posted_next(uint16_t tid); // a new iteration: posted-next becomes posted
@@ -56,6 +57,10 @@ class Machine {
   // ---- the simulated loop driver (stack empty) ----
   void drive_simulated(uint16_t tid);
   uint32_t take(std::deque<uint32_t>& q);
+  // The earliest pending handler or timer, or INT64_MAX; and moving what is
+  // due at `now` into the ready list.
+  int64_t next_due() const;
+  void collect_ready(ThreadRt& th);
 
   // ---- instructions (stack not empty) ----
   void exec(uint16_t tid);
@@ -126,6 +131,14 @@ class Machine {
   ResourceMap res_;
   Footprint unit_;
   std::vector<uint32_t> options_;  // scratch for choice points
+  // Heap order for timers: the earliest (then lowest id) on top.
+  struct TimerLater {
+    const World* w;
+    bool operator()(uint32_t a, uint32_t b) const {
+      const TimerRt &x = w->timers[a], &y = w->timers[b];
+      return x.at != y.at ? x.at > y.at : a > b;
+    }
+  } timer_later_{&w_};
 };
 
 }  // namespace wb

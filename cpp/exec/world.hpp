@@ -45,13 +45,13 @@ enum TaskFlag : uint8_t {
 };
 static_assert(sizeof(TaskRt) <= 32, "TaskRt is per task: keep it small");
 
-enum class FrameKind : uint8_t { Startup, Handler, Poll, DropHook, Teardown };
+enum class FrameKind : uint8_t { Startup, Handler, Poll, DropHook, Teardown, Timer };
 
 struct Frame {
   FrameKind kind = FrameKind::Poll;
   Entry entry = Entry::Inline;   // Poll: how it was reached
   WakeCtx via = WakeCtx::Spawn;  // Poll inline: the waker's context
-  uint32_t id = 0;               // task / object / handler id
+  uint32_t id = 0;               // task / object / handler / timer id
   uint32_t program = 0;
   uint32_t pc = 0;               // non-Poll frames (a task keeps its own pc)
   uint32_t step = 0;             // step at which it was entered
@@ -77,6 +77,14 @@ struct QueueRt {
 };
 
 enum class Phase : uint8_t { Wait, Events, Ready };
+
+// Virtual-time timers (sleep). A timer holds its task's waker until due.
+struct TimerRt {
+  int64_t at = 0;
+  uint32_t task = 0;
+};
+// In a ready-event list, timers are told from handlers by this bit.
+inline constexpr uint32_t kTimerBit = 0x80000000u;
 
 struct ThreadRt {
   std::vector<Frame> stack;
@@ -124,6 +132,8 @@ struct World {
   std::vector<uint8_t> dropped;  // per object: 0 alive, 1 dropping, 2 dropped
   std::vector<ThreadRt> threads;
   uint32_t next_event = 0;       // first handler not yet ready
+  std::vector<TimerRt> timers;   // every timer ever set, by id
+  std::vector<uint32_t> timer_heap;  // ids of pending timers, a min-heap on (at, id)
   int64_t now = 0;
   bool started = false;
   Halt halt = Halt::Running;

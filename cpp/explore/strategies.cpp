@@ -103,6 +103,10 @@ uint64_t state_hash(const World& w) {
   }
   x.add(w.next_event);
   x.add(static_cast<uint64_t>(w.now));
+  for (uint32_t id : w.timer_heap) {
+    x.add(static_cast<uint64_t>(w.timers[id].at));
+    x.add(w.timers[id].task);
+  }
   return x.h;
 }
 

@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -81,6 +82,7 @@ class Driver {
     tick();
     machine_.begin_startup(0);
     machine_.run_unit(0);
+    arm_new_timers();
     if (!machine_.halted()) loop_.run();  // rethrows a callback's exception
     if (!machine_.halted()) machine_.stop(Halt::Quiescent);
     return machine_.finish();
@@ -89,6 +91,27 @@ class Driver {
   // ---- called by connections ----
   Loop& loop() { return loop_; }
   double when(uint32_t h) const { return sc_.handlers[h].at * cfg_.time_scale / 1000.0; }
+  // Sleeps set during a unit become ev_timers (due at their virtual time).
+  void arm_new_timers() {
+    const World& w = machine_.world();
+    double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+    for (; timers_armed_ < w.timers.size(); ++timers_armed_) {
+      uint32_t id = static_cast<uint32_t>(timers_armed_);
+      double due = static_cast<double>(w.timers[id].at) * cfg_.time_scale / 1000.0;
+      auto t = std::make_unique<Timer>(loop_, [this, id](int) { timer_due(id); });
+      t->start(std::max(0.0, due - elapsed));
+      sleeps_.push_back(std::move(t));
+    }
+  }
+
+  void timer_due(uint32_t id) {
+    ++timers_fired_;
+    tick();
+    machine_.begin_timer(0, id);
+    machine_.run_unit(0);
+    after();
+  }
+
   void handler_ready(Connection& c) {
     if (c.fired) return;
     c.fired = true;
@@ -98,6 +121,11 @@ class Driver {
     tick();
     machine_.begin_handler(0, c.handler);
     machine_.run_unit(0);
+    after();
+  }
+
+  void after() {
+    arm_new_timers();
     if (machine_.halted()) loop_.break_loop();
   }
 
@@ -115,6 +143,7 @@ class Driver {
     while (!machine_.halted() && machine_.begin_posted(0)) machine_.run_unit(0);
     for (uint32_t i = 0; i < kEventInterval && !machine_.halted() && machine_.begin_run_queue(0); ++i)
       machine_.run_unit(0);
+    arm_new_timers();
     if (machine_.halted()) {
       loop_.break_loop();
       return;
@@ -125,7 +154,8 @@ class Driver {
       if (!idle_.active()) idle_.start();  // the coming wait must not block
     } else {
       if (idle_.active()) idle_.stop();
-      if (fired_ == conns_.size()) loop_.break_loop();  // nothing can happen any more
+      // Nothing can happen any more: every handler and timer has fired.
+      if (fired_ == conns_.size() && timers_fired_ == sleeps_.size()) loop_.break_loop();
     }
     nonblocking_ = queued;
   }
@@ -164,6 +194,9 @@ class Driver {
   Idle idle_;
   Timer watchdog_;
   std::vector<std::unique_ptr<Connection>> conns_;
+  std::vector<std::unique_ptr<Timer>> sleeps_;
+  size_t timers_armed_ = 0;
+  size_t timers_fired_ = 0;
   size_t fired_ = 0;
   bool nonblocking_ = false;
   uint64_t last_steps_ = 0;

@@ -37,6 +37,7 @@ const char* op_name(OpKind k) {
     case OpKind::Repeat: return "repeat";
     case OpKind::If: return "if";
     case OpKind::Break: return "break";
+    case OpKind::Sleep: return "sleep";
   }
   return "?";
 }
@@ -336,7 +337,7 @@ class Compiler {
 
   void op(const OpSpec& op, const std::string& where, const std::string& prefix, int depth,
           Flow& f) {
-    if (static_cast<unsigned>(op.kind) > static_cast<unsigned>(OpKind::Break))
+    if (static_cast<unsigned>(op.kind) > static_cast<unsigned>(OpKind::Sleep))
       fail(owner_desc_ + ", " + where + ": invalid op kind " +
            std::to_string(static_cast<unsigned>(op.kind)));
     if (op.kind == OpKind::If && static_cast<unsigned>(op.cond.cmp) > static_cast<unsigned>(Cmp::Ge))
@@ -491,6 +492,15 @@ class Compiler {
         f.held = after;
         return;
       }
+      case OpKind::Sleep:
+        require_await_allowed(where, op);
+        if (op.value < 0 || op.value > SpecLimits::max_sleep_ms)
+          fail_at(where, op, "duration must be in [0, " + std::to_string(SpecLimits::max_sleep_ms) +
+                                 "] ms, got " + std::to_string(op.value));
+        in.code = Code::Sleep;
+        in.v = op.value;
+        emit(in, label(where, op));
+        return;
       case OpKind::Break: {
         if (loops_.empty()) fail_at(where, op, "break outside a loop");
         Instr j;

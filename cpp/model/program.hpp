@@ -40,6 +40,7 @@ enum class Code : uint8_t {
   JumpUnless,  // if !(counter[a] cmp v) goto jump
   LocalSet,    // local[a] = v
   LocalLoop,   // if local[a] == 0 goto jump else local[a] -= 1
+  Sleep,       // v = ms; an await point
   End,         // the program returns (task: Ready)
 };
 
@@ -107,6 +108,7 @@ struct Scenario {
 struct SpecLimits {
   static constexpr int64_t max_tasks = 10'000'000;
   static constexpr int64_t max_repeat = 1'000'000'000;
+  static constexpr int64_t max_sleep_ms = 1'000'000'000'000;
   static constexpr int max_nesting = 32;
   static constexpr size_t max_ops = 1'000'000;
   static constexpr size_t max_resources = 100'000;

@@ -34,6 +34,7 @@ enum class OpKind : uint8_t {
   Repeat,    // body, repeated `value` times
   If,        // cond ? body : orelse
   Break,     // leave the innermost Loop / Repeat
+  Sleep,     // value ms of virtual time: a timer holds the task's waker until then
 };
 
 enum class Cmp : uint8_t { Eq, Ne, Lt, Le, Gt, Ge };

@@ -46,6 +46,7 @@ std::string describe_frame(const Scenario& sc, const Frame& f) {
     }
     case FrameKind::DropHook: return "drop hook of '" + sc.objects[f.id].name + "'";
     case FrameKind::Teardown: return "drop of task '" + sc.task_name(f.id) + "'";
+    case FrameKind::Timer: return "timer";
   }
   return "?";
 }
@@ -70,8 +71,9 @@ std::string stack_text(const Scenario& sc, const ThreadRt& th) {
 // The op a frame is executing (its current instruction).
 std::string frame_op(const Scenario& sc, const World& w, const Frame& f) {
   uint32_t pc = f.kind == FrameKind::Poll ? w.tasks[f.id].pc : f.pc;
+  if (f.kind == FrameKind::Teardown || f.kind == FrameKind::Timer) return "";
   const Program& p = sc.programs[f.program];
-  if (f.kind == FrameKind::Teardown || pc >= p.where.size()) return "";
+  if (pc >= p.where.size()) return "";
   return p.where[pc];
 }
 

@@ -348,3 +348,52 @@ TEST(Review, VerdictDoesNotDependOnTracing) {
   EXPECT_TRUE(a.trace_truncated);
   EXPECT_TRUE(contains(a.trace_text(), "trace cut at 1000 events"));
 }
+
+// ---- virtual time ------------------------------------------------------------
+
+TEST(Sleep, TimersWakeInTimeOrderAndTiesAreChoices) {
+  ScenarioSpec s;
+  s.name = "sleepers";
+  s.tasks.push_back(task("slow", {op(OpKind::Sleep, "", 10), print("slow")}));
+  s.tasks.push_back(task("fast", {op(OpKind::Sleep, "", 5), print("fast")}));
+  s.tasks.push_back(task("tie", {op(OpKind::Sleep, "", 5), print("tie")}));
+  Outcome o = run_spec(s, "ngx_posted");
+  ASSERT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
+  ASSERT_EQ(o.output.size(), 3u);
+  EXPECT_EQ(o.scenario->texts[o.output[0].text], "fast");
+  EXPECT_EQ(o.output[0].time, 5);
+  EXPECT_EQ(o.scenario->texts[o.output[2].text], "slow");
+  EXPECT_EQ(o.output[2].time, 10);
+  EXPECT_TRUE(contains(o.trace_text(), "'slow' sleeps until t=10"));
+  auto sc = std::make_shared<const Scenario>(compile(s));
+  auto p = make_policy("ngx_posted");
+  ExploreConfig cfg;
+  cfg.strategy = Strategy::Exhaustive;
+  cfg.stop_at_first = false;
+  cfg.sleep_sets = false;
+  Explorer e(sc, *p, cfg);
+  e.advance(1000, 10);
+  EXPECT_TRUE(e.report().complete);
+  EXPECT_GE(e.report().schedules, 2u);  // the tie at t=5 goes both ways
+}
+
+TEST(Sleep, InlinePolicyPollsFromTheTimerHandler) {
+  ScenarioSpec s;
+  s.name = "timer-inline";
+  s.tasks.push_back(task("t", {op(OpKind::Sleep, "", 3), print("woke")}));
+  Outcome o = run_spec(s, "ngx_inline");
+  EXPECT_TRUE(contains(o.trace_text(), "wake 't' from event_handler -> inline")) << o.trace_text();
+}
+
+TEST(Sleep, BadDurationsAndPlaces) {
+  ScenarioSpec s;
+  s.name = "bad-sleep";
+  s.tasks.push_back(task("t", {op(OpKind::Sleep, "", -1)}));
+  EXPECT_THROW(compile(s), ScenarioError);
+  s.tasks[0].ops = {};
+  ObjectSpec o;
+  o.name = "o";
+  o.on_drop = {op(OpKind::Sleep, "", 1)};
+  s.objects.push_back(o);
+  EXPECT_THROW(compile(s), ScenarioError);
+}

@@ -29,6 +29,8 @@ const char* event_kind_name(Ev k) {
     case Ev::TaskDropped: return "task_dropped";
     case Ev::Print: return "print";
     case Ev::Counter: return "counter";
+    case Ev::TimerSet: return "sleep";
+    case Ev::TimerFire: return "timer";
   }
   return "?";
 }
@@ -142,6 +144,13 @@ TraceRecord trace_record(const Scenario& sc, const Event& e) {
     case Ev::Print:
       r.detail = sc.texts[e.a];
       msg = "print \"" + r.detail + "\"";
+      break;
+    case Ev::TimerSet:
+      r.detail = std::to_string(e.v);
+      msg = "'" + task(e.a) + "' sleeps until t=" + r.detail;
+      break;
+    case Ev::TimerFire:
+      msg = "timer of '" + task(e.a) + "' fires";
       break;
     case Ev::Counter:
       r.subject = sc.counters[e.a].name;

@@ -27,6 +27,7 @@ class OpKind:
     REPEAT: ClassVar[OpKind]
     IF: ClassVar[OpKind]
     BREAK: ClassVar[OpKind]
+    SLEEP: ClassVar[OpKind]
 
 class Cmp:
     value: int

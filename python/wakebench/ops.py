@@ -27,6 +27,7 @@ from ._core import OpSpec as Op
 __all__ = [
     "Op", "Cond", "print", "lock", "unlock", "register", "pending", "park", "wake",
     "wake_all", "yield_", "drop", "spawn", "add", "set", "loop", "repeat", "if_", "break_",
+    "sleep",
 ]
 
 _NameLike = Union[str, "object"]
@@ -149,6 +150,12 @@ def if_(cond: Cond, *then: Op, orelse: Sequence[Op] = ()) -> Op:
     o.body = _block(then, "if_")
     o.orelse = _block(orelse, "if_ orelse")
     return o
+
+
+def sleep(ms: int) -> Op:
+    """Sleep ``ms`` of virtual time (tokio::time::sleep): a timer holds the
+    task's waker and wakes it, from the loop's timer pass, when due."""
+    return _op(_core.OpKind.SLEEP, "", _int(ms, "sleep"))
 
 
 def break_() -> Op:

@@ -102,3 +102,16 @@ TEST(Backend, TimeBoundStopsASpinningRun) {
   cfg.run.trace = false;
   EXPECT_EQ(run_on_loop(s, "ngx_posted_next", cfg).verdict.kind, VerdictKind::BoundTime);
 }
+
+TEST(Backend, SleepsAreRealTimers) {
+  ScenarioSpec s;
+  s.name = "sleepers";
+  s.tasks.push_back(task("slow", {op(OpKind::Sleep, "", 30), print("slow")}));
+  s.tasks.push_back(task("fast", {op(OpKind::Sleep, "", 10), print("fast")}));
+  Outcome o = run_on_loop(s, "fifo");
+  ASSERT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
+  ASSERT_EQ(o.output.size(), 2u);
+  EXPECT_EQ(o.scenario->texts[o.output[0].text], "fast");
+  EXPECT_GE(o.output[1].time, 29000);  // microseconds
+  EXPECT_GE(o.stats.elapsed_s, 0.029);
+}
