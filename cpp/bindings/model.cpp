@@ -68,6 +68,11 @@ void register_model(py::module_& m) {
       .def_readwrite("kind", &HandlerSpec::kind)
       .def_readwrite("at", &HandlerSpec::at)
       .def_readwrite("ops", &HandlerSpec::ops);
+  py::class_<ThreadSpec>(m, "ThreadSpec")
+      .def(py::init<>())
+      .def_readwrite("name", &ThreadSpec::name)
+      .def_readwrite("at", &ThreadSpec::at)
+      .def_readwrite("ops", &ThreadSpec::ops);
   py::class_<ScenarioSpec>(m, "ScenarioSpec")
       .def(py::init<>())
       .def_readwrite("name", &ScenarioSpec::name)
@@ -76,7 +81,8 @@ void register_model(py::module_& m) {
       .def_readwrite("counters", &ScenarioSpec::counters)
       .def_readwrite("objects", &ScenarioSpec::objects)
       .def_readwrite("tasks", &ScenarioSpec::tasks)
-      .def_readwrite("handlers", &ScenarioSpec::handlers);
+      .def_readwrite("handlers", &ScenarioSpec::handlers)
+      .def_readwrite("threads", &ScenarioSpec::threads);
 
   py::class_<Scenario, std::shared_ptr<Scenario>>(m, "Scenario")
       .def_readonly("name", &Scenario::name)

@@ -20,14 +20,16 @@ Action PythonPolicy::decide(const WakeInfo& w) {
   info["task_running"] = w.task_running;
   info["polling"] = w.polling;
   info["depth"] = w.depth;
+  info["waker_thread"] = scenario_->thread_name(w.waker_thread);
+  info["home_thread"] = scenario_->thread_name(w.home_thread);
   info["locks_held"] = w.nheld;
   info["held"] = held;
   py::object r = fn_(info);
   std::string s = py::str(r);
-  for (Action a : {Action::PollInline, Action::Post, Action::PostNext, Action::RunQueue})
+  for (Action a : {Action::PollInline, Action::Post, Action::PostNext, Action::RunQueue, Action::Inbox})
     if (s == action_name(a)) return a;
   throw PolicyError("policy '" + name_ + "' returned '" + s +
-                    "' (valid: inline, posted, posted_next, run_queue)");
+                    "' (valid: inline, posted, posted_next, run_queue, inbox)");
 }
 
 void register_policy(py::module_& m) {

@@ -20,6 +20,7 @@ enum class ChoiceKind : uint8_t {
   NextTask,    // which queued task the loop polls next (options: task ids)
   EventOrder,  // which ready event handler runs next (options: handler ids)
   DropOrder,   // which of the objects dropped together drops next (options: object ids)
+  Thread,      // which thread takes the next step (options: thread ids; 0 = keep the current)
 };
 const char* choice_kind_name(ChoiceKind k);
 

@@ -18,8 +18,9 @@ void Machine::init() {
   w_.counters.reserve(sc_.counters.size());
   for (const CounterSpec& c : sc_.counters) w_.counters.push_back(c.initial);
   w_.dropped.assign(sc_.objects.size(), 0);
-  w_.threads.resize(1);
+  w_.threads.resize(1 + sc_.threads.size());
   w_.threads[0].stack.reserve(16);
+  for (size_t i = 1; i < w_.threads.size(); ++i) w_.threads[i].status = ThreadStatus::Unstarted;
 }
 
 uint64_t Machine::memory_estimate() const {
@@ -30,7 +31,8 @@ uint64_t Machine::memory_estimate() const {
   for (const QueueRt& q : w_.queues) bytes += q.wakers.size() * sizeof(uint32_t);
   for (const MutexRt& m : w_.mutexes) bytes += m.waiters.size() * sizeof(uint32_t);
   for (const ThreadRt& th : w_.threads)
-    bytes += (th.posted.size() + th.posted_next.size() + th.run_queue.size()) * sizeof(uint32_t) +
+    bytes += (th.posted.size() + th.posted_next.size() + th.run_queue.size() + th.inbox.size()) *
+                 sizeof(uint32_t) +
              th.stack.size() * sizeof(Frame) + th.locals.size() * sizeof(int64_t);
   for (const ThreadRt& th : w_.threads)
     for (const Frame& f : th.stack) bytes += f.wakes.size() * sizeof(uint32_t);
@@ -60,13 +62,61 @@ World Machine::run_simulated() {
       break;
     }
     if ((step_ & 0x3fff) == 0x3fff && over_budget()) break;
+    uint16_t tid = 0;
+    if (w_.threads.size() > 1) {
+      int t = pick_thread();
+      if (t < 0) {  // every thread waits on a lock another thread holds
+        for (uint16_t i = 0; i < w_.threads.size(); ++i)
+          if (w_.threads[i].blocked_on) {
+            w_.block = BlockFact{i, w_.threads[i].blocked_on - 1, static_cast<uint32_t>(step_)};
+            break;
+          }
+        halt(Halt::Blocked);
+        break;
+      }
+      tid = static_cast<uint16_t>(t);
+    }
     ++step_;
-    if (w_.threads[0].stack.empty())
+    if (!w_.threads[tid].stack.empty())
+      exec(tid);
+    else if (tid == 0)
       drive_simulated(0);
-    else
-      exec(0);
   }
   return finish();
+}
+
+bool Machine::runnable(uint16_t tid) {
+  ThreadRt& th = w_.threads[tid];
+  if (th.blocked_on) {
+    if (w_.mutexes[th.blocked_on - 1].holder_kind != HolderKind::None) return false;
+    th.blocked_on = 0;  // released: it retries its lock
+  }
+  if (tid == 0) return !main_waiting_;
+  return th.status == ThreadStatus::Running;
+}
+
+bool Machine::others_runnable() {
+  for (uint16_t t = 1; t < w_.threads.size(); ++t)
+    if (runnable(t)) return true;
+  return false;
+}
+
+// The natural order keeps the thread that stepped last (no preemption), so
+// the explorer's deviation bound is a preemption bound, as in CHESS.
+int Machine::pick_thread() {
+  std::vector<uint32_t> ids;
+  for (uint16_t t = 0; t < w_.threads.size(); ++t)
+    if (runnable(t)) ids.push_back(t);
+  if (ids.empty()) {
+    if (!main_waiting_) return -1;
+    main_waiting_ = false;  // nobody else can act: the loop's wait ends (time passes)
+    return runnable(0) ? 0 : -1;
+  }
+  auto last = std::find(ids.begin(), ids.end(), last_thread_);
+  if (last != ids.end()) std::rotate(ids.begin(), last, last + 1);
+  uint32_t k = ids.size() > 1 ? choose(ChoiceKind::Thread, ids) : 0;
+  last_thread_ = static_cast<uint16_t>(ids[k]);
+  return last_thread_;
 }
 
 World Machine::finish() {
@@ -99,12 +149,20 @@ int64_t Machine::next_due() const {
   int64_t due = INT64_MAX;
   if (w_.next_event < sc_.handlers.size()) due = sc_.handlers[w_.next_event].at;
   if (!w_.timer_heap.empty()) due = std::min(due, w_.timers[w_.timer_heap.front()].at);
+  for (size_t i = 1; i < w_.threads.size(); ++i)
+    if (w_.threads[i].status == ThreadStatus::Unstarted) due = std::min(due, sc_.threads[i - 1].at);
   return due;
 }
 
 // Handlers in declaration order (they are sorted by time), then timers by
 // (time, id): the natural order; the explorer may pick any.
 void Machine::collect_ready(ThreadRt& th) {
+  for (uint16_t i = 1; i < w_.threads.size(); ++i) {  // foreign threads due to start
+    ThreadRt& ft = w_.threads[i];
+    if (ft.status != ThreadStatus::Unstarted || sc_.threads[i - 1].at > w_.now) continue;
+    ft.status = ThreadStatus::Running;
+    push_frame(i, FrameKind::Thread, i - 1, sc_.threads[i - 1].program);
+  }
   while (w_.next_event < sc_.handlers.size() && sc_.handlers[w_.next_event].at <= w_.now)
     th.ready_events.push_back(w_.next_event++);
   while (!w_.timer_heap.empty() && w_.timers[w_.timer_heap.front()].at <= w_.now) {
@@ -142,6 +200,15 @@ bool Machine::begin_run_queue(uint16_t tid) {
   return true;
 }
 
+void Machine::take_inbox(uint16_t tid) {
+  ThreadRt& th = w_.threads[tid];
+  for (uint32_t t : th.inbox) {
+    w_.tasks[t].queued = QueueId::Posted;
+    th.posted.push_back(t);
+  }
+  th.inbox.clear();
+}
+
 void Machine::move_posted_next(uint16_t tid) {
   ThreadRt& th = w_.threads[tid];
   for (uint32_t t : th.posted_next) {
@@ -154,7 +221,8 @@ void Machine::move_posted_next(uint16_t tid) {
 
 uint32_t Machine::choose(ChoiceKind kind, const std::vector<uint32_t>& options) {
   uint32_t n = static_cast<uint32_t>(options.size());
-  bool between = w_.threads[0].stack.empty();
+  // Units (and so sleep sets) are defined for the loop thread alone.
+  bool between = w_.threads.size() == 1 && w_.threads[0].stack.empty();
   uint32_t k = chooser_.choose(ChoicePoint{kind, options, between, w_});
   if (k >= n)
     throw PolicyError("chooser picked option " + std::to_string(k) + " of " + std::to_string(n));
@@ -172,11 +240,16 @@ void Machine::drive_simulated(uint16_t tid) {
       bool nonblocking = false;
       if (!w_.started) {
         w_.started = true;
+      } else if (!th.inbox.empty()) {
+        take_inbox(tid);
       } else if (!th.posted_next.empty()) {
         move_posted_next(tid);
         nonblocking = true;
       } else if (!th.posted.empty() || !th.run_queue.empty()) {
         nonblocking = true;
+      } else if (others_runnable()) {
+        main_waiting_ = true;  // blocks until a notify, or until no other thread can act
+        return;
       } else if (next_due() != INT64_MAX) {
         w_.now = std::max(w_.now, next_due());
       } else {
@@ -273,7 +346,7 @@ void Machine::pop_frame(uint16_t tid) {
   th.locals.resize(f.locals);
   if (f.kind == FrameKind::Poll) --th.polls_on_stack;
   th.stack.pop_back();
-  if (cfg_.footprints && th.stack.empty()) {
+  if (cfg_.footprints && tid == 0 && th.stack.empty()) {
     normalize(unit_);
     chooser_.unit_done(unit_);
     unit_.keys.clear();
@@ -314,6 +387,7 @@ WakeCtx Machine::ctx_of(uint16_t tid, uint32_t target) const {
                                                              : WakeCtx::EventHandler;
     case FrameKind::Startup: return WakeCtx::Spawn;
     case FrameKind::Timer: return WakeCtx::EventHandler;
+    case FrameKind::Thread: return WakeCtx::Foreign;
   }
   return WakeCtx::Spawn;
 }
@@ -335,7 +409,9 @@ void Machine::wake(uint16_t tid, uint32_t task, WakeCtx ctx) {
   info.task = task;
   info.ctx = ctx;
   info.task_running = t.status == TaskStatus::Running;
-  info.polling = th.polls_on_stack > 0;
+  for (const ThreadRt& other : w_.threads) info.polling |= other.polls_on_stack > 0;
+  info.waker_thread = tid;
+  info.home_thread = t.thread;
   info.depth = static_cast<uint32_t>(th.stack.size());
   for (uint32_t m = 0; m < w_.mutexes.size(); ++m) {
     const MutexRt& mx = w_.mutexes[m];
@@ -351,6 +427,16 @@ void Machine::wake(uint16_t tid, uint32_t task, WakeCtx ctx) {
   Action act = policy_.decide(info);
   ev(tid, Ev::Wake, task, static_cast<uint32_t>(ctx), 0, static_cast<uint16_t>(act));
   ThreadRt& home = w_.threads[t.thread];
+  if (tid != t.thread &&
+      (act == Action::PollInline || act == Action::Post || act == Action::PostNext)) {
+    // A !Send task polled off its home thread, or the home thread's
+    // unsynchronised posted queue touched from another thread.
+    const Frame& f = th.stack.back();
+    w_.cross = CrossFact{tid, task, act, static_cast<uint32_t>(step_), f.program,
+                         f.pc > 0 ? f.pc - 1 : 0, home.polls_on_stack > 0};
+    halt(act == Action::PollInline ? Halt::WrongThread : Halt::DataRace);
+    return;
+  }
   switch (act) {
     case Action::PollInline:
       if (info.task_running)
@@ -368,9 +454,15 @@ void Machine::wake(uint16_t tid, uint32_t task, WakeCtx ctx) {
       t.queued = QueueId::PostedNext;
       home.posted_next.push_back(task);
       return;
-    case Action::RunQueue:
+    case Action::RunQueue:  // thread-safe: a push from another thread also unparks the loop
       t.queued = QueueId::RunQueue;
       home.run_queue.push_back(task);
+      if (t.thread == 0) main_waiting_ = false;
+      return;
+    case Action::Inbox:
+      t.queued = QueueId::Inbox;
+      home.inbox.push_back(task);
+      if (t.thread == 0) main_waiting_ = false;
       return;
   }
   throw PolicyError("policy '" + std::string(policy_.name()) + "' returned an unknown action");
@@ -382,6 +474,7 @@ void Machine::dequeue(uint32_t task) {
   ThreadRt& th = w_.threads[t.thread];
   std::deque<uint32_t>& q = t.queued == QueueId::Posted       ? th.posted
                             : t.queued == QueueId::PostedNext ? th.posted_next
+                            : t.queued == QueueId::Inbox      ? th.inbox
                                                               : th.run_queue;
   q.erase(std::find(q.begin(), q.end(), task));
   t.queued = QueueId::None;
@@ -636,6 +729,10 @@ void Machine::end_of_program(uint16_t tid) {
       ev(tid, Ev::HandlerEnd, f.id);
       pop_frame(tid);
       return;
+    case FrameKind::Thread:
+      th.status = ThreadStatus::Done;
+      pop_frame(tid);
+      return;
     case FrameKind::Teardown:
     case FrameKind::Timer:
       return;  // handled in exec()
@@ -778,9 +875,19 @@ bool Machine::blocking_lock(uint16_t tid, uint32_t m, uint32_t prog, uint32_t pc
     ev(tid, Ev::Lock, m, mx.holder_kind == HolderKind::Task ? mx.holder : kNoId);
     return true;
   }
-  // Held. With one thread, nothing else can run while this thread waits:
-  // whether the holder is lower on this stack (a re-entrant lock) or a
-  // suspended task (a blocked scheduler thread), the thread never resumes.
+  // Held. If the holder is lower on this stack (a re-entrant lock) or a
+  // suspended task only this thread can poll (a blocked scheduler thread),
+  // this thread never resumes: stop. Otherwise another thread holds it: wait.
+  bool same_stack = mx.holder_thread == tid && (mx.holder_kind == HolderKind::Frame ||
+                                                w_.tasks[mx.holder].status == TaskStatus::Running);
+  bool suspended_here = mx.holder_kind == HolderKind::Task &&
+                        w_.tasks[mx.holder].status != TaskStatus::Running &&
+                        w_.tasks[mx.holder].thread == tid;
+  if (!same_stack && !suspended_here) {
+    if (th.blocked_on != m + 1) ev(tid, Ev::LockBlocked, m);
+    th.blocked_on = m + 1;
+    return false;
+  }
   ev(tid, Ev::LockBlocked, m);
   w_.block = BlockFact{tid, m, static_cast<uint32_t>(step_)};
   halt(Halt::Blocked);

@@ -44,6 +44,7 @@ class Machine {
   bool begin_posted(uint16_t tid);     // poll the next posted task; false if none
   bool begin_run_queue(uint16_t tid);  // poll the next run-queue task; false if none
   void move_posted_next(uint16_t tid); // a new iteration: posted-next becomes posted
+  void take_inbox(uint16_t tid);       // the notify ended the wait: the inbox becomes posted
   // Run the unit on the stack to its end (or a halt, or a bound).
   void run_unit(uint16_t tid);
   // Close the run: stats, the time bound's clock.
@@ -61,6 +62,10 @@ class Machine {
   // due at `now` into the ready list.
   int64_t next_due() const;
   void collect_ready(ThreadRt& th);
+  // Threads: which one steps next (-1: none can), and whether one can.
+  int pick_thread();
+  bool runnable(uint16_t tid);
+  bool others_runnable();
 
   // ---- instructions (stack not empty) ----
   void exec(uint16_t tid);
@@ -131,6 +136,8 @@ class Machine {
   ResourceMap res_;
   Footprint unit_;
   std::vector<uint32_t> options_;  // scratch for choice points
+  uint16_t last_thread_ = 0;       // the thread that took the last step
+  bool main_waiting_ = false;      // the loop thread blocks in its wait, other threads run
   // Heap order for timers: the earliest (then lowest id) on top.
   struct TimerLater {
     const World* w;

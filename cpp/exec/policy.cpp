@@ -11,6 +11,7 @@ const char* wake_ctx_name(WakeCtx c) {
     case WakeCtx::EventHandler: return "event_handler";
     case WakeCtx::CleanupHandler: return "cleanup_handler";
     case WakeCtx::Spawn: return "spawn";
+    case WakeCtx::Foreign: return "foreign_thread";
   }
   return "?";
 }
@@ -21,6 +22,7 @@ const char* action_name(Action a) {
     case Action::Post: return "posted";
     case Action::PostNext: return "posted_next";
     case Action::RunQueue: return "run_queue";
+    case Action::Inbox: return "inbox";
   }
   return "?";
 }
@@ -48,7 +50,7 @@ std::unique_ptr<Policy> builtin(std::string_view name, Decide d) {
 
 const std::vector<std::string>& builtin_policies() {
   static const std::vector<std::string> names = {"ngx_inline", "ngx_defer_nested", "ngx_posted",
-                                                 "ngx_posted_next", "fifo"};
+                                                 "ngx_posted_next", "fifo", "thread_notify"};
   return names;
 }
 
@@ -72,6 +74,9 @@ std::unique_ptr<Policy> make_policy(std::string_view name) {
   // tokio LocalSet / async-executor / futures LocalPool.
   if (name == "fifo")
     return builtin("fifo", [](const WakeInfo&) { return Action::RunQueue; });
+  // ngx-tickle: any thread pushes to a thread-safe inbox and notifies the loop.
+  if (name == "thread_notify")
+    return builtin("thread_notify", [](const WakeInfo&) { return Action::Inbox; });
   std::string msg = "unknown policy '" + std::string(name) + "' (valid: ";
   const auto& names = builtin_policies();
   for (size_t i = 0; i < names.size(); ++i) msg += (i ? ", " : "") + names[i];

@@ -23,6 +23,7 @@ enum class WakeCtx : uint8_t {
   EventHandler,    // an nginx event handler
   CleanupHandler,  // an nginx pool cleanup handler (connection closed)
   Spawn,           // spawn(): the first schedule of a task
+  Foreign,         // a foreign thread (a sidecar runtime, a blocking pool)
 };
 const char* wake_ctx_name(WakeCtx c);
 
@@ -30,7 +31,10 @@ enum class Action : uint8_t {
   PollInline,  // poll the woken task now, on the waker's stack
   Post,        // ngx_post_event(&ngx_posted_events): this iteration's posted pass
   PostNext,    // ngx_posted_next_events: the next iteration, which will not block
-  RunQueue,    // a run-queue executor's queue, polled after the current poll returns
+  RunQueue,    // a run-queue executor's queue, polled after the current poll returns;
+               // thread-safe (tokio's remote queue): a push from another thread wakes the loop
+  Inbox,       // a thread-safe inbox the loop drains after its wait, with a notify
+               // (eventfd / ev_async) that ends the wait: ngx-tickle
 };
 const char* action_name(Action a);
 
@@ -39,7 +43,9 @@ struct WakeInfo {
   uint32_t task = 0;         // the woken task
   WakeCtx ctx = WakeCtx::Spawn;
   bool task_running = false; // the woken task is being polled (woken_while_running)
-  bool polling = false;      // some task is being polled on the waker's stack
+  bool polling = false;      // some task is being polled, on any thread
+  uint16_t waker_thread = 0; // the thread calling wake()
+  uint16_t home_thread = 0;  // the thread the woken task belongs to (it is !Send)
   uint32_t depth = 0;        // frames on the waker's stack
   uint32_t nheld = 0;        // blocking mutexes held on the waker's stack
   uint32_t held[kMaxHeld] = {};  // the first kMaxHeld of them (mutex ids)

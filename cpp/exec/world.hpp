@@ -24,7 +24,7 @@
 namespace wb {
 
 enum class TaskStatus : uint8_t { Unstarted, Idle, Running, Done, Dropped };
-enum class QueueId : uint8_t { None, Posted, PostedNext, RunQueue };
+enum class QueueId : uint8_t { None, Posted, PostedNext, RunQueue, Inbox };
 
 struct TaskRt {
   uint32_t program = 0;
@@ -45,7 +45,7 @@ enum TaskFlag : uint8_t {
 };
 static_assert(sizeof(TaskRt) <= 32, "TaskRt is per task: keep it small");
 
-enum class FrameKind : uint8_t { Startup, Handler, Poll, DropHook, Teardown, Timer };
+enum class FrameKind : uint8_t { Startup, Handler, Poll, DropHook, Teardown, Timer, Thread };
 
 struct Frame {
   FrameKind kind = FrameKind::Poll;
@@ -86,7 +86,12 @@ struct TimerRt {
 // In a ready-event list, timers are told from handlers by this bit.
 inline constexpr uint32_t kTimerBit = 0x80000000u;
 
+enum class ThreadStatus : uint8_t { Loop, Unstarted, Running, Done };
+
 struct ThreadRt {
+  ThreadStatus status = ThreadStatus::Loop;
+  uint32_t blocked_on = 0;      // blocking mutex id + 1 it waits for (held on another thread)
+  std::deque<uint32_t> inbox;   // thread_notify: tasks pushed from any thread
   std::vector<Frame> stack;
   std::vector<int64_t> locals;  // frame-local slots of non-Poll frames
   uint32_t polls_on_stack = 0;
@@ -102,7 +107,21 @@ struct OutputLine {
   uint32_t text = 0;
 };
 
-enum class Halt : uint8_t { Running, Quiescent, Blocked, StepBound, TimeBound, MemoryBound, DepthBound };
+enum class Halt : uint8_t {
+  Running, Quiescent, Blocked, StepBound, TimeBound, MemoryBound, DepthBound, WrongThread, DataRace
+};
+
+// A wake from one thread acting on another thread's task (Halt::WrongThread:
+// polled inline off its home thread; Halt::DataRace: pushed onto the home
+// thread's unsynchronised posted queue).
+struct CrossFact {
+  uint16_t thread = 0;  // the waker's thread
+  uint32_t task = 0;
+  Action action = Action::PollInline;
+  uint32_t step = 0;
+  uint32_t prog = 0, pc = 0;  // the waking instruction
+  bool home_polling = false;  // the home thread was polling at that moment
+};
 
 // Why a thread stopped on a blocking mutex (Halt::Blocked).
 struct BlockFact {
@@ -138,6 +157,7 @@ struct World {
   bool started = false;
   Halt halt = Halt::Running;
   BlockFact block;
+  CrossFact cross;
   std::vector<OutputLine> output;
   std::vector<Event> trace;
   bool trace_truncated = false;  // the trace hit its bound; the run went on

@@ -7,6 +7,7 @@ const char* choice_kind_name(ChoiceKind k) {
     case ChoiceKind::NextTask: return "next task";
     case ChoiceKind::EventOrder: return "event order";
     case ChoiceKind::DropOrder: return "drop order";
+    case ChoiceKind::Thread: return "thread";
   }
   return "?";
 }

@@ -86,6 +86,9 @@ uint64_t state_hash(const World& w) {
   for (int64_t c : w.counters) x.add(static_cast<uint64_t>(c));
   for (uint8_t d : w.dropped) x.add(d);
   for (const ThreadRt& th : w.threads) {
+    x.add(static_cast<uint64_t>(th.status) | static_cast<uint64_t>(th.blocked_on) << 8);
+    for (uint32_t t : th.inbox) x.add(t);
+    x.add(0xfffa);
     x.add(th.stack.size());
     for (const Frame& f : th.stack) {
       x.add(static_cast<uint64_t>(f.kind));

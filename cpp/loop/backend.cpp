@@ -68,21 +68,26 @@ class Driver {
         machine_(sc, policy, first_, cfg.run),
         prepare_(loop_, [this](int) { posted_pass(); }),
         check_(loop_, [this](int) { after_wait(); }),
+        notify_(loop_, [this](int) { machine_.take_inbox(0); }),
         idle_(loop_, [](int) {}),
         watchdog_(loop_, [this](int) { watch(); }) {}
 
   World run() {
+    if (!sc_.threads.empty())
+      throw ScenarioError("scenario '" + sc_.name + "' has foreign thread '" + sc_.threads[0].name +
+                          "': the libev backend does not run foreign threads yet; use the simulator");
     machine_.init();
     for (uint32_t h = 0; h < sc_.handlers.size(); ++h)
       conns_.push_back(std::make_unique<Connection>(
           *this, h, sc_.handlers[h].kind == HandlerKind::Cleanup));
     prepare_.start();
     check_.start();
+    notify_.start();
     watchdog_.start(0.02, 0.02);
     tick();
     machine_.begin_startup(0);
     machine_.run_unit(0);
-    arm_new_timers();
+    after();
     if (!machine_.halted()) loop_.run();  // rethrows a callback's exception
     if (!machine_.halted()) machine_.stop(Halt::Quiescent);
     return machine_.finish();
@@ -126,6 +131,7 @@ class Driver {
 
   void after() {
     arm_new_timers();
+    notify_if_inbox();
     if (machine_.halted()) loop_.break_loop();
   }
 
@@ -144,12 +150,14 @@ class Driver {
     for (uint32_t i = 0; i < kEventInterval && !machine_.halted() && machine_.begin_run_queue(0); ++i)
       machine_.run_unit(0);
     arm_new_timers();
+    notify_if_inbox();
     if (machine_.halted()) {
       loop_.break_loop();
       return;
     }
     const ThreadRt& th = machine_.world().threads[0];
-    bool queued = !th.posted.empty() || !th.posted_next.empty() || !th.run_queue.empty();
+    bool queued = !th.posted.empty() || !th.posted_next.empty() || !th.run_queue.empty() ||
+                  !th.inbox.empty();
     if (queued) {
       if (!idle_.active()) idle_.start();  // the coming wait must not block
     } else {
@@ -158,6 +166,12 @@ class Driver {
       if (fired_ == conns_.size() && timers_fired_ == sleeps_.size()) loop_.break_loop();
     }
     nonblocking_ = queued;
+  }
+
+  // thread_notify: tasks pushed to the inbox are announced through ev_async,
+  // the one thread-safe way into a libev loop (sends coalesce).
+  void notify_if_inbox() {
+    if (!machine_.world().threads[0].inbox.empty()) notify_.send();
   }
 
   // ev_check: a new iteration has begun; posted-next becomes posted.
@@ -191,6 +205,7 @@ class Driver {
   Machine machine_;
   Prepare prepare_;
   Check check_;
+  Async notify_;
   Idle idle_;
   Timer watchdog_;
   std::vector<std::unique_ptr<Connection>> conns_;

@@ -73,8 +73,13 @@ std::string Scenario::program_owner(uint32_t program) const {
                                                                          : "event handler '") +
              handlers[p.owner].name + "'";
     case ProgramKind::Startup: return "startup";
+    case ProgramKind::Thread: return "thread '" + threads[p.owner].name + "'";
   }
   return "?";
+}
+
+std::string Scenario::thread_name(uint32_t thread) const {
+  return thread == 0 ? "main" : threads[thread - 1].name;
 }
 
 namespace {
@@ -109,6 +114,7 @@ class Compiler {
       compile_program(ProgramKind::DropHook, spec_.objects[i].on_drop,
                       sc_.objects[i].program);
     declare_handlers();
+    declare_threads();
     build_startup();
     if (uint64_t(sc_.ntasks) * sc_.task_locals * sizeof(int64_t) > SpecLimits::max_task_local_bytes)
       fail("the tasks' repeat counters would take " +
@@ -215,6 +221,24 @@ class Compiler {
       hd.program = new_program(ProgramKind::Handler, static_cast<uint32_t>(k));
       sc_.handlers.push_back(hd);
       compile_program(ProgramKind::Handler, h.ops, hd.program);
+    }
+  }
+
+  void declare_threads() {
+    std::map<std::string, uint32_t> index;
+    check_names(spec_.threads, "thread", index);
+    if (index.count("main")) fail("'main' is the loop thread's name; name the thread otherwise");
+    if (spec_.threads.size() > 250) fail("too many threads (at most 250)");
+    for (size_t i = 0; i < spec_.threads.size(); ++i) {
+      const ThreadSpec& t = spec_.threads[i];
+      if (t.at < 0)
+        fail("thread '" + t.name + "': start time must be non-negative, got " + std::to_string(t.at));
+      ForeignThread ft;
+      ft.name = t.name;
+      ft.at = t.at;
+      ft.program = new_program(ProgramKind::Thread, static_cast<uint32_t>(i));
+      sc_.threads.push_back(ft);
+      compile_program(ProgramKind::Thread, t.ops, ft.program);
     }
   }
 

@@ -52,7 +52,7 @@ struct Instr {
   int64_t v = 0;
 };
 
-enum class ProgramKind : uint8_t { Task, DropHook, Handler, Startup };
+enum class ProgramKind : uint8_t { Task, DropHook, Handler, Startup, Thread };
 
 struct Program {
   ProgramKind kind = ProgramKind::Task;
@@ -85,6 +85,12 @@ struct Handler {
   uint32_t program = 0;
 };
 
+struct ForeignThread {
+  std::string name;
+  int64_t at = 0;
+  uint32_t program = 0;
+};
+
 struct Scenario {
   std::string name;
   std::vector<MutexSpec> mutexes;
@@ -93,6 +99,7 @@ struct Scenario {
   std::vector<Object> objects;
   std::vector<TaskTemplate> templates;
   std::vector<Handler> handlers;  // sorted by time, then declaration order
+  std::vector<ForeignThread> threads;  // thread i + 1 (thread 0 runs the loop)
   std::vector<Program> programs;
   std::vector<std::string> texts;
   uint32_t startup = 0;     // program spawning the autostart tasks
@@ -102,6 +109,7 @@ struct Scenario {
   uint32_t template_of(uint32_t task) const;
   std::string task_name(uint32_t task) const;
   std::string program_owner(uint32_t program) const;  // "task 'x'", "drop hook of 'o'"
+  std::string thread_name(uint32_t thread) const;      // "main", or a foreign thread's name
 };
 
 // Limits on what a scenario may ask for: past them it is an error, not a run.

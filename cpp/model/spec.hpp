@@ -102,6 +102,15 @@ struct HandlerSpec {
   std::vector<OpSpec> ops;
 };
 
+// A foreign thread (a sidecar runtime, a blocking pool): from time `at`, it
+// runs its program to the end on its own stack, interleaved with the loop
+// thread step by step. It can lock, unlock, wake, print; it cannot await.
+struct ThreadSpec {
+  std::string name;
+  int64_t at = 0;
+  std::vector<OpSpec> ops;
+};
+
 struct ScenarioSpec {
   std::string name;
   std::vector<MutexSpec> mutexes;
@@ -110,6 +119,7 @@ struct ScenarioSpec {
   std::vector<ObjectSpec> objects;
   std::vector<TaskSpec> tasks;
   std::vector<HandlerSpec> handlers;
+  std::vector<ThreadSpec> threads;
 };
 
 const char* op_name(OpKind k);

@@ -11,6 +11,8 @@ const char* verdict_kind_name(VerdictKind k) {
     case VerdictKind::LockCycle: return "deadlock/lock_cycle";
     case VerdictKind::BlockedThread: return "deadlock/blocked_thread";
     case VerdictKind::LostWake: return "deadlock/lost_wake";
+    case VerdictKind::WrongThread: return "wrong_thread";
+    case VerdictKind::DataRace: return "data_race";
     case VerdictKind::BoundSteps: return "bound/steps";
     case VerdictKind::BoundTime: return "bound/time";
     case VerdictKind::BoundMemory: return "bound/memory";
@@ -22,7 +24,8 @@ const char* verdict_kind_name(VerdictKind k) {
 const std::vector<VerdictKind>& all_verdict_kinds() {
   static const std::vector<VerdictKind> kinds = {
       VerdictKind::Ok,         VerdictKind::ReentrantLock, VerdictKind::LockCycle,
-      VerdictKind::BlockedThread, VerdictKind::LostWake,   VerdictKind::BoundSteps,
+      VerdictKind::BlockedThread, VerdictKind::LostWake,   VerdictKind::WrongThread,
+      VerdictKind::DataRace,   VerdictKind::BoundSteps,
       VerdictKind::BoundTime,  VerdictKind::BoundMemory,   VerdictKind::BoundDepth};
   return kinds;
 }
@@ -47,6 +50,7 @@ std::string describe_frame(const Scenario& sc, const Frame& f) {
     case FrameKind::DropHook: return "drop hook of '" + sc.objects[f.id].name + "'";
     case FrameKind::Teardown: return "drop of task '" + sc.task_name(f.id) + "'";
     case FrameKind::Timer: return "timer";
+    case FrameKind::Thread: return "thread '" + sc.threads[f.id].name + "'";
   }
   return "?";
 }
@@ -253,6 +257,48 @@ Verdict explain_quiescent(const Scenario& sc, const World& w, const Finding& f) 
   return v;
 }
 
+Verdict explain_cross(const Scenario& sc, const World& w, const Finding& f,
+                      std::string_view policy) {
+  const CrossFact& c = w.cross;
+  Verdict v;
+  v.kind = f.kind;
+  v.step = c.step;
+  const Program& p = sc.programs[c.prog];
+  std::string waker = sc.thread_name(c.thread);
+  std::string home = sc.thread_name(w.tasks[c.task].thread);
+  std::string head = "step " + std::to_string(c.step) + ": thread '" + waker + "' wakes task '" +
+                     sc.task_name(c.task) + "' at " + p.where[c.pc < p.where.size() ? c.pc : 0];
+  if (f.kind == VerdictKind::WrongThread) {
+    v.explanation = head + "; policy " + std::string(policy) + " polls it inline there, but '" +
+                    sc.task_name(c.task) + "' is !Send and belongs to thread '" + home +
+                    "': its state (and whatever it borrows of nginx's) is touched off its thread.";
+  } else {
+    v.explanation = head + "; policy " + std::string(policy) + " pushes it onto thread '" + home +
+                    "''s " + (c.action == Action::PostNext ? "ngx_posted_next_events" : "ngx_posted_events") +
+                    ", an unsynchronised queue that thread '" + home + "' uses too (" +
+                    (c.home_polling ? "it is polling a task right now" : "in its event loop") + ").";
+  }
+  return v;
+}
+
+// Threads waiting on blocking mutexes held on other threads, none runnable.
+Verdict explain_threads_blocked(const Scenario& sc, const World& w) {
+  Verdict v;
+  v.kind = VerdictKind::LockCycle;
+  v.step = w.block.step;
+  std::string s = "wait-for cycle among threads: ";
+  for (uint16_t t = 0; t < w.threads.size(); ++t) {
+    uint32_t m = w.threads[t].blocked_on;
+    if (!m) continue;
+    const MutexRt& mx = w.mutexes[m - 1];
+    s += "thread '" + sc.thread_name(t) + "' waits for blocking mutex '" + sc.mutexes[m - 1].name +
+         "' held by " + holder_text(sc, w, mx) + " on thread '" + sc.thread_name(mx.holder_thread) +
+         "' (" + taken_at(sc, mx) + "); ";
+  }
+  v.explanation = s + "none can proceed.";
+  return v;
+}
+
 std::string pending_list(const Scenario& sc, const World& w) {
   std::string s;
   int shown = 0, total = 0;
@@ -276,10 +322,17 @@ Finding decide(const Scenario& sc, const World& w) {
   switch (w.halt) {
     case Halt::Running:
     case Halt::Quiescent: decide_quiescent(sc, w, f); break;
-    case Halt::Blocked:
+    case Halt::Blocked: {
       f.holder_depth = holder_depth(w);
-      f.kind = f.holder_depth >= 0 ? VerdictKind::ReentrantLock : VerdictKind::BlockedThread;
+      const MutexRt& mx = w.mutexes[w.block.mutex];
+      bool holder_elsewhere = mx.holder_thread != w.block.thread;
+      f.kind = f.holder_depth >= 0   ? VerdictKind::ReentrantLock
+               : holder_elsewhere    ? VerdictKind::LockCycle  // threads waiting on each other
+                                     : VerdictKind::BlockedThread;
       break;
+    }
+    case Halt::WrongThread: f.kind = VerdictKind::WrongThread; break;
+    case Halt::DataRace: f.kind = VerdictKind::DataRace; break;
     case Halt::StepBound: f.kind = VerdictKind::BoundSteps; break;
     case Halt::TimeBound: f.kind = VerdictKind::BoundTime; break;
     case Halt::MemoryBound: f.kind = VerdictKind::BoundMemory; break;
@@ -294,11 +347,15 @@ Verdict explain(const Scenario& sc, const World& w, const Finding& f, std::strin
   v.step = w.stats.steps;
   const std::string unfinished = " Unfinished tasks: " + pending_list(sc, w) + ".";
   switch (f.kind) {
-    case VerdictKind::Ok:
     case VerdictKind::LockCycle:
+      if (w.halt == Halt::Blocked) return explain_threads_blocked(sc, w);
+      return explain_quiescent(sc, w, f);
+    case VerdictKind::Ok:
     case VerdictKind::LostWake: return explain_quiescent(sc, w, f);
     case VerdictKind::ReentrantLock:
     case VerdictKind::BlockedThread: return explain_blocked(sc, w, f, policy);
+    case VerdictKind::WrongThread:
+    case VerdictKind::DataRace: return explain_cross(sc, w, f, policy);
     case VerdictKind::BoundSteps:
       v.explanation = "stopped at the step bound (" + std::to_string(w.stats.steps) +
                       " steps) before the run settled: inconclusive (a livelock, or raise "

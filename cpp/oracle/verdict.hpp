@@ -18,6 +18,8 @@ enum class VerdictKind : uint8_t {
   LockCycle,      // a wait-for cycle among tasks
   BlockedThread,  // the thread blocks on a lock only a suspended task of that thread can release
   LostWake,       // a pending task that nothing left can wake
+  WrongThread,    // a !Send task polled off its home thread
+  DataRace,       // an unsynchronised queue touched from two threads
   BoundSteps,     // the run hit its step bound: inconclusive
   BoundTime,
   BoundMemory,

@@ -397,3 +397,67 @@ TEST(Sleep, BadDurationsAndPlaces) {
   s.objects.push_back(o);
   EXPECT_THROW(compile(s), ScenarioError);
 }
+
+// ---- foreign threads -----------------------------------------------------------
+
+namespace {
+ScenarioSpec sidecar() {
+  ScenarioSpec s;
+  s.name = "sidecar";
+  s.queues = {WaitQueueSpec{"reply"}};
+  s.counters = {CounterSpec{"done", 0}};
+  s.tasks.push_back(task("handler", {loop({reg("reply"), if_("done", Cmp::Gt, 0, {brk()}), pending()}),
+                                     print("handler resumed")}));
+  s.tasks.push_back(task("other", {repeat(3, {yield()})}));
+  ThreadSpec t;
+  t.name = "tokio";
+  t.ops = {add("done", 1), wake("reply")};
+  s.threads.push_back(t);
+  return s;
+}
+
+std::map<std::string, uint64_t> explore_all(const ScenarioSpec& spec, const char* policy) {
+  auto sc = std::make_shared<const Scenario>(compile(spec));
+  auto p = make_policy(policy);
+  ExploreConfig cfg;
+  cfg.strategy = Strategy::Exhaustive;
+  cfg.stop_at_first = false;
+  Explorer e(sc, *p, cfg);
+  e.advance(1'000'000, 30);
+  EXPECT_TRUE(e.report().complete);
+  return e.report().outcomes;
+}
+}  // namespace
+
+TEST(Threads, SidecarWakeVerdictsPerPolicy) {
+  ScenarioSpec s = sidecar();
+  Outcome o = run_spec(s, "ngx_inline");
+  EXPECT_EQ(o.verdict.kind, VerdictKind::WrongThread) << o.verdict.explanation;
+  EXPECT_TRUE(contains(o.verdict.explanation, "thread 'tokio' wakes task 'handler'"))
+      << o.verdict.explanation;
+  EXPECT_TRUE(contains(o.verdict.explanation, "belongs to thread 'main'")) << o.verdict.explanation;
+  auto nested = explore_all(s, "ngx_defer_nested");
+  EXPECT_TRUE(nested.count("wrong_thread") && nested.count("data_race"));
+  auto posted = explore_all(s, "ngx_posted");
+  EXPECT_TRUE(posted.count("data_race"));  // whenever the wake finds the handler registered
+  EXPECT_FALSE(posted.count("wrong_thread"));
+  for (const char* p : {"fifo", "thread_notify"}) {
+    auto ok = explore_all(s, p);
+    EXPECT_EQ(ok.size(), 1u) << p;
+    EXPECT_TRUE(ok.count("ok")) << p;
+  }
+}
+
+TEST(Threads, ALockHeldOnAnotherThreadIsWaitedForAndACycleIsFound) {
+  ScenarioSpec s;
+  s.name = "abba-threads";
+  s.mutexes = {MutexSpec{"a", MutexKind::Blocking}, MutexSpec{"b", MutexKind::Blocking}};
+  s.tasks.push_back(task("t", {lock("a"), yield(), lock("b"), unlock("b"), unlock("a")}));
+  ThreadSpec th;
+  th.name = "worker";
+  th.ops = {lock("b"), print("worker has b"), lock("a"), unlock("a"), unlock("b")};
+  s.threads.push_back(th);
+  auto out = explore_all(s, "fifo");
+  EXPECT_TRUE(out.count("ok"));           // one order runs through
+  EXPECT_TRUE(out.count("deadlock/lock_cycle") || out.count("deadlock/blocked_thread"));
+}

@@ -160,7 +160,8 @@ TraceRecord trace_record(const Scenario& sc, const Event& e) {
   }
   char head[64];
   std::snprintf(head, sizeof head, "%6u t=%-5lld ", e.step, static_cast<long long>(e.time));
-  r.text = head + std::string(2 * static_cast<size_t>(e.depth), ' ') + msg;
+  std::string who = e.thread ? "[" + sc.thread_name(e.thread) + "] " : "";
+  r.text = head + std::string(2 * static_cast<size_t>(e.depth), ' ') + who + msg;
   return r;
 }
 

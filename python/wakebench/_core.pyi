@@ -103,6 +103,12 @@ class HandlerSpec:
     ops: List[OpSpec]
     def __init__(self) -> None: ...
 
+class ThreadSpec:
+    name: str
+    at: int
+    ops: List[OpSpec]
+    def __init__(self) -> None: ...
+
 class ScenarioSpec:
     name: str
     mutexes: List[MutexSpec]
@@ -111,6 +117,7 @@ class ScenarioSpec:
     objects: List[ObjectSpec]
     tasks: List[TaskSpec]
     handlers: List[HandlerSpec]
+    threads: List[ThreadSpec]
     def __init__(self) -> None: ...
 
 class Scenario:

@@ -6,7 +6,9 @@ The built-in policies run in C++ (see DESIGN.md section 1)::
     ngx_defer_nested  defer (post) when any task is being polled, inline otherwise
     ngx_posted        always post: this iteration's posted-event pass (PR #295)
     ngx_posted_next   post to the next iteration; the loop does not idle
-    fifo              a run queue polled after the current poll returns (tokio LocalSet)
+    fifo              a run queue polled after the current poll returns (tokio LocalSet);
+                      thread-safe: a push from another thread unparks the loop
+    thread_notify     a thread-safe inbox plus a notify that ends the loop's wait (ngx-tickle)
 
 ``Policy(name, decide)`` defines one in Python. It is the SLOW path: every
 wake re-enters the interpreter under the GIL, so runs and explorations are
@@ -24,7 +26,7 @@ from . import _core
 __all__ = ["Policy", "WakeInfo", "ACTIONS", "builtin_policies", "PolicyLike"]
 
 #: What a policy may answer.
-ACTIONS = ("inline", "posted", "posted_next", "run_queue")
+ACTIONS = ("inline", "posted", "posted_next", "run_queue", "inbox")
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,8 @@ class WakeInfo:
     depth: int            #: frames on the waker's stack
     locks_held: int       #: blocking mutexes held on the waker's stack
     held: Tuple[str, ...]  #: their names (the first eight)
+    waker_thread: str = "main"  #: the thread calling wake()
+    home_thread: str = "main"   #: the thread the woken task belongs to
 
 
 class Policy:

@@ -109,7 +109,7 @@ class Object(_Handle):
 
 
 _Spec = Union[_core.MutexSpec, _core.WaitQueueSpec, _core.CounterSpec, _core.TaskSpec,
-              _core.ObjectSpec, _core.HandlerSpec]
+              _core.ObjectSpec, _core.HandlerSpec, _core.ThreadSpec]
 
 _MUTEX_KINDS = {
     "blocking": _core.MutexKind.BLOCKING,
@@ -212,6 +212,18 @@ class Scenario:
         h.at = ops._int(at, f"handler {name!r} at")
         h.ops = ops._block(program, f"handler {name!r}")
         self._add("handlers", h)
+
+    def thread(self, name: str, *, at: int = 0, program: Iterable[ops.Op]) -> None:
+        """A foreign thread (a sidecar runtime, a blocking pool): from time
+        ``at`` it runs ``program`` on its own stack, interleaved step by step
+        with the loop thread (the explorer picks the interleaving). It may
+        lock, unlock, wake and print; it cannot await. Tasks belong to the
+        loop thread ("main") and are !Send."""
+        t = _core.ThreadSpec()
+        t.name = _check_name(name, "thread")
+        t.at = ops._int(at, f"thread {name!r} at")
+        t.ops = ops._block(program, f"thread {name!r}")
+        self._add("threads", t)
 
     def _add(self, field: str, item: "_Spec") -> None:
         items = getattr(self._spec, field)

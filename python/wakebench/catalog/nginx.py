@@ -91,3 +91,26 @@ def hyper_pool_drop_wake() -> Scenario:
         pool.lock(), idle.add(1), waiters.wake(), pool.unlock(),
     ])
     return s
+
+
+@entry("sidecar-thread-wake", source=SEED, summary="""
+    A handler future on nginx's thread awaits work done on a sidecar tokio
+    runtime (pschyska's compat example): when the sidecar's future finishes
+    it wakes the handler from the tokio thread. Polling inline then runs the
+    !Send handler on the tokio thread (wrong_thread); posting pushes onto
+    nginx's unsynchronised posted queue from the tokio thread (data_race),
+    which deferring alone does not fix (footnote 3 of the PR thread). A
+    thread-safe run queue (tokio LocalSet) or ngx-tickle's inbox plus
+    notify is needed.""")
+def sidecar_thread_wake() -> Scenario:
+    s = Scenario("sidecar-thread-wake")
+    reply = s.wait_queue("reply")      # the JoinHandle's waker
+    done = s.counter("done")
+    s.task("handler", [                 # future 1: uses the !Send Request
+        # register, then check (AtomicWaker's order: a wake in between is kept)
+        ops.loop(reply.register(), ops.if_(done > 0, ops.break_()), ops.pending()),
+        ops.print("handler resumed"),
+    ])
+    s.task("other", [ops.repeat(3, ops.yield_())])  # nginx keeps serving meanwhile
+    s.thread("tokio", at=0, program=[done.add(1), reply.wake()])  # future 2 completes
+    return s
