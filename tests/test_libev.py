@@ -32,7 +32,7 @@ def test_schedule_independent_verdicts_agree_with_the_simulator(name):
         assert real.verdict.kind == kind, real.explanation
         assert real.backend == "libev" and real.time_unit == "us"
         checked += 1
-    assert checked >= 3
+    assert checked >= 1  # each entry has some policy whose verdict the schedule does not change
 
 
 def test_foreign_threads_are_refused_clearly_on_libev():

@@ -14,7 +14,7 @@ void register_model(py::module_& m) {
       .value("YIELD", OpKind::Yield).value("DROP", OpKind::Drop).value("SPAWN", OpKind::Spawn)
       .value("ADD", OpKind::Add).value("SET", OpKind::Set).value("LOOP", OpKind::Loop)
       .value("REPEAT", OpKind::Repeat).value("IF", OpKind::If).value("BREAK", OpKind::Break)
-      .value("SLEEP", OpKind::Sleep);
+      .value("SLEEP", OpKind::Sleep).value("READ", OpKind::Read);
   py::enum_<Cmp>(m, "Cmp")
       .value("EQ", Cmp::Eq).value("NE", Cmp::Ne).value("LT", Cmp::Lt)
       .value("LE", Cmp::Le).value("GT", Cmp::Gt).value("GE", Cmp::Ge);
@@ -67,12 +67,16 @@ void register_model(py::module_& m) {
       .def_readwrite("name", &HandlerSpec::name)
       .def_readwrite("kind", &HandlerSpec::kind)
       .def_readwrite("at", &HandlerSpec::at)
-      .def_readwrite("ops", &HandlerSpec::ops);
+      .def_readwrite("ops", &HandlerSpec::ops)
+      .def_readwrite("connection", &HandlerSpec::connection);
   py::class_<ThreadSpec>(m, "ThreadSpec")
       .def(py::init<>())
       .def_readwrite("name", &ThreadSpec::name)
       .def_readwrite("at", &ThreadSpec::at)
       .def_readwrite("ops", &ThreadSpec::ops);
+  py::class_<ConnectionSpec>(m, "ConnectionSpec")
+      .def(py::init<>())
+      .def_readwrite("name", &ConnectionSpec::name);
   py::class_<ScenarioSpec>(m, "ScenarioSpec")
       .def(py::init<>())
       .def_readwrite("name", &ScenarioSpec::name)
@@ -82,7 +86,8 @@ void register_model(py::module_& m) {
       .def_readwrite("objects", &ScenarioSpec::objects)
       .def_readwrite("tasks", &ScenarioSpec::tasks)
       .def_readwrite("handlers", &ScenarioSpec::handlers)
-      .def_readwrite("threads", &ScenarioSpec::threads);
+      .def_readwrite("threads", &ScenarioSpec::threads)
+      .def_readwrite("connections", &ScenarioSpec::connections);
 
   py::class_<Scenario, std::shared_ptr<Scenario>>(m, "Scenario")
       .def_readonly("name", &Scenario::name)

@@ -21,7 +21,10 @@ enum class ChoiceKind : uint8_t {
   EventOrder,  // which ready event handler runs next (options: handler ids)
   DropOrder,   // which of the objects dropped together drops next (options: object ids)
   Thread,      // which thread takes the next step (options: thread ids; 0 = keep the current)
+  Close,       // whether the server closes a connection now (options: kNoClose, connection ids)
 };
+
+inline constexpr uint32_t kNoClose = 0xffffffffu;
 const char* choice_kind_name(ChoiceKind k);
 
 struct Choice {

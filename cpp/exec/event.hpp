@@ -30,6 +30,9 @@ enum class Ev : uint8_t {
   Counter,       // a = counter, v = new value
   TimerSet,      // a = task, v = due time
   TimerFire,     // a = task
+  Close,         // a = connection: the server closed it
+  Touch,         // a = connection: a frame used it
+  Cancelled,     // a = handler: its connection was closed, the event deleted
 };
 
 // How a poll frame was entered.

@@ -18,6 +18,7 @@ void Machine::init() {
   w_.counters.reserve(sc_.counters.size());
   for (const CounterSpec& c : sc_.counters) w_.counters.push_back(c.initial);
   w_.dropped.assign(sc_.objects.size(), 0);
+  w_.closed_at.assign(sc_.connections.size(), 0);
   w_.threads.resize(1 + sc_.threads.size());
   w_.threads[0].stack.reserve(16);
   for (size_t i = 1; i < w_.threads.size(); ++i) w_.threads[i].status = ThreadStatus::Unstarted;
@@ -93,6 +94,19 @@ bool Machine::runnable(uint16_t tid) {
   }
   if (tid == 0) return !main_waiting_;
   return th.status == ThreadStatus::Running;
+}
+
+void Machine::maybe_close(uint16_t tid) {
+  if (sc_.connections.empty()) return;
+  std::vector<uint32_t> opts{kNoClose};
+  for (uint32_t c = 0; c < sc_.connections.size(); ++c)
+    if (!w_.closed_at[c]) opts.push_back(c);
+  if (opts.size() == 1) return;
+  uint32_t k = choose(ChoiceKind::Close, opts);
+  if (k == 0) return;
+  uint32_t c = opts[k];
+  w_.closed_at[c] = static_cast<uint32_t>(std::max<uint64_t>(step_, 1));
+  ev(tid, Ev::Close, c);
 }
 
 bool Machine::others_runnable() {
@@ -221,8 +235,9 @@ void Machine::move_posted_next(uint16_t tid) {
 
 uint32_t Machine::choose(ChoiceKind kind, const std::vector<uint32_t>& options) {
   uint32_t n = static_cast<uint32_t>(options.size());
-  // Units (and so sleep sets) are defined for the loop thread alone.
-  bool between = w_.threads.size() == 1 && w_.threads[0].stack.empty();
+  // Units (and so sleep sets) are defined for the loop thread alone; a close
+  // is not a unit.
+  bool between = w_.threads.size() == 1 && w_.threads[0].stack.empty() && kind != ChoiceKind::Close;
   uint32_t k = chooser_.choose(ChoicePoint{kind, options, between, w_});
   if (k >= n)
     throw PolicyError("chooser picked option " + std::to_string(k) + " of " + std::to_string(n));
@@ -256,11 +271,13 @@ void Machine::drive_simulated(uint16_t tid) {
         halt(Halt::Quiescent);
         return;
       }
-      // A wait that does not block still lets time pass: how much, virtual
-      // time cannot say, so the next handler or timer comes due.
-      if (nonblocking && th.ready_events.empty() && next_due() != INT64_MAX &&
-          next_due() > w_.now)
-        w_.now = next_due();
+      // A wait that does not block still lets time pass: a non-blocking
+      // iteration costs about a microsecond, so a thousand of them make a
+      // virtual millisecond (a loop spinning on posted-next reaches its timers).
+      if (nonblocking && ++w_.spin_us >= 1000) {
+        w_.spin_us = 0;
+        ++w_.now;
+      }
       ++w_.stats.iterations;
       th.run_queue_polls = 0;
       if (nonblocking) ++w_.stats.nonblocking_iterations;
@@ -274,6 +291,7 @@ void Machine::drive_simulated(uint16_t tid) {
       return;
     }
     case Phase::Events: {
+      maybe_close(tid);
       if (th.ready_events.empty()) {
         th.phase = Phase::Ready;
         return;
@@ -282,13 +300,17 @@ void Machine::drive_simulated(uint16_t tid) {
       uint32_t k = n > 1 ? choose(ChoiceKind::EventOrder, th.ready_events) : 0;
       uint32_t h = th.ready_events[k];
       th.ready_events.erase(th.ready_events.begin() + k);
-      if (h & kTimerBit)
+      if (h & kTimerBit) {
         begin_timer(tid, h & ~kTimerBit);
-      else
+      } else if (sc_.handlers[h].connection >= 0 && w_.closed_at[sc_.handlers[h].connection]) {
+        ev(tid, Ev::Cancelled, h);  // ngx_close_connection deleted the event
+      } else {
         begin_handler(tid, h);
+      }
       return;
     }
     case Phase::Ready: {
+      maybe_close(tid);
       if (begin_posted(tid)) {
       } else if (th.run_queue_polls < kEventInterval && begin_run_queue(tid)) {
         ++th.run_queue_polls;
@@ -554,6 +576,15 @@ void Machine::exec(uint16_t tid) {
     case Code::Pending:
       ++pc;
       return_pending(tid);
+      return;
+    case Code::Touch:
+      ++pc;
+      touch(res_.connections + in.a, false);
+      ev(tid, Ev::Touch, in.a);
+      if (w_.closed_at[in.a]) {
+        w_.freed = FreedFact{tid, in.a, static_cast<uint32_t>(step_), w_.closed_at[in.a]};
+        halt(Halt::UseAfterFree);
+      }
       return;
     case Code::Sleep: {
       ++pc;

@@ -12,12 +12,13 @@
 namespace wb {
 
 struct ResourceMap {
-  uint32_t queues, counters, objects, tasks;
+  uint32_t queues, counters, objects, connections, tasks;
   explicit ResourceMap(const Scenario& sc)
       : queues(static_cast<uint32_t>(sc.mutexes.size())),
         counters(queues + static_cast<uint32_t>(sc.queues.size())),
         objects(counters + static_cast<uint32_t>(sc.counters.size())),
-        tasks(objects + static_cast<uint32_t>(sc.objects.size())) {}
+        connections(objects + static_cast<uint32_t>(sc.objects.size())),
+        tasks(connections + static_cast<uint32_t>(sc.connections.size())) {}
   static uint32_t key(uint32_t resource, bool write) { return (resource << 1) | (write ? 1 : 0); }
 };
 

@@ -66,6 +66,8 @@ class Machine {
   int pick_thread();
   bool runnable(uint16_t tid);
   bool others_runnable();
+  // The server may close an open connection here (a choice point).
+  void maybe_close(uint16_t tid);
 
   // ---- instructions (stack not empty) ----
   void exec(uint16_t tid);

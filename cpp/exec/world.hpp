@@ -108,7 +108,16 @@ struct OutputLine {
 };
 
 enum class Halt : uint8_t {
-  Running, Quiescent, Blocked, StepBound, TimeBound, MemoryBound, DepthBound, WrongThread, DataRace
+  Running, Quiescent, Blocked, StepBound, TimeBound, MemoryBound, DepthBound, WrongThread, DataRace,
+  UseAfterFree
+};
+
+// A frame touched a closed (freed) event context (Halt::UseAfterFree).
+struct FreedFact {
+  uint16_t thread = 0;
+  uint32_t connection = 0;
+  uint32_t step = 0;       // the touch
+  uint32_t closed_at = 0;  // the step that closed it
 };
 
 // A wake from one thread acting on another thread's task (Halt::WrongThread:
@@ -153,11 +162,14 @@ struct World {
   uint32_t next_event = 0;       // first handler not yet ready
   std::vector<TimerRt> timers;   // every timer ever set, by id
   std::vector<uint32_t> timer_heap;  // ids of pending timers, a min-heap on (at, id)
-  int64_t now = 0;
+  int64_t now = 0;      // virtual ms
+  uint32_t spin_us = 0; // microseconds spent in non-blocking iterations, below 1 ms
   bool started = false;
   Halt halt = Halt::Running;
   BlockFact block;
   CrossFact cross;
+  FreedFact freed;
+  std::vector<uint32_t> closed_at;  // per connection: the step that closed it, 0 if open
   std::vector<OutputLine> output;
   std::vector<Event> trace;
   bool trace_truncated = false;  // the trace hit its bound; the run went on

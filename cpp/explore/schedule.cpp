@@ -8,6 +8,7 @@ const char* choice_kind_name(ChoiceKind k) {
     case ChoiceKind::EventOrder: return "event order";
     case ChoiceKind::DropOrder: return "drop order";
     case ChoiceKind::Thread: return "thread";
+    case ChoiceKind::Close: return "close";
   }
   return "?";
 }

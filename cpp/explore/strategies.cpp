@@ -85,6 +85,7 @@ uint64_t state_hash(const World& w) {
   }
   for (int64_t c : w.counters) x.add(static_cast<uint64_t>(c));
   for (uint8_t d : w.dropped) x.add(d);
+  for (uint32_t c : w.closed_at) x.add(c != 0);
   for (const ThreadRt& th : w.threads) {
     x.add(static_cast<uint64_t>(th.status) | static_cast<uint64_t>(th.blocked_on) << 8);
     for (uint32_t t : th.inbox) x.add(t);

@@ -38,6 +38,7 @@ const char* op_name(OpKind k) {
     case OpKind::If: return "if";
     case OpKind::Break: return "break";
     case OpKind::Sleep: return "sleep";
+    case OpKind::Read: return "read";
   }
   return "?";
 }
@@ -151,6 +152,8 @@ class Compiler {
     check_names(spec_.mutexes, "mutex", mutexes_);
     check_names(spec_.queues, "wait queue", queues_);
     check_names(spec_.counters, "counter", counters_);
+    check_names(spec_.connections, "connection", connections_);
+    for (const auto& c : spec_.connections) sc_.connections.push_back(c.name);
     sc_.mutexes = spec_.mutexes;
     for (const auto& q : spec_.queues) sc_.queues.push_back(q.name);
     sc_.counters = spec_.counters;
@@ -219,6 +222,13 @@ class Compiler {
       hd.kind = h.kind;
       hd.at = h.at;
       hd.program = new_program(ProgramKind::Handler, static_cast<uint32_t>(k));
+      if (!h.connection.empty()) {
+        auto c = connections_.find(h.connection);
+        if (c == connections_.end())
+          fail("handler '" + h.name + "': unknown connection '" + h.connection + "'" +
+               known(connections_));
+        hd.connection = c->second;
+      }
       sc_.handlers.push_back(hd);
       compile_program(ProgramKind::Handler, h.ops, hd.program);
     }
@@ -361,7 +371,7 @@ class Compiler {
 
   void op(const OpSpec& op, const std::string& where, const std::string& prefix, int depth,
           Flow& f) {
-    if (static_cast<unsigned>(op.kind) > static_cast<unsigned>(OpKind::Sleep))
+    if (static_cast<unsigned>(op.kind) > static_cast<unsigned>(OpKind::Read))
       fail(owner_desc_ + ", " + where + ": invalid op kind " +
            std::to_string(static_cast<unsigned>(op.kind)));
     if (op.kind == OpKind::If && static_cast<unsigned>(op.cond.cmp) > static_cast<unsigned>(Cmp::Ge))
@@ -516,6 +526,11 @@ class Compiler {
         f.held = after;
         return;
       }
+      case OpKind::Read:
+        in.code = Code::Touch;
+        in.a = resolve(connections_, "connection", where, op);
+        emit(in, label(where, op));
+        return;
       case OpKind::Sleep:
         require_await_allowed(where, op);
         if (op.value < 0 || op.value > SpecLimits::max_sleep_ms)
@@ -550,7 +565,7 @@ class Compiler {
 
   const ScenarioSpec& spec_;
   Scenario sc_;
-  std::map<std::string, uint32_t> mutexes_, queues_, counters_, tasks_, objects_;
+  std::map<std::string, uint32_t> mutexes_, queues_, counters_, tasks_, objects_, connections_;
   uint32_t prog_ = 0;
   ProgramKind kind_ = ProgramKind::Task;
   uint32_t locals_ = 0;

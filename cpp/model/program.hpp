@@ -41,6 +41,7 @@ enum class Code : uint8_t {
   LocalSet,    // local[a] = v
   LocalLoop,   // if local[a] == 0 goto jump else local[a] -= 1
   Sleep,       // v = ms; an await point
+  Touch,       // a = connection id: use the event context
   End,         // the program returns (task: Ready)
 };
 
@@ -83,6 +84,7 @@ struct Handler {
   HandlerKind kind = HandlerKind::Event;
   int64_t at = 0;
   uint32_t program = 0;
+  int64_t connection = -1;  // closing it deletes this event (ngx_close_connection)
 };
 
 struct ForeignThread {
@@ -100,6 +102,7 @@ struct Scenario {
   std::vector<TaskTemplate> templates;
   std::vector<Handler> handlers;  // sorted by time, then declaration order
   std::vector<ForeignThread> threads;  // thread i + 1 (thread 0 runs the loop)
+  std::vector<std::string> connections;
   std::vector<Program> programs;
   std::vector<std::string> texts;
   uint32_t startup = 0;     // program spawning the autostart tasks

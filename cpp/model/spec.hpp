@@ -35,6 +35,7 @@ enum class OpKind : uint8_t {
   If,        // cond ? body : orelse
   Break,     // leave the innermost Loop / Repeat
   Sleep,     // value ms of virtual time: a timer holds the task's waker until then
+  Read,      // target connection: touch the nginx event context (read its socket, its buffers)
 };
 
 enum class Cmp : uint8_t { Eq, Ne, Lt, Le, Gt, Ge };
@@ -100,6 +101,7 @@ struct HandlerSpec {
   HandlerKind kind = HandlerKind::Event;
   int64_t at = 0;  // virtual time (ms) at which the event is ready
   std::vector<OpSpec> ops;
+  std::string connection;  // the event context it belongs to: closing it deletes the event
 };
 
 // A foreign thread (a sidecar runtime, a blocking pool): from time `at`, it
@@ -111,6 +113,12 @@ struct ThreadSpec {
   std::vector<OpSpec> ops;
 };
 
+// An nginx event context (a connection, its request pool). The server may
+// close it, freeing it, at any point between units: the explorer chooses.
+struct ConnectionSpec {
+  std::string name;
+};
+
 struct ScenarioSpec {
   std::string name;
   std::vector<MutexSpec> mutexes;
@@ -120,6 +128,7 @@ struct ScenarioSpec {
   std::vector<TaskSpec> tasks;
   std::vector<HandlerSpec> handlers;
   std::vector<ThreadSpec> threads;
+  std::vector<ConnectionSpec> connections;
 };
 
 const char* op_name(OpKind k);

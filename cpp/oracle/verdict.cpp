@@ -13,6 +13,7 @@ const char* verdict_kind_name(VerdictKind k) {
     case VerdictKind::LostWake: return "deadlock/lost_wake";
     case VerdictKind::WrongThread: return "wrong_thread";
     case VerdictKind::DataRace: return "data_race";
+    case VerdictKind::UseAfterFree: return "use_after_free";
     case VerdictKind::BoundSteps: return "bound/steps";
     case VerdictKind::BoundTime: return "bound/time";
     case VerdictKind::BoundMemory: return "bound/memory";
@@ -25,7 +26,7 @@ const std::vector<VerdictKind>& all_verdict_kinds() {
   static const std::vector<VerdictKind> kinds = {
       VerdictKind::Ok,         VerdictKind::ReentrantLock, VerdictKind::LockCycle,
       VerdictKind::BlockedThread, VerdictKind::LostWake,   VerdictKind::WrongThread,
-      VerdictKind::DataRace,   VerdictKind::BoundSteps,
+      VerdictKind::DataRace,   VerdictKind::UseAfterFree, VerdictKind::BoundSteps,
       VerdictKind::BoundTime,  VerdictKind::BoundMemory,   VerdictKind::BoundDepth};
   return kinds;
 }
@@ -72,9 +73,11 @@ std::string stack_text(const Scenario& sc, const ThreadRt& th) {
   return s;
 }
 
-// The op a frame is executing (its current instruction).
-std::string frame_op(const Scenario& sc, const World& w, const Frame& f) {
+// The op a frame is executing (its current instruction; `done`: the one it
+// just executed).
+std::string frame_op(const Scenario& sc, const World& w, const Frame& f, bool done = false) {
   uint32_t pc = f.kind == FrameKind::Poll ? w.tasks[f.id].pc : f.pc;
+  if (done && pc > 0) --pc;
   if (f.kind == FrameKind::Teardown || f.kind == FrameKind::Timer) return "";
   const Program& p = sc.programs[f.program];
   if (pc >= p.where.size()) return "";
@@ -333,6 +336,7 @@ Finding decide(const Scenario& sc, const World& w) {
     }
     case Halt::WrongThread: f.kind = VerdictKind::WrongThread; break;
     case Halt::DataRace: f.kind = VerdictKind::DataRace; break;
+    case Halt::UseAfterFree: f.kind = VerdictKind::UseAfterFree; break;
     case Halt::StepBound: f.kind = VerdictKind::BoundSteps; break;
     case Halt::TimeBound: f.kind = VerdictKind::BoundTime; break;
     case Halt::MemoryBound: f.kind = VerdictKind::BoundMemory; break;
@@ -356,6 +360,18 @@ Verdict explain(const Scenario& sc, const World& w, const Finding& f, std::strin
     case VerdictKind::BlockedThread: return explain_blocked(sc, w, f, policy);
     case VerdictKind::WrongThread:
     case VerdictKind::DataRace: return explain_cross(sc, w, f, policy);
+    case VerdictKind::UseAfterFree: {
+      const FreedFact& u = w.freed;
+      const ThreadRt& th = w.threads[u.thread];
+      v.step = u.step;
+      v.explanation = "step " + std::to_string(u.step) + ": " + describe_frame(sc, th.stack.back()) +
+                      " uses event context '" + sc.connections[u.connection] + "' at " +
+                      frame_op(sc, w, th.stack.back(), true) + ", but the server closed it at step " +
+                      std::to_string(u.closed_at) + " and freed it. Policy " + std::string(policy) +
+                      " let the poll run after the event's handler returned. Stack: " +
+                      stack_text(sc, th) + ".";
+      return v;
+    }
     case VerdictKind::BoundSteps:
       v.explanation = "stopped at the step bound (" + std::to_string(w.stats.steps) +
                       " steps) before the run settled: inconclusive (a livelock, or raise "

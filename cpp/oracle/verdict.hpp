@@ -20,6 +20,7 @@ enum class VerdictKind : uint8_t {
   LostWake,       // a pending task that nothing left can wake
   WrongThread,    // a !Send task polled off its home thread
   DataRace,       // an unsynchronised queue touched from two threads
+  UseAfterFree,   // a poll or handler touched a closed (freed) event context
   BoundSteps,     // the run hit its step bound: inconclusive
   BoundTime,
   BoundMemory,

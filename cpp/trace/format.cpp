@@ -31,6 +31,9 @@ const char* event_kind_name(Ev k) {
     case Ev::Counter: return "counter";
     case Ev::TimerSet: return "sleep";
     case Ev::TimerFire: return "timer";
+    case Ev::Close: return "close";
+    case Ev::Touch: return "read";
+    case Ev::Cancelled: return "cancelled";
   }
   return "?";
 }
@@ -151,6 +154,18 @@ TraceRecord trace_record(const Scenario& sc, const Event& e) {
       break;
     case Ev::TimerFire:
       msg = "timer of '" + task(e.a) + "' fires";
+      break;
+    case Ev::Close:
+      r.subject = sc.connections[e.a];
+      msg = "the server closes connection '" + r.subject + "' (its context is freed)";
+      break;
+    case Ev::Touch:
+      r.subject = sc.connections[e.a];
+      msg = "read from connection '" + r.subject + "'";
+      break;
+    case Ev::Cancelled:
+      r.subject = sc.handlers[e.a].name;
+      msg = "event handler '" + r.subject + "' does not run: its connection was closed";
       break;
     case Ev::Counter:
       r.subject = sc.counters[e.a].name;

@@ -28,6 +28,7 @@ class OpKind:
     IF: ClassVar[OpKind]
     BREAK: ClassVar[OpKind]
     SLEEP: ClassVar[OpKind]
+    READ: ClassVar[OpKind]
 
 class Cmp:
     value: int
@@ -101,6 +102,11 @@ class HandlerSpec:
     kind: HandlerKind
     at: int
     ops: List[OpSpec]
+    connection: str
+    def __init__(self) -> None: ...
+
+class ConnectionSpec:
+    name: str
     def __init__(self) -> None: ...
 
 class ThreadSpec:
@@ -118,6 +124,7 @@ class ScenarioSpec:
     tasks: List[TaskSpec]
     handlers: List[HandlerSpec]
     threads: List[ThreadSpec]
+    connections: List[ConnectionSpec]
     def __init__(self) -> None: ...
 
 class Scenario:

@@ -4,7 +4,7 @@
     wakebench run NAME --policy P [--seed N | --schedule S] [--json] [--trace]
     wakebench explore NAME --policy P --strategy random|pct|exhaustive --budget N [--seed S] [--json]
     wakebench replay FILE
-    wakebench matrix [--json] [--budget N]
+    wakebench matrix [--json] [--budget N] [--out DIR]
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from typing import List, Optional
 from . import catalog
 from . import replay as replay_files
 from .api import BACKENDS, STRATEGIES, explore, run
-from .matrix import ProgressBar, compute, render_text
+from .matrix import (ProgressBar, compute, counterexamples, prepare_out_dir, render_json,
+                     render_text, write_outputs)
 from .policy import builtin_policies
 
 EXIT_USAGE = 2
@@ -128,23 +129,33 @@ def cmd_replay(args: argparse.Namespace) -> int:
 def cmd_matrix(args: argparse.Namespace) -> int:
     policies = [_check_policy(p) for p in args.policy] if args.policy else None
     scenarios = [_check_scenario(s) for s in args.scenario] if args.scenario else None
+    if args.out is not None:
+        _writable(args.out, prepare_out_dir)  # fail before the long computation
     t0 = time.monotonic()
     cells = compute(scenarios, policies, budget=args.budget,
                     progress=None if args.json else ProgressBar())
     elapsed = time.monotonic() - t0
+    written = _writable(args.out, lambda d: write_outputs(cells, d)) if args.out else []
     if args.json:
-        print(json.dumps([{"scenario": c.scenario, "policy": c.policy, "verdict": c.verdict,
-                           "schedules": c.schedules, "complete": c.complete,
-                           "replay": c.replay} for c in cells], indent=2))
+        print(render_json(cells), end="")
         return 0
     print(render_text(cells))
     print()
-    for c in cells:
-        if c.replay:
-            print(f"  {c.scenario} / {c.policy}: {c.verdict}  ->  {c.replay}")
+    for c in counterexamples(cells):
+        print(f"  {c.scenario} / {c.policy}: {c.verdict}  ->  {c.replay}")
     n = sum(c.schedules for c in cells)
     print(f"\n{len(cells)} cells, {n} schedules explored in {elapsed:.2f}s")
+    if written:
+        print("wrote " + ", ".join(str(w) for w in written))
     return 0
+
+
+def _writable(out_dir: str, write):
+    """Run write(out_dir), turning an OSError into a one-line usage error."""
+    try:
+        return write(out_dir)
+    except OSError as e:
+        raise _Fail(f"cannot write the matrix to {out_dir!r}: {e.strerror or e}") from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -189,9 +200,11 @@ def _parser() -> argparse.ArgumentParser:
 
     pm = sub.add_parser("matrix", help="explore every scenario under every policy")
     pm.add_argument("--json", action="store_true")
-    pm.add_argument("--budget", type=int, default=10_000, help="schedules per cell")
+    pm.add_argument("--budget", type=int, default=1_000_000, help="schedules per cell")
     pm.add_argument("--policy", action="append", help="only these policies (repeatable)")
     pm.add_argument("--scenario", action="append", help="only these scenarios (repeatable)")
+    pm.add_argument("--out", default=None, metavar="DIR",
+                    help="also write DIR/matrix.md, matrix.html and matrix.json")
     pm.set_defaults(fn=cmd_matrix)
     return p
 

@@ -7,16 +7,21 @@ schedule was ok. Each non-ok cell carries the schedule that replays it.
 
 from __future__ import annotations
 
+import errno
+import html
+import json
 import sys
 import time
 from dataclasses import dataclass
-from typing import Callable, List, Optional, Sequence
+from pathlib import Path
+from typing import Callable, List, Optional, Sequence, Union
 
 from . import catalog
 from .api import explore
 from .policy import builtin_policies
 
-__all__ = ["Cell", "compute", "render_text"]
+__all__ = ["Cell", "compute", "render_text", "render_markdown", "render_html", "render_json",
+           "write_outputs", "prepare_out_dir", "verdict_family", "counterexamples"]
 
 
 @dataclass(frozen=True)
@@ -43,7 +48,7 @@ class Cell:
 
 
 def compute(scenarios: Optional[Sequence[str]] = None, policies: Optional[Sequence[str]] = None,
-            *, budget: int = 10_000,
+            *, budget: int = 1_000_000,
             progress: Optional[Callable[[int, int, str], None]] = None) -> List[Cell]:
     scenarios = list(scenarios) if scenarios is not None else catalog.names()
     policies = list(policies) if policies is not None else builtin_policies()
@@ -67,18 +72,35 @@ def _short(kind: str) -> str:
     return kind.split("/", 1)[-1]
 
 
-def render_text(cells: List[Cell]) -> str:
-    """A Markdown table: scenarios as rows, policies as columns."""
+def _label(c: Cell) -> str:
+    """A cell as the table shows it: the short verdict, starred when the budget ran out."""
+    return _short(c.verdict) + ("" if c.complete or c.schedule else "*")
+
+
+def _grid(cells: List[Cell]):
+    """The cells' scenarios (rows), policies (columns) and a (scenario, policy) -> Cell map."""
     scenarios = list(dict.fromkeys(c.scenario for c in cells))
     policies = list(dict.fromkeys(c.policy for c in cells))
-    by = {(c.scenario, c.policy): c for c in cells}
+    return scenarios, policies, {(c.scenario, c.policy): c for c in cells}
+
+
+def counterexamples(cells: List[Cell]) -> List[Cell]:
+    """The non-ok cells, in table order: those that come with a replay command."""
+    return [c for c in cells if c.verdict != "ok"]
+
+
+def verdict_family(kind: str) -> str:
+    """The colour family of a verdict: "ok", "deadlock", "bound" or "other"."""
+    family = kind.split("/", 1)[0]
+    return family if family in ("ok", "deadlock", "bound") else "other"
+
+
+def render_text(cells: List[Cell]) -> str:
+    """A Markdown table: scenarios as rows, policies as columns."""
+    scenarios, policies, by = _grid(cells)
     rows = [["scenario", *policies]]
     for s in scenarios:
-        row = [s]
-        for p in policies:
-            c = by[(s, p)]
-            row.append(_short(c.verdict) + ("" if c.complete or c.schedule else "*"))
-        rows.append(row)
+        rows.append([s, *(_label(by[(s, p)]) for p in policies)])
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     out = []
     for i, r in enumerate(rows):
@@ -88,6 +110,82 @@ def render_text(cells: List[Cell]) -> str:
     if any(not c.complete and not c.schedule for c in cells):
         out.append("* exploration budget exhausted before every schedule was run")
     return "\n".join(out)
+
+
+def render_markdown(cells: List[Cell]) -> str:
+    """The table as a Markdown document, each non-ok cell's replay command under it."""
+    lines = ["# wakebench policy matrix", "", render_text(cells)]
+    bad = counterexamples(cells)
+    if bad:
+        lines += ["", "## Counterexamples", ""]
+        lines += [f"- {c.scenario} / {c.policy}: `{c.verdict}`: `{c.replay}`" for c in bad]
+    return "\n".join(lines) + "\n"
+
+
+_HTML_STYLE = """
+body { font-family: sans-serif; margin: 2em; }
+table { border-collapse: collapse; }
+th, td { border: 1px solid #999; padding: 0.3em 0.7em; text-align: left; }
+td.ok { background: #c8e6c9; }
+td.deadlock { background: #ef9a9a; }
+td.bound { background: #e0e0e0; }
+td.other { background: #ffcc80; }
+code { font-size: 90%; }
+"""
+
+
+def _html_cell(c: Cell) -> str:
+    """One <td>: coloured by verdict family; a non-ok cell's tooltip gives the replay command."""
+    e = html.escape
+    title = c.verdict if c.replay is None else f"{c.verdict}\n{c.replay}"
+    return (f'<td class="{verdict_family(c.verdict)}" title="{e(title)}">{e(_label(c))}</td>')
+
+
+def render_html(cells: List[Cell]) -> str:
+    """The table as a self-contained HTML page (inline CSS, every text escaped)."""
+    e = html.escape
+    scenarios, policies, by = _grid(cells)
+    head = "".join(f"<th>{e(x)}</th>" for x in ["scenario", *policies])
+    rows = [f"<tr><th>{e(s)}</th>{''.join(_html_cell(by[(s, p)]) for p in policies)}</tr>"
+            for s in scenarios]
+    items = [f"<li>{e(c.scenario)} / {e(c.policy)}: <b>{e(c.verdict)}</b>: "
+             f"<code>{e(c.replay or '')}</code></li>" for c in counterexamples(cells)]
+    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+             "<title>wakebench policy matrix</title>", f"<style>{_HTML_STYLE}</style>",
+             "</head><body>", "<h1>wakebench policy matrix</h1>",
+             f"<table>\n<tr>{head}</tr>\n" + "\n".join(rows) + "\n</table>"]
+    if any(not c.complete and not c.schedule for c in cells):
+        parts.append("<p>* exploration budget exhausted before every schedule was run</p>")
+    if items:
+        parts += ["<h2>Counterexamples</h2>", "<ul>", *items, "</ul>"]
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def render_json(cells: List[Cell]) -> str:
+    """The cells as a JSON list of ``Cell.to_dict()``."""
+    return json.dumps([c.to_dict() for c in cells], indent=2) + "\n"
+
+
+def prepare_out_dir(out_dir: Union[str, Path]) -> Path:
+    """Create the output directory if missing (raises OSError when it cannot be)."""
+    path = Path(out_dir)
+    if path.exists() and not path.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "not a directory", str(path))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def write_outputs(cells: List[Cell], out_dir: Union[str, Path]) -> List[Path]:
+    """Write matrix.md, matrix.html and matrix.json into out_dir; return their paths."""
+    path = prepare_out_dir(out_dir)
+    written = []
+    for name, render in (("matrix.md", render_markdown), ("matrix.html", render_html),
+                         ("matrix.json", render_json)):
+        target = path / name
+        target.write_text(render(cells), encoding="utf-8")
+        written.append(target)
+    return written
 
 
 class ProgressBar:

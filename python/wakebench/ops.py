@@ -27,7 +27,7 @@ from ._core import OpSpec as Op
 __all__ = [
     "Op", "Cond", "print", "lock", "unlock", "register", "pending", "park", "wake",
     "wake_all", "yield_", "drop", "spawn", "add", "set", "loop", "repeat", "if_", "break_",
-    "sleep",
+    "sleep", "read",
 ]
 
 _NameLike = Union[str, "object"]
@@ -156,6 +156,12 @@ def sleep(ms: int) -> Op:
     """Sleep ``ms`` of virtual time (tokio::time::sleep): a timer holds the
     task's waker and wakes it, from the loop's timer pass, when due."""
     return _op(_core.OpKind.SLEEP, "", _int(ms, "sleep"))
+
+
+def read(connection: _NameLike) -> Op:
+    """Use an nginx event context (read its socket, its buffers). If the server
+    has closed (freed) it, the run stops with use_after_free."""
+    return _op(_core.OpKind.READ, _name(connection, "read"))
 
 
 def break_() -> Op:

@@ -18,7 +18,7 @@ from typing import Iterable, Optional, Union
 
 from . import _core, ops
 
-__all__ = ["Scenario", "Mutex", "WaitQueue", "Counter", "Task", "Object"]
+__all__ = ["Scenario", "Mutex", "WaitQueue", "Counter", "Task", "Object", "Connection"]
 
 
 class _Handle:
@@ -94,6 +94,14 @@ class Counter(_Handle):
         return self._cmp(_core.Cmp.GE, v)
 
 
+class Connection(_Handle):
+    """An nginx event context (a connection, its pool). The server may close
+    it, freeing it, between any two units: the explorer chooses when."""
+
+    def read(self) -> ops.Op:
+        return ops.read(self)
+
+
 class Task(_Handle):
     def drop(self) -> ops.Op:
         """Drop this task's future (as a cleanup handler does when nginx closes a connection)."""
@@ -109,7 +117,7 @@ class Object(_Handle):
 
 
 _Spec = Union[_core.MutexSpec, _core.WaitQueueSpec, _core.CounterSpec, _core.TaskSpec,
-              _core.ObjectSpec, _core.HandlerSpec, _core.ThreadSpec]
+              _core.ObjectSpec, _core.HandlerSpec, _core.ThreadSpec, _core.ConnectionSpec]
 
 _MUTEX_KINDS = {
     "blocking": _core.MutexKind.BLOCKING,
@@ -169,6 +177,15 @@ class Scenario:
         self._add("counters", c)
         return Counter(name)
 
+    def connection(self, name: str) -> Connection:
+        """An nginx event context the server may close (and free) at any point
+        between units; handlers bound to it (``on_event(..., connection=)``)
+        never run once it is closed."""
+        c = _core.ConnectionSpec()
+        c.name = _check_name(name, "connection")
+        self._add("connections", c)
+        return Connection(name)
+
     # -- tasks, objects, handlers -------------------------------------------
 
     def task(self, name: str, program: Iterable[ops.Op], *, count: int = 1,
@@ -196,17 +213,22 @@ class Scenario:
         self._add("objects", o)
         return Object(name)
 
-    def on_event(self, name: str, *, at: int, program: Iterable[ops.Op]) -> None:
-        """An nginx event handler that runs when the loop reaches virtual time ``at``."""
-        self._handler(name, _core.HandlerKind.EVENT, at, program)
+    def on_event(self, name: str, *, at: int, program: Iterable[ops.Op],
+                 connection: Optional[Union[str, Connection]] = None) -> None:
+        """An nginx event handler that runs when the loop reaches virtual time
+        ``at`` (unless its ``connection`` was closed first)."""
+        self._handler(name, _core.HandlerKind.EVENT, at, program, connection)
 
     def on_cleanup(self, name: str, *, at: int, program: Iterable[ops.Op]) -> None:
         """A pool cleanup handler: nginx closing a connection at time ``at``."""
         self._handler(name, _core.HandlerKind.CLEANUP, at, program)
 
     def _handler(self, name: str, kind: "_core.HandlerKind", at: int,
-                 program: Iterable[ops.Op]) -> None:
+                 program: Iterable[ops.Op],
+                 connection: Optional[Union[str, Connection]] = None) -> None:
         h = _core.HandlerSpec()
+        if connection is not None:
+            h.connection = ops._name(connection, f"handler {name!r} connection")
         h.name = _check_name(name, "handler")
         h.kind = kind
         h.at = ops._int(at, f"handler {name!r} at")

@@ -114,3 +114,41 @@ def sidecar_thread_wake() -> Scenario:
     s.task("other", [ops.repeat(3, ops.yield_())])  # nginx keeps serving meanwhile
     s.thread("tokio", at=0, program=[done.add(1), reply.wake()])  # future 2 completes
     return s
+
+
+@entry("stale-event-after-close", source=SEED, summary="""
+    bavshin-f5's objection to always deferring: an nginx read event wakes a
+    future that will read from the connection (a PeerConnection), and the
+    server may close the connection, freeing its context, before a deferred
+    poll runs. Polling inside the handler (ngx_inline, ngx_defer_nested from
+    a handler) reads while the context is alive; every deferring policy can
+    poll after the close and touch freed memory. The reader is left pending
+    if the connection closes before its event (nginx frees it with the pool).""")
+def stale_event_after_close() -> Scenario:
+    s = Scenario("stale-event-after-close")
+    peer = s.connection("peer")
+    readable = s.wait_queue("readable")
+    s.task("reader", [readable.park(), peer.read(), ops.print("read from the peer")], daemon=True)
+    s.on_event("read_event", at=1, program=[readable.wake()], connection=peer)
+    return s
+
+
+@entry("stale-event-staged", source=SEED, summary="""
+    The same read, staged the way CVanF5 reads ngx-rust's Resolver: the
+    handler reads from the connection while its context is alive and stores
+    the result in the future's own state (this.complete = ...) before
+    waking; the poll, inline or deferred, uses only the staged result, so a
+    close in between frees nothing the future still needs. Ok under every
+    policy.""")
+def stale_event_staged() -> Scenario:
+    s = Scenario("stale-event-staged")
+    peer = s.connection("peer")
+    readable = s.wait_queue("readable")
+    staged = s.counter("staged")
+    s.task("reader", [
+        readable.park(),
+        ops.if_(staged > 0, ops.print("used the staged result")),
+    ], daemon=True)
+    s.on_event("read_event", at=1, program=[peer.read(), staged.add(1), readable.wake()],
+               connection=peer)
+    return s
