@@ -9,6 +9,7 @@ POLICIES = ["ngx_inline", "ngx_defer_nested", "ngx_posted", "ngx_posted_next", "
             "thread_notify"]
 R = "deadlock/reentrant_lock"
 W, D, U = "wrong_thread", "data_race", "use_after_free"
+B = "deadlock/blocked_thread"
 
 # DESIGN.md section 2 (ngx_posted_next behaves as ngx_posted). A cell is the
 # verdict some explored schedule gives ("ok": no schedule gives anything
@@ -20,6 +21,11 @@ EXPECTED = {
     "sidecar-thread-wake": [W, (W, D), D, D, "ok", "ok"],
     "stale-event-after-close": ["ok", "ok", U, U, U, U],
     "stale-event-staged": ["ok", "ok", "ok", "ok", "ok", "ok"],
+    "std-mutex-current-thread": [B, B, B, B, B, B],
+    "std-mutex-async-mutex": ["ok"] * 6,
+    "posted-next-idle": ["ok"] * 6,
+    "blocking-scheduler": ["starvation"] * 6,
+    "blocking-scheduler-pool": ["ok"] * 6,
 }
 
 CELLS = [(s, p, v) for s, vs in EXPECTED.items() for p, v in zip(POLICIES, vs)]
@@ -108,3 +114,25 @@ def test_use_after_free_names_the_context_and_the_close():
     # Closing first deletes the read event: the handler never runs.
     out = wb.run("stale-event-staged", "ngx_posted", schedule="v1.1")
     assert "does not run: its connection was closed" in out.trace_text and out.verdict.ok
+
+
+def test_posted_next_keeps_the_loop_from_idling():
+    waits = {p: wb.run("posted-next-idle", p).stats["nonblocking_iterations"] for p in POLICIES}
+    assert waits["ngx_posted_next"] >= 5  # one per timer wake, at least
+    assert all(waits[p] == 0 for p in POLICIES if p != "ngx_posted_next"), waits
+
+
+def test_std_mutex_explanation_names_the_suspended_holder():
+    out = wb.explore("std-mutex-current-thread", "fifo").counterexample
+    assert out.verdict.kind == B
+    assert "task 'holder' holds it" in out.explanation and "suspended" in out.explanation
+
+
+def test_starvation_names_the_late_task_and_the_busy_stretch():
+    out = wb.run("blocking-scheduler", "fifo")
+    assert out.verdict.kind == "starvation"
+    assert "task 'ticker' was ready at t=10" in out.explanation
+    assert "past the latency bound of 50 ms" in out.explanation
+    assert "busy from t=5 for 100 ms without awaiting" in out.explanation
+    ticks = [(o.text, o.time) for o in wb.run("blocking-scheduler-pool", "fifo").output]
+    assert ticks == [("tick", 10), ("tick", 20), ("tick", 30), ("crunched", 105)]

@@ -106,3 +106,28 @@ def test_duplicate_names():
     s.task("t", [])
     with pytest.raises(wb.ScenarioError, match="mutex 'm' is declared twice"):
         s.build()
+
+
+def test_threads_and_computations_are_checked():
+    s = wb.Scenario("bad-threads")
+    q = s.wait_queue("q")
+    s.thread("pool", program=[ops.compute(1)])
+    s.task("t", [ops.spawn_blocking("pool")])
+    with pytest.raises(wb.ScenarioError, match="starts by itself; declare it with autostart=False"):
+        s.build()
+    s = wb.Scenario("bad-notify")
+    q = s.wait_queue("q")
+    s.task("t", [ops.notify_loop(q)])
+    with pytest.raises(wb.ScenarioError, match="notify_loop is for foreign threads"):
+        s.build()
+    s = wb.Scenario("bad-compute")
+    s.task("t", [ops.compute(-5)])
+    with pytest.raises(wb.ScenarioError, match=r"op #0 \(compute\): duration must be in"):
+        s.build()
+    s = wb.Scenario("bad-thread-await")
+    s.wait_queue("q")
+    s.thread("th", program=[ops.park("q")])
+    with pytest.raises(wb.ScenarioError, match="thread 'th'.*cannot await"):
+        s.build()
+    with pytest.raises(wb.ScenarioError, match="latency bound must be non-negative"):
+        wb.Scenario("bad-bound", latency_bound=-1).build()

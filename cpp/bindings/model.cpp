@@ -14,7 +14,9 @@ void register_model(py::module_& m) {
       .value("YIELD", OpKind::Yield).value("DROP", OpKind::Drop).value("SPAWN", OpKind::Spawn)
       .value("ADD", OpKind::Add).value("SET", OpKind::Set).value("LOOP", OpKind::Loop)
       .value("REPEAT", OpKind::Repeat).value("IF", OpKind::If).value("BREAK", OpKind::Break)
-      .value("SLEEP", OpKind::Sleep).value("READ", OpKind::Read);
+      .value("SLEEP", OpKind::Sleep).value("READ", OpKind::Read)
+      .value("COMPUTE", OpKind::Compute).value("SPAWN_BLOCKING", OpKind::SpawnBlocking)
+      .value("NOTIFY_LOOP", OpKind::NotifyLoop);
   py::enum_<Cmp>(m, "Cmp")
       .value("EQ", Cmp::Eq).value("NE", Cmp::Ne).value("LT", Cmp::Lt)
       .value("LE", Cmp::Le).value("GT", Cmp::Gt).value("GE", Cmp::Ge);
@@ -73,7 +75,8 @@ void register_model(py::module_& m) {
       .def(py::init<>())
       .def_readwrite("name", &ThreadSpec::name)
       .def_readwrite("at", &ThreadSpec::at)
-      .def_readwrite("ops", &ThreadSpec::ops);
+      .def_readwrite("ops", &ThreadSpec::ops)
+      .def_readwrite("autostart", &ThreadSpec::autostart);
   py::class_<ConnectionSpec>(m, "ConnectionSpec")
       .def(py::init<>())
       .def_readwrite("name", &ConnectionSpec::name);
@@ -87,7 +90,8 @@ void register_model(py::module_& m) {
       .def_readwrite("tasks", &ScenarioSpec::tasks)
       .def_readwrite("handlers", &ScenarioSpec::handlers)
       .def_readwrite("threads", &ScenarioSpec::threads)
-      .def_readwrite("connections", &ScenarioSpec::connections);
+      .def_readwrite("connections", &ScenarioSpec::connections)
+      .def_readwrite("latency_bound", &ScenarioSpec::latency_bound);
 
   py::class_<Scenario, std::shared_ptr<Scenario>>(m, "Scenario")
       .def_readonly("name", &Scenario::name)

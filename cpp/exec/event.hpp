@@ -33,6 +33,9 @@ enum class Ev : uint8_t {
   Close,         // a = connection: the server closed it
   Touch,         // a = connection: a frame used it
   Cancelled,     // a = handler: its connection was closed, the event deleted
+  Compute,       // v = ms of work without awaiting
+  ThreadStart,   // a = thread id
+  NotifyLoop,    // a = queue: a foreign thread asks the loop to wake it
 };
 
 // How a poll frame was entered.

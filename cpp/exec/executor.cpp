@@ -19,6 +19,7 @@ void Machine::init() {
   for (const CounterSpec& c : sc_.counters) w_.counters.push_back(c.initial);
   w_.dropped.assign(sc_.objects.size(), 0);
   w_.closed_at.assign(sc_.connections.size(), 0);
+  if (sc_.latency_bound > 0) w_.ready_since.assign(sc_.ntasks, 0);
   w_.threads.resize(1 + sc_.threads.size());
   w_.threads[0].stack.reserve(16);
   for (size_t i = 1; i < w_.threads.size(); ++i) w_.threads[i].status = ThreadStatus::Unstarted;
@@ -93,7 +94,7 @@ bool Machine::runnable(uint16_t tid) {
     th.blocked_on = 0;  // released: it retries its lock
   }
   if (tid == 0) return !main_waiting_;
-  return th.status == ThreadStatus::Running;
+  return th.status == ThreadStatus::Running && th.busy_until <= w_.now;
 }
 
 void Machine::maybe_close(uint16_t tid) {
@@ -163,8 +164,12 @@ int64_t Machine::next_due() const {
   int64_t due = INT64_MAX;
   if (w_.next_event < sc_.handlers.size()) due = sc_.handlers[w_.next_event].at;
   if (!w_.timer_heap.empty()) due = std::min(due, w_.timers[w_.timer_heap.front()].at);
-  for (size_t i = 1; i < w_.threads.size(); ++i)
-    if (w_.threads[i].status == ThreadStatus::Unstarted) due = std::min(due, sc_.threads[i - 1].at);
+  for (size_t i = 1; i < w_.threads.size(); ++i) {
+    const ThreadRt& ft = w_.threads[i];
+    if (ft.status == ThreadStatus::Unstarted && sc_.threads[i - 1].autostart)
+      due = std::min(due, sc_.threads[i - 1].at);
+    if (ft.status == ThreadStatus::Running && ft.busy_until > w_.now) due = std::min(due, ft.busy_until);
+  }
   return due;
 }
 
@@ -173,10 +178,14 @@ int64_t Machine::next_due() const {
 void Machine::collect_ready(ThreadRt& th) {
   for (uint16_t i = 1; i < w_.threads.size(); ++i) {  // foreign threads due to start
     ThreadRt& ft = w_.threads[i];
-    if (ft.status != ThreadStatus::Unstarted || sc_.threads[i - 1].at > w_.now) continue;
+    if (ft.status != ThreadStatus::Unstarted || !sc_.threads[i - 1].autostart ||
+        sc_.threads[i - 1].at > w_.now)
+      continue;
     ft.status = ThreadStatus::Running;
     push_frame(i, FrameKind::Thread, i - 1, sc_.threads[i - 1].program);
   }
+  for (uint32_t q : th.notified) th.ready_events.push_back(kNotifyBit | q);
+  th.notified.clear();
   while (w_.next_event < sc_.handlers.size() && sc_.handlers[w_.next_event].at <= w_.now)
     th.ready_events.push_back(w_.next_event++);
   while (!w_.timer_heap.empty() && w_.timers[w_.timer_heap.front()].at <= w_.now) {
@@ -257,6 +266,8 @@ void Machine::drive_simulated(uint16_t tid) {
         w_.started = true;
       } else if (!th.inbox.empty()) {
         take_inbox(tid);
+      } else if (!th.notified.empty()) {
+        // ngx_notify ended the wait; collect_ready takes the notifications in.
       } else if (!th.posted_next.empty()) {
         move_posted_next(tid);
         nonblocking = true;
@@ -302,6 +313,8 @@ void Machine::drive_simulated(uint16_t tid) {
       th.ready_events.erase(th.ready_events.begin() + k);
       if (h & kTimerBit) {
         begin_timer(tid, h & ~kTimerBit);
+      } else if (h & kNotifyBit) {  // a thread pool's completion, run on the loop thread
+        push_frame(tid, FrameKind::Notify, h & ~kNotifyBit, 0);
       } else if (sc_.handlers[h].connection >= 0 && w_.closed_at[sc_.handlers[h].connection]) {
         ev(tid, Ev::Cancelled, h);  // ngx_close_connection deleted the event
       } else {
@@ -352,7 +365,8 @@ void Machine::push_frame(uint16_t tid, FrameKind kind, uint32_t id, uint32_t pro
   f.id = id;
   f.program = program;
   f.step = static_cast<uint32_t>(step_);
-  if (kind != FrameKind::Poll && kind != FrameKind::Teardown && kind != FrameKind::Timer) {
+  if (kind != FrameKind::Poll && kind != FrameKind::Teardown && kind != FrameKind::Timer &&
+      kind != FrameKind::Notify) {
     f.locals = static_cast<uint32_t>(th.locals.size());
     th.locals.resize(th.locals.size() + sc_.programs[program].nlocals, 0);
   } else {
@@ -382,6 +396,12 @@ void Machine::push_poll(uint16_t tid, uint32_t task, Entry entry, WakeCtx via) {
     return;
   }
   TaskRt& t = w_.tasks[task];
+  if (!w_.ready_since.empty() &&
+      w_.now - w_.ready_since[task] > sc_.latency_bound * cfg_.ticks_per_ms) {
+    w_.late = LateFact{task, w_.ready_since[task], w_.now, static_cast<uint32_t>(step_)};
+    halt(Halt::Starvation);
+    return;
+  }
   t.status = TaskStatus::Running;
   t.thread = tid;
   touch_task(task);
@@ -410,6 +430,7 @@ WakeCtx Machine::ctx_of(uint16_t tid, uint32_t target) const {
     case FrameKind::Startup: return WakeCtx::Spawn;
     case FrameKind::Timer: return WakeCtx::EventHandler;
     case FrameKind::Thread: return WakeCtx::Foreign;
+    case FrameKind::Notify: return WakeCtx::EventHandler;
   }
   return WakeCtx::Spawn;
 }
@@ -459,6 +480,9 @@ void Machine::wake(uint16_t tid, uint32_t task, WakeCtx ctx) {
     halt(act == Action::PollInline ? Halt::WrongThread : Halt::DataRace);
     return;
   }
+  // Ready from now on (a timer's wake already set its due time).
+  if (!w_.ready_since.empty() && th.stack.back().kind != FrameKind::Timer)
+    w_.ready_since[task] = w_.now;
   switch (act) {
     case Action::PollInline:
       if (info.task_running)
@@ -523,7 +547,17 @@ void Machine::exec(uint16_t tid) {
       f.pc = 1;
       uint32_t t = w_.timers[f.id].task;
       --w_.tasks[t].wakers;
+      if (!w_.ready_since.empty()) w_.ready_since[t] = w_.timers[f.id].at;
       wake(tid, t, WakeCtx::EventHandler);
+    } else {
+      pop_frame(tid);
+    }
+    return;
+  }
+  if (f.kind == FrameKind::Notify) {  // the completion handler of a thread pool task
+    if (f.pc == 0) {
+      f.pc = 1;
+      wake_one(tid, f.id);
     } else {
       pop_frame(tid);
     }
@@ -589,7 +623,8 @@ void Machine::exec(uint16_t tid) {
     case Code::Sleep: {
       ++pc;
       uint32_t id = static_cast<uint32_t>(w_.timers.size());
-      int64_t at = in.v > INT64_MAX - w_.now ? INT64_MAX : w_.now + in.v;
+      int64_t ticks = in.v > INT64_MAX / cfg_.ticks_per_ms ? INT64_MAX : in.v * cfg_.ticks_per_ms;
+      int64_t at = ticks > INT64_MAX - w_.now ? INT64_MAX : w_.now + ticks;
       w_.timers.push_back(TimerRt{at, self});
       w_.timer_heap.push_back(id);
       std::push_heap(w_.timer_heap.begin(), w_.timer_heap.end(), timer_later_);
@@ -603,23 +638,45 @@ void Machine::exec(uint16_t tid) {
       wake(tid, self, WakeCtx::OwnPoll);
       return_pending(tid);
       return;
-    case Code::Wake: {
+    case Code::Wake:
       ++pc;
-      touch_queue(in.a);
-      QueueRt& q = w_.queues[in.a];
-      if (q.wakers.empty()) {
-        q.empty_wake_step = static_cast<uint32_t>(step_);
-        ev(tid, Ev::WakeEmpty, in.a);
-        return;
+      wake_one(tid, in.a);
+      return;
+    case Code::Compute:
+      ++pc;
+      ev(tid, Ev::Compute, 0, 0, 0, 0, in.v);
+      if (tid == 0) {  // the loop thread does nothing else meanwhile: time passes
+        w_.busy = BusyFact{prog, pc - 1, w_.now, in.v, static_cast<uint32_t>(step_), true};
+        if (cfg_.real_time) {  // burn it: a real loop cannot run anything meanwhile
+          auto until = std::chrono::steady_clock::now() +
+                       std::chrono::microseconds(in.v * cfg_.ticks_per_ms);
+          while (std::chrono::steady_clock::now() < until) {
+          }
+        } else {
+          w_.now = in.v > INT64_MAX - w_.now ? INT64_MAX : w_.now + in.v;
+        }
+      } else {
+        w_.threads[tid].busy_until = w_.now + in.v * cfg_.ticks_per_ms;
       }
-      uint32_t t = q.wakers.front();
-      q.wakers.pop_front();
-      TaskRt& tr = w_.tasks[t];
-      --tr.wakers;
-      if (tr.parked_in == in.a + 1) tr.parked_in = 0;
-      wake(tid, t, ctx_of(tid, t));
+      return;
+    case Code::StartThread: {
+      ++pc;
+      ThreadRt& ft = w_.threads[in.a];
+      if (ft.status != ThreadStatus::Unstarted)
+        throw ScenarioError("scenario '" + sc_.name + "': thread '" + sc_.thread_name(in.a) +
+                            "' is started twice (" + p.where[pc - 1] + ")");
+      ft.status = ThreadStatus::Running;
+      ev(tid, Ev::ThreadStart, in.a);
+      push_frame(static_cast<uint16_t>(in.a), FrameKind::Thread, in.a - 1,
+                 sc_.threads[in.a - 1].program);
       return;
     }
+    case Code::NotifyLoop:
+      ++pc;
+      ev(tid, Ev::NotifyLoop, in.a);
+      w_.threads[0].notified.push_back(in.a);
+      main_waiting_ = false;  // ngx_notify: the loop's wait ends
+      return;
     case Code::WakeAll: {
       ++pc;
       touch_queue(in.a);
@@ -714,6 +771,22 @@ void Machine::exec(uint16_t tid) {
   }
 }
 
+void Machine::wake_one(uint16_t tid, uint32_t queue) {
+  touch_queue(queue);
+  QueueRt& q = w_.queues[queue];
+  if (q.wakers.empty()) {
+    q.empty_wake_step = static_cast<uint32_t>(step_);
+    ev(tid, Ev::WakeEmpty, queue);
+    return;
+  }
+  uint32_t t = q.wakers.front();
+  q.wakers.pop_front();
+  TaskRt& tr = w_.tasks[t];
+  --tr.wakers;
+  if (tr.parked_in == queue + 1) tr.parked_in = 0;
+  wake(tid, t, ctx_of(tid, t));
+}
+
 void Machine::return_pending(uint16_t tid) {
   ThreadRt& th = w_.threads[tid];
   uint32_t task = th.stack.back().id;
@@ -766,6 +839,7 @@ void Machine::end_of_program(uint16_t tid) {
       return;
     case FrameKind::Teardown:
     case FrameKind::Timer:
+    case FrameKind::Notify:
       return;  // handled in exec()
   }
 }

@@ -42,6 +42,11 @@ struct RunConfig {
   Limits limits;
   bool trace = true;
   bool footprints = false;  // report each unit's footprint to the chooser
+  // Clock ticks per scenario millisecond: 1 in the simulator (virtual ms);
+  // a real-time driver counts wall-clock microseconds (1000 x its time scale).
+  int64_t ticks_per_ms = 1;
+  // A real-time driver: compute() really keeps the thread busy.
+  bool real_time = false;
 };
 
 // Runs the scenario to a halt. Throws ScenarioError for a runtime misuse the

@@ -45,7 +45,7 @@ enum TaskFlag : uint8_t {
 };
 static_assert(sizeof(TaskRt) <= 32, "TaskRt is per task: keep it small");
 
-enum class FrameKind : uint8_t { Startup, Handler, Poll, DropHook, Teardown, Timer, Thread };
+enum class FrameKind : uint8_t { Startup, Handler, Poll, DropHook, Teardown, Timer, Thread, Notify };
 
 struct Frame {
   FrameKind kind = FrameKind::Poll;
@@ -83,8 +83,10 @@ struct TimerRt {
   int64_t at = 0;
   uint32_t task = 0;
 };
-// In a ready-event list, timers are told from handlers by this bit.
+// In a ready-event list, timers and loop notifications are told from
+// handlers by these bits.
 inline constexpr uint32_t kTimerBit = 0x80000000u;
+inline constexpr uint32_t kNotifyBit = 0x40000000u;
 
 enum class ThreadStatus : uint8_t { Loop, Unstarted, Running, Done };
 
@@ -92,6 +94,8 @@ struct ThreadRt {
   ThreadStatus status = ThreadStatus::Loop;
   uint32_t blocked_on = 0;      // blocking mutex id + 1 it waits for (held on another thread)
   std::deque<uint32_t> inbox;   // thread_notify: tasks pushed from any thread
+  std::deque<uint32_t> notified;  // notify_loop: wait queues the loop is asked to wake
+  int64_t busy_until = 0;       // a foreign thread computing: not runnable before then
   std::vector<Frame> stack;
   std::vector<int64_t> locals;  // frame-local slots of non-Poll frames
   uint32_t polls_on_stack = 0;
@@ -109,7 +113,22 @@ struct OutputLine {
 
 enum class Halt : uint8_t {
   Running, Quiescent, Blocked, StepBound, TimeBound, MemoryBound, DepthBound, WrongThread, DataRace,
-  UseAfterFree
+  UseAfterFree, Starvation
+};
+
+// The loop thread's last stretch of work without an await.
+struct BusyFact {
+  uint32_t prog = 0, pc = 0;  // the compute instruction
+  int64_t from = 0, ms = 0;   // when (clock ticks), and for how long (ms)
+  uint32_t step = 0;
+  bool any = false;
+};
+
+// A task polled later than the latency bound allows (Halt::Starvation).
+struct LateFact {
+  uint32_t task = 0;
+  int64_t ready = 0, polled = 0;  // virtual ms
+  uint32_t step = 0;
 };
 
 // A frame touched a closed (freed) event context (Halt::UseAfterFree).
@@ -169,6 +188,9 @@ struct World {
   BlockFact block;
   CrossFact cross;
   FreedFact freed;
+  BusyFact busy;
+  LateFact late;
+  std::vector<int64_t> ready_since;  // per task: when it last became ready (latency bound)
   std::vector<uint32_t> closed_at;  // per connection: the step that closed it, 0 if open
   std::vector<OutputLine> output;
   std::vector<Event> trace;

@@ -88,6 +88,8 @@ uint64_t state_hash(const World& w) {
   for (uint32_t c : w.closed_at) x.add(c != 0);
   for (const ThreadRt& th : w.threads) {
     x.add(static_cast<uint64_t>(th.status) | static_cast<uint64_t>(th.blocked_on) << 8);
+    x.add(static_cast<uint64_t>(th.busy_until));
+    for (uint32_t q : th.notified) x.add(q);
     for (uint32_t t : th.inbox) x.add(t);
     x.add(0xfffa);
     x.add(th.stack.size());

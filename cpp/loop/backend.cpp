@@ -61,11 +61,19 @@ struct Connection {
 };
 
 class Driver {
+  // The machine's clock on a real loop: wall-clock microseconds.
+  static RunConfig real_time(const LoopConfig& cfg) {
+    RunConfig rc = cfg.run;
+    rc.ticks_per_ms = std::max<int64_t>(1, static_cast<int64_t>(1000.0 * cfg.time_scale));
+    rc.real_time = true;
+    return rc;
+  }
+
  public:
   Driver(const Scenario& sc, Policy& policy, const LoopConfig& cfg)
       : sc_(sc),
         cfg_(cfg),
-        machine_(sc, policy, first_, cfg.run),
+        machine_(sc, policy, first_, real_time(cfg)),
         prepare_(loop_, [this](int) { posted_pass(); }),
         check_(loop_, [this](int) { after_wait(); }),
         notify_(loop_, [this](int) { machine_.take_inbox(0); }),
@@ -102,7 +110,7 @@ class Driver {
     double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
     for (; timers_armed_ < w.timers.size(); ++timers_armed_) {
       uint32_t id = static_cast<uint32_t>(timers_armed_);
-      double due = static_cast<double>(w.timers[id].at) * cfg_.time_scale / 1000.0;
+      double due = static_cast<double>(w.timers[id].at) / 1e6;  // ticks are microseconds
       auto t = std::make_unique<Timer>(loop_, [this, id](int) { timer_due(id); });
       t->start(std::max(0.0, due - elapsed));
       sleeps_.push_back(std::move(t));

@@ -39,6 +39,9 @@ const char* op_name(OpKind k) {
     case OpKind::Break: return "break";
     case OpKind::Sleep: return "sleep";
     case OpKind::Read: return "read";
+    case OpKind::Compute: return "compute";
+    case OpKind::SpawnBlocking: return "spawn_blocking";
+    case OpKind::NotifyLoop: return "notify_loop";
   }
   return "?";
 }
@@ -106,6 +109,9 @@ class Compiler {
   Scenario run() {
     sc_.name = spec_.name;
     if (spec_.name.empty()) throw ScenarioError("a scenario needs a name");
+    if (spec_.latency_bound < 0)
+      fail("latency bound must be non-negative, got " + std::to_string(spec_.latency_bound));
+    sc_.latency_bound = spec_.latency_bound;
     declare_resources();
     declare_tasks_and_objects();
     for (size_t i = 0; i < spec_.tasks.size(); ++i)
@@ -153,6 +159,7 @@ class Compiler {
     check_names(spec_.queues, "wait queue", queues_);
     check_names(spec_.counters, "counter", counters_);
     check_names(spec_.connections, "connection", connections_);
+    check_names(spec_.threads, "thread", threads_);
     for (const auto& c : spec_.connections) sc_.connections.push_back(c.name);
     sc_.mutexes = spec_.mutexes;
     for (const auto& q : spec_.queues) sc_.queues.push_back(q.name);
@@ -235,8 +242,7 @@ class Compiler {
   }
 
   void declare_threads() {
-    std::map<std::string, uint32_t> index;
-    check_names(spec_.threads, "thread", index);
+    std::map<std::string, uint32_t>& index = threads_;
     if (index.count("main")) fail("'main' is the loop thread's name; name the thread otherwise");
     if (spec_.threads.size() > 250) fail("too many threads (at most 250)");
     for (size_t i = 0; i < spec_.threads.size(); ++i) {
@@ -247,6 +253,7 @@ class Compiler {
       ft.name = t.name;
       ft.at = t.at;
       ft.program = new_program(ProgramKind::Thread, static_cast<uint32_t>(i));
+      ft.autostart = t.autostart;
       sc_.threads.push_back(ft);
       compile_program(ProgramKind::Thread, t.ops, ft.program);
     }
@@ -371,7 +378,7 @@ class Compiler {
 
   void op(const OpSpec& op, const std::string& where, const std::string& prefix, int depth,
           Flow& f) {
-    if (static_cast<unsigned>(op.kind) > static_cast<unsigned>(OpKind::Read))
+    if (static_cast<unsigned>(op.kind) > static_cast<unsigned>(OpKind::NotifyLoop))
       fail(owner_desc_ + ", " + where + ": invalid op kind " +
            std::to_string(static_cast<unsigned>(op.kind)));
     if (op.kind == OpKind::If && static_cast<unsigned>(op.cond.cmp) > static_cast<unsigned>(Cmp::Ge))
@@ -531,6 +538,30 @@ class Compiler {
         in.a = resolve(connections_, "connection", where, op);
         emit(in, label(where, op));
         return;
+      case OpKind::Compute:
+        if (op.value < 0 || op.value > SpecLimits::max_sleep_ms)
+          fail_at(where, op, "duration must be in [0, " + std::to_string(SpecLimits::max_sleep_ms) +
+                                 "] ms, got " + std::to_string(op.value));
+        in.code = Code::Compute;
+        in.v = op.value;
+        emit(in, label(where, op));
+        return;
+      case OpKind::SpawnBlocking: {
+        in.code = Code::StartThread;
+        in.a = resolve(threads_, "thread", where, op) + 1;
+        if (spec_.threads[in.a - 1].autostart)
+          fail_at(where, op, "thread '" + op.target +
+                                 "' starts by itself; declare it with autostart=False to start it here");
+        emit(in, label(where, op));
+        return;
+      }
+      case OpKind::NotifyLoop:
+        if (kind_ != ProgramKind::Thread)
+          fail_at(where, op, "notify_loop is for foreign threads; on the loop thread, wake");
+        in.code = Code::NotifyLoop;
+        in.a = resolve(queues_, "wait queue", where, op);
+        emit(in, label(where, op));
+        return;
       case OpKind::Sleep:
         require_await_allowed(where, op);
         if (op.value < 0 || op.value > SpecLimits::max_sleep_ms)
@@ -565,7 +596,8 @@ class Compiler {
 
   const ScenarioSpec& spec_;
   Scenario sc_;
-  std::map<std::string, uint32_t> mutexes_, queues_, counters_, tasks_, objects_, connections_;
+  std::map<std::string, uint32_t> mutexes_, queues_, counters_, tasks_, objects_, connections_,
+      threads_;
   uint32_t prog_ = 0;
   ProgramKind kind_ = ProgramKind::Task;
   uint32_t locals_ = 0;

@@ -42,6 +42,9 @@ enum class Code : uint8_t {
   LocalLoop,   // if local[a] == 0 goto jump else local[a] -= 1
   Sleep,       // v = ms; an await point
   Touch,       // a = connection id: use the event context
+  Compute,     // v = ms busy
+  StartThread, // a = thread index (1-based thread id)
+  NotifyLoop,  // a = queue id
   End,         // the program returns (task: Ready)
 };
 
@@ -91,6 +94,7 @@ struct ForeignThread {
   std::string name;
   int64_t at = 0;
   uint32_t program = 0;
+  bool autostart = true;
 };
 
 struct Scenario {
@@ -103,6 +107,7 @@ struct Scenario {
   std::vector<Handler> handlers;  // sorted by time, then declaration order
   std::vector<ForeignThread> threads;  // thread i + 1 (thread 0 runs the loop)
   std::vector<std::string> connections;
+  int64_t latency_bound = 0;
   std::vector<Program> programs;
   std::vector<std::string> texts;
   uint32_t startup = 0;     // program spawning the autostart tasks

@@ -36,6 +36,10 @@ enum class OpKind : uint8_t {
   Break,     // leave the innermost Loop / Repeat
   Sleep,     // value ms of virtual time: a timer holds the task's waker until then
   Read,      // target connection: touch the nginx event context (read its socket, its buffers)
+  Compute,   // value ms of work without awaiting: the thread does nothing else meanwhile
+  SpawnBlocking,  // target thread (declared with autostart = false): start it now
+  NotifyLoop,     // target wait queue: from a foreign thread, have the loop thread wake it
+                  // (ngx_thread_task_post's ngx_notify: thread-safe, runs on the loop)
 };
 
 enum class Cmp : uint8_t { Eq, Ne, Lt, Le, Gt, Ge };
@@ -111,6 +115,7 @@ struct ThreadSpec {
   std::string name;
   int64_t at = 0;
   std::vector<OpSpec> ops;
+  bool autostart = true;  // else started by a SpawnBlocking op
 };
 
 // An nginx event context (a connection, its request pool). The server may
@@ -129,6 +134,7 @@ struct ScenarioSpec {
   std::vector<HandlerSpec> handlers;
   std::vector<ThreadSpec> threads;
   std::vector<ConnectionSpec> connections;
+  int64_t latency_bound = 0;  // ms a woken task may wait to be polled; 0: no bound
 };
 
 const char* op_name(OpKind k);

@@ -14,6 +14,7 @@ const char* verdict_kind_name(VerdictKind k) {
     case VerdictKind::WrongThread: return "wrong_thread";
     case VerdictKind::DataRace: return "data_race";
     case VerdictKind::UseAfterFree: return "use_after_free";
+    case VerdictKind::Starvation: return "starvation";
     case VerdictKind::BoundSteps: return "bound/steps";
     case VerdictKind::BoundTime: return "bound/time";
     case VerdictKind::BoundMemory: return "bound/memory";
@@ -26,7 +27,8 @@ const std::vector<VerdictKind>& all_verdict_kinds() {
   static const std::vector<VerdictKind> kinds = {
       VerdictKind::Ok,         VerdictKind::ReentrantLock, VerdictKind::LockCycle,
       VerdictKind::BlockedThread, VerdictKind::LostWake,   VerdictKind::WrongThread,
-      VerdictKind::DataRace,   VerdictKind::UseAfterFree, VerdictKind::BoundSteps,
+      VerdictKind::DataRace,   VerdictKind::UseAfterFree, VerdictKind::Starvation,
+      VerdictKind::BoundSteps,
       VerdictKind::BoundTime,  VerdictKind::BoundMemory,   VerdictKind::BoundDepth};
   return kinds;
 }
@@ -52,6 +54,7 @@ std::string describe_frame(const Scenario& sc, const Frame& f) {
     case FrameKind::Teardown: return "drop of task '" + sc.task_name(f.id) + "'";
     case FrameKind::Timer: return "timer";
     case FrameKind::Thread: return "thread '" + sc.threads[f.id].name + "'";
+    case FrameKind::Notify: return "notify handler";
   }
   return "?";
 }
@@ -78,7 +81,8 @@ std::string stack_text(const Scenario& sc, const ThreadRt& th) {
 std::string frame_op(const Scenario& sc, const World& w, const Frame& f, bool done = false) {
   uint32_t pc = f.kind == FrameKind::Poll ? w.tasks[f.id].pc : f.pc;
   if (done && pc > 0) --pc;
-  if (f.kind == FrameKind::Teardown || f.kind == FrameKind::Timer) return "";
+  if (f.kind == FrameKind::Teardown || f.kind == FrameKind::Timer || f.kind == FrameKind::Notify)
+    return "";
   const Program& p = sc.programs[f.program];
   if (pc >= p.where.size()) return "";
   return p.where[pc];
@@ -337,6 +341,7 @@ Finding decide(const Scenario& sc, const World& w) {
     case Halt::WrongThread: f.kind = VerdictKind::WrongThread; break;
     case Halt::DataRace: f.kind = VerdictKind::DataRace; break;
     case Halt::UseAfterFree: f.kind = VerdictKind::UseAfterFree; break;
+    case Halt::Starvation: f.kind = VerdictKind::Starvation; break;
     case Halt::StepBound: f.kind = VerdictKind::BoundSteps; break;
     case Halt::TimeBound: f.kind = VerdictKind::BoundTime; break;
     case Halt::MemoryBound: f.kind = VerdictKind::BoundMemory; break;
@@ -360,6 +365,22 @@ Verdict explain(const Scenario& sc, const World& w, const Finding& f, std::strin
     case VerdictKind::BlockedThread: return explain_blocked(sc, w, f, policy);
     case VerdictKind::WrongThread:
     case VerdictKind::DataRace: return explain_cross(sc, w, f, policy);
+    case VerdictKind::Starvation: {
+      const LateFact& l = w.late;
+      v.step = l.step;
+      v.explanation = "task '" + sc.task_name(l.task) + "' was ready at t=" +
+                      std::to_string(l.ready) + " but first polled at t=" +
+                      std::to_string(l.polled) + ", " + std::to_string(l.polled - l.ready) +
+                      " ms later, past the latency bound of " + std::to_string(sc.latency_bound) +
+                      " ms";
+      if (w.busy.any)
+        v.explanation += ": the loop thread was busy from t=" + std::to_string(w.busy.from) +
+                         " for " + std::to_string(w.busy.ms) + " ms without awaiting (" +
+                         sc.programs[w.busy.prog].where[w.busy.pc] + ", step " +
+                         std::to_string(w.busy.step) + ")";
+      v.explanation += ".";
+      return v;
+    }
     case VerdictKind::UseAfterFree: {
       const FreedFact& u = w.freed;
       const ThreadRt& th = w.threads[u.thread];

@@ -21,6 +21,7 @@ enum class VerdictKind : uint8_t {
   WrongThread,    // a !Send task polled off its home thread
   DataRace,       // an unsynchronised queue touched from two threads
   UseAfterFree,   // a poll or handler touched a closed (freed) event context
+  Starvation,     // a ready task waited longer than the latency bound
   BoundSteps,     // the run hit its step bound: inconclusive
   BoundTime,
   BoundMemory,

@@ -34,6 +34,9 @@ const char* event_kind_name(Ev k) {
     case Ev::Close: return "close";
     case Ev::Touch: return "read";
     case Ev::Cancelled: return "cancelled";
+    case Ev::Compute: return "compute";
+    case Ev::ThreadStart: return "thread_start";
+    case Ev::NotifyLoop: return "notify_loop";
   }
   return "?";
 }
@@ -162,6 +165,18 @@ TraceRecord trace_record(const Scenario& sc, const Event& e) {
     case Ev::Touch:
       r.subject = sc.connections[e.a];
       msg = "read from connection '" + r.subject + "'";
+      break;
+    case Ev::Compute:
+      r.detail = std::to_string(e.v);
+      msg = "compute " + r.detail + " ms without awaiting";
+      break;
+    case Ev::ThreadStart:
+      r.subject = sc.thread_name(e.a);
+      msg = "start thread '" + r.subject + "' (spawn_blocking)";
+      break;
+    case Ev::NotifyLoop:
+      r.subject = sc.queues[e.a];
+      msg = "notify the loop: wake '" + r.subject + "'";
       break;
     case Ev::Cancelled:
       r.subject = sc.handlers[e.a].name;

@@ -29,6 +29,9 @@ class OpKind:
     BREAK: ClassVar[OpKind]
     SLEEP: ClassVar[OpKind]
     READ: ClassVar[OpKind]
+    COMPUTE: ClassVar[OpKind]
+    SPAWN_BLOCKING: ClassVar[OpKind]
+    NOTIFY_LOOP: ClassVar[OpKind]
 
 class Cmp:
     value: int
@@ -113,6 +116,7 @@ class ThreadSpec:
     name: str
     at: int
     ops: List[OpSpec]
+    autostart: bool
     def __init__(self) -> None: ...
 
 class ScenarioSpec:
@@ -125,6 +129,7 @@ class ScenarioSpec:
     handlers: List[HandlerSpec]
     threads: List[ThreadSpec]
     connections: List[ConnectionSpec]
+    latency_bound: int
     def __init__(self) -> None: ...
 
 class Scenario:

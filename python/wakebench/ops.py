@@ -27,7 +27,7 @@ from ._core import OpSpec as Op
 __all__ = [
     "Op", "Cond", "print", "lock", "unlock", "register", "pending", "park", "wake",
     "wake_all", "yield_", "drop", "spawn", "add", "set", "loop", "repeat", "if_", "break_",
-    "sleep", "read",
+    "sleep", "read", "compute", "spawn_blocking", "notify_loop",
 ]
 
 _NameLike = Union[str, "object"]
@@ -162,6 +162,24 @@ def read(connection: _NameLike) -> Op:
     """Use an nginx event context (read its socket, its buffers). If the server
     has closed (freed) it, the run stops with use_after_free."""
     return _op(_core.OpKind.READ, _name(connection, "read"))
+
+
+def compute(ms: int) -> Op:
+    """Work for ``ms`` without awaiting. On the loop thread nothing else runs
+    meanwhile (virtual time jumps); on a foreign thread only that thread is busy."""
+    return _op(_core.OpKind.COMPUTE, "", _int(ms, "compute"))
+
+
+def spawn_blocking(thread: _NameLike) -> Op:
+    """Start a thread declared with ``autostart=False`` (tokio::task::spawn_blocking,
+    an nginx thread pool task)."""
+    return _op(_core.OpKind.SPAWN_BLOCKING, _name(thread, "spawn_blocking"))
+
+
+def notify_loop(queue: _NameLike) -> Op:
+    """From a foreign thread: have the loop thread wake ``queue`` (nginx's
+    ngx_thread_task_post completion through ngx_notify; thread-safe)."""
+    return _op(_core.OpKind.NOTIFY_LOOP, _name(queue, "notify_loop"))
 
 
 def break_() -> Op:

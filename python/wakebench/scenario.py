@@ -135,12 +135,16 @@ def _check_name(name: object, what: str) -> str:
 class Scenario:
     """A scenario: what runs, under which locks, and who wakes whom."""
 
-    def __init__(self, name: str, *, doc: str = "", source: str = "") -> None:
+    def __init__(self, name: str, *, doc: str = "", source: str = "",
+                 latency_bound: int = 0) -> None:
+        """``latency_bound``: ms a woken task may wait before it is polled;
+        past it the run stops with ``starvation`` (0: no bound)."""
         self.name = _check_name(name, "Scenario")
         self.doc = doc
         self.source = source
         self._spec = _core.ScenarioSpec()
         self._spec.name = name
+        self._spec.latency_bound = ops._int(latency_bound, f"scenario {name!r} latency_bound")
         self._built: Optional[_core.Scenario] = None
 
     def __repr__(self) -> str:
@@ -235,13 +239,16 @@ class Scenario:
         h.ops = ops._block(program, f"handler {name!r}")
         self._add("handlers", h)
 
-    def thread(self, name: str, *, at: int = 0, program: Iterable[ops.Op]) -> None:
+    def thread(self, name: str, *, at: int = 0, program: Iterable[ops.Op],
+               autostart: bool = True) -> None:
         """A foreign thread (a sidecar runtime, a blocking pool): from time
         ``at`` it runs ``program`` on its own stack, interleaved step by step
         with the loop thread (the explorer picks the interleaving). It may
         lock, unlock, wake and print; it cannot await. Tasks belong to the
-        loop thread ("main") and are !Send."""
+        loop thread ("main") and are !Send. With ``autostart=False`` it waits
+        for a ``spawn_blocking`` op (a blocking pool)."""
         t = _core.ThreadSpec()
+        t.autostart = bool(autostart)
         t.name = _check_name(name, "thread")
         t.at = ops._int(at, f"thread {name!r} at")
         t.ops = ops._block(program, f"thread {name!r}")

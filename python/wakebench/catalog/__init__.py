@@ -65,4 +65,4 @@ def get(name: str) -> Scenario:
     return lookup(name).scenario()
 
 
-from . import nginx  # noqa: E402,F401  (registers its entries)
+from . import nginx, rust_traps  # noqa: E402,F401  (register their entries)

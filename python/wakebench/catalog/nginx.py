@@ -152,3 +152,18 @@ def stale_event_staged() -> Scenario:
     s.on_event("read_event", at=1, program=[peer.read(), staged.add(1), readable.wake()],
                connection=peer)
     return s
+
+
+@entry("posted-next-idle", source=SEED, summary="""
+    bavshin-f5's "non-critical performance stuff": a task woken by a timer
+    every 10 ms does a little work and yields. Posting to
+    ngx_posted_next_events turns every such wake into an extra loop
+    iteration whose wait does not block, where ngx_posted runs it in the
+    same iteration and the loop goes back to sleep. The verdict is ok under
+    every policy; the run's non-blocking iterations are the measure (zero
+    under ngx_posted).""")
+def posted_next_idle() -> Scenario:
+    s = Scenario("posted-next-idle")
+    ticks = s.counter("ticks")
+    s.task("ticker", [ops.repeat(5, ops.sleep(10), ticks.add(1), ops.yield_())])
+    return s

@@ -1,0 +1,80 @@
+"""Rust async traps (rust-async-traps.txt): a std::sync::Mutex held across
+an await on a current-thread executor."""
+
+from __future__ import annotations
+
+from .. import ops
+from ..scenario import Scenario
+from . import entry
+
+SEED = "rust-async-traps.txt"
+
+
+def _holder_and_contender(s: Scenario, lock) -> None:
+    # One task holds the guard across an await (a yield stands for any I/O);
+    # another task on the same thread wants the lock meanwhile.
+    s.task("holder", [lock.lock(), ops.print("holder locked"), ops.yield_(), lock.unlock(),
+                      ops.print("holder unlocked")])
+    s.task("contender", [lock.lock(), ops.print("contender locked"), lock.unlock()])
+
+
+@entry("std-mutex-current-thread", source=SEED, summary="""
+    "How to deadlock Tokio application in Rust with just a single mutex": a
+    task holds a std::sync::Mutex guard across an .await on a current-thread
+    executor; another task on the same thread calls lock() and blocks the
+    thread, so the holder, which only that thread can poll, never runs to
+    release it. deadlock/blocked_thread under every policy.""")
+def std_mutex_current_thread() -> Scenario:
+    s = Scenario("std-mutex-current-thread")
+    _holder_and_contender(s, s.mutex("m"))
+    return s
+
+
+@entry("std-mutex-async-mutex", source=SEED, summary="""
+    The fix the seed recommends: tokio::sync::Mutex. The contender's lock()
+    is an await point; it queues behind the holder, the thread keeps
+    polling, the holder releases and hands the lock over. Ok under every
+    policy.""")
+def std_mutex_async_mutex() -> Scenario:
+    s = Scenario("std-mutex-async-mutex")
+    _holder_and_contender(s, s.async_mutex("m"))
+    return s
+
+
+def _ticker(s: Scenario) -> None:
+    # A task that should run every 10 ms (a heartbeat, a timeout, a client).
+    s.task("ticker", [ops.repeat(3, ops.sleep(10), ops.print("tick"))])
+
+
+@entry("blocking-scheduler", source=SEED, summary="""
+    "Blocking scheduler thread": a task does 100 ms of heavy computation
+    without an .await on the scheduler thread. The runtime cannot preempt
+    it, so a task whose timer fires meanwhile waits for the whole
+    computation; with a latency bound of 50 ms that is starvation, under
+    every policy.""")
+def blocking_scheduler() -> Scenario:
+    s = Scenario("blocking-scheduler", latency_bound=50)
+    _ticker(s)
+    s.task("cruncher", [ops.sleep(5), ops.compute(100), ops.print("crunched")])
+    return s
+
+
+@entry("blocking-scheduler-pool", source=SEED, summary="""
+    The escape hatch: the computation runs in spawn_blocking's pool, on
+    another thread; the task awaits its completion, which comes back to the
+    scheduler thread through a thread-safe notification (as an nginx thread
+    pool's ngx_notify). The scheduler thread stays free and the ticker keeps
+    its 10 ms rhythm. Ok under every policy.""")
+def blocking_scheduler_pool() -> Scenario:
+    s = Scenario("blocking-scheduler-pool", latency_bound=50)
+    _ticker(s)
+    done = s.wait_queue("done")
+    finished = s.counter("finished")
+    s.thread("pool", autostart=False, program=[ops.compute(100), finished.add(1),
+                                               ops.notify_loop(done)])
+    s.task("cruncher", [
+        ops.sleep(5), ops.spawn_blocking("pool"),
+        ops.loop(done.register(), ops.if_(finished > 0, ops.break_()), ops.pending()),
+        ops.print("crunched"),
+    ])
+    return s
