@@ -804,17 +804,8 @@ void Machine::end_of_program(uint16_t tid) {
   switch (f.kind) {
     case FrameKind::Poll: {
       // A finished future drops what it owns, on its poll's stack.
-      const TaskTemplate& tt = sc_.templates[sc_.template_of(f.id)];
-      std::vector<uint32_t> alive;
-      for (uint32_t o : tt.owned)
-        if (w_.dropped[o] == 0) alive.push_back(o);
-      if (!alive.empty()) {
-        uint32_t n = static_cast<uint32_t>(alive.size());
-        uint32_t k = n > 1 ? choose(ChoiceKind::DropOrder, alive) : 0;
-        drop_object(tid, alive[k], "end");
-        return;
-      }
       uint32_t task = f.id;
+      if (drop_next_owned(tid, task, "end of task '" + sc_.task_name(task) + "'")) return;
       TaskRt& t = w_.tasks[task];
       t.status = TaskStatus::Done;
       t.last_step = static_cast<uint32_t>(step_);
@@ -849,16 +840,7 @@ void Machine::end_of_program(uint16_t tid) {
 void Machine::teardown_step(uint16_t tid) {
   ThreadRt& th = w_.threads[tid];
   uint32_t task = th.stack.back().id;
-  const TaskTemplate& tt = sc_.templates[sc_.template_of(task)];
-  std::vector<uint32_t> alive;
-  for (uint32_t o : tt.owned)
-    if (w_.dropped[o] == 0) alive.push_back(o);
-  if (!alive.empty()) {
-    uint32_t n = static_cast<uint32_t>(alive.size());
-    uint32_t k = n > 1 ? choose(ChoiceKind::DropOrder, alive) : 0;
-    drop_object(tid, alive[k], "drop of task '" + sc_.task_name(task) + "'");
-    return;
-  }
+  if (drop_next_owned(tid, task, "drop of task '" + sc_.task_name(task) + "'")) return;
   std::vector<uint32_t> to_wake;
   release_task(task, to_wake, tid);
   ev(tid, Ev::TaskDropped, task);
@@ -868,6 +850,18 @@ void Machine::teardown_step(uint16_t tid) {
     Frame& below = th.stack.back();
     below.wakes.insert(below.wakes.begin(), to_wake.begin(), to_wake.end());
   }
+}
+
+// Objects a task owns drop together when its future ends or is dropped, in
+// an order the explorer chooses: start the next one's Drop hook, if any.
+bool Machine::drop_next_owned(uint16_t tid, uint32_t task, const std::string& why) {
+  std::vector<uint32_t> alive;
+  for (uint32_t o : sc_.templates[sc_.template_of(task)].owned)
+    if (w_.dropped[o] == 0) alive.push_back(o);
+  if (alive.empty()) return false;
+  uint32_t k = alive.size() > 1 ? choose(ChoiceKind::DropOrder, alive) : 0;
+  drop_object(tid, alive[k], why);
+  return true;
 }
 
 void Machine::release_task(uint32_t task, std::vector<uint32_t>& to_wake, uint16_t tid) {

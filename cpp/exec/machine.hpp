@@ -82,6 +82,7 @@ class Machine {
   void return_pending(uint16_t tid);
   void drop_object(uint16_t tid, uint32_t o, const std::string& where);
   void drop_task(uint16_t tid, uint32_t t, const std::string& where);
+  bool drop_next_owned(uint16_t tid, uint32_t task, const std::string& why);
   void spawn(uint16_t tid, uint32_t t, const std::string& where);
 
   // ---- wakes ----
