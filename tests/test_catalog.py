@@ -26,6 +26,8 @@ EXPECTED = {
     "posted-next-idle": ["ok"] * 6,
     "blocking-scheduler": ["starvation"] * 6,
     "blocking-scheduler-pool": ["ok"] * 6,
+    "unbounded-concurrency": ["resource_exhausted"] * 6,
+    "unbounded-concurrency-semaphore": ["ok"] * 6,
 }
 
 CELLS = [(s, p, v) for s, vs in EXPECTED.items() for p, v in zip(POLICIES, vs)]
@@ -136,3 +138,11 @@ def test_starvation_names_the_late_task_and_the_busy_stretch():
     assert "busy from t=5 for 100 ms without awaiting" in out.explanation
     ticks = [(o.text, o.time) for o in wb.run("blocking-scheduler-pool", "fifo").output]
     assert ticks == [("tick", 10), ("tick", 20), ("tick", 30), ("crunched", 105)]
+
+
+def test_resource_exhaustion_names_the_bound_and_the_spawner():
+    out = wb.run("unbounded-concurrency", "fifo")
+    assert out.verdict.kind == "resource_exhausted"
+    assert "5 tasks alive at once, past the bound of 4" in out.explanation
+    assert "poll of 'scraper'" in out.explanation
+    assert wb.run("unbounded-concurrency-semaphore", "fifo").stats["max_depth"] >= 1

@@ -131,3 +131,15 @@ def test_threads_and_computations_are_checked():
         s.build()
     with pytest.raises(wb.ScenarioError, match="latency bound must be non-negative"):
         wb.Scenario("bad-bound", latency_bound=-1).build()
+
+
+def test_spawning_replicas_past_their_count_and_bad_bounds():
+    s = wb.Scenario("too-many-spawns")
+    s.task("w", [], count=2, autostart=False)
+    s.task("t", [ops.repeat(3, ops.spawn("w"))])
+    with pytest.raises(wb.ScenarioError, match="all 2 replicas of task 'w' are already spawned"):
+        wb.run(s)
+    with pytest.raises(wb.ScenarioError, match="max_live_tasks must be non-negative"):
+        wb.Scenario("bad", max_live_tasks=-2).build()
+    with pytest.raises(ValueError, match="permits must be non-negative"):
+        wb.Scenario("bad-sem").semaphore("s", -1)

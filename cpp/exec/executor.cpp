@@ -20,6 +20,7 @@ void Machine::init() {
   w_.dropped.assign(sc_.objects.size(), 0);
   w_.closed_at.assign(sc_.connections.size(), 0);
   if (sc_.latency_bound > 0) w_.ready_since.assign(sc_.ntasks, 0);
+  w_.next_replica.assign(sc_.templates.size(), 0);
   w_.threads.resize(1 + sc_.threads.size());
   w_.threads[0].stack.reserve(16);
   for (size_t i = 1; i < w_.threads.size(); ++i) w_.threads[i].status = ThreadStatus::Unstarted;
@@ -707,6 +708,17 @@ void Machine::exec(uint16_t tid) {
       ++pc;
       spawn(tid, in.a, p.where[pc - 1]);
       return;
+    case Code::SpawnNext: {
+      ++pc;
+      const TaskTemplate& tt = sc_.templates[in.a];
+      uint32_t& next = w_.next_replica[in.a];
+      if (next >= tt.count)
+        throw ScenarioError("scenario '" + sc_.name + "': all " + std::to_string(tt.count) +
+                            " replicas of task '" + tt.name + "' are already spawned (" +
+                            p.where[pc - 1] + ")");
+      spawn(tid, tt.first + next++, p.where[pc - 1]);
+      return;
+    }
     case Code::SpawnAll: {
       const TaskTemplate& tt = sc_.templates[in.a];
       int64_t& i = locals[0];
@@ -807,6 +819,7 @@ void Machine::end_of_program(uint16_t tid) {
       uint32_t task = f.id;
       if (drop_next_owned(tid, task, "end of task '" + sc_.task_name(task) + "'")) return;
       TaskRt& t = w_.tasks[task];
+      --w_.live;
       t.status = TaskStatus::Done;
       t.last_step = static_cast<uint32_t>(step_);
       dequeue(task);
@@ -925,6 +938,7 @@ void Machine::drop_task(uint16_t tid, uint32_t task, const std::string& where) {
     return;
   }
   touch_task(task);
+  if (t.status != TaskStatus::Unstarted) --w_.live;
   t.status = TaskStatus::Dropped;
   t.last_step = static_cast<uint32_t>(step_);
   dequeue(task);
@@ -941,6 +955,12 @@ void Machine::spawn(uint16_t tid, uint32_t task, const std::string& where) {
                         "' is spawned twice (" + where + ")");
   t.thread = tid;
   ev(tid, Ev::Spawn, task);
+  w_.peak_live = std::max(w_.peak_live, ++w_.live);
+  if (sc_.max_live_tasks > 0 && w_.live > sc_.max_live_tasks) {
+    w_.exhausted_step = static_cast<uint32_t>(step_);
+    halt(Halt::ResourceExhausted);
+    return;
+  }
   wake(tid, task, WakeCtx::Spawn);
 }
 

@@ -113,7 +113,7 @@ struct OutputLine {
 
 enum class Halt : uint8_t {
   Running, Quiescent, Blocked, StepBound, TimeBound, MemoryBound, DepthBound, WrongThread, DataRace,
-  UseAfterFree, Starvation
+  UseAfterFree, Starvation, ResourceExhausted
 };
 
 // The loop thread's last stretch of work without an await.
@@ -191,6 +191,10 @@ struct World {
   BusyFact busy;
   LateFact late;
   std::vector<int64_t> ready_since;  // per task: when it last became ready (latency bound)
+  std::vector<uint32_t> next_replica;  // per template: replicas spawned by SpawnNext
+  uint32_t live = 0;                   // tasks spawned and not yet finished or dropped
+  uint32_t peak_live = 0;
+  uint32_t exhausted_step = 0;
   std::vector<uint32_t> closed_at;  // per connection: the step that closed it, 0 if open
   std::vector<OutputLine> output;
   std::vector<Event> trace;

@@ -108,6 +108,7 @@ uint64_t state_hash(const World& w) {
     for (uint32_t h : th.ready_events) x.add(h);
   }
   x.add(w.next_event);
+  for (uint32_t n : w.next_replica) x.add(n);
   x.add(static_cast<uint64_t>(w.now));
   for (uint32_t id : w.timer_heap) {
     x.add(static_cast<uint64_t>(w.timers[id].at));

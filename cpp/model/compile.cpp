@@ -112,6 +112,9 @@ class Compiler {
     if (spec_.latency_bound < 0)
       fail("latency bound must be non-negative, got " + std::to_string(spec_.latency_bound));
     sc_.latency_bound = spec_.latency_bound;
+    if (spec_.max_live_tasks < 0)
+      fail("max_live_tasks must be non-negative, got " + std::to_string(spec_.max_live_tasks));
+    sc_.max_live_tasks = spec_.max_live_tasks;
     declare_resources();
     declare_tasks_and_objects();
     for (size_t i = 0; i < spec_.tasks.size(); ++i)
@@ -448,11 +451,14 @@ class Compiler {
         return;
       }
       case OpKind::Spawn: {
-        in.code = Code::Spawn;
-        in.a = single_task(where, op);
-        if (sc_.templates[sc_.template_of(in.a)].autostart)
+        uint32_t tmpl = resolve(tasks_, "task", where, op);
+        const TaskTemplate& tt = sc_.templates[tmpl];
+        if (tt.autostart)
           fail_at(where, op, "task '" + op.target +
                                  "' starts at startup; declare it with autostart=False to spawn it");
+        // One task: spawn it. Replicas: spawn the next one not yet spawned.
+        in.code = tt.count == 1 ? Code::Spawn : Code::SpawnNext;
+        in.a = tt.count == 1 ? tt.first : tmpl;
         emit(in, label(where, op));
         return;
       }

@@ -34,6 +34,7 @@ enum class Code : uint8_t {
   DropTask,    // a = task id
   Spawn,       // a = task id
   SpawnAll,    // a = template id (startup only): spawns each replica in turn
+  SpawnNext,   // a = template id: spawns its next replica not yet spawned
   Add,         // a = counter id, v
   Set,         // a = counter id, v
   Jump,        // jump = target
@@ -108,6 +109,7 @@ struct Scenario {
   std::vector<ForeignThread> threads;  // thread i + 1 (thread 0 runs the loop)
   std::vector<std::string> connections;
   int64_t latency_bound = 0;
+  int64_t max_live_tasks = 0;
   std::vector<Program> programs;
   std::vector<std::string> texts;
   uint32_t startup = 0;     // program spawning the autostart tasks

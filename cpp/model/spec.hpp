@@ -135,6 +135,7 @@ struct ScenarioSpec {
   std::vector<ThreadSpec> threads;
   std::vector<ConnectionSpec> connections;
   int64_t latency_bound = 0;  // ms a woken task may wait to be polled; 0: no bound
+  int64_t max_live_tasks = 0; // spawned and not finished at once; past it: resource_exhausted
 };
 
 const char* op_name(OpKind k);

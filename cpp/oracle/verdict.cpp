@@ -15,6 +15,7 @@ const char* verdict_kind_name(VerdictKind k) {
     case VerdictKind::DataRace: return "data_race";
     case VerdictKind::UseAfterFree: return "use_after_free";
     case VerdictKind::Starvation: return "starvation";
+    case VerdictKind::ResourceExhausted: return "resource_exhausted";
     case VerdictKind::BoundSteps: return "bound/steps";
     case VerdictKind::BoundTime: return "bound/time";
     case VerdictKind::BoundMemory: return "bound/memory";
@@ -28,6 +29,7 @@ const std::vector<VerdictKind>& all_verdict_kinds() {
       VerdictKind::Ok,         VerdictKind::ReentrantLock, VerdictKind::LockCycle,
       VerdictKind::BlockedThread, VerdictKind::LostWake,   VerdictKind::WrongThread,
       VerdictKind::DataRace,   VerdictKind::UseAfterFree, VerdictKind::Starvation,
+      VerdictKind::ResourceExhausted,
       VerdictKind::BoundSteps,
       VerdictKind::BoundTime,  VerdictKind::BoundMemory,   VerdictKind::BoundDepth};
   return kinds;
@@ -342,6 +344,7 @@ Finding decide(const Scenario& sc, const World& w) {
     case Halt::DataRace: f.kind = VerdictKind::DataRace; break;
     case Halt::UseAfterFree: f.kind = VerdictKind::UseAfterFree; break;
     case Halt::Starvation: f.kind = VerdictKind::Starvation; break;
+    case Halt::ResourceExhausted: f.kind = VerdictKind::ResourceExhausted; break;
     case Halt::StepBound: f.kind = VerdictKind::BoundSteps; break;
     case Halt::TimeBound: f.kind = VerdictKind::BoundTime; break;
     case Halt::MemoryBound: f.kind = VerdictKind::BoundMemory; break;
@@ -365,6 +368,17 @@ Verdict explain(const Scenario& sc, const World& w, const Finding& f, std::strin
     case VerdictKind::BlockedThread: return explain_blocked(sc, w, f, policy);
     case VerdictKind::WrongThread:
     case VerdictKind::DataRace: return explain_cross(sc, w, f, policy);
+    case VerdictKind::ResourceExhausted:
+      v.step = w.exhausted_step;
+      v.explanation = "step " + std::to_string(w.exhausted_step) + ": " + std::to_string(w.live) +
+                      " tasks alive at once, past the bound of " +
+                      std::to_string(sc.max_live_tasks) +
+                      ": nothing limits how many are spawned before earlier ones finish "
+                      "(unbounded concurrency). The last spawn came from " +
+                      (w.threads[0].stack.empty() ? std::string("the loop")
+                                                  : describe_frame(sc, w.threads[0].stack.back())) +
+                      ".";
+      return v;
     case VerdictKind::Starvation: {
       const LateFact& l = w.late;
       v.step = l.step;

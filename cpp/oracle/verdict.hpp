@@ -22,6 +22,7 @@ enum class VerdictKind : uint8_t {
   DataRace,       // an unsynchronised queue touched from two threads
   UseAfterFree,   // a poll or handler touched a closed (freed) event context
   Starvation,     // a ready task waited longer than the latency bound
+  ResourceExhausted,  // live tasks past the scenario's bound
   BoundSteps,     // the run hit its step bound: inconclusive
   BoundTime,
   BoundMemory,

@@ -130,6 +130,7 @@ class ScenarioSpec:
     threads: List[ThreadSpec]
     connections: List[ConnectionSpec]
     latency_bound: int
+    max_live_tasks: int
     def __init__(self) -> None: ...
 
 class Scenario:

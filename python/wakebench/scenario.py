@@ -18,7 +18,8 @@ from typing import Iterable, Optional, Union
 
 from . import _core, ops
 
-__all__ = ["Scenario", "Mutex", "WaitQueue", "Counter", "Task", "Object", "Connection"]
+__all__ = ["Scenario", "Mutex", "WaitQueue", "Counter", "Task", "Object", "Connection",
+           "Semaphore"]
 
 
 class _Handle:
@@ -102,6 +103,24 @@ class Connection(_Handle):
         return ops.read(self)
 
 
+class Semaphore:
+    """An async semaphore (tokio::sync::Semaphore), built from a permit
+    counter and a wait queue: ``acquire()`` waits for a permit, ``release()``
+    returns one and wakes a waiter."""
+
+    def __init__(self, permits: Counter, waiters: WaitQueue) -> None:
+        self.name = permits.name
+        self.permits, self.waiters = permits, waiters
+
+    def acquire(self) -> ops.Op:
+        return ops.loop(self.waiters.register(),
+                        ops.if_(self.permits > 0, self.permits.add(-1), ops.break_()),
+                        ops.pending())
+
+    def release(self) -> ops.Op:
+        return ops.repeat(1, self.permits.add(1), self.waiters.wake())
+
+
 class Task(_Handle):
     def drop(self) -> ops.Op:
         """Drop this task's future (as a cleanup handler does when nginx closes a connection)."""
@@ -136,15 +155,18 @@ class Scenario:
     """A scenario: what runs, under which locks, and who wakes whom."""
 
     def __init__(self, name: str, *, doc: str = "", source: str = "",
-                 latency_bound: int = 0) -> None:
+                 latency_bound: int = 0, max_live_tasks: int = 0) -> None:
         """``latency_bound``: ms a woken task may wait before it is polled;
-        past it the run stops with ``starvation`` (0: no bound)."""
+        past it the run stops with ``starvation``. ``max_live_tasks``: tasks
+        spawned and not finished at once; past it, ``resource_exhausted``.
+        0: no bound."""
         self.name = _check_name(name, "Scenario")
         self.doc = doc
         self.source = source
         self._spec = _core.ScenarioSpec()
         self._spec.name = name
         self._spec.latency_bound = ops._int(latency_bound, f"scenario {name!r} latency_bound")
+        self._spec.max_live_tasks = ops._int(max_live_tasks, f"scenario {name!r} max_live_tasks")
         self._built: Optional[_core.Scenario] = None
 
     def __repr__(self) -> str:
@@ -180,6 +202,13 @@ class Scenario:
         c.initial = ops._int(initial, f"counter {name!r}")
         self._add("counters", c)
         return Counter(name)
+
+    def semaphore(self, name: str, permits: int) -> Semaphore:
+        """An async semaphore with ``permits`` permits."""
+        if ops._int(permits, f"semaphore {name!r}") < 0:
+            raise ValueError(f"scenario {self.name!r}: semaphore {name!r}: permits must be "
+                             f"non-negative, got {permits}")
+        return Semaphore(self.counter(name, permits), self.wait_queue(f"{name}.waiters"))
 
     def connection(self, name: str) -> Connection:
         """An nginx event context the server may close (and free) at any point

@@ -78,3 +78,32 @@ def blocking_scheduler_pool() -> Scenario:
         ops.print("crunched"),
     ])
     return s
+
+
+def _concurrency(name: str, permits: int) -> Scenario:
+    # A scraper spawns a task per item; each holds its memory for 10 ms.
+    s = Scenario(name, max_live_tasks=4)
+    sem = s.semaphore("permits", permits) if permits else None
+    work = [ops.sleep(10)] + ([sem.release()] if sem else [])
+    s.task("fetch", work, count=6, autostart=False)
+    spawn_one = ([sem.acquire()] if sem else []) + [ops.spawn("fetch")]
+    s.task("scraper", [ops.repeat(6, *spawn_one)])
+    return s
+
+
+@entry("unbounded-concurrency", source=SEED, summary="""
+    "Unbound concurrency use up resources": a task spawns one task per item
+    with nothing limiting how many run at once (as buffer_unordered(999999999)
+    or a spawn per request); each holds its memory until it finishes. With a
+    bound of 4 live tasks, the sixth spawn exhausts it: resource_exhausted,
+    under every policy.""")
+def unbounded_concurrency() -> Scenario:
+    return _concurrency("unbounded-concurrency", permits=0)
+
+
+@entry("unbounded-concurrency-semaphore", source=SEED, summary="""
+    The seed's fix: a semaphore. The spawner acquires a permit before each
+    spawn and each task releases it when done, so at most 2 fetches (and the
+    spawner) are alive at once. Ok under every policy.""")
+def unbounded_concurrency_semaphore() -> Scenario:
+    return _concurrency("unbounded-concurrency-semaphore", permits=2)
