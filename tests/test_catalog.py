@@ -28,6 +28,9 @@ EXPECTED = {
     "blocking-scheduler-pool": ["ok"] * 6,
     "unbounded-concurrency": ["resource_exhausted"] * 6,
     "unbounded-concurrency-semaphore": ["ok"] * 6,
+    "futurelock-select": ["deadlock/futurelock"] * 6,
+    "futurelock-select-barging": ["ok"] * 6,
+    "futurelock-select-owned": ["ok"] * 6,
 }
 
 CELLS = [(s, p, v) for s, vs in EXPECTED.items() for p, v in zip(POLICIES, vs)]
@@ -146,3 +149,21 @@ def test_resource_exhaustion_names_the_bound_and_the_spawner():
     assert "5 tasks alive at once, past the bound of 4" in out.explanation
     assert "poll of 'scraper'" in out.explanation
     assert wb.run("unbounded-concurrency-semaphore", "fifo").stats["max_depth"] >= 1
+
+
+SEED_OUTPUT = ["xxx started", "second branch has been run", "yyy started",
+               "simulate contention done"]
+
+
+@pytest.mark.parametrize("policy", POLICIES)
+def test_futurelock_reproduces_the_seeds_output_at_its_timings(policy):
+    out = wb.run("futurelock-select", policy)
+    assert [o.text for o in out.output] == SEED_OUTPUT
+    assert [o.time for o in out.output] == [100, 600, 600, 5000]
+    assert out.verdict.kind == "deadlock/futurelock"
+    assert "future 'xxx_future' holds async mutex 'lock'" in out.explanation
+    assert "task 'main' waits for async mutex 'lock' held by future 'xxx_future'" in out.explanation
+    for fixed in ("futurelock-select-barging", "futurelock-select-owned"):
+        ok = wb.run(fixed, policy)
+        assert ok.verdict.ok
+        assert [o.text for o in ok.output] == SEED_OUTPUT + ["yyy done"]

@@ -28,7 +28,7 @@ def test_schedule_independent_verdicts_agree_with_the_simulator(name):
         if len(ex.outcomes) != 1:
             continue  # depends on the schedule: the real loop picks one
         (kind,) = ex.outcomes
-        real = wb.run(name, p, backend="libev")
+        real = wb.run(name, p, backend="libev", time_scale=0.02)  # 5 s of scenario: 0.1 s
         assert real.verdict.kind == kind, real.explanation
         assert real.backend == "libev" and real.time_unit == "us"
         checked += 1
@@ -94,3 +94,12 @@ def test_cli_backend():
                         "--policy", "ngx_defer_nested", "--backend", "libev"],
                        capture_output=True, text=True)
     assert r.returncode == 0 and "on libev: deadlock/reentrant_lock" in r.stdout
+
+
+def test_futurelock_on_a_real_loop_prints_what_the_seed_printed():
+    out = wb.run("futurelock-select", "fifo", backend="libev", time_scale=0.02)
+    assert out.verdict.kind == "deadlock/futurelock"
+    assert [o.text for o in out.output] == ["xxx started", "second branch has been run",
+                                            "yyy started", "simulate contention done"]
+    times = [o.time for o in out.output]  # wall-clock microseconds, scaled by 0.02
+    assert times == sorted(times) and times[-1] >= 5000 * 0.02 * 1000

@@ -143,3 +143,25 @@ def test_spawning_replicas_past_their_count_and_bad_bounds():
         wb.Scenario("bad", max_live_tasks=-2).build()
     with pytest.raises(ValueError, match="permits must be non-negative"):
         wb.Scenario("bad-sem").semaphore("s", -1)
+
+
+def test_futures_are_checked():
+    s = wb.Scenario("bad-futures")
+    s.task("a", [ops.await_("f")])
+    s.task("b", [])
+    s.future("f", owner="b", program=[])
+    with pytest.raises(wb.ScenarioError, match="future 'f' belongs to task 'b'"):
+        s.build()
+    s = wb.Scenario("bad-select")
+    s.task("a", [ops.select(ops.print("x"))])
+    with pytest.raises(wb.ScenarioError, match="a select holds branch ops only"):
+        s.build()
+    s = wb.Scenario("spawn-a-future")
+    s.task("a", [ops.spawn("f")])
+    s.future("f", owner="a", program=[])
+    with pytest.raises(wb.ScenarioError, match="is a future: its owner awaits or selects it"):
+        s.build()
+    s = wb.Scenario("orphan")
+    s.future("f", owner="nobody", program=[])
+    with pytest.raises(wb.ScenarioError, match="owner 'nobody' is not a task"):
+        s.build()

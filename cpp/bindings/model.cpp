@@ -16,7 +16,8 @@ void register_model(py::module_& m) {
       .value("REPEAT", OpKind::Repeat).value("IF", OpKind::If).value("BREAK", OpKind::Break)
       .value("SLEEP", OpKind::Sleep).value("READ", OpKind::Read)
       .value("COMPUTE", OpKind::Compute).value("SPAWN_BLOCKING", OpKind::SpawnBlocking)
-      .value("NOTIFY_LOOP", OpKind::NotifyLoop);
+      .value("NOTIFY_LOOP", OpKind::NotifyLoop).value("AWAIT", OpKind::Await)
+      .value("SELECT", OpKind::Select).value("BRANCH", OpKind::Branch);
   py::enum_<Cmp>(m, "Cmp")
       .value("EQ", Cmp::Eq).value("NE", Cmp::Ne).value("LT", Cmp::Lt)
       .value("LE", Cmp::Le).value("GT", Cmp::Gt).value("GE", Cmp::Ge);
@@ -77,6 +78,11 @@ void register_model(py::module_& m) {
       .def_readwrite("at", &ThreadSpec::at)
       .def_readwrite("ops", &ThreadSpec::ops)
       .def_readwrite("autostart", &ThreadSpec::autostart);
+  py::class_<FutureSpec>(m, "FutureSpec")
+      .def(py::init<>())
+      .def_readwrite("name", &FutureSpec::name)
+      .def_readwrite("owner", &FutureSpec::owner)
+      .def_readwrite("ops", &FutureSpec::ops);
   py::class_<ConnectionSpec>(m, "ConnectionSpec")
       .def(py::init<>())
       .def_readwrite("name", &ConnectionSpec::name);
@@ -92,7 +98,8 @@ void register_model(py::module_& m) {
       .def_readwrite("threads", &ScenarioSpec::threads)
       .def_readwrite("connections", &ScenarioSpec::connections)
       .def_readwrite("latency_bound", &ScenarioSpec::latency_bound)
-      .def_readwrite("max_live_tasks", &ScenarioSpec::max_live_tasks);
+      .def_readwrite("max_live_tasks", &ScenarioSpec::max_live_tasks)
+      .def_readwrite("futures", &ScenarioSpec::futures);
 
   py::class_<Scenario, std::shared_ptr<Scenario>>(m, "Scenario")
       .def_readonly("name", &Scenario::name)

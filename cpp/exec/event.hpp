@@ -39,7 +39,7 @@ enum class Ev : uint8_t {
 };
 
 // How a poll frame was entered.
-enum class Entry : uint8_t { Inline, Posted, PostedNext, RunQueue };
+enum class Entry : uint8_t { Inline, Posted, PostedNext, RunQueue, Child };
 
 inline constexpr uint32_t kNoId = 0xffffffffu;
 

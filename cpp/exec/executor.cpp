@@ -397,7 +397,7 @@ void Machine::push_poll(uint16_t tid, uint32_t task, Entry entry, WakeCtx via) {
     return;
   }
   TaskRt& t = w_.tasks[task];
-  if (!w_.ready_since.empty() &&
+  if (!w_.ready_since.empty() && entry != Entry::Child &&
       w_.now - w_.ready_since[task] > sc_.latency_bound * cfg_.ticks_per_ms) {
     w_.late = LateFact{task, w_.ready_since[task], w_.now, static_cast<uint32_t>(step_)};
     halt(Halt::Starvation);
@@ -437,6 +437,14 @@ WakeCtx Machine::ctx_of(uint16_t tid, uint32_t target) const {
 }
 
 void Machine::wake(uint16_t tid, uint32_t task, WakeCtx ctx) {
+  // A future has no waker of its own: it was given its owner's. Remember it
+  // was woken, and wake the task that polls it.
+  while (sc_.is_future(task)) {
+    TaskRt& fut = w_.tasks[task];
+    if (fut.status == TaskStatus::Done || fut.status == TaskStatus::Dropped) break;
+    fut.flags |= kWoken;
+    task = static_cast<uint32_t>(sc_.templates[sc_.template_of(task)].parent);
+  }
   TaskRt& t = w_.tasks[task];
   ++w_.stats.wakes;
   touch_task(task);
@@ -643,6 +651,12 @@ void Machine::exec(uint16_t tid) {
       ++pc;
       wake_one(tid, in.a);
       return;
+    case Code::Await:
+      await_step(tid, in.a);
+      return;
+    case Code::Select:
+      select_step(tid, in.a);
+      return;
     case Code::Compute:
       ++pc;
       ev(tid, Ev::Compute, 0, 0, 0, 0, in.v);
@@ -818,8 +832,9 @@ void Machine::end_of_program(uint16_t tid) {
       // A finished future drops what it owns, on its poll's stack.
       uint32_t task = f.id;
       if (drop_next_owned(tid, task, "end of task '" + sc_.task_name(task) + "'")) return;
+      drop_futures_of(tid, task);
       TaskRt& t = w_.tasks[task];
-      --w_.live;
+      if (!sc_.is_future(task)) --w_.live;
       t.status = TaskStatus::Done;
       t.last_step = static_cast<uint32_t>(step_);
       dequeue(task);
@@ -856,6 +871,11 @@ void Machine::teardown_step(uint16_t tid) {
   if (drop_next_owned(tid, task, "drop of task '" + sc_.task_name(task) + "'")) return;
   std::vector<uint32_t> to_wake;
   release_task(task, to_wake, tid);
+  for (uint32_t fut : sc_.templates[sc_.template_of(task)].futures)
+    if (w_.tasks[fut].status == TaskStatus::Idle || w_.tasks[fut].status == TaskStatus::Unstarted) {
+      release_task(fut, to_wake, tid);
+      w_.tasks[fut].status = TaskStatus::Dropped;
+    }
   ev(tid, Ev::TaskDropped, task);
   pop_frame(tid);
   // Waiters handed a released async mutex are woken from the dropper's frame.
@@ -863,6 +883,84 @@ void Machine::teardown_step(uint16_t tid) {
     Frame& below = th.stack.back();
     below.wakes.insert(below.wakes.begin(), to_wake.begin(), to_wake.end());
   }
+}
+
+void Machine::drop_future(uint16_t tid, uint32_t fut) {
+  TaskRt& t = w_.tasks[fut];
+  if (t.status == TaskStatus::Done || t.status == TaskStatus::Dropped) return;
+  std::vector<uint32_t> to_wake;
+  release_task(fut, to_wake, tid);
+  t.status = TaskStatus::Dropped;
+  ev(tid, Ev::TaskDropped, fut);
+  Frame& f = w_.threads[tid].stack.back();
+  f.wakes.insert(f.wakes.end(), to_wake.begin(), to_wake.end());
+}
+
+void Machine::drop_futures_of(uint16_t tid, uint32_t task) {
+  for (uint32_t fut : sc_.templates[sc_.template_of(task)].futures) drop_future(tid, fut);
+}
+
+// Await: poll the future (a frame on this stack); ready: go on; pending: so
+// is this task (the future holds this task's waker).
+void Machine::await_step(uint16_t tid, uint32_t fut) {
+  Frame& f = w_.threads[tid].stack.back();
+  uint32_t& pc = w_.tasks[f.id].pc;
+  TaskStatus st = w_.tasks[fut].status;
+  if (f.child_polled || st == TaskStatus::Done) {
+    f.child_polled = 0;
+    if (st == TaskStatus::Done) {
+      ++pc;
+    } else {
+      return_pending(tid);
+    }
+    return;
+  }
+  if (st == TaskStatus::Dropped)
+    throw ScenarioError("scenario '" + sc_.name + "': future '" + sc_.task_name(fut) +
+                        "' is awaited after it was dropped");
+  f.child_polled = 1;
+  w_.tasks[fut].flags &= static_cast<uint8_t>(~kWoken);
+  push_poll(tid, fut, Entry::Child, WakeCtx::TaskPoll);
+}
+
+// Select (tokio::select! with `biased;`): poll the branches' futures in
+// order; the first ready wins, the other owned ones are dropped (cancelled),
+// borrowed ones (&mut fut) live on, unpolled. All pending: this task is too.
+void Machine::select_step(uint16_t tid, uint32_t table) {
+  const SelectTable& sel = sc_.selects[table];
+  Frame& f = w_.threads[tid].stack.back();
+  uint32_t& pc = w_.tasks[f.id].pc;
+  uint32_t b = f.branch;
+  if (f.child_polled) {
+    f.child_polled = 0;
+    if (w_.tasks[sel.branches[b].future].status != TaskStatus::Done) {
+      f.branch = static_cast<uint8_t>(++b);
+    } else {
+      f.branch = 0;
+      for (uint32_t i = 0; i < sel.branches.size(); ++i)
+        if (i != b && !sel.branches[i].borrowed) drop_future(tid, sel.branches[i].future);
+      w_.tasks[f.id].pc = sel.branches[b].arm;
+      return;
+    }
+  }
+  if (b >= sel.branches.size()) {
+    f.branch = 0;
+    return_pending(tid);
+    return;
+  }
+  uint32_t fut = sel.branches[b].future;
+  TaskStatus st = w_.tasks[fut].status;
+  if (st == TaskStatus::Done) {  // a borrowed future that finished earlier: ready at once
+    f.child_polled = 1;
+    return;
+  }
+  if (st == TaskStatus::Dropped)
+    throw ScenarioError("scenario '" + sc_.name + "': future '" + sc_.task_name(fut) +
+                        "' is selected after it was dropped");
+  (void)pc;
+  f.child_polled = 1;
+  w_.tasks[fut].flags &= static_cast<uint8_t>(~kWoken);
+  push_poll(tid, fut, Entry::Child, WakeCtx::TaskPoll);
 }
 
 // Objects a task owns drop together when its future ends or is dropped, in

@@ -83,6 +83,12 @@ class Machine {
   void drop_object(uint16_t tid, uint32_t o, const std::string& where);
   void drop_task(uint16_t tid, uint32_t t, const std::string& where);
   bool drop_next_owned(uint16_t tid, uint32_t task, const std::string& why);
+  // A future's end: its resources released, no owner to tell but by a flag.
+  void drop_future(uint16_t tid, uint32_t future);
+  void drop_futures_of(uint16_t tid, uint32_t task);
+  // Await / Select: one step of polling a task's child futures.
+  void await_step(uint16_t tid, uint32_t future);
+  void select_step(uint16_t tid, uint32_t table);
   void spawn(uint16_t tid, uint32_t t, const std::string& where);
 
   // ---- wakes ----

@@ -42,6 +42,7 @@ struct TaskRt {
 
 enum TaskFlag : uint8_t {
   kFromPostedNext = 1,  // queued in posted by the move from posted-next (traced as such)
+  kWoken = 2,           // a future: woken since its owner last polled it
 };
 static_assert(sizeof(TaskRt) <= 32, "TaskRt is per task: keep it small");
 
@@ -57,6 +58,8 @@ struct Frame {
   uint32_t step = 0;             // step at which it was entered
   uint32_t locals = 0;           // base in the thread's local stack (non-Poll)
   std::vector<uint32_t> wakes;   // WakeAll: tasks still to wake, in order
+  uint8_t child_polled = 0;      // Await / Select: a child future's poll just returned
+  uint8_t branch = 0;            // Select: the branch being polled in this poll
 };
 
 enum class HolderKind : uint8_t { None, Task, Frame };

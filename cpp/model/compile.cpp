@@ -42,6 +42,9 @@ const char* op_name(OpKind k) {
     case OpKind::Compute: return "compute";
     case OpKind::SpawnBlocking: return "spawn_blocking";
     case OpKind::NotifyLoop: return "notify_loop";
+    case OpKind::Await: return "await";
+    case OpKind::Select: return "select";
+    case OpKind::Branch: return "branch";
   }
   return "?";
 }
@@ -70,7 +73,8 @@ std::string Scenario::task_name(uint32_t task) const {
 std::string Scenario::program_owner(uint32_t program) const {
   const Program& p = programs[program];
   switch (p.kind) {
-    case ProgramKind::Task: return "task '" + templates[p.owner].name + "'";
+    case ProgramKind::Task:
+      return (templates[p.owner].parent >= 0 ? "future '" : "task '") + templates[p.owner].name + "'";
     case ProgramKind::DropHook: return "drop hook of '" + objects[p.owner].name + "'";
     case ProgramKind::Handler:
       return std::string(handlers[p.owner].kind == HandlerKind::Cleanup ? "cleanup handler '"
@@ -120,6 +124,9 @@ class Compiler {
     for (size_t i = 0; i < spec_.tasks.size(); ++i)
       compile_program(ProgramKind::Task, spec_.tasks[i].ops,
                       sc_.templates[i].program);
+    for (size_t i = 0; i < spec_.futures.size(); ++i)
+      compile_program(ProgramKind::Task, spec_.futures[i].ops,
+                      sc_.templates[spec_.tasks.size() + i].program);
     for (size_t i = 0; i < spec_.objects.size(); ++i)
       compile_program(ProgramKind::DropHook, spec_.objects[i].on_drop,
                       sc_.objects[i].program);
@@ -171,6 +178,12 @@ class Compiler {
 
   void declare_tasks_and_objects() {
     check_names(spec_.tasks, "task", tasks_);
+    for (size_t i = 0; i < spec_.futures.size(); ++i) {
+      const FutureSpec& f = spec_.futures[i];
+      if (f.name.empty()) fail("a future needs a name");
+      if (!tasks_.emplace(f.name, static_cast<uint32_t>(spec_.tasks.size() + i)).second)
+        fail("'" + f.name + "' names a task or future twice");
+    }
     check_names(spec_.objects, "object", objects_);
     for (const auto& [name, i] : objects_)
       if (tasks_.count(name))
@@ -192,6 +205,25 @@ class Compiler {
       tt.program = new_program(ProgramKind::Task, static_cast<uint32_t>(i));
       sc_.templates.push_back(std::move(tt));
       total += t.count;
+    }
+    for (size_t i = 0; i < spec_.futures.size(); ++i) {
+      const FutureSpec& f = spec_.futures[i];
+      auto owner = tasks_.find(f.owner);
+      if (owner == tasks_.end() || owner->second >= spec_.tasks.size())
+        fail("future '" + f.name + "': owner '" + f.owner + "' is not a task" + known(tasks_));
+      TaskTemplate& ot = sc_.templates[owner->second];
+      if (ot.count != 1)
+        fail("future '" + f.name + "': its owner '" + f.owner + "' has " + std::to_string(ot.count) +
+             " replicas; a future has one owner");
+      TaskTemplate tt;
+      tt.name = f.name;
+      tt.first = static_cast<uint32_t>(total);
+      tt.autostart = false;
+      tt.parent = ot.first;
+      tt.program = new_program(ProgramKind::Task, static_cast<uint32_t>(sc_.templates.size()));
+      ot.futures.push_back(tt.first);
+      sc_.templates.push_back(std::move(tt));
+      total += 1;
     }
     sc_.ntasks = static_cast<uint32_t>(total);
     for (size_t i = 0; i < spec_.objects.size(); ++i) {
@@ -347,6 +379,18 @@ class Compiler {
     return it->second;
   }
 
+  // A future this program's task owns (only its owner may poll it).
+  uint32_t owned_future(const std::string& where, const OpSpec& op) {
+    uint32_t t = resolve(tasks_, "future", where, op);
+    const TaskTemplate& tt = sc_.templates[t];
+    if (tt.parent < 0) fail_at(where, op, "'" + op.target + "' is a task, not a future; spawn it");
+    const Program& p = sc_.programs[prog_];
+    if (p.kind != ProgramKind::Task || sc_.templates[p.owner].first != tt.parent)
+      fail_at(where, op, "future '" + op.target + "' belongs to task '" +
+                             sc_.task_name(static_cast<uint32_t>(tt.parent)) + "'");
+    return tt.first;
+  }
+
   uint32_t single_task(const std::string& where, const OpSpec& op) {
     uint32_t t = resolve(tasks_, "task", where, op);
     const TaskTemplate& tt = sc_.templates[t];
@@ -381,7 +425,7 @@ class Compiler {
 
   void op(const OpSpec& op, const std::string& where, const std::string& prefix, int depth,
           Flow& f) {
-    if (static_cast<unsigned>(op.kind) > static_cast<unsigned>(OpKind::NotifyLoop))
+    if (static_cast<unsigned>(op.kind) > static_cast<unsigned>(OpKind::Branch))
       fail(owner_desc_ + ", " + where + ": invalid op kind " +
            std::to_string(static_cast<unsigned>(op.kind)));
     if (op.kind == OpKind::If && static_cast<unsigned>(op.cond.cmp) > static_cast<unsigned>(Cmp::Ge))
@@ -450,9 +494,53 @@ class Compiler {
         emit(in, label(where, op));
         return;
       }
+      case OpKind::Await: {
+        require_await_allowed(where, op);
+        in.code = Code::Await;
+        in.a = owned_future(where, op);
+        emit(in, label(where, op));
+        return;
+      }
+      case OpKind::Select: {
+        require_await_allowed(where, op);
+        if (op.body.empty()) fail_at(where, op, "a select needs at least one branch");
+        if (op.body.size() > 64) fail_at(where, op, "a select has at most 64 branches");
+        uint32_t table = static_cast<uint32_t>(sc_.selects.size());
+        sc_.selects.emplace_back();
+        in.code = Code::Select;
+        in.a = table;
+        emit(in, label(where, op));
+        std::vector<size_t> ends;
+        std::optional<Held> after;
+        for (size_t b = 0; b < op.body.size(); ++b) {
+          const OpSpec& br = op.body[b];
+          std::string bwhere = where + "." + std::to_string(b);
+          if (br.kind != OpKind::Branch) fail_at(bwhere, br, "a select holds branch ops only");
+          SelectBranch sb;
+          sb.future = owned_future(bwhere, br);
+          sb.borrowed = br.value != 0;
+          sb.arm = static_cast<uint32_t>(here());
+          for (const SelectBranch& other : sc_.selects[table].branches)
+            if (other.future == sb.future) fail_at(bwhere, br, "the future is in this select twice");
+          sc_.selects[table].branches.push_back(sb);
+          Flow arm = f;
+          block(br.body, prefix + std::to_string(b) + ".", depth + 1, arm);
+          Instr j;
+          j.code = Code::Jump;
+          ends.push_back(emit(j, label(bwhere, br) + ", end of arm"));
+          after = join(after, arm.held, where, op);
+        }
+        for (size_t e : ends) patch(e, here());
+        f.held = after;
+        return;
+      }
+      case OpKind::Branch:
+        fail_at(where, op, "a branch belongs in a select");
       case OpKind::Spawn: {
         uint32_t tmpl = resolve(tasks_, "task", where, op);
         const TaskTemplate& tt = sc_.templates[tmpl];
+        if (tt.parent >= 0)
+          fail_at(where, op, "'" + op.target + "' is a future: its owner awaits or selects it");
         if (tt.autostart)
           fail_at(where, op, "task '" + op.target +
                                  "' starts at startup; declare it with autostart=False to spawn it");

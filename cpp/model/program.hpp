@@ -46,6 +46,8 @@ enum class Code : uint8_t {
   Compute,     // v = ms busy
   StartThread, // a = thread index (1-based thread id)
   NotifyLoop,  // a = queue id
+  Await,       // a = future (task id): poll it until ready
+  Select,      // a = select table id
   End,         // the program returns (task: Ready)
 };
 
@@ -75,6 +77,18 @@ struct TaskTemplate {
   bool autostart = true;
   bool daemon = false;
   std::vector<uint32_t> owned;  // object ids, in declaration order
+  int64_t parent = -1;          // a future: the task id of the task that owns it
+  std::vector<uint32_t> futures;  // a task: the futures it owns (task ids)
+};
+
+// A select: its branches in polling order.
+struct SelectBranch {
+  uint32_t future = 0;    // task id of the branch's future
+  bool borrowed = false;  // &mut fut: not dropped when another branch wins
+  uint32_t arm = 0;       // pc of the branch's arm
+};
+struct SelectTable {
+  std::vector<SelectBranch> branches;
 };
 
 struct Object {
@@ -108,6 +122,7 @@ struct Scenario {
   std::vector<Handler> handlers;  // sorted by time, then declaration order
   std::vector<ForeignThread> threads;  // thread i + 1 (thread 0 runs the loop)
   std::vector<std::string> connections;
+  std::vector<SelectTable> selects;
   int64_t latency_bound = 0;
   int64_t max_live_tasks = 0;
   std::vector<Program> programs;
@@ -118,6 +133,7 @@ struct Scenario {
 
   uint32_t template_of(uint32_t task) const;
   std::string task_name(uint32_t task) const;
+  bool is_future(uint32_t task) const { return templates[template_of(task)].parent >= 0; }
   std::string program_owner(uint32_t program) const;  // "task 'x'", "drop hook of 'o'"
   std::string thread_name(uint32_t thread) const;      // "main", or a foreign thread's name
 };

@@ -40,6 +40,9 @@ enum class OpKind : uint8_t {
   SpawnBlocking,  // target thread (declared with autostart = false): start it now
   NotifyLoop,     // target wait queue: from a foreign thread, have the loop thread wake it
                   // (ngx_thread_task_post's ngx_notify: thread-safe, runs on the loop)
+  Await,     // target future: poll it (on this task's stack) until it is ready
+  Select,    // body: Branch ops; poll each branch's future in order, the first ready wins
+  Branch,    // (in a Select) target future, value 1 = borrowed (&mut fut), body = its arm
 };
 
 enum class Cmp : uint8_t { Eq, Ne, Lt, Le, Gt, Ge };
@@ -124,6 +127,14 @@ struct ConnectionSpec {
   std::string name;
 };
 
+// A future owned by a task (an async fn's value, not spawned): only its
+// owner polls it, through Await or Select; its wakes wake the owner.
+struct FutureSpec {
+  std::string name;
+  std::string owner;  // the task that holds it
+  std::vector<OpSpec> ops;
+};
+
 struct ScenarioSpec {
   std::string name;
   std::vector<MutexSpec> mutexes;
@@ -134,6 +145,7 @@ struct ScenarioSpec {
   std::vector<HandlerSpec> handlers;
   std::vector<ThreadSpec> threads;
   std::vector<ConnectionSpec> connections;
+  std::vector<FutureSpec> futures;
   int64_t latency_bound = 0;  // ms a woken task may wait to be polled; 0: no bound
   int64_t max_live_tasks = 0; // spawned and not finished at once; past it: resource_exhausted
 };

@@ -16,6 +16,7 @@ const char* verdict_kind_name(VerdictKind k) {
     case VerdictKind::UseAfterFree: return "use_after_free";
     case VerdictKind::Starvation: return "starvation";
     case VerdictKind::ResourceExhausted: return "resource_exhausted";
+    case VerdictKind::Futurelock: return "deadlock/futurelock";
     case VerdictKind::BoundSteps: return "bound/steps";
     case VerdictKind::BoundTime: return "bound/time";
     case VerdictKind::BoundMemory: return "bound/memory";
@@ -29,7 +30,7 @@ const std::vector<VerdictKind>& all_verdict_kinds() {
       VerdictKind::Ok,         VerdictKind::ReentrantLock, VerdictKind::LockCycle,
       VerdictKind::BlockedThread, VerdictKind::LostWake,   VerdictKind::WrongThread,
       VerdictKind::DataRace,   VerdictKind::UseAfterFree, VerdictKind::Starvation,
-      VerdictKind::ResourceExhausted,
+      VerdictKind::ResourceExhausted, VerdictKind::Futurelock,
       VerdictKind::BoundSteps,
       VerdictKind::BoundTime,  VerdictKind::BoundMemory,   VerdictKind::BoundDepth};
   return kinds;
@@ -43,12 +44,14 @@ std::string describe_frame(const Scenario& sc, const Frame& f) {
                                                                          : "event handler '") +
              sc.handlers[f.id].name + "'";
     case FrameKind::Poll: {
-      std::string s = "poll of '" + sc.task_name(f.id) + "' (";
+      std::string s = (sc.is_future(f.id) ? "poll of future '" : "poll of '") +
+                       sc.task_name(f.id) + "' (";
       switch (f.entry) {
         case Entry::Inline: s += std::string("inline, woken from ") + wake_ctx_name(f.via); break;
         case Entry::Posted: s += "posted"; break;
         case Entry::PostedNext: s += "posted next"; break;
         case Entry::RunQueue: s += "run queue"; break;
+        case Entry::Child: s += "by its owner"; break;
       }
       return s + ")";
     }
@@ -127,11 +130,29 @@ int holder_depth(const World& w) {
   return -1;
 }
 
+// What a pending task waits for: the async mutex it (or a future it is
+// polling) queued on, as a mutex id + 1, and who queued (0 if none).
+std::pair<uint32_t, uint32_t> waiting(const Scenario& sc, const World& w, uint32_t t) {
+  if (w.tasks[t].waits_on) return {w.tasks[t].waits_on, t};
+  for (uint32_t fut : sc.templates[sc.template_of(t)].futures)
+    if (w.tasks[fut].status == TaskStatus::Idle && w.tasks[fut].waits_on)
+      return {w.tasks[fut].waits_on, fut};
+  return {0, t};
+}
+
+// Wakers held for a task: its own and its live futures' (they hold its waker).
+uint32_t wakers_of(const Scenario& sc, const World& w, uint32_t t) {
+  uint32_t n = w.tasks[t].wakers;
+  for (uint32_t fut : sc.templates[sc.template_of(t)].futures)
+    if (w.tasks[fut].status == TaskStatus::Idle) n += w.tasks[fut].wakers;
+  return n;
+}
+
 void decide_quiescent(const Scenario& sc, const World& w, Finding& f) {
   std::vector<uint32_t> stuck;
   for (uint32_t t = 0; t < w.tasks.size(); ++t) {
     TaskStatus st = w.tasks[t].status;
-    if ((st == TaskStatus::Idle || st == TaskStatus::Running) &&
+    if ((st == TaskStatus::Idle || st == TaskStatus::Running) && !sc.is_future(t) &&
         !sc.templates[sc.template_of(t)].daemon)
       stuck.push_back(t);
   }
@@ -151,28 +172,37 @@ void decide_quiescent(const Scenario& sc, const World& w, Finding& f) {
         f.cycle.assign(seen, path.end());
         return;
       }
-      if (!w.tasks[t].waits_on) break;
+      auto [m, who] = waiting(sc, w, t);
+      if (!m) break;
+      (void)who;
       path.push_back(t);
-      const MutexRt& mx = w.mutexes[w.tasks[t].waits_on - 1];
+      const MutexRt& mx = w.mutexes[m - 1];
       if (mx.holder_kind != HolderKind::Task) break;  // a free mutex: no cycle here
-      t = mx.holder;
+      t = mx.holder;  // a future holder goes on as itself: its owner may not poll it
     }
   }
   // Otherwise follow the waits to a task that waits on no lock: the root.
   // Start from a waiter, if any, so the explanation shows who waits on whom.
   uint32_t root = stuck.front();
   for (uint32_t t : stuck)
-    if (w.tasks[t].waits_on) {
+    if (waiting(sc, w, t).first) {
       root = t;
       break;
     }
-  while (w.tasks[root].waits_on) {
-    f.chain.push_back(root);
-    const MutexRt& mx = w.mutexes[w.tasks[root].waits_on - 1];
+  for (size_t guard = 0; guard <= w.tasks.size(); ++guard) {
+    auto [m, who] = waiting(sc, w, root);
+    if (!m) break;
+    f.chain.push_back(who);
+    const MutexRt& mx = w.mutexes[m - 1];
     if (mx.holder_kind != HolderKind::Task) break;
     root = mx.holder;
   }
-  f.kind = VerdictKind::LostWake;
+  // The chain ends at a future that holds (or was handed) the lock but that
+  // its owner no longer polls: futurelock.
+  TaskStatus rs = w.tasks[root].status;
+  f.kind = sc.is_future(root) && (rs == TaskStatus::Idle || rs == TaskStatus::Unstarted)
+               ? VerdictKind::Futurelock
+               : VerdictKind::LostWake;
   f.root = root;
 }
 
@@ -239,16 +269,33 @@ Verdict explain_quiescent(const Scenario& sc, const World& w, const Finding& f) 
   for (uint32_t t : f.chain) {
     uint32_t m = w.tasks[t].waits_on - 1;
     const MutexRt& mx = w.mutexes[m];
-    chain += "task '" + sc.task_name(t) + "' waits for async mutex '" + sc.mutexes[m].name +
+    chain += std::string(sc.is_future(t) ? "future '" : "task '") + sc.task_name(t) +
+             "' waits for async mutex '" + sc.mutexes[m].name +
              "' held by " +
-             (mx.holder_kind == HolderKind::Task ? "task '" + sc.task_name(mx.holder) + "'; "
-                                                 : std::string("nobody, yet it was never woken; "));
+             (mx.holder_kind == HolderKind::Task
+                  ? std::string(sc.is_future(mx.holder) ? "future '" : "task '") +
+                        sc.task_name(mx.holder) + "'; "
+                  : std::string("nobody, yet it was never woken; "));
   }
   const TaskRt& r = w.tasks[f.root];
   v.step = r.last_step;
+  if (f.kind == VerdictKind::Futurelock) {
+    uint32_t owner = static_cast<uint32_t>(sc.templates[sc.template_of(f.root)].parent);
+    std::string held;
+    for (uint32_t m = 0; m < w.mutexes.size(); ++m)
+      if (w.mutexes[m].holder_kind == HolderKind::Task && w.mutexes[m].holder == f.root)
+        held = "async mutex '" + sc.mutexes[m].name + "' (" + taken_at(sc, w.mutexes[m]) + ")";
+    v.explanation = chain + "future '" + sc.task_name(f.root) + "' holds " +
+                    (held.empty() ? std::string("what the others wait for") : held) +
+                    ", but it is alive and nothing polls it any more: its owner, task '" +
+                    sc.task_name(owner) + "', has moved on (a select! over &mut future that "
+                    "another branch won) and now waits itself. Drop the future, poll it, or "
+                    "pass it by value.";
+    return v;
+  }
   std::string s = chain + "task '" + sc.task_name(f.root) + "' returned Pending at step " +
                   std::to_string(r.last_step) + " (" + await_where(sc, r) + ")";
-  if (r.wakers == 0) {
+  if (wakers_of(sc, w, f.root) == 0) {
     s += " and nobody holds its waker: it can never be woken.";
   } else if (r.parked_in) {
     const QueueRt& q = w.queues[r.parked_in - 1];
@@ -363,7 +410,8 @@ Verdict explain(const Scenario& sc, const World& w, const Finding& f, std::strin
       if (w.halt == Halt::Blocked) return explain_threads_blocked(sc, w);
       return explain_quiescent(sc, w, f);
     case VerdictKind::Ok:
-    case VerdictKind::LostWake: return explain_quiescent(sc, w, f);
+    case VerdictKind::LostWake:
+    case VerdictKind::Futurelock: return explain_quiescent(sc, w, f);
     case VerdictKind::ReentrantLock:
     case VerdictKind::BlockedThread: return explain_blocked(sc, w, f, policy);
     case VerdictKind::WrongThread:

@@ -23,6 +23,7 @@ enum class VerdictKind : uint8_t {
   UseAfterFree,   // a poll or handler touched a closed (freed) event context
   Starvation,     // a ready task waited longer than the latency bound
   ResourceExhausted,  // live tasks past the scenario's bound
+  Futurelock,     // a resource held by (or handed to) a future alive but never polled again
   BoundSteps,     // the run hit its step bound: inconclusive
   BoundTime,
   BoundMemory,

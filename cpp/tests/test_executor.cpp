@@ -461,3 +461,49 @@ TEST(Threads, ALockHeldOnAnotherThreadIsWaitedForAndACycleIsFound) {
   EXPECT_TRUE(out.count("ok"));           // one order runs through
   EXPECT_TRUE(out.count("deadlock/lock_cycle") || out.count("deadlock/blocked_thread"));
 }
+
+// ---- futures inside a task ----------------------------------------------------
+
+TEST(Futures, AwaitPollsTheFutureOnTheOwnersStackAndItsWakesWakeTheOwner) {
+  ScenarioSpec s;
+  s.name = "await";
+  s.queues = {WaitQueueSpec{"q"}};
+  FutureSpec f;
+  f.name = "inner";
+  f.owner = "outer";
+  f.ops = {park("q"), print("inner done")};
+  s.futures.push_back(f);
+  s.tasks.push_back(task("outer", {op(OpKind::Await, "inner"), print("outer done")}));
+  s.tasks.push_back(task("waker", {yield(), wake("q")}));
+  Outcome o = run_spec(s, "fifo");
+  ASSERT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
+  ASSERT_EQ(o.output.size(), 2u);
+  EXPECT_EQ(o.scenario->texts[o.output[1].text], "outer done");
+  EXPECT_TRUE(contains(o.trace_text(), "poll 'inner' (by its owner)")) << o.trace_text();
+  EXPECT_TRUE(contains(o.trace_text(), "wake 'outer' from task_poll")) << o.trace_text();
+}
+
+TEST(Futures, AnOwnedLoserIsDroppedAndLeavesTheLockQueue) {
+  ScenarioSpec s;
+  s.name = "select-owned";
+  s.mutexes = {MutexSpec{"m", MutexKind::AsyncFair}};
+  FutureSpec a;
+  a.name = "wants_lock";
+  a.owner = "t";
+  a.ops = {lock("m"), unlock("m")};
+  FutureSpec b;
+  b.name = "quick";
+  b.owner = "t";
+  b.ops = {};
+  s.futures = {a, b};
+  OpSpec sel = op(OpKind::Select);
+  OpSpec br1 = op(OpKind::Branch, "wants_lock", 0);
+  OpSpec br2 = op(OpKind::Branch, "quick", 0);
+  br2.body = {print("quick won")};
+  sel.body = {br1, br2};
+  s.tasks.push_back(task("holder", {lock("m"), yield(), yield(), unlock("m")}));
+  s.tasks.push_back(task("t", {sel}));
+  Outcome o = run_spec(s, "fifo");
+  ASSERT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
+  EXPECT_TRUE(contains(o.trace_text(), "task 'wants_lock' dropped")) << o.trace_text();
+}

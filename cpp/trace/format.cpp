@@ -49,6 +49,7 @@ const char* entry_name(uint32_t e) {
     case Entry::Posted: return "posted";
     case Entry::PostedNext: return "posted_next";
     case Entry::RunQueue: return "run_queue";
+    case Entry::Child: return "by its owner";
   }
   return "?";
 }

@@ -32,6 +32,9 @@ class OpKind:
     COMPUTE: ClassVar[OpKind]
     SPAWN_BLOCKING: ClassVar[OpKind]
     NOTIFY_LOOP: ClassVar[OpKind]
+    AWAIT: ClassVar[OpKind]
+    SELECT: ClassVar[OpKind]
+    BRANCH: ClassVar[OpKind]
 
 class Cmp:
     value: int
@@ -108,6 +111,12 @@ class HandlerSpec:
     connection: str
     def __init__(self) -> None: ...
 
+class FutureSpec:
+    name: str
+    owner: str
+    ops: List[OpSpec]
+    def __init__(self) -> None: ...
+
 class ConnectionSpec:
     name: str
     def __init__(self) -> None: ...
@@ -131,6 +140,7 @@ class ScenarioSpec:
     connections: List[ConnectionSpec]
     latency_bound: int
     max_live_tasks: int
+    futures: List[FutureSpec]
     def __init__(self) -> None: ...
 
 class Scenario:

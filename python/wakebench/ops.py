@@ -27,7 +27,7 @@ from ._core import OpSpec as Op
 __all__ = [
     "Op", "Cond", "print", "lock", "unlock", "register", "pending", "park", "wake",
     "wake_all", "yield_", "drop", "spawn", "add", "set", "loop", "repeat", "if_", "break_",
-    "sleep", "read", "compute", "spawn_blocking", "notify_loop",
+    "sleep", "read", "compute", "spawn_blocking", "notify_loop", "await_", "select", "branch",
 ]
 
 _NameLike = Union[str, "object"]
@@ -180,6 +180,28 @@ def notify_loop(queue: _NameLike) -> Op:
     """From a foreign thread: have the loop thread wake ``queue`` (nginx's
     ngx_thread_task_post completion through ngx_notify; thread-safe)."""
     return _op(_core.OpKind.NOTIFY_LOOP, _name(queue, "notify_loop"))
+
+
+def await_(future: _NameLike) -> Op:
+    """``future.await``: poll the task's future until it is ready."""
+    return _op(_core.OpKind.AWAIT, _name(future, "await_"))
+
+
+def branch(future: _NameLike, *arm: Op, borrowed: bool = False) -> Op:
+    """A select branch: its future and the arm run if it wins. ``borrowed``:
+    the branch polls ``&mut future``, which a win elsewhere does not drop."""
+    o = _op(_core.OpKind.BRANCH, _name(future, "branch"), 1 if borrowed else 0)
+    o.body = _block(arm, "branch")
+    return o
+
+
+def select(*branches: Op) -> Op:
+    """``tokio::select! { biased; ... }``: poll the branches' futures in order;
+    the first ready one wins and its arm runs; the losers are dropped
+    (cancelled) unless borrowed, which live on unpolled."""
+    o = _op(_core.OpKind.SELECT)
+    o.body = _block(branches, "select")
+    return o
 
 
 def break_() -> Op:

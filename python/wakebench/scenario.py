@@ -19,7 +19,7 @@ from typing import Iterable, Optional, Union
 from . import _core, ops
 
 __all__ = ["Scenario", "Mutex", "WaitQueue", "Counter", "Task", "Object", "Connection",
-           "Semaphore"]
+           "Semaphore", "Future"]
 
 
 class _Handle:
@@ -121,6 +121,16 @@ class Semaphore:
         return ops.repeat(1, self.permits.add(1), self.waiters.wake())
 
 
+class Future(_Handle):
+    """A future a task holds (an async fn's value, not spawned)."""
+
+    def await_(self) -> ops.Op:
+        return ops.await_(self)
+
+    def drop(self) -> ops.Op:
+        return ops.drop(self)
+
+
 class Task(_Handle):
     def drop(self) -> ops.Op:
         """Drop this task's future (as a cleanup handler does when nginx closes a connection)."""
@@ -136,7 +146,8 @@ class Object(_Handle):
 
 
 _Spec = Union[_core.MutexSpec, _core.WaitQueueSpec, _core.CounterSpec, _core.TaskSpec,
-              _core.ObjectSpec, _core.HandlerSpec, _core.ThreadSpec, _core.ConnectionSpec]
+              _core.ObjectSpec, _core.HandlerSpec, _core.ThreadSpec, _core.ConnectionSpec,
+              _core.FutureSpec]
 
 _MUTEX_KINDS = {
     "blocking": _core.MutexKind.BLOCKING,
@@ -209,6 +220,17 @@ class Scenario:
             raise ValueError(f"scenario {self.name!r}: semaphore {name!r}: permits must be "
                              f"non-negative, got {permits}")
         return Semaphore(self.counter(name, permits), self.wait_queue(f"{name}.waiters"))
+
+    def future(self, name: str, *, owner: Union[str, "Task"],
+               program: Iterable[ops.Op]) -> "Future":
+        """A future held by ``owner``: only it polls the future (``await_``,
+        ``select``); the future's wakes wake the owner."""
+        f = _core.FutureSpec()
+        f.name = _check_name(name, "future")
+        f.owner = ops._name(owner, f"future {name!r} owner")
+        f.ops = ops._block(program, f"future {name!r}")
+        self._add("futures", f)
+        return Future(name)
 
     def connection(self, name: str) -> Connection:
         """An nginx event context the server may close (and free) at any point

@@ -65,4 +65,5 @@ def get(name: str) -> Scenario:
     return lookup(name).scenario()
 
 
-from . import nginx, rust_traps  # noqa: E402,F401  (register their entries)
+# Import order is listing order: the foundation (nginx) first.
+from . import nginx, rust_traps, futurelock  # noqa: E402,F401,I001  (register their entries)

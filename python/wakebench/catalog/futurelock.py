@@ -1,0 +1,66 @@
+"""Futurelock (rust-async-traps.txt): a select! over a borrowed future that
+holds, or is handed, a lock and is never polled again."""
+
+from __future__ import annotations
+
+from .. import ops
+from ..scenario import Scenario
+from . import entry
+
+SEED = "rust-async-traps.txt"
+
+
+def _futurelock(name: str, *, mutex: str, borrowed: bool) -> Scenario:
+    """The seed's program, line for line (times in ms)."""
+    s = Scenario(name)
+    lock = s.mutex("lock", kind=mutex)
+    # async fn simulate_contention: hold the lock for 5 s.
+    s.task("simulate_contention", [
+        lock.lock(), ops.sleep(5000), ops.print("simulate contention done"), lock.unlock(),
+    ], autostart=False)
+    # let mut xxx_future = do_xxx(lock.clone()).boxed();
+    s.future("xxx_future", owner="main", program=[
+        ops.print("xxx started"), lock.lock(), ops.print("xxx done"), lock.unlock(),
+    ])
+    s.future("sleep_500ms", owner="main", program=[ops.sleep(500)])
+    s.task("main", [
+        ops.spawn("simulate_contention"),
+        ops.sleep(100),  # let simulate_contention take the lock
+        ops.select(
+            ops.branch("xxx_future", ops.print("first branch has been run"), borrowed=borrowed),
+            ops.branch("sleep_500ms",
+                       ops.print("second branch has been run"),
+                       # do_yyy(lock.clone()).await
+                       ops.print("yyy started"), lock.lock(), ops.print("yyy done"),
+                       lock.unlock()),
+        ),
+    ])
+    return s
+
+
+@entry("futurelock-select", source=SEED, summary="""
+    The seed's futurelock, line for line: main lets simulate_contention take
+    a tokio (fair) mutex, then select!s over &mut xxx_future (which queues
+    for the lock) and a 500 ms sleep. The sleep wins; main runs do_yyy,
+    which also queues. When contention releases the lock after 5 s, the fair
+    mutex hands it to xxx_future, which is alive but never polled again:
+    "xxx started", "second branch has been run", "yyy started", "simulate
+    contention done", then deadlock/futurelock, under every policy.""")
+def futurelock_select() -> Scenario:
+    return _futurelock("futurelock-select", mutex="fair", borrowed=True)
+
+
+@entry("futurelock-select-barging", source=SEED, summary="""
+    The same program with a barging mutex (futures::lock::Mutex): releasing
+    it wakes xxx_future's waiter but hands nothing over, so do_yyy takes the
+    free lock and finishes. Ok under every policy.""")
+def futurelock_select_barging() -> Scenario:
+    return _futurelock("futurelock-select-barging", mutex="barging", borrowed=True)
+
+
+@entry("futurelock-select-owned", source=SEED, summary="""
+    The same program passing xxx_future to select! by value: when the sleep
+    wins, select! drops (cancels) xxx_future, which leaves the lock's queue,
+    so the lock goes to do_yyy. Ok under every policy.""")
+def futurelock_select_owned() -> Scenario:
+    return _futurelock("futurelock-select-owned", mutex="fair", borrowed=False)
