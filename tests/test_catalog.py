@@ -31,6 +31,10 @@ EXPECTED = {
     "futurelock-select": ["deadlock/futurelock"] * 6,
     "futurelock-select-barging": ["ok"] * 6,
     "futurelock-select-owned": ["ok"] * 6,
+    "buffered-stream": ["deadlock/unpolled_future"] * 6,
+    "buffered-stream-2": ["ok"] * 6,
+    "buffered-stream-spawned": ["ok"] * 6,
+    "buffered-stream-always-poll": ["resource_exhausted"] * 6,
 }
 
 CELLS = [(s, p, v) for s, vs in EXPECTED.items() for p, v in zip(POLICIES, vs)]
@@ -146,7 +150,7 @@ def test_starvation_names_the_late_task_and_the_busy_stretch():
 def test_resource_exhaustion_names_the_bound_and_the_spawner():
     out = wb.run("unbounded-concurrency", "fifo")
     assert out.verdict.kind == "resource_exhausted"
-    assert "5 tasks alive at once, past the bound of 4" in out.explanation
+    assert "5 tasks and in-flight futures alive at once, past the bound of 4" in out.explanation
     assert "poll of 'scraper'" in out.explanation
     assert wb.run("unbounded-concurrency-semaphore", "fifo").stats["max_depth"] >= 1
 
@@ -167,3 +171,13 @@ def test_futurelock_reproduces_the_seeds_output_at_its_timings(policy):
         ok = wb.run(fixed, policy)
         assert ok.verdict.ok
         assert [o.text for o in ok.output] == SEED_OUTPUT + ["yyy done"]
+
+
+def test_buffered_explanations():
+    out = wb.run("buffered-stream", "fifo")
+    assert out.verdict.kind == "deadlock/unpolled_future"
+    assert "future 'B' (never polled)" in out.explanation
+    assert "never its wrapped stream" in out.explanation
+    grown = wb.run("buffered-stream-always-poll", "fifo")
+    assert "in-flight futures alive at once, past the bound of 6" in grown.explanation
+    assert "poll 'B' (by its owner)" in grown.trace_text  # always polling did poll B

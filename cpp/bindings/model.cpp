@@ -17,7 +17,8 @@ void register_model(py::module_& m) {
       .value("SLEEP", OpKind::Sleep).value("READ", OpKind::Read)
       .value("COMPUTE", OpKind::Compute).value("SPAWN_BLOCKING", OpKind::SpawnBlocking)
       .value("NOTIFY_LOOP", OpKind::NotifyLoop).value("AWAIT", OpKind::Await)
-      .value("SELECT", OpKind::Select).value("BRANCH", OpKind::Branch);
+      .value("SELECT", OpKind::Select).value("BRANCH", OpKind::Branch)
+      .value("BUFFERED", OpKind::Buffered);
   py::enum_<Cmp>(m, "Cmp")
       .value("EQ", Cmp::Eq).value("NE", Cmp::Ne).value("LT", Cmp::Lt)
       .value("LE", Cmp::Le).value("GT", Cmp::Gt).value("GE", Cmp::Ge);
@@ -41,7 +42,8 @@ void register_model(py::module_& m) {
       .def_readwrite("value", &OpSpec::value)
       .def_readwrite("cond", &OpSpec::cond)
       .def_readwrite("body", &OpSpec::body)
-      .def_readwrite("orelse", &OpSpec::orelse);
+      .def_readwrite("orelse", &OpSpec::orelse)
+      .def_readwrite("flag", &OpSpec::flag);
   py::class_<MutexSpec>(m, "MutexSpec")
       .def(py::init<>())
       .def_readwrite("name", &MutexSpec::name)

@@ -21,6 +21,7 @@ void Machine::init() {
   w_.closed_at.assign(sc_.connections.size(), 0);
   if (sc_.latency_bound > 0) w_.ready_since.assign(sc_.ntasks, 0);
   w_.next_replica.assign(sc_.templates.size(), 0);
+  w_.sleeping.assign(sc_.ntasks, 0);
   w_.threads.resize(1 + sc_.threads.size());
   w_.threads[0].stack.reserve(16);
   for (size_t i = 1; i < w_.threads.size(); ++i) w_.threads[i].status = ThreadStatus::Unstarted;
@@ -555,6 +556,7 @@ void Machine::exec(uint16_t tid) {
     if (f.pc == 0) {
       f.pc = 1;
       uint32_t t = w_.timers[f.id].task;
+      w_.timers[f.id].fired = true;
       --w_.tasks[t].wakers;
       if (!w_.ready_since.empty()) w_.ready_since[t] = w_.timers[f.id].at;
       wake(tid, t, WakeCtx::EventHandler);
@@ -630,8 +632,19 @@ void Machine::exec(uint16_t tid) {
       }
       return;
     case Code::Sleep: {
-      ++pc;
+      // Like tokio's Sleep: pending until its deadline, however often polled.
+      uint32_t& in_sleep = w_.sleeping[self];
+      if (in_sleep) {
+        if (w_.timers[in_sleep - 1].fired) {
+          in_sleep = 0;
+          ++pc;
+        } else {
+          return_pending(tid);  // polled before its deadline (a select, a stream)
+        }
+        return;
+      }
       uint32_t id = static_cast<uint32_t>(w_.timers.size());
+      in_sleep = id + 1;
       int64_t ticks = in.v > INT64_MAX / cfg_.ticks_per_ms ? INT64_MAX : in.v * cfg_.ticks_per_ms;
       int64_t at = ticks > INT64_MAX - w_.now ? INT64_MAX : w_.now + ticks;
       w_.timers.push_back(TimerRt{at, self});
@@ -656,6 +669,9 @@ void Machine::exec(uint16_t tid) {
       return;
     case Code::Select:
       select_step(tid, in.a);
+      return;
+    case Code::Buffered:
+      buffered_step(tid, in.a);
       return;
     case Code::Compute:
       ++pc;
@@ -961,6 +977,72 @@ void Machine::select_step(uint16_t tid, uint32_t table) {
   f.child_polled = 1;
   w_.tasks[fut].flags &= static_cast<uint8_t>(~kWoken);
   push_poll(tid, fut, Entry::Child, WakeCtx::TaskPoll);
+}
+
+bool Machine::pull_into_flight(uint32_t) {
+  w_.peak_live = std::max(w_.peak_live, ++w_.live);
+  if (sc_.max_live_tasks > 0 && w_.live > sc_.max_live_tasks) {
+    w_.exhausted_step = static_cast<uint32_t>(step_);
+    halt(Halt::ResourceExhausted);
+    return false;
+  }
+  return true;
+}
+
+// Buffered (futures::stream::Buffered over a FuturesOrdered): take items
+// from the wrapped stream while fewer than `size` are in flight, poll the
+// ones in flight in order, yield the finished ones from the head. While the
+// buffer is full the wrapped stream is not polled: a future still in it is
+// never polled at all, whatever it was needed for.
+void Machine::buffered_step(uint16_t tid, uint32_t table) {
+  const BufferedTable& bt = sc_.buffereds[table];
+  Frame& f = w_.threads[tid].stack.back();
+  uint32_t task = f.id;
+  int64_t* loc = w_.task_locals.data() + static_cast<size_t>(task) * sc_.task_locals + bt.local;
+  int64_t& head = loc[0];
+  int64_t& next = loc[1];
+  const int64_t len = static_cast<int64_t>(bt.items.size());
+  if (f.child_polled) {
+    f.child_polled = 0;
+    ++f.branch;
+  } else if (f.branch == 0) {  // a new pass: fill the buffer from the wrapped stream
+    while (next < len && next - head < bt.size) {
+      ++next;
+      if (!pull_into_flight(0)) return;
+    }
+  }
+  // Poll the in-flight futures in order.
+  while (head + f.branch < next) {
+    uint32_t fut = bt.items[head + f.branch];
+    if (w_.tasks[fut].status == TaskStatus::Done) {
+      ++f.branch;
+      continue;
+    }
+    f.child_polled = 1;
+    w_.tasks[fut].flags &= static_cast<uint8_t>(~kWoken);
+    push_poll(tid, fut, Entry::Child, WakeCtx::TaskPoll);
+    return;
+  }
+  f.branch = 0;
+  bool yielded = false;
+  while (head < next && w_.tasks[bt.items[head]].status == TaskStatus::Done) {
+    ++head;  // FuturesOrdered yields in order
+    --w_.live;
+    yielded = true;
+  }
+  if (head == len) {  // the stream is exhausted: go on
+    head = next = 0;
+    ++w_.tasks[task].pc;
+    return;
+  }
+  if (yielded) return;  // a new pass: there is room again
+  if (bt.always_poll && next < len) {
+    // "Every day I'm pollin'": poll the wrapped stream although the buffer is full.
+    ++next;
+    pull_into_flight(0);
+    return;
+  }
+  return_pending(tid);
 }
 
 // Objects a task owns drop together when its future ends or is dropped, in

@@ -89,6 +89,8 @@ class Machine {
   // Await / Select: one step of polling a task's child futures.
   void await_step(uint16_t tid, uint32_t future);
   void select_step(uint16_t tid, uint32_t table);
+  void buffered_step(uint16_t tid, uint32_t table);
+  bool pull_into_flight(uint32_t step_hint);  // one more future in flight; false: bound hit
   void spawn(uint16_t tid, uint32_t t, const std::string& where);
 
   // ---- wakes ----

@@ -85,6 +85,7 @@ enum class Phase : uint8_t { Wait, Events, Ready };
 struct TimerRt {
   int64_t at = 0;
   uint32_t task = 0;
+  bool fired = false;
 };
 // In a ready-event list, timers and loop notifications are told from
 // handlers by these bits.
@@ -183,6 +184,7 @@ struct World {
   std::vector<ThreadRt> threads;
   uint32_t next_event = 0;       // first handler not yet ready
   std::vector<TimerRt> timers;   // every timer ever set, by id
+  std::vector<uint32_t> sleeping;  // per task: timer id + 1 of the sleep it is in, 0: none
   std::vector<uint32_t> timer_heap;  // ids of pending timers, a min-heap on (at, id)
   int64_t now = 0;      // virtual ms
   uint32_t spin_us = 0; // microseconds spent in non-blocking iterations, below 1 ms

@@ -45,6 +45,7 @@ const char* op_name(OpKind k) {
     case OpKind::Await: return "await";
     case OpKind::Select: return "select";
     case OpKind::Branch: return "branch";
+    case OpKind::Buffered: return "buffered";
   }
   return "?";
 }
@@ -425,7 +426,7 @@ class Compiler {
 
   void op(const OpSpec& op, const std::string& where, const std::string& prefix, int depth,
           Flow& f) {
-    if (static_cast<unsigned>(op.kind) > static_cast<unsigned>(OpKind::Branch))
+    if (static_cast<unsigned>(op.kind) > static_cast<unsigned>(OpKind::Buffered))
       fail(owner_desc_ + ", " + where + ": invalid op kind " +
            std::to_string(static_cast<unsigned>(op.kind)));
     if (op.kind == OpKind::If && static_cast<unsigned>(op.cond.cmp) > static_cast<unsigned>(Cmp::Ge))
@@ -534,8 +535,33 @@ class Compiler {
         f.held = after;
         return;
       }
+      case OpKind::Buffered: {
+        require_await_allowed(where, op);
+        if (op.value < 1 || op.value > 1'000'000)
+          fail_at(where, op, "buffer size must be in [1, 1000000], got " + std::to_string(op.value));
+        BufferedTable bt;
+        bt.size = static_cast<uint32_t>(op.value);
+        bt.always_poll = op.flag;
+        bt.local = locals_;
+        locals_ += 2;
+        for (size_t b = 0; b < op.body.size(); ++b) {
+          const OpSpec& it = op.body[b];
+          std::string iwhere = where + "." + std::to_string(b);
+          if (it.kind != OpKind::Branch || !it.body.empty())
+            fail_at(iwhere, it, "a buffered stream's items are branch ops naming futures, no arms");
+          uint32_t fut = owned_future(iwhere, it);
+          for (uint32_t other : bt.items)
+            if (other == fut) fail_at(iwhere, it, "the future is in this stream twice");
+          bt.items.push_back(fut);
+        }
+        in.code = Code::Buffered;
+        in.a = static_cast<uint32_t>(sc_.buffereds.size());
+        sc_.buffereds.push_back(std::move(bt));
+        emit(in, label(where, op));
+        return;
+      }
       case OpKind::Branch:
-        fail_at(where, op, "a branch belongs in a select");
+        fail_at(where, op, "a branch belongs in a select or a buffered stream");
       case OpKind::Spawn: {
         uint32_t tmpl = resolve(tasks_, "task", where, op);
         const TaskTemplate& tt = sc_.templates[tmpl];

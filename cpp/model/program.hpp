@@ -48,6 +48,7 @@ enum class Code : uint8_t {
   NotifyLoop,  // a = queue id
   Await,       // a = future (task id): poll it until ready
   Select,      // a = select table id
+  Buffered,    // a = buffered table id
   End,         // the program returns (task: Ready)
 };
 
@@ -91,6 +92,15 @@ struct SelectTable {
   std::vector<SelectBranch> branches;
 };
 
+// A buffered stream (futures::stream::Buffered) over futures that exist
+// before it is polled: the wrapped stream's items, in order.
+struct BufferedTable {
+  std::vector<uint32_t> items;  // task ids of the futures
+  uint32_t size = 1;            // max_buffer_size
+  bool always_poll = false;     // pull from the wrapped stream whenever the buffer is pending
+  uint32_t local = 0;           // two task locals: head (next to yield), next (next to pull)
+};
+
 struct Object {
   std::string name;
   uint32_t program = 0;        // its Drop hook
@@ -123,6 +133,7 @@ struct Scenario {
   std::vector<ForeignThread> threads;  // thread i + 1 (thread 0 runs the loop)
   std::vector<std::string> connections;
   std::vector<SelectTable> selects;
+  std::vector<BufferedTable> buffereds;
   int64_t latency_bound = 0;
   int64_t max_live_tasks = 0;
   std::vector<Program> programs;

@@ -43,6 +43,8 @@ enum class OpKind : uint8_t {
   Await,     // target future: poll it (on this task's stack) until it is ready
   Select,    // body: Branch ops; poll each branch's future in order, the first ready wins
   Branch,    // (in a Select) target future, value 1 = borrowed (&mut fut), body = its arm
+  Buffered,  // body: Branch ops naming the wrapped stream's futures, in order; value = buffer
+             // size; flag: poll the wrapped stream even when the buffer is full
 };
 
 enum class Cmp : uint8_t { Eq, Ne, Lt, Le, Gt, Ge };
@@ -58,7 +60,8 @@ struct OpSpec {
   OpKind kind = OpKind::Print;
   std::string target;  // resource, object or task name
   std::string text;    // Print
-  int64_t value = 0;   // Add / Set / Repeat
+  int64_t value = 0;   // Add / Set / Repeat / Buffered size
+  bool flag = false;   // Buffered: always poll the wrapped stream
   Cond cond;           // If
   std::vector<OpSpec> body;
   std::vector<OpSpec> orelse;

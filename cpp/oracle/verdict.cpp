@@ -17,6 +17,7 @@ const char* verdict_kind_name(VerdictKind k) {
     case VerdictKind::Starvation: return "starvation";
     case VerdictKind::ResourceExhausted: return "resource_exhausted";
     case VerdictKind::Futurelock: return "deadlock/futurelock";
+    case VerdictKind::UnpolledFuture: return "deadlock/unpolled_future";
     case VerdictKind::BoundSteps: return "bound/steps";
     case VerdictKind::BoundTime: return "bound/time";
     case VerdictKind::BoundMemory: return "bound/memory";
@@ -30,7 +31,7 @@ const std::vector<VerdictKind>& all_verdict_kinds() {
       VerdictKind::Ok,         VerdictKind::ReentrantLock, VerdictKind::LockCycle,
       VerdictKind::BlockedThread, VerdictKind::LostWake,   VerdictKind::WrongThread,
       VerdictKind::DataRace,   VerdictKind::UseAfterFree, VerdictKind::Starvation,
-      VerdictKind::ResourceExhausted, VerdictKind::Futurelock,
+      VerdictKind::ResourceExhausted, VerdictKind::Futurelock, VerdictKind::UnpolledFuture,
       VerdictKind::BoundSteps,
       VerdictKind::BoundTime,  VerdictKind::BoundMemory,   VerdictKind::BoundDepth};
   return kinds;
@@ -97,7 +98,12 @@ std::string frame_op(const Scenario& sc, const World& w, const Frame& f, bool do
 std::string await_where(const Scenario& sc, const TaskRt& t) {
   const Program& p = sc.programs[t.program];
   uint32_t pc = t.pc;
-  if (pc < p.code.size() && p.code[pc].code == Code::ALock) return p.where[pc];
+  if (pc < p.code.size()) {
+    Code c = p.code[pc].code;  // awaits that stay on their instruction while pending
+    if (c == Code::ALock || c == Code::Await || c == Code::Select || c == Code::Buffered ||
+        c == Code::Sleep)
+      return p.where[pc];
+  }
   return pc > 0 ? p.where[pc - 1] : p.where[0];
 }
 
@@ -204,6 +210,17 @@ void decide_quiescent(const Scenario& sc, const World& w, Finding& f) {
                ? VerdictKind::Futurelock
                : VerdictKind::LostWake;
   f.root = root;
+  if (f.kind == VerdictKind::LostWake) {
+    // Stuck tasks holding live futures that were never polled, or were woken
+    // and not polled since: progress needs a future nobody polls.
+    for (uint32_t t : stuck)
+      for (uint32_t fut : sc.templates[sc.template_of(t)].futures) {
+        const TaskRt& ft = w.tasks[fut];
+        if (ft.status == TaskStatus::Unstarted || (ft.status == TaskStatus::Idle && (ft.flags & kWoken)))
+          f.unpolled.push_back(fut);
+      }
+    if (!f.unpolled.empty()) f.kind = VerdictKind::UnpolledFuture;
+  }
 }
 
 Verdict explain_blocked(const Scenario& sc, const World& w, const Finding& f,
@@ -291,6 +308,21 @@ Verdict explain_quiescent(const Scenario& sc, const World& w, const Finding& f) 
                     sc.task_name(owner) + "', has moved on (a select! over &mut future that "
                     "another branch won) and now waits itself. Drop the future, poll it, or "
                     "pass it by value.";
+    return v;
+  }
+  if (f.kind == VerdictKind::UnpolledFuture) {
+    const TaskRt& first = w.tasks[f.unpolled[0]];
+    std::string names = "future '" + sc.task_name(f.unpolled[0]) + "' (" +
+                        (first.status == TaskStatus::Unstarted ? std::string("never polled")
+                                                               : "woken, not polled since") + ")";
+    if (f.unpolled.size() > 1)
+      names += " (and " + std::to_string(f.unpolled.size() - 1) + " more unpolled)";
+    uint32_t owner = static_cast<uint32_t>(sc.templates[sc.template_of(f.unpolled[0])].parent);
+    v.explanation = chain + "task '" + sc.task_name(f.root) + "' is stuck (" +
+                    await_where(sc, r) + ") while its " + names + " would make progress if "
+                    "polled; task '" + sc.task_name(owner) +
+                    "' does not poll it (a Buffered stream whose buffer is full polls only the "
+                    "futures in flight, never its wrapped stream).";
     return v;
   }
   std::string s = chain + "task '" + sc.task_name(f.root) + "' returned Pending at step " +
@@ -411,7 +443,8 @@ Verdict explain(const Scenario& sc, const World& w, const Finding& f, std::strin
       return explain_quiescent(sc, w, f);
     case VerdictKind::Ok:
     case VerdictKind::LostWake:
-    case VerdictKind::Futurelock: return explain_quiescent(sc, w, f);
+    case VerdictKind::Futurelock:
+    case VerdictKind::UnpolledFuture: return explain_quiescent(sc, w, f);
     case VerdictKind::ReentrantLock:
     case VerdictKind::BlockedThread: return explain_blocked(sc, w, f, policy);
     case VerdictKind::WrongThread:
@@ -419,10 +452,10 @@ Verdict explain(const Scenario& sc, const World& w, const Finding& f, std::strin
     case VerdictKind::ResourceExhausted:
       v.step = w.exhausted_step;
       v.explanation = "step " + std::to_string(w.exhausted_step) + ": " + std::to_string(w.live) +
-                      " tasks alive at once, past the bound of " +
+                      " tasks and in-flight futures alive at once, past the bound of " +
                       std::to_string(sc.max_live_tasks) +
-                      ": nothing limits how many are spawned before earlier ones finish "
-                      "(unbounded concurrency). The last spawn came from " +
+                      ": nothing limits how many start before earlier ones finish "
+                      "(unbounded concurrency). The last one came from " +
                       (w.threads[0].stack.empty() ? std::string("the loop")
                                                   : describe_frame(sc, w.threads[0].stack.back())) +
                       ".";

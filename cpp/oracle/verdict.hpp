@@ -24,6 +24,7 @@ enum class VerdictKind : uint8_t {
   Starvation,     // a ready task waited longer than the latency bound
   ResourceExhausted,  // live tasks past the scenario's bound
   Futurelock,     // a resource held by (or handed to) a future alive but never polled again
+  UnpolledFuture, // progress needs a future nobody polls (Buffered)
   BoundSteps,     // the run hit its step bound: inconclusive
   BoundTime,
   BoundMemory,
@@ -48,6 +49,7 @@ struct Finding {
   std::vector<uint32_t> cycle;  // LockCycle: tasks, each waiting on the next's mutex
   uint32_t root = 0;            // LostWake: the stuck task everything waits on
   std::vector<uint32_t> chain;  // LostWake: tasks waiting (via async mutexes) on the root
+  std::vector<uint32_t> unpolled;  // UnpolledFuture: live futures of stuck tasks nobody polls
   size_t stuck = 0;             // tasks left pending that were not daemons
 };
 

@@ -35,6 +35,7 @@ class OpKind:
     AWAIT: ClassVar[OpKind]
     SELECT: ClassVar[OpKind]
     BRANCH: ClassVar[OpKind]
+    BUFFERED: ClassVar[OpKind]
 
 class Cmp:
     value: int
@@ -70,6 +71,7 @@ class OpSpec:
     target: str
     text: str
     value: int
+    flag: bool
     cond: Cond
     body: List[OpSpec]
     orelse: List[OpSpec]

@@ -28,6 +28,7 @@ __all__ = [
     "Op", "Cond", "print", "lock", "unlock", "register", "pending", "park", "wake",
     "wake_all", "yield_", "drop", "spawn", "add", "set", "loop", "repeat", "if_", "break_",
     "sleep", "read", "compute", "spawn_blocking", "notify_loop", "await_", "select", "branch",
+    "buffered",
 ]
 
 _NameLike = Union[str, "object"]
@@ -201,6 +202,17 @@ def select(*branches: Op) -> Op:
     (cancelled) unless borrowed, which live on unpolled."""
     o = _op(_core.OpKind.SELECT)
     o.body = _block(branches, "select")
+    return o
+
+
+def buffered(size: int, *items: _NameLike, always_poll: bool = False) -> Op:
+    """Drain ``stream::iter(items).buffered(size)`` over futures that already
+    exist: at most ``size`` in flight, polled in order, yielded in order; the
+    rest wait in the wrapped stream, unpolled. ``always_poll`` pulls from the
+    wrapped stream whenever the buffer is pending, even when full."""
+    o = _op(_core.OpKind.BUFFERED, "", _int(size, "buffered"))
+    o.flag = bool(always_poll)
+    o.body = [_op(_core.OpKind.BRANCH, _name(i, "buffered item")) for i in items]
     return o
 
 

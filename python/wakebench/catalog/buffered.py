@@ -1,0 +1,80 @@
+"""futures::stream::Buffered deadlocks (buffered-streams-deadlock.txt)."""
+
+from __future__ import annotations
+
+from .. import ops
+from ..scenario import Scenario
+from . import entry
+
+SEED = "buffered-streams-deadlock.txt"
+TAIL = 8  # a synchronous stream goes on after A and B
+
+
+def _stream(name: str, *, size: int, spawned: bool = False, always_poll: bool = False) -> Scenario:
+    """A cannot make progress until B does (B sends it a message); both are
+    futures that exist before the stream is polled, B after A."""
+    s = Scenario(name, max_live_tasks=6)  # the memory a task or an in-flight future holds
+    messages = s.counter("messages")
+    rx = s.wait_queue("rx")
+    s.future("A", owner="consumer", program=[
+        ops.loop(rx.register(), ops.if_(messages > 0, messages.add(-1), ops.break_()),
+                 ops.pending()),
+        ops.print("A got B's message"),
+    ])
+    send = [ops.sleep(10), messages.add(1), rx.wake(), ops.print("B sent")]
+    if spawned:  # tokio::spawn(B): the stream holds its JoinHandle
+        b_done = s.counter("b_done")
+        joined = s.wait_queue("b_joined")
+        s.task("B", send + [b_done.add(1), joined.wake()])
+        s.future("B_handle", owner="consumer", program=[
+            ops.loop(joined.register(), ops.if_(b_done > 0, ops.break_()), ops.pending()),
+        ])
+        b = "B_handle"
+    else:
+        s.future("B", owner="consumer", program=send)
+        b = "B"
+    tail = [f"item{i}" for i in range(TAIL)]
+    for t in tail:
+        s.future(t, owner="consumer", program=[ops.sleep(10)])
+    s.task("consumer", [
+        ops.buffered(size, "A", b, *tail, always_poll=always_poll),
+        ops.print("stream done"),
+    ])
+    return s
+
+
+@entry("buffered-stream", source=SEED, summary="""
+    The post's recipe for deadlock: future A cannot make progress until B
+    does (B sends it a message), both already exist, and a Buffered stream
+    of size 1 polls A while B waits in the wrapped stream. Buffered never
+    polls its wrapped stream while the buffer is full, so B never runs:
+    deadlock/unpolled_future, under every policy.""")
+def buffered_stream() -> Scenario:
+    return _stream("buffered-stream", size=1)
+
+
+@entry("buffered-stream-2", source=SEED, summary="""
+    The same stream with buffered(2): A and B are both in flight and polled,
+    B sends, A finishes. Ok under every policy (the size hides the bug only
+    as long as the dependency fits in the buffer).""")
+def buffered_stream_2() -> Scenario:
+    return _stream("buffered-stream-2", size=2)
+
+
+@entry("buffered-stream-spawned", source=SEED, summary="""
+    "If you buffered it, then you should have put a spawn() on it": B is
+    spawned and the stream holds its JoinHandle, which is safe to leave
+    unpolled; B runs on its own and A gets its message. Ok under every
+    policy.""")
+def buffered_stream_spawned() -> Scenario:
+    return _stream("buffered-stream-spawned", size=1, spawned=True)
+
+
+@entry("buffered-stream-always-poll", source=SEED, summary="""
+    "Every day I'm pollin'": poll the wrapped stream whenever the buffer is
+    pending, even when full. B gets polled and the deadlock is gone, but on
+    a synchronous wrapped stream every pending poll pulls one more future
+    into flight: the buffer grows without bound, past the memory bound of
+    six live tasks and futures: resource_exhausted, under every policy.""")
+def buffered_stream_always_poll() -> Scenario:
+    return _stream("buffered-stream-always-poll", size=1, always_poll=True)
