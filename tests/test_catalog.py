@@ -35,6 +35,8 @@ EXPECTED = {
     "buffered-stream-2": ["ok"] * 6,
     "buffered-stream-spawned": ["ok"] * 6,
     "buffered-stream-always-poll": ["resource_exhausted"] * 6,
+    "cancel-critical-section": ["interrupted_critical_section"] * 6,
+    "cancel-critical-section-spawned": ["ok"] * 6,
 }
 
 CELLS = [(s, p, v) for s, vs in EXPECTED.items() for p, v in zip(POLICIES, vs)]
@@ -181,3 +183,12 @@ def test_buffered_explanations():
     grown = wb.run("buffered-stream-always-poll", "fifo")
     assert "in-flight futures alive at once, past the bound of 6" in grown.explanation
     assert "poll 'B' (by its owner)" in grown.trace_text  # always polling did poll B
+
+
+def test_cancellation_names_the_future_and_its_await_point():
+    out = wb.run("cancel-critical-section", "fifo")
+    assert out.verdict.kind == "interrupted_critical_section"
+    assert "future 'transfer' is dropped (cancelled) while suspended at" in out.explanation
+    assert "(sleep)" in out.explanation
+    spawned = wb.run("cancel-critical-section-spawned", "fifo")
+    assert [o.text for o in spawned.output] == ["timed out", "transfer done"]

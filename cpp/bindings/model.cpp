@@ -18,7 +18,7 @@ void register_model(py::module_& m) {
       .value("COMPUTE", OpKind::Compute).value("SPAWN_BLOCKING", OpKind::SpawnBlocking)
       .value("NOTIFY_LOOP", OpKind::NotifyLoop).value("AWAIT", OpKind::Await)
       .value("SELECT", OpKind::Select).value("BRANCH", OpKind::Branch)
-      .value("BUFFERED", OpKind::Buffered);
+      .value("BUFFERED", OpKind::Buffered).value("CRITICAL", OpKind::Critical);
   py::enum_<Cmp>(m, "Cmp")
       .value("EQ", Cmp::Eq).value("NE", Cmp::Ne).value("LT", Cmp::Lt)
       .value("LE", Cmp::Le).value("GT", Cmp::Gt).value("GE", Cmp::Ge);

@@ -22,6 +22,7 @@ void Machine::init() {
   if (sc_.latency_bound > 0) w_.ready_since.assign(sc_.ntasks, 0);
   w_.next_replica.assign(sc_.templates.size(), 0);
   w_.sleeping.assign(sc_.ntasks, 0);
+  w_.critical.assign(sc_.ntasks, 0);
   w_.threads.resize(1 + sc_.threads.size());
   w_.threads[0].stack.reserve(16);
   for (size_t i = 1; i < w_.threads.size(); ++i) w_.threads[i].status = ThreadStatus::Unstarted;
@@ -673,6 +674,14 @@ void Machine::exec(uint16_t tid) {
     case Code::Buffered:
       buffered_step(tid, in.a);
       return;
+    case Code::CriticalBegin:
+      ++w_.critical[self];
+      ++pc;
+      return;
+    case Code::CriticalEnd:
+      --w_.critical[self];
+      ++pc;
+      return;
     case Code::Compute:
       ++pc;
       ev(tid, Ev::Compute, 0, 0, 0, 0, in.v);
@@ -904,12 +913,22 @@ void Machine::teardown_step(uint16_t tid) {
 void Machine::drop_future(uint16_t tid, uint32_t fut) {
   TaskRt& t = w_.tasks[fut];
   if (t.status == TaskStatus::Done || t.status == TaskStatus::Dropped) return;
+  if (cut_short(fut)) return;
   std::vector<uint32_t> to_wake;
   release_task(fut, to_wake, tid);
   t.status = TaskStatus::Dropped;
   ev(tid, Ev::TaskDropped, fut);
   Frame& f = w_.threads[tid].stack.back();
   f.wakes.insert(f.wakes.end(), to_wake.begin(), to_wake.end());
+}
+
+// Cancelling a future or task inside a critical region leaves its invariant
+// half-changed: stop the run there.
+bool Machine::cut_short(uint32_t task) {
+  if (!w_.critical[task]) return false;
+  w_.cut = CutFact{task, static_cast<uint32_t>(step_), w_.tasks[task].pc};
+  halt(Halt::Interrupted);
+  return true;
 }
 
 void Machine::drop_futures_of(uint16_t tid, uint32_t task) {
@@ -1118,6 +1137,7 @@ void Machine::drop_task(uint16_t tid, uint32_t task, const std::string& where) {
     return;
   }
   touch_task(task);
+  if (cut_short(task)) return;
   if (t.status != TaskStatus::Unstarted) --w_.live;
   t.status = TaskStatus::Dropped;
   t.last_step = static_cast<uint32_t>(step_);

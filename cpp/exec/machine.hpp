@@ -86,6 +86,7 @@ class Machine {
   // A future's end: its resources released, no owner to tell but by a flag.
   void drop_future(uint16_t tid, uint32_t future);
   void drop_futures_of(uint16_t tid, uint32_t task);
+  bool cut_short(uint32_t task);  // dropped inside a critical region: halt
   // Await / Select: one step of polling a task's child futures.
   void await_step(uint16_t tid, uint32_t future);
   void select_step(uint16_t tid, uint32_t table);

@@ -117,7 +117,14 @@ struct OutputLine {
 
 enum class Halt : uint8_t {
   Running, Quiescent, Blocked, StepBound, TimeBound, MemoryBound, DepthBound, WrongThread, DataRace,
-  UseAfterFree, Starvation, ResourceExhausted
+  UseAfterFree, Starvation, ResourceExhausted, Interrupted
+};
+
+// A future or task dropped (cancelled) inside a critical region.
+struct CutFact {
+  uint32_t task = 0;  // the future or task cut short
+  uint32_t step = 0;
+  uint32_t pc = 0;    // where it was suspended
 };
 
 // The loop thread's last stretch of work without an await.
@@ -185,6 +192,8 @@ struct World {
   uint32_t next_event = 0;       // first handler not yet ready
   std::vector<TimerRt> timers;   // every timer ever set, by id
   std::vector<uint32_t> sleeping;  // per task: timer id + 1 of the sleep it is in, 0: none
+  std::vector<uint16_t> critical;  // per task: critical regions it is inside
+  CutFact cut;
   std::vector<uint32_t> timer_heap;  // ids of pending timers, a min-heap on (at, id)
   int64_t now = 0;      // virtual ms
   uint32_t spin_us = 0; // microseconds spent in non-blocking iterations, below 1 ms

@@ -46,6 +46,7 @@ const char* op_name(OpKind k) {
     case OpKind::Select: return "select";
     case OpKind::Branch: return "branch";
     case OpKind::Buffered: return "buffered";
+    case OpKind::Critical: return "critical";
   }
   return "?";
 }
@@ -426,7 +427,7 @@ class Compiler {
 
   void op(const OpSpec& op, const std::string& where, const std::string& prefix, int depth,
           Flow& f) {
-    if (static_cast<unsigned>(op.kind) > static_cast<unsigned>(OpKind::Buffered))
+    if (static_cast<unsigned>(op.kind) > static_cast<unsigned>(OpKind::Critical))
       fail(owner_desc_ + ", " + where + ": invalid op kind " +
            std::to_string(static_cast<unsigned>(op.kind)));
     if (op.kind == OpKind::If && static_cast<unsigned>(op.cond.cmp) > static_cast<unsigned>(Cmp::Ge))
@@ -558,6 +559,15 @@ class Compiler {
         in.a = static_cast<uint32_t>(sc_.buffereds.size());
         sc_.buffereds.push_back(std::move(bt));
         emit(in, label(where, op));
+        return;
+      }
+      case OpKind::Critical: {
+        in.code = Code::CriticalBegin;
+        emit(in, label(where, op));
+        block(op.body, prefix, depth + 1, f);
+        Instr end;
+        end.code = Code::CriticalEnd;
+        emit(end, label(where, op) + ", end");
         return;
       }
       case OpKind::Branch:

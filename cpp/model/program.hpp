@@ -49,6 +49,8 @@ enum class Code : uint8_t {
   Await,       // a = future (task id): poll it until ready
   Select,      // a = select table id
   Buffered,    // a = buffered table id
+  CriticalBegin,
+  CriticalEnd,
   End,         // the program returns (task: Ready)
 };
 

@@ -45,6 +45,7 @@ enum class OpKind : uint8_t {
   Branch,    // (in a Select) target future, value 1 = borrowed (&mut fut), body = its arm
   Buffered,  // body: Branch ops naming the wrapped stream's futures, in order; value = buffer
              // size; flag: poll the wrapped stream even when the buffer is full
+  Critical,  // body: a region that must run to its end once begun (an invariant in flux)
 };
 
 enum class Cmp : uint8_t { Eq, Ne, Lt, Le, Gt, Ge };

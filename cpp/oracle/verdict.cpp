@@ -18,6 +18,7 @@ const char* verdict_kind_name(VerdictKind k) {
     case VerdictKind::ResourceExhausted: return "resource_exhausted";
     case VerdictKind::Futurelock: return "deadlock/futurelock";
     case VerdictKind::UnpolledFuture: return "deadlock/unpolled_future";
+    case VerdictKind::Interrupted: return "interrupted_critical_section";
     case VerdictKind::BoundSteps: return "bound/steps";
     case VerdictKind::BoundTime: return "bound/time";
     case VerdictKind::BoundMemory: return "bound/memory";
@@ -32,6 +33,7 @@ const std::vector<VerdictKind>& all_verdict_kinds() {
       VerdictKind::BlockedThread, VerdictKind::LostWake,   VerdictKind::WrongThread,
       VerdictKind::DataRace,   VerdictKind::UseAfterFree, VerdictKind::Starvation,
       VerdictKind::ResourceExhausted, VerdictKind::Futurelock, VerdictKind::UnpolledFuture,
+      VerdictKind::Interrupted,
       VerdictKind::BoundSteps,
       VerdictKind::BoundTime,  VerdictKind::BoundMemory,   VerdictKind::BoundDepth};
   return kinds;
@@ -424,6 +426,7 @@ Finding decide(const Scenario& sc, const World& w) {
     case Halt::UseAfterFree: f.kind = VerdictKind::UseAfterFree; break;
     case Halt::Starvation: f.kind = VerdictKind::Starvation; break;
     case Halt::ResourceExhausted: f.kind = VerdictKind::ResourceExhausted; break;
+    case Halt::Interrupted: f.kind = VerdictKind::Interrupted; break;
     case Halt::StepBound: f.kind = VerdictKind::BoundSteps; break;
     case Halt::TimeBound: f.kind = VerdictKind::BoundTime; break;
     case Halt::MemoryBound: f.kind = VerdictKind::BoundMemory; break;
@@ -449,6 +452,18 @@ Verdict explain(const Scenario& sc, const World& w, const Finding& f, std::strin
     case VerdictKind::BlockedThread: return explain_blocked(sc, w, f, policy);
     case VerdictKind::WrongThread:
     case VerdictKind::DataRace: return explain_cross(sc, w, f, policy);
+    case VerdictKind::Interrupted: {
+      const CutFact& c = w.cut;
+      const Program& p = sc.programs[w.tasks[c.task].program];
+      v.step = c.step;
+      v.explanation = "step " + std::to_string(c.step) + ": " +
+                      (sc.is_future(c.task) ? "future '" : "task '") + sc.task_name(c.task) +
+                      "' is dropped (cancelled) while suspended at " +
+                      p.where[c.pc < p.where.size() ? c.pc : 0] +
+                      ", inside a critical region it had begun: whatever the region was changing "
+                      "is left half-changed, and nothing reports it.";
+      return v;
+    }
     case VerdictKind::ResourceExhausted:
       v.step = w.exhausted_step;
       v.explanation = "step " + std::to_string(w.exhausted_step) + ": " + std::to_string(w.live) +

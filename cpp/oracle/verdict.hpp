@@ -25,6 +25,7 @@ enum class VerdictKind : uint8_t {
   ResourceExhausted,  // live tasks past the scenario's bound
   Futurelock,     // a resource held by (or handed to) a future alive but never polled again
   UnpolledFuture, // progress needs a future nobody polls (Buffered)
+  Interrupted,    // cancellation (or an async exception) landed inside a critical region
   BoundSteps,     // the run hit its step bound: inconclusive
   BoundTime,
   BoundMemory,

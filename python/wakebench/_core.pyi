@@ -36,6 +36,7 @@ class OpKind:
     SELECT: ClassVar[OpKind]
     BRANCH: ClassVar[OpKind]
     BUFFERED: ClassVar[OpKind]
+    CRITICAL: ClassVar[OpKind]
 
 class Cmp:
     value: int

@@ -28,7 +28,7 @@ __all__ = [
     "Op", "Cond", "print", "lock", "unlock", "register", "pending", "park", "wake",
     "wake_all", "yield_", "drop", "spawn", "add", "set", "loop", "repeat", "if_", "break_",
     "sleep", "read", "compute", "spawn_blocking", "notify_loop", "await_", "select", "branch",
-    "buffered",
+    "buffered", "critical",
 ]
 
 _NameLike = Union[str, "object"]
@@ -213,6 +213,15 @@ def buffered(size: int, *items: _NameLike, always_poll: bool = False) -> Op:
     o = _op(_core.OpKind.BUFFERED, "", _int(size, "buffered"))
     o.flag = bool(always_poll)
     o.body = [_op(_core.OpKind.BRANCH, _name(i, "buffered item")) for i in items]
+    return o
+
+
+def critical(*body: Op) -> Op:
+    """A region that must run to its end once begun (an invariant in flux). A
+    cancellation (or async exception) landing inside it stops the run with
+    ``interrupted_critical_section``."""
+    o = _op(_core.OpKind.CRITICAL)
+    o.body = _block(body, "critical")
     return o
 
 

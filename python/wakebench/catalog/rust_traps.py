@@ -107,3 +107,52 @@ def unbounded_concurrency() -> Scenario:
     spawner) are alive at once. Ok under every policy.""")
 def unbounded_concurrency_semaphore() -> Scenario:
     return _concurrency("unbounded-concurrency-semaphore", permits=2)
+
+
+def _transfer_ops(s: Scenario) -> list:
+    lock = s.async_mutex("accounts")
+    checking, savings = s.counter("checking", 100), s.counter("savings", 0)
+    return [
+        ops.critical(
+            lock.lock(),
+            checking.add(-10),
+            ops.sleep(100),  # write the debit to the database (an await point)
+            savings.add(10),
+            lock.unlock(),
+        ),
+        ops.print("transfer done"),
+    ]
+
+
+@entry("cancel-critical-section", source=SEED, summary="""
+    Cancellation safety: a handler runs a transfer under a tokio::sync::Mutex
+    inside select! against a 50 ms timeout. The timeout wins while the
+    transfer awaits between its debit and its credit; select! drops the
+    transfer future there, the guard unlocks, and the accounts are left
+    half-updated with nothing logged: interrupted_critical_section, under
+    every policy.""")
+def cancel_critical_section() -> Scenario:
+    s = Scenario("cancel-critical-section")
+    s.future("transfer", owner="handler", program=_transfer_ops(s))
+    s.future("deadline", owner="handler", program=[ops.sleep(50)])
+    s.task("handler", [ops.select(ops.branch("transfer"),
+                                  ops.branch("deadline", ops.print("timed out")))])
+    return s
+
+
+@entry("cancel-critical-section-spawned", source=SEED, summary="""
+    The seed's remedy: tokio::spawn(transfer). Dropping the JoinHandle when
+    the timeout wins does not cancel the task, which finishes its transfer.
+    Ok under every policy.""")
+def cancel_critical_section_spawned() -> Scenario:
+    s = Scenario("cancel-critical-section-spawned")
+    done, joined = s.counter("done"), s.wait_queue("joined")
+    s.task("transfer", _transfer_ops(s) + [done.add(1), joined.wake()], autostart=False)
+    s.future("join_handle", owner="handler", program=[
+        ops.loop(joined.register(), ops.if_(done > 0, ops.break_()), ops.pending()),
+    ])
+    s.future("deadline", owner="handler", program=[ops.sleep(50)])
+    s.task("handler", [ops.spawn("transfer"),
+                       ops.select(ops.branch("join_handle"),
+                                  ops.branch("deadline", ops.print("timed out")))])
+    return s
