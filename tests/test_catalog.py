@@ -10,6 +10,7 @@ POLICIES = ["ngx_inline", "ngx_defer_nested", "ngx_posted", "ngx_posted_next", "
 R = "deadlock/reentrant_lock"
 W, D, U = "wrong_thread", "data_race", "use_after_free"
 B = "deadlock/blocked_thread"
+I = "interrupted_critical_section"
 
 # DESIGN.md section 2 (ngx_posted_next behaves as ngx_posted). A cell is the
 # verdict some explored schedule gives ("ok": no schedule gives anything
@@ -37,6 +38,11 @@ EXPECTED = {
     "buffered-stream-always-poll": ["resource_exhausted"] * 6,
     "cancel-critical-section": ["interrupted_critical_section"] * 6,
     "cancel-critical-section-spawned": ["ok"] * 6,
+    "haskell-mask-model-1": [I] * 6,
+    "haskell-mask-model-2": [I] * 6,
+    "haskell-mask-model-3": [I] * 6,
+    "haskell-mask-model-4": [I] * 6,  # through one kill point: right after the task starts
+    "haskell-mask-model-5": ["ok"] * 6,
 }
 
 CELLS = [(s, p, v) for s, vs in EXPECTED.items() for p, v in zip(POLICIES, vs)]
@@ -192,3 +198,41 @@ def test_cancellation_names_the_future_and_its_await_point():
     assert "(sleep)" in out.explanation
     spawned = wb.run("cancel-critical-section-spawned", "fifo")
     assert [o.text for o in spawned.output] == ["timed out", "transfer done"]
+
+
+KILLED = "asyncTest: thread killed"
+SEED_MODELS = {  # the printed output and its times (ms), for the seed's kill timings
+    "haskell-mask-model-1": [(KILLED, 2000)],
+    "haskell-mask-model-2": [("Caught!", 1000), (KILLED, 3000)],
+    "haskell-mask-model-3": [("Caught!", 1000), (KILLED, 3000)],
+    "haskell-mask-model-4": [("Caught!", 1000), ("20", 5000)],
+    "haskell-mask-model-5": [("Caught!", 1000), ("20", 5000)],
+}
+
+
+@pytest.mark.parametrize("name", SEED_MODELS)
+def test_haskell_models_print_what_the_seed_printed(name):
+    for policy in POLICIES:
+        out = wb.run(name, policy)
+        assert [(o.text, o.time) for o in out.output] == SEED_MODELS[name], policy
+    from wakebench.catalog import haskell
+    one_kill = wb.run(haskell.model_2(kills=1), "fifo")  # the seed's first run of model 2
+    assert [(o.text, o.time) for o in one_kill.output] == [("Caught!", 1000), ("20", 3000)]
+
+
+def test_every_kill_point_models_1_to_4_can_be_interrupted_and_5_never():
+    for i in range(1, 5):
+        ex = wb.explore(f"haskell-mask-model-{i}", "fifo", stop_at_first=False)
+        assert ex.complete and I in ex.outcomes, i
+    five = wb.explore("haskell-mask-model-5", "fifo", stop_at_first=False)
+    assert five.complete and five.outcomes == {"ok": five.schedules}
+    # Model 4 only in the window right after the task starts, before its mask.
+    cx = wb.explore("haskell-mask-model-4", "fifo").counterexample
+    assert "task 'asyncTask' op #0 (mask)" in cx.explanation
+    landed = set()
+    for seed in range(400):  # kills land at every kind of point; only op #0 breaks it
+        out = wb.run("haskell-mask-model-4", "fifo", seed=seed, trace=False)
+        if out.verdict.kind == I:
+            assert "at task 'asyncTask' op #0 (mask)" in out.explanation
+        landed.add(out.verdict.kind)
+    assert landed == {"ok", I}

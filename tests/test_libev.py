@@ -19,20 +19,22 @@ def has_foreign_threads(name):
 
 
 # Foreign threads do not run on the libev backend yet (see the next test).
-@pytest.mark.parametrize("name", [n for n in wb.catalog.names() if not has_foreign_threads(n)])
-def test_schedule_independent_verdicts_agree_with_the_simulator(name):
-    checked = 0
-    for p in wb.builtin_policies():
-        ex = wb.explore(name, p, strategy="exhaustive", stop_at_first=False)
-        assert ex.complete
-        if len(ex.outcomes) != 1:
-            continue  # depends on the schedule: the real loop picks one
-        (kind,) = ex.outcomes
-        real = wb.run(name, p, backend="libev", time_scale=0.02)  # 5 s of scenario: 0.1 s
-        assert real.verdict.kind == kind, real.explanation
-        assert real.backend == "libev" and real.time_unit == "us"
-        checked += 1
-    assert checked >= 1  # each entry has some policy whose verdict the schedule does not change
+def test_schedule_independent_verdicts_agree_with_the_simulator():
+    compared = 0
+    for name in wb.catalog.names():
+        if has_foreign_threads(name):
+            continue
+        for p in wb.builtin_policies():
+            ex = wb.explore(name, p, strategy="exhaustive", stop_at_first=False)
+            assert ex.complete, (name, p)
+            if len(ex.outcomes) != 1:
+                continue  # depends on the schedule: the real loop picks one
+            (kind,) = ex.outcomes
+            real = wb.run(name, p, backend="libev", time_scale=0.02)  # 5 s of scenario: 0.1 s
+            assert real.verdict.kind == kind, (name, p, real.explanation)
+            assert real.backend == "libev" and real.time_unit == "us"
+            compared += 1
+    assert compared >= 100  # of the catalog's cells, those the schedule cannot change
 
 
 def test_foreign_threads_are_refused_clearly_on_libev():

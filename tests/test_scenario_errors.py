@@ -165,3 +165,17 @@ def test_futures_are_checked():
     s.future("f", owner="nobody", program=[])
     with pytest.raises(wb.ScenarioError, match="owner 'nobody' is not a task"):
         s.build()
+
+
+def test_exception_ops_are_checked():
+    s = wb.Scenario("bad-mask")
+    s.object("o", on_drop=[ops.mask(ops.print("x"))])
+    s.task("t", [])
+    with pytest.raises(wb.ScenarioError, match="masking is for tasks"):
+        s.build()
+    s = wb.Scenario("bad-throw")
+    s.task("t", [ops.throw_to("nobody")])
+    with pytest.raises(wb.ScenarioError, match="unknown task 'nobody'"):
+        s.build()
+    with pytest.raises(TypeError, match="killed must be a str"):
+        ops.wait("t", killed=3)

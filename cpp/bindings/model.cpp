@@ -18,7 +18,9 @@ void register_model(py::module_& m) {
       .value("COMPUTE", OpKind::Compute).value("SPAWN_BLOCKING", OpKind::SpawnBlocking)
       .value("NOTIFY_LOOP", OpKind::NotifyLoop).value("AWAIT", OpKind::Await)
       .value("SELECT", OpKind::Select).value("BRANCH", OpKind::Branch)
-      .value("BUFFERED", OpKind::Buffered).value("CRITICAL", OpKind::Critical);
+      .value("BUFFERED", OpKind::Buffered).value("CRITICAL", OpKind::Critical)
+      .value("MASK", OpKind::Mask).value("RESTORE", OpKind::Restore).value("CATCH", OpKind::Catch)
+      .value("THROW_TO", OpKind::ThrowTo).value("WAIT_TASK", OpKind::WaitTask);
   py::enum_<Cmp>(m, "Cmp")
       .value("EQ", Cmp::Eq).value("NE", Cmp::Ne).value("LT", Cmp::Lt)
       .value("LE", Cmp::Le).value("GT", Cmp::Gt).value("GE", Cmp::Ge);
@@ -66,7 +68,10 @@ void register_model(py::module_& m) {
       .def_readwrite("ops", &TaskSpec::ops)
       .def_readwrite("count", &TaskSpec::count)
       .def_readwrite("autostart", &TaskSpec::autostart)
-      .def_readwrite("daemon", &TaskSpec::daemon);
+      .def_readwrite("daemon", &TaskSpec::daemon)
+      .def_readwrite("mask", &TaskSpec::mask)
+      .def_readwrite("must_finish", &TaskSpec::must_finish)
+      .def_readwrite("kill_points", &TaskSpec::kill_points);
   py::class_<HandlerSpec>(m, "HandlerSpec")
       .def(py::init<>())
       .def_readwrite("name", &HandlerSpec::name)

@@ -22,6 +22,7 @@ enum class ChoiceKind : uint8_t {
   DropOrder,   // which of the objects dropped together drops next (options: object ids)
   Thread,      // which thread takes the next step (options: thread ids; 0 = keep the current)
   Close,       // whether the server closes a connection now (options: kNoClose, connection ids)
+  Kill,        // whether ThreadKilled lands in a task now (options: 0 no, 1 yes)
 };
 
 inline constexpr uint32_t kNoClose = 0xffffffffu;

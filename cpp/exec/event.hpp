@@ -36,6 +36,8 @@ enum class Ev : uint8_t {
   Compute,       // v = ms of work without awaiting
   ThreadStart,   // a = thread id
   NotifyLoop,    // a = queue: a foreign thread asks the loop to wake it
+  Throw,         // a = task: ThreadKilled raised in it
+  Exception,     // a = task, b = 1 caught by a handler / 0 the task dies
 };
 
 // How a poll frame was entered.

@@ -23,6 +23,14 @@ void Machine::init() {
   w_.next_replica.assign(sc_.templates.size(), 0);
   w_.sleeping.assign(sc_.ntasks, 0);
   w_.critical.assign(sc_.ntasks, 0);
+  if (sc_.exceptions) {
+    w_.exc.resize(sc_.ntasks);
+    for (uint32_t t = 0; t < sc_.ntasks; ++t) {
+      const TaskTemplate& tt = sc_.templates[sc_.template_of(t)];
+      w_.exc[t].mask = tt.mask;
+      if (tt.mask) w_.exc[t].mask_stack.push_back(0);  // what the spawner's mask saved
+    }
+  }
   w_.threads.resize(1 + sc_.threads.size());
   w_.threads[0].stack.reserve(16);
   for (size_t i = 1; i < w_.threads.size(); ++i) w_.threads[i].status = ThreadStatus::Unstarted;
@@ -492,7 +500,7 @@ void Machine::wake(uint16_t tid, uint32_t task, WakeCtx ctx) {
     return;
   }
   // Ready from now on (a timer's wake already set its due time).
-  if (!w_.ready_since.empty() && th.stack.back().kind != FrameKind::Timer)
+  if (!w_.ready_since.empty() && (th.stack.empty() || th.stack.back().kind != FrameKind::Timer))
     w_.ready_since[task] = w_.now;
   switch (act) {
     case Action::PollInline:
@@ -583,6 +591,8 @@ void Machine::exec(uint16_t tid) {
   int64_t* locals = poll ? w_.task_locals.data() + static_cast<size_t>(self) * sc_.task_locals
                          : th.locals.data() + f.locals;
   const Instr& in = p.code[pc];
+  if (!w_.exc.empty() && poll && in.code != Code::End && exception_lands(tid, self, in.code))
+    return;
   switch (in.code) {
     case Code::Print:
       w_.output.push_back(OutputLine{w_.now, static_cast<uint32_t>(step_), in.a});
@@ -678,6 +688,70 @@ void Machine::exec(uint16_t tid) {
       ++w_.critical[self];
       ++pc;
       return;
+    case Code::MaskBegin: {
+      ExcRt& x = w_.exc[self];
+      x.mask_stack.push_back(x.mask);
+      x.mask = std::max<uint8_t>(x.mask, static_cast<uint8_t>(in.v));
+      ++pc;
+      return;
+    }
+    case Code::RestoreBegin: {  // back to what the nearest enclosing mask found
+      ExcRt& x = w_.exc[self];
+      uint8_t before = x.mask_stack.empty() ? 0 : x.mask_stack.back();
+      x.mask_stack.push_back(x.mask);
+      x.mask = before;
+      ++pc;
+      return;
+    }
+    case Code::MaskEnd:
+    case Code::RestoreEnd: {
+      ExcRt& x = w_.exc[self];
+      x.mask = x.mask_stack.back();
+      x.mask_stack.pop_back();
+      ++pc;
+      return;
+    }
+    case Code::CatchBegin: {
+      ExcRt& x = w_.exc[self];
+      x.catches.push_back(CatchRt{in.jump, x.mask, static_cast<uint32_t>(x.mask_stack.size())});
+      ++pc;
+      return;
+    }
+    case Code::CatchEnd:
+      w_.exc[self].catches.pop_back();
+      pc = in.jump;
+      return;
+    case Code::HandlerEnd: {
+      ExcRt& x = w_.exc[self];
+      x.mask = x.handler_states.back();
+      x.handler_states.pop_back();
+      ++pc;
+      return;
+    }
+    case Code::ThrowTo:
+      ++pc;
+      throw_to(tid, in.a);
+      return;
+    case Code::WaitTask: {
+      const TaskRt& target = w_.tasks[in.a];
+      if (target.status == TaskStatus::Done) {
+        ++pc;
+      } else if (target.status == TaskStatus::Dropped && w_.exc[in.a].killed) {
+        // `wait` rethrows the exception that killed it; uncaught here too.
+        w_.output.push_back(OutputLine{w_.now, static_cast<uint32_t>(step_),
+                                       static_cast<uint32_t>(in.v)});
+        ev(tid, Ev::Print, static_cast<uint32_t>(in.v));
+        pc = static_cast<uint32_t>(p.code.size() - 1);
+      } else {
+        ExcRt& x = w_.exc[in.a];
+        if (x.joiner != self + 1) {
+          x.joiner = self + 1;
+          ++w_.tasks[self].wakers;
+        }
+        return_pending(tid);
+      }
+      return;
+    }
     case Code::CriticalEnd:
       --w_.critical[self];
       ++pc;
@@ -865,6 +939,7 @@ void Machine::end_of_program(uint16_t tid) {
       dequeue(task);
       ev(tid, Ev::PollEnd, task, 1);
       pop_frame(tid);
+      wake_joiner(tid, task);  // after the pop: the wake may poll the joiner inline
       return;
     }
     case FrameKind::DropHook:
@@ -920,6 +995,93 @@ void Machine::drop_future(uint16_t tid, uint32_t fut) {
   ev(tid, Ev::TaskDropped, fut);
   Frame& f = w_.threads[tid].stack.back();
   f.wakes.insert(f.wakes.end(), to_wake.begin(), to_wake.end());
+}
+
+// An exception raised in a task lands at an instruction boundary if its mask
+// state allows: unmasked, anywhere; masked, only at an interruptible op (a
+// sleep, a wait: GHC's blocking operations); uninterruptibly masked, never.
+// With kill points, the explorer may raise one here first.
+bool Machine::exception_lands(uint16_t tid, uint32_t task, Code code) {
+  ExcRt& x = w_.exc[task];
+  if (x.killed) return false;
+  if (sc_.templates[sc_.template_of(task)].kill_points && !x.kill_offered) {
+    std::vector<uint32_t> opts{0, 1};
+    if (choose(ChoiceKind::Kill, opts) == 1) {
+      x.kill_offered = true;
+      ++x.pending;
+      ev(tid, Ev::Throw, task);
+    }
+  }
+  if (!x.pending) return false;
+  bool interruptible = code == Code::Sleep || code == Code::WaitTask;
+  if (!(x.mask == 0 || (x.mask == 1 && interruptible))) return false;
+  deliver(tid, task);
+  return true;
+}
+
+void Machine::deliver(uint16_t tid, uint32_t task) {
+  ExcRt& x = w_.exc[task];
+  TaskRt& t = w_.tasks[task];
+  --x.pending;
+  w_.sleeping[task] = 0;  // an interrupted sleep is abandoned
+  if (!x.catches.empty()) {
+    CatchRt c = x.catches.back();
+    x.catches.pop_back();
+    x.mask_stack.resize(c.mask_depth);
+    x.handler_states.push_back(c.mask);
+    x.mask = std::max<uint8_t>(c.mask, 1);  // a handler runs with exceptions masked
+    t.pc = c.handler;
+    ev(tid, Ev::Exception, task, 1);
+    return;
+  }
+  // Uncaught: the thread dies here.
+  ev(tid, Ev::Exception, task, 0);
+  x.killed = true;
+  if (sc_.templates[sc_.template_of(task)].must_finish && !w_.cut_recorded) {
+    w_.cut = CutFact{task, static_cast<uint32_t>(step_), t.pc, true};
+    w_.cut_recorded = true;
+  }
+  std::vector<uint32_t> to_wake;
+  release_task(task, to_wake, tid);
+  t.status = TaskStatus::Dropped;
+  --w_.live;
+  dequeue(task);
+  ev(tid, Ev::TaskDropped, task);
+  pop_frame(tid);
+  wake_after_pop(tid, to_wake);  // waiters handed its locks
+  wake_joiner(tid, task);
+}
+
+// Wakes owed by a frame that has just been popped: made by the frame below
+// (its next step), or now if the stack is empty.
+void Machine::wake_after_pop(uint16_t tid, const std::vector<uint32_t>& tasks) {
+  if (tasks.empty()) return;
+  ThreadRt& th = w_.threads[tid];
+  if (!th.stack.empty()) {
+    Frame& below = th.stack.back();
+    below.wakes.insert(below.wakes.end(), tasks.begin(), tasks.end());
+  } else {
+    for (uint32_t t : tasks) wake(tid, t, WakeCtx::TaskPoll);
+  }
+}
+
+void Machine::wake_joiner(uint16_t tid, uint32_t task) {
+  if (w_.exc.empty() || !w_.exc[task].joiner) return;
+  uint32_t j = w_.exc[task].joiner - 1;
+  w_.exc[task].joiner = 0;
+  --w_.tasks[j].wakers;
+  wake_after_pop(tid, {j});
+}
+
+void Machine::throw_to(uint16_t tid, uint32_t target) {
+  ExcRt& x = w_.exc[target];
+  TaskRt& t = w_.tasks[target];
+  ev(tid, Ev::Throw, target);
+  if (t.status == TaskStatus::Done || t.status == TaskStatus::Dropped || x.killed) return;
+  ++x.pending;
+  // A suspended target that can receive it now is woken to do so.
+  bool receivable = x.mask == 0 || (x.mask == 1 && w_.sleeping[target]);
+  if (t.status == TaskStatus::Idle && receivable) wake(tid, target, ctx_of(tid, target));
 }
 
 // Cancelling a future or task inside a critical region leaves its invariant

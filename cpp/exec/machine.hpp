@@ -87,6 +87,12 @@ class Machine {
   void drop_future(uint16_t tid, uint32_t future);
   void drop_futures_of(uint16_t tid, uint32_t task);
   bool cut_short(uint32_t task);  // dropped inside a critical region: halt
+  // Async exceptions: does one land before this instruction (then it did)?
+  bool exception_lands(uint16_t tid, uint32_t task, Code code);
+  void deliver(uint16_t tid, uint32_t task);
+  void throw_to(uint16_t tid, uint32_t target);
+  void wake_after_pop(uint16_t tid, const std::vector<uint32_t>& tasks);
+  void wake_joiner(uint16_t tid, uint32_t task);
   // Await / Select: one step of polling a task's child futures.
   void await_step(uint16_t tid, uint32_t future);
   void select_step(uint16_t tid, uint32_t table);

@@ -120,11 +120,30 @@ enum class Halt : uint8_t {
   UseAfterFree, Starvation, ResourceExhausted, Interrupted
 };
 
-// A future or task dropped (cancelled) inside a critical region.
+// A future or task dropped (cancelled) inside a critical region, or a task
+// that must finish killed by an async exception.
 struct CutFact {
   uint32_t task = 0;  // the future or task cut short
   uint32_t step = 0;
-  uint32_t pc = 0;    // where it was suspended
+  uint32_t pc = 0;    // where it was suspended, or where the exception landed
+  bool killed = false;
+};
+
+// Haskell-style asynchronous exceptions, per task.
+struct CatchRt {
+  uint32_t handler = 0;
+  uint8_t mask = 0;         // the mask state when the catch began
+  uint32_t mask_depth = 0;
+};
+struct ExcRt {
+  uint8_t mask = 0;         // 0 unmasked, 1 masked (interruptible ops receive), 2 uninterruptible
+  uint8_t pending = 0;      // exceptions raised, not yet delivered
+  bool killed = false;
+  bool kill_offered = false;  // the explorer's one extra kill has been spent
+  uint32_t joiner = 0;      // task id + 1 waiting for this one (WaitTask)
+  std::vector<uint8_t> mask_stack;
+  std::vector<CatchRt> catches;
+  std::vector<uint8_t> handler_states;
 };
 
 // The loop thread's last stretch of work without an await.
@@ -194,6 +213,8 @@ struct World {
   std::vector<uint32_t> sleeping;  // per task: timer id + 1 of the sleep it is in, 0: none
   std::vector<uint16_t> critical;  // per task: critical regions it is inside
   CutFact cut;
+  bool cut_recorded = false;       // a must-finish task was killed (the run went on)
+  std::vector<ExcRt> exc;          // per task, if the scenario uses async exceptions
   std::vector<uint32_t> timer_heap;  // ids of pending timers, a min-heap on (at, id)
   int64_t now = 0;      // virtual ms
   uint32_t spin_us = 0; // microseconds spent in non-blocking iterations, below 1 ms

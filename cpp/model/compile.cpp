@@ -47,6 +47,11 @@ const char* op_name(OpKind k) {
     case OpKind::Branch: return "branch";
     case OpKind::Buffered: return "buffered";
     case OpKind::Critical: return "critical";
+    case OpKind::Mask: return "mask";
+    case OpKind::Restore: return "restore";
+    case OpKind::Catch: return "catch";
+    case OpKind::ThrowTo: return "throw_to";
+    case OpKind::WaitTask: return "wait";
   }
   return "?";
 }
@@ -204,6 +209,11 @@ class Compiler {
       tt.count = static_cast<uint32_t>(t.count);
       tt.autostart = t.autostart;
       tt.daemon = t.daemon;
+      if (t.mask > 1) fail("task '" + t.name + "': initial mask must be 0 or 1");
+      tt.mask = t.mask;
+      tt.must_finish = t.must_finish;
+      tt.kill_points = t.kill_points;
+      if (t.mask || t.must_finish || t.kill_points) sc_.exceptions = true;
       tt.program = new_program(ProgramKind::Task, static_cast<uint32_t>(i));
       sc_.templates.push_back(std::move(tt));
       total += t.count;
@@ -427,7 +437,7 @@ class Compiler {
 
   void op(const OpSpec& op, const std::string& where, const std::string& prefix, int depth,
           Flow& f) {
-    if (static_cast<unsigned>(op.kind) > static_cast<unsigned>(OpKind::Critical))
+    if (static_cast<unsigned>(op.kind) > static_cast<unsigned>(OpKind::WaitTask))
       fail(owner_desc_ + ", " + where + ": invalid op kind " +
            std::to_string(static_cast<unsigned>(op.kind)));
     if (op.kind == OpKind::If && static_cast<unsigned>(op.cond.cmp) > static_cast<unsigned>(Cmp::Ge))
@@ -570,6 +580,55 @@ class Compiler {
         emit(end, label(where, op) + ", end");
         return;
       }
+      case OpKind::Mask:
+      case OpKind::Restore: {
+        if (kind_ != ProgramKind::Task) fail_at(where, op, "masking is for tasks");
+        if (op.kind == OpKind::Mask && (op.value < 1 || op.value > 2))
+          fail_at(where, op, "mask level must be 1 (mask) or 2 (uninterruptible)");
+        sc_.exceptions = true;
+        in.code = op.kind == OpKind::Mask ? Code::MaskBegin : Code::RestoreBegin;
+        in.v = op.value;
+        emit(in, label(where, op));
+        block(op.body, prefix, depth + 1, f);
+        Instr end;
+        end.code = op.kind == OpKind::Mask ? Code::MaskEnd : Code::RestoreEnd;
+        emit(end, label(where, op) + ", end");
+        return;
+      }
+      case OpKind::Catch: {
+        if (kind_ != ProgramKind::Task) fail_at(where, op, "catch is for tasks");
+        sc_.exceptions = true;
+        in.code = Code::CatchBegin;
+        size_t begin = emit(in, label(where, op));
+        Flow body_f = f, handler_f = f;
+        block(op.body, prefix, depth + 1, body_f);
+        Instr end;
+        end.code = Code::CatchEnd;
+        size_t body_end = emit(end, label(where, op) + ", end of body");
+        patch(begin, here());
+        block(op.orelse, prefix + "handler.", depth + 1, handler_f);
+        Instr hend;
+        hend.code = Code::HandlerEnd;
+        emit(hend, label(where, op) + ", end of handler");
+        patch(body_end, here());
+        f.held = join(body_f.held, handler_f.held, where, op);
+        return;
+      }
+      case OpKind::ThrowTo:
+        sc_.exceptions = true;
+        in.code = Code::ThrowTo;
+        in.a = single_task(where, op);
+        emit(in, label(where, op));
+        return;
+      case OpKind::WaitTask:
+        require_await_allowed(where, op);
+        sc_.exceptions = true;
+        in.code = Code::WaitTask;
+        in.a = single_task(where, op);
+        in.v = static_cast<int64_t>(sc_.texts.size());
+        sc_.texts.push_back(op.text);
+        emit(in, label(where, op));
+        return;
       case OpKind::Branch:
         fail_at(where, op, "a branch belongs in a select or a buffered stream");
       case OpKind::Spawn: {

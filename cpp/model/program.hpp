@@ -51,6 +51,15 @@ enum class Code : uint8_t {
   Buffered,    // a = buffered table id
   CriticalBegin,
   CriticalEnd,
+  MaskBegin,    // v = level (1 masked, 2 uninterruptible)
+  MaskEnd,
+  RestoreBegin,
+  RestoreEnd,
+  CatchBegin,   // jump = the handler
+  CatchEnd,     // jump = after the handler
+  HandlerEnd,
+  ThrowTo,      // a = task
+  WaitTask,     // a = task, v = text id printed if it was killed
   End,         // the program returns (task: Ready)
 };
 
@@ -81,6 +90,9 @@ struct TaskTemplate {
   bool daemon = false;
   std::vector<uint32_t> owned;  // object ids, in declaration order
   int64_t parent = -1;          // a future: the task id of the task that owns it
+  uint8_t mask = 0;             // initial mask state (async exceptions)
+  bool must_finish = false;
+  bool kill_points = false;
   std::vector<uint32_t> futures;  // a task: the futures it owns (task ids)
 };
 
@@ -136,6 +148,7 @@ struct Scenario {
   std::vector<std::string> connections;
   std::vector<SelectTable> selects;
   std::vector<BufferedTable> buffereds;
+  bool exceptions = false;  // some program throws, masks or catches
   int64_t latency_bound = 0;
   int64_t max_live_tasks = 0;
   std::vector<Program> programs;

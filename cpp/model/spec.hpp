@@ -46,6 +46,12 @@ enum class OpKind : uint8_t {
   Buffered,  // body: Branch ops naming the wrapped stream's futures, in order; value = buffer
              // size; flag: poll the wrapped stream even when the buffer is full
   Critical,  // body: a region that must run to its end once begun (an invariant in flux)
+  // Haskell-style asynchronous exceptions:
+  Mask,      // body, value 1 = mask (interruptible ops still receive), 2 = uninterruptibleMask
+  Restore,   // body: run with the mask state the nearest enclosing Mask found (mask's restore)
+  Catch,     // body; orelse = the handler, run masked, when an async exception lands in body
+  ThrowTo,   // target task: raise ThreadKilled in it (delivered when its mask state allows)
+  WaitTask,  // target task: wait for it; text: printed if it was killed (the rethrow), then end
 };
 
 enum class Cmp : uint8_t { Eq, Ne, Lt, Le, Gt, Ge };
@@ -100,6 +106,9 @@ struct TaskSpec {
   int64_t count = 1;       // replicas name[0..count) share the program
   bool autostart = true;   // spawned at startup, else by a Spawn op
   bool daemon = false;     // may stay pending at the end without a verdict
+  uint8_t mask = 0;        // initial mask state: 0 unmasked, 1 masked (spawned inside a mask)
+  bool must_finish = false;  // killed by an async exception before its end: interrupted
+  bool kill_points = false;  // the explorer may throw ThreadKilled at any of its instructions
 };
 
 enum class HandlerKind : uint8_t {

@@ -411,7 +411,13 @@ Finding decide(const Scenario& sc, const World& w) {
   Finding f;
   switch (w.halt) {
     case Halt::Running:
-    case Halt::Quiescent: decide_quiescent(sc, w, f); break;
+    case Halt::Quiescent:
+      if (w.cut_recorded) {  // a task that had to finish was killed on the way
+        f.kind = VerdictKind::Interrupted;
+        break;
+      }
+      decide_quiescent(sc, w, f);
+      break;
     case Halt::Blocked: {
       f.holder_depth = holder_depth(w);
       const MutexRt& mx = w.mutexes[w.block.mutex];
@@ -456,6 +462,14 @@ Verdict explain(const Scenario& sc, const World& w, const Finding& f, std::strin
       const CutFact& c = w.cut;
       const Program& p = sc.programs[w.tasks[c.task].program];
       v.step = c.step;
+      if (c.killed) {
+        v.explanation = "step " + std::to_string(c.step) + ": an asynchronous exception "
+                        "(ThreadKilled) lands in task '" + sc.task_name(c.task) + "' at " +
+                        p.where[c.pc < p.where.size() ? c.pc : 0] +
+                        ", where its mask state lets it in and no handler catches it: the task "
+                        "dies before its end (it never reports its result).";
+        return v;
+      }
       v.explanation = "step " + std::to_string(c.step) + ": " +
                       (sc.is_future(c.task) ? "future '" : "task '") + sc.task_name(c.task) +
                       "' is dropped (cancelled) while suspended at " +

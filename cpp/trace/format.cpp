@@ -37,6 +37,8 @@ const char* event_kind_name(Ev k) {
     case Ev::Compute: return "compute";
     case Ev::ThreadStart: return "thread_start";
     case Ev::NotifyLoop: return "notify_loop";
+    case Ev::Throw: return "throw";
+    case Ev::Exception: return "exception";
   }
   return "?";
 }
@@ -178,6 +180,14 @@ TraceRecord trace_record(const Scenario& sc, const Event& e) {
     case Ev::NotifyLoop:
       r.subject = sc.queues[e.a];
       msg = "notify the loop: wake '" + r.subject + "'";
+      break;
+    case Ev::Throw:
+      msg = "throwTo '" + task(e.a) + "' ThreadKilled";
+      break;
+    case Ev::Exception:
+      r.detail = e.b ? "caught" : "uncaught";
+      msg = "ThreadKilled lands in '" + task(e.a) + "': " +
+            (e.b ? std::string("a handler catches it") : std::string("the thread dies"));
       break;
     case Ev::Cancelled:
       r.subject = sc.handlers[e.a].name;

@@ -37,6 +37,11 @@ class OpKind:
     BRANCH: ClassVar[OpKind]
     BUFFERED: ClassVar[OpKind]
     CRITICAL: ClassVar[OpKind]
+    MASK: ClassVar[OpKind]
+    RESTORE: ClassVar[OpKind]
+    CATCH: ClassVar[OpKind]
+    THROW_TO: ClassVar[OpKind]
+    WAIT_TASK: ClassVar[OpKind]
 
 class Cmp:
     value: int
@@ -104,6 +109,9 @@ class TaskSpec:
     count: int
     autostart: bool
     daemon: bool
+    mask: int
+    must_finish: bool
+    kill_points: bool
     def __init__(self) -> None: ...
 
 class HandlerSpec:

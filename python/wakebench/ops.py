@@ -28,7 +28,8 @@ __all__ = [
     "Op", "Cond", "print", "lock", "unlock", "register", "pending", "park", "wake",
     "wake_all", "yield_", "drop", "spawn", "add", "set", "loop", "repeat", "if_", "break_",
     "sleep", "read", "compute", "spawn_blocking", "notify_loop", "await_", "select", "branch",
-    "buffered", "critical",
+    "buffered", "critical", "mask", "uninterruptible_mask", "restore", "catch", "throw_to",
+    "wait",
 ]
 
 _NameLike = Union[str, "object"]
@@ -222,6 +223,55 @@ def critical(*body: Op) -> Op:
     ``interrupted_critical_section``."""
     o = _op(_core.OpKind.CRITICAL)
     o.body = _block(body, "critical")
+    return o
+
+
+def mask(*body: Op) -> Op:
+    """Haskell's ``mask``: asynchronous exceptions wait, except at interruptible
+    operations (a sleep, a wait). ``restore(...)`` inside it runs with the
+    state the mask found."""
+    o = _op(_core.OpKind.MASK, "", 1)
+    o.body = _block(body, "mask")
+    return o
+
+
+def uninterruptible_mask(*body: Op) -> Op:
+    """``uninterruptibleMask_``: asynchronous exceptions wait, everywhere."""
+    o = _op(_core.OpKind.MASK, "", 2)
+    o.body = _block(body, "uninterruptible_mask")
+    return o
+
+
+def restore(*body: Op) -> Op:
+    """``restore`` of the nearest enclosing ``mask``: back to the state it found."""
+    o = _op(_core.OpKind.RESTORE)
+    o.body = _block(body, "restore")
+    return o
+
+
+def catch(*body: Op, handler: Sequence[Op]) -> Op:
+    """``body `catch` handler``: an asynchronous exception landing in ``body``
+    runs ``handler``, with exceptions masked; then the program goes on."""
+    o = _op(_core.OpKind.CATCH)
+    o.body = _block(body, "catch")
+    o.orelse = _block(handler, "catch handler")
+    return o
+
+
+def throw_to(task: _NameLike) -> Op:
+    """``throwTo tid ThreadKilled``: raised at once, delivered when the
+    target's mask state lets it in."""
+    return _op(_core.OpKind.THROW_TO, _name(task, "throw_to"))
+
+
+def wait(task: _NameLike, *, killed: str) -> Op:
+    """``wait a``: until the task ends; if an exception killed it, ``wait``
+    rethrows it: ``killed`` is printed (the runtime's message) and this task
+    ends too."""
+    o = _op(_core.OpKind.WAIT_TASK, _name(task, "wait"))
+    if not isinstance(killed, str):
+        raise TypeError("wait: killed must be a str")
+    o.text = killed
     return o
 
 

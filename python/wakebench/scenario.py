@@ -244,16 +244,24 @@ class Scenario:
     # -- tasks, objects, handlers -------------------------------------------
 
     def task(self, name: str, program: Iterable[ops.Op], *, count: int = 1,
-             autostart: bool = True, daemon: bool = False) -> Task:
+             autostart: bool = True, daemon: bool = False, masked: bool = False,
+             must_finish: bool = False, kill_points: bool = False) -> Task:
         """A task running ``program``. ``count`` replicas share it (named
         name[i]); ``autostart=False`` waits for a spawn op; a ``daemon`` may be
-        left pending at the end without a verdict."""
+        left pending at the end without a verdict. Asynchronous exceptions:
+        ``masked`` starts it with exceptions masked (spawned inside a
+        ``mask``); ``must_finish`` makes its death by an exception before its
+        end ``interrupted_critical_section``; ``kill_points`` lets the explorer
+        throw ThreadKilled into it at any of its instructions."""
         t = _core.TaskSpec()
         t.name = _check_name(name, "task")
         t.ops = ops._block(program, f"task {name!r}")
         t.count = ops._int(count, f"task {name!r} count")
         t.autostart = bool(autostart)
         t.daemon = bool(daemon)
+        t.mask = 1 if masked else 0
+        t.must_finish = bool(must_finish)
+        t.kill_points = bool(kill_points)
         self._add("tasks", t)
         return Task(name)
 

@@ -66,4 +66,4 @@ def get(name: str) -> Scenario:
 
 
 # Import order is listing order: the foundation (nginx) first.
-from . import nginx, rust_traps, futurelock, buffered  # noqa: E402,F401,I001  (register their entries)
+from . import nginx, rust_traps, futurelock, buffered, haskell  # noqa: E402,F401,I001  (register)
