@@ -24,6 +24,7 @@ EXPECTED = {
     "stale-event-staged": ["ok", "ok", "ok", "ok", "ok", "ok"],
     "std-mutex-current-thread": [B, B, B, B, B, B],
     "std-mutex-async-mutex": ["ok"] * 6,
+    "std-mutex-two-workers": ["ok"] * 6,
     "posted-next-idle": ["ok"] * 6,
     "blocking-scheduler": ["starvation"] * 6,
     "blocking-scheduler-pool": ["ok"] * 6,

@@ -15,7 +15,9 @@ def fd_count():
 
 
 def has_foreign_threads(name):
-    return len(wb.catalog.get(name).spec.threads) > 0
+    """Foreign threads or several workers: not on the libev backend yet."""
+    spec = wb.catalog.get(name).spec
+    return len(spec.threads) > 0 or spec.workers > 1
 
 
 # Foreign threads do not run on the libev backend yet (see the next test).
@@ -40,6 +42,8 @@ def test_schedule_independent_verdicts_agree_with_the_simulator():
 def test_foreign_threads_are_refused_clearly_on_libev():
     with pytest.raises(wb.ScenarioError, match="does not run foreign threads yet"):
         wb.run("sidecar-thread-wake", "fifo", backend="libev")
+    with pytest.raises(wb.ScenarioError, match="2 workers: the libev backend runs one loop thread"):
+        wb.run("std-mutex-two-workers", "fifo", backend="libev")
 
 
 def test_thread_notify_runs_through_ev_async():

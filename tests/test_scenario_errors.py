@@ -179,3 +179,8 @@ def test_exception_ops_are_checked():
         s.build()
     with pytest.raises(TypeError, match="killed must be a str"):
         ops.wait("t", killed=3)
+
+
+def test_workers_are_bounded():
+    with pytest.raises(wb.ScenarioError, match=r"workers must be in \[1, 64\], got 0"):
+        wb.Scenario("no-workers", workers=0).build()

@@ -106,7 +106,8 @@ void register_model(py::module_& m) {
       .def_readwrite("connections", &ScenarioSpec::connections)
       .def_readwrite("latency_bound", &ScenarioSpec::latency_bound)
       .def_readwrite("max_live_tasks", &ScenarioSpec::max_live_tasks)
-      .def_readwrite("futures", &ScenarioSpec::futures);
+      .def_readwrite("futures", &ScenarioSpec::futures)
+      .def_readwrite("workers", &ScenarioSpec::workers);
 
   py::class_<Scenario, std::shared_ptr<Scenario>>(m, "Scenario")
       .def_readonly("name", &Scenario::name)

@@ -31,9 +31,11 @@ void Machine::init() {
       if (tt.mask) w_.exc[t].mask_stack.push_back(0);  // what the spawner's mask saved
     }
   }
-  w_.threads.resize(1 + sc_.threads.size());
+  w_.threads.resize(1 + sc_.threads.size() + (sc_.workers - 1));
   w_.threads[0].stack.reserve(16);
-  for (size_t i = 1; i < w_.threads.size(); ++i) w_.threads[i].status = ThreadStatus::Unstarted;
+  for (size_t i = 1; i < w_.threads.size(); ++i)
+    w_.threads[i].status = sc_.is_worker(static_cast<uint32_t>(i)) ? ThreadStatus::Worker
+                                                                   : ThreadStatus::Unstarted;
 }
 
 uint64_t Machine::memory_estimate() const {
@@ -94,8 +96,24 @@ World Machine::run_simulated() {
       exec(tid);
     else if (tid == 0)
       drive_simulated(0);
+    else if (w_.threads[tid].status == ThreadStatus::Worker)
+      worker_take(tid);
   }
   return finish();
+}
+
+bool Machine::worker_take(uint16_t tid) {
+  ThreadRt& shared = w_.threads[0];
+  if (shared.posted.empty() && shared.run_queue.empty()) {
+    // Any executor thread turns the shared queues over.
+    if (!shared.inbox.empty()) take_inbox(0);
+    else if (!shared.posted_next.empty()) move_posted_next(0);
+  }
+  std::deque<uint32_t>& q = !shared.posted.empty() ? shared.posted : shared.run_queue;
+  if (q.empty()) return false;
+  uint32_t t = take(q);
+  push_poll(tid, t, &q == &shared.posted ? Entry::Posted : Entry::RunQueue, WakeCtx::Spawn);
+  return true;
 }
 
 bool Machine::runnable(uint16_t tid) {
@@ -105,6 +123,11 @@ bool Machine::runnable(uint16_t tid) {
     th.blocked_on = 0;  // released: it retries its lock
   }
   if (tid == 0) return !main_waiting_;
+  if (th.status == ThreadStatus::Worker) {  // busy with a task, or one is waiting for it
+    const ThreadRt& shared = w_.threads[0];
+    return !th.stack.empty() || !shared.posted.empty() || !shared.run_queue.empty() ||
+           !shared.posted_next.empty() || !shared.inbox.empty();
+  }
   return th.status == ThreadStatus::Running && th.busy_until <= w_.now;
 }
 
@@ -129,10 +152,16 @@ bool Machine::others_runnable() {
 
 // The natural order keeps the thread that stepped last (no preemption), so
 // the explorer's deviation bound is a preemption bound, as in CHESS.
+// Executor threads (the loop thread and its workers) interleave with each
+// other between units (polls, handlers), not inside them; foreign threads
+// interleave with anything at every step.
 int Machine::pick_thread() {
+  auto executor = [&](uint16_t t) { return t == 0 || sc_.is_worker(t); };
+  bool mid_unit = runnable(last_thread_) && executor(last_thread_) &&
+                  !w_.threads[last_thread_].stack.empty();
   std::vector<uint32_t> ids;
   for (uint16_t t = 0; t < w_.threads.size(); ++t)
-    if (runnable(t)) ids.push_back(t);
+    if (runnable(t) && (!mid_unit || t == last_thread_ || !executor(t))) ids.push_back(t);
   if (ids.empty()) {
     if (!main_waiting_) return -1;
     main_waiting_ = false;  // nobody else can act: the loop's wait ends (time passes)
@@ -488,8 +517,8 @@ void Machine::wake(uint16_t tid, uint32_t task, WakeCtx ctx) {
   }
   Action act = policy_.decide(info);
   ev(tid, Ev::Wake, task, static_cast<uint32_t>(ctx), 0, static_cast<uint16_t>(act));
-  ThreadRt& home = w_.threads[t.thread];
-  if (tid != t.thread &&
+  ThreadRt& home = w_.threads[executor_home(t.thread)];
+  if (executor_home(tid) != executor_home(t.thread) &&
       (act == Action::PollInline || act == Action::Post || act == Action::PostNext)) {
     // A !Send task polled off its home thread, or the home thread's
     // unsynchronised posted queue touched from another thread.
@@ -522,12 +551,12 @@ void Machine::wake(uint16_t tid, uint32_t task, WakeCtx ctx) {
     case Action::RunQueue:  // thread-safe: a push from another thread also unparks the loop
       t.queued = QueueId::RunQueue;
       home.run_queue.push_back(task);
-      if (t.thread == 0) main_waiting_ = false;
+      if (executor_home(t.thread) == 0) main_waiting_ = false;
       return;
     case Action::Inbox:
       t.queued = QueueId::Inbox;
       home.inbox.push_back(task);
-      if (t.thread == 0) main_waiting_ = false;
+      if (executor_home(t.thread) == 0) main_waiting_ = false;
       return;
   }
   throw PolicyError("policy '" + std::string(policy_.name()) + "' returned an unknown action");
@@ -536,7 +565,7 @@ void Machine::wake(uint16_t tid, uint32_t task, WakeCtx ctx) {
 void Machine::dequeue(uint32_t task) {
   TaskRt& t = w_.tasks[task];
   if (t.queued == QueueId::None) return;
-  ThreadRt& th = w_.threads[t.thread];
+  ThreadRt& th = w_.threads[executor_home(t.thread)];
   std::deque<uint32_t>& q = t.queued == QueueId::Posted       ? th.posted
                             : t.queued == QueueId::PostedNext ? th.posted_next
                             : t.queued == QueueId::Inbox      ? th.inbox
@@ -1359,11 +1388,16 @@ bool Machine::blocking_lock(uint16_t tid, uint32_t m, uint32_t prog, uint32_t pc
   // Held. If the holder is lower on this stack (a re-entrant lock) or a
   // suspended task only this thread can poll (a blocked scheduler thread),
   // this thread never resumes: stop. Otherwise another thread holds it: wait.
-  bool same_stack = mx.holder_thread == tid && (mx.holder_kind == HolderKind::Frame ||
-                                                w_.tasks[mx.holder].status == TaskStatus::Running);
+  bool same_stack = mx.holder_kind == HolderKind::Frame
+                        ? mx.holder_thread == tid
+                        : w_.tasks[mx.holder].status == TaskStatus::Running &&
+                              w_.tasks[mx.holder].thread == tid;
+  // A suspended holder only this thread could poll; with workers, another
+  // executor thread may poll it while this one waits.
   bool suspended_here = mx.holder_kind == HolderKind::Task &&
                         w_.tasks[mx.holder].status != TaskStatus::Running &&
-                        w_.tasks[mx.holder].thread == tid;
+                        executor_home(w_.tasks[mx.holder].thread) == executor_home(tid) &&
+                        sc_.workers == 1;
   if (!same_stack && !suspended_here) {
     if (th.blocked_on != m + 1) ev(tid, Ev::LockBlocked, m);
     th.blocked_on = m + 1;

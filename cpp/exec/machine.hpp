@@ -66,6 +66,9 @@ class Machine {
   int pick_thread();
   bool runnable(uint16_t tid);
   bool others_runnable();
+  // Executor threads: the loop thread and its workers share one executor.
+  uint16_t executor_home(uint16_t thread) const { return sc_.is_worker(thread) ? 0 : thread; }
+  bool worker_take(uint16_t tid);  // a worker polls the next task of the shared queues
   // The server may close an open connection here (a choice point).
   void maybe_close(uint16_t tid);
 

@@ -92,7 +92,7 @@ struct TimerRt {
 inline constexpr uint32_t kTimerBit = 0x80000000u;
 inline constexpr uint32_t kNotifyBit = 0x40000000u;
 
-enum class ThreadStatus : uint8_t { Loop, Unstarted, Running, Done };
+enum class ThreadStatus : uint8_t { Loop, Unstarted, Running, Done, Worker };
 
 struct ThreadRt {
   ThreadStatus status = ThreadStatus::Loop;

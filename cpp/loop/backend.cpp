@@ -84,6 +84,9 @@ class Driver {
     if (!sc_.threads.empty())
       throw ScenarioError("scenario '" + sc_.name + "' has foreign thread '" + sc_.threads[0].name +
                           "': the libev backend does not run foreign threads yet; use the simulator");
+    if (sc_.workers > 1)
+      throw ScenarioError("scenario '" + sc_.name + "' has " + std::to_string(sc_.workers) +
+                          " workers: the libev backend runs one loop thread; use the simulator");
     machine_.init();
     for (uint32_t h = 0; h < sc_.handlers.size(); ++h)
       conns_.push_back(std::make_unique<Connection>(

@@ -126,6 +126,9 @@ class Compiler {
     if (spec_.max_live_tasks < 0)
       fail("max_live_tasks must be non-negative, got " + std::to_string(spec_.max_live_tasks));
     sc_.max_live_tasks = spec_.max_live_tasks;
+    if (spec_.workers < 1 || spec_.workers > 64)
+      fail("workers must be in [1, 64], got " + std::to_string(spec_.workers));
+    sc_.workers = static_cast<uint32_t>(spec_.workers);
     declare_resources();
     declare_tasks_and_objects();
     for (size_t i = 0; i < spec_.tasks.size(); ++i)

@@ -149,6 +149,10 @@ struct Scenario {
   std::vector<SelectTable> selects;
   std::vector<BufferedTable> buffereds;
   bool exceptions = false;  // some program throws, masks or catches
+  uint32_t workers = 1;     // executor threads: 0 and the last workers - 1 thread ids
+  bool is_worker(uint32_t thread) const {
+    return thread != 0 && thread > threads.size();
+  }
   int64_t latency_bound = 0;
   int64_t max_live_tasks = 0;
   std::vector<Program> programs;

@@ -161,6 +161,8 @@ struct ScenarioSpec {
   std::vector<FutureSpec> futures;
   int64_t latency_bound = 0;  // ms a woken task may wait to be polled; 0: no bound
   int64_t max_live_tasks = 0; // spawned and not finished at once; past it: resource_exhausted
+  int64_t workers = 1;        // executor threads sharing the loop thread's queues (tokio's
+                              // multi-thread scheduler); tasks are Send among them
 };
 
 const char* op_name(OpKind k);

@@ -152,6 +152,7 @@ class ScenarioSpec:
     latency_bound: int
     max_live_tasks: int
     futures: List[FutureSpec]
+    workers: int
     def __init__(self) -> None: ...
 
 class Scenario:

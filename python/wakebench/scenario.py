@@ -166,11 +166,12 @@ class Scenario:
     """A scenario: what runs, under which locks, and who wakes whom."""
 
     def __init__(self, name: str, *, doc: str = "", source: str = "",
-                 latency_bound: int = 0, max_live_tasks: int = 0) -> None:
+                 latency_bound: int = 0, max_live_tasks: int = 0, workers: int = 1) -> None:
         """``latency_bound``: ms a woken task may wait before it is polled;
         past it the run stops with ``starvation``. ``max_live_tasks``: tasks
         spawned and not finished at once; past it, ``resource_exhausted``.
-        0: no bound."""
+        0: no bound. ``workers``: executor threads sharing the loop thread's
+        queues (tokio's multi-thread scheduler), which may poll any task."""
         self.name = _check_name(name, "Scenario")
         self.doc = doc
         self.source = source
@@ -178,6 +179,7 @@ class Scenario:
         self._spec.name = name
         self._spec.latency_bound = ops._int(latency_bound, f"scenario {name!r} latency_bound")
         self._spec.max_live_tasks = ops._int(max_live_tasks, f"scenario {name!r} max_live_tasks")
+        self._spec.workers = ops._int(workers, f"scenario {name!r} workers")
         self._built: Optional[_core.Scenario] = None
 
     def __repr__(self) -> str:

@@ -30,6 +30,17 @@ def std_mutex_current_thread() -> Scenario:
     return s
 
 
+@entry("std-mutex-two-workers", source=SEED, summary="""
+    The same program on a multi-thread runtime with two workers: the
+    contender's lock() blocks only its own worker; the other worker polls
+    the holder, which releases the lock, and the contender goes on. Ok under
+    every policy (the trap stays: each blocked worker is a thread lost).""")
+def std_mutex_two_workers() -> Scenario:
+    s = Scenario("std-mutex-two-workers", workers=2)
+    _holder_and_contender(s, s.mutex("m"))
+    return s
+
+
 @entry("std-mutex-async-mutex", source=SEED, summary="""
     The fix the seed recommends: tokio::sync::Mutex. The contender's lock()
     is an await point; it queues behind the holder, the thread keeps
