@@ -146,6 +146,13 @@ def test_std_mutex_explanation_names_the_suspended_holder():
     assert "task 'holder' holds it" in out.explanation and "suspended" in out.explanation
 
 
+def test_two_workers_poll_on_both_executor_threads():
+    out = wb.run("std-mutex-two-workers", "ngx_posted")
+    assert out.verdict.ok
+    assert {e.thread for e in out.trace} == {0, 1}
+    assert "[worker-1] poll 'holder'" in out.trace_text
+
+
 def test_starvation_names_the_late_task_and_the_busy_stretch():
     out = wb.run("blocking-scheduler", "fifo")
     assert out.verdict.kind == "starvation"

@@ -14,36 +14,101 @@ def fd_count():
     return len(os.listdir("/proc/self/fd"))
 
 
-def has_foreign_threads(name):
-    """Foreign threads or several workers: not on the libev backend yet."""
-    spec = wb.catalog.get(name).spec
-    return len(spec.threads) > 0 or spec.workers > 1
+def time_scale(name):
+    """Compress scenario time 50x, but keep a latency bound above the loop's
+    timer resolution (epoll waits in whole milliseconds)."""
+    bound = wb.catalog.get(name).spec.latency_bound
+    return max(0.02, 10 / bound) if bound else 0.02
 
 
-# Foreign threads do not run on the libev backend yet (see the next test).
+def task_count():
+    return len(os.listdir("/proc/self/task"))  # OS threads, not only Python's
+
+
 def test_schedule_independent_verdicts_agree_with_the_simulator():
-    compared = 0
+    compared, threaded = 0, set()
     for name in wb.catalog.names():
-        if has_foreign_threads(name):
-            continue
+        spec = wb.catalog.get(name).spec
         for p in wb.builtin_policies():
             ex = wb.explore(name, p, strategy="exhaustive", stop_at_first=False)
             assert ex.complete, (name, p)
             if len(ex.outcomes) != 1:
                 continue  # depends on the schedule: the real loop picks one
             (kind,) = ex.outcomes
-            real = wb.run(name, p, backend="libev", time_scale=0.02)  # 5 s of scenario: 0.1 s
+            real = wb.run(name, p, backend="libev", time_scale=time_scale(name))
             assert real.verdict.kind == kind, (name, p, real.explanation)
             assert real.backend == "libev" and real.time_unit == "us"
             compared += 1
-    assert compared >= 100  # of the catalog's cells, those the schedule cannot change
+            if spec.threads or spec.workers > 1:
+                threaded.add(name)
+    assert compared >= 110  # of the catalog's cells, those the schedule cannot change
+    assert threaded == {"sidecar-thread-wake", "std-mutex-two-workers", "blocking-scheduler-pool"}
 
 
-def test_foreign_threads_are_refused_clearly_on_libev():
-    with pytest.raises(wb.ScenarioError, match="does not run foreign threads yet"):
-        wb.run("sidecar-thread-wake", "fifo", backend="libev")
-    with pytest.raises(wb.ScenarioError, match="2 workers: the libev backend runs one loop thread"):
-        wb.run("std-mutex-two-workers", "fifo", backend="libev")
+def test_foreign_threads_are_real_threads():
+    before = task_count()
+    out = wb.run("sidecar-thread-wake", "thread_notify", backend="libev")
+    assert out.verdict.ok and [o.text for o in out.output] == ["handler resumed"]
+    assert any(e.thread == 1 for e in out.trace), "the tokio thread's steps are in the trace"
+    assert task_count() == before  # joined
+    # spawn_blocking's pool computes on its own thread: the loop keeps ticking.
+    out = wb.run("blocking-scheduler-pool", "fifo", backend="libev", time_scale=0.2)
+    assert out.verdict.ok
+    texts = [o.text for o in out.output]
+    assert sorted(texts) == ["crunched", "tick", "tick", "tick"]
+    crunched = out.output[texts.index("crunched")].time
+    assert crunched >= (5 + 100) * 0.2 * 1000  # us: the compute really took its time
+    assert task_count() == before
+
+
+def test_workers_are_real_threads():
+    out = wb.run("std-mutex-two-workers", "ngx_posted", backend="libev")
+    assert out.verdict.ok
+    assert [o.text for o in out.output] == ["holder locked", "holder unlocked", "contender locked"]
+    assert {e.thread for e in out.trace} == {0, 1}  # the loop thread and the second worker
+    assert "[worker-1]" in out.trace_text
+
+
+def inversion():
+    s = wb.Scenario("inversion")
+    a, b = s.mutex("a"), s.mutex("b")
+    s.thread("worker", at=0, program=[a.lock(), ops.compute(20), b.lock(), b.unlock(), a.unlock()])
+    s.task("t", [b.lock(), ops.sleep(5), a.lock(), a.unlock(), b.unlock()])
+    return s
+
+
+def test_a_deadlock_between_real_threads_is_reported_not_hung():
+    before = task_count()
+    out = wb.run(inversion(), "fifo", backend="libev", watchdog_s=0.2)
+    assert out.verdict.kind == "deadlock/lock_cycle"
+    assert "thread 'main' waits for blocking mutex 'a' held by thread 'worker'" in out.explanation
+    assert "thread 'worker' waits for blocking mutex 'b' held by task 't'" in out.explanation
+    assert task_count() == before
+
+
+def test_keyboard_interrupt_with_threads_running():
+    s = wb.Scenario("busy-thread")
+    s.thread("burner", program=[ops.loop(ops.compute(1))])
+    s.task("t", [ops.loop(ops.sleep(1))])
+    before_fds, before = fd_count(), task_count()
+    timer = threading.Timer(0.2, _thread.interrupt_main)
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        wb.run(s, "fifo", backend="libev", trace=False, max_steps=4_000_000_000, max_seconds=30)
+    timer.join()
+    assert fd_count() == before_fds and task_count() == before
+
+
+def test_python_policy_errors_on_a_foreign_thread_propagate():
+    def boom(info):
+        if info.waker_thread == "tokio":
+            raise ZeroDivisionError("policy bug on the tokio thread")
+        return "inbox"
+
+    before = task_count()
+    with pytest.raises(ZeroDivisionError, match="tokio thread"):
+        wb.run("sidecar-thread-wake", wb.Policy("boom", boom), backend="libev")
+    assert task_count() == before
 
 
 def test_thread_notify_runs_through_ev_async():

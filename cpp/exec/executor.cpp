@@ -20,6 +20,8 @@ void Machine::init() {
   w_.dropped.assign(sc_.objects.size(), 0);
   w_.closed_at.assign(sc_.connections.size(), 0);
   if (sc_.latency_bound > 0) w_.ready_since.assign(sc_.ntasks, 0);
+  w_.ticks_per_ms = cfg_.ticks_per_ms;
+  w_.real_time = cfg_.real_time;
   w_.next_replica.assign(sc_.templates.size(), 0);
   w_.sleeping.assign(sc_.ntasks, 0);
   w_.critical.assign(sc_.ntasks, 0);
@@ -81,12 +83,7 @@ World Machine::run_simulated() {
     if (w_.threads.size() > 1) {
       int t = pick_thread();
       if (t < 0) {  // every thread waits on a lock another thread holds
-        for (uint16_t i = 0; i < w_.threads.size(); ++i)
-          if (w_.threads[i].blocked_on) {
-            w_.block = BlockFact{i, w_.threads[i].blocked_on - 1, static_cast<uint32_t>(step_)};
-            break;
-          }
-        halt(Halt::Blocked);
+        if (!stop_blocked()) halt(Halt::Blocked);
         break;
       }
       tid = static_cast<uint16_t>(t);
@@ -182,16 +179,44 @@ World Machine::finish() {
 }
 
 void Machine::run_unit(uint16_t tid) {
-  const uint64_t max_steps = cfg_.limits.max_steps;
-  while (w_.halt == Halt::Running && !w_.threads[tid].stack.empty()) {
-    if (step_ >= max_steps) {
-      halt(Halt::StepBound);
-      return;
-    }
-    if ((step_ & 0x3fff) == 0x3fff && over_budget()) return;
-    ++step_;
-    exec(tid);
+  while (!w_.threads[tid].stack.empty() && step(tid)) {
   }
+}
+
+bool Machine::step(uint16_t tid) {
+  if (w_.halt != Halt::Running) return false;
+  if (step_ >= cfg_.limits.max_steps) {
+    halt(Halt::StepBound);
+    return false;
+  }
+  if ((step_ & 0x3fff) == 0x3fff && over_budget()) return false;
+  ++step_;
+  exec(tid);
+  return true;
+}
+
+void Machine::start_thread(uint16_t tid) {
+  w_.threads[tid].status = ThreadStatus::Running;
+  push_frame(tid, FrameKind::Thread, tid - 1u, sc_.threads[tid - 1u].program);
+}
+
+bool Machine::begin_notified(uint16_t tid) {
+  ThreadRt& th = w_.threads[tid];
+  if (th.notified.empty()) return false;
+  uint32_t q = th.notified.front();
+  th.notified.pop_front();
+  push_frame(tid, FrameKind::Notify, q, 0);
+  return true;
+}
+
+bool Machine::stop_blocked() {
+  for (uint16_t i = 0; i < w_.threads.size(); ++i)
+    if (w_.threads[i].blocked_on) {
+      w_.block = BlockFact{i, w_.threads[i].blocked_on - 1, static_cast<uint32_t>(step_)};
+      halt(Halt::Blocked);
+      return true;
+    }
+  return false;
 }
 
 void Machine::begin_startup(uint16_t tid) {
@@ -221,8 +246,7 @@ void Machine::collect_ready(ThreadRt& th) {
     if (ft.status != ThreadStatus::Unstarted || !sc_.threads[i - 1].autostart ||
         sc_.threads[i - 1].at > w_.now)
       continue;
-    ft.status = ThreadStatus::Running;
-    push_frame(i, FrameKind::Thread, i - 1, sc_.threads[i - 1].program);
+    start_thread(i);
   }
   for (uint32_t q : th.notified) th.ready_events.push_back(kNotifyBit | q);
   th.notified.clear();

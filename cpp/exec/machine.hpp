@@ -47,6 +47,15 @@ class Machine {
   void take_inbox(uint16_t tid);       // the notify ended the wait: the inbox becomes posted
   // Run the unit on the stack to its end (or a halt, or a bound).
   void run_unit(uint16_t tid);
+
+  // ---- for drivers that run the other threads (foreign threads, workers)
+  // as real threads: each call under one lock the driver holds. ----
+  bool step(uint16_t tid);          // one instruction on tid's stack; false: halted, or a bound
+  bool can_step(uint16_t tid) { return runnable(tid); }  // not waiting for a lock or a compute
+  void start_thread(uint16_t tid);  // a foreign thread begins its program
+  bool begin_shared(uint16_t tid) { return worker_take(tid); }  // a worker polls a queued task
+  bool begin_notified(uint16_t tid);  // a notify_loop completion runs here; false if none
+  bool stop_blocked();              // threads wait on locks: halt, naming one (false: none waits)
   // Close the run: stats, the time bound's clock.
   World finish();
 

@@ -216,7 +216,9 @@ struct World {
   bool cut_recorded = false;       // a must-finish task was killed (the run went on)
   std::vector<ExcRt> exc;          // per task, if the scenario uses async exceptions
   std::vector<uint32_t> timer_heap;  // ids of pending timers, a min-heap on (at, id)
-  int64_t now = 0;      // virtual ms
+  int64_t now = 0;      // virtual ms (simulator), or wall-clock ticks
+  int64_t ticks_per_ms = 1;  // clock ticks per scenario ms (real-time drivers: us per scaled ms)
+  bool real_time = false;    // ticks are wall-clock microseconds
   uint32_t spin_us = 0; // microseconds spent in non-blocking iterations, below 1 ms
   bool started = false;
   Halt halt = Halt::Running;

@@ -4,12 +4,17 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
+#include <exception>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "exec/machine.hpp"
@@ -76,18 +81,13 @@ class Driver {
         machine_(sc, policy, first_, real_time(cfg)),
         prepare_(loop_, [this](int) { posted_pass(); }),
         check_(loop_, [this](int) { after_wait(); }),
-        notify_(loop_, [this](int) { machine_.take_inbox(0); }),
+        notify_(loop_, [this](int) { notified(); }),
         idle_(loop_, [](int) {}),
         watchdog_(loop_, [this](int) { watch(); }) {}
 
   World run() {
-    if (!sc_.threads.empty())
-      throw ScenarioError("scenario '" + sc_.name + "' has foreign thread '" + sc_.threads[0].name +
-                          "': the libev backend does not run foreign threads yet; use the simulator");
-    if (sc_.workers > 1)
-      throw ScenarioError("scenario '" + sc_.name + "' has " + std::to_string(sc_.workers) +
-                          " workers: the libev backend runs one loop thread; use the simulator");
     machine_.init();
+    threaded_ = machine_.world().threads.size() > 1;
     for (uint32_t h = 0; h < sc_.handlers.size(); ++h)
       conns_.push_back(std::make_unique<Connection>(
           *this, h, sc_.handlers[h].kind == HandlerKind::Cleanup));
@@ -95,11 +95,22 @@ class Driver {
     check_.start();
     notify_.start();
     watchdog_.start(0.02, 0.02);
-    tick();
-    machine_.begin_startup(0);
-    machine_.run_unit(0);
-    after();
-    if (!machine_.halted()) loop_.run();  // rethrows a callback's exception
+    struct Joiner {  // whatever ends the run, the threads end with it
+      Driver& d;
+      ~Joiner() { d.stop_threads(); }
+    } joiner{*this};
+    {
+      auto lk = hold();
+      for (uint16_t t = 1; t < machine_.world().threads.size(); ++t)
+        threads_.emplace_back([this, t] { thread_main(t); });
+      tick();
+      machine_.begin_startup(0);
+      run_unit(lk);
+      after();
+    }
+    if (!halted()) loop_.run();  // rethrows a callback's exception
+    stop_threads();
+    if (error_) std::rethrow_exception(error_);
     if (!machine_.halted()) machine_.stop(Halt::Quiescent);
     return machine_.finish();
   }
@@ -121,10 +132,11 @@ class Driver {
   }
 
   void timer_due(uint32_t id) {
+    auto lk = hold();
     ++timers_fired_;
     tick();
     machine_.begin_timer(0, id);
-    machine_.run_unit(0);
+    run_unit(lk);
     after();
   }
 
@@ -133,17 +145,18 @@ class Driver {
     c.fired = true;
     c.io.stop();
     c.timer.stop();
+    auto lk = hold();
     ++fired_;
     tick();
     machine_.begin_handler(0, c.handler);
-    machine_.run_unit(0);
+    run_unit(lk);
     after();
   }
 
   void after() {
     arm_new_timers();
     notify_if_inbox();
-    if (machine_.halted()) loop_.break_loop();
+    if (halted()) loop_.break_loop();
   }
 
  private:
@@ -156,13 +169,14 @@ class Driver {
 
   // ev_prepare: the posted-event pass, then a slice of the run queue.
   void posted_pass() {
+    auto lk = hold();
     tick();
-    while (!machine_.halted() && machine_.begin_posted(0)) machine_.run_unit(0);
-    for (uint32_t i = 0; i < kEventInterval && !machine_.halted() && machine_.begin_run_queue(0); ++i)
-      machine_.run_unit(0);
+    while (!halted() && machine_.begin_posted(0)) run_unit(lk);
+    for (uint32_t i = 0; i < kEventInterval && !halted() && machine_.begin_run_queue(0); ++i)
+      run_unit(lk);
     arm_new_timers();
     notify_if_inbox();
-    if (machine_.halted()) {
+    if (halted()) {
       loop_.break_loop();
       return;
     }
@@ -173,10 +187,169 @@ class Driver {
       if (!idle_.active()) idle_.start();  // the coming wait must not block
     } else {
       if (idle_.active()) idle_.stop();
-      // Nothing can happen any more: every handler and timer has fired.
-      if (fired_ == conns_.size() && timers_fired_ == sleeps_.size()) loop_.break_loop();
+      // Nothing can happen any more: every handler and timer has fired,
+      // every thread has ended.
+      if (fired_ == conns_.size() && timers_fired_ == sleeps_.size() && threads_idle())
+        loop_.break_loop();
     }
     nonblocking_ = queued;
+  }
+
+  // ev_async: the inbox (thread_notify) becomes posted; notify_loop
+  // completions run; another thread may also just have changed something
+  // the loop waits for (a thread ended, the run halted).
+  void notified() {
+    auto lk = hold();
+    tick();
+    machine_.take_inbox(0);
+    while (!halted() && machine_.begin_notified(0)) run_unit(lk);
+    after();
+  }
+
+  // ---- the scenario's other threads (foreign threads, workers) ----
+  // Each is a std::thread running the machine one instruction at a time
+  // under mu_, which the loop thread also holds while it runs instructions
+  // (only then: a scenario without threads takes no lock). Every change is
+  // announced on cv_ (to the threads) and through ev_async (to the loop).
+
+  std::unique_lock<std::mutex> hold() {
+    return threaded_ ? std::unique_lock<std::mutex>(mu_) : std::unique_lock<std::mutex>();
+  }
+  bool halted() const { return machine_.halted() || stopping_; }
+
+  // The loop thread runs the unit on its stack. With other threads it lets
+  // them in between instructions and waits, like a real thread, while a lock
+  // it wants is held by one of them.
+  void run_unit(std::unique_lock<std::mutex>& lk) {
+    if (!lk.owns_lock()) {
+      machine_.run_unit(0);
+      return;
+    }
+    while (!halted() && !machine_.world().threads[0].stack.empty()) {
+      if (!machine_.can_step(0)) {
+        wait_for_others(lk);
+        continue;
+      }
+      tick();
+      machine_.step(0);
+      cv_.notify_all();
+      lk.unlock();
+      lk.lock();
+    }
+  }
+
+  // The loop thread is blocked on a lock: wait for another thread to move,
+  // checking for interrupts; nothing moving for the watchdog's time is a
+  // deadlock.
+  void wait_for_others(std::unique_lock<std::mutex>& lk) {
+    auto since = std::chrono::steady_clock::now();
+    uint64_t steps = machine_.steps();
+    while (!halted() && !machine_.can_step(0)) {
+      cv_.wait_for(lk, std::chrono::milliseconds(20));
+      if (cfg_.interrupt_check) {  // takes the GIL: not while holding mu_
+        lk.unlock();
+        cfg_.interrupt_check();
+        lk.lock();
+      }
+      if (machine_.steps() != steps || computing()) {
+        steps = machine_.steps();
+        since = std::chrono::steady_clock::now();
+      } else if (std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count() >
+                 cfg_.watchdog_s) {
+        if (!machine_.stop_blocked()) machine_.stop(Halt::Quiescent);
+      }
+    }
+  }
+
+  // Some thread is inside a compute (busy, not stuck).
+  bool computing() const {
+    const World& w = machine_.world();
+    for (size_t t = 1; t < w.threads.size(); ++t)
+      if (w.threads[t].busy_until > w.now) return true;
+    return false;
+  }
+
+  // No thread is running or due to start; no worker is inside a unit.
+  bool threads_idle() const {
+    const World& w = machine_.world();
+    if (!w.threads[0].notified.empty()) return false;
+    for (uint32_t t = 1; t < w.threads.size(); ++t) {
+      const ThreadRt& th = w.threads[t];
+      if (sc_.is_worker(t) ? !th.stack.empty()
+                           : th.status == ThreadStatus::Running ||
+                                 (th.status == ThreadStatus::Unstarted && sc_.threads[t - 1].autostart))
+        return false;
+    }
+    return true;
+  }
+
+  void thread_main(uint16_t tid) {
+    try {
+      thread_steps(tid);
+    } catch (...) {  // rethrown by run() on the caller's thread
+      std::lock_guard<std::mutex> g(mu_);
+      if (!error_) error_ = std::current_exception();
+      stopping_ = true;
+      cv_.notify_all();
+      notify_.send();
+    }
+  }
+
+  void thread_steps(uint16_t tid) {
+    std::unique_lock<std::mutex> lk(mu_);
+    const bool worker = sc_.is_worker(tid);
+    if (!worker && sc_.threads[tid - 1].autostart) {  // starts at its time
+      auto due = t0_ + std::chrono::microseconds(static_cast<int64_t>(
+                           static_cast<double>(sc_.threads[tid - 1].at) * cfg_.time_scale * 1000.0));
+      cv_.wait_until(lk, due, [&] { return halted(); });
+      if (halted()) return;
+      if (machine_.world().threads[tid].status == ThreadStatus::Unstarted) {
+        tick();
+        machine_.start_thread(tid);
+      }
+    }
+    while (!halted()) {
+      tick();
+      const ThreadRt& th = machine_.world().threads[tid];
+      if (th.status == ThreadStatus::Done) break;
+      if (th.status == ThreadStatus::Unstarted) {  // until spawn_blocking starts it
+        cv_.wait(lk);
+        continue;
+      }
+      if (th.busy_until > machine_.world().now) {  // compute: really busy, holding no lock
+        auto until = t0_ + std::chrono::microseconds(th.busy_until);
+        lk.unlock();
+        while (std::chrono::steady_clock::now() < until && !stopping_) {
+        }
+        lk.lock();
+        continue;
+      }
+      if (th.stack.empty()) {  // a worker between units
+        if (!machine_.begin_shared(tid)) cv_.wait(lk);
+        continue;
+      }
+      if (!machine_.can_step(tid)) {  // waits for a lock
+        cv_.wait(lk);
+        continue;
+      }
+      machine_.step(tid);
+      cv_.notify_all();
+      notify_.send();  // the loop looks again (coalesces)
+      lk.unlock();
+      lk.lock();
+    }
+    cv_.notify_all();
+    notify_.send();
+  }
+
+  void stop_threads() {
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    for (std::thread& t : threads_)
+      if (t.joinable()) t.join();
   }
 
   // thread_notify: tasks pushed to the inbox are announced through ev_async,
@@ -193,9 +366,10 @@ class Driver {
 
   void watch() {
     if (cfg_.interrupt_check) cfg_.interrupt_check();
+    auto lk = hold();
     double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
     uint64_t steps = machine_.steps();
-    if (steps != last_steps_) {
+    if (steps != last_steps_ || computing()) {
       last_steps_ = steps;
       last_progress_ = elapsed;
     }
@@ -203,7 +377,8 @@ class Driver {
       machine_.stop(Halt::TimeBound);
       loop_.break_loop();
     } else if (elapsed - last_progress_ > cfg_.watchdog_s) {
-      machine_.stop(Halt::Quiescent);  // no progress: judge what is stuck
+      // No progress: threads waiting on locks are a deadlock; else judge what is stuck.
+      if (!machine_.stop_blocked()) machine_.stop(Halt::Quiescent);
       loop_.break_loop();
     }
   }
@@ -227,6 +402,12 @@ class Driver {
   bool nonblocking_ = false;
   uint64_t last_steps_ = 0;
   double last_progress_ = 0;
+  bool threaded_ = false;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::thread> threads_;
+  std::atomic<bool> stopping_{false};
+  std::exception_ptr error_;
 };
 
 Connection::Connection(Driver& d, uint32_t h, bool is_cleanup)

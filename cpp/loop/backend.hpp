@@ -11,12 +11,20 @@
 //   posted-next  on ev_check, after the wait: posted-next becomes posted; an
 //                ev_idle watcher is active while work is queued, so the wait
 //                does not block (the cost ngx_posted_next pays)
+//   threads      foreign threads and workers are std::threads running the
+//                machine one instruction at a time under one mutex, which the
+//                loop thread takes too (only then); a foreign thread starts
+//                at its time or on spawn_blocking, computes for real, and
+//                tells the loop through ev_async (thread_notify's inbox,
+//                notify_loop completions, its end); the loop thread waits on
+//                a std::mutex one of them holds as a real thread would
 //   watchdog     a repeating ev_timer: the run's time bound, no progress for
 //                `watchdog_s` (a deadlock the loop cannot see end), and the
 //                caller's interrupt check (Python's KeyboardInterrupt)
 //
 // Choices the simulator explores are made here by the real loop (FIFO
-// queues, handler timers firing in time order). Trace times are wall-clock
+// queues, handler timers firing in time order) and the OS (which thread
+// takes the next instruction). Trace times are wall-clock
 // microseconds since the run began. The loop, its fds and its watchers live
 // for one run: nothing is left behind, whatever the run ends with.
 #pragma once

@@ -94,7 +94,9 @@ std::string Scenario::program_owner(uint32_t program) const {
 }
 
 std::string Scenario::thread_name(uint32_t thread) const {
-  return thread == 0 ? "main" : threads[thread - 1].name;
+  if (thread == 0) return "main";
+  if (is_worker(thread)) return "worker-" + std::to_string(thread - threads.size());
+  return threads[thread - 1].name;
 }
 
 namespace {

@@ -165,7 +165,7 @@ struct Scenario {
   std::string task_name(uint32_t task) const;
   bool is_future(uint32_t task) const { return templates[template_of(task)].parent >= 0; }
   std::string program_owner(uint32_t program) const;  // "task 'x'", "drop hook of 'o'"
-  std::string thread_name(uint32_t thread) const;      // "main", or a foreign thread's name
+  std::string thread_name(uint32_t thread) const;  // "main", a foreign thread's name, "worker-N"
 };
 
 // Limits on what a scenario may ask for: past them it is an error, not a run.

@@ -492,11 +492,17 @@ Verdict explain(const Scenario& sc, const World& w, const Finding& f, std::strin
     case VerdictKind::Starvation: {
       const LateFact& l = w.late;
       v.step = l.step;
+      // Times are clock ticks: ms in the simulator, us on a real loop.
+      const bool real = w.real_time;
+      const std::string unit = real ? " us" : " ms";
       v.explanation = "task '" + sc.task_name(l.task) + "' was ready at t=" +
                       std::to_string(l.ready) + " but first polled at t=" +
-                      std::to_string(l.polled) + ", " + std::to_string(l.polled - l.ready) +
-                      " ms later, past the latency bound of " + std::to_string(sc.latency_bound) +
-                      " ms";
+                      std::to_string(l.polled) + ", " + std::to_string(l.polled - l.ready) + unit +
+                      " later" +
+                      (real ? " (" + std::to_string((l.polled - l.ready) / w.ticks_per_ms) +
+                                  " ms of scenario time)"
+                            : std::string()) +
+                      ", past the latency bound of " + std::to_string(sc.latency_bound) + " ms";
       if (w.busy.any)
         v.explanation += ": the loop thread was busy from t=" + std::to_string(w.busy.from) +
                          " for " + std::to_string(w.busy.ms) + " ms without awaiting (" +

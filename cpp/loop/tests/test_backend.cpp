@@ -115,3 +115,53 @@ TEST(Backend, SleepsAreRealTimers) {
   EXPECT_GE(o.output[1].time, 29000);  // microseconds
   EXPECT_GE(o.stats.elapsed_s, 0.029);
 }
+
+// Foreign threads and workers are std::threads stepping the machine under one
+// lock (the TSan build checks that every access is under it).
+TEST(Backend, AForeignThreadWakesTheLoopThroughItsInbox) {
+  ScenarioSpec s;
+  s.name = "sidecar";
+  s.queues = {WaitQueueSpec{"reply"}};
+  s.counters = {CounterSpec{"done", 0}};
+  s.tasks.push_back(task("handler", {wb::test::loop({reg("reply"), if_("done", Cmp::Gt, 0, {brk()}),
+                                                     pending()}),
+                                     print("resumed")}));
+  s.threads.push_back(ThreadSpec{"tokio", 1, {add("done", 1), wake("reply")}, true});
+  run_on_loop(s, "thread_notify");  // the first thread may start a sanitizer's helper thread
+  size_t threads = loop::testing::live_threads();
+  for (int i = 0; i < 10; ++i) {
+    Outcome o = run_on_loop(s, "thread_notify");
+    ASSERT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
+    ASSERT_EQ(o.output.size(), 1u);
+  }
+  EXPECT_EQ(loop::testing::live_threads(), threads);
+}
+
+TEST(Backend, TwoWorkersShareTheQueues) {
+  ScenarioSpec s;
+  s.name = "two-workers";
+  s.workers = 2;
+  s.mutexes = {MutexSpec{"m", MutexKind::Blocking}};
+  s.tasks.push_back(task("holder", {lock("m"), yield(), unlock("m")}));
+  s.tasks.push_back(task("contender", {lock("m"), unlock("m")}));
+  for (int i = 0; i < 10; ++i) {
+    Outcome o = run_on_loop(s, "ngx_posted");
+    ASSERT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
+  }
+}
+
+TEST(Backend, ALockCycleAcrossRealThreadsIsReported) {
+  ScenarioSpec s;
+  s.name = "inversion";
+  s.mutexes = {MutexSpec{"a", MutexKind::Blocking}, MutexSpec{"b", MutexKind::Blocking}};
+  s.threads.push_back(ThreadSpec{"worker", 0,
+                                 {lock("a"), op(OpKind::Compute, "", 20), lock("b"), unlock("b"),
+                                  unlock("a")},
+                                 true});
+  s.tasks.push_back(task("t", {lock("b"), op(OpKind::Sleep, "", 5), lock("a"), unlock("a"),
+                               unlock("b")}));
+  loop::LoopConfig cfg;
+  cfg.watchdog_s = 0.2;
+  Outcome o = run_on_loop(s, "fifo", cfg);
+  EXPECT_EQ(o.verdict.kind, VerdictKind::LockCycle) << o.verdict.explanation;
+}
