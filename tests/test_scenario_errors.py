@@ -177,7 +177,7 @@ def test_exception_ops_are_checked():
     s.task("t", [ops.throw_to("nobody")])
     with pytest.raises(wb.ScenarioError, match="unknown task 'nobody'"):
         s.build()
-    with pytest.raises(TypeError, match="killed must be a str"):
+    with pytest.raises(TypeError, match="killed must be a non-empty str"):
         ops.wait("t", killed=3)
 
 

@@ -20,7 +20,8 @@ void register_model(py::module_& m) {
       .value("SELECT", OpKind::Select).value("BRANCH", OpKind::Branch)
       .value("BUFFERED", OpKind::Buffered).value("CRITICAL", OpKind::Critical)
       .value("MASK", OpKind::Mask).value("RESTORE", OpKind::Restore).value("CATCH", OpKind::Catch)
-      .value("THROW_TO", OpKind::ThrowTo).value("WAIT_TASK", OpKind::WaitTask);
+      .value("THROW_TO", OpKind::ThrowTo).value("WAIT_TASK", OpKind::WaitTask)
+      .value("ABORT", OpKind::Abort);
   py::enum_<Cmp>(m, "Cmp")
       .value("EQ", Cmp::Eq).value("NE", Cmp::Ne).value("LT", Cmp::Lt)
       .value("LE", Cmp::Le).value("GT", Cmp::Gt).value("GE", Cmp::Ge);
@@ -56,7 +57,8 @@ void register_model(py::module_& m) {
   py::class_<CounterSpec>(m, "CounterSpec")
       .def(py::init<>())
       .def_readwrite("name", &CounterSpec::name)
-      .def_readwrite("initial", &CounterSpec::initial);
+      .def_readwrite("initial", &CounterSpec::initial)
+      .def_readwrite("bound", &CounterSpec::bound);
   py::class_<ObjectSpec>(m, "ObjectSpec")
       .def(py::init<>())
       .def_readwrite("name", &ObjectSpec::name)

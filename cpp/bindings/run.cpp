@@ -102,8 +102,9 @@ Outcome run_libev(std::shared_ptr<Scenario> sc, const py::object& policy, bool t
 // posted-next pass rules, the ev_async cross-thread round trip, and the CPU
 // an idle loop burns when a task keeps re-posting itself.
 py::dict loop_figures(double seconds) {
+  constexpr double kSpinUs = 50;  // spin before blocking, for the second cross-thread row
   loop::InLoopResult posted, next;
-  loop::CrossThreadResult cross;
+  loop::CrossThreadResult cross, cross_spin;
   loop::IdleCpuResult idle_posted, idle_next;
   {
     py::gil_scoped_release nogil;
@@ -113,6 +114,7 @@ py::dict loop_figures(double seconds) {
     posted = loop::in_loop_pingpong(loop::kPostedRule, b);
     next = loop::in_loop_pingpong(loop::kPostedNextRule, b);
     cross = loop::cross_thread_pingpong(b);
+    cross_spin = loop::cross_thread_pingpong(b, kSpinUs);
     idle_posted = loop::idle_repost_cpu(loop::kPostedOncePerPassRule, seconds);
     idle_next = loop::idle_repost_cpu(loop::kPostedNextRule, seconds);
   }
@@ -122,6 +124,13 @@ py::dict loop_figures(double seconds) {
   d["cross_thread_per_s"] = cross.per_second();
   d["cross_thread_p50_us"] = cross.p50_us;
   d["cross_thread_p99_us"] = cross.p99_us;
+  d["cross_thread_cpu_per_wall"] = cross.seconds > 0 ? cross.cpu_s / cross.seconds : 0;
+  d["cross_thread_spin_us"] = kSpinUs;
+  d["cross_thread_spin_per_s"] = cross_spin.per_second();
+  d["cross_thread_spin_p50_us"] = cross_spin.p50_us;
+  d["cross_thread_spin_p99_us"] = cross_spin.p99_us;
+  d["cross_thread_spin_cpu_per_wall"] =
+      cross_spin.seconds > 0 ? cross_spin.cpu_s / cross_spin.seconds : 0;
   d["idle_cpu_per_wall_posted"] = idle_posted.cpu_per_wall();
   d["idle_cpu_per_wall_posted_next"] = idle_next.cpu_per_wall();
   d["idle_iterations_posted"] = idle_posted.loop_iterations;

@@ -38,6 +38,7 @@ enum class Ev : uint8_t {
   NotifyLoop,    // a = queue: a foreign thread asks the loop to wake it
   Throw,         // a = task: ThreadKilled raised in it
   Exception,     // a = task, b = 1 caught by a handler / 0 the task dies
+  Abort,         // a = task: its JoinHandle's abort()
 };
 
 // How a poll frame was entered.

@@ -178,8 +178,16 @@ World Machine::finish() {
   return std::move(w_);
 }
 
-void Machine::run_unit(uint16_t tid) {
-  while (!w_.threads[tid].stack.empty() && step(tid)) {
+void Machine::run_unit(uint16_t tid) {  // step() in a loop, kept tight: the hot path
+  const uint64_t max_steps = cfg_.limits.max_steps;
+  while (w_.halt == Halt::Running && !w_.threads[tid].stack.empty()) {
+    if (step_ >= max_steps) {
+      halt(Halt::StepBound);
+      return;
+    }
+    if ((step_ & 0x3fff) == 0x3fff && over_budget()) return;
+    ++step_;
+    exec(tid);
   }
 }
 
@@ -464,6 +472,10 @@ void Machine::push_poll(uint16_t tid, uint32_t task, Entry entry, WakeCtx via) {
       w_.now - w_.ready_since[task] > sc_.latency_bound * cfg_.ticks_per_ms) {
     w_.late = LateFact{task, w_.ready_since[task], w_.now, static_cast<uint32_t>(step_)};
     halt(Halt::Starvation);
+    return;
+  }
+  if (t.flags & kAborted) {  // tokio's harness: cancel_task instead of poll
+    drop_task(tid, task, "abort of task '" + sc_.task_name(task) + "'");
     return;
   }
   t.status = TaskStatus::Running;
@@ -785,10 +797,24 @@ void Machine::exec(uint16_t tid) {
       ++pc;
       throw_to(tid, in.a);
       return;
+    case Code::Abort: {
+      ++pc;
+      TaskRt& t = w_.tasks[in.a];
+      touch_task(in.a);
+      ev(tid, Ev::Abort, in.a);
+      if (t.status == TaskStatus::Done || t.status == TaskStatus::Dropped) return;  // too late
+      t.flags |= kAborted;
+      // Scheduled, like any wake, to be cancelled where it would be polled;
+      // a running task is cancelled when its poll returns.
+      if (t.status == TaskStatus::Idle) wake(tid, in.a, ctx_of(tid, in.a));
+      return;
+    }
     case Code::WaitTask: {
       const TaskRt& target = w_.tasks[in.a];
       if (target.status == TaskStatus::Done) {
         ++pc;
+      } else if (target.status == TaskStatus::Dropped && in.v < 0) {
+        ++pc;  // a join: JoinError::Cancelled is a value, not a panic
       } else if (target.status == TaskStatus::Dropped && w_.exc[in.a].killed) {
         // `wait` rethrows the exception that killed it; uncaught here too.
         w_.output.push_back(OutputLine{w_.now, static_cast<uint32_t>(step_),
@@ -911,6 +937,11 @@ void Machine::exec(uint16_t tid) {
       }
       ev(tid, Ev::Counter, in.a, 0, 0, 0, c);
       ++pc;
+      if (sc_.counters[in.a].bound > 0 && c > sc_.counters[in.a].bound) {
+        w_.exhausted_step = static_cast<uint32_t>(step_);
+        w_.exhausted_counter = in.a;
+        halt(Halt::ResourceExhausted);
+      }
       return;
     }
     case Code::Jump:
@@ -973,6 +1004,7 @@ void Machine::return_pending(uint16_t tid) {
   t.last_step = static_cast<uint32_t>(step_);
   ev(tid, Ev::PollEnd, task, 0);
   pop_frame(tid);
+  if (t.flags & kAborted) wake_after_pop(tid, {task});  // aborted while running: cancel it now
 }
 
 // The program of the top frame has run to its end.
@@ -1031,11 +1063,15 @@ void Machine::teardown_step(uint16_t tid) {
     }
   ev(tid, Ev::TaskDropped, task);
   pop_frame(tid);
-  // Waiters handed a released async mutex are woken from the dropper's frame.
-  if (!to_wake.empty()) {
+  // Waiters handed a released async mutex are woken from the dropper's frame
+  // (now, if the loop itself dropped it: an aborted task).
+  if (!to_wake.empty() && !th.stack.empty()) {
     Frame& below = th.stack.back();
     below.wakes.insert(below.wakes.begin(), to_wake.begin(), to_wake.end());
+  } else {
+    wake_after_pop(tid, to_wake);
   }
+  wake_joiner(tid, task);
 }
 
 void Machine::drop_future(uint16_t tid, uint32_t fut) {

@@ -43,6 +43,7 @@ struct TaskRt {
 enum TaskFlag : uint8_t {
   kFromPostedNext = 1,  // queued in posted by the move from posted-next (traced as such)
   kWoken = 2,           // a future: woken since its owner last polled it
+  kAborted = 4,         // a task: aborted; dropped instead of its next poll
 };
 static_assert(sizeof(TaskRt) <= 32, "TaskRt is per task: keep it small");
 
@@ -232,6 +233,7 @@ struct World {
   uint32_t live = 0;                   // tasks spawned and not yet finished or dropped
   uint32_t peak_live = 0;
   uint32_t exhausted_step = 0;
+  uint32_t exhausted_counter = kNoId;  // a counter past its bound (else: live tasks)
   std::vector<uint32_t> closed_at;  // per connection: the step that closed it, 0 if open
   std::vector<OutputLine> output;
   std::vector<Event> trace;

@@ -104,7 +104,21 @@ InLoopResult in_loop_pingpong(const PassRule& rule, Bounds bounds) {
   return r;
 }
 
-CrossThreadResult cross_thread_pingpong(Bounds bounds) {
+namespace {
+
+// Spins (before the loop blocks) until `ready()` or `spin_us` have passed.
+template <class Ready>
+void spin_before_wait(double spin_us, Ready ready) {
+  if (spin_us <= 0) return;
+  auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                  std::chrono::duration<double, std::micro>(spin_us));
+  while (!ready() && Clock::now() < until) {
+  }
+}
+
+}  // namespace
+
+CrossThreadResult cross_thread_pingpong(Bounds bounds, double spin_us) {
   const uint64_t max_rt = std::clamp<uint64_t>(bounds.max_round_trips, 1, 10'000'000);
   // Shared between the threads; every field is atomic (see ev.hpp on TSan).
   std::atomic<uint64_t> ping_seq{0}, pong_seq{0};
@@ -113,14 +127,22 @@ CrossThreadResult cross_thread_pingpong(Bounds bounds) {
   Loop home;     // run by this thread
   Loop foreign;  // run by the std::thread
   Async* pong_in_ptr = nullptr;
+  uint64_t answered = 0;  // home side: the last ping answered
 
   // Home side: answer each ping with a pong carrying the same sequence number.
   Async ping_in(home, [&](int) {
     if (stop.load(std::memory_order_acquire)) return home.break_loop();
-    pong_seq.store(ping_seq.load(std::memory_order_acquire), std::memory_order_release);
+    answered = ping_seq.load(std::memory_order_acquire);
+    pong_seq.store(answered, std::memory_order_release);
     pong_in_ptr->send();
   });
   Timer home_watchdog(home, [&](int) { home.break_loop(); });
+  Prepare home_spin(home, [&](int) {
+    spin_before_wait(spin_us, [&] {
+      return ping_seq.load(std::memory_order_acquire) != answered ||
+             stop.load(std::memory_order_acquire);
+    });
+  });
 
   // Foreign side: time the round trip, send the next ping or stop both.
   std::vector<double> lat_us;
@@ -151,23 +173,32 @@ CrossThreadResult cross_thread_pingpong(Bounds bounds) {
     ping();
   });
   pong_in_ptr = &pong_in;
+  Prepare foreign_spin(foreign, [&](int) {
+    spin_before_wait(spin_us, [&] { return pong_seq.load(std::memory_order_acquire) == seq; });
+  });
   Timer foreign_watchdog(foreign, [&](int) {
     timed_out = true;
     finish();
   });
 
   ping_in.start();
+  home_spin.start();
+  foreign_spin.start();
   home_watchdog.start(bounds.max_seconds + 1.0);
   pong_in.start();
   foreign_watchdog.start(bounds.max_seconds + 0.5);
 
   auto t0 = Clock::now();
   deadline = t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(bounds.max_seconds));
+  double home_cpu0 = thread_cpu_seconds(), foreign_cpu = 0;
   std::thread other([&] {
+    double cpu0 = thread_cpu_seconds();
     ping();
     foreign.run();
+    foreign_cpu = thread_cpu_seconds() - cpu0;
   });
   home.run();
+  double home_cpu = thread_cpu_seconds() - home_cpu0;
   other.join();
 
   CrossThreadResult r;
@@ -177,6 +208,7 @@ CrossThreadResult cross_thread_pingpong(Bounds bounds) {
   r.max_us = lat_us.empty() ? 0 : *std::max_element(lat_us.begin(), lat_us.end());
   r.p50_us = percentile(lat_us, 0.50);
   r.p99_us = percentile(lat_us, 0.99);
+  r.cpu_s = home_cpu + foreign_cpu;
   return r;
 }
 

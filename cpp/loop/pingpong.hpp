@@ -32,14 +32,22 @@ InLoopResult in_loop_pingpong(const PassRule& rule, Bounds bounds);
 
 // (b) A loop thread and a std::thread running its own loop wake each other
 // through ev_async; the foreign thread times each round trip.
+//
+// With spin_us = 0 each loop blocks in epoll_wait as soon as it has nothing
+// to do, so every wake pays the kernel's (and, on a VM, the hypervisor's)
+// thread wake-up. With spin_us > 0 a loop about to block first spins (in
+// ev_prepare) for up to spin_us, watching for the other side's message, the
+// way runtimes spin before parking a worker; a wake that lands meanwhile
+// costs no sleep. cpu_s is the CPU both threads used (the price of spinning).
 struct CrossThreadResult {
   uint64_t round_trips = 0;
   double seconds = 0;
   double p50_us = 0, p99_us = 0, max_us = 0;
+  double cpu_s = 0;
   bool hit_time_bound = false;
   double per_second() const { return seconds > 0 ? double(round_trips) / seconds : 0; }
 };
-CrossThreadResult cross_thread_pingpong(Bounds bounds);
+CrossThreadResult cross_thread_pingpong(Bounds bounds, double spin_us = 0);
 
 // (c) An otherwise idle loop (a heartbeat timer every `heartbeat_s`) with one
 // task that re-posts itself every time it runs, for `seconds` of wall time or

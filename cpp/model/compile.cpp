@@ -52,6 +52,7 @@ const char* op_name(OpKind k) {
     case OpKind::Catch: return "catch";
     case OpKind::ThrowTo: return "throw_to";
     case OpKind::WaitTask: return "wait";
+    case OpKind::Abort: return "abort";
   }
   return "?";
 }
@@ -180,6 +181,9 @@ class Compiler {
     check_names(spec_.mutexes, "mutex", mutexes_);
     check_names(spec_.queues, "wait queue", queues_);
     check_names(spec_.counters, "counter", counters_);
+    for (const auto& c : spec_.counters)
+      if (c.bound < 0) fail("counter '" + c.name + "': bound must be non-negative, got " +
+                            std::to_string(c.bound));
     check_names(spec_.connections, "connection", connections_);
     check_names(spec_.threads, "thread", threads_);
     for (const auto& c : spec_.connections) sc_.connections.push_back(c.name);
@@ -442,7 +446,7 @@ class Compiler {
 
   void op(const OpSpec& op, const std::string& where, const std::string& prefix, int depth,
           Flow& f) {
-    if (static_cast<unsigned>(op.kind) > static_cast<unsigned>(OpKind::WaitTask))
+    if (static_cast<unsigned>(op.kind) > static_cast<unsigned>(OpKind::Abort))
       fail(owner_desc_ + ", " + where + ": invalid op kind " +
            std::to_string(static_cast<unsigned>(op.kind)));
     if (op.kind == OpKind::If && static_cast<unsigned>(op.cond.cmp) > static_cast<unsigned>(Cmp::Ge))
@@ -630,8 +634,19 @@ class Compiler {
         sc_.exceptions = true;
         in.code = Code::WaitTask;
         in.a = single_task(where, op);
-        in.v = static_cast<int64_t>(sc_.texts.size());
-        sc_.texts.push_back(op.text);
+        if (op.text.empty()) {
+          in.v = -1;  // a join
+        } else {
+          in.v = static_cast<int64_t>(sc_.texts.size());
+          sc_.texts.push_back(op.text);
+        }
+        emit(in, label(where, op));
+        return;
+      case OpKind::Abort:
+        in.code = Code::Abort;
+        in.a = single_task(where, op);
+        if (sc_.is_future(in.a))
+          fail_at(where, op, "'" + op.target + "' is a future, not a spawned task: drop it instead");
         emit(in, label(where, op));
         return;
       case OpKind::Branch:

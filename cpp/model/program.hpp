@@ -59,7 +59,8 @@ enum class Code : uint8_t {
   CatchEnd,     // jump = after the handler
   HandlerEnd,
   ThrowTo,      // a = task
-  WaitTask,     // a = task, v = text id printed if it was killed
+  WaitTask,     // a = task, v = text id printed if it was killed (-1: a join, no rethrow)
+  Abort,        // a = task
   End,         // the program returns (task: Ready)
 };
 

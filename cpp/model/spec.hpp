@@ -51,7 +51,9 @@ enum class OpKind : uint8_t {
   Restore,   // body: run with the mask state the nearest enclosing Mask found (mask's restore)
   Catch,     // body; orelse = the handler, run masked, when an async exception lands in body
   ThrowTo,   // target task: raise ThreadKilled in it (delivered when its mask state allows)
-  WaitTask,  // target task: wait for it; text: printed if it was killed (the rethrow), then end
+  WaitTask,  // target task: wait for it; text: printed if it was killed (the rethrow), then end;
+             // no text: JoinHandle.await (returns whether the task finished or was aborted)
+  Abort,     // target task: JoinHandle::abort(): cancelled (dropped) instead of its next poll
 };
 
 enum class Cmp : uint8_t { Eq, Ne, Lt, Le, Gt, Ge };
@@ -92,6 +94,7 @@ struct WaitQueueSpec {
 struct CounterSpec {
   std::string name;
   int64_t initial = 0;
+  int64_t bound = 0;  // > 0: a value past it is resource_exhausted (a queue's length)
 };
 
 struct ObjectSpec {

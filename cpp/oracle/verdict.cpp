@@ -480,6 +480,18 @@ Verdict explain(const Scenario& sc, const World& w, const Finding& f, std::strin
     }
     case VerdictKind::ResourceExhausted:
       v.step = w.exhausted_step;
+      if (w.exhausted_counter != kNoId) {
+        const CounterSpec& c = sc.counters[w.exhausted_counter];
+        v.explanation = "step " + std::to_string(w.exhausted_step) + ": counter '" + c.name +
+                        "' reached " + std::to_string(w.counters[w.exhausted_counter]) +
+                        ", past its bound of " + std::to_string(c.bound) +
+                        ": nothing stops it growing (an unbounded queue filled faster than it "
+                        "is drained). The last add came from " +
+                        (w.threads[0].stack.empty() ? std::string("the loop")
+                                                    : describe_frame(sc, w.threads[0].stack.back())) +
+                        ".";
+        return v;
+      }
       v.explanation = "step " + std::to_string(w.exhausted_step) + ": " + std::to_string(w.live) +
                       " tasks and in-flight futures alive at once, past the bound of " +
                       std::to_string(sc.max_live_tasks) +

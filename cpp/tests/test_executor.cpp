@@ -507,3 +507,35 @@ TEST(Futures, AnOwnedLoserIsDroppedAndLeavesTheLockQueue) {
   ASSERT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
   EXPECT_TRUE(contains(o.trace_text(), "task 'wants_lock' dropped")) << o.trace_text();
 }
+
+// JoinHandle::abort: the task is cancelled where it would be polled; its
+// guards are released, its joiner woken; a counter past its bound stops the run.
+TEST(Executor, AbortCancelsAtTheNextPollAndJoinReturns) {
+  ScenarioSpec s;
+  s.name = "abort";
+  s.mutexes = {MutexSpec{"m", MutexKind::AsyncFair}};
+  TaskSpec child = task("child", {lock("m"), op(OpKind::Sleep, "", 100), unlock("m"), print("child")});
+  child.autostart = false;
+  s.tasks.push_back(child);
+  s.tasks.push_back(task("parent", {op(OpKind::Spawn, "child"), op(OpKind::Sleep, "", 10),
+                                    op(OpKind::Abort, "child"), op(OpKind::WaitTask, "child"),
+                                    lock("m"), print("parent"), unlock("m")}));
+  for (const char* p : {"ngx_inline", "ngx_posted", "ngx_posted_next", "fifo", "thread_notify"}) {
+    Outcome o = run_spec(s, p);
+    ASSERT_EQ(o.verdict.kind, VerdictKind::Ok) << p << ": " << o.verdict.explanation;
+    ASSERT_EQ(o.output.size(), 1u) << p;
+    EXPECT_EQ(o.scenario->texts[o.output[0].text], "parent");
+    EXPECT_TRUE(contains(o.trace_text(), "abort 'child'")) << o.trace_text();
+  }
+}
+
+TEST(Executor, ACounterPastItsBoundIsResourceExhausted) {
+  ScenarioSpec s;
+  s.name = "queue";
+  s.counters = {CounterSpec{"len", 0, 3}};
+  s.tasks.push_back(task("producer", {repeat(5, {add("len", 1)})}));
+  Outcome o = run_spec(s, "fifo");
+  EXPECT_EQ(o.verdict.kind, VerdictKind::ResourceExhausted);
+  EXPECT_TRUE(contains(o.verdict.explanation, "counter 'len' reached 4, past its bound of 3"))
+      << o.verdict.explanation;
+}

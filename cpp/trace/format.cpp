@@ -39,6 +39,7 @@ const char* event_kind_name(Ev k) {
     case Ev::NotifyLoop: return "notify_loop";
     case Ev::Throw: return "throw";
     case Ev::Exception: return "exception";
+    case Ev::Abort: return "abort";
   }
   return "?";
 }
@@ -183,6 +184,9 @@ TraceRecord trace_record(const Scenario& sc, const Event& e) {
       break;
     case Ev::Throw:
       msg = "throwTo '" + task(e.a) + "' ThreadKilled";
+      break;
+    case Ev::Abort:
+      msg = "abort '" + task(e.a) + "': cancelled instead of its next poll";
       break;
     case Ev::Exception:
       r.detail = e.b ? "caught" : "uncaught";

@@ -14,13 +14,15 @@ from ._core import PolicyError, ScenarioError, ScheduleError, UnknownNameError
 from .api import DEFAULT_LIMITS, explore, run
 from .outcome import Exploration, Outcome, Output, TraceEvent, Verdict
 from .policy import ACTIONS, Policy, WakeInfo, builtin_policies
-from .scenario import Counter, Mutex, Object, Scenario, Task, WaitQueue
+from .scenario import (Channel, Counter, Future, Mutex, Notify, Object, Oneshot, Scenario,
+                       Semaphore, Task, WaitQueue)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "run", "explore", "DEFAULT_LIMITS",
-    "Scenario", "Mutex", "WaitQueue", "Counter", "Task", "Object", "ops", "catalog",
+    "Scenario", "Mutex", "WaitQueue", "Counter", "Task", "Object", "Semaphore", "Channel",
+    "Oneshot", "Notify", "Future", "ops", "catalog",
     "Outcome", "Verdict", "Output", "TraceEvent", "Exploration",
     "Policy", "WakeInfo", "ACTIONS", "builtin_policies",
     "ScenarioError", "ScheduleError", "PolicyError", "UnknownNameError",

@@ -42,6 +42,7 @@ class OpKind:
     CATCH: ClassVar[OpKind]
     THROW_TO: ClassVar[OpKind]
     WAIT_TASK: ClassVar[OpKind]
+    ABORT: ClassVar[OpKind]
 
 class Cmp:
     value: int
@@ -95,6 +96,7 @@ class WaitQueueSpec:
 class CounterSpec:
     name: str
     initial: int
+    bound: int
     def __init__(self) -> None: ...
 
 class ObjectSpec:

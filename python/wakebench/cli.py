@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from typing import List, Optional
@@ -216,6 +217,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     except (_Fail, ValueError, TypeError) as e:  # ScenarioError, ScheduleError, ReplayError...
         print(f"wakebench: {e}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # `wakebench list | head`: the reader left; so do we, quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ __all__ = [
     "wake_all", "yield_", "drop", "spawn", "add", "set", "loop", "repeat", "if_", "break_",
     "sleep", "read", "compute", "spawn_blocking", "notify_loop", "await_", "select", "branch",
     "buffered", "critical", "mask", "uninterruptible_mask", "restore", "catch", "throw_to",
-    "wait",
+    "wait", "join", "abort",
 ]
 
 _NameLike = Union[str, "object"]
@@ -269,10 +269,25 @@ def wait(task: _NameLike, *, killed: str) -> Op:
     rethrows it: ``killed`` is printed (the runtime's message) and this task
     ends too."""
     o = _op(_core.OpKind.WAIT_TASK, _name(task, "wait"))
-    if not isinstance(killed, str):
-        raise TypeError("wait: killed must be a str")
+    if not isinstance(killed, str) or not killed:
+        raise TypeError("wait: killed must be a non-empty str (for a Rust JoinHandle, use join)")
     o.text = killed
     return o
+
+
+def join(task: _NameLike) -> Op:
+    """``JoinHandle.await``: until the task finishes or is aborted (an abort is
+    ``Err(JoinError::Cancelled)``, a value: this task goes on either way)."""
+    return _op(_core.OpKind.WAIT_TASK, _name(task, "join"))
+
+
+def abort(task: _NameLike) -> Op:
+    """``JoinHandle::abort()``: the task is scheduled, like a wake, and
+    cancelled (its future dropped, what it owns dropped, its guards released)
+    where it would have been polled; a task being polled is cancelled when
+    its poll returns Pending. Cancelling inside a ``critical`` region is
+    ``interrupted_critical_section``. A finished task: nothing happens."""
+    return _op(_core.OpKind.ABORT, _name(task, "abort"))
 
 
 def break_() -> Op:

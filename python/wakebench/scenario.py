@@ -19,7 +19,7 @@ from typing import Iterable, Optional, Union
 from . import _core, ops
 
 __all__ = ["Scenario", "Mutex", "WaitQueue", "Counter", "Task", "Object", "Connection",
-           "Semaphore", "Future"]
+           "Semaphore", "Channel", "Oneshot", "Notify", "Future"]
 
 
 class _Handle:
@@ -103,6 +103,11 @@ class Connection(_Handle):
         return ops.read(self)
 
 
+def _wait_until(waiters: WaitQueue, cond: ops.Cond, *then: ops.Op) -> ops.Op:
+    # The AtomicWaker order: register, then check (a wake in between is kept).
+    return ops.loop(waiters.register(), ops.if_(cond, *then, ops.break_()), ops.pending())
+
+
 class Semaphore:
     """An async semaphore (tokio::sync::Semaphore), built from a permit
     counter and a wait queue: ``acquire()`` waits for a permit, ``release()``
@@ -113,16 +118,74 @@ class Semaphore:
         self.permits, self.waiters = permits, waiters
 
     def acquire(self) -> ops.Op:
-        return ops.loop(self.waiters.register(),
-                        ops.if_(self.permits > 0, self.permits.add(-1), ops.break_()),
-                        ops.pending())
+        return _wait_until(self.waiters, self.permits > 0, self.permits.add(-1))
 
     def release(self) -> ops.Op:
         return ops.repeat(1, self.permits.add(1), self.waiters.wake())
 
 
+class Channel:
+    """A tokio mpsc channel, built from a length counter and wait queues.
+    Messages carry no values: the model counts them. ``send()`` waits while a
+    bounded channel is full; ``recv()`` waits while it is empty. Each wakes
+    every waiter on the other side (a wake too many is harmless; one too few
+    is a hang)."""
+
+    def __init__(self, length: Counter, receivers: WaitQueue, senders: WaitQueue,
+                 capacity: Optional[int]) -> None:
+        self.name = length.name
+        self.len, self.receivers, self.senders, self.capacity = length, receivers, senders, capacity
+
+    def send(self) -> ops.Op:
+        if self.capacity is None:
+            put = self.len.add(1)
+        else:
+            put = _wait_until(self.senders, self.len < self.capacity, self.len.add(1))
+        return ops.repeat(1, put, self.receivers.wake_all())
+
+    def recv(self) -> ops.Op:
+        take = _wait_until(self.receivers, self.len > 0, self.len.add(-1))
+        if self.capacity is None:
+            return take
+        return ops.repeat(1, take, self.senders.wake_all())
+
+
+class Oneshot:
+    """A tokio oneshot channel: ``send()`` once, ``recv()`` waits for it."""
+
+    def __init__(self, sent: Counter, receivers: WaitQueue) -> None:
+        self.name = sent.name
+        self.sent, self.receivers = sent, receivers
+
+    def send(self) -> ops.Op:
+        return ops.repeat(1, self.sent.set(1), self.receivers.wake_all())
+
+    def recv(self) -> ops.Op:
+        return _wait_until(self.receivers, self.sent > 0)
+
+
+class Notify:
+    """tokio::sync::Notify: ``notify_one()`` wakes a waiter or, with none
+    waiting, stores one permit; ``notified()`` takes the permit or waits."""
+
+    def __init__(self, permit: Counter, waiters: WaitQueue) -> None:
+        self.name = permit.name
+        self.permit, self.waiters = permit, waiters
+
+    def notify_one(self) -> ops.Op:
+        return ops.repeat(1, self.permit.set(1), self.waiters.wake_all())
+
+    def notified(self) -> ops.Op:
+        return _wait_until(self.waiters, self.permit > 0, self.permit.set(0))
+
+
 class Future(_Handle):
     """A future a task holds (an async fn's value, not spawned)."""
+    __slots__ = ("owner",)
+
+    def __init__(self, name: str, owner: str) -> None:
+        super().__init__(name)
+        self.owner = owner
 
     def await_(self) -> ops.Op:
         return ops.await_(self)
@@ -138,6 +201,14 @@ class Task(_Handle):
 
     def spawn(self) -> ops.Op:
         return ops.spawn(self)
+
+    def join(self) -> ops.Op:
+        """``JoinHandle.await``: see ``ops.join``."""
+        return ops.join(self)
+
+    def abort(self) -> ops.Op:
+        """``JoinHandle::abort()``: see ``ops.abort``."""
+        return ops.abort(self)
 
 
 class Object(_Handle):
@@ -209,12 +280,44 @@ class Scenario:
         self._add("queues", q)
         return WaitQueue(name)
 
-    def counter(self, name: str, initial: int = 0) -> Counter:
+    def counter(self, name: str, initial: int = 0, *, bound: int = 0) -> Counter:
+        """A counter; ``bound`` > 0: a value past it stops the run with
+        ``resource_exhausted`` (a queue's length, memory in use)."""
         c = _core.CounterSpec()
         c.name = _check_name(name, "counter")
         c.initial = ops._int(initial, f"counter {name!r}")
+        c.bound = ops._int(bound, f"counter {name!r} bound")
         self._add("counters", c)
         return Counter(name)
+
+    def channel(self, name: str, *, capacity: Optional[int] = None, bound: int = 0) -> Channel:
+        """An mpsc channel: bounded (``capacity`` messages; ``send`` waits
+        while full) or unbounded (``capacity=None``). ``bound``: the most
+        messages an unbounded channel may hold before ``resource_exhausted``."""
+        if capacity is not None and ops._int(capacity, f"channel {name!r} capacity") < 1:
+            raise ValueError(f"scenario {self.name!r}: channel {name!r}: capacity must be at "
+                             f"least 1, got {capacity}")
+        return Channel(self.counter(name, bound=bound), self.wait_queue(f"{name}.receivers"),
+                       self.wait_queue(f"{name}.senders"), capacity)
+
+    def oneshot(self, name: str) -> Oneshot:
+        """A oneshot channel (tokio::sync::oneshot)."""
+        return Oneshot(self.counter(name), self.wait_queue(f"{name}.receivers"))
+
+    def notify(self, name: str) -> Notify:
+        """A tokio::sync::Notify."""
+        return Notify(self.counter(name), self.wait_queue(f"{name}.waiters"))
+
+    def timeout(self, future: "Future", ms: int, *, on_elapsed: Iterable[ops.Op] = ()) -> ops.Op:
+        """``tokio::time::timeout(ms, future)``: a select between the future and
+        a sleep of ``ms`` owned by the same task (declared here as
+        ``<future>.deadline``). If the deadline wins, the future is dropped
+        (cancelled) and ``on_elapsed`` runs."""
+        if not isinstance(future, Future):
+            raise TypeError(f"timeout: expected a Future handle, got {type(future).__name__}")
+        deadline = self.future(f"{future.name}.deadline", owner=future.owner,
+                               program=[ops.sleep(ms)])
+        return ops.select(ops.branch(future), ops.branch(deadline, *on_elapsed))
 
     def semaphore(self, name: str, permits: int) -> Semaphore:
         """An async semaphore with ``permits`` permits."""
@@ -232,7 +335,7 @@ class Scenario:
         f.owner = ops._name(owner, f"future {name!r} owner")
         f.ops = ops._block(program, f"future {name!r}")
         self._add("futures", f)
-        return Future(name)
+        return Future(name, f.owner)
 
     def connection(self, name: str) -> Connection:
         """An nginx event context the server may close (and free) at any point

@@ -41,6 +41,14 @@ TEST(PingPong, CrossThreadMeasuresEveryRoundTrip) {
   EXPECT_LE(r.p99_us, r.max_us);
 }
 
+TEST(PingPong, SpinningBeforeBlockingStillMeasuresEveryRoundTrip) {
+  CrossThreadResult r = cross_thread_pingpong(Bounds{200, 5.0}, 50);
+  EXPECT_EQ(r.round_trips, 200u);
+  EXPECT_FALSE(r.hit_time_bound);
+  EXPECT_LE(r.p50_us, r.p99_us);
+  EXPECT_GT(r.cpu_s, 0.0);
+}
+
 TEST(PingPong, IdleRepostBlocksUnderPostedAndSpinsUnderPostedNext) {
   IdleCpuResult blocks = idle_repost_cpu(kPostedOncePerPassRule, 0.2, 0.01);
   IdleCpuResult spins = idle_repost_cpu(kPostedNextRule, 0.2, 0.01);
