@@ -34,6 +34,7 @@ void Machine::init() {
     }
   }
   w_.threads.resize(1 + sc_.threads.size() + (sc_.workers - 1));
+  chain_ = w_.threads.size() == 1;
   w_.threads[0].stack.reserve(16);
   for (size_t i = 1; i < w_.threads.size(); ++i)
     w_.threads[i].status = sc_.is_worker(static_cast<uint32_t>(i)) ? ThreadStatus::Worker
@@ -655,6 +656,7 @@ void Machine::exec(uint16_t tid) {
   uint32_t& pc = poll ? w_.tasks[self].pc : f.pc;
   int64_t* locals = poll ? w_.task_locals.data() + static_cast<size_t>(self) * sc_.task_locals
                          : th.locals.data() + f.locals;
+  for (;;) {
   const Instr& in = p.code[pc];
   if (!w_.exc.empty() && poll && in.code != Code::End && exception_lands(tid, self, in.code))
     return;
@@ -942,11 +944,11 @@ void Machine::exec(uint16_t tid) {
         w_.exhausted_counter = in.a;
         halt(Halt::ResourceExhausted);
       }
-      return;
+      break;
     }
     case Code::Jump:
       pc = in.jump;
-      return;
+      break;
     case Code::JumpUnless: {
       touch_counter(in.a, false);
       int64_t c = w_.counters[in.a];
@@ -960,12 +962,12 @@ void Machine::exec(uint16_t tid) {
         case Cmp::Ge: t = c >= in.v; break;
       }
       pc = t ? pc + 1 : in.jump;
-      return;
+      break;
     }
     case Code::LocalSet:
       locals[in.a] = in.v;
       ++pc;
-      return;
+      break;
     case Code::LocalLoop:
       if (locals[in.a] == 0) {
         pc = in.jump;
@@ -973,10 +975,19 @@ void Machine::exec(uint16_t tid) {
         --locals[in.a];
         ++pc;
       }
-      return;
+      break;
     case Code::End:
       end_of_program(tid);
       return;
+  }
+  // Here after a pure instruction (a jump, a counter, a local: no wake, no
+  // choice). With one thread nothing could run between it and the next
+  // instruction of this frame, so run that one now, as its own step, under
+  // the same bounds as the caller's loop: the same steps, the same trace.
+  if (!chain_ || w_.halt != Halt::Running || step_ >= cfg_.limits.max_steps ||
+      (step_ & 0x3fff) == 0x3fff)
+    return;
+  ++step_;
   }
 }
 

@@ -169,6 +169,7 @@ class Machine {
   std::vector<uint32_t> options_;  // scratch for choice points
   uint16_t last_thread_ = 0;       // the thread that took the last step
   bool main_waiting_ = false;      // the loop thread blocks in its wait, other threads run
+  bool chain_ = false;             // one thread: exec runs pure instructions back to back
   // Heap order for timers: the earliest (then lowest id) on top.
   struct TimerLater {
     const World* w;
