@@ -478,29 +478,28 @@ Verdict explain(const Scenario& sc, const World& w, const Finding& f, std::strin
                       "is left half-changed, and nothing reports it.";
       return v;
     }
-    case VerdictKind::ResourceExhausted:
+    case VerdictKind::ResourceExhausted: {
       v.step = w.exhausted_step;
+      const std::string from = w.threads[0].stack.empty()
+                                   ? std::string("the loop")
+                                   : describe_frame(sc, w.threads[0].stack.back());
       if (w.exhausted_counter != kNoId) {
         const CounterSpec& c = sc.counters[w.exhausted_counter];
         v.explanation = "step " + std::to_string(w.exhausted_step) + ": counter '" + c.name +
                         "' reached " + std::to_string(w.counters[w.exhausted_counter]) +
                         ", past its bound of " + std::to_string(c.bound) +
                         ": nothing stops it growing (an unbounded queue filled faster than it "
-                        "is drained). The last add came from " +
-                        (w.threads[0].stack.empty() ? std::string("the loop")
-                                                    : describe_frame(sc, w.threads[0].stack.back())) +
-                        ".";
-        return v;
+                        "is drained). The last add came from " + from + ".";
+      } else {
+        v.explanation = "step " + std::to_string(w.exhausted_step) + ": " +
+                        std::to_string(w.live) +
+                        " tasks and in-flight futures alive at once, past the bound of " +
+                        std::to_string(sc.max_live_tasks) +
+                        ": nothing limits how many start before earlier ones finish "
+                        "(unbounded concurrency). The last one came from " + from + ".";
       }
-      v.explanation = "step " + std::to_string(w.exhausted_step) + ": " + std::to_string(w.live) +
-                      " tasks and in-flight futures alive at once, past the bound of " +
-                      std::to_string(sc.max_live_tasks) +
-                      ": nothing limits how many start before earlier ones finish "
-                      "(unbounded concurrency). The last one came from " +
-                      (w.threads[0].stack.empty() ? std::string("the loop")
-                                                  : describe_frame(sc, w.threads[0].stack.back())) +
-                      ".";
       return v;
+    }
     case VerdictKind::Starvation: {
       const LateFact& l = w.late;
       v.step = l.step;

@@ -150,33 +150,36 @@ class Channel:
         return ops.repeat(1, take, self.senders.wake_all())
 
 
-class Oneshot:
+class _Flag:
+    """A flag and the wait queue of those waiting for it to be raised."""
+
+    def __init__(self, flag: Counter, waiters: WaitQueue) -> None:
+        self.name = flag.name
+        self.flag, self.waiters = flag, waiters
+
+    def _raise(self) -> ops.Op:
+        return ops.repeat(1, self.flag.set(1), self.waiters.wake_all())
+
+
+class Oneshot(_Flag):
     """A tokio oneshot channel: ``send()`` once, ``recv()`` waits for it."""
 
-    def __init__(self, sent: Counter, receivers: WaitQueue) -> None:
-        self.name = sent.name
-        self.sent, self.receivers = sent, receivers
-
     def send(self) -> ops.Op:
-        return ops.repeat(1, self.sent.set(1), self.receivers.wake_all())
+        return self._raise()
 
     def recv(self) -> ops.Op:
-        return _wait_until(self.receivers, self.sent > 0)
+        return _wait_until(self.waiters, self.flag > 0)
 
 
-class Notify:
+class Notify(_Flag):
     """tokio::sync::Notify: ``notify_one()`` wakes a waiter or, with none
     waiting, stores one permit; ``notified()`` takes the permit or waits."""
 
-    def __init__(self, permit: Counter, waiters: WaitQueue) -> None:
-        self.name = permit.name
-        self.permit, self.waiters = permit, waiters
-
     def notify_one(self) -> ops.Op:
-        return ops.repeat(1, self.permit.set(1), self.waiters.wake_all())
+        return self._raise()
 
     def notified(self) -> ops.Op:
-        return _wait_until(self.waiters, self.permit > 0, self.permit.set(0))
+        return _wait_until(self.waiters, self.flag > 0, self.flag.set(0))
 
 
 class Future(_Handle):
