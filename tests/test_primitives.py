@@ -167,3 +167,41 @@ def test_bad_input_names_the_place():
         s.build()
     with pytest.raises(TypeError, match="expected a Future"):
         wb.Scenario("t").timeout("work", 5)
+
+
+def unordered_vs_ordered(unordered):
+    # a is slow, b fast, c waits in the wrapped stream for a free slot.
+    s = wb.Scenario("unordered")
+    for name, ms in (("a", 30), ("b", 10), ("c", 5)):
+        s.future(name, owner="t", program=[ops.sleep(ms), ops.print(name)])
+    s.task("t", [ops.buffered(2, "a", "b", "c", unordered=unordered), ops.print("done")])
+    return s
+
+
+def test_buffer_unordered_frees_a_slot_as_soon_as_any_future_finishes():
+    ordered = wb.run(unordered_vs_ordered(False), "fifo")
+    unordered = wb.run(unordered_vs_ordered(True), "fifo")
+    at = lambda out: {o.text: o.time for o in out.output}  # noqa: E731
+    # buffered(2): b's slot stays taken until a (the head) is yielded at 30.
+    assert at(ordered) == {"b": 10, "a": 30, "c": 35, "done": 35}
+    # buffer_unordered(2): b is yielded at 10 and c starts at once.
+    assert at(unordered) == {"b": 10, "c": 15, "a": 30, "done": 30}
+
+
+def test_buffer_unordered_has_the_same_unpolled_future_deadlock():
+    # The seed's hazard holds for buffer_unordered(1) too: B waits in the
+    # wrapped stream while A, in the buffer, waits for B.
+    s = wb.Scenario("buffer-unordered-1")
+    got = s.oneshot("message")
+    s.future("A", owner="consumer", program=[got.recv()])
+    s.future("B", owner="consumer", program=[ops.sleep(10), got.send()])
+    s.task("consumer", [ops.buffered(1, "A", "B", unordered=True)])
+    for p in POLICIES:
+        assert outcomes(s, p).keys() == {"deadlock/unpolled_future"}, p
+    s = wb.Scenario("buffer-unordered-2")
+    got = s.oneshot("message")
+    s.future("A", owner="consumer", program=[got.recv()])
+    s.future("B", owner="consumer", program=[ops.sleep(10), got.send()])
+    s.task("consumer", [ops.buffered(2, "A", "B", unordered=True)])
+    for p in POLICIES:
+        assert outcomes(s, p).keys() == {"ok"}, p

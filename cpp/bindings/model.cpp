@@ -46,7 +46,8 @@ void register_model(py::module_& m) {
       .def_readwrite("cond", &OpSpec::cond)
       .def_readwrite("body", &OpSpec::body)
       .def_readwrite("orelse", &OpSpec::orelse)
-      .def_readwrite("flag", &OpSpec::flag);
+      .def_readwrite("flag", &OpSpec::flag)
+      .def_readwrite("unordered", &OpSpec::unordered);
   py::class_<MutexSpec>(m, "MutexSpec")
       .def(py::init<>())
       .def_readwrite("name", &MutexSpec::name)

@@ -1282,12 +1282,13 @@ void Machine::buffered_step(uint16_t tid, uint32_t table) {
   int64_t* loc = w_.task_locals.data() + static_cast<size_t>(task) * sc_.task_locals + bt.local;
   int64_t& head = loc[0];
   int64_t& next = loc[1];
+  int64_t& done = loc[2];
   const int64_t len = static_cast<int64_t>(bt.items.size());
   if (f.child_polled) {
     f.child_polled = 0;
     ++f.branch;
   } else if (f.branch == 0) {  // a new pass: fill the buffer from the wrapped stream
-    while (next < len && next - head < bt.size) {
+    while (next < len && next - head - done < bt.size) {
       ++next;
       if (!pull_into_flight(0)) return;
     }
@@ -1306,13 +1307,25 @@ void Machine::buffered_step(uint16_t tid, uint32_t table) {
   }
   f.branch = 0;
   bool yielded = false;
-  while (head < next && w_.tasks[bt.items[head]].status == TaskStatus::Done) {
-    ++head;  // FuturesOrdered yields in order
-    --w_.live;
-    yielded = true;
+  if (bt.unordered) {  // FuturesUnordered yields whichever finished: each frees its slot
+    int64_t finished = 0;
+    for (int64_t i = head; i < next; ++i)
+      finished += w_.tasks[bt.items[i]].status == TaskStatus::Done;
+    if (finished > done) {
+      w_.live -= finished - done;
+      yielded = true;
+    }
+    done = finished;
+    for (; head < next && w_.tasks[bt.items[head]].status == TaskStatus::Done; ++head) --done;
+  } else {
+    while (head < next && w_.tasks[bt.items[head]].status == TaskStatus::Done) {
+      ++head;  // FuturesOrdered yields in order
+      --w_.live;
+      yielded = true;
+    }
   }
   if (head == len) {  // the stream is exhausted: go on
-    head = next = 0;
+    head = next = done = 0;
     ++w_.tasks[task].pc;
     return;
   }

@@ -562,8 +562,9 @@ class Compiler {
         BufferedTable bt;
         bt.size = static_cast<uint32_t>(op.value);
         bt.always_poll = op.flag;
+        bt.unordered = op.unordered;
         bt.local = locals_;
-        locals_ += 2;
+        locals_ += 3;
         for (size_t b = 0; b < op.body.size(); ++b) {
           const OpSpec& it = op.body[b];
           std::string iwhere = where + "." + std::to_string(b);

@@ -113,7 +113,9 @@ struct BufferedTable {
   std::vector<uint32_t> items;  // task ids of the futures
   uint32_t size = 1;            // max_buffer_size
   bool always_poll = false;     // pull from the wrapped stream whenever the buffer is pending
-  uint32_t local = 0;           // two task locals: head (next to yield), next (next to pull)
+  bool unordered = false;       // buffer_unordered: any finished future is yielded, its slot freed
+  uint32_t local = 0;           // three task locals: head (first not yielded), next (next to
+                                // pull), done (finished, counted, past head: unordered only)
 };
 
 struct Object {

@@ -44,7 +44,8 @@ enum class OpKind : uint8_t {
   Select,    // body: Branch ops; poll each branch's future in order, the first ready wins
   Branch,    // (in a Select) target future, value 1 = borrowed (&mut fut), body = its arm
   Buffered,  // body: Branch ops naming the wrapped stream's futures, in order; value = buffer
-             // size; flag: poll the wrapped stream even when the buffer is full
+             // size; flag: poll the wrapped stream even when the buffer is full;
+             // unordered: buffer_unordered
   Critical,  // body: a region that must run to its end once begun (an invariant in flux)
   // Haskell-style asynchronous exceptions:
   Mask,      // body, value 1 = mask (interruptible ops still receive), 2 = uninterruptibleMask
@@ -71,6 +72,7 @@ struct OpSpec {
   std::string text;    // Print
   int64_t value = 0;   // Add / Set / Repeat / Buffered size
   bool flag = false;   // Buffered: always poll the wrapped stream
+  bool unordered = false;  // Buffered: buffer_unordered (yield in completion order)
   Cond cond;           // If
   std::vector<OpSpec> body;
   std::vector<OpSpec> orelse;

@@ -79,6 +79,7 @@ class OpSpec:
     text: str
     value: int
     flag: bool
+    unordered: bool
     cond: Cond
     body: List[OpSpec]
     orelse: List[OpSpec]

@@ -206,13 +206,17 @@ def select(*branches: Op) -> Op:
     return o
 
 
-def buffered(size: int, *items: _NameLike, always_poll: bool = False) -> Op:
+def buffered(size: int, *items: _NameLike, always_poll: bool = False,
+             unordered: bool = False) -> Op:
     """Drain ``stream::iter(items).buffered(size)`` over futures that already
     exist: at most ``size`` in flight, polled in order, yielded in order; the
-    rest wait in the wrapped stream, unpolled. ``always_poll`` pulls from the
-    wrapped stream whenever the buffer is pending, even when full."""
+    rest wait in the wrapped stream, unpolled. ``unordered``:
+    ``buffer_unordered(size)``, which yields whichever finishes first, freeing
+    its slot. ``always_poll`` pulls from the wrapped stream whenever the
+    buffer is pending, even when full."""
     o = _op(_core.OpKind.BUFFERED, "", _int(size, "buffered"))
     o.flag = bool(always_poll)
+    o.unordered = bool(unordered)
     o.body = [_op(_core.OpKind.BRANCH, _name(i, "buffered item")) for i in items]
     return o
 
