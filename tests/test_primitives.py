@@ -205,3 +205,28 @@ def test_buffer_unordered_has_the_same_unpolled_future_deadlock():
     s.task("consumer", [ops.buffered(2, "A", "B", unordered=True)])
     for p in POLICIES:
         assert outcomes(s, p).keys() == {"ok"}, p
+
+
+def test_a_semaphore_release_reaches_a_waiter_behind_a_stale_waker():
+    # A acquires a free permit (leaving its waker in the queue), B waits; A's
+    # release must reach B, not just A's stale waker.
+    s = wb.Scenario("semaphore-handoff")
+    sem = s.semaphore("permits", 1)
+    s.task("a", [sem.acquire(), ops.sleep(5), sem.release()])
+    s.task("b", [ops.sleep(1), sem.acquire(), ops.print("b acquired"), sem.release()])
+    for p in POLICIES:
+        assert outcomes(s, p).keys() == {"ok"}, p
+
+
+def test_spawn_then_abort_frees_the_live_task():
+    s = wb.Scenario("spawn-abort", max_live_tasks=2)
+    s.task("job", [ops.sleep(100)], count=3, autostart=False)
+    s.task("boss", [ops.repeat(3, ops.spawn("job"))])
+    assert wb.run(s, "fifo").verdict.kind == "resource_exhausted"  # 3 live + boss
+    s = wb.Scenario("spawn-abort-each", max_live_tasks=2)
+    for i in range(3):
+        s.task(f"job{i}", [ops.sleep(100)], autostart=False)
+    s.task("boss", [op for i in range(3) for op in (ops.spawn(f"job{i}"), ops.abort(f"job{i}"),
+                                                   ops.join(f"job{i}"))] + [ops.print("done")])
+    for p in POLICIES:
+        assert outcomes(s, p).keys() == {"ok"}, p

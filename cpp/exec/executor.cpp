@@ -476,6 +476,7 @@ void Machine::push_poll(uint16_t tid, uint32_t task, Entry entry, WakeCtx via) {
     return;
   }
   if (t.flags & kAborted) {  // tokio's harness: cancel_task instead of poll
+    if (t.status == TaskStatus::Unstarted) t.status = TaskStatus::Idle;  // spawned: it is live
     drop_task(tid, task, "abort of task '" + sc_.task_name(task) + "'");
     return;
   }

@@ -108,7 +108,12 @@ class Driver {
       run_unit(lk);
       after();
     }
-    if (!halted()) loop_.run();  // rethrows a callback's exception
+    bool go;
+    {
+      auto lk = hold();
+      go = !halted();
+    }
+    if (go) loop_.run();  // rethrows a callback's exception
     stop_threads();
     if (error_) std::rethrow_exception(error_);
     if (!machine_.halted()) machine_.stop(Halt::Quiescent);
@@ -242,20 +247,25 @@ class Driver {
   // checking for interrupts; nothing moving for the watchdog's time is a
   // deadlock.
   void wait_for_others(std::unique_lock<std::mutex>& lk) {
-    auto since = std::chrono::steady_clock::now();
+    using Clock = std::chrono::steady_clock;
+    auto seconds = [](Clock::duration d) { return std::chrono::duration<double>(d).count(); };
+    auto since = Clock::now(), checked = Clock::now();
     uint64_t steps = machine_.steps();
     while (!halted() && !machine_.can_step(0)) {
       cv_.wait_for(lk, std::chrono::milliseconds(20));
-      if (cfg_.interrupt_check) {  // takes the GIL: not while holding mu_
-        lk.unlock();
+      auto now = Clock::now();
+      if (cfg_.interrupt_check && now - checked >= std::chrono::milliseconds(20)) {
+        checked = now;
+        lk.unlock();  // it takes the GIL: not while holding mu_
         cfg_.interrupt_check();
         lk.lock();
       }
-      if (machine_.steps() != steps || computing()) {
+      if (seconds(now - t0_) > cfg_.run.limits.max_seconds) {
+        machine_.stop(Halt::TimeBound);
+      } else if (machine_.steps() != steps || computing()) {
         steps = machine_.steps();
-        since = std::chrono::steady_clock::now();
-      } else if (std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count() >
-                 cfg_.watchdog_s) {
+        since = now;
+      } else if (seconds(now - since) > cfg_.watchdog_s) {
         if (!machine_.stop_blocked()) machine_.stop(Halt::Quiescent);
       }
     }
@@ -360,6 +370,7 @@ class Driver {
 
   // ev_check: a new iteration has begun; posted-next becomes posted.
   void after_wait() {
+    auto lk = hold();
     machine_.note_iteration(nonblocking_);
     machine_.move_posted_next(0);
   }

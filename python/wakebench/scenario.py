@@ -121,7 +121,9 @@ class Semaphore:
         return _wait_until(self.waiters, self.permits > 0, self.permits.add(-1))
 
     def release(self) -> ops.Op:
-        return ops.repeat(1, self.permits.add(1), self.waiters.wake())
+        # Every waiter: a waker left by an acquirer that found a permit
+        # (register, then check) must not use up the wake.
+        return ops.repeat(1, self.permits.add(1), self.waiters.wake_all())
 
 
 class Channel:

@@ -144,10 +144,11 @@ TEST(Backend, TwoWorkersShareTheQueues) {
   s.mutexes = {MutexSpec{"m", MutexKind::Blocking}};
   s.tasks.push_back(task("holder", {lock("m"), yield(), unlock("m")}));
   s.tasks.push_back(task("contender", {lock("m"), unlock("m")}));
-  for (int i = 0; i < 10; ++i) {
-    Outcome o = run_on_loop(s, "ngx_posted");
-    ASSERT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
-  }
+  for (const char* p : {"ngx_posted", "ngx_posted_next", "fifo", "thread_notify"})
+    for (int i = 0; i < 10; ++i) {
+      Outcome o = run_on_loop(s, p);
+      ASSERT_EQ(o.verdict.kind, VerdictKind::Ok) << p << ": " << o.verdict.explanation;
+    }
 }
 
 TEST(Backend, ALockCycleAcrossRealThreadsIsReported) {
