@@ -69,6 +69,15 @@ def test_workers_are_real_threads():
     assert "[worker-1]" in out.trace_text
 
 
+def test_a_compute_on_the_loop_thread_does_not_stop_other_threads():
+    s = wb.Scenario("busy-loop")
+    s.thread("side", at=5, program=[ops.print("side thread ran")])
+    s.task("cruncher", [ops.compute(50), ops.print("crunched")])
+    out = wb.run(s, "fifo", backend="libev")
+    assert [o.text for o in out.output] == ["side thread ran", "crunched"]
+    assert out.output[0].time < 50_000 <= out.output[1].time  # us
+
+
 def inversion():
     s = wb.Scenario("inversion")
     a, b = s.mutex("a"), s.mutex("b")

@@ -843,7 +843,10 @@ void Machine::exec(uint16_t tid) {
       ev(tid, Ev::Compute, 0, 0, 0, 0, in.v);
       if (tid == 0) {  // the loop thread does nothing else meanwhile: time passes
         w_.busy = BusyFact{prog, pc - 1, w_.now, in.v, static_cast<uint32_t>(step_), true};
-        if (cfg_.real_time) {  // burn it: a real loop cannot run anything meanwhile
+        if (cfg_.real_time && w_.threads.size() > 1) {
+          // The driver burns it with its lock released: other threads go on.
+          w_.threads[0].busy_until = w_.now + in.v * cfg_.ticks_per_ms;
+        } else if (cfg_.real_time) {  // burn it: a real loop cannot run anything meanwhile
           auto until = std::chrono::steady_clock::now() +
                        std::chrono::microseconds(in.v * cfg_.ticks_per_ms);
           while (std::chrono::steady_clock::now() < until) {

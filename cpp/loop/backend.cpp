@@ -236,6 +236,7 @@ class Driver {
         continue;
       }
       tick();
+      if (burn(0, lk)) continue;
       machine_.step(0);
       cv_.notify_all();
       lk.unlock();
@@ -269,6 +270,18 @@ class Driver {
         if (!machine_.stop_blocked()) machine_.stop(Halt::Quiescent);
       }
     }
+  }
+
+  // A compute on this thread: really busy until its end, holding no lock.
+  bool burn(uint16_t tid, std::unique_lock<std::mutex>& lk) {
+    int64_t until_us = machine_.world().threads[tid].busy_until;
+    if (until_us <= machine_.world().now) return false;
+    auto until = t0_ + std::chrono::microseconds(until_us);
+    lk.unlock();
+    while (std::chrono::steady_clock::now() < until && !stopping_) {
+    }
+    lk.lock();
+    return true;
   }
 
   // Some thread is inside a compute (busy, not stuck).
@@ -326,14 +339,7 @@ class Driver {
         cv_.wait(lk);
         continue;
       }
-      if (th.busy_until > machine_.world().now) {  // compute: really busy, holding no lock
-        auto until = t0_ + std::chrono::microseconds(th.busy_until);
-        lk.unlock();
-        while (std::chrono::steady_clock::now() < until && !stopping_) {
-        }
-        lk.lock();
-        continue;
-      }
+      if (burn(tid, lk)) continue;
       if (th.stack.empty()) {  // a worker between units
         if (!machine_.begin_shared(tid)) cv_.wait(lk);
         continue;
