@@ -1078,15 +1078,16 @@ void Machine::teardown_step(uint16_t tid) {
     }
   ev(tid, Ev::TaskDropped, task);
   pop_frame(tid);
-  // Waiters handed a released async mutex are woken from the dropper's frame
-  // (now, if the loop itself dropped it: an aborted task).
+  uint32_t joiner = take_joiner(task);
+  if (joiner != kNoId) to_wake.push_back(joiner);
+  // Waiters handed a released async mutex, and a joiner, are woken from the
+  // dropper's frame (now, if the loop itself dropped it: an aborted task).
   if (!to_wake.empty() && !th.stack.empty()) {
     Frame& below = th.stack.back();
     below.wakes.insert(below.wakes.begin(), to_wake.begin(), to_wake.end());
   } else {
     wake_after_pop(tid, to_wake);
   }
-  wake_joiner(tid, task);
 }
 
 void Machine::drop_future(uint16_t tid, uint32_t fut) {
@@ -1169,12 +1170,17 @@ void Machine::wake_after_pop(uint16_t tid, const std::vector<uint32_t>& tasks) {
   }
 }
 
-void Machine::wake_joiner(uint16_t tid, uint32_t task) {
-  if (w_.exc.empty() || !w_.exc[task].joiner) return;
+uint32_t Machine::take_joiner(uint32_t task) {
+  if (w_.exc.empty() || !w_.exc[task].joiner) return kNoId;
   uint32_t j = w_.exc[task].joiner - 1;
   w_.exc[task].joiner = 0;
   --w_.tasks[j].wakers;
-  wake_after_pop(tid, {j});
+  return j;
+}
+
+void Machine::wake_joiner(uint16_t tid, uint32_t task) {
+  uint32_t j = take_joiner(task);
+  if (j != kNoId) wake_after_pop(tid, {j});
 }
 
 void Machine::throw_to(uint16_t tid, uint32_t target) {

@@ -105,6 +105,7 @@ class Machine {
   void throw_to(uint16_t tid, uint32_t target);
   void wake_after_pop(uint16_t tid, const std::vector<uint32_t>& tasks);
   void wake_joiner(uint16_t tid, uint32_t task);
+  uint32_t take_joiner(uint32_t task);  // the task waiting for this one's end, or kNoId
   // Await / Select: one step of polling a task's child futures.
   void await_step(uint16_t tid, uint32_t future);
   void select_step(uint16_t tid, uint32_t table);
