@@ -412,6 +412,13 @@ class Compiler {
     return tt.first;
   }
 
+  int64_t duration_ms(const std::string& where, const OpSpec& op) {
+    if (op.value < 0 || op.value > SpecLimits::max_sleep_ms)
+      fail_at(where, op, "duration must be in [0, " + std::to_string(SpecLimits::max_sleep_ms) +
+                             "] ms, got " + std::to_string(op.value));
+    return op.value;
+  }
+
   uint32_t single_task(const std::string& where, const OpSpec& op) {
     uint32_t t = resolve(tasks_, "task", where, op);
     const TaskTemplate& tt = sc_.templates[t];
@@ -749,11 +756,8 @@ class Compiler {
         emit(in, label(where, op));
         return;
       case OpKind::Compute:
-        if (op.value < 0 || op.value > SpecLimits::max_sleep_ms)
-          fail_at(where, op, "duration must be in [0, " + std::to_string(SpecLimits::max_sleep_ms) +
-                                 "] ms, got " + std::to_string(op.value));
         in.code = Code::Compute;
-        in.v = op.value;
+        in.v = duration_ms(where, op);
         emit(in, label(where, op));
         return;
       case OpKind::SpawnBlocking: {
@@ -774,11 +778,8 @@ class Compiler {
         return;
       case OpKind::Sleep:
         require_await_allowed(where, op);
-        if (op.value < 0 || op.value > SpecLimits::max_sleep_ms)
-          fail_at(where, op, "duration must be in [0, " + std::to_string(SpecLimits::max_sleep_ms) +
-                                 "] ms, got " + std::to_string(op.value));
         in.code = Code::Sleep;
-        in.v = op.value;
+        in.v = duration_ms(where, op);
         emit(in, label(where, op));
         return;
       case OpKind::Break: {

@@ -58,6 +58,26 @@ inline TaskSpec task(const std::string& name, std::vector<OpSpec> ops) {
   return t;
 }
 
+inline HandlerSpec handler(const std::string& name, int64_t at, std::vector<OpSpec> ops,
+                           HandlerKind kind = HandlerKind::Event) {
+  HandlerSpec h;
+  h.name = name;
+  h.kind = kind;
+  h.at = at;
+  h.ops = std::move(ops);
+  return h;
+}
+
+// A wake before anyone registers: the waiter parks for good (lost_wake).
+inline ScenarioSpec early_wake() {
+  ScenarioSpec s;
+  s.name = "early-wake";
+  s.queues = {WaitQueueSpec{"q"}};
+  s.tasks.push_back(task("notifier", {wake("q")}));
+  s.tasks.push_back(task("waiter", {park("q")}));
+  return s;
+}
+
 // The h2 drop-wake pattern: the Connection task waits for its streams to
 // close, checking under the `inner` lock; a stream's Drop hook takes `inner`
 // and wakes the Connection while holding it.
@@ -72,12 +92,7 @@ inline ScenarioSpec h2_drop_wake(bool from_cleanup) {
                                   print("connection closed")}));
   if (from_cleanup) {
     s.tasks.push_back(task("req", {park("client")}));
-    HandlerSpec h;
-    h.name = "close";
-    h.kind = HandlerKind::Cleanup;
-    h.at = 5;
-    h.ops = {drop("req")};
-    s.handlers.push_back(h);
+    s.handlers.push_back(handler("close", 5, {drop("req")}, HandlerKind::Cleanup));
   } else {
     s.tasks.push_back(task("req", {print("response sent")}));
   }

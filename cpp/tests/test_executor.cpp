@@ -110,12 +110,7 @@ TEST(LostWake, PendingWithoutWaker) {
 }
 
 TEST(LostWake, WakeBeforeRegister) {
-  ScenarioSpec s;
-  s.name = "early-wake";
-  s.queues = {WaitQueueSpec{"q"}};
-  s.tasks.push_back(task("notifier", {wake("q")}));
-  s.tasks.push_back(task("waiter", {park("q")}));
-  Outcome o = run_spec(s, "fifo");
+  Outcome o = run_spec(early_wake(), "fifo");
   EXPECT_EQ(o.verdict.kind, VerdictKind::LostWake);
   EXPECT_TRUE(contains(o.verdict.explanation, "found it empty")) << o.verdict.explanation;
 }
@@ -152,11 +147,7 @@ TEST(Bounds, DepthBoundStopsInlineChains) {
     if (i + 1 < n) ops.push_back(wake("q" + std::to_string(i + 1)));
     s.tasks.push_back(task("t" + std::to_string(i), ops));
   }
-  HandlerSpec h;
-  h.name = "kick";
-  h.at = 1;
-  h.ops = {wake("q0")};
-  s.handlers.push_back(h);
+  s.handlers.push_back(handler("kick", 1, {wake("q0")}));
   RunConfig cfg;
   cfg.limits.max_depth = 8;
   EXPECT_EQ(run_spec(s, "ngx_inline", {}, cfg).verdict.kind, VerdictKind::BoundDepth);
@@ -268,12 +259,7 @@ TEST(Review, AGuardDroppedWithItsTaskIsLowerOnTheStack) {
   o.owner = "t";
   o.on_drop = {lock("m"), unlock("m")};
   s.objects.push_back(o);
-  HandlerSpec h;
-  h.name = "close";
-  h.kind = HandlerKind::Cleanup;
-  h.at = 1;
-  h.ops = {drop("t")};
-  s.handlers.push_back(h);
+  s.handlers.push_back(handler("close", 1, {drop("t")}, HandlerKind::Cleanup));
   Outcome out = run_spec(s, "ngx_posted");
   EXPECT_EQ(out.verdict.kind, VerdictKind::ReentrantLock) << out.verdict.explanation;
   EXPECT_TRUE(contains(out.verdict.explanation, "drop of task 't' holds it")) << out.verdict.explanation;
@@ -284,11 +270,7 @@ TEST(Review, TimePassesWhileTheLoopSpinsOnPostedNext) {
   s.name = "spin-until-timer";
   s.counters = {CounterSpec{"flag", 0}};
   s.tasks.push_back(task("t", {loop({if_("flag", Cmp::Eq, 1, {brk()}), yield()})}));
-  HandlerSpec h;
-  h.name = "timer";
-  h.at = 5;
-  h.ops = {op(OpKind::Set, "flag", 1)};
-  s.handlers.push_back(h);
+  s.handlers.push_back(handler("timer", 5, {op(OpKind::Set, "flag", 1)}));
   for (const char* p : {"ngx_posted_next", "fifo"}) {
     Outcome o = run_spec(s, p);
     EXPECT_EQ(o.verdict.kind, VerdictKind::Ok) << p << ": " << o.verdict.explanation;
@@ -322,13 +304,9 @@ TEST(Review, HandlerRepeatsDoNotGrowEveryTask) {
   t.count = 10000;
   t.daemon = true;
   s.tasks.push_back(t);
-  HandlerSpec h;
-  h.name = "h";
-  h.at = 1;
   OpSpec nested = print("x");
   for (int i = 0; i < 20; ++i) nested = repeat(1, {nested});
-  h.ops = {nested};
-  s.handlers.push_back(h);
+  s.handlers.push_back(handler("h", 1, {nested}));
   Scenario sc = compile(s);
   EXPECT_EQ(sc.task_locals, 0u);
 }

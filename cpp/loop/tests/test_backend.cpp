@@ -47,12 +47,7 @@ TEST(Backend, TheCleanupHandlerRunsWhenThePeerCloses) {
 }
 
 TEST(Backend, LostWakeIsJudgedWhenTheLoopRunsDry) {
-  ScenarioSpec s;
-  s.name = "early-wake";
-  s.queues = {WaitQueueSpec{"q"}};
-  s.tasks.push_back(task("notifier", {wake("q")}));
-  s.tasks.push_back(task("waiter", {park("q")}));
-  Outcome o = run_on_loop(s, "fifo");
+  Outcome o = run_on_loop(early_wake(), "fifo");
   EXPECT_EQ(o.verdict.kind, VerdictKind::LostWake) << o.verdict.explanation;
   EXPECT_NE(o.verdict.explanation.find("'waiter'"), std::string::npos);
 }
@@ -62,11 +57,7 @@ TEST(Backend, PostedNextKeepsTheLoopFromBlocking) {
   s.name = "spin-until-timer";
   s.counters = {CounterSpec{"flag", 0}};
   s.tasks.push_back(task("t", {wb::test::loop({if_("flag", Cmp::Eq, 1, {brk()}), yield()})}));
-  HandlerSpec h;
-  h.name = "timer";
-  h.at = 20;
-  h.ops = {op(OpKind::Set, "flag", 1)};
-  s.handlers.push_back(h);
+  s.handlers.push_back(handler("timer", 20, {op(OpKind::Set, "flag", 1)}));
   Outcome o = run_on_loop(s, "ngx_posted_next");
   EXPECT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
   EXPECT_GT(o.stats.nonblocking_iterations, 10u);
