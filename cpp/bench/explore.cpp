@@ -8,7 +8,7 @@ namespace {
 std::vector<uint32_t> taken(const std::vector<Choice>& choices) {
   std::vector<uint32_t> ks;
   for (const Choice& c : choices) ks.push_back(c.k);
-  while (!ks.empty() && ks.back() == 0) ks.pop_back();
+  while (!ks.empty() && ks.back() == 0) ks.pop_back();  // as encode_schedule trims them
   return ks;
 }
 
@@ -27,6 +27,8 @@ Explorer::Explorer(std::shared_ptr<const Scenario> sc, Policy& policy, ExploreCo
       next_seed_(cfg.seed) {
   quiet_ = cfg_.run;
   quiet_.trace = false;
+  replay_ = quiet_;  // minimisation: footprints feed sleep sets only
+  replay_.footprints = false;
   if (cfg_.strategy == Strategy::Pct) {
     // k for PCT: the choice points of the canonical run.
     FirstChooser first;
@@ -47,6 +49,8 @@ bool Explorer::advance(uint64_t max_schedules, double max_seconds) {
   report_.elapsed_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   report_.states = dfs_.states();
   report_.pruned = dfs_.pruned();
+  for (VerdictKind k : all_verdict_kinds())
+    if (counts_[static_cast<size_t>(k)]) report_.outcomes[verdict_kind_name(k)] = counts_[static_cast<size_t>(k)];
   return report_.finished;
 }
 
@@ -84,7 +88,7 @@ bool Explorer::one() {
   }
   ++report_.schedules;
   Finding f = decide(*sc_, w);
-  ++report_.outcomes[verdict_kind_name(f.kind)];
+  ++counts_[static_cast<size_t>(f.kind)];
   bool counts = f.kind != VerdictKind::Ok && (cfg_.count_bounds || !is_bound(f.kind));
   if (counts && !report_.counterexample) found(w.choices, f.kind);
   if (counts && cfg_.stop_at_first) report_.finished = true;
@@ -97,7 +101,7 @@ bool Explorer::reproduces(const std::vector<uint32_t>& ks, VerdictKind kind,
   ReplayChooser c(ks);
   World w;
   try {
-    w = execute(*sc_, policy_, c, quiet_);
+    w = execute(*sc_, policy_, c, replay_);
     c.check_all_used();
   } catch (const ScheduleError&) {
     return false;  // the shorter schedule no longer fits this run
@@ -141,15 +145,8 @@ std::vector<uint32_t> Explorer::minimise(std::vector<uint32_t> best, VerdictKind
 void Explorer::found(const std::vector<Choice>& choices, VerdictKind kind) {
   std::vector<uint32_t> ks = taken(choices);
   report_.found_schedule = encode_schedule(choices);
-  std::vector<uint32_t> small = minimise(ks, kind);
-  std::string text = "v1.";
-  {
-    std::vector<Choice> cs;
-    for (uint32_t k : small) cs.push_back(Choice{k + 1, k, ChoiceKind::NextTask});
-    text = encode_schedule(cs);
-  }
   ScheduleSpec spec;
-  spec.schedule = text;
+  spec.schedule = encode_indices(minimise(ks, kind));
   report_.counterexample = run_scenario(sc_, policy_, spec, cfg_.run);
 }
 

@@ -4,6 +4,7 @@
 // the hot path: each slice runs in C++ only.
 #pragma once
 
+#include <array>
 #include <map>
 #include <memory>
 #include <optional>
@@ -58,8 +59,10 @@ class Explorer {
   std::shared_ptr<const Scenario> sc_;
   Policy& policy_;
   ExploreConfig cfg_;
-  RunConfig quiet_;
+  RunConfig quiet_;   // the runs explored: no trace
+  RunConfig replay_;  // minimisation's runs: no trace, no footprints
   ExploreReport report_;
+  std::array<uint64_t, static_cast<size_t>(VerdictKind::BoundDepth) + 1> counts_{};  // by kind
   Dfs dfs_;
   uint32_t pct_k_ = 1;
   uint64_t next_seed_;

@@ -107,11 +107,8 @@ bool Machine::worker_take(uint16_t tid) {
     if (!shared.inbox.empty()) take_inbox(0);
     else if (!shared.posted_next.empty()) move_posted_next(0);
   }
-  std::deque<uint32_t>& q = !shared.posted.empty() ? shared.posted : shared.run_queue;
-  if (q.empty()) return false;
-  uint32_t t = take(q);
-  push_poll(tid, t, &q == &shared.posted ? Entry::Posted : Entry::RunQueue, WakeCtx::Spawn);
-  return true;
+  if (!shared.posted.empty()) return poll_next(tid, shared.posted, Entry::Posted);
+  return poll_next(tid, shared.run_queue, Entry::RunQueue);
 }
 
 bool Machine::runnable(uint16_t tid) {
@@ -131,7 +128,8 @@ bool Machine::runnable(uint16_t tid) {
 
 void Machine::maybe_close(uint16_t tid) {
   if (sc_.connections.empty()) return;
-  std::vector<uint32_t> opts{kNoClose};
+  std::vector<uint32_t>& opts = options_;
+  opts.assign(1, kNoClose);
   for (uint32_t c = 0; c < sc_.connections.size(); ++c)
     if (!w_.closed_at[c]) opts.push_back(c);
   if (opts.size() == 1) return;
@@ -157,7 +155,8 @@ int Machine::pick_thread() {
   auto executor = [&](uint16_t t) { return t == 0 || sc_.is_worker(t); };
   bool mid_unit = runnable(last_thread_) && executor(last_thread_) &&
                   !w_.threads[last_thread_].stack.empty();
-  std::vector<uint32_t> ids;
+  std::vector<uint32_t>& ids = options_;
+  ids.clear();
   for (uint16_t t = 0; t < w_.threads.size(); ++t)
     if (runnable(t) && (!mid_unit || t == last_thread_ || !executor(t))) ids.push_back(t);
   if (ids.empty()) {
@@ -279,20 +278,23 @@ void Machine::begin_handler(uint16_t tid, uint32_t h) {
 }
 
 bool Machine::begin_posted(uint16_t tid) {
-  ThreadRt& th = w_.threads[tid];
-  if (th.posted.empty()) return false;
-  uint32_t t = take(th.posted);
-  bool from_next = w_.tasks[t].flags & kFromPostedNext;
-  w_.tasks[t].flags &= static_cast<uint8_t>(~kFromPostedNext);
-  push_poll(tid, t, from_next ? Entry::PostedNext : Entry::Posted, WakeCtx::Spawn);
-  return true;
+  return poll_next(tid, w_.threads[tid].posted, Entry::Posted);
 }
 
 bool Machine::begin_run_queue(uint16_t tid) {
-  ThreadRt& th = w_.threads[tid];
-  if (th.run_queue.empty()) return false;
-  uint32_t t = take(th.run_queue);
-  push_poll(tid, t, Entry::RunQueue, WakeCtx::Spawn);
+  return poll_next(tid, w_.threads[tid].run_queue, Entry::RunQueue);
+}
+
+// Poll the next task of a queue (the explorer may pick another); a task
+// moved from posted-next is traced as such.
+bool Machine::poll_next(uint16_t tid, std::deque<uint32_t>& q, Entry entry) {
+  if (q.empty()) return false;
+  uint32_t t = take(q);
+  if (w_.tasks[t].flags & kFromPostedNext) {
+    w_.tasks[t].flags &= static_cast<uint8_t>(~kFromPostedNext);
+    entry = Entry::PostedNext;
+  }
+  push_poll(tid, t, entry, WakeCtx::Spawn);
   return true;
 }
 
@@ -437,7 +439,6 @@ void Machine::push_frame(uint16_t tid, FrameKind kind, uint32_t id, uint32_t pro
   f.kind = kind;
   f.id = id;
   f.program = program;
-  f.step = static_cast<uint32_t>(step_);
   if (kind != FrameKind::Poll && kind != FrameKind::Teardown && kind != FrameKind::Timer &&
       kind != FrameKind::Notify) {
     f.locals = static_cast<uint32_t>(th.locals.size());
@@ -1030,7 +1031,7 @@ void Machine::end_of_program(uint16_t tid) {
     case FrameKind::Poll: {
       // A finished future drops what it owns, on its poll's stack.
       uint32_t task = f.id;
-      if (drop_next_owned(tid, task, "end of task '" + sc_.task_name(task) + "'")) return;
+      if (drop_next_owned(tid, task)) return;
       drop_futures_of(tid, task);
       TaskRt& t = w_.tasks[task];
       if (!sc_.is_future(task)) --w_.live;
@@ -1068,7 +1069,7 @@ void Machine::end_of_program(uint16_t tid) {
 void Machine::teardown_step(uint16_t tid) {
   ThreadRt& th = w_.threads[tid];
   uint32_t task = th.stack.back().id;
-  if (drop_next_owned(tid, task, "drop of task '" + sc_.task_name(task) + "'")) return;
+  if (drop_next_owned(tid, task)) return;
   std::vector<uint32_t> to_wake;
   release_task(task, to_wake, tid);
   for (uint32_t fut : sc_.templates[sc_.template_of(task)].futures)
@@ -1110,8 +1111,8 @@ bool Machine::exception_lands(uint16_t tid, uint32_t task, Code code) {
   ExcRt& x = w_.exc[task];
   if (x.killed) return false;
   if (sc_.templates[sc_.template_of(task)].kill_points && !x.kill_offered) {
-    std::vector<uint32_t> opts{0, 1};
-    if (choose(ChoiceKind::Kill, opts) == 1) {
+    options_.assign({0, 1});
+    if (choose(ChoiceKind::Kill, options_) == 1) {
       x.kill_offered = true;
       ++x.pending;
       ev(tid, Ev::Throw, task);
@@ -1236,7 +1237,6 @@ void Machine::await_step(uint16_t tid, uint32_t fut) {
 void Machine::select_step(uint16_t tid, uint32_t table) {
   const SelectTable& sel = sc_.selects[table];
   Frame& f = w_.threads[tid].stack.back();
-  uint32_t& pc = w_.tasks[f.id].pc;
   uint32_t b = f.branch;
   if (f.child_polled) {
     f.child_polled = 0;
@@ -1264,13 +1264,12 @@ void Machine::select_step(uint16_t tid, uint32_t table) {
   if (st == TaskStatus::Dropped)
     throw ScenarioError("scenario '" + sc_.name + "': future '" + sc_.task_name(fut) +
                         "' is selected after it was dropped");
-  (void)pc;
   f.child_polled = 1;
   w_.tasks[fut].flags &= static_cast<uint8_t>(~kWoken);
   push_poll(tid, fut, Entry::Child, WakeCtx::TaskPoll);
 }
 
-bool Machine::pull_into_flight(uint32_t) {
+bool Machine::pull_into_flight() {
   w_.peak_live = std::max(w_.peak_live, ++w_.live);
   if (sc_.max_live_tasks > 0 && w_.live > sc_.max_live_tasks) {
     w_.exhausted_step = static_cast<uint32_t>(step_);
@@ -1300,7 +1299,7 @@ void Machine::buffered_step(uint16_t tid, uint32_t table) {
   } else if (f.branch == 0) {  // a new pass: fill the buffer from the wrapped stream
     while (next < len && next - head - done < bt.size) {
       ++next;
-      if (!pull_into_flight(0)) return;
+      if (!pull_into_flight()) return;
     }
   }
   // Poll the in-flight futures in order.
@@ -1343,7 +1342,7 @@ void Machine::buffered_step(uint16_t tid, uint32_t table) {
   if (bt.always_poll && next < len) {
     // "Every day I'm pollin'": poll the wrapped stream although the buffer is full.
     ++next;
-    pull_into_flight(0);
+    pull_into_flight();
     return;
   }
   return_pending(tid);
@@ -1351,13 +1350,14 @@ void Machine::buffered_step(uint16_t tid, uint32_t table) {
 
 // Objects a task owns drop together when its future ends or is dropped, in
 // an order the explorer chooses: start the next one's Drop hook, if any.
-bool Machine::drop_next_owned(uint16_t tid, uint32_t task, const std::string& why) {
-  std::vector<uint32_t> alive;
+bool Machine::drop_next_owned(uint16_t tid, uint32_t task) {
+  std::vector<uint32_t>& alive = options_;
+  alive.clear();
   for (uint32_t o : sc_.templates[sc_.template_of(task)].owned)
     if (w_.dropped[o] == 0) alive.push_back(o);
   if (alive.empty()) return false;
   uint32_t k = alive.size() > 1 ? choose(ChoiceKind::DropOrder, alive) : 0;
-  drop_object(tid, alive[k], why);
+  begin_drop_hook(tid, alive[k]);  // not dropped yet: just checked
   return true;
 }
 
@@ -1406,6 +1406,10 @@ void Machine::drop_object(uint16_t tid, uint32_t o, const std::string& where) {
   if (w_.dropped[o] != 0)
     throw ScenarioError("scenario '" + sc_.name + "': object '" + sc_.objects[o].name +
                         "' is dropped twice (" + where + ")");
+  begin_drop_hook(tid, o);
+}
+
+void Machine::begin_drop_hook(uint16_t tid, uint32_t o) {
   w_.dropped[o] = 1;
   touch_object(o);
   push_frame(tid, FrameKind::DropHook, o, sc_.objects[o].program);
@@ -1440,12 +1444,7 @@ void Machine::spawn(uint16_t tid, uint32_t task, const std::string& where) {
                         "' is spawned twice (" + where + ")");
   t.thread = tid;
   ev(tid, Ev::Spawn, task);
-  w_.peak_live = std::max(w_.peak_live, ++w_.live);
-  if (sc_.max_live_tasks > 0 && w_.live > sc_.max_live_tasks) {
-    w_.exhausted_step = static_cast<uint32_t>(step_);
-    halt(Halt::ResourceExhausted);
-    return;
-  }
+  if (!pull_into_flight()) return;
   wake(tid, task, WakeCtx::Spawn);
 }
 

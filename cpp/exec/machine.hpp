@@ -78,6 +78,7 @@ class Machine {
   // Executor threads: the loop thread and its workers share one executor.
   uint16_t executor_home(uint16_t thread) const { return sc_.is_worker(thread) ? 0 : thread; }
   bool worker_take(uint16_t tid);  // a worker polls the next task of the shared queues
+  bool poll_next(uint16_t tid, std::deque<uint32_t>& q, Entry entry);  // false: q is empty
   // The server may close an open connection here (a choice point).
   void maybe_close(uint16_t tid);
 
@@ -92,9 +93,10 @@ class Machine {
   void register_waker(uint16_t tid, uint32_t task, uint32_t q);
   void wake_one(uint16_t tid, uint32_t queue);  // take a waker from a wait queue and wake it
   void return_pending(uint16_t tid);
-  void drop_object(uint16_t tid, uint32_t o, const std::string& where);
+  void drop_object(uint16_t tid, uint32_t o, const std::string& where);  // checks, then:
+  void begin_drop_hook(uint16_t tid, uint32_t o);
   void drop_task(uint16_t tid, uint32_t t, const std::string& where);
-  bool drop_next_owned(uint16_t tid, uint32_t task, const std::string& why);
+  bool drop_next_owned(uint16_t tid, uint32_t task);
   // A future's end: its resources released, no owner to tell but by a flag.
   void drop_future(uint16_t tid, uint32_t future);
   void drop_futures_of(uint16_t tid, uint32_t task);
@@ -110,7 +112,7 @@ class Machine {
   void await_step(uint16_t tid, uint32_t future);
   void select_step(uint16_t tid, uint32_t table);
   void buffered_step(uint16_t tid, uint32_t table);
-  bool pull_into_flight(uint32_t step_hint);  // one more future in flight; false: bound hit
+  bool pull_into_flight();  // one more task or future alive; false: past the bound
   void spawn(uint16_t tid, uint32_t t, const std::string& where);
 
   // ---- wakes ----
@@ -167,7 +169,7 @@ class Machine {
   std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
   ResourceMap res_;
   Footprint unit_;
-  std::vector<uint32_t> options_;  // scratch for choice points
+  std::vector<uint32_t> options_;  // scratch for choice points (one at a time)
   uint16_t last_thread_ = 0;       // the thread that took the last step
   bool main_waiting_ = false;      // the loop thread blocks in its wait, other threads run
   bool chain_ = false;             // one thread: exec runs pure instructions back to back

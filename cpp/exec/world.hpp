@@ -56,7 +56,6 @@ struct Frame {
   uint32_t id = 0;               // task / object / handler / timer id
   uint32_t program = 0;
   uint32_t pc = 0;               // non-Poll frames (a task keeps its own pc)
-  uint32_t step = 0;             // step at which it was entered
   uint32_t locals = 0;           // base in the thread's local stack (non-Poll)
   std::vector<uint32_t> wakes;   // WakeAll: tasks still to wake, in order
   uint8_t child_polled = 0;      // Await / Select: a child future's poll just returned

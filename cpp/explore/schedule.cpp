@@ -17,11 +17,18 @@ const char* choice_kind_name(ChoiceKind k) {
 static constexpr std::string_view kPrefix = "v1.";
 
 std::string encode_schedule(const std::vector<Choice>& choices) {
-  size_t n = choices.size();
-  while (n > 0 && choices[n - 1].k == 0) --n;
+  std::vector<uint32_t> ks;
+  ks.reserve(choices.size());
+  for (const Choice& c : choices) ks.push_back(c.k);
+  return encode_indices(ks);
+}
+
+std::string encode_indices(const std::vector<uint32_t>& ks) {
+  size_t n = ks.size();
+  while (n > 0 && ks[n - 1] == 0) --n;  // trailing zeros: the natural order
   std::string s(kPrefix);
   for (size_t i = 0; i < n; ++i) {
-    uint32_t k = choices[i].k;
+    uint32_t k = ks[i];
     if (k < 10) s += static_cast<char>('0' + k);
     else if (k < 36) s += static_cast<char>('a' + (k - 10));
     else {

@@ -21,6 +21,7 @@ struct ScheduleError : std::invalid_argument {
 };
 
 std::string encode_schedule(const std::vector<Choice>& choices);
+std::string encode_indices(const std::vector<uint32_t>& ks);  // the option indices alone
 std::vector<uint32_t> decode_schedule(std::string_view text);  // throws ScheduleError
 
 // Plays a decoded schedule back, then option 0 once it runs out. A choice

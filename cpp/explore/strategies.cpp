@@ -151,7 +151,6 @@ std::vector<Dfs::Entry> Dfs::sleep_for_new_node() const {
 }
 
 uint32_t Dfs::choose(const ChoicePoint& cp) {
-  states_.insert(state_hash(cp.world));
   // The unit the previous choice ran is the first one since it.
   if (depth_ > 0) {
     Node& prev = nodes_[depth_ - 1];
@@ -166,8 +165,9 @@ uint32_t Dfs::choose(const ChoicePoint& cp) {
       throw std::logic_error("exhaustive search: a replayed prefix diverged (nondeterminism)");
     units_.clear();
     ++depth_;
-    return n.chosen;
+    return n.chosen;  // its state was counted when the node was made
   }
+  states_.insert(state_hash(cp.world));
   Node n;
   n.kind = cp.kind;
   n.options = cp.options;

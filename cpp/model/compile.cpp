@@ -261,7 +261,6 @@ class Compiler {
         if (tt.count != 1)
           fail("object '" + o.name + "': its owner '" + o.owner + "' has " +
                std::to_string(tt.count) + " replicas; an object has one owner");
-        obj.owner_task = tt.first;
         tt.owned.push_back(static_cast<uint32_t>(i));
       }
       sc_.objects.push_back(std::move(obj));

@@ -121,7 +121,6 @@ struct BufferedTable {
 struct Object {
   std::string name;
   uint32_t program = 0;        // its Drop hook
-  int64_t owner_task = -1;     // task id, or -1
 };
 
 struct Handler {

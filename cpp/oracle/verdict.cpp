@@ -180,9 +180,8 @@ void decide_quiescent(const Scenario& sc, const World& w, Finding& f) {
         f.cycle.assign(seen, path.end());
         return;
       }
-      auto [m, who] = waiting(sc, w, t);
+      uint32_t m = waiting(sc, w, t).first;
       if (!m) break;
-      (void)who;
       path.push_back(t);
       const MutexRt& mx = w.mutexes[m - 1];
       if (mx.holder_kind != HolderKind::Task) break;  // a free mutex: no cycle here
