@@ -11,7 +11,6 @@ model's own accounting and the process's resident-set growth.
 from __future__ import annotations
 
 import argparse
-import resource
 import subprocess
 import sys
 
@@ -62,10 +61,6 @@ def bench_ping_pong(rounds: int) -> None:
         rate = best["polls"] / best["elapsed_s"]
         print(f"  {policy:<18}{best['polls']:>12,}{rate:>16,.0f}{1e9 / rate:>18.1f}"
               f"{out.verdict.kind:>10}")
-
-
-def _rss_kib() -> int:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def bench_parked(count: int) -> None:

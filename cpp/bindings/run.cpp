@@ -124,13 +124,12 @@ py::dict loop_figures(double seconds) {
   d["cross_thread_per_s"] = cross.per_second();
   d["cross_thread_p50_us"] = cross.p50_us;
   d["cross_thread_p99_us"] = cross.p99_us;
-  d["cross_thread_cpu_per_wall"] = cross.seconds > 0 ? cross.cpu_s / cross.seconds : 0;
+  d["cross_thread_cpu_per_wall"] = cross.cpu_per_wall();
   d["cross_thread_spin_us"] = kSpinUs;
   d["cross_thread_spin_per_s"] = cross_spin.per_second();
   d["cross_thread_spin_p50_us"] = cross_spin.p50_us;
   d["cross_thread_spin_p99_us"] = cross_spin.p99_us;
-  d["cross_thread_spin_cpu_per_wall"] =
-      cross_spin.seconds > 0 ? cross_spin.cpu_s / cross_spin.seconds : 0;
+  d["cross_thread_spin_cpu_per_wall"] = cross_spin.cpu_per_wall();
   d["idle_cpu_per_wall_posted"] = idle_posted.cpu_per_wall();
   d["idle_cpu_per_wall_posted_next"] = idle_next.cpu_per_wall();
   d["idle_iterations_posted"] = idle_posted.loop_iterations;

@@ -179,12 +179,8 @@ class Driver {
     while (!halted() && machine_.begin_posted(0)) run_unit(lk);
     for (uint32_t i = 0; i < kEventInterval && !halted() && machine_.begin_run_queue(0); ++i)
       run_unit(lk);
-    arm_new_timers();
-    notify_if_inbox();
-    if (halted()) {
-      loop_.break_loop();
-      return;
-    }
+    after();
+    if (halted()) return;
     const ThreadRt& th = machine_.world().threads[0];
     bool queued = !th.posted.empty() || !th.posted_next.empty() || !th.run_queue.empty() ||
                   !th.inbox.empty();
@@ -261,14 +257,11 @@ class Driver {
         cfg_.interrupt_check();
         lk.lock();
       }
-      if (seconds(now - t0_) > cfg_.run.limits.max_seconds) {
-        machine_.stop(Halt::TimeBound);
-      } else if (machine_.steps() != steps || computing()) {
+      if (machine_.steps() != steps || computing()) {
         steps = machine_.steps();
         since = now;
-      } else if (seconds(now - since) > cfg_.watchdog_s) {
-        if (!machine_.stop_blocked()) machine_.stop(Halt::Quiescent);
       }
+      judge_stall(seconds(now - t0_), seconds(now - since));
     }
   }
 
@@ -390,14 +383,21 @@ class Driver {
       last_steps_ = steps;
       last_progress_ = elapsed;
     }
-    if (elapsed > cfg_.run.limits.max_seconds) {
+    if (judge_stall(elapsed, elapsed - last_progress_)) loop_.break_loop();
+  }
+
+  // Past the time bound, or no progress for the watchdog's time: stop. With
+  // no progress, threads waiting on locks are a deadlock; else the verdict
+  // judges what is stuck. True if it stopped the run.
+  bool judge_stall(double elapsed_s, double idle_s) {
+    if (elapsed_s > cfg_.run.limits.max_seconds) {
       machine_.stop(Halt::TimeBound);
-      loop_.break_loop();
-    } else if (elapsed - last_progress_ > cfg_.watchdog_s) {
-      // No progress: threads waiting on locks are a deadlock; else judge what is stuck.
+    } else if (idle_s > cfg_.watchdog_s) {
       if (!machine_.stop_blocked()) machine_.stop(Halt::Quiescent);
-      loop_.break_loop();
+    } else {
+      return false;
     }
+    return true;
   }
 
   const Scenario& sc_;

@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
     std::printf("  spin %3.0f us: %llu round trips, %.0f/s   p50 %.1f us   p99 %.1f us   max %.1f us"
                 "   CPU %.2f s/wall s%s\n",
                 spin_us, static_cast<unsigned long long>(x.round_trips), x.per_second(), x.p50_us,
-                x.p99_us, x.max_us, x.seconds > 0 ? x.cpu_s / x.seconds : 0.0,
+                x.p99_us, x.max_us, x.cpu_per_wall(),
                 x.hit_time_bound ? "  (time bound)" : "");
   }
 

@@ -46,6 +46,7 @@ struct CrossThreadResult {
   double cpu_s = 0;
   bool hit_time_bound = false;
   double per_second() const { return seconds > 0 ? double(round_trips) / seconds : 0; }
+  double cpu_per_wall() const { return seconds > 0 ? cpu_s / seconds : 0; }
 };
 CrossThreadResult cross_thread_pingpong(Bounds bounds, double spin_us = 0);
 

@@ -54,6 +54,11 @@ def _limits(max_steps: Optional[int], max_seconds: Optional[float], max_memory: 
 BACKENDS = ("sim", "libev")
 
 
+def _check_seed(seed: object) -> None:
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 1 << 64:
+        raise ValueError(f"seed must be an int in [0, 2**64), got {seed!r}")
+
+
 def run(scenario: Union[str, Scenario], policy: PolicyLike = "fifo", *,
         seed: Optional[int] = None, schedule: Optional[str] = None,
         choices: Optional[Sequence[int]] = None, trace: bool = True,
@@ -91,9 +96,8 @@ def run(scenario: Union[str, Scenario], policy: PolicyLike = "fifo", *,
                               _limits(max_steps, max_seconds, max_memory, max_depth),
                               float(time_scale), float(watchdog_s))
         return Outcome(sc.name, raw, backend="libev")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0
-                             or seed >= 1 << 64):
-        raise ValueError(f"seed must be an int in [0, 2**64), got {seed!r}")
+    if seed is not None:
+        _check_seed(seed)
     if schedule is not None and not isinstance(schedule, str):
         raise TypeError(f"schedule must be a str, got {type(schedule).__name__}")
     stream = None
@@ -140,8 +144,7 @@ def explore(scenario: Union[str, Scenario], policy: PolicyLike = "fifo", *,
             raise ValueError(f"{name} must be a positive int, got {v!r}")
     if bound is not None and (isinstance(bound, bool) or not isinstance(bound, int) or bound < 0):
         raise ValueError(f"bound must be a non-negative int, got {bound!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 1 << 64:
-        raise ValueError(f"seed must be an int in [0, 2**64), got {seed!r}")
+    _check_seed(seed)
     deadline = float("inf") if max_seconds_total is None else float(max_seconds_total)
     if not deadline > 0:
         raise ValueError(f"max_seconds_total must be positive, got {max_seconds_total!r}")
@@ -153,16 +156,18 @@ def explore(scenario: Union[str, Scenario], policy: PolicyLike = "fifo", *,
     # and a wall-clock deadline can be honoured between them.
     t0 = time.monotonic()
     slice_ = 2_000 if progress else budget
-    done, finished = 0, False
+    done, finished, r = 0, False, None
     while not finished and done < budget:
         left = deadline - (time.monotonic() - t0)
         if left <= 0:
             break
         finished = ex.advance(min(slice_, budget - done), min(left, 1e9))
-        done = ex.report.schedules + ex.report.pruned  # pruned branches count too
+        r = ex.report  # a copy: read it once
+        done = r.schedules + r.pruned  # pruned branches count too
         if progress:
             progress(min(done, budget), budget)
-    r = ex.report
+    if r is None:
+        r = ex.report
     cx = Outcome(sc.name, r.counterexample) if r.counterexample is not None else None
     name = policy if isinstance(policy, str) else policy.name
     return Exploration(scenario=sc.name, policy=name, strategy=strategy,

@@ -11,13 +11,13 @@ import errno
 import html
 import json
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, List, Optional, Sequence, Union
 
 from . import catalog
 from .api import explore
+from .outcome import replay_command
 from .policy import builtin_policies
 
 __all__ = ["Cell", "compute", "render_text", "render_markdown", "render_html", "render_json",
@@ -39,7 +39,7 @@ class Cell:
     def replay(self) -> Optional[str]:
         if self.schedule is None:
             return None
-        return f"wakebench run {self.scenario} --policy {self.policy} --schedule {self.schedule}"
+        return replay_command(self.scenario, self.policy, self.schedule)
 
     def to_dict(self) -> dict:
         return {"scenario": self.scenario, "policy": self.policy, "verdict": self.verdict,
@@ -194,7 +194,6 @@ class ProgressBar:
     def __init__(self, stream=sys.stderr) -> None:
         self.stream = stream
         self.enabled = hasattr(stream, "isatty") and stream.isatty()
-        self.t0 = time.monotonic()
 
     def __call__(self, done: int, total: int, label: str) -> None:
         if not self.enabled:

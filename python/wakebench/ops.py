@@ -29,7 +29,7 @@ __all__ = [
     "wake_all", "yield_", "drop", "spawn", "add", "set", "loop", "repeat", "if_", "break_",
     "sleep", "read", "compute", "spawn_blocking", "notify_loop", "await_", "select", "branch",
     "buffered", "critical", "mask", "uninterruptible_mask", "restore", "catch", "throw_to",
-    "wait", "join", "abort",
+    "wait", "join", "abort", "wait_until",
 ]
 
 _NameLike = Union[str, "object"]
@@ -292,6 +292,13 @@ def abort(task: _NameLike) -> Op:
     its poll returns Pending. Cancelling inside a ``critical`` region is
     ``interrupted_critical_section``. A finished task: nothing happens."""
     return _op(_core.OpKind.ABORT, _name(task, "abort"))
+
+
+def wait_until(queue: _NameLike, cond: Cond, *then: Op) -> Op:
+    """Wait until the condition holds, then run ``then``: register in
+    ``queue``, check, return Pending if it does not hold yet (AtomicWaker's
+    order: a wake between the register and the check is kept)."""
+    return loop(register(queue), if_(cond, *then, break_()), pending())
 
 
 def break_() -> Op:

@@ -10,6 +10,11 @@ from . import _core
 __all__ = ["Verdict", "Outcome", "Output", "TraceEvent", "Exploration"]
 
 
+def replay_command(scenario: str, policy: str, schedule: str) -> str:
+    """The command line that replays a schedule in the simulator."""
+    return f"wakebench run {scenario} --policy {policy} --schedule {schedule}"
+
+
 @dataclass(frozen=True)
 class Verdict:
     kind: str         #: "ok", "deadlock/reentrant_lock", ..., "bound/steps"
@@ -97,8 +102,7 @@ class Outcome:
     def replay_command(self) -> str:
         if self.backend != "sim":
             return f"wakebench run {self.scenario} --policy {self.policy} --backend {self.backend}"
-        return (f"wakebench run {self.scenario} --policy {self.policy} "
-                f"--schedule {self.schedule}")
+        return replay_command(self.scenario, self.policy, self.schedule)
 
     def to_dict(self) -> dict:
         return {

@@ -103,11 +103,6 @@ class Connection(_Handle):
         return ops.read(self)
 
 
-def _wait_until(waiters: WaitQueue, cond: ops.Cond, *then: ops.Op) -> ops.Op:
-    # The AtomicWaker order: register, then check (a wake in between is kept).
-    return ops.loop(waiters.register(), ops.if_(cond, *then, ops.break_()), ops.pending())
-
-
 class Semaphore:
     """An async semaphore (tokio::sync::Semaphore), built from a permit
     counter and a wait queue: ``acquire()`` waits for a permit, ``release()``
@@ -118,7 +113,7 @@ class Semaphore:
         self.permits, self.waiters = permits, waiters
 
     def acquire(self) -> ops.Op:
-        return _wait_until(self.waiters, self.permits > 0, self.permits.add(-1))
+        return ops.wait_until(self.waiters, self.permits > 0, self.permits.add(-1))
 
     def release(self) -> ops.Op:
         # Every waiter: a waker left by an acquirer that found a permit
@@ -142,11 +137,11 @@ class Channel:
         if self.capacity is None:
             put = self.len.add(1)
         else:
-            put = _wait_until(self.senders, self.len < self.capacity, self.len.add(1))
+            put = ops.wait_until(self.senders, self.len < self.capacity, self.len.add(1))
         return ops.repeat(1, put, self.receivers.wake_all())
 
     def recv(self) -> ops.Op:
-        take = _wait_until(self.receivers, self.len > 0, self.len.add(-1))
+        take = ops.wait_until(self.receivers, self.len > 0, self.len.add(-1))
         if self.capacity is None:
             return take
         return ops.repeat(1, take, self.senders.wake_all())
@@ -170,7 +165,7 @@ class Oneshot(_Flag):
         return self._raise()
 
     def recv(self) -> ops.Op:
-        return _wait_until(self.waiters, self.flag > 0)
+        return ops.wait_until(self.waiters, self.flag > 0)
 
 
 class Notify(_Flag):
@@ -181,7 +176,7 @@ class Notify(_Flag):
         return self._raise()
 
     def notified(self) -> ops.Op:
-        return _wait_until(self.waiters, self.flag > 0, self.flag.set(0))
+        return ops.wait_until(self.waiters, self.flag > 0, self.flag.set(0))
 
 
 class Future(_Handle):

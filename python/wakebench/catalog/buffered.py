@@ -17,8 +17,7 @@ def _stream(name: str, *, size: int, spawned: bool = False, always_poll: bool = 
     messages = s.counter("messages")
     rx = s.wait_queue("rx")
     s.future("A", owner="consumer", program=[
-        ops.loop(rx.register(), ops.if_(messages > 0, messages.add(-1), ops.break_()),
-                 ops.pending()),
+        ops.wait_until(rx, messages > 0, messages.add(-1)),
         ops.print("A got B's message"),
     ])
     send = [ops.sleep(10), messages.add(1), rx.wake(), ops.print("B sent")]
@@ -27,7 +26,7 @@ def _stream(name: str, *, size: int, spawned: bool = False, always_poll: bool = 
         joined = s.wait_queue("b_joined")
         s.task("B", send + [b_done.add(1), joined.wake()])
         s.future("B_handle", owner="consumer", program=[
-            ops.loop(joined.register(), ops.if_(b_done > 0, ops.break_()), ops.pending()),
+            ops.wait_until(joined, b_done > 0),
         ])
         b = "B_handle"
     else:

@@ -108,7 +108,7 @@ def sidecar_thread_wake() -> Scenario:
     done = s.counter("done")
     s.task("handler", [                 # future 1: uses the !Send Request
         # register, then check (AtomicWaker's order: a wake in between is kept)
-        ops.loop(reply.register(), ops.if_(done > 0, ops.break_()), ops.pending()),
+        ops.wait_until(reply, done > 0),
         ops.print("handler resumed"),
     ])
     s.task("other", [ops.repeat(3, ops.yield_())])  # nginx keeps serving meanwhile

@@ -85,7 +85,7 @@ def blocking_scheduler_pool() -> Scenario:
                                                ops.notify_loop(done)])
     s.task("cruncher", [
         ops.sleep(5), ops.spawn_blocking("pool"),
-        ops.loop(done.register(), ops.if_(finished > 0, ops.break_()), ops.pending()),
+        ops.wait_until(done, finished > 0),
         ops.print("crunched"),
     ])
     return s
@@ -160,7 +160,7 @@ def cancel_critical_section_spawned() -> Scenario:
     done, joined = s.counter("done"), s.wait_queue("joined")
     s.task("transfer", _transfer_ops(s) + [done.add(1), joined.wake()], autostart=False)
     s.future("join_handle", owner="handler", program=[
-        ops.loop(joined.register(), ops.if_(done > 0, ops.break_()), ops.pending()),
+        ops.wait_until(joined, done > 0),
     ])
     s.future("deadline", owner="handler", program=[ops.sleep(50)])
     s.task("handler", [ops.spawn("transfer"),
