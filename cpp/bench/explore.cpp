@@ -40,18 +40,37 @@ Explorer::Explorer(std::shared_ptr<const Scenario> sc, Policy& policy, ExploreCo
 
 bool Explorer::advance(uint64_t max_schedules, double max_seconds) {
   auto t0 = std::chrono::steady_clock::now();
+  // The report holds what was done, also when an interrupt check throws:
+  // the caller shows it as the partial summary.
+  struct Settle {
+    Explorer& e;
+    std::chrono::steady_clock::time_point t0;
+    ~Settle() {
+      ExploreReport& r = e.report_;
+      r.elapsed_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      r.states = e.dfs_.states();
+      r.pruned = e.dfs_.pruned();
+      for (VerdictKind k : all_verdict_kinds())
+        if (e.counts_[static_cast<size_t>(k)])
+          r.outcomes[verdict_kind_name(k)] = e.counts_[static_cast<size_t>(k)];
+    }
+  } settle{*this, t0};
   for (uint64_t i = 0; i < max_schedules && !report_.finished; ++i) {
+    check_interrupt();
     if (!one()) break;
     if ((i & 63) == 63 &&
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > max_seconds)
       break;
   }
-  report_.elapsed_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  report_.states = dfs_.states();
-  report_.pruned = dfs_.pruned();
-  for (VerdictKind k : all_verdict_kinds())
-    if (counts_[static_cast<size_t>(k)]) report_.outcomes[verdict_kind_name(k)] = counts_[static_cast<size_t>(k)];
   return report_.finished;
+}
+
+void Explorer::check_interrupt() {
+  if (!cfg_.run.interrupt_check) return;
+  auto now = std::chrono::steady_clock::now();
+  if (now - checked_ < std::chrono::milliseconds(50)) return;
+  checked_ = now;
+  cfg_.run.interrupt_check();
 }
 
 bool Explorer::one() {
@@ -98,6 +117,7 @@ bool Explorer::one() {
 bool Explorer::reproduces(const std::vector<uint32_t>& ks, VerdictKind kind,
                           std::vector<uint32_t>& made) {
   ++report_.minimise_runs;
+  check_interrupt();
   ReplayChooser c(ks);
   World w;
   try {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <optional>
@@ -52,6 +53,9 @@ class Explorer {
 
  private:
   bool one();  // one schedule; false when there is nothing more to run
+  // Between runs: the caller's interrupt check, about every 50 ms (it may
+  // throw; the report keeps what was done).
+  void check_interrupt();
   void found(const std::vector<Choice>& choices, VerdictKind kind);
   std::vector<uint32_t> minimise(std::vector<uint32_t> ks, VerdictKind kind);
   bool reproduces(const std::vector<uint32_t>& ks, VerdictKind kind, std::vector<uint32_t>& made);
@@ -66,6 +70,7 @@ class Explorer {
   Dfs dfs_;
   uint32_t pct_k_ = 1;
   uint64_t next_seed_;
+  std::chrono::steady_clock::time_point checked_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace wb

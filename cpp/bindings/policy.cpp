@@ -9,7 +9,7 @@
 namespace wb::py_bind {
 namespace py = pybind11;
 
-Action PythonPolicy::decide(const WakeInfo& w) {
+Action PythonPolicy::Bound::decide(const WakeInfo& w) {
   py::gil_scoped_acquire gil;
   py::list held;
   for (uint32_t i = 0; i < w.nheld && i < WakeInfo::kMaxHeld; ++i)
@@ -24,18 +24,18 @@ Action PythonPolicy::decide(const WakeInfo& w) {
   info["home_thread"] = scenario_->thread_name(w.home_thread);
   info["locks_held"] = w.nheld;
   info["held"] = held;
-  py::object r = fn_(info);
+  py::object r = p_->fn_(info);
   std::string s = py::str(r);
   for (Action a : {Action::PollInline, Action::Post, Action::PostNext, Action::RunQueue, Action::Inbox})
     if (s == action_name(a)) return a;
-  throw PolicyError("policy '" + name_ + "' returned '" + s +
+  throw PolicyError("policy '" + p_->name_ + "' returned '" + s +
                     "' (valid: inline, posted, posted_next, run_queue, inbox)");
 }
 
 void register_policy(py::module_& m) {
   py::class_<PythonPolicy, std::shared_ptr<PythonPolicy>>(m, "PythonPolicy")
       .def(py::init<std::string, py::function>(), py::arg("name"), py::arg("decide"))
-      .def_property_readonly("name", [](const PythonPolicy& p) { return std::string(p.name()); });
+      .def_property_readonly("name", &PythonPolicy::name);
   m.def("builtin_policies", &builtin_policies);
 }
 

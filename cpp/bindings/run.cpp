@@ -12,28 +12,34 @@ namespace py = pybind11;
 
 namespace {
 
-// A built-in policy by name, or a PythonPolicy object.
+// A built-in policy by name, or a PythonPolicy object bound to this run's
+// scenario (each run its own binding).
 struct PolicyHandle {
   std::unique_ptr<Policy> owned;
-  std::shared_ptr<PythonPolicy> python;
-  Policy& get() { return owned ? *owned : *python; }
+  Policy& get() { return *owned; }
 };
 
 PolicyHandle policy_from(const py::object& p, const std::shared_ptr<const Scenario>& sc) {
   PolicyHandle h;
-  if (py::isinstance<PythonPolicy>(p)) {
-    h.python = p.cast<std::shared_ptr<PythonPolicy>>();
-    h.python->bind(sc);
-  } else {
+  if (py::isinstance<PythonPolicy>(p))
+    h.owned = std::make_unique<PythonPolicy::Bound>(p.cast<std::shared_ptr<PythonPolicy>>(), sc);
+  else
     h.owned = make_policy(p.cast<std::string>());
-  }
   return h;
+}
+
+// Ctrl-C: long calls run without the GIL; this takes it back now and then
+// to let Python see a pending signal (KeyboardInterrupt ends the call).
+void check_signals() {
+  py::gil_scoped_acquire gil;
+  if (PyErr_CheckSignals() != 0) throw py::error_already_set();
 }
 
 RunConfig config(bool trace, const Limits& limits) {
   RunConfig cfg;
   cfg.trace = trace;
   cfg.limits = limits;
+  cfg.interrupt_check = check_signals;
   return cfg;
 }
 
@@ -89,10 +95,6 @@ Outcome run_libev(std::shared_ptr<Scenario> sc, const py::object& policy, bool t
   cfg.run = config(trace, limits);
   cfg.time_scale = time_scale;
   cfg.watchdog_s = watchdog_s;
-  cfg.interrupt_check = [] {
-    py::gil_scoped_acquire gil;
-    if (PyErr_CheckSignals() != 0) throw py::error_already_set();
-  };
   py::gil_scoped_release nogil;
   World w = loop::run_libev(*sc, h.get(), cfg);
   return make_outcome(sc, h.get(), std::move(w));

@@ -59,7 +59,14 @@ uint64_t Machine::memory_estimate() const {
 }
 
 bool Machine::over_budget() {
-  std::chrono::duration<double> dt = std::chrono::steady_clock::now() - t0_;
+  auto now = std::chrono::steady_clock::now();
+  // The simulator's interrupt check (a real-time driver checks its own, on
+  // its loop thread). It may throw: the run ends with it.
+  if (cfg_.interrupt_check && !cfg_.real_time && now - checked_ >= std::chrono::milliseconds(50)) {
+    checked_ = now;
+    cfg_.interrupt_check();
+  }
+  std::chrono::duration<double> dt = now - t0_;
   if (dt.count() > cfg_.limits.max_seconds) {
     halt(Halt::TimeBound);
     return true;
@@ -180,7 +187,9 @@ World Machine::finish() {
 
 void Machine::run_unit(uint16_t tid) {  // step() in a loop, kept tight: the hot path
   const uint64_t max_steps = cfg_.limits.max_steps;
-  while (w_.halt == Halt::Running && !w_.threads[tid].stack.empty()) {
+  const ThreadRt& th = w_.threads[tid];
+  // A compute makes the thread busy: back to the driver, which burns it.
+  while (w_.halt == Halt::Running && !th.stack.empty() && th.busy_until <= w_.now) {
     if (step_ >= max_steps) {
       halt(Halt::StepBound);
       return;
@@ -844,14 +853,10 @@ void Machine::exec(uint16_t tid) {
       ev(tid, Ev::Compute, 0, 0, 0, 0, in.v);
       if (tid == 0) {  // the loop thread does nothing else meanwhile: time passes
         w_.busy = BusyFact{prog, pc - 1, w_.now, in.v, static_cast<uint32_t>(step_), true};
-        if (cfg_.real_time && w_.threads.size() > 1) {
-          // The driver burns it with its lock released: other threads go on.
+        if (cfg_.real_time) {
+          // The driver burns it (run_unit returns to it), honouring its time
+          // bound and Ctrl-C, with its lock released: other threads go on.
           w_.threads[0].busy_until = w_.now + in.v * cfg_.ticks_per_ms;
-        } else if (cfg_.real_time) {  // burn it: a real loop cannot run anything meanwhile
-          auto until = std::chrono::steady_clock::now() +
-                       std::chrono::microseconds(in.v * cfg_.ticks_per_ms);
-          while (std::chrono::steady_clock::now() < until) {
-          }
         } else {
           w_.now = in.v > INT64_MAX - w_.now ? INT64_MAX : w_.now + in.v;
         }

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 
 #include "exec/world.hpp"
 
@@ -47,6 +48,10 @@ struct RunConfig {
   int64_t ticks_per_ms = 1;
   // A real-time driver: compute() really keeps the thread busy.
   bool real_time = false;
+  // The caller's interrupt check (Python's KeyboardInterrupt); may throw,
+  // which ends the run. The simulator calls it about every 50 ms of a long
+  // run; the libev driver every ~20 ms on the loop thread.
+  std::function<void()> interrupt_check;
 };
 
 // Runs the scenario to a halt. Throws ScenarioError for a runtime misuse the

@@ -45,7 +45,8 @@ class Machine {
   bool begin_run_queue(uint16_t tid);  // poll the next run-queue task; false if none
   void move_posted_next(uint16_t tid); // a new iteration: posted-next becomes posted
   void take_inbox(uint16_t tid);       // the notify ended the wait: the inbox becomes posted
-  // Run the unit on the stack to its end (or a halt, or a bound).
+  // Run the unit on the stack to its end (or a halt, or a bound), or until
+  // a compute makes the thread busy (the driver burns it, then calls again).
   void run_unit(uint16_t tid);
 
   // ---- for drivers that run the other threads (foreign threads, workers)
@@ -167,6 +168,7 @@ class Machine {
   World w_;
   uint64_t step_ = 0;
   std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point checked_ = t0_;  // the last interrupt check
   ResourceMap res_;
   Footprint unit_;
   std::vector<uint32_t> options_;  // scratch for choice points (one at a time)

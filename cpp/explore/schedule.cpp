@@ -40,10 +40,30 @@ std::string encode_indices(const std::vector<uint32_t>& ks) {
   return s;
 }
 
+namespace {
+// A schedule string as an error message may show it: printable ASCII, the
+// rest as \xNN, at most 40 characters (a message stays one line).
+std::string quoted(std::string_view text) {
+  static const char* hex = "0123456789abcdef";
+  std::string s = "'";
+  for (size_t i = 0; i < text.size() && i < 40; ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c < 0x7f && c != '\\') {
+      s += static_cast<char>(c);
+    } else {
+      s += "\\x";
+      s += hex[c >> 4];
+      s += hex[c & 15];
+    }
+  }
+  return s + (text.size() > 40 ? "...'" : "'");
+}
+}  // namespace
+
 std::vector<uint32_t> decode_schedule(std::string_view text) {
   if (text.substr(0, kPrefix.size()) != kPrefix)
-    throw ScheduleError("malformed schedule '" + std::string(text) +
-                        "': it must start with 'v1.' (e.g. 'v1.0102')");
+    throw ScheduleError("malformed schedule " + quoted(text) +
+                        ": it must start with 'v1.' (e.g. 'v1.0102')");
   std::vector<uint32_t> ks;
   for (size_t i = kPrefix.size(); i < text.size(); ++i) {
     char c = text[i];
@@ -66,8 +86,9 @@ std::vector<uint32_t> decode_schedule(std::string_view text) {
       ks.push_back(static_cast<uint32_t>(v));
       i = close;
     } else {
-      throw ScheduleError("malformed schedule: unexpected character '" + std::string(1, c) +
-                          "' at position " + std::to_string(i));
+      throw ScheduleError("malformed schedule: unexpected character " +
+                          quoted(std::string_view(&text[i], 1)) + " at position " +
+                          std::to_string(i));
     }
   }
   return ks;

@@ -1,5 +1,6 @@
 #include "loop/backend.hpp"
 
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -28,7 +29,8 @@ class SocketPair {
  public:
   SocketPair() {
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, fds_) != 0)
-      throw std::runtime_error(std::string("socketpair: ") + std::strerror(errno));
+      throw ScenarioError(std::string("the libev backend could not open a handler's socketpair: ") +
+                               std::strerror(errno));
   }
   ~SocketPair() {
     close_peer();
@@ -223,7 +225,11 @@ class Driver {
   // it wants is held by one of them.
   void run_unit(std::unique_lock<std::mutex>& lk) {
     if (!lk.owns_lock()) {
-      machine_.run_unit(0);
+      while (!halted() && !machine_.world().threads[0].stack.empty()) {
+        machine_.run_unit(0);
+        if (!burn(0, lk)) break;
+        tick();
+      }
       return;
     }
     while (!halted() && !machine_.world().threads[0].stack.empty()) {
@@ -251,10 +257,10 @@ class Driver {
     while (!halted() && !machine_.can_step(0)) {
       cv_.wait_for(lk, std::chrono::milliseconds(20));
       auto now = Clock::now();
-      if (cfg_.interrupt_check && now - checked >= std::chrono::milliseconds(20)) {
+      if (cfg_.run.interrupt_check && now - checked >= std::chrono::milliseconds(20)) {
         checked = now;
         lk.unlock();  // it takes the GIL: not while holding mu_
-        cfg_.interrupt_check();
+        cfg_.run.interrupt_check();
         lk.lock();
       }
       if (machine_.steps() != steps || computing()) {
@@ -266,14 +272,34 @@ class Driver {
   }
 
   // A compute on this thread: really busy until its end, holding no lock.
+  // No watcher runs while the loop thread burns, so the burn itself keeps
+  // the run's time bound (stopping the run), ends when the run stops, and
+  // on the loop thread checks for Ctrl-C every ~20 ms. False: not busy.
   bool burn(uint16_t tid, std::unique_lock<std::mutex>& lk) {
+    using Clock = std::chrono::steady_clock;
     int64_t until_us = machine_.world().threads[tid].busy_until;
     if (until_us <= machine_.world().now) return false;
-    auto until = t0_ + std::chrono::microseconds(until_us);
-    lk.unlock();
-    while (std::chrono::steady_clock::now() < until && !stopping_) {
+    const auto until = t0_ + std::chrono::microseconds(until_us);
+    const auto deadline = t0_ + std::chrono::duration_cast<Clock::duration>(
+                                    std::chrono::duration<double>(cfg_.run.limits.max_seconds));
+    const bool locked = lk.owns_lock();
+    if (locked) lk.unlock();
+    auto checked = Clock::now();
+    bool over = false;
+    for (;;) {
+      auto now = Clock::now();
+      if (now >= until || stopping_) break;
+      if (now > deadline) {
+        over = true;
+        break;
+      }
+      if (tid == 0 && cfg_.run.interrupt_check && now - checked >= std::chrono::milliseconds(20)) {
+        checked = now;
+        cfg_.run.interrupt_check();  // may throw: the run ends, its threads are joined
+      }
     }
-    lk.lock();
+    if (locked) lk.lock();
+    if (over) machine_.stop(Halt::TimeBound);
     return true;
   }
 
@@ -282,6 +308,19 @@ class Driver {
     const World& w = machine_.world();
     for (size_t t = 1; t < w.threads.size(); ++t)
       if (w.threads[t].busy_until > w.now) return true;
+    return false;
+  }
+
+  // The loop is waiting for something that will come: a handler's or a
+  // sleep's timer, a thread's start. Not a stall, however long it takes
+  // (the run's time bound still holds).
+  bool due_later() const {
+    if (fired_ < conns_.size() || timers_fired_ < sleeps_.size()) return true;
+    const World& w = machine_.world();
+    for (uint32_t t = 1; t < w.threads.size(); ++t)
+      if (!sc_.is_worker(t) && w.threads[t].status == ThreadStatus::Unstarted &&
+          sc_.threads[t - 1].autostart)
+        return true;
     return false;
   }
 
@@ -375,11 +414,11 @@ class Driver {
   }
 
   void watch() {
-    if (cfg_.interrupt_check) cfg_.interrupt_check();
+    if (cfg_.run.interrupt_check) cfg_.run.interrupt_check();
     auto lk = hold();
     double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
     uint64_t steps = machine_.steps();
-    if (steps != last_steps_ || computing()) {
+    if (steps != last_steps_ || computing() || due_later()) {
       last_steps_ = steps;
       last_progress_ = elapsed;
     }
@@ -441,9 +480,26 @@ Connection::Connection(Driver& d, uint32_t h, bool is_cleanup)
   timer.start(d.when(h));
 }
 
+// One socketpair (two descriptors) per handler: a scenario with more
+// handlers than the process may open descriptors for is refused before any
+// is opened, in one clear line.
+void check_descriptors(const Scenario& sc) {
+  constexpr uint64_t kSpare = 64;  // the loop's own, the ev_async pipe, Python's
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  uint64_t need = 2 * static_cast<uint64_t>(sc.handlers.size()) + kSpare;
+  if (lim.rlim_cur == RLIM_INFINITY || need <= lim.rlim_cur) return;
+  throw ScenarioError("scenario '" + sc.name + "': the libev backend opens a socketpair per handler: " +
+                      std::to_string(sc.handlers.size()) + " handlers need about " +
+                      std::to_string(need) + " file descriptors and this process may open " +
+                      std::to_string(lim.rlim_cur) +
+                      " (ulimit -n); raise the limit, or run it in the simulator");
+}
+
 }  // namespace
 
 World run_libev(const Scenario& sc, Policy& policy, const LoopConfig& cfg) {
+  check_descriptors(sc);
   Driver d(sc, policy, cfg);
   return d.run();
 }

@@ -29,8 +29,6 @@
 // for one run: nothing is left behind, whatever the run ends with.
 #pragma once
 
-#include <functional>
-
 #include "exec/executor.hpp"
 #include "exec/world.hpp"
 
@@ -40,12 +38,11 @@ struct LoopConfig {
   RunConfig run;
   double time_scale = 1.0;     // real milliseconds per scenario millisecond
   double watchdog_s = 2.0;     // no instruction run for this long: stop, and judge
-  std::function<void()> interrupt_check;  // called every ~20 ms on the loop thread; may throw
 };
 
 // Runs to a halt: quiescent (the loop has nothing left), a verdict the
 // machine reached (a re-entrant lock...), a bound, or the watchdog. Throws
-// what the machine, the policy or interrupt_check throws, after cleaning up.
+// what the machine, the policy or run.interrupt_check throws, after cleaning up.
 World run_libev(const Scenario& sc, Policy& policy, const LoopConfig& cfg);
 
 }  // namespace wb::loop

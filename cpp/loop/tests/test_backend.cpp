@@ -73,7 +73,7 @@ TEST(Backend, NothingLeaksAndAnInterruptLeavesNothingBehind) {
   cfg.run.limits.max_steps = 4'000'000'000ull;
   cfg.run.trace = false;
   int calls = 0;
-  cfg.interrupt_check = [&] {
+  cfg.run.interrupt_check = [&] {
     if (++calls == 3) throw std::runtime_error("interrupted");
   };
   EXPECT_THROW(run_on_loop(s, "ngx_posted_next", cfg), std::runtime_error);
