@@ -10,8 +10,9 @@ Build a scenario, run it under a scheduling policy, read the verdict::
 """
 
 from . import catalog, ops
-from ._core import PolicyError, ScenarioError, ScheduleError, UnknownNameError
-from .api import DEFAULT_LIMITS, explore, run
+from .api import DEFAULT_LIMITS, Interrupted, explore, run
+from .errors import (ArgumentError, ArgumentTypeError, Error, PolicyError, ScenarioError,
+                     ScenarioTypeError, ScheduleError, UnknownNameError)
 from .outcome import Exploration, Outcome, Output, TraceEvent, Verdict
 from .policy import ACTIONS, Policy, WakeInfo, builtin_policies
 from .scenario import (Channel, Counter, Future, Mutex, Notify, Object, Oneshot, Scenario,
@@ -25,7 +26,8 @@ __all__ = [
     "Oneshot", "Notify", "Future", "ops", "catalog",
     "Outcome", "Verdict", "Output", "TraceEvent", "Exploration",
     "Policy", "WakeInfo", "ACTIONS", "builtin_policies",
-    "ScenarioError", "ScheduleError", "PolicyError", "UnknownNameError",
+    "Error", "ScenarioError", "ScenarioTypeError", "ScheduleError", "PolicyError",
+    "UnknownNameError", "ArgumentError", "ArgumentTypeError", "Interrupted",
     "verdict_kinds",
 ]
 

@@ -8,10 +8,11 @@ from typing import Callable, Optional, Sequence, Union
 
 from . import _core
 from .outcome import Exploration, Outcome
+from .errors import UINT32, UINT64, ArgumentError, ArgumentTypeError, check_int, check_schedule
 from .policy import PolicyLike, UnknownNameError, resolve
 from .scenario import Scenario
 
-__all__ = ["run", "explore", "DEFAULT_LIMITS", "STRATEGIES", "BACKENDS"]
+__all__ = ["run", "explore", "Interrupted", "DEFAULT_LIMITS", "STRATEGIES", "BACKENDS"]
 
 #: Bounds of every run; each stops a run with a ``bound/...`` verdict.
 DEFAULT_LIMITS = {
@@ -29,7 +30,7 @@ def _scenario(s: Union[str, Scenario]) -> Scenario:
     if isinstance(s, str):
         from . import catalog
         return catalog.get(s)
-    raise TypeError(f"scenario must be a Scenario or a catalog name, got {type(s).__name__}")
+    raise ArgumentTypeError(f"scenario must be a Scenario or a catalog name, got {type(s).__name__}")
 
 
 def _limits(max_steps: Optional[int], max_seconds: Optional[float], max_memory: Optional[int],
@@ -42,11 +43,10 @@ def _limits(max_steps: Optional[int], max_seconds: Optional[float], max_memory: 
     for key, v in values.items():
         if v is None:
             v = DEFAULT_LIMITS[key]
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or (
-                key != "max_seconds" and not isinstance(v, int)):
-            raise TypeError(f"{key}: expected a number, got {v!r}")
-        if not 0 < v <= caps[key]:
-            raise ValueError(f"{key}: must be in (0, {caps[key]}], got {v!r}")
+        if key == "max_seconds":
+            v = _seconds(v, key, caps[key])
+        else:
+            v = check_int(v, key, 1, int(caps[key]), error=ArgumentError)
         setattr(lim, key, v)
     return lim
 
@@ -55,8 +55,16 @@ BACKENDS = ("sim", "libev")
 
 
 def _check_seed(seed: object) -> None:
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 1 << 64:
-        raise ValueError(f"seed must be an int in [0, 2**64), got {seed!r}")
+    check_int(seed, "seed", *UINT64, error=ArgumentError)
+
+
+def _seconds(v: object, what: str, cap: float) -> float:
+    """A positive, finite number of seconds up to ``cap``."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise ArgumentTypeError(f"{what}: expected a number, got {type(v).__name__}")
+    if not 0 < v <= cap:  # also false for nan
+        raise ArgumentError(f"{what}: must be in (0, {cap}], got {v!r}")
+    return float(v)
 
 
 def run(scenario: Union[str, Scenario], policy: PolicyLike = "fifo", *,
@@ -87,24 +95,22 @@ def run(scenario: Union[str, Scenario], policy: PolicyLike = "fifo", *,
         raise UnknownNameError(f"unknown backend {backend!r} (valid: {', '.join(BACKENDS)})")
     if backend == "libev":
         if seed is not None or schedule is not None or choices is not None:
-            raise ValueError("the libev backend runs in real time: the loop makes the choices, "
+            raise ArgumentError("the libev backend runs in real time: the loop makes the choices, "
                              "so seed, schedule and choices apply to the simulator only")
         for name, v in (("time_scale", time_scale), ("watchdog_s", watchdog_s)):
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v <= 3600:
-                raise ValueError(f"{name} must be in (0, 3600], got {v!r}")
+            _seconds(v, name, 3600)
         raw = _core.run_libev(sc.build(), resolve(policy), bool(trace),
                               _limits(max_steps, max_seconds, max_memory, max_depth),
                               float(time_scale), float(watchdog_s))
         return Outcome(sc.name, raw, backend="libev")
     if seed is not None:
         _check_seed(seed)
-    if schedule is not None and not isinstance(schedule, str):
-        raise TypeError(f"schedule must be a str, got {type(schedule).__name__}")
+    if schedule is not None:
+        check_schedule(schedule)
     stream = None
     if choices is not None:
-        stream = [int(c) for c in choices]
-        if any(c < 0 or c >= 1 << 64 for c in stream):
-            raise ValueError("choices must be non-negative ints below 2**64")
+        stream = [check_int(c, f"choices[{i}]", *UINT64, error=ArgumentError)
+                  for i, c in enumerate(choices)]
     raw = _core.run(sc.build(), resolve(policy), seed, schedule, stream, bool(trace),
                     _limits(max_steps, max_seconds, max_memory, max_depth))
     return Outcome(sc.name, raw)
@@ -139,38 +145,58 @@ def explore(scenario: Union[str, Scenario], policy: PolicyLike = "fifo", *,
     sc = _scenario(scenario)
     if strategy not in STRATEGIES:
         raise UnknownNameError(f"unknown strategy {strategy!r} (valid: {', '.join(STRATEGIES)})")
-    for name, v in (("budget", budget), ("depth", depth)):
-        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-            raise ValueError(f"{name} must be a positive int, got {v!r}")
-    if bound is not None and (isinstance(bound, bool) or not isinstance(bound, int) or bound < 0):
-        raise ValueError(f"bound must be a non-negative int, got {bound!r}")
+    check_int(budget, "budget", 1, UINT64[1], error=ArgumentError)
+    check_int(depth, "depth", 1, UINT32[1], error=ArgumentError)
+    if bound is not None:  # 2**32 - 1 means no bound
+        check_int(bound, "bound", 0, UINT32[1] - 1, error=ArgumentError)
     _check_seed(seed)
-    deadline = float("inf") if max_seconds_total is None else float(max_seconds_total)
-    if not deadline > 0:
-        raise ValueError(f"max_seconds_total must be positive, got {max_seconds_total!r}")
+    deadline = (float("inf") if max_seconds_total is None
+                else _seconds(max_seconds_total, "max_seconds_total", float("inf")))
     ex = _core.Explorer(sc.build(), resolve(policy), strategy, seed, depth, bool(sleep_sets),
                         0xFFFFFFFF if bound is None else bound, bool(stop_at_first),
                         bool(count_bounds),
                         _limits(max_steps, max_seconds, max_memory, max_depth))
-    # Advance in slices (each runs in C++ without the GIL) so a progress bar
-    # and a wall-clock deadline can be honoured between them.
-    t0 = time.monotonic()
-    slice_ = 2_000 if progress else budget
-    done, finished, r = 0, False, None
-    while not finished and done < budget:
-        left = deadline - (time.monotonic() - t0)
-        if left <= 0:
-            break
-        finished = ex.advance(min(slice_, budget - done), min(left, 1e9))
-        r = ex.report  # a copy: read it once
-        done = r.schedules + r.pruned  # pruned branches count too
-        if progress:
-            progress(min(done, budget), budget)
-    if r is None:
-        r = ex.report
-    cx = Outcome(sc.name, r.counterexample) if r.counterexample is not None else None
     name = policy if isinstance(policy, str) else policy.name
-    return Exploration(scenario=sc.name, policy=name, strategy=strategy,
-                       schedules=r.schedules, pruned=r.pruned, states=r.states,
-                       complete=r.complete, outcomes=dict(r.outcomes), counterexample=cx,
-                       found_schedule=r.found_schedule or None, elapsed_s=r.elapsed_s)
+
+    def summary(r: "_core.ExploreReport", interrupted: bool = False) -> Exploration:
+        cx = Outcome(sc.name, r.counterexample) if r.counterexample is not None else None
+        return Exploration(scenario=sc.name, policy=name, strategy=strategy,
+                           schedules=r.schedules, pruned=r.pruned, states=r.states,
+                           complete=r.complete and not interrupted, outcomes=dict(r.outcomes),
+                           counterexample=cx, found_schedule=r.found_schedule or None,
+                           elapsed_s=r.elapsed_s, interrupted=interrupted)
+
+    # Advance in slices of at most SLICE_S (each runs in C++ without the GIL)
+    # so a progress bar, a wall-clock deadline and Ctrl-C are honoured between
+    # them; inside a long run the core checks for signals itself.
+    t0 = time.monotonic()
+    done, finished = 0, False
+    r = ex.report
+    try:
+        while not finished and done < budget:
+            left = deadline - (time.monotonic() - t0)
+            if left <= 0:
+                break
+            finished = ex.advance(budget - done, min(left, SLICE_S))
+            r = ex.report  # a copy: read it once
+            done = r.schedules + r.pruned  # pruned branches count too
+            if progress:
+                progress(min(done, budget), budget)
+    except KeyboardInterrupt:
+        raise Interrupted(summary(ex.report, interrupted=True)) from None
+    return summary(r)
+
+
+#: The longest stretch explore() spends in C++ between two looks at Ctrl-C,
+#: the deadline and the progress callback.
+SLICE_S = 0.2
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C stopped ``explore()``: a KeyboardInterrupt that carries the
+    partial summary (``.partial``, an ``Exploration`` with
+    ``interrupted=True``), so a caller can still show what was searched."""
+
+    def __init__(self, partial: Exploration) -> None:
+        super().__init__(f"interrupted after {partial.schedules} schedules")
+        self.partial = partial

@@ -14,16 +14,19 @@ import json
 import os
 import sys
 import time
+from pathlib import Path
 from typing import List, Optional
 
 from . import catalog
 from . import replay as replay_files
-from .api import BACKENDS, STRATEGIES, explore, run
+from .api import BACKENDS, STRATEGIES, Interrupted, explore, run
+from .errors import Error, one_line
 from .matrix import (ProgressBar, compute, counterexamples, prepare_out_dir, render_json,
                      render_text, write_outputs)
 from .policy import builtin_policies
 
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # as a shell reports SIGINT
 
 
 class _Fail(Exception):
@@ -86,16 +89,31 @@ def cmd_explore(args: argparse.Namespace) -> int:
     policy = _check_policy(args.policy)
     if args.strategy not in STRATEGIES:
         raise _Fail(f"unknown strategy {args.strategy!r} (valid: {', '.join(STRATEGIES)})")
+    if args.save:
+        _writable_file(args.save)  # fail before the long computation
     bar = None if args.json else ProgressBar()
-    ex = explore(name, policy, strategy=args.strategy, budget=args.budget, seed=args.seed,
-                 depth=args.depth, bound=args.bound, max_seconds_total=args.seconds,
-                 progress=(lambda d, t: bar(d, t, f"{args.strategy} {name}")) if bar else None)
+    try:
+        ex = explore(name, policy, strategy=args.strategy, budget=args.budget, seed=args.seed,
+                     depth=args.depth, bound=args.bound, max_seconds_total=args.seconds,
+                     progress=(lambda d, t: bar(d, t, f"{args.strategy} {name}")) if bar else None)
+    except Interrupted as stop:  # Ctrl-C: what was searched, then exit 130
+        if bar:
+            bar.clear()
+        _show_exploration(stop.partial, args)
+        return EXIT_INTERRUPTED
     if ex.counterexample is not None and args.save:
         replay_files.save(args.save, ex.counterexample)
+    _show_exploration(ex, args)
+    return 0
+
+
+def _show_exploration(ex, args: argparse.Namespace) -> None:
     if args.json:
         print(json.dumps(ex.to_dict(), indent=2))
-        return 0
-    print(f"{name} under {policy}, {args.strategy}: {ex.verdict}")
+        return
+    name, policy = ex.scenario, ex.policy
+    stopped = " (interrupted: a partial summary)" if ex.interrupted else ""
+    print(f"{name} under {policy}, {args.strategy}: {ex.verdict}{stopped}")
     extra = f", {ex.states} states, {ex.pruned} pruned" if args.strategy == "exhaustive" else ""
     print(f"  {ex.schedules} schedules in {ex.elapsed_s:.3f}s ({ex.rate:,.0f}/s){extra}"
           f"{', complete' if ex.complete else ''}")
@@ -105,9 +123,8 @@ def cmd_explore(args: argparse.Namespace) -> int:
         print(f"counterexample (minimised from {ex.found_schedule}): {cx.verdict.kind}")
         print(f"  {cx.explanation}")
         print(f"  replay: {cx.replay_command()}")
-        if args.save:
+        if args.save and not ex.interrupted:
             print(f"  saved: {args.save}  (wakebench replay {args.save})")
-    return 0
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
@@ -149,6 +166,20 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     if written:
         print("wrote " + ", ".join(str(w) for w in written))
     return 0
+
+
+def _writable_file(path: str) -> None:
+    """Fail now, in one line, if ``path`` cannot be written later."""
+    p = Path(path)
+    try:
+        existed = p.exists()
+        with open(p, "ab"):  # what replay.save will do, without writing a byte
+            pass
+        if not existed:
+            p.unlink()
+    except (OSError, ValueError) as e:  # ValueError: an embedded NUL
+        why = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        raise _Fail(f"cannot write {one_line(path)}: {why}") from None
 
 
 def _writable(out_dir: str, write):
@@ -210,13 +241,22 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _flat(msg: object, limit: int = 2000) -> str:
+    """A message as one line: control characters escaped, cut at ``limit``."""
+    s = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in str(msg))
+    return s if len(s) <= limit else s[:limit] + "..."
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return args.fn(args)
-    except (_Fail, ValueError, TypeError) as e:  # ScenarioError, ScheduleError, ReplayError...
-        print(f"wakebench: {e}", file=sys.stderr)
+    except (_Fail, Error, ValueError, TypeError) as e:  # ScenarioError, ReplayError...
+        print(f"wakebench: {_flat(e)}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("wakebench: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:  # `wakebench list | head`: the reader left; so do we, quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0

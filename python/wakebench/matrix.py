@@ -203,5 +203,10 @@ class ProgressBar:
         bar = "#" * filled + "-" * (width - filled)
         self.stream.write(f"\r[{bar}] {done}/{total} {label[:40]:<40}")
         if done == total:
-            self.stream.write(f"\r{' ' * (width + 60)}\r")
+            self.clear()
         self.stream.flush()
+
+    def clear(self) -> None:
+        if self.enabled:
+            self.stream.write(f"\r{' ' * 90}\r")
+            self.stream.flush()

@@ -23,6 +23,7 @@ from typing import Iterable, Sequence, Union
 from . import _core
 from ._core import Cond
 from ._core import OpSpec as Op
+from .errors import ScenarioTypeError, check_int, check_text
 
 __all__ = [
     "Op", "Cond", "print", "lock", "unlock", "register", "pending", "park", "wake",
@@ -38,14 +39,12 @@ _NameLike = Union[str, "object"]
 def _name(x: object, what: str) -> str:
     name = getattr(x, "name", x)
     if not isinstance(name, str):
-        raise TypeError(f"{what}: expected a name or a handle, got {type(x).__name__}")
-    return name
+        raise ScenarioTypeError(f"{what}: expected a name or a handle, got {type(x).__name__}")
+    return check_text(name, what)
 
 
 def _int(x: object, what: str) -> int:
-    if isinstance(x, bool) or not isinstance(x, int):
-        raise TypeError(f"{what}: expected an int, got {type(x).__name__}")
-    return x
+    return check_int(x, what)
 
 
 def _op(kind: _core.OpKind, target: str = "", value: int = 0) -> Op:
@@ -60,14 +59,13 @@ def _block(body: Iterable[Op], what: str) -> list:
     out = list(body)
     for i, o in enumerate(out):
         if not isinstance(o, _core.OpSpec):
-            raise TypeError(f"{what}: item {i} is {type(o).__name__}, not an op")
+            raise ScenarioTypeError(f"{what}: item {i} is {type(o).__name__}, not an op")
     return out
 
 
 def print(text: str) -> Op:  # noqa: A001 - the op is called print
     """A printed mark: collected in ``Outcome.output`` and in the trace."""
-    if not isinstance(text, str):
-        raise TypeError(f"print: expected a str, got {type(text).__name__}")
+    check_text(text, "print")
     o = _op(_core.OpKind.PRINT)
     o.text = text
     return o
@@ -146,7 +144,7 @@ def repeat(n: int, *body: Op) -> Op:
 def if_(cond: Cond, *then: Op, orelse: Sequence[Op] = ()) -> Op:
     """Run ``then`` if the condition on a counter holds, else ``orelse``."""
     if not isinstance(cond, _core.Cond):
-        raise TypeError("if_: the condition must compare a counter, e.g. `streams == 0`")
+        raise ScenarioTypeError("if_: the condition must compare a counter, e.g. `streams == 0`")
     o = _op(_core.OpKind.IF)
     o.cond = cond
     o.body = _block(then, "if_")
@@ -274,7 +272,8 @@ def wait(task: _NameLike, *, killed: str) -> Op:
     ends too."""
     o = _op(_core.OpKind.WAIT_TASK, _name(task, "wait"))
     if not isinstance(killed, str) or not killed:
-        raise TypeError("wait: killed must be a non-empty str (for a Rust JoinHandle, use join)")
+        raise ScenarioTypeError("wait: killed must be a non-empty str (for a Rust JoinHandle, use join)")
+    check_text(killed, "wait: killed")
     o.text = killed
     return o
 

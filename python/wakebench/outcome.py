@@ -139,6 +139,7 @@ class Exploration:
     counterexample: Optional[Outcome]
     found_schedule: Optional[str]  #: the counterexample before minimisation
     elapsed_s: float
+    interrupted: bool = False  #: Ctrl-C stopped it: a partial summary
 
     @property
     def verdict(self) -> str:
@@ -159,6 +160,7 @@ class Exploration:
             "pruned": self.pruned,
             "states": self.states,
             "complete": self.complete,
+            "interrupted": self.interrupted,
             "elapsed_s": self.elapsed_s,
             "rate": self.rate,
             "outcomes": dict(self.outcomes),

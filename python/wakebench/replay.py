@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Union
 
 from . import catalog
+from .errors import Error, check_schedule, one_line
 from .outcome import Outcome
 from .policy import builtin_policies
 
@@ -23,7 +24,7 @@ __all__ = ["ReplayFile", "ReplayError", "load", "save"]
 FORMAT = 1
 
 
-class ReplayError(ValueError):
+class ReplayError(Error, ValueError):
     """A replay file that cannot be used, with the reason and the path."""
 
 
@@ -59,17 +60,23 @@ def load(path: Union[str, Path]) -> ReplayFile:
         raise ReplayError(f"{p}: cannot read: {e}") from None
     except json.JSONDecodeError as e:
         raise ReplayError(f"{p}: not a replay file: invalid JSON at line {e.lineno}: {e.msg}") from None
+    except RecursionError:
+        raise ReplayError(f"{p}: not a replay file: JSON nested too deeply") from None
     if not isinstance(data, dict) or data.get("wakebench_replay") != FORMAT:
         raise ReplayError(f"{p}: not a replay file (expected \"wakebench_replay\": {FORMAT})")
     for key in ("scenario", "policy", "schedule"):
         if not isinstance(data.get(key), str):
             raise ReplayError(f"{p}: field {key!r} is missing or not a string")
     if data["scenario"] not in catalog.names():
-        raise ReplayError(f"{p}: unknown scenario {data['scenario']!r} "
+        raise ReplayError(f"{p}: unknown scenario {one_line(data['scenario'])} "
                           f"(valid: {', '.join(catalog.names())})")
     if data["policy"] not in builtin_policies():
-        raise ReplayError(f"{p}: unknown policy {data['policy']!r} "
+        raise ReplayError(f"{p}: unknown policy {one_line(data['policy'])} "
                           f"(valid: {', '.join(builtin_policies())})")
+    try:
+        check_schedule(data["schedule"])
+    except Error as e:
+        raise ReplayError(f"{p}: {e}") from None
     verdict = data.get("verdict", "")
     if not isinstance(verdict, str):
         raise ReplayError(f"{p}: field 'verdict' is not a string")

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Iterable, Optional, Union
 
 from . import _core, ops
+from .errors import ScenarioError, ScenarioTypeError, check_text
 
 __all__ = ["Scenario", "Mutex", "WaitQueue", "Counter", "Task", "Object", "Connection",
            "Semaphore", "Channel", "Oneshot", "Notify", "Future"]
@@ -228,9 +229,7 @@ _MUTEX_KINDS = {
 
 
 def _check_name(name: object, what: str) -> str:
-    if not isinstance(name, str) or not name:
-        raise TypeError(f"{what}: a name must be a non-empty str, got {name!r}")
-    return name
+    return check_text(name, f"{what}: a name", name=True)
 
 
 class Scenario:
@@ -263,7 +262,7 @@ class Scenario:
         thread), "fair" (tokio::sync::Mutex, FIFO hand-off) or "barging"
         (futures::lock::Mutex: released, a waiter woken, anyone may take it)."""
         if kind not in _MUTEX_KINDS:
-            raise ValueError(f"scenario {self.name!r}: mutex {name!r}: unknown kind {kind!r} "
+            raise ScenarioError(f"scenario {self.name!r}: mutex {name!r}: unknown kind {kind!r} "
                              f"(valid: {', '.join(_MUTEX_KINDS)})")
         m = _core.MutexSpec()
         m.name = _check_name(name, "mutex")
@@ -295,7 +294,7 @@ class Scenario:
         while full) or unbounded (``capacity=None``). ``bound``: the most
         messages an unbounded channel may hold before ``resource_exhausted``."""
         if capacity is not None and ops._int(capacity, f"channel {name!r} capacity") < 1:
-            raise ValueError(f"scenario {self.name!r}: channel {name!r}: capacity must be at "
+            raise ScenarioError(f"scenario {self.name!r}: channel {name!r}: capacity must be at "
                              f"least 1, got {capacity}")
         return Channel(self.counter(name, bound=bound), self.wait_queue(f"{name}.receivers"),
                        self.wait_queue(f"{name}.senders"), capacity)
@@ -314,7 +313,7 @@ class Scenario:
         ``<future>.deadline``). If the deadline wins, the future is dropped
         (cancelled) and ``on_elapsed`` runs."""
         if not isinstance(future, Future):
-            raise TypeError(f"timeout: expected a Future handle, got {type(future).__name__}")
+            raise ScenarioTypeError(f"timeout: expected a Future handle, got {type(future).__name__}")
         deadline = self.future(f"{future.name}.deadline", owner=future.owner,
                                program=[ops.sleep(ms)])
         return ops.select(ops.branch(future), ops.branch(deadline, *on_elapsed))
@@ -322,7 +321,7 @@ class Scenario:
     def semaphore(self, name: str, permits: int) -> Semaphore:
         """An async semaphore with ``permits`` permits."""
         if ops._int(permits, f"semaphore {name!r}") < 0:
-            raise ValueError(f"scenario {self.name!r}: semaphore {name!r}: permits must be "
+            raise ScenarioError(f"scenario {self.name!r}: semaphore {name!r}: permits must be "
                              f"non-negative, got {permits}")
         return Semaphore(self.counter(name, permits), self.wait_queue(f"{name}.waiters"))
 
