@@ -21,6 +21,23 @@ def time_scale(name):
     return max(0.02, 10 / bound) if bound else 0.02
 
 
+def real_run(name, policy, expected, tries=4):
+    """The scenario on libev. A latency bound is a claim about real time,
+    and a busy machine can hold the loop thread off the CPU for longer than
+    any margin the test sets: a `starvation` the simulator does not expect
+    is retried (at most ``tries`` runs), each time with twice the time scale,
+    so the bound's margin over the machine's noise doubles. A starvation
+    that is really there (a compute on the loop thread) is found at every
+    scale, so this cannot hide one."""
+    scale = time_scale(name)
+    for _ in range(tries):
+        real = wb.run(name, policy, backend="libev", time_scale=scale)
+        if real.verdict.kind == expected or real.verdict.kind != "starvation":
+            break
+        scale *= 2
+    return real, scale
+
+
 def task_count():
     return len(os.listdir("/proc/self/task"))  # OS threads, not only Python's
 
@@ -35,7 +52,7 @@ def test_schedule_independent_verdicts_agree_with_the_simulator():
             if len(ex.outcomes) != 1:
                 continue  # depends on the schedule: the real loop picks one
             (kind,) = ex.outcomes
-            real = wb.run(name, p, backend="libev", time_scale=time_scale(name))
+            real, _ = real_run(name, p, kind)
             assert real.verdict.kind == kind, (name, p, real.explanation)
             assert real.backend == "libev" and real.time_unit == "us"
             compared += 1
@@ -52,12 +69,12 @@ def test_foreign_threads_are_real_threads():
     assert any(e.thread == 1 for e in out.trace), "the tokio thread's steps are in the trace"
     assert task_count() == before  # joined
     # spawn_blocking's pool computes on its own thread: the loop keeps ticking.
-    out = wb.run("blocking-scheduler-pool", "fifo", backend="libev", time_scale=0.2)
-    assert out.verdict.ok
+    out, scale = real_run("blocking-scheduler-pool", "fifo", "ok")
+    assert out.verdict.ok, out.explanation
     texts = [o.text for o in out.output]
     assert sorted(texts) == ["crunched", "tick", "tick", "tick"]
     crunched = out.output[texts.index("crunched")].time
-    assert crunched >= (5 + 100) * 0.2 * 1000  # us: the compute really took its time
+    assert crunched >= (5 + 100) * scale * 1000  # us: the compute really took its time
     assert task_count() == before
 
 
@@ -70,12 +87,14 @@ def test_workers_are_real_threads():
 
 
 def test_a_compute_on_the_loop_thread_does_not_stop_other_threads():
+    # The side thread is due 5 ms in; the loop thread burns 400 ms: the
+    # margin a busy machine must eat before the order could flip.
     s = wb.Scenario("busy-loop")
     s.thread("side", at=5, program=[ops.print("side thread ran")])
-    s.task("cruncher", [ops.compute(50), ops.print("crunched")])
+    s.task("cruncher", [ops.compute(400), ops.print("crunched")])
     out = wb.run(s, "fifo", backend="libev")
     assert [o.text for o in out.output] == ["side thread ran", "crunched"]
-    assert out.output[0].time < 50_000 <= out.output[1].time  # us
+    assert out.output[0].time < 400_000 <= out.output[1].time  # us
 
 
 def inversion():
@@ -108,6 +127,19 @@ def test_keyboard_interrupt_with_threads_running():
     assert fd_count() == before_fds and task_count() == before
 
 
+def foreign_wake():
+    """A wake from a foreign thread that every schedule sends through the
+    policy: the thread starts only after the handler's waker is registered.
+    (In sidecar-thread-wake the thread may also wake before the handler
+    registers, finding no waker and asking no policy: a real schedule.)"""
+    s = wb.Scenario("foreign-wake")
+    reply, done = s.wait_queue("reply"), s.counter("done")
+    s.thread("tokio", autostart=False, program=[done.add(1), reply.wake()])
+    s.task("handler", [reply.register(), ops.spawn_blocking("tokio"),
+                       ops.wait_until(reply, done > 0)])
+    return s
+
+
 def test_python_policy_errors_on_a_foreign_thread_propagate():
     def boom(info):
         if info.waker_thread == "tokio":
@@ -115,8 +147,9 @@ def test_python_policy_errors_on_a_foreign_thread_propagate():
         return "inbox"
 
     before = task_count()
-    with pytest.raises(ZeroDivisionError, match="tokio thread"):
-        wb.run("sidecar-thread-wake", wb.Policy("boom", boom), backend="libev")
+    for _ in range(20):  # every run: the error is never lost
+        with pytest.raises(ZeroDivisionError, match="tokio thread"):
+            wb.run(foreign_wake(), wb.Policy("boom", boom), backend="libev")
     assert task_count() == before
 
 
