@@ -115,11 +115,14 @@ def test_hypothesis_supplies_and_shrinks_the_schedule():
 
     s = wb.Scenario("late-register")
     q, flag = s.wait_queue("q"), s.counter("flag")
-    s.task("early", [flag.set(1), q.wake()])
+    s.thread("early", program=[flag.set(1), q.wake()])
     s.task("late", [ops.if_(flag == 0, ops.yield_(), q.park())])
     assert wb.run(s).verdict.ok
     choices = find(schedules(), lambda cs: not wb.run(s, choices=cs).verdict.ok,
                    settings=settings(max_examples=2000, database=None))
-    assert choices == [1]  # shrunk to one choice: run 'late' first
     out = wb.run(s, choices=choices)
-    assert out.verdict.kind == "deadlock/lost_wake" and out.schedule == "v1.1"
+    assert out.verdict.kind == "deadlock/lost_wake"
+    # Shrunk: one choice, the thread's step between the check and the
+    # registration; dropping it, or making it smaller, is ok again.
+    assert choices[-1] != 0 and sum(1 for c in choices if c) == 1, choices
+    assert wb.run(s, choices=choices[:-1]).verdict.ok

@@ -11,7 +11,7 @@ from wakebench import ops
 
 
 def racy():
-    """Three tasks and an event; several choice points."""
+    """Four tasks, two events at the same time and a thread: several choice points."""
     s = wb.Scenario("racy")
     m = s.async_mutex("m")
     q = s.wait_queue("q")
@@ -21,6 +21,7 @@ def racy():
     s.task("w", [ops.loop(ops.if_(c >= 3, ops.break_()), q.park())])
     s.on_event("tick", at=3, program=[q.wake()])
     s.on_event("tock", at=3, program=[ops.print("tock")])
+    s.thread("side", program=[ops.repeat(3, q.wake())])  # interleaves at every step
     return s
 
 

@@ -1,6 +1,8 @@
 // Choice points. Every nondeterministic decision of a run goes through one
-// Chooser call; option 0 is always the policy's natural order (FIFO, the
-// declaration order), so an all-zero schedule is the canonical run.
+// Chooser call; option 0 is always the natural order (declaration order, the
+// thread that ran last), so an all-zero schedule is the canonical run. The
+// order a FIFO queue pops in is not a choice: the systems modelled (nginx's
+// posted queues, ngx-rust's and tokio's run queues) pop in FIFO order.
 //
 // A chooser also hears about *units*: a unit is what runs from a frame
 // pushed on an empty stack until the stack is empty again (a poll with
@@ -17,7 +19,6 @@ namespace wb {
 struct World;
 
 enum class ChoiceKind : uint8_t {
-  NextTask,    // which queued task the loop polls next (options: task ids)
   EventOrder,  // which ready event handler runs next (options: handler ids)
   DropOrder,   // which of the objects dropped together drops next (options: object ids)
   Thread,      // which thread takes the next step (options: thread ids; 0 = keep the current)
@@ -31,7 +32,7 @@ const char* choice_kind_name(ChoiceKind k);
 struct Choice {
   uint32_t n = 0;  // options offered (always > 1: single options are not choices)
   uint32_t k = 0;  // option taken
-  ChoiceKind kind = ChoiceKind::NextTask;
+  ChoiceKind kind = ChoiceKind::EventOrder;
 };
 
 struct ChoicePoint {

@@ -13,8 +13,9 @@ enum class Ev : uint8_t {
   Spawn,         // a = task
   PollBegin,     // a = task, b = how it was reached (Entry)
   PollEnd,       // a = task, b = 1 ready / 0 pending
-  Wake,          // a = task, b = WakeCtx, c = Action
+  Wake,          // a = task, b = WakeCtx, c = Action, b8 = 1: woken while running
   WakeCoalesced, // a = task, b = WakeCtx: already queued
+  WakeRunning,   // a = task, b = WakeCtx: being polled; scheduled when the poll returns Pending
   WakeIgnored,   // a = task, b = WakeCtx: finished or dropped
   WakeEmpty,     // a = queue: nobody registered
   Register,      // a = task, b = queue
@@ -39,6 +40,7 @@ enum class Ev : uint8_t {
   Throw,         // a = task: ThreadKilled raised in it
   Exception,     // a = task, b = 1 caught by a handler / 0 the task dies
   Abort,         // a = task: its JoinHandle's abort()
+  SchedulerRun,  // a = runnables: ngx-rust's scheduler event handler takes its queue
 };
 
 // How a poll frame was entered.

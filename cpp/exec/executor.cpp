@@ -49,7 +49,8 @@ uint64_t Machine::memory_estimate() const {
   for (const QueueRt& q : w_.queues) bytes += q.wakers.size() * sizeof(uint32_t);
   for (const MutexRt& m : w_.mutexes) bytes += m.waiters.size() * sizeof(uint32_t);
   for (const ThreadRt& th : w_.threads)
-    bytes += (th.posted.size() + th.posted_next.size() + th.run_queue.size() + th.inbox.size()) *
+    bytes += (th.posted.size() + th.sched_queue.size() + th.sched_batch.size() + th.run_queue.size() +
+              th.inbox.size()) *
                  sizeof(uint32_t) +
              th.stack.size() * sizeof(Frame) + th.locals.size() * sizeof(int64_t);
   for (const ThreadRt& th : w_.threads)
@@ -109,13 +110,12 @@ World Machine::run_simulated() {
 
 bool Machine::worker_take(uint16_t tid) {
   ThreadRt& shared = w_.threads[0];
-  if (shared.posted.empty() && shared.run_queue.empty()) {
+  if (shared.posted.empty() && shared.sched_batch.empty() && shared.run_queue.empty()) {
     // Any executor thread turns the shared queues over.
     if (!shared.inbox.empty()) take_inbox(0);
-    else if (!shared.posted_next.empty()) move_posted_next(0);
+    else move_posted_next(0);
   }
-  if (!shared.posted.empty()) return poll_next(tid, shared.posted, Entry::Posted);
-  return poll_next(tid, shared.run_queue, Entry::RunQueue);
+  return next_posted(tid, shared) || poll_next(tid, shared.run_queue, Entry::RunQueue);
 }
 
 bool Machine::runnable(uint16_t tid) {
@@ -127,8 +127,9 @@ bool Machine::runnable(uint16_t tid) {
   if (tid == 0) return !main_waiting_;
   if (th.status == ThreadStatus::Worker) {  // busy with a task, or one is waiting for it
     const ThreadRt& shared = w_.threads[0];
-    return !th.stack.empty() || !shared.posted.empty() || !shared.run_queue.empty() ||
-           !shared.posted_next.empty() || !shared.inbox.empty();
+    return !th.stack.empty() || !shared.posted.empty() || !shared.sched_batch.empty() ||
+           !shared.run_queue.empty() || shared.sched_posted == SchedPost::Next ||
+           !shared.inbox.empty();
   }
   return th.status == ThreadStatus::Running && th.busy_until <= w_.now;
 }
@@ -286,23 +287,37 @@ void Machine::begin_handler(uint16_t tid, uint32_t h) {
   ev(tid, Ev::HandlerBegin, h);
 }
 
-bool Machine::begin_posted(uint16_t tid) {
-  return poll_next(tid, w_.threads[tid].posted, Entry::Posted);
+bool Machine::begin_posted(uint16_t tid) { return next_posted(tid, w_.threads[tid]); }
+
+// One unit of the posted pass (ngx_event_process_posted): the next runnable
+// of the batch ngx-rust's scheduler event handler is running, else the next
+// posted event: a task posted alone, or the scheduler event, whose handler
+// takes the scheduler's queue as its batch (mem::take: what is scheduled
+// while the batch runs waits for the event's next run).
+bool Machine::next_posted(uint16_t tid, ThreadRt& home) {
+  for (;;) {
+    if (!home.sched_batch.empty()) return poll_next(tid, home.sched_batch, Entry::PostedNext);
+    if (home.posted.empty()) return false;
+    if (home.posted.front() != kSchedulerEvent) return poll_next(tid, home.posted, Entry::Posted);
+    home.posted.pop_front();
+    home.sched_posted = SchedPost::No;  // ngx_delete_posted_event, then the handler runs
+    home.sched_batch.swap(home.sched_queue);
+    ev(tid, Ev::SchedulerRun, static_cast<uint32_t>(home.sched_batch.size()));
+  }
 }
 
 bool Machine::begin_run_queue(uint16_t tid) {
   return poll_next(tid, w_.threads[tid].run_queue, Entry::RunQueue);
 }
 
-// Poll the next task of a queue (the explorer may pick another); a task
-// moved from posted-next is traced as such.
+// Poll the first task of a queue. Every queue here is FIFO (nginx's posted
+// queues, ngx-rust's VecDeque, tokio's run queues): its order is not a
+// choice point.
 bool Machine::poll_next(uint16_t tid, std::deque<uint32_t>& q, Entry entry) {
   if (q.empty()) return false;
-  uint32_t t = take(q);
-  if (w_.tasks[t].flags & kFromPostedNext) {
-    w_.tasks[t].flags &= static_cast<uint8_t>(~kFromPostedNext);
-    entry = Entry::PostedNext;
-  }
+  uint32_t t = q.front();
+  q.pop_front();
+  w_.tasks[t].queued = QueueId::None;
   push_poll(tid, t, entry, WakeCtx::Spawn);
   return true;
 }
@@ -316,14 +331,14 @@ void Machine::take_inbox(uint16_t tid) {
   th.inbox.clear();
 }
 
-void Machine::move_posted_next(uint16_t tid) {
+// ngx_event_move_posted_next: the posted-next events (here only ngx-rust's
+// scheduler event) join the end of this iteration's posted events.
+bool Machine::move_posted_next(uint16_t tid) {
   ThreadRt& th = w_.threads[tid];
-  for (uint32_t t : th.posted_next) {
-    w_.tasks[t].queued = QueueId::Posted;
-    w_.tasks[t].flags |= kFromPostedNext;
-    th.posted.push_back(t);
-  }
-  th.posted_next.clear();
+  if (th.sched_posted != SchedPost::Next) return false;
+  th.sched_posted = SchedPost::Now;
+  th.posted.push_back(kSchedulerEvent);
+  return true;
 }
 
 uint32_t Machine::choose(ChoiceKind kind, const std::vector<uint32_t>& options) {
@@ -345,26 +360,36 @@ void Machine::drive_simulated(uint16_t tid) {
   ThreadRt& th = w_.threads[tid];
   switch (th.phase) {
     case Phase::Wait: {
+      // ngx_process_events_and_timers: posted-next events make the wait
+      // non-blocking (timer = 0) and join the posted events; a notify
+      // (eventfd, ev_async) already signalled ends the wait at once; queued
+      // work also keeps it from blocking; else it blocks until a notify from
+      // another thread or the next timer or event.
       bool nonblocking = false;
+      const bool blocked = wait_blocked_;  // this wait blocked before a notify came
+      wait_blocked_ = false;
       if (!w_.started) {
         w_.started = true;
-      } else if (!th.inbox.empty()) {
-        take_inbox(tid);
-      } else if (!th.notified.empty()) {
-        // ngx_notify ended the wait; collect_ready takes the notifications in.
-      } else if (!th.posted_next.empty()) {
-        move_posted_next(tid);
-        nonblocking = true;
-      } else if (!th.posted.empty() || !th.run_queue.empty()) {
-        nonblocking = true;
-      } else if (others_runnable()) {
-        main_waiting_ = true;  // blocks until a notify, or until no other thread can act
-        return;
-      } else if (next_due() != INT64_MAX) {
-        w_.now = std::max(w_.now, next_due());
       } else {
-        halt(Halt::Quiescent);
-        return;
+        nonblocking = move_posted_next(tid);
+        if (!th.inbox.empty()) {
+          take_inbox(tid);
+          nonblocking |= !blocked;
+        } else if (!th.notified.empty()) {
+          // ngx_notify ended the wait; collect_ready takes the notifications in.
+          nonblocking |= !blocked;
+        } else if (nonblocking || !th.posted.empty() || !th.run_queue.empty()) {
+          nonblocking = true;
+        } else if (others_runnable()) {
+          main_waiting_ = true;  // blocks until a notify, or until no other thread can act
+          wait_blocked_ = true;
+          return;
+        } else if (next_due() != INT64_MAX) {
+          w_.now = std::max(w_.now, next_due());
+        } else {
+          halt(Halt::Quiescent);
+          return;
+        }
       }
       // A wait that does not block still lets time pass: a non-blocking
       // iteration costs about a microsecond, so a thousand of them make a
@@ -417,22 +442,6 @@ void Machine::drive_simulated(uint16_t tid) {
       return;
     }
   }
-}
-
-uint32_t Machine::take(std::deque<uint32_t>& q) {
-  uint32_t n = static_cast<uint32_t>(q.size());
-  uint32_t k = 0;
-  if (n > 1) {
-    options_.assign(q.begin(), q.end());
-    k = choose(ChoiceKind::NextTask, options_);
-  }
-  uint32_t t = q[k];
-  if (k == 0)
-    q.pop_front();
-  else
-    q.erase(q.begin() + k);
-  w_.tasks[t].queued = QueueId::None;
-  return t;
 }
 
 // ---------------------------------------------------------------------------
@@ -543,11 +552,26 @@ void Machine::wake(uint16_t tid, uint32_t task, WakeCtx ctx) {
     ev(tid, Ev::WakeCoalesced, task, static_cast<uint32_t>(ctx));
     return;
   }
+  if (t.status == TaskStatus::Running) {
+    // async-task's RawTask::run (and tokio's harness): a wake while the task
+    // is being polled only marks it; when the poll returns Pending it is
+    // scheduled, with woken_while_running. A Ready poll drops the mark.
+    if (!(t.flags & kNotified))
+      t.flags |= static_cast<uint8_t>(kNotified | static_cast<unsigned>(ctx) << kNotifiedCtxShift);
+    ev(tid, Ev::WakeRunning, task, static_cast<uint32_t>(ctx));
+    return;
+  }
+  schedule(tid, task, ctx, false);
+}
+
+// The policy decides what this wake does; the executor acts.
+void Machine::schedule(uint16_t tid, uint32_t task, WakeCtx ctx, bool woken_while_running) {
+  TaskRt& t = w_.tasks[task];
   ThreadRt& th = w_.threads[tid];
   WakeInfo info;
   info.task = task;
   info.ctx = ctx;
-  info.task_running = t.status == TaskStatus::Running;
+  info.task_running = woken_while_running;
   for (const ThreadRt& other : w_.threads) info.polling |= other.polls_on_stack > 0;
   info.waker_thread = tid;
   info.home_thread = t.thread;
@@ -564,15 +588,16 @@ void Machine::wake(uint16_t tid, uint32_t task, WakeCtx ctx) {
     ++info.nheld;
   }
   Action act = policy_.decide(info);
-  ev(tid, Ev::Wake, task, static_cast<uint32_t>(ctx), 0, static_cast<uint16_t>(act));
+  ev(tid, Ev::Wake, task, static_cast<uint32_t>(ctx), woken_while_running ? 1 : 0,
+     static_cast<uint16_t>(act));
   ThreadRt& home = w_.threads[executor_home(t.thread)];
   if (executor_home(tid) != executor_home(t.thread) &&
       (act == Action::PollInline || act == Action::Post || act == Action::PostNext)) {
     // A !Send task polled off its home thread, or the home thread's
     // unsynchronised posted queue touched from another thread.
-    const Frame& f = th.stack.back();
-    w_.cross = CrossFact{tid, task, act, static_cast<uint32_t>(step_), f.program,
-                         f.pc > 0 ? f.pc - 1 : 0, home.polls_on_stack > 0};
+    const Frame* f = th.stack.empty() ? nullptr : &th.stack.back();
+    w_.cross = CrossFact{tid, task, act, static_cast<uint32_t>(step_), f ? f->program : 0,
+                         f && f->pc > 0 ? f->pc - 1 : 0, home.polls_on_stack > 0};
     halt(act == Action::PollInline ? Halt::WrongThread : Halt::DataRace);
     return;
   }
@@ -592,9 +617,10 @@ void Machine::wake(uint16_t tid, uint32_t task, WakeCtx ctx) {
       t.queued = QueueId::Posted;
       home.posted.push_back(task);
       return;
-    case Action::PostNext:
+    case Action::PostNext:  // ngx-rust's scheduler: queue it, post the scheduler event
       t.queued = QueueId::PostedNext;
-      home.posted_next.push_back(task);
+      home.sched_queue.push_back(task);
+      if (home.sched_posted == SchedPost::No) home.sched_posted = SchedPost::Next;
       return;
     case Action::RunQueue:  // thread-safe: a push from another thread also unparks the loop
       t.queued = QueueId::RunQueue;
@@ -614,11 +640,21 @@ void Machine::dequeue(uint32_t task) {
   TaskRt& t = w_.tasks[task];
   if (t.queued == QueueId::None) return;
   ThreadRt& th = w_.threads[executor_home(t.thread)];
-  std::deque<uint32_t>& q = t.queued == QueueId::Posted       ? th.posted
-                            : t.queued == QueueId::PostedNext ? th.posted_next
-                            : t.queued == QueueId::Inbox      ? th.inbox
-                                                              : th.run_queue;
-  q.erase(std::find(q.begin(), q.end(), task));
+  auto drop_from = [task](std::deque<uint32_t>& q) {
+    auto it = std::find(q.begin(), q.end(), task);
+    if (it == q.end()) return false;
+    q.erase(it);
+    return true;
+  };
+  switch (t.queued) {
+    case QueueId::Posted: drop_from(th.posted); break;
+    case QueueId::PostedNext:  // the scheduler's queue, or the batch it is running
+      if (!drop_from(th.sched_queue)) drop_from(th.sched_batch);
+      break;
+    case QueueId::Inbox: drop_from(th.inbox); break;
+    case QueueId::RunQueue: drop_from(th.run_queue); break;
+    case QueueId::None: break;
+  }
   t.queued = QueueId::None;
 }
 
@@ -1025,7 +1061,13 @@ void Machine::return_pending(uint16_t tid) {
   t.last_step = static_cast<uint32_t>(step_);
   ev(tid, Ev::PollEnd, task, 0);
   pop_frame(tid);
-  if (t.flags & kAborted) wake_after_pop(tid, {task});  // aborted while running: cancel it now
+  const uint8_t flags = t.flags;
+  t.flags &= static_cast<uint8_t>(~kNotifiedBits);
+  if (flags & kAborted) {
+    wake_after_pop(tid, {task});  // aborted while running: cancel it now
+  } else if (flags & kNotified) {  // woken while running: scheduled now
+    schedule(tid, task, static_cast<WakeCtx>((flags & kNotifiedBits) >> kNotifiedCtxShift), true);
+  }
 }
 
 // The program of the top frame has run to its end.
@@ -1041,6 +1083,7 @@ void Machine::end_of_program(uint16_t tid) {
       TaskRt& t = w_.tasks[task];
       if (!sc_.is_future(task)) --w_.live;
       t.status = TaskStatus::Done;
+      t.flags &= static_cast<uint8_t>(~kNotifiedBits);  // a wake while running is moot
       t.last_step = static_cast<uint32_t>(step_);
       dequeue(task);
       ev(tid, Ev::PollEnd, task, 1);

@@ -43,7 +43,7 @@ class Machine {
   void begin_timer(uint16_t tid, uint32_t timer);  // a sleep's timer is due
   bool begin_posted(uint16_t tid);     // poll the next posted task; false if none
   bool begin_run_queue(uint16_t tid);  // poll the next run-queue task; false if none
-  void move_posted_next(uint16_t tid); // a new iteration: posted-next becomes posted
+  bool move_posted_next(uint16_t tid); // a new iteration: posted-next joins posted; false if none
   void take_inbox(uint16_t tid);       // the notify ended the wait: the inbox becomes posted
   // Run the unit on the stack to its end (or a halt, or a bound), or until
   // a compute makes the thread busy (the driver burns it, then calls again).
@@ -67,7 +67,7 @@ class Machine {
 
   // ---- the simulated loop driver (stack empty) ----
   void drive_simulated(uint16_t tid);
-  uint32_t take(std::deque<uint32_t>& q);
+  bool next_posted(uint16_t tid, ThreadRt& home);  // one unit of the posted pass; false: none
   // The earliest pending handler or timer, or INT64_MAX; and moving what is
   // due at `now` into the ready list.
   int64_t next_due() const;
@@ -119,6 +119,7 @@ class Machine {
   // ---- wakes ----
   WakeCtx ctx_of(uint16_t tid, uint32_t target) const;
   void wake(uint16_t tid, uint32_t task, WakeCtx ctx);
+  void schedule(uint16_t tid, uint32_t task, WakeCtx ctx, bool woken_while_running);
   void push_poll(uint16_t tid, uint32_t task, Entry entry, WakeCtx via);
   void push_frame(uint16_t tid, FrameKind kind, uint32_t id, uint32_t program);
   void pop_frame(uint16_t tid);
@@ -174,6 +175,7 @@ class Machine {
   std::vector<uint32_t> options_;  // scratch for choice points (one at a time)
   uint16_t last_thread_ = 0;       // the thread that took the last step
   bool main_waiting_ = false;      // the loop thread blocks in its wait, other threads run
+  bool wait_blocked_ = false;      // ... and this iteration's wait did block
   bool chain_ = false;             // one thread: exec runs pure instructions back to back
   // Heap order for timers: the earliest (then lowest id) on top.
   struct TimerLater {

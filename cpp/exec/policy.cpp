@@ -55,22 +55,27 @@ const std::vector<std::string>& builtin_policies() {
 }
 
 std::unique_ptr<Policy> make_policy(std::string_view name) {
-  // ngx-rust before PR #295: run inline unless woken while running.
+  // ngx-rust before PR #295: run inline unless woken while running, which
+  // goes through the scheduler (ngx_posted_next_events).
   if (name == "ngx_inline")
     return builtin("ngx_inline", [](const WakeInfo& w) {
-      return w.task_running ? Action::Post : Action::PollInline;
+      return w.task_running ? Action::PostNext : Action::PollInline;
     });
-  // The maintainer's proposal: defer whenever any task is being polled.
+  // The maintainer's proposal: defer through the scheduler whenever any task
+  // is being polled, inline otherwise.
   if (name == "ngx_defer_nested")
     return builtin("ngx_defer_nested", [](const WakeInfo& w) {
-      return (w.task_running || w.polling) ? Action::Post : Action::PollInline;
+      return (w.task_running || w.polling) ? Action::PostNext : Action::PollInline;
     });
-  // PR #295: always ngx_post_event(&ngx_posted_events).
-  if (name == "ngx_posted")
-    return builtin("ngx_posted", [](const WakeInfo&) { return Action::Post; });
-  // ngx_posted_next_events: the next iteration, and that one does not idle.
+  // PR #295, ngx-rust's scheduler today: always defer through its event on
+  // ngx_posted_next_events (src/async_/spawn.rs); the next iteration does
+  // not idle.
   if (name == "ngx_posted_next")
     return builtin("ngx_posted_next", [](const WakeInfo&) { return Action::PostNext; });
+  // The alternative that keeps idle waits: ngx_post_event(&ngx_posted_events),
+  // this iteration's posted pass.
+  if (name == "ngx_posted")
+    return builtin("ngx_posted", [](const WakeInfo&) { return Action::Post; });
   // tokio LocalSet / async-executor / futures LocalPool.
   if (name == "fifo")
     return builtin("fifo", [](const WakeInfo&) { return Action::RunQueue; });

@@ -30,7 +30,9 @@ const char* wake_ctx_name(WakeCtx c);
 enum class Action : uint8_t {
   PollInline,  // poll the woken task now, on the waker's stack
   Post,        // ngx_post_event(&ngx_posted_events): this iteration's posted pass
-  PostNext,    // ngx_posted_next_events: the next iteration, which will not block
+  PostNext,    // ngx-rust's scheduler: queued, its one event posted to
+               // ngx_posted_next_events; the next iteration does not block and
+               // runs what was queued before the event's handler began
   RunQueue,    // a run-queue executor's queue, polled after the current poll returns;
                // thread-safe (tokio's remote queue): a push from another thread wakes the loop
   Inbox,       // a thread-safe inbox the loop drains after its wait, with a notify

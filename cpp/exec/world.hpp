@@ -24,6 +24,8 @@
 namespace wb {
 
 enum class TaskStatus : uint8_t { Unstarted, Idle, Running, Done, Dropped };
+// Where a queued task waits. PostedNext: in ngx-rust's scheduler (its queue
+// or the batch its event handler is running).
 enum class QueueId : uint8_t { None, Posted, PostedNext, RunQueue, Inbox };
 
 struct TaskRt {
@@ -41,10 +43,13 @@ struct TaskRt {
 };
 
 enum TaskFlag : uint8_t {
-  kFromPostedNext = 1,  // queued in posted by the move from posted-next (traced as such)
+  kNotified = 1,        // woken while running: scheduled when its poll returns Pending
   kWoken = 2,           // a future: woken since its owner last polled it
   kAborted = 4,         // a task: aborted; dropped instead of its next poll
+  // bits 3-5: the WakeCtx of the wake that set kNotified
 };
+inline constexpr unsigned kNotifiedCtxShift = 3;
+inline constexpr uint8_t kNotifiedBits = kNotified | (7u << kNotifiedCtxShift);
 static_assert(sizeof(TaskRt) <= 32, "TaskRt is per task: keep it small");
 
 enum class FrameKind : uint8_t { Startup, Handler, Poll, DropHook, Teardown, Timer, Thread, Notify };
@@ -94,6 +99,12 @@ inline constexpr uint32_t kNotifyBit = 0x40000000u;
 
 enum class ThreadStatus : uint8_t { Loop, Unstarted, Running, Done, Worker };
 
+// ngx-rust's scheduler event: not posted, in ngx_posted_next_events (the
+// next iteration's wait will not block), or moved into ngx_posted_events.
+// ngx_post_event does nothing to an event already posted.
+enum class SchedPost : uint8_t { No, Next, Now };
+inline constexpr uint32_t kSchedulerEvent = 0xfffffffeu;  // in `posted`
+
 struct ThreadRt {
   ThreadStatus status = ThreadStatus::Loop;
   uint32_t blocked_on = 0;      // blocking mutex id + 1 it waits for (held on another thread)
@@ -105,7 +116,15 @@ struct ThreadRt {
   uint32_t polls_on_stack = 0;
   uint32_t run_queue_polls = 0;  // in this iteration (see kEventInterval)
   Phase phase = Phase::Wait;
-  std::deque<uint32_t> posted, posted_next, run_queue;
+  // nginx's ngx_posted_events, in post order: task ids (posted one by one,
+  // ngx_posted) and kSchedulerEvent, ngx-rust's one scheduler event.
+  std::deque<uint32_t> posted;
+  // ngx-rust's scheduler (src/async_/spawn.rs): `queue` holds the runnables
+  // scheduled since its event handler last ran; the handler runs the ones
+  // queued before it started (mem::take), `batch` here, one poll a unit.
+  std::deque<uint32_t> sched_queue, sched_batch;
+  SchedPost sched_posted = SchedPost::No;  // where its event is posted
+  std::deque<uint32_t> run_queue;
   std::vector<uint32_t> ready_events;  // handler ids ready in this iteration
 };
 

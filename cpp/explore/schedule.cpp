@@ -4,7 +4,6 @@ namespace wb {
 
 const char* choice_kind_name(ChoiceKind k) {
   switch (k) {
-    case ChoiceKind::NextTask: return "next task";
     case ChoiceKind::EventOrder: return "event order";
     case ChoiceKind::DropOrder: return "drop order";
     case ChoiceKind::Thread: return "thread";

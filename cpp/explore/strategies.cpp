@@ -27,7 +27,7 @@ uint64_t PctChooser::priority(uint32_t task) {
 uint32_t PctChooser::choose(const ChoicePoint& cp) {
   uint32_t n = static_cast<uint32_t>(cp.options.size());
   uint32_t here = index_++;
-  if (cp.kind != ChoiceKind::NextTask) return rng_.below(n);
+  if (cp.kind != ChoiceKind::Thread) return rng_.below(n);
   auto best = [&] {
     uint32_t b = 0;
     for (uint32_t i = 1; i < n; ++i)
@@ -101,8 +101,10 @@ uint64_t state_hash(const World& w) {
     x.add(static_cast<uint64_t>(th.phase));
     for (uint32_t t : th.posted) x.add(t);
     x.add(0xfffd);
-    for (uint32_t t : th.posted_next) x.add(t);
-    x.add(0xfffc);
+    for (uint32_t t : th.sched_queue) x.add(t);
+    x.add(0xfff9);
+    for (uint32_t t : th.sched_batch) x.add(t);
+    x.add(static_cast<uint64_t>(th.sched_posted) | 0xfffc0);
     for (uint32_t t : th.run_queue) x.add(t);
     x.add(0xfffb);
     for (uint32_t h : th.ready_events) x.add(h);

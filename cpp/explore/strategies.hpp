@@ -97,7 +97,7 @@ class Dfs final : public Chooser {
     bool known;  // fp is the unit's whole footprint (it ran to its end)
   };
   struct Node {
-    ChoiceKind kind = ChoiceKind::NextTask;
+    ChoiceKind kind = ChoiceKind::EventOrder;
     std::vector<uint32_t> options;
     uint32_t chosen = 0;
     bool between_units = true;

@@ -184,8 +184,8 @@ class Driver {
     after();
     if (halted()) return;
     const ThreadRt& th = machine_.world().threads[0];
-    bool queued = !th.posted.empty() || !th.posted_next.empty() || !th.run_queue.empty() ||
-                  !th.inbox.empty();
+    bool queued = !th.posted.empty() || !th.sched_batch.empty() ||
+                  th.sched_posted == SchedPost::Next || !th.run_queue.empty() || !th.inbox.empty();
     if (queued) {
       if (!idle_.active()) idle_.start();  // the coming wait must not block
     } else {

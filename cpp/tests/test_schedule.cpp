@@ -19,9 +19,9 @@ struct Point {
 using namespace wb;
 
 TEST(Schedule, EncodeTrimsTrailingZerosAndRoundTrips) {
-  std::vector<Choice> cs = {{3, 1, ChoiceKind::NextTask}, {40, 37, ChoiceKind::EventOrder},
-                            {2, 0, ChoiceKind::DropOrder}, {12, 11, ChoiceKind::NextTask},
-                            {2, 0, ChoiceKind::NextTask}};
+  std::vector<Choice> cs = {{3, 1, ChoiceKind::Thread}, {40, 37, ChoiceKind::EventOrder},
+                            {2, 0, ChoiceKind::DropOrder}, {12, 11, ChoiceKind::Thread},
+                            {2, 0, ChoiceKind::Thread}};
   std::string s = encode_schedule(cs);
   EXPECT_EQ(s, "v1.1(37)0b");
   std::vector<uint32_t> ks = decode_schedule(s);
@@ -40,17 +40,17 @@ TEST(Schedule, MalformedIsAnError) {
 TEST(Schedule, ReplayOutOfRangeNamesTheChoice) {
   ReplayChooser r({1, 5});
   Point p;
-  EXPECT_EQ(r.choose(p.at(2, ChoiceKind::NextTask)), 1u);
+  EXPECT_EQ(r.choose(p.at(2, ChoiceKind::Thread)), 1u);
   try {
     r.choose(p.at(3, ChoiceKind::DropOrder));
     FAIL();
   } catch (const ScheduleError& e) {
     EXPECT_NE(std::string(e.what()).find("choice #1 (drop order)"), std::string::npos) << e.what();
   }
-  EXPECT_EQ(r.choose(p.at(4, ChoiceKind::NextTask)), 0u);  // past the end: canonical
+  EXPECT_EQ(r.choose(p.at(4, ChoiceKind::Thread)), 0u);  // past the end: canonical
   r.check_all_used();
   ReplayChooser unused({1, 2});
-  EXPECT_EQ(unused.choose(p.at(2, ChoiceKind::NextTask)), 1u);
+  EXPECT_EQ(unused.choose(p.at(2, ChoiceKind::Thread)), 1u);
   EXPECT_THROW(unused.check_all_used(), ScheduleError);
 }
 
@@ -58,8 +58,8 @@ TEST(Schedule, RandomIsSeededAndInRange) {
   RandomChooser a(7), b(7);
   Point p;
   for (int i = 0; i < 1000; ++i) {
-    uint32_t x = a.choose(p.at(5, ChoiceKind::NextTask));
-    EXPECT_EQ(x, b.choose(p.at(5, ChoiceKind::NextTask)));
+    uint32_t x = a.choose(p.at(5, ChoiceKind::Thread));
+    EXPECT_EQ(x, b.choose(p.at(5, ChoiceKind::Thread)));
     EXPECT_LT(x, 5u);
   }
 }

@@ -16,6 +16,7 @@ const char* event_kind_name(Ev k) {
     case Ev::PollEnd: return "poll_end";
     case Ev::Wake: return "wake";
     case Ev::WakeCoalesced: return "wake_coalesced";
+    case Ev::WakeRunning: return "wake_running";
     case Ev::WakeIgnored: return "wake_ignored";
     case Ev::WakeEmpty: return "wake_empty";
     case Ev::Register: return "register";
@@ -40,6 +41,7 @@ const char* event_kind_name(Ev k) {
     case Ev::Throw: return "throw";
     case Ev::Exception: return "exception";
     case Ev::Abort: return "abort";
+    case Ev::SchedulerRun: return "scheduler";
   }
   return "?";
 }
@@ -103,7 +105,17 @@ TraceRecord trace_record(const Scenario& sc, const Event& e) {
     case Ev::Wake:
       r.detail = std::string(wake_ctx_name(static_cast<WakeCtx>(e.b))) + " -> " +
                  action_name(static_cast<Action>(e.c));
-      msg = "wake '" + task(e.a) + "' from " + r.detail;
+      if (e.b8) r.detail += " (woken while running)";
+      msg = (e.b8 ? "schedule '" : "wake '") + task(e.a) + "' from " + r.detail;
+      break;
+    case Ev::WakeRunning:
+      r.detail = wake_ctx_name(static_cast<WakeCtx>(e.b));
+      msg = "wake '" + task(e.a) + "' from " + r.detail +
+            ": it is being polled; scheduled when the poll returns Pending";
+      break;
+    case Ev::SchedulerRun:
+      r.detail = std::to_string(e.a);
+      msg = "ngx-rust scheduler event: processing " + r.detail + " deferred wakeups";
       break;
     case Ev::WakeCoalesced:
       r.detail = wake_ctx_name(static_cast<WakeCtx>(e.b));
