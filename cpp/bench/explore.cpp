@@ -1,6 +1,7 @@
 #include "bench/explore.hpp"
 
 #include <chrono>
+#include <stdexcept>
 
 namespace wb {
 
@@ -29,16 +30,12 @@ Explorer::Explorer(std::shared_ptr<const Scenario> sc, Policy& policy, ExploreCo
   quiet_.trace = false;
   replay_ = quiet_;  // minimisation: footprints feed sleep sets only
   replay_.footprints = false;
-  if (cfg_.strategy == Strategy::Pct) {
-    // k for PCT: the choice points of the canonical run.
-    FirstChooser first;
-    World w = execute(*sc_, policy_, first, quiet_);
-    pct_k_ = static_cast<uint32_t>(std::max<size_t>(w.choices.size(), 1));
-  }
   if (cfg_.strategy == Strategy::Exhaustive) quiet_.footprints = cfg_.sleep_sets;
 }
 
 bool Explorer::advance(uint64_t max_schedules, double max_seconds) {
+  if (interrupted_)
+    throw std::logic_error("this exploration stopped in the middle of a run (Ctrl-C or an error); start a new one");
   auto t0 = std::chrono::steady_clock::now();
   // The report holds what was done, also when an interrupt check throws:
   // the caller shows it as the partial summary.
@@ -55,12 +52,23 @@ bool Explorer::advance(uint64_t max_schedules, double max_seconds) {
           r.outcomes[verdict_kind_name(k)] = e.counts_[static_cast<size_t>(k)];
     }
   } settle{*this, t0};
-  for (uint64_t i = 0; i < max_schedules && !report_.finished; ++i) {
-    check_interrupt();
-    if (!one()) break;
-    if ((i & 63) == 63 &&
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > max_seconds)
-      break;
+  try {
+    if (cfg_.strategy == Strategy::Pct && pct_k_ == 0) {
+      // k for PCT: the choice points of the canonical run.
+      FirstChooser first;
+      World w = execute(*sc_, policy_, first, quiet_);
+      pct_k_ = static_cast<uint32_t>(std::max<size_t>(w.choices.size(), 1));
+    }
+    for (uint64_t i = 0; i < max_schedules && !report_.finished; ++i) {
+      check_interrupt();
+      if (!one()) break;
+      if ((i & 63) == 63 &&
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > max_seconds)
+        break;
+    }
+  } catch (...) {  // an interrupt, or an error: a run was cut in the middle
+    interrupted_ = true;
+    throw;
   }
   return report_.finished;
 }

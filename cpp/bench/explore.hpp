@@ -68,7 +68,8 @@ class Explorer {
   ExploreReport report_;
   std::array<uint64_t, static_cast<size_t>(VerdictKind::BoundDepth) + 1> counts_{};  // by kind
   Dfs dfs_;
-  uint32_t pct_k_ = 1;
+  uint32_t pct_k_ = 0;  // PCT: choice points of the canonical run (0: not yet run)
+  bool interrupted_ = false;  // advance() threw: the search state is mid-run
   uint64_t next_seed_;
   std::chrono::steady_clock::time_point checked_ = std::chrono::steady_clock::now();
 };

@@ -14,18 +14,10 @@ namespace {
 
 // A built-in policy by name, or a PythonPolicy object bound to this run's
 // scenario (each run its own binding).
-struct PolicyHandle {
-  std::unique_ptr<Policy> owned;
-  Policy& get() { return *owned; }
-};
-
-PolicyHandle policy_from(const py::object& p, const std::shared_ptr<const Scenario>& sc) {
-  PolicyHandle h;
+std::unique_ptr<Policy> policy_from(const py::object& p, const std::shared_ptr<const Scenario>& sc) {
   if (py::isinstance<PythonPolicy>(p))
-    h.owned = std::make_unique<PythonPolicy::Bound>(p.cast<std::shared_ptr<PythonPolicy>>(), sc);
-  else
-    h.owned = make_policy(p.cast<std::string>());
-  return h;
+    return std::make_unique<PythonPolicy::Bound>(p.cast<std::shared_ptr<PythonPolicy>>(), sc);
+  return make_policy(p.cast<std::string>());
 }
 
 // Ctrl-C: long calls run without the GIL; this takes it back now and then
@@ -46,15 +38,15 @@ RunConfig config(bool trace, const Limits& limits) {
 Outcome run(std::shared_ptr<Scenario> sc, const py::object& policy, std::optional<uint64_t> seed,
             std::optional<std::string> schedule, std::optional<std::vector<uint64_t>> stream,
             bool trace, const Limits& limits) {
-  PolicyHandle h = policy_from(policy, sc);
+  std::unique_ptr<Policy> h = policy_from(policy, sc);
   ScheduleSpec spec{seed, schedule, stream};
   py::gil_scoped_release nogil;
-  return run_scenario(sc, h.get(), spec, config(trace, limits));
+  return run_scenario(sc, *h, spec, config(trace, limits));
 }
 
 // A resumable exploration; the Python side advances it in slices.
 struct PyExplorer {
-  PolicyHandle policy;
+  std::unique_ptr<Policy> policy;
   std::unique_ptr<Explorer> explorer;
 };
 
@@ -77,7 +69,7 @@ std::unique_ptr<PyExplorer> make_explorer(std::shared_ptr<Scenario> sc, const py
   cfg.run = config(true, limits);
   auto e = std::make_unique<PyExplorer>();
   e->policy = policy_from(policy, sc);
-  e->explorer = std::make_unique<Explorer>(sc, e->policy.get(), cfg);
+  e->explorer = std::make_unique<Explorer>(sc, *e->policy, cfg);
   return e;
 }
 
@@ -90,14 +82,14 @@ bool advance(PyExplorer& e, uint64_t max_schedules, double max_seconds) {
 // so Ctrl-C interrupts a real-time run; the loop is torn down either way.
 Outcome run_libev(std::shared_ptr<Scenario> sc, const py::object& policy, bool trace,
                   const Limits& limits, double time_scale, double watchdog_s) {
-  PolicyHandle h = policy_from(policy, sc);
+  std::unique_ptr<Policy> h = policy_from(policy, sc);
   loop::LoopConfig cfg;
   cfg.run = config(trace, limits);
   cfg.time_scale = time_scale;
   cfg.watchdog_s = watchdog_s;
   py::gil_scoped_release nogil;
-  World w = loop::run_libev(*sc, h.get(), cfg);
-  return make_outcome(sc, h.get(), std::move(w));
+  World w = loop::run_libev(*sc, *h, cfg);
+  return make_outcome(sc, *h, std::move(w));
 }
 
 // Raw libev figures, no scenario: in-loop ping-pong under the posted and

@@ -168,10 +168,18 @@ class Driver {
 
  private:
   // Wall-clock microseconds since the run began: the trace's time.
-  void tick() {
-    auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-        std::chrono::steady_clock::now() - t0_);
-    machine_.set_now(us.count());
+  int64_t elapsed_us() const {
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                                 t0_)
+        .count();
+  }
+  void tick() { machine_.set_now(elapsed_us()); }
+
+  // The caller's interrupt check (it takes the GIL): on the loop thread
+  // only, never while holding mu_. May throw.
+  static constexpr int64_t kInterruptCheckUs = 20'000;
+  void check_interrupt() {
+    if (cfg_.run.interrupt_check) cfg_.run.interrupt_check();
   }
 
   // ev_prepare: the posted-event pass, then a slice of the run queue.
@@ -232,6 +240,7 @@ class Driver {
       }
       return;
     }
+    int64_t checked_us = elapsed_us();
     while (!halted() && !machine_.world().threads[0].stack.empty()) {
       if (!machine_.can_step(0)) {
         wait_for_others(lk);
@@ -242,6 +251,10 @@ class Driver {
       machine_.step(0);
       cv_.notify_all();
       lk.unlock();
+      if (int64_t now_us = elapsed_us(); now_us - checked_us >= kInterruptCheckUs) {  // a long unit
+        checked_us = now_us;
+        check_interrupt();
+      }
       lk.lock();
     }
   }
@@ -257,10 +270,10 @@ class Driver {
     while (!halted() && !machine_.can_step(0)) {
       cv_.wait_for(lk, std::chrono::milliseconds(20));
       auto now = Clock::now();
-      if (cfg_.run.interrupt_check && now - checked >= std::chrono::milliseconds(20)) {
+      if (now - checked >= std::chrono::microseconds(kInterruptCheckUs)) {
         checked = now;
         lk.unlock();  // it takes the GIL: not while holding mu_
-        cfg_.run.interrupt_check();
+        check_interrupt();
         lk.lock();
       }
       if (machine_.steps() != steps || computing()) {
@@ -276,26 +289,26 @@ class Driver {
   // the run's time bound (stopping the run), ends when the run stops, and
   // on the loop thread checks for Ctrl-C every ~20 ms. False: not busy.
   bool burn(uint16_t tid, std::unique_lock<std::mutex>& lk) {
-    using Clock = std::chrono::steady_clock;
-    int64_t until_us = machine_.world().threads[tid].busy_until;
+    // In microseconds since the run began, as the clock's ticks are: a
+    // compute of any length (up to INT64_MAX ticks) cannot overflow them.
+    const int64_t until_us = machine_.world().threads[tid].busy_until;
     if (until_us <= machine_.world().now) return false;
-    const auto until = t0_ + std::chrono::microseconds(until_us);
-    const auto deadline = t0_ + std::chrono::duration_cast<Clock::duration>(
-                                    std::chrono::duration<double>(cfg_.run.limits.max_seconds));
+    const double max_s = cfg_.run.limits.max_seconds;
+    const int64_t deadline_us = max_s < 9e12 ? static_cast<int64_t>(max_s * 1e6) : INT64_MAX;
     const bool locked = lk.owns_lock();
     if (locked) lk.unlock();
-    auto checked = Clock::now();
+    int64_t checked_us = elapsed_us();
     bool over = false;
     for (;;) {
-      auto now = Clock::now();
-      if (now >= until || stopping_) break;
-      if (now > deadline) {
+      const int64_t now_us = elapsed_us();
+      if (stopping_ || now_us >= until_us) break;
+      if (now_us > deadline_us) {
         over = true;
         break;
       }
-      if (tid == 0 && cfg_.run.interrupt_check && now - checked >= std::chrono::milliseconds(20)) {
-        checked = now;
-        cfg_.run.interrupt_check();  // may throw: the run ends, its threads are joined
+      if (tid == 0 && now_us - checked_us >= kInterruptCheckUs) {
+        checked_us = now_us;
+        check_interrupt();  // may throw: the run ends, its threads are joined
       }
     }
     if (locked) lk.lock();
@@ -414,7 +427,7 @@ class Driver {
   }
 
   void watch() {
-    if (cfg_.run.interrupt_check) cfg_.run.interrupt_check();
+    check_interrupt();
     auto lk = hold();
     double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
     uint64_t steps = machine_.steps();

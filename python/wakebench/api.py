@@ -9,7 +9,8 @@ from typing import Callable, Optional, Sequence, Union
 from . import _core
 from .outcome import Exploration, Outcome
 from .errors import UINT32, UINT64, ArgumentError, ArgumentTypeError, check_int, check_schedule
-from .policy import PolicyLike, UnknownNameError, resolve
+from .errors import UnknownNameError
+from .policy import PolicyLike, resolve
 from .scenario import Scenario
 
 __all__ = ["run", "explore", "Interrupted", "DEFAULT_LIMITS", "STRATEGIES", "BACKENDS"]

@@ -20,7 +20,7 @@ from typing import List, Optional
 from . import catalog
 from . import replay as replay_files
 from .api import BACKENDS, STRATEGIES, Interrupted, explore, run
-from .errors import Error, one_line
+from .errors import Error, one_line, printable
 from .matrix import (ProgressBar, compute, counterexamples, prepare_out_dir, render_json,
                      render_text, write_outputs)
 from .policy import builtin_policies
@@ -241,18 +241,12 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _flat(msg: object, limit: int = 2000) -> str:
-    """A message as one line: control characters escaped, cut at ``limit``."""
-    s = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in str(msg))
-    return s if len(s) <= limit else s[:limit] + "..."
-
-
 def main(argv: Optional[List[str]] = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return args.fn(args)
     except (_Fail, Error, ValueError, TypeError) as e:  # ScenarioError, ReplayError...
-        print(f"wakebench: {_flat(e)}", file=sys.stderr)
+        print(f"wakebench: {printable(e)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("wakebench: interrupted", file=sys.stderr)

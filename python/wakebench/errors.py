@@ -15,7 +15,7 @@ from __future__ import annotations
 from ._core import Error, PolicyError, ScenarioError, ScheduleError, UnknownNameError
 
 __all__ = ["Error", "ScenarioError", "ScenarioTypeError", "ScheduleError", "UnknownNameError",
-           "PolicyError", "ArgumentError", "ArgumentTypeError", "one_line",
+           "PolicyError", "ArgumentError", "ArgumentTypeError", "one_line", "printable",
            "check_int", "check_text", "check_schedule", "INT64", "UINT32", "UINT64"]
 
 INT64 = (-(1 << 63), (1 << 63) - 1)
@@ -36,12 +36,19 @@ class ArgumentTypeError(ArgumentError, TypeError):
 
 
 def one_line(text: object, limit: int = 200) -> str:
-    """``text`` quoted for a one-line message: control characters, lone
-    surrogates and non-ASCII escaped, cut to ``limit`` characters."""
+    """``text`` quoted for a one-line message: control characters and lone
+    surrogates escaped, cut to ``limit`` characters."""
     s = repr(str(text))
     if len(s) > limit:
         s = s[:limit - 4] + "...'"
     return s
+
+
+def printable(text: object, limit: int = 2000) -> str:
+    """``text`` as one line, unquoted: control characters and lone
+    surrogates escaped, cut at ``limit`` characters."""
+    s = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in str(text))
+    return s if len(s) <= limit else s[:limit] + "..."
 
 
 def check_int(x: object, what: str, lo: int = INT64[0], hi: int = INT64[1], *,

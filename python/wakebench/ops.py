@@ -40,7 +40,7 @@ def _name(x: object, what: str) -> str:
     name = getattr(x, "name", x)
     if not isinstance(name, str):
         raise ScenarioTypeError(f"{what}: expected a name or a handle, got {type(x).__name__}")
-    return check_text(name, what)
+    return check_text(name, what, name=True)
 
 
 def _int(x: object, what: str) -> int:

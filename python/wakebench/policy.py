@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Callable, Tuple, Union
 
 from . import _core
+from .errors import ArgumentError, ArgumentTypeError, PolicyError, UnknownNameError, one_line
 
 __all__ = ["Policy", "WakeInfo", "ACTIONS", "builtin_policies", "PolicyLike"]
 
@@ -50,14 +51,20 @@ class Policy:
 
     def __init__(self, name: str, decide: Callable[[WakeInfo], str]) -> None:
         if not isinstance(name, str) or not name:
-            raise TypeError("Policy: a name must be a non-empty str")
+            raise ArgumentTypeError(f"Policy: a name must be a non-empty str, got {one_line(name, 40)}")
+        if not name.isprintable():
+            raise ArgumentError(f"Policy: a name must be printable, got {one_line(name, 60)}")
         if not callable(decide):
-            raise TypeError(f"Policy {name!r}: decide must be callable")
+            raise ArgumentTypeError(f"Policy {name!r}: decide must be callable")
         self.name = name
         self.decide = decide
 
         def call(info: dict) -> str:
-            return decide(WakeInfo(**{**info, "held": tuple(info["held"])}))
+            action = decide(WakeInfo(**{**info, "held": tuple(info["held"])}))
+            if action not in ACTIONS:  # also refuses non-str answers, shown quoted
+                raise PolicyError(f"policy {name!r} returned {one_line(action, 60)} "
+                                  f"(valid: {', '.join(ACTIONS)})")
+            return action
 
         self._core = _core.PythonPolicy(name, call)
 
@@ -78,9 +85,6 @@ def resolve(policy: PolicyLike) -> Union[str, "_core.PythonPolicy"]:
     if isinstance(policy, str):
         names = builtin_policies()
         if policy not in names:
-            raise UnknownNameError(f"unknown policy {policy!r} (valid: {', '.join(names)})")
+            raise UnknownNameError(f"unknown policy {one_line(policy, 60)} (valid: {', '.join(names)})")
         return policy
-    raise TypeError(f"policy must be a name or a Policy, got {type(policy).__name__}")
-
-
-UnknownNameError = _core.UnknownNameError
+    raise ArgumentTypeError(f"policy must be a name or a Policy, got {type(policy).__name__}")
