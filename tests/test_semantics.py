@@ -136,3 +136,79 @@ def test_queued_tasks_are_not_a_choice_point():
     out = wb.run(posted_in_order(), "ngx_posted")
     polls = [e.task for e in out.trace if e.kind == "poll"]
     assert polls[-2:] == ["a", "b"]
+
+
+# -- 7. drop order as Rust does it ---------------------------------------------
+
+def guard_then_owned_object():
+    """A task holding a std mutex across an await is dropped (its connection
+    closes); the object it owns from its start takes the same lock in its
+    Drop. The guard was declared last, so it drops first."""
+    s = wb.Scenario("drop-order")
+    m, q = s.mutex("m"), s.wait_queue("q")
+    s.task("t", [m.lock(), q.park(), m.unlock()])
+    s.object("o", owner="t", on_drop=[m.lock(), ops.print("o dropped"), m.unlock()])
+    s.on_cleanup("close", at=1, program=[ops.drop("t")])
+    return s
+
+
+def test_a_tasks_guard_drops_before_the_objects_it_owned_from_its_start():
+    for p in wb.builtin_policies():
+        ex = wb.explore(guard_then_owned_object(), p, stop_at_first=False)
+        assert ex.outcomes.keys() == {"ok"}, (p, ex.outcomes)
+    out = wb.run(guard_then_owned_object(), "ngx_posted")
+    assert [o.text for o in out.output] == ["o dropped"]
+    assert out.trace_text.index("unlock 'm'") < out.trace_text.index("drop 'o'")
+
+
+# -- 8. leaving a region runs its end ------------------------------------------
+
+def test_break_out_of_critical_ends_the_region():
+    s = wb.Scenario("critical-break")
+    s.task("worker", [ops.loop(ops.critical(ops.break_())), ops.sleep(10), ops.print("done")])
+    s.task("killer", [ops.sleep(5), ops.abort("worker")])
+    ex = wb.explore(s, stop_at_first=False)
+    assert ex.outcomes.keys() == {"ok"}, ex.outcomes  # aborted outside the region
+
+
+def test_break_out_of_a_mask_unmasks():
+    s = wb.Scenario("mask-break")
+    s.task("victim", [ops.loop(ops.uninterruptible_mask(ops.break_())), ops.sleep(10),
+                      ops.print("survived")])
+    s.task("thrower", [ops.sleep(5), ops.throw_to("victim")])
+    out = wb.run(s)
+    assert out.verdict.ok and [o.text for o in out.output] == []  # killed while sleeping
+    assert "ThreadKilled" in out.trace_text or "exception" in out.trace_text
+
+
+def test_break_out_of_a_catch_leaves_no_stale_handler():
+    s = wb.Scenario("catch-break")
+    s.task("victim", [ops.loop(ops.catch(ops.break_(), handler=[ops.print("stale handler")])),
+                      ops.sleep(10), ops.print("survived")])
+    s.task("thrower", [ops.sleep(5), ops.throw_to("victim")])
+    out = wb.run(s)
+    assert [o.text for o in out.output] == []
+
+
+def test_critical_is_for_tasks():
+    import pytest
+    for build in (lambda s: s.on_event("h", at=1, program=[ops.critical(ops.print("x"))]),
+                  lambda s: s.thread("th", program=[ops.critical(ops.print("x"))]),
+                  lambda s: s.object("o", on_drop=[ops.critical(ops.print("x"))])):
+        s = wb.Scenario("critical-elsewhere")
+        build(s)
+        with pytest.raises(wb.ScenarioError, match="critical is for tasks"):
+            s.build()
+
+
+# -- 9. re-entrant locking is a run-time verdict -----------------------------
+
+def test_locking_a_std_mutex_twice_is_reentrant_lock_at_that_op():
+    s = wb.Scenario("relock")
+    m = s.mutex("m")
+    s.task("t", [m.lock(), ops.print("locked once"), m.lock(), m.unlock(), m.unlock()])
+    out = wb.run(s)
+    assert out.verdict.kind == "deadlock/reentrant_lock"
+    assert "op #2 (lock 'm')" in out.explanation
+    assert "it already holds it, and std::sync::Mutex is not re-entrant" in out.explanation
+    assert [o.text for o in out.output] == ["locked once"]

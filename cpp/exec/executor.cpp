@@ -1114,14 +1114,22 @@ void Machine::end_of_program(uint16_t tid) {
   }
 }
 
-// Dropping a task's future: drop what it owns (in a chosen order), then the
-// guards it holds across an await.
+// Dropping a task's future drops its locals in reverse declaration order,
+// as Rust does: first the guards its program took (declared last), whose
+// Drop wakes the waiters they hand over, from here; then the objects it
+// owned from its start (in an order the explorer chooses: a task's
+// objects are declared apart from its program), then its futures.
 void Machine::teardown_step(uint16_t tid) {
   ThreadRt& th = w_.threads[tid];
-  uint32_t task = th.stack.back().id;
+  Frame& f = th.stack.back();
+  uint32_t task = f.id;
+  if (f.pc == 0) {
+    f.pc = 1;
+    release_task(task, f.wakes, tid);  // exec() wakes them next, on this frame
+    return;
+  }
   if (drop_next_owned(tid, task)) return;
   std::vector<uint32_t> to_wake;
-  release_task(task, to_wake, tid);
   for (uint32_t fut : sc_.templates[sc_.template_of(task)].futures)
     if (w_.tasks[fut].status == TaskStatus::Idle || w_.tasks[fut].status == TaskStatus::Unstarted) {
       release_task(fut, to_wake, tid);

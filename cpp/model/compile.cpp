@@ -6,9 +6,15 @@
 //  - counts are non-negative and below SpecLimits; nesting is bounded;
 //  - Drop hooks and handlers never await (they run to completion);
 //  - lock discipline, structurally: a program never unlocks what it does not
-//    hold, never relocks what it holds, both branches of an If and every
-//    way out of a loop agree on what is held, and a program ends holding
-//    nothing. Runtime misuse is therefore impossible by construction.
+//    hold, never relocks an async mutex it holds, both branches of an If and
+//    every way out of a loop agree on what is held, and a program ends
+//    holding nothing. Relocking a blocking mutex it holds is allowed: it is
+//    the most common real bug, and the run gives deadlock/reentrant_lock at
+//    that op (std::sync::Mutex::lock "might panic or deadlock"; it does not
+//    re-enter).
+//  - regions (critical, mask, restore, catch) are for tasks, and a break
+//    out of one runs its end, as leaving a Rust scope or a Haskell bracket
+//    does: the region's end instructions are emitted before the jump.
 #include <algorithm>
 #include <map>
 #include <optional>
@@ -102,7 +108,7 @@ std::string Scenario::thread_name(uint32_t thread) const {
 
 namespace {
 
-using Held = std::vector<uint32_t>;  // mutex ids, sorted
+using Held = std::vector<uint32_t>;  // mutex ids, sorted; a relocked blocking mutex twice
 
 // The lock state flowing through a block: `held` on the fall-through path
 // (nullopt when unreachable) and the states at the Breaks of the loop being
@@ -114,6 +120,14 @@ struct Flow {
 struct LoopCtx {
   std::vector<size_t> breaks;  // instruction indices to patch
   std::optional<Held> exit;    // agreed lock state at the breaks
+};
+
+// A region open around the op being compiled: what leaving it runs, and how
+// many loops were open when it began (a break leaves the regions opened
+// inside its loop).
+struct RegionCtx {
+  Code end;
+  size_t loops;
 };
 
 class Compiler {
@@ -358,6 +372,7 @@ class Compiler {
     locals_ = 0;
     owner_desc_ = sc_.program_owner(program);
     loops_.clear();
+    regions_.clear();
     Flow f;
     f.held = Held{};
     block(ops, "", 0, f);
@@ -479,7 +494,8 @@ class Compiler {
           Held& h = *f.held;
           auto it = std::lower_bound(h.begin(), h.end(), m);
           bool holds = it != h.end() && *it == m;
-          if (lock && holds) fail_at(where, op, "locks '" + op.target + "' again while holding it");
+          if (lock && holds && !blocking)
+            fail_at(where, op, "locks '" + op.target + "' again while holding it");
           if (!lock && !holds) fail_at(where, op, "unlocks '" + op.target + "' which it does not hold");
           if (lock) h.insert(it, m);
           else h.erase(it);
@@ -588,9 +604,12 @@ class Compiler {
         return;
       }
       case OpKind::Critical: {
+        // Its count lives with the task (a Drop hook, a handler or a thread
+        // has no task to cancel inside it).
+        if (kind_ != ProgramKind::Task) fail_at(where, op, "critical is for tasks");
         in.code = Code::CriticalBegin;
         emit(in, label(where, op));
-        block(op.body, prefix, depth + 1, f);
+        region(Code::CriticalEnd, [&] { block(op.body, prefix, depth + 1, f); });
         Instr end;
         end.code = Code::CriticalEnd;
         emit(end, label(where, op) + ", end");
@@ -605,9 +624,10 @@ class Compiler {
         in.code = op.kind == OpKind::Mask ? Code::MaskBegin : Code::RestoreBegin;
         in.v = op.value;
         emit(in, label(where, op));
-        block(op.body, prefix, depth + 1, f);
+        const Code end_code = op.kind == OpKind::Mask ? Code::MaskEnd : Code::RestoreEnd;
+        region(end_code, [&] { block(op.body, prefix, depth + 1, f); });
         Instr end;
-        end.code = op.kind == OpKind::Mask ? Code::MaskEnd : Code::RestoreEnd;
+        end.code = end_code;
         emit(end, label(where, op) + ", end");
         return;
       }
@@ -617,12 +637,15 @@ class Compiler {
         in.code = Code::CatchBegin;
         size_t begin = emit(in, label(where, op));
         Flow body_f = f, handler_f = f;
-        block(op.body, prefix, depth + 1, body_f);
+        // Leaving the body pops the catch (CatchEnd, falling through);
+        // leaving the handler restores the mask state (HandlerEnd).
+        region(Code::CatchEnd, [&] { block(op.body, prefix, depth + 1, body_f); });
         Instr end;
         end.code = Code::CatchEnd;
         size_t body_end = emit(end, label(where, op) + ", end of body");
         patch(begin, here());
-        block(op.orelse, prefix + "handler.", depth + 1, handler_f);
+        region(Code::HandlerEnd,
+               [&] { block(op.orelse, prefix + "handler.", depth + 1, handler_f); });
         Instr hend;
         hend.code = Code::HandlerEnd;
         emit(hend, label(where, op) + ", end of handler");
@@ -783,6 +806,13 @@ class Compiler {
         return;
       case OpKind::Break: {
         if (loops_.empty()) fail_at(where, op, "break outside a loop");
+        // Leave the regions opened inside the loop, innermost first.
+        for (auto r = regions_.rbegin(); r != regions_.rend() && r->loops == loops_.size(); ++r) {
+          Instr end;
+          end.code = r->end;
+          end.jump = static_cast<uint32_t>(here() + 1);  // CatchEnd: fall through
+          emit(end, label(where, op) + ", leaving its region");
+        }
         Instr j;
         j.code = Code::Jump;
         size_t at = emit(j, label(where, op));
@@ -794,6 +824,13 @@ class Compiler {
       }
     }
     fail_at(where, op, "unknown op kind");
+  }
+
+  template <class Body>
+  void region(Code end, Body body) {
+    regions_.push_back(RegionCtx{end, loops_.size()});
+    body();
+    regions_.pop_back();
   }
 
   std::optional<Held> join(const std::optional<Held>& a, const std::optional<Held>& b,
@@ -813,6 +850,7 @@ class Compiler {
   uint32_t locals_ = 0;
   std::string owner_desc_;
   std::vector<LoopCtx> loops_;
+  std::vector<RegionCtx> regions_;
 };
 
 }  // namespace

@@ -237,9 +237,12 @@ Verdict explain_blocked(const Scenario& sc, const World& w, const Finding& f,
   std::string where = "step " + std::to_string(b.step) + ": " + describe_frame(sc, waiter) +
                       " requests blocking mutex '" + name + "' at " + frame_op(sc, w, waiter);
   if (f.kind == VerdictKind::ReentrantLock) {
-    v.explanation = where + "; " + describe_frame(sc, th.stack[f.holder_depth]) +
-                    " holds it lower on the same stack (" + taken_at(sc, mx) +
-                    ") and cannot return until the request is granted. Stack of thread " +
+    const bool same_frame = static_cast<size_t>(f.holder_depth) + 1 == th.stack.size();
+    v.explanation = where + "; " +
+                    (same_frame ? "it already holds it, and std::sync::Mutex is not re-entrant ("
+                                : describe_frame(sc, th.stack[f.holder_depth]) +
+                                      " holds it lower on the same stack (") +
+                    taken_at(sc, mx) + ") and cannot return until the request is granted. Stack of thread " +
                     std::to_string(b.thread) + ": " + stack_text(sc, th) + ". Policy " +
                     std::string(policy) + ".";
     return v;

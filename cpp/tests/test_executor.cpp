@@ -255,7 +255,11 @@ TEST(Review, AWaiterOnAFreeMutexIsNotACycle) {
       << o.verdict.explanation;
 }
 
-TEST(Review, AGuardDroppedWithItsTaskIsLowerOnTheStack) {
+// Rust drops a future's locals in reverse declaration order: the guard its
+// program took (declared after the object it owns from its start) drops
+// first, so the object's Drop can take the lock. (Dropping the object first
+// gave a false reentrant_lock.)
+TEST(Review, AGuardDropsBeforeTheObjectsItsTaskOwnedFromItsStart) {
   ScenarioSpec s;
   s.name = "teardown-guard";
   s.mutexes = {MutexSpec{"m", MutexKind::Blocking}};
@@ -268,8 +272,9 @@ TEST(Review, AGuardDroppedWithItsTaskIsLowerOnTheStack) {
   s.objects.push_back(o);
   s.handlers.push_back(handler("close", 1, {drop("t")}, HandlerKind::Cleanup));
   Outcome out = run_spec(s, "ngx_posted");
-  EXPECT_EQ(out.verdict.kind, VerdictKind::ReentrantLock) << out.verdict.explanation;
-  EXPECT_TRUE(contains(out.verdict.explanation, "drop of task 't' holds it")) << out.verdict.explanation;
+  EXPECT_EQ(out.verdict.kind, VerdictKind::Ok) << out.verdict.explanation;
+  std::string t = out.trace_text();
+  EXPECT_LT(t.find("unlock 'm'"), t.find("drop 'o'")) << t;
 }
 
 TEST(Review, TimePassesWhileTheLoopSpinsOnPostedNext) {
