@@ -212,3 +212,28 @@ def test_locking_a_std_mutex_twice_is_reentrant_lock_at_that_op():
     assert "op #2 (lock 'm')" in out.explanation
     assert "it already holds it, and std::sync::Mutex is not re-entrant" in out.explanation
     assert [o.text for o in out.output] == ["locked once"]
+
+
+# -- 6. select! without biased starts at a branch the explorer chooses -------
+
+def two_ready(biased):
+    """Both branches' futures are ready at their first poll; only the
+    second branch's arm pushes the counter past its bound."""
+    s = wb.Scenario("two-ready")
+    c = s.counter("c", 0, bound=1)
+    s.future("first", owner="main", program=[ops.print("first ready")])
+    s.future("second", owner="main", program=[ops.print("second ready")])
+    s.task("main", [ops.select(ops.branch("first"), ops.branch("second", c.add(2)),
+                               biased=biased)])
+    return s
+
+
+def test_an_unbiased_select_lets_either_ready_branch_win():
+    # tokio::select! picks the branch it polls first at random.
+    ex = wb.explore(two_ready(False), stop_at_first=False)
+    assert ex.complete and set(ex.outcomes) == {"ok", "resource_exhausted"}, ex.outcomes
+    cx = wb.explore(two_ready(False)).counterexample
+    assert [o.text for o in cx.output] == ["second ready"]
+    # select! { biased; ... } polls in order: the first branch always wins.
+    ex = wb.explore(two_ready(True), stop_at_first=False)
+    assert ex.outcomes == {"ok": 1}, ex.outcomes

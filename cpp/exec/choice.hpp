@@ -24,6 +24,7 @@ enum class ChoiceKind : uint8_t {
   Thread,      // which thread takes the next step (options: thread ids; 0 = keep the current)
   Close,       // whether the server closes a connection now (options: kNoClose, connection ids)
   Kill,        // whether ThreadKilled lands in a task now (options: 0 no, 1 yes)
+  SelectStart, // which branch an unbiased select! polls first (options: branch indices)
 };
 
 inline constexpr uint32_t kNoClose = 0xffffffffu;

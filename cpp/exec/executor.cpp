@@ -1292,28 +1292,43 @@ void Machine::await_step(uint16_t tid, uint32_t fut) {
 // Select (tokio::select! with `biased;`): poll the branches' futures in
 // order; the first ready wins, the other owned ones are dropped (cancelled),
 // borrowed ones (&mut fut) live on, unpolled. All pending: this task is too.
+// select!: each poll polls the branches' futures in turn, from the first
+// (biased) or from one the explorer chooses (tokio's default picks it at
+// random), until one is ready; its arm runs and the losers are dropped
+// (cancelled) unless borrowed.
 void Machine::select_step(uint16_t tid, uint32_t table) {
   const SelectTable& sel = sc_.selects[table];
+  const uint32_t n = static_cast<uint32_t>(sel.branches.size());
   Frame& f = w_.threads[tid].stack.back();
-  uint32_t b = f.branch;
+  if (!f.child_polled && f.branch == 0 && !sel.biased && n > 1) {  // a new poll of the select
+    std::vector<uint32_t>& opts = options_;
+    opts.resize(n);
+    for (uint32_t i = 0; i < n; ++i) opts[i] = i;
+    f.start = static_cast<uint8_t>(choose(ChoiceKind::SelectStart, opts));
+  }
+  auto branch = [&](uint32_t i) { return (f.start + i) % n; };
+  uint32_t i = f.branch;
   if (f.child_polled) {
     f.child_polled = 0;
+    uint32_t b = branch(i);
     if (w_.tasks[sel.branches[b].future].status != TaskStatus::Done) {
-      f.branch = static_cast<uint8_t>(++b);
+      f.branch = static_cast<uint8_t>(++i);
     } else {
       f.branch = 0;
-      for (uint32_t i = 0; i < sel.branches.size(); ++i)
-        if (i != b && !sel.branches[i].borrowed) drop_future(tid, sel.branches[i].future);
+      f.start = 0;
+      for (uint32_t j = 0; j < n; ++j)
+        if (j != b && !sel.branches[j].borrowed) drop_future(tid, sel.branches[j].future);
       w_.tasks[f.id].pc = sel.branches[b].arm;
       return;
     }
   }
-  if (b >= sel.branches.size()) {
+  if (i >= n) {
     f.branch = 0;
+    f.start = 0;
     return_pending(tid);
     return;
   }
-  uint32_t fut = sel.branches[b].future;
+  uint32_t fut = sel.branches[branch(i)].future;
   TaskStatus st = w_.tasks[fut].status;
   if (st == TaskStatus::Done) {  // a borrowed future that finished earlier: ready at once
     f.child_polled = 1;

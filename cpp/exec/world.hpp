@@ -64,7 +64,8 @@ struct Frame {
   uint32_t locals = 0;           // base in the thread's local stack (non-Poll)
   std::vector<uint32_t> wakes;   // WakeAll: tasks still to wake, in order
   uint8_t child_polled = 0;      // Await / Select: a child future's poll just returned
-  uint8_t branch = 0;            // Select: the branch being polled in this poll
+  uint8_t branch = 0;            // Select: branches polled so far in this poll
+  uint8_t start = 0;             // Select: the branch this poll began with
 };
 
 enum class HolderKind : uint8_t { None, Task, Frame };

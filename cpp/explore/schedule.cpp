@@ -9,6 +9,7 @@ const char* choice_kind_name(ChoiceKind k) {
     case ChoiceKind::Thread: return "thread";
     case ChoiceKind::Close: return "close";
     case ChoiceKind::Kill: return "kill";
+    case ChoiceKind::SelectStart: return "select start";
   }
   return "?";
 }

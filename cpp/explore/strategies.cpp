@@ -97,6 +97,8 @@ uint64_t state_hash(const World& w) {
       x.add(static_cast<uint64_t>(f.kind));
       x.add(f.id);
       x.add(f.pc);
+      x.add(static_cast<uint64_t>(f.branch) | static_cast<uint64_t>(f.start) << 8 |
+            static_cast<uint64_t>(f.child_polled) << 16);
     }
     x.add(static_cast<uint64_t>(th.phase));
     for (uint32_t t : th.posted) x.add(t);

@@ -550,6 +550,7 @@ class Compiler {
         if (op.body.size() > 64) fail_at(where, op, "a select has at most 64 branches");
         uint32_t table = static_cast<uint32_t>(sc_.selects.size());
         sc_.selects.emplace_back();
+        sc_.selects.back().biased = op.flag;
         in.code = Code::Select;
         in.a = table;
         emit(in, label(where, op));

@@ -105,6 +105,9 @@ struct SelectBranch {
 };
 struct SelectTable {
   std::vector<SelectBranch> branches;
+  // tokio::select! without `biased;` starts each poll at a random branch and
+  // goes round from there (a choice point); biased polls them in order.
+  bool biased = false;
 };
 
 // A buffered stream (futures::stream::Buffered) over futures that exist

@@ -71,7 +71,7 @@ struct OpSpec {
   std::string target;  // resource, object or task name
   std::string text;    // Print
   int64_t value = 0;   // Add / Set / Repeat / Buffered size
-  bool flag = false;   // Buffered: always poll the wrapped stream
+  bool flag = false;   // Buffered: always poll the wrapped stream; Select: biased
   bool unordered = false;  // Buffered: buffer_unordered (yield in completion order)
   Cond cond;           // If
   std::vector<OpSpec> body;

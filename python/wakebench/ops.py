@@ -195,12 +195,15 @@ def branch(future: _NameLike, *arm: Op, borrowed: bool = False) -> Op:
     return o
 
 
-def select(*branches: Op) -> Op:
-    """``tokio::select! { biased; ... }``: poll the branches' futures in order;
-    the first ready one wins and its arm runs; the losers are dropped
-    (cancelled) unless borrowed, which live on unpolled."""
+def select(*branches: Op, biased: bool = False) -> Op:
+    """``tokio::select!``: poll the branches' futures in turn; the first
+    ready one wins and its arm runs; the losers are dropped (cancelled)
+    unless borrowed, which live on unpolled. Each poll starts at a branch
+    tokio picks at random (here the explorer chooses: a choice point);
+    ``biased=True`` (``select! { biased; ... }``) polls them in order."""
     o = _op(_core.OpKind.SELECT)
     o.body = _block(branches, "select")
+    o.flag = bool(biased)
     return o
 
 

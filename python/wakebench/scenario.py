@@ -310,13 +310,14 @@ class Scenario:
     def timeout(self, future: "Future", ms: int, *, on_elapsed: Iterable[ops.Op] = ()) -> ops.Op:
         """``tokio::time::timeout(ms, future)``: a select between the future and
         a sleep of ``ms`` owned by the same task (declared here as
-        ``<future>.deadline``). If the deadline wins, the future is dropped
+        ``<future>.deadline``), biased: tokio's Timeout polls the future
+        before its deadline. If the deadline wins, the future is dropped
         (cancelled) and ``on_elapsed`` runs."""
         if not isinstance(future, Future):
             raise ScenarioTypeError(f"timeout: expected a Future handle, got {type(future).__name__}")
         deadline = self.future(f"{future.name}.deadline", owner=future.owner,
                                program=[ops.sleep(ms)])
-        return ops.select(ops.branch(future), ops.branch(deadline, *on_elapsed))
+        return ops.select(ops.branch(future), ops.branch(deadline, *on_elapsed), biased=True)
 
     def semaphore(self, name: str, permits: int) -> Semaphore:
         """An async semaphore with ``permits`` permits."""
