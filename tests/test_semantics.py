@@ -237,3 +237,67 @@ def test_an_unbiased_select_lets_either_ready_branch_win():
     # select! { biased; ... } polls in order: the first branch always wins.
     ex = wb.explore(two_ready(True), stop_at_first=False)
     assert ex.outcomes == {"ok": 1}, ex.outcomes
+
+
+# -- 4. wait queues without stale wakers ---------------------------------------
+
+def permit_handover():
+    """A takes the one permit at once, B waits; A gives it back and wakes
+    one waiter: that must be B, not A's registration from a wait that is
+    over (tokio's Semaphore drops a waiter's entry when its acquire ends)."""
+    s = wb.Scenario("permit-handover")
+    permits, q = s.counter("permits", 1), s.wait_queue("q")
+    s.task("a", [ops.wait_until(q, permits > 0, permits.add(-1)), ops.yield_(),
+                 permits.add(1), q.wake()])
+    s.task("b", [ops.wait_until(q, permits > 0, permits.add(-1)), ops.print("b got it")])
+    return s
+
+
+def test_a_finished_wait_leaves_the_waiter_list():
+    for p in wb.builtin_policies():
+        ex = wb.explore(permit_handover(), p, stop_at_first=False)
+        assert ex.complete and ex.outcomes.keys() == {"ok"}, (p, ex.outcomes)
+
+
+def losing_branch_registered():
+    """select! over a future waiting in q and a 1 ms sleep: the sleep wins
+    and the waiting future is dropped, with its entry in q. A later waiter
+    must get the wake."""
+    s = wb.Scenario("losing-branch")
+    q, flag = s.wait_queue("q"), s.counter("flag")
+    s.future("waiting", owner="main", program=[ops.wait_until(q, flag > 0)])
+    s.future("deadline", owner="main", program=[ops.sleep(1)])
+    s.task("main", [ops.select(ops.branch("waiting"), ops.branch("deadline"), biased=True),
+                    ops.print("timed out")])
+    s.task("w", [ops.sleep(2), ops.wait_until(q, flag > 0), ops.print("w woke")])
+    s.task("setter", [ops.sleep(3), flag.set(1), q.wake()])
+    return s
+
+
+def test_a_dropped_future_leaves_the_waiter_list():
+    for p in wb.builtin_policies():
+        ex = wb.explore(losing_branch_registered(), p, stop_at_first=False)
+        assert ex.complete and ex.outcomes.keys() == {"ok"}, (p, ex.outcomes)
+    out = wb.run(losing_branch_registered())
+    assert [o.text for o in out.output] == ["timed out", "w woke"]
+
+
+def two_waiters(kind):
+    s = wb.Scenario("two-waiters")
+    q, ready = s.wait_queue("q", kind=kind), s.counter("ready")
+    s.task("first", [ops.wait_until(q, ready > 0), ops.print("first woke")])
+    s.task("second", [ops.wait_until(q, ready > 0), ops.print("second woke")])
+    s.task("setter", [ops.yield_(), ready.set(1), q.wake_all()])
+    return s
+
+
+def test_an_atomic_waker_slot_holds_one_waker():
+    # A waiter list wakes both; an AtomicWaker keeps only the newest
+    # registration, so the first waiter's waker is gone.
+    assert wb.run(two_waiters("list")).verdict.ok
+    out = wb.run(two_waiters("slot"))
+    assert out.verdict.kind == "deadlock/lost_wake", out.explanation
+    assert "'first'" in out.explanation
+    import pytest
+    with pytest.raises(wb.ScenarioError, match="unknown kind 'atomic'"):
+        wb.Scenario("x").wait_queue("q", kind="atomic")

@@ -9,7 +9,8 @@ namespace py = pybind11;
 void register_model(py::module_& m) {
   py::enum_<OpKind>(m, "OpKind")
       .value("PRINT", OpKind::Print).value("LOCK", OpKind::Lock).value("UNLOCK", OpKind::Unlock)
-      .value("REGISTER", OpKind::Register).value("PENDING", OpKind::Pending)
+      .value("REGISTER", OpKind::Register).value("UNREGISTER", OpKind::Unregister)
+      .value("PENDING", OpKind::Pending)
       .value("PARK", OpKind::Park).value("WAKE", OpKind::Wake).value("WAKE_ALL", OpKind::WakeAll)
       .value("YIELD", OpKind::Yield).value("DROP", OpKind::Drop).value("SPAWN", OpKind::Spawn)
       .value("ADD", OpKind::Add).value("SET", OpKind::Set).value("LOOP", OpKind::Loop)
@@ -54,7 +55,8 @@ void register_model(py::module_& m) {
       .def_readwrite("kind", &MutexSpec::kind);
   py::class_<WaitQueueSpec>(m, "WaitQueueSpec")
       .def(py::init<>())
-      .def_readwrite("name", &WaitQueueSpec::name);
+      .def_readwrite("name", &WaitQueueSpec::name)
+      .def_readwrite("slot", &WaitQueueSpec::slot);
   py::class_<CounterSpec>(m, "CounterSpec")
       .def(py::init<>())
       .def_readwrite("name", &CounterSpec::name)

@@ -740,6 +740,11 @@ void Machine::exec(uint16_t tid) {
       register_waker(tid, self, in.a);
       ++pc;
       return;
+    case Code::Unregister:
+      ++pc;
+      touch_queue(in.a);
+      if (!sc_.queue_slot[in.a]) leave_queue(self, in.a);
+      return;
     case Code::Park:
       register_waker(tid, self, in.a);
       ++pc;
@@ -1084,6 +1089,7 @@ void Machine::end_of_program(uint16_t tid) {
       drop_futures_of(tid, task);
       TaskRt& t = w_.tasks[task];
       if (!sc_.is_future(task)) --w_.live;
+      leave_waiter_lists(task);
       t.status = TaskStatus::Done;
       t.flags &= static_cast<uint8_t>(~kNotifiedBits);  // a wake while running is moot
       t.last_step = static_cast<uint32_t>(step_);
@@ -1436,6 +1442,7 @@ bool Machine::drop_next_owned(uint16_t tid, uint32_t task) {
 
 void Machine::release_task(uint32_t task, std::vector<uint32_t>& to_wake, uint16_t tid) {
   TaskRt& t = w_.tasks[task];
+  leave_waiter_lists(task);
   if (t.barge_woken) {
     // Woken by a barging unlock and dropped before it could poll: pass the
     // wake on, as futures' MutexLockFuture::drop does.
@@ -1521,14 +1528,44 @@ void Machine::spawn(uint16_t tid, uint32_t task, const std::string& where) {
   wake(tid, task, WakeCtx::Spawn);
 }
 
+// A waiter list keeps one entry per waiting task (registering again while
+// there is a no-op); an AtomicWaker slot holds one waker, and a new
+// registration replaces (drops) the one it holds.
 void Machine::register_waker(uint16_t tid, uint32_t task, uint32_t q) {
   TaskRt& t = w_.tasks[task];
   touch_queue(q);
-  if (t.parked_in == q + 1) return;  // its waker is already there
-  w_.queues[q].wakers.push_back(task);
+  std::deque<uint32_t>& wakers = w_.queues[q].wakers;
+  if (sc_.queue_slot[q]) {
+    if (!wakers.empty() && wakers.front() == task) return;
+    if (!wakers.empty()) leave_queue(wakers.front(), q);
+  } else if (t.parked_in == q + 1 ||
+             std::find(wakers.begin(), wakers.end(), task) != wakers.end()) {
+    return;  // its entry is already there
+  }
+  wakers.push_back(task);
   t.parked_in = q + 1;
   ++t.wakers;
   ev(tid, Ev::Register, task, q);
+}
+
+// The task's waker leaves the queue (not woken): its wait there is over,
+// it was replaced, or the task is gone.
+void Machine::leave_queue(uint32_t task, uint32_t q) {
+  std::deque<uint32_t>& wakers = w_.queues[q].wakers;
+  auto it = std::find(wakers.begin(), wakers.end(), task);
+  if (it == wakers.end()) return;
+  wakers.erase(it);
+  TaskRt& t = w_.tasks[task];
+  --t.wakers;
+  if (t.parked_in == q + 1) t.parked_in = 0;
+}
+
+// A finished or dropped task or future leaves every waiter list it is in
+// (the entry lived in its future); AtomicWaker slots keep their waker.
+void Machine::leave_waiter_lists(uint32_t task) {
+  if (w_.tasks[task].wakers == 0) return;
+  for (uint32_t q = 0; q < w_.queues.size(); ++q)
+    if (!sc_.queue_slot[q]) leave_queue(task, q);
 }
 
 bool Machine::blocking_lock(uint16_t tid, uint32_t m, uint32_t prog, uint32_t pc) {

@@ -92,6 +92,8 @@ class Machine {
   bool async_lock(uint32_t task, uint32_t m, uint32_t prog, uint32_t pc, uint16_t tid);
   uint32_t async_unlock(uint32_t m, uint16_t tid);  // returns the task to wake, or kNoId
   void register_waker(uint16_t tid, uint32_t task, uint32_t q);
+  void leave_queue(uint32_t task, uint32_t q);
+  void leave_waiter_lists(uint32_t task);
   void wake_one(uint16_t tid, uint32_t queue);  // take a waker from a wait queue and wake it
   void return_pending(uint16_t tid);
   void drop_object(uint16_t tid, uint32_t o, const std::string& where);  // checks, then:

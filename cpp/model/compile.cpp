@@ -30,6 +30,7 @@ const char* op_name(OpKind k) {
     case OpKind::Lock: return "lock";
     case OpKind::Unlock: return "unlock";
     case OpKind::Register: return "register";
+    case OpKind::Unregister: return "unregister";
     case OpKind::Pending: return "pending";
     case OpKind::Park: return "park";
     case OpKind::Wake: return "wake";
@@ -202,7 +203,10 @@ class Compiler {
     check_names(spec_.threads, "thread", threads_);
     for (const auto& c : spec_.connections) sc_.connections.push_back(c.name);
     sc_.mutexes = spec_.mutexes;
-    for (const auto& q : spec_.queues) sc_.queues.push_back(q.name);
+    for (const auto& q : spec_.queues) {
+      sc_.queues.push_back(q.name);
+      sc_.queue_slot.push_back(q.slot ? 1 : 0);
+    }
     sc_.counters = spec_.counters;
   }
 
@@ -504,13 +508,16 @@ class Compiler {
         return;
       }
       case OpKind::Register:
+      case OpKind::Unregister:
       case OpKind::Park:
       case OpKind::Wake:
       case OpKind::WakeAll: {
         uint32_t q = resolve(queues_, "wait queue", where, op);
-        if (op.kind == OpKind::Register || op.kind == OpKind::Park) require_await_allowed(where, op);
-        in.code = op.kind == OpKind::Register ? Code::Register
-                  : op.kind == OpKind::Park   ? Code::Park
+        if (op.kind == OpKind::Register || op.kind == OpKind::Unregister || op.kind == OpKind::Park)
+          require_await_allowed(where, op);
+        in.code = op.kind == OpKind::Register     ? Code::Register
+                  : op.kind == OpKind::Unregister ? Code::Unregister
+                  : op.kind == OpKind::Park       ? Code::Park
                   : op.kind == OpKind::Wake   ? Code::Wake
                                               : Code::WakeAll;
         in.a = q;

@@ -25,6 +25,7 @@ enum class Code : uint8_t {
   ALock,       // a = mutex id (async); an await point
   AUnlock,
   Register,    // a = queue id
+  Unregister,  // a = queue id
   Pending,     // await: return Pending
   Park,        // a = queue id; Register then Pending
   Wake,        // a = queue id
@@ -145,6 +146,7 @@ struct Scenario {
   std::string name;
   std::vector<MutexSpec> mutexes;
   std::vector<std::string> queues;
+  std::vector<uint8_t> queue_slot;  // per queue: 1 an AtomicWaker slot, 0 a waiter list
   std::vector<CounterSpec> counters;
   std::vector<Object> objects;
   std::vector<TaskTemplate> templates;

@@ -21,6 +21,8 @@ enum class OpKind : uint8_t {
   Lock,      // target mutex: a blocking lock, or `.lock().await` on an async mutex
   Unlock,    // target mutex
   Register,  // target wait queue: store this task's waker there
+  Unregister,  // target wait queue: this task's wait there is over (a waiter list drops
+               // its entry; an AtomicWaker slot keeps what it holds)
   Pending,   // return Pending (an await that does not register anything itself)
   Park,      // target wait queue: Register then Pending
   Wake,      // target wait queue: take one waker and wake it
@@ -89,8 +91,16 @@ struct MutexSpec {
   MutexKind kind = MutexKind::Blocking;
 };
 
+// Where wakers wait: two honest kinds.
+//  - a waiter list (tokio's Notify and Semaphore waiters, event-listener):
+//    each registration is an entry that leaves when it is woken, when its
+//    wait ends (Unregister: wait_until's condition held) and when its task
+//    or future finishes or is dropped;
+//  - an AtomicWaker slot (futures::task::AtomicWaker): one waker; a new
+//    registration replaces the one held, which is dropped.
 struct WaitQueueSpec {
   std::string name;
+  bool slot = false;  // an AtomicWaker slot; else a waiter list
 };
 
 struct CounterSpec {

@@ -15,6 +15,7 @@ class OpKind:
     LOCK: ClassVar[OpKind]
     UNLOCK: ClassVar[OpKind]
     REGISTER: ClassVar[OpKind]
+    UNREGISTER: ClassVar[OpKind]
     PENDING: ClassVar[OpKind]
     PARK: ClassVar[OpKind]
     WAKE: ClassVar[OpKind]
@@ -93,6 +94,7 @@ class MutexSpec:
 
 class WaitQueueSpec:
     name: str
+    slot: bool
     def __init__(self) -> None: ...
 
 class CounterSpec:

@@ -299,8 +299,13 @@ def abort(task: _NameLike) -> Op:
 def wait_until(queue: _NameLike, cond: Cond, *then: Op) -> Op:
     """Wait until the condition holds, then run ``then``: register in
     ``queue``, check, return Pending if it does not hold yet (AtomicWaker's
-    order: a wake between the register and the check is kept)."""
-    return loop(register(queue), if_(cond, *then, break_()), pending())
+    order: a wake between the register and the check is kept). When the
+    condition holds the wait is over: a waiter list drops this task's entry
+    (a later wake() goes to a task still waiting)."""
+    return loop(register(queue),
+                if_(cond, _op(_core.OpKind.UNREGISTER, _name(queue, "wait_until")), *then,
+                    break_()),
+                pending())
 
 
 def break_() -> Op:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Iterable, Optional, Union
 
 from . import _core, ops
-from .errors import ScenarioError, ScenarioTypeError, check_text
+from .errors import ScenarioError, ScenarioTypeError, check_text, one_line
 
 __all__ = ["Scenario", "Mutex", "WaitQueue", "Counter", "Task", "Object", "Connection",
            "Semaphore", "Channel", "Oneshot", "Notify", "Future"]
@@ -273,9 +273,19 @@ class Scenario:
     def async_mutex(self, name: str, *, fair: bool = True) -> Mutex:
         return self.mutex(name, kind="fair" if fair else "barging")
 
-    def wait_queue(self, name: str) -> WaitQueue:
+    def wait_queue(self, name: str, *, kind: str = "list") -> WaitQueue:
+        """Where wakers wait. ``kind="list"``: a waiter list (tokio's Notify
+        and Semaphore waiters): each registration is an entry that leaves
+        when woken, when its wait ends (``wait_until``'s condition held) and
+        when its task or future finishes or is dropped; ``wake()`` wakes the
+        oldest entry. ``kind="slot"``: an AtomicWaker (futures): one waker; a
+        new registration replaces the one held."""
+        if kind not in ("list", "slot"):
+            raise ScenarioError(f"scenario {self.name!r}: wait_queue {name!r}: unknown kind "
+                                f"{one_line(kind, 40)} (valid: list, slot)")
         q = _core.WaitQueueSpec()
         q.name = _check_name(name, "wait_queue")
+        q.slot = kind == "slot"
         self._add("queues", q)
         return WaitQueue(name)
 
