@@ -2,13 +2,23 @@
 
 The built-in policies run in C++ (see DESIGN.md section 1)::
 
-    ngx_inline        poll the woken task on the waker's stack, unless it is running
-    ngx_defer_nested  defer (post) when any task is being polled, inline otherwise
-    ngx_posted        always post: this iteration's posted-event pass (PR #295)
-    ngx_posted_next   post to the next iteration; the loop does not idle
+    ngx_inline        ngx-rust before PR #295: poll the woken task on the waker's stack;
+                      woken while running: through the scheduler (as ngx_posted_next)
+    ngx_defer_nested  the maintainer's proposal: through the scheduler when any task
+                      is being polled, inline otherwise
+    ngx_posted_next   PR #295, ngx-rust's scheduler today (src/async_/spawn.rs): queue
+                      the task and post the scheduler's one event to
+                      ngx_posted_next_events; the next iteration does not block and
+                      runs what was queued before the event's handler began
+    ngx_posted        the alternative that keeps idle waits: ngx_post_event to this
+                      iteration's ngx_posted_events
     fifo              a run queue polled after the current poll returns (tokio LocalSet);
                       thread-safe: a push from another thread unparks the loop
     thread_notify     a thread-safe inbox plus a notify that ends the loop's wait (ngx-tickle)
+
+A task woken while it is being polled is scheduled when that poll returns
+Pending (async-task's RawTask::run, tokio's harness), with
+``WakeInfo.task_running`` set.
 
 ``Policy(name, decide)`` defines one in Python. It is the SLOW path: every
 wake re-enters the interpreter under the GIL, so runs and explorations are

@@ -156,12 +156,14 @@ def stale_event_staged() -> Scenario:
 
 @entry("posted-next-idle", source=SEED, summary="""
     bavshin-f5's "non-critical performance stuff": a task woken by a timer
-    every 10 ms does a little work and yields. Posting to
-    ngx_posted_next_events turns every such wake into an extra loop
-    iteration whose wait does not block, where ngx_posted runs it in the
-    same iteration and the loop goes back to sleep. The verdict is ok under
-    every policy; the run's non-blocking iterations are the measure (zero
-    under ngx_posted).""")
+    every 10 ms does a little work and yields. ngx-rust's scheduler
+    (ngx_posted_next, PR #295) turns every deferred wake into an extra loop
+    iteration whose wait does not block: the timer's wakes and the yields
+    (11 of 17 iterations); ngx_inline and ngx_defer_nested pay it for the
+    yields only (woken while running: 5), thread_notify for each notify
+    (11); ngx_posted and fifo run the task in the same iteration and the
+    loop goes back to sleep (0). The verdict is ok under every policy; the
+    run's non-blocking iterations are the measure.""")
 def posted_next_idle() -> Scenario:
     s = Scenario("posted-next-idle")
     ticks = s.counter("ticks")
