@@ -128,6 +128,27 @@ def posted_in_order():
     return s
 
 
+def three_wakes():
+    """Three events at once, each waking a parked task; only 'c' run
+    after neither 'a' nor 'b' pushes the counter past its bound."""
+    s = wb.Scenario("three-wakes")
+    c = s.counter("c", 0, bound=1)
+    for name, op in (("a", c.set(-10)), ("b", c.set(-10)), ("c", c.add(2))):
+        q = s.wait_queue(f"q{name}")
+        s.task(name, [q.park(), op])
+        s.on_event(f"h{name}", at=1, program=[q.wake()])
+    return s
+
+
+def test_the_order_events_fill_a_queue_in_is_explored():
+    # The event order is a choice; the queue then runs the woken tasks in
+    # that order. Sleep sets must not treat the handlers as independent.
+    for p in ("ngx_posted", "ngx_posted_next", "fifo", "thread_notify"):
+        for sleep_sets in (True, False):
+            ex = wb.explore(three_wakes(), p, stop_at_first=False, sleep_sets=sleep_sets)
+            assert set(ex.outcomes) == {"ok", "resource_exhausted"}, (p, sleep_sets, ex.outcomes)
+
+
 def test_queued_tasks_are_not_a_choice_point():
     for p in ("ngx_posted", "ngx_posted_next", "fifo", "thread_notify"):
         ex = wb.explore(posted_in_order(), p, stop_at_first=False)
@@ -187,7 +208,8 @@ def test_break_out_of_a_catch_leaves_no_stale_handler():
                       ops.sleep(10), ops.print("survived")])
     s.task("thrower", [ops.sleep(5), ops.throw_to("victim")])
     out = wb.run(s)
-    assert [o.text for o in out.output] == []
+    assert out.verdict.ok and [o.text for o in out.output] == []
+    assert "ThreadKilled" in out.trace_text or "exception" in out.trace_text
 
 
 def test_critical_is_for_tasks():
@@ -234,6 +256,15 @@ def test_an_unbiased_select_lets_either_ready_branch_win():
     assert ex.complete and set(ex.outcomes) == {"ok", "resource_exhausted"}, ex.outcomes
     cx = wb.explore(two_ready(False)).counterexample
     assert [o.text for o in cx.output] == ["second ready"]
+    # Every poll of the select chooses again: both futures are pending at
+    # the first poll, and either can win the second.
+    s = wb.Scenario("select-polled-twice")
+    c = s.counter("c", 0, bound=1)
+    s.future("left", owner="main", program=[ops.yield_(), ops.print("left")])
+    s.future("right", owner="main", program=[ops.yield_(), ops.print("right"), c.add(2)])
+    s.task("main", [ops.select(ops.branch("left"), ops.branch("right"))])
+    chosen = wb.explore(s, stop_at_first=False)
+    assert set(chosen.outcomes) == {"ok", "resource_exhausted"}, chosen.outcomes
     # select! { biased; ... } polls in order: the first branch always wins.
     ex = wb.explore(two_ready(True), stop_at_first=False)
     assert ex.outcomes == {"ok": 1}, ex.outcomes

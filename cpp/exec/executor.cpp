@@ -301,6 +301,7 @@ bool Machine::next_posted(uint16_t tid, ThreadRt& home) {
     if (!home.sched_batch.empty()) return poll_next(tid, home.sched_batch, Entry::PostedNext);
     if (home.posted.empty()) return false;
     if (home.posted.front() != kSchedulerEvent) return poll_next(tid, home.posted, Entry::Posted);
+    touch_exec_queues();
     home.posted.pop_front();
     home.sched_posted = SchedPost::No;  // ngx_delete_posted_event, then the handler runs
     home.sched_batch.swap(home.sched_queue);
@@ -317,6 +318,7 @@ bool Machine::begin_run_queue(uint16_t tid) {
 // choice point.
 bool Machine::poll_next(uint16_t tid, std::deque<uint32_t>& q, Entry entry) {
   if (q.empty()) return false;
+  touch_exec_queues();
   uint32_t t = q.front();
   q.pop_front();
   w_.tasks[t].queued = QueueId::None;
@@ -326,6 +328,7 @@ bool Machine::poll_next(uint16_t tid, std::deque<uint32_t>& q, Entry entry) {
 
 void Machine::take_inbox(uint16_t tid) {
   ThreadRt& th = w_.threads[tid];
+  if (!th.inbox.empty()) touch_exec_queues();
   for (uint32_t t : th.inbox) {
     w_.tasks[t].queued = QueueId::Posted;
     th.posted.push_back(t);
@@ -338,6 +341,7 @@ void Machine::take_inbox(uint16_t tid) {
 bool Machine::move_posted_next(uint16_t tid) {
   ThreadRt& th = w_.threads[tid];
   if (th.sched_posted != SchedPost::Next) return false;
+  touch_exec_queues();
   th.sched_posted = SchedPost::Now;
   th.posted.push_back(kSchedulerEvent);
   return true;
@@ -381,7 +385,7 @@ void Machine::drive_simulated(uint16_t tid) {
           // ngx_notify ended the wait; collect_ready takes the notifications in.
           nonblocking |= !blocked;
         } else if (nonblocking || !th.posted.empty() || !th.run_queue.empty()) {
-          nonblocking = true;
+          nonblocking = nonblocking || !blocked;  // queued while it blocked: it did block
         } else if (others_runnable()) {
           main_waiting_ = true;  // blocks until a notify, or until no other thread can act
           wait_blocked_ = true;
@@ -603,6 +607,7 @@ void Machine::schedule(uint16_t tid, uint32_t task, WakeCtx ctx, bool woken_whil
     halt(act == Action::PollInline ? Halt::WrongThread : Halt::DataRace);
     return;
   }
+  if (act != Action::PollInline) touch_exec_queues();
   // Ready from now on (a timer's wake already set its due time).
   if (!w_.ready_since.empty() && (th.stack.empty() || th.stack.back().kind != FrameKind::Timer))
     w_.ready_since[task] = w_.now;
@@ -641,6 +646,7 @@ void Machine::schedule(uint16_t tid, uint32_t task, WakeCtx ctx, bool woken_whil
 void Machine::dequeue(uint32_t task) {
   TaskRt& t = w_.tasks[task];
   if (t.queued == QueueId::None) return;
+  touch_exec_queues();
   ThreadRt& th = w_.threads[executor_home(t.thread)];
   auto drop_from = [task](std::deque<uint32_t>& q) {
     auto it = std::find(q.begin(), q.end(), task);
@@ -1122,31 +1128,33 @@ void Machine::end_of_program(uint16_t tid) {
 
 // Dropping a task's future drops its locals in reverse declaration order,
 // as Rust does: first the guards its program took (declared last), whose
-// Drop wakes the waiters they hand over, from here; then the objects it
-// owned from its start (in an order the explorer chooses: a task's
-// objects are declared apart from its program), then its futures.
+// Drop wakes the waiters they hand over, from here; then the futures it
+// holds (locals of its body, declared before the guards); then the objects
+// it owned from its start (captured values and arguments, dropped after the
+// body's locals; in an order the explorer chooses, as a task's objects are
+// declared apart from its program).
 void Machine::teardown_step(uint16_t tid) {
   ThreadRt& th = w_.threads[tid];
   Frame& f = th.stack.back();
   uint32_t task = f.id;
-  if (f.pc == 0) {
+  if (f.pc == 0) {  // exec() wakes what they hand over next, on this frame
     f.pc = 1;
-    release_task(task, f.wakes, tid);  // exec() wakes them next, on this frame
+    release_task(task, f.wakes, tid);
+    for (uint32_t fut : sc_.templates[sc_.template_of(task)].futures)
+      if (w_.tasks[fut].status == TaskStatus::Idle || w_.tasks[fut].status == TaskStatus::Unstarted) {
+        release_task(fut, f.wakes, tid);
+        w_.tasks[fut].status = TaskStatus::Dropped;
+      }
     return;
   }
   if (drop_next_owned(tid, task)) return;
   std::vector<uint32_t> to_wake;
-  for (uint32_t fut : sc_.templates[sc_.template_of(task)].futures)
-    if (w_.tasks[fut].status == TaskStatus::Idle || w_.tasks[fut].status == TaskStatus::Unstarted) {
-      release_task(fut, to_wake, tid);
-      w_.tasks[fut].status = TaskStatus::Dropped;
-    }
   ev(tid, Ev::TaskDropped, task);
   pop_frame(tid);
   uint32_t joiner = take_joiner(task);
   if (joiner != kNoId) to_wake.push_back(joiner);
-  // Waiters handed a released async mutex, and a joiner, are woken from the
-  // dropper's frame (now, if the loop itself dropped it: an aborted task).
+  // A joiner is woken from the dropper's frame (now, if the loop itself
+  // dropped it: an aborted task).
   if (!to_wake.empty() && !th.stack.empty()) {
     Frame& below = th.stack.back();
     below.wakes.insert(below.wakes.begin(), to_wake.begin(), to_wake.end());
@@ -1201,6 +1209,8 @@ void Machine::deliver(uint16_t tid, uint32_t task) {
     x.handler_states.push_back(c.mask);
     x.mask = std::max<uint8_t>(c.mask, 1);  // a handler runs with exceptions masked
     t.pc = c.handler;
+    Frame& f = w_.threads[tid].stack.back();  // an await or select it was in is left
+    f.branch = f.start = f.child_polled = 0;
     ev(tid, Ev::Exception, task, 1);
     return;
   }
@@ -1551,6 +1561,7 @@ void Machine::register_waker(uint16_t tid, uint32_t task, uint32_t q) {
 // The task's waker leaves the queue (not woken): its wait there is over,
 // it was replaced, or the task is gone.
 void Machine::leave_queue(uint32_t task, uint32_t q) {
+  touch_queue(q);
   std::deque<uint32_t>& wakers = w_.queues[q].wakers;
   auto it = std::find(wakers.begin(), wakers.end(), task);
   if (it == wakers.end()) return;

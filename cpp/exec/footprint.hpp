@@ -1,6 +1,8 @@
 // Resource keys for footprints: every mutex, wait queue, counter, object and
-// task of a scenario gets a dense resource number; a key is that number
-// shifted left once, with the low bit set for a write.
+// task of a scenario gets a dense resource number, and so do the executor's
+// queues (posted, ngx-rust's scheduler, the run queue, the inbox: one
+// resource, as they pop in FIFO order the order of pushes matters); a key is
+// that number shifted left once, with the low bit set for a write.
 #pragma once
 
 #include <algorithm>
@@ -12,13 +14,14 @@
 namespace wb {
 
 struct ResourceMap {
-  uint32_t queues, counters, objects, connections, tasks;
+  uint32_t queues, counters, objects, connections, tasks, exec_queues;
   explicit ResourceMap(const Scenario& sc)
       : queues(static_cast<uint32_t>(sc.mutexes.size())),
         counters(queues + static_cast<uint32_t>(sc.queues.size())),
         objects(counters + static_cast<uint32_t>(sc.counters.size())),
         connections(objects + static_cast<uint32_t>(sc.objects.size())),
-        tasks(connections + static_cast<uint32_t>(sc.connections.size())) {}
+        tasks(connections + static_cast<uint32_t>(sc.connections.size())),
+        exec_queues(tasks + sc.ntasks) {}
   static uint32_t key(uint32_t resource, bool write) { return (resource << 1) | (write ? 1 : 0); }
 };
 

@@ -138,6 +138,7 @@ class Machine {
   void touch_counter(uint32_t c, bool write) { touch(res_.counters + c, write); }
   void touch_object(uint32_t o) { touch(res_.objects + o, true); }
   void touch_task(uint32_t t) { touch(res_.tasks + t, true); }
+  void touch_exec_queues() { touch(res_.exec_queues, true); }  // a push, a pop, a move
 
   void ev(uint16_t tid, Ev kind, uint32_t a, uint32_t b = 0, uint8_t b8 = 0, uint16_t c = 0,
           int64_t v = 0) {

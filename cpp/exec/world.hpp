@@ -50,6 +50,7 @@ enum TaskFlag : uint8_t {
 };
 inline constexpr unsigned kNotifiedCtxShift = 3;
 inline constexpr uint8_t kNotifiedBits = kNotified | (7u << kNotifiedCtxShift);
+static_assert(static_cast<unsigned>(WakeCtx::Foreign) < 8, "a WakeCtx fits the 3 bits kept for it");
 static_assert(sizeof(TaskRt) <= 32, "TaskRt is per task: keep it small");
 
 enum class FrameKind : uint8_t { Startup, Handler, Poll, DropHook, Teardown, Timer, Thread, Notify };

@@ -67,7 +67,8 @@ uint64_t state_hash(const World& w) {
   Hasher x;
   for (const TaskRt& t : w.tasks) {
     x.add(t.pc);
-    x.add(static_cast<uint64_t>(t.status) | static_cast<uint64_t>(t.queued) << 8);
+    x.add(static_cast<uint64_t>(t.status) | static_cast<uint64_t>(t.queued) << 8 |
+          static_cast<uint64_t>(t.flags) << 16 | static_cast<uint64_t>(t.barge_woken) << 24);
     x.add(t.wakers);
     x.add(t.parked_in);
     x.add(t.waits_on);
