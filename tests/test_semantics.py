@@ -332,3 +332,55 @@ def test_an_atomic_waker_slot_holds_one_waker():
     import pytest
     with pytest.raises(wb.ScenarioError, match="unknown kind 'atomic'"):
         wb.Scenario("x").wait_queue("q", kind="atomic")
+
+
+# -- 5. tokio's Semaphore in the core: FIFO-fair, permits handed over ---------
+
+def futurelock_semaphore():
+    """The seed's futurelock with a semaphore(1) in place of the mutex:
+    contention holds the permit 5 s; main select!s over &mut xxx_future
+    (which queues for the permit) and a 500 ms sleep; the sleep wins and
+    do_yyy queues too. The release assigns the permit to xxx_future, first
+    in line, which nobody polls any more."""
+    s = wb.Scenario("futurelock-semaphore")
+    sem = s.semaphore("permit", 1)
+    s.task("simulate_contention", [sem.acquire(), ops.sleep(5000),
+                                   ops.print("simulate contention done"), sem.release()],
+           autostart=False)
+    s.future("xxx_future", owner="main", program=[ops.print("xxx started"), sem.acquire(),
+                                                  ops.print("xxx done"), sem.release()])
+    s.future("sleep_500ms", owner="main", program=[ops.sleep(500)])
+    s.task("main", [
+        ops.spawn("simulate_contention"), ops.sleep(100),
+        ops.select(ops.branch("xxx_future", ops.print("first branch has been run"),
+                              borrowed=True),
+                   ops.branch("sleep_500ms", ops.print("second branch has been run"),
+                              ops.print("yyy started"), sem.acquire(), ops.print("yyy done"),
+                              sem.release()),
+                   biased=True),
+    ])
+    return s
+
+
+def test_the_seeds_futurelock_through_a_fair_semaphore():
+    for p in wb.builtin_policies():
+        ex = wb.explore(futurelock_semaphore(), p, stop_at_first=False)
+        assert ex.complete and ex.outcomes.keys() == {"deadlock/futurelock"}, (p, ex.outcomes)
+    out = wb.run(futurelock_semaphore())
+    assert [o.text for o in out.output] == ["xxx started", "second branch has been run",
+                                            "yyy started", "simulate contention done"]
+    assert "a permit of semaphore 'permit' (assigned to it by a release" in out.explanation
+    assert "waits for semaphore 'permit' held by future 'xxx_future'" in out.explanation
+
+
+def test_a_semaphore_is_fifo_and_gives_back_what_a_dropped_future_held():
+    s = wb.Scenario("fifo-permits")
+    sem = s.semaphore("sem", 1)
+    s.task("holder", [sem.acquire(), ops.yield_(), ops.yield_(), sem.release()])
+    s.task("first", [sem.acquire(), ops.print("first"), sem.release()])
+    s.task("second", [sem.acquire(), ops.print("second")])  # its permit drops when it ends
+    s.task("third", [ops.yield_(), ops.yield_(), ops.yield_(), sem.acquire(), ops.print("third")])
+    for p in wb.builtin_policies():
+        out = wb.run(s, p)
+        assert out.verdict.ok and [o.text for o in out.output] == ["first", "second", "third"], (
+            p, out.trace_text)

@@ -22,7 +22,8 @@ void register_model(py::module_& m) {
       .value("BUFFERED", OpKind::Buffered).value("CRITICAL", OpKind::Critical)
       .value("MASK", OpKind::Mask).value("RESTORE", OpKind::Restore).value("CATCH", OpKind::Catch)
       .value("THROW_TO", OpKind::ThrowTo).value("WAIT_TASK", OpKind::WaitTask)
-      .value("ABORT", OpKind::Abort);
+      .value("ABORT", OpKind::Abort).value("ACQUIRE", OpKind::Acquire)
+      .value("RELEASE", OpKind::Release);
   py::enum_<Cmp>(m, "Cmp")
       .value("EQ", Cmp::Eq).value("NE", Cmp::Ne).value("LT", Cmp::Lt)
       .value("LE", Cmp::Le).value("GT", Cmp::Gt).value("GE", Cmp::Ge);
@@ -53,6 +54,10 @@ void register_model(py::module_& m) {
       .def(py::init<>())
       .def_readwrite("name", &MutexSpec::name)
       .def_readwrite("kind", &MutexSpec::kind);
+  py::class_<SemaphoreSpec>(m, "SemaphoreSpec")
+      .def(py::init<>())
+      .def_readwrite("name", &SemaphoreSpec::name)
+      .def_readwrite("permits", &SemaphoreSpec::permits);
   py::class_<WaitQueueSpec>(m, "WaitQueueSpec")
       .def(py::init<>())
       .def_readwrite("name", &WaitQueueSpec::name)
@@ -102,6 +107,7 @@ void register_model(py::module_& m) {
       .def(py::init<>())
       .def_readwrite("name", &ScenarioSpec::name)
       .def_readwrite("mutexes", &ScenarioSpec::mutexes)
+      .def_readwrite("semaphores", &ScenarioSpec::semaphores)
       .def_readwrite("queues", &ScenarioSpec::queues)
       .def_readwrite("counters", &ScenarioSpec::counters)
       .def_readwrite("objects", &ScenarioSpec::objects)

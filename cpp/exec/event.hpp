@@ -41,6 +41,9 @@ enum class Ev : uint8_t {
   Exception,     // a = task, b = 1 caught by a handler / 0 the task dies
   Abort,         // a = task: its JoinHandle's abort()
   SchedulerRun,  // a = runnables: ngx-rust's scheduler event handler takes its queue
+  SemAcquire,    // a = semaphore, b = task: it has a permit
+  SemWait,       // a = semaphore, b = task: queued for one
+  SemRelease,    // a = semaphore, b = the waiter assigned the permit, or kNoId
 };
 
 // How a poll frame was entered.

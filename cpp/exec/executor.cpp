@@ -14,6 +14,8 @@ void Machine::init() {
     for (uint32_t i = 0; i < tt.count; ++i) w_.tasks[tt.first + i].program = tt.program;
   w_.task_locals.assign(static_cast<size_t>(sc_.ntasks) * sc_.task_locals, 0);
   w_.mutexes.resize(sc_.mutexes.size());
+  w_.semaphores.resize(sc_.semaphores.size());
+  for (size_t s = 0; s < sc_.semaphores.size(); ++s) w_.semaphores[s].permits = sc_.semaphores[s].permits;
   w_.queues.resize(sc_.queues.size());
   w_.counters.reserve(sc_.counters.size());
   for (const CounterSpec& c : sc_.counters) w_.counters.push_back(c.initial);
@@ -47,6 +49,8 @@ uint64_t Machine::memory_estimate() const {
   uint64_t bytes = w_.tasks.size() * sizeof(TaskRt) + w_.task_locals.size() * sizeof(int64_t) +
                    w_.output.size() * sizeof(OutputLine) + w_.choices.size() * sizeof(Choice);
   for (const QueueRt& q : w_.queues) bytes += q.wakers.size() * sizeof(uint32_t);
+  for (const SemaphoreRt& s : w_.semaphores)
+    bytes += (s.waiters.size() + s.assigned.size() + s.holders.size()) * sizeof(uint32_t);
   for (const MutexRt& m : w_.mutexes) bytes += m.waiters.size() * sizeof(uint32_t);
   for (const ThreadRt& th : w_.threads)
     bytes += (th.posted.size() + th.sched_queue.size() + th.sched_batch.size() + th.run_queue.size() +
@@ -742,6 +746,38 @@ void Machine::exec(uint16_t tid) {
       if (next != kNoId) wake(tid, next, ctx_of(tid, next));
       return;
     }
+    case Code::Acquire: {
+      touch_semaphore(in.a);
+      TaskRt& t = w_.tasks[self];
+      switch (semaphore::acquire(w_.semaphores[in.a], self)) {
+        case semaphore::Acquire::Taken:
+        case semaphore::Acquire::Handed:
+          t.waits_on = 0;
+          ev(tid, Ev::SemAcquire, in.a, self);
+          ++pc;
+          return;
+        case semaphore::Acquire::Queued:
+          t.waits_on = semaphore_resource(sc_, in.a) + 1;
+          ++t.wakers;
+          ev(tid, Ev::SemWait, in.a, self);
+          break;
+        case semaphore::Acquire::Waiting:
+          break;
+      }
+      return_pending(tid);
+      return;
+    }
+    case Code::Release: {
+      ++pc;
+      touch_semaphore(in.a);
+      uint32_t next = semaphore::release(w_.semaphores[in.a], self);
+      ev(tid, Ev::SemRelease, in.a, next);
+      if (next != semaphore::kNone) {
+        assigned_permit(next);
+        wake(tid, next, ctx_of(tid, next));
+      }
+      return;
+    }
     case Code::Register:
       register_waker(tid, self, in.a);
       ++pc;
@@ -1096,12 +1132,15 @@ void Machine::end_of_program(uint16_t tid) {
       TaskRt& t = w_.tasks[task];
       if (!sc_.is_future(task)) --w_.live;
       leave_waiter_lists(task);
+      std::vector<uint32_t> assigned;  // its permits drop with it (SemaphorePermit's Drop)
+      if (!w_.semaphores.empty()) release_permits(task, assigned);
       t.status = TaskStatus::Done;
       t.flags &= static_cast<uint8_t>(~kNotifiedBits);  // a wake while running is moot
       t.last_step = static_cast<uint32_t>(step_);
       dequeue(task);
       ev(tid, Ev::PollEnd, task, 1);
       pop_frame(tid);
+      wake_after_pop(tid, assigned);
       wake_joiner(tid, task);  // after the pop: the wake may poll the joiner inline
       return;
     }
@@ -1450,9 +1489,36 @@ bool Machine::drop_next_owned(uint16_t tid, uint32_t task) {
   return true;
 }
 
+// A semaphore assigned `task` a permit: its stored waker is taken (the
+// caller wakes it) and it waits no more.
+void Machine::assigned_permit(uint32_t task) {
+  TaskRt& t = w_.tasks[task];
+  --t.wakers;
+  t.waits_on = 0;
+}
+
+// A task or future is dropped or finishes: it leaves the semaphores' wait
+// lists and gives back its permits, assigned or held; the waiters they go to
+// are appended to `to_wake`.
+void Machine::release_permits(uint32_t task, std::vector<uint32_t>& to_wake) {
+  TaskRt& t = w_.tasks[task];
+  for (uint32_t s = 0; s < w_.semaphores.size(); ++s) {
+    size_t before = to_wake.size();
+    if (!semaphore::owns(w_.semaphores[s], task) && t.waits_on != semaphore_resource(sc_, s) + 1)
+      continue;
+    touch_semaphore(s);
+    if (semaphore::drop(w_.semaphores[s], task, to_wake)) {
+      --t.wakers;
+      t.waits_on = 0;
+    }
+    for (size_t i = before; i < to_wake.size(); ++i) assigned_permit(to_wake[i]);
+  }
+}
+
 void Machine::release_task(uint32_t task, std::vector<uint32_t>& to_wake, uint16_t tid) {
   TaskRt& t = w_.tasks[task];
   leave_waiter_lists(task);
+  if (!w_.semaphores.empty()) release_permits(task, to_wake);
   if (t.barge_woken) {
     // Woken by a barging unlock and dropped before it could poll: pass the
     // wake on, as futures' MutexLockFuture::drop does.
@@ -1470,7 +1536,7 @@ void Machine::release_task(uint32_t task, std::vector<uint32_t>& to_wake, uint16
       to_wake.push_back(next);
     }
   }
-  if (t.waits_on) {
+  if (t.waits_on && t.waits_on <= w_.mutexes.size()) {
     MutexRt& mx = w_.mutexes[t.waits_on - 1];
     auto it = std::find(mx.waiters.begin(), mx.waiters.end(), task);
     if (it != mx.waiters.end()) {

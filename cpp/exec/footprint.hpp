@@ -14,9 +14,10 @@
 namespace wb {
 
 struct ResourceMap {
-  uint32_t queues, counters, objects, connections, tasks, exec_queues;
+  uint32_t semaphores, queues, counters, objects, connections, tasks, exec_queues;
   explicit ResourceMap(const Scenario& sc)
-      : queues(static_cast<uint32_t>(sc.mutexes.size())),
+      : semaphores(static_cast<uint32_t>(sc.mutexes.size())),
+        queues(semaphores + static_cast<uint32_t>(sc.semaphores.size())),
         counters(queues + static_cast<uint32_t>(sc.queues.size())),
         objects(counters + static_cast<uint32_t>(sc.counters.size())),
         connections(objects + static_cast<uint32_t>(sc.objects.size())),

@@ -127,6 +127,8 @@ class Machine {
   void pop_frame(uint16_t tid);
   void dequeue(uint32_t task);
   void release_task(uint32_t task, std::vector<uint32_t>& to_wake, uint16_t tid);
+  void release_permits(uint32_t task, std::vector<uint32_t>& to_wake);
+  void assigned_permit(uint32_t task);
 
   uint32_t choose(ChoiceKind kind, const std::vector<uint32_t>& options);
   // Footprints: what the current unit reads and writes.
@@ -139,6 +141,7 @@ class Machine {
   void touch_object(uint32_t o) { touch(res_.objects + o, true); }
   void touch_task(uint32_t t) { touch(res_.tasks + t, true); }
   void touch_exec_queues() { touch(res_.exec_queues, true); }  // a push, a pop, a move
+  void touch_semaphore(uint32_t s) { touch(res_.semaphores + s, true); }
 
   void ev(uint16_t tid, Ev kind, uint32_t a, uint32_t b = 0, uint8_t b8 = 0, uint16_t c = 0,
           int64_t v = 0) {

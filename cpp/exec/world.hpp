@@ -19,11 +19,18 @@
 #include "exec/choice.hpp"
 #include "exec/event.hpp"
 #include "exec/policy.hpp"
+#include "exec/primitives/semaphore.hpp"
 #include "model/program.hpp"
 
 namespace wb {
 
 enum class TaskStatus : uint8_t { Unstarted, Idle, Running, Done, Dropped };
+
+// What a task waiting for a lock-like resource waits on (TaskRt::waits_on):
+// async mutexes first, then semaphores.
+inline uint32_t semaphore_resource(const Scenario& sc, uint32_t s) {
+  return static_cast<uint32_t>(sc.mutexes.size()) + s;
+}
 // Where a queued task waits. PostedNext: in ngx-rust's scheduler (its queue
 // or the batch its event handler is running).
 enum class QueueId : uint8_t { None, Posted, PostedNext, RunQueue, Inbox };
@@ -37,7 +44,8 @@ struct TaskRt {
   uint8_t flags = 0;        // TaskFlag bits
   uint32_t wakers = 0;
   uint32_t parked_in = 0;   // wait queue id + 1 of its latest registration
-  uint32_t waits_on = 0;    // async mutex id + 1 it waits for
+  uint32_t waits_on = 0;    // lock resource + 1 it waits for: an async mutex id, or
+                            // mutexes + a semaphore id (see lock_resource)
   uint32_t last_step = 0;   // step of its last poll end
   uint32_t barge_woken = 0; // barging mutex id + 1 whose unlock woke it; cleared when it polls
 };
@@ -225,6 +233,7 @@ struct World {
   std::vector<TaskRt> tasks;
   std::vector<int64_t> task_locals;  // ntasks * Scenario::task_locals
   std::vector<MutexRt> mutexes;
+  std::vector<SemaphoreRt> semaphores;
   std::vector<QueueRt> queues;
   std::vector<int64_t> counters;
   std::vector<uint8_t> dropped;  // per object: 0 alive, 1 dropping, 2 dropped

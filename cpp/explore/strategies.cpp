@@ -84,6 +84,15 @@ uint64_t state_hash(const World& w) {
     for (uint32_t t : q.wakers) x.add(t);
     x.add(0xfffe);
   }
+  for (const SemaphoreRt& s : w.semaphores) {
+    x.add(static_cast<uint64_t>(s.permits));
+    for (uint32_t t : s.waiters) x.add(t);
+    x.add(0xfff8);
+    for (uint32_t t : s.assigned) x.add(t);
+    x.add(0xfff7);
+    for (uint32_t t : s.holders) x.add(t);
+    x.add(0xfff6);
+  }
   for (int64_t c : w.counters) x.add(static_cast<uint64_t>(c));
   for (uint8_t d : w.dropped) x.add(d);
   for (uint32_t c : w.closed_at) x.add(c != 0);

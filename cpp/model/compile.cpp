@@ -60,6 +60,8 @@ const char* op_name(OpKind k) {
     case OpKind::ThrowTo: return "throw_to";
     case OpKind::WaitTask: return "wait";
     case OpKind::Abort: return "abort";
+    case OpKind::Acquire: return "acquire";
+    case OpKind::Release: return "release";
   }
   return "?";
 }
@@ -194,6 +196,12 @@ class Compiler {
       if (static_cast<unsigned>(h.kind) > static_cast<unsigned>(HandlerKind::Cleanup))
         fail("handler '" + h.name + "': invalid kind " + std::to_string(static_cast<unsigned>(h.kind)));
     check_names(spec_.mutexes, "mutex", mutexes_);
+    check_names(spec_.semaphores, "semaphore", semaphores_);
+    for (const auto& s : spec_.semaphores)
+      if (s.permits < 0 || s.permits > SpecLimits::max_permits)
+        fail("semaphore '" + s.name + "': permits must be in [0, " +
+             std::to_string(SpecLimits::max_permits) + "], got " + std::to_string(s.permits));
+    sc_.semaphores = spec_.semaphores;
     check_names(spec_.queues, "wait queue", queues_);
     check_names(spec_.counters, "counter", counters_);
     for (const auto& c : spec_.counters)
@@ -471,7 +479,7 @@ class Compiler {
 
   void op(const OpSpec& op, const std::string& where, const std::string& prefix, int depth,
           Flow& f) {
-    if (static_cast<unsigned>(op.kind) > static_cast<unsigned>(OpKind::Abort))
+    if (static_cast<unsigned>(op.kind) > static_cast<unsigned>(OpKind::Release))
       fail(owner_desc_ + ", " + where + ": invalid op kind " +
            std::to_string(static_cast<unsigned>(op.kind)));
     if (op.kind == OpKind::If && static_cast<unsigned>(op.cond.cmp) > static_cast<unsigned>(Cmp::Ge))
@@ -504,6 +512,16 @@ class Compiler {
           if (lock) h.insert(it, m);
           else h.erase(it);
         }
+        emit(in, label(where, op));
+        return;
+      }
+      case OpKind::Acquire:
+      case OpKind::Release: {
+        // Permits are counted at run time, not checked here: a task may
+        // release a permit it never acquired (add_permits).
+        in.a = resolve(semaphores_, "semaphore", where, op);
+        if (op.kind == OpKind::Acquire) require_await_allowed(where, op);
+        in.code = op.kind == OpKind::Acquire ? Code::Acquire : Code::Release;
         emit(in, label(where, op));
         return;
       }
@@ -851,7 +869,8 @@ class Compiler {
 
   const ScenarioSpec& spec_;
   Scenario sc_;
-  std::map<std::string, uint32_t> mutexes_, queues_, counters_, tasks_, objects_, connections_,
+  std::map<std::string, uint32_t> mutexes_, semaphores_, queues_, counters_, tasks_, objects_,
+      connections_,
       threads_;
   uint32_t prog_ = 0;
   ProgramKind kind_ = ProgramKind::Task;

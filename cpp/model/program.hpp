@@ -62,6 +62,8 @@ enum class Code : uint8_t {
   ThrowTo,      // a = task
   WaitTask,     // a = task, v = text id printed if it was killed (-1: a join, no rethrow)
   Abort,        // a = task
+  Acquire,      // a = semaphore; an await point
+  Release,      // a = semaphore
   End,         // the program returns (task: Ready)
 };
 
@@ -145,6 +147,7 @@ struct ForeignThread {
 struct Scenario {
   std::string name;
   std::vector<MutexSpec> mutexes;
+  std::vector<SemaphoreSpec> semaphores;
   std::vector<std::string> queues;
   std::vector<uint8_t> queue_slot;  // per queue: 1 an AtomicWaker slot, 0 a waiter list
   std::vector<CounterSpec> counters;
@@ -183,6 +186,7 @@ struct SpecLimits {
   static constexpr int max_nesting = 32;
   static constexpr size_t max_ops = 1'000'000;
   static constexpr size_t max_resources = 100'000;
+  static constexpr int64_t max_permits = 1'000'000'000;
   static constexpr uint64_t max_task_local_bytes = 1ull << 31;
 };
 

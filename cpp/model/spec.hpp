@@ -57,6 +57,9 @@ enum class OpKind : uint8_t {
   WaitTask,  // target task: wait for it; text: printed if it was killed (the rethrow), then end;
              // no text: JoinHandle.await (returns whether the task finished or was aborted)
   Abort,     // target task: JoinHandle::abort(): cancelled (dropped) instead of its next poll
+  Acquire,   // target semaphore: `acquire().await`; the permit is held until a Release
+             // (or until the task's future is dropped: SemaphorePermit's Drop)
+  Release,   // target semaphore: give back one permit this task holds, or add one
 };
 
 enum class Cmp : uint8_t { Eq, Ne, Lt, Le, Gt, Ge };
@@ -89,6 +92,13 @@ enum class MutexKind : uint8_t {
 struct MutexSpec {
   std::string name;
   MutexKind kind = MutexKind::Blocking;
+};
+
+// tokio::sync::Semaphore: `permits` to start with; acquire waits in FIFO
+// order and a release hands permits to the first waiters.
+struct SemaphoreSpec {
+  std::string name;
+  int64_t permits = 0;
 };
 
 // Where wakers wait: two honest kinds.
@@ -166,6 +176,7 @@ struct FutureSpec {
 struct ScenarioSpec {
   std::string name;
   std::vector<MutexSpec> mutexes;
+  std::vector<SemaphoreSpec> semaphores;
   std::vector<WaitQueueSpec> queues;
   std::vector<CounterSpec> counters;
   std::vector<ObjectSpec> objects;

@@ -138,8 +138,35 @@ int holder_depth(const World& w) {
   return -1;
 }
 
-// What a pending task waits for: the async mutex it (or a future it is
-// polling) queued on, as a mutex id + 1, and who queued (0 if none).
+// Who owns the lock-like resource r (TaskRt::waits_on - 1) its waiters
+// wait for: an async mutex's holder; for a semaphore, a future its owner no
+// longer polls if one holds or was assigned a permit (what makes waiting on
+// it a futurelock), else the first task owning a permit. kNoId: no task
+// (a free mutex, or one a frame holds).
+uint32_t lock_holder(const Scenario& sc, const World& w, uint32_t r) {
+  if (r < w.mutexes.size()) {
+    const MutexRt& mx = w.mutexes[r];
+    return mx.holder_kind == HolderKind::Task ? mx.holder : kNoId;
+  }
+  const SemaphoreRt& s = w.semaphores[r - w.mutexes.size()];
+  uint32_t first = kNoId;
+  for (const std::vector<uint32_t>* owners : {&s.assigned, &s.holders})
+    for (uint32_t t : *owners) {
+      if (first == kNoId) first = t;
+      TaskStatus st = w.tasks[t].status;
+      if (sc.is_future(t) && (st == TaskStatus::Idle || st == TaskStatus::Unstarted)) return t;
+    }
+  return first;
+}
+
+std::string lock_name(const Scenario& sc, uint32_t r) {
+  if (r < sc.mutexes.size()) return "async mutex '" + sc.mutexes[r].name + "'";
+  return "semaphore '" + sc.semaphores[r - sc.mutexes.size()].name + "'";
+}
+
+// What a pending task waits for: the async mutex or semaphore it (or a
+// future it is polling) queued on, as a lock resource + 1, and who queued
+// (0 if none).
 std::pair<uint32_t, uint32_t> waiting(const Scenario& sc, const World& w, uint32_t t) {
   if (w.tasks[t].waits_on) return {w.tasks[t].waits_on, t};
   for (uint32_t fut : sc.templates[sc.template_of(t)].futures)
@@ -183,9 +210,9 @@ void decide_quiescent(const Scenario& sc, const World& w, Finding& f) {
       uint32_t m = waiting(sc, w, t).first;
       if (!m) break;
       path.push_back(t);
-      const MutexRt& mx = w.mutexes[m - 1];
-      if (mx.holder_kind != HolderKind::Task) break;  // a free mutex: no cycle here
-      t = mx.holder;  // a future holder goes on as itself: its owner may not poll it
+      uint32_t holder = lock_holder(sc, w, m - 1);
+      if (holder == kNoId) break;  // a free lock: no cycle here
+      t = holder;  // a future holder goes on as itself: its owner may not poll it
     }
   }
   // Otherwise follow the waits to a task that waits on no lock: the root.
@@ -200,9 +227,9 @@ void decide_quiescent(const Scenario& sc, const World& w, Finding& f) {
     auto [m, who] = waiting(sc, w, root);
     if (!m) break;
     f.chain.push_back(who);
-    const MutexRt& mx = w.mutexes[m - 1];
-    if (mx.holder_kind != HolderKind::Task) break;
-    root = mx.holder;
+    uint32_t holder = lock_holder(sc, w, m - 1);
+    if (holder == kNoId) break;
+    root = holder;
   }
   // The chain ends at a future that holds (or was handed) the lock but that
   // its owner no longer polls: futurelock.
@@ -276,11 +303,10 @@ Verdict explain_quiescent(const Scenario& sc, const World& w, const Finding& f) 
   if (f.kind == VerdictKind::LockCycle) {
     std::string s = "wait-for cycle: ";
     for (uint32_t t : f.cycle) {
-      uint32_t m = w.tasks[t].waits_on - 1;
-      const MutexRt& mx = w.mutexes[m];
-      s += "task '" + sc.task_name(t) + "' waits (" + await_where(sc, w.tasks[t]) +
-           ") for async mutex '" + sc.mutexes[m].name + "' held by task '" +
-           sc.task_name(mx.holder) + "' (" + taken_at(sc, mx) + "); ";
+      uint32_t r = waiting(sc, w, t).first - 1;
+      s += "task '" + sc.task_name(t) + "' waits (" + await_where(sc, w.tasks[t]) + ") for " +
+           lock_name(sc, r) + " held by task '" + sc.task_name(lock_holder(sc, w, r)) + "'" +
+           (r < w.mutexes.size() ? " (" + taken_at(sc, w.mutexes[r]) + ")" : std::string()) + "; ";
       v.step = std::max<uint64_t>(v.step, w.tasks[t].last_step);
     }
     v.explanation = s + "none can proceed.";
@@ -288,15 +314,13 @@ Verdict explain_quiescent(const Scenario& sc, const World& w, const Finding& f) 
   }
   std::string chain;
   for (uint32_t t : f.chain) {
-    uint32_t m = w.tasks[t].waits_on - 1;
-    const MutexRt& mx = w.mutexes[m];
+    uint32_t r = w.tasks[t].waits_on - 1;
+    uint32_t holder = lock_holder(sc, w, r);
     chain += std::string(sc.is_future(t) ? "future '" : "task '") + sc.task_name(t) +
-             "' waits for async mutex '" + sc.mutexes[m].name +
-             "' held by " +
-             (mx.holder_kind == HolderKind::Task
-                  ? std::string(sc.is_future(mx.holder) ? "future '" : "task '") +
-                        sc.task_name(mx.holder) + "'; "
-                  : std::string("nobody, yet it was never woken; "));
+             "' waits for " + lock_name(sc, r) + " held by " +
+             (holder != kNoId ? std::string(sc.is_future(holder) ? "future '" : "task '") +
+                                    sc.task_name(holder) + "'; "
+                              : std::string("nobody, yet it was never woken; "));
   }
   const TaskRt& r = w.tasks[f.root];
   v.step = r.last_step;
@@ -306,6 +330,14 @@ Verdict explain_quiescent(const Scenario& sc, const World& w, const Finding& f) 
     for (uint32_t m = 0; m < w.mutexes.size(); ++m)
       if (w.mutexes[m].holder_kind == HolderKind::Task && w.mutexes[m].holder == f.root)
         held = "async mutex '" + sc.mutexes[m].name + "' (" + taken_at(sc, w.mutexes[m]) + ")";
+    for (uint32_t s = 0; s < w.semaphores.size(); ++s)
+      if (semaphore::owns(w.semaphores[s], f.root))
+        held = "a permit of semaphore '" + sc.semaphores[s].name + "' (" +
+               (std::find(w.semaphores[s].assigned.begin(), w.semaphores[s].assigned.end(),
+                          f.root) != w.semaphores[s].assigned.end()
+                    ? "assigned to it by a release while it waited"
+                    : "acquired") +
+               ")";
     v.explanation = chain + "future '" + sc.task_name(f.root) + "' holds " +
                     (held.empty() ? std::string("what the others wait for") : held) +
                     ", but it is alive and nothing polls it any more: its owner, task '" +

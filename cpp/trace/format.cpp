@@ -42,6 +42,9 @@ const char* event_kind_name(Ev k) {
     case Ev::Exception: return "exception";
     case Ev::Abort: return "abort";
     case Ev::SchedulerRun: return "scheduler";
+    case Ev::SemAcquire: return "acquire";
+    case Ev::SemWait: return "acquire_wait";
+    case Ev::SemRelease: return "release";
   }
   return "?";
 }
@@ -112,6 +115,19 @@ TraceRecord trace_record(const Scenario& sc, const Event& e) {
       r.detail = wake_ctx_name(static_cast<WakeCtx>(e.b));
       msg = "wake '" + task(e.a) + "' from " + r.detail +
             ": it is being polled; scheduled when the poll returns Pending";
+      break;
+    case Ev::SemAcquire:
+      r.subject = sc.semaphores[e.a].name;
+      msg = "'" + task(e.b) + "' acquires a permit of semaphore '" + r.subject + "'";
+      break;
+    case Ev::SemWait:
+      r.subject = sc.semaphores[e.a].name;
+      msg = "'" + task(e.b) + "' waits for a permit of semaphore '" + r.subject + "'";
+      break;
+    case Ev::SemRelease:
+      r.subject = sc.semaphores[e.a].name;
+      msg = "release a permit of semaphore '" + r.subject + "'" +
+            (e.b == kNoId ? std::string() : " (assigned to '" + task(e.b) + "')");
       break;
     case Ev::SchedulerRun:
       r.detail = std::to_string(e.a);

@@ -16,6 +16,8 @@ class OpKind:
     UNLOCK: ClassVar[OpKind]
     REGISTER: ClassVar[OpKind]
     UNREGISTER: ClassVar[OpKind]
+    ACQUIRE: ClassVar[OpKind]
+    RELEASE: ClassVar[OpKind]
     PENDING: ClassVar[OpKind]
     PARK: ClassVar[OpKind]
     WAKE: ClassVar[OpKind]
@@ -92,6 +94,11 @@ class MutexSpec:
     kind: MutexKind
     def __init__(self) -> None: ...
 
+class SemaphoreSpec:
+    name: str
+    permits: int
+    def __init__(self) -> None: ...
+
 class WaitQueueSpec:
     name: str
     slot: bool
@@ -148,6 +155,7 @@ class ThreadSpec:
 class ScenarioSpec:
     name: str
     mutexes: List[MutexSpec]
+    semaphores: List[SemaphoreSpec]
     queues: List[WaitQueueSpec]
     counters: List[CounterSpec]
     objects: List[ObjectSpec]

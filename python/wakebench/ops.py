@@ -30,7 +30,7 @@ __all__ = [
     "wake_all", "yield_", "drop", "spawn", "add", "set", "loop", "repeat", "if_", "break_",
     "sleep", "read", "compute", "spawn_blocking", "notify_loop", "await_", "select", "branch",
     "buffered", "critical", "mask", "uninterruptible_mask", "restore", "catch", "throw_to",
-    "wait", "join", "abort", "wait_until",
+    "wait", "join", "abort", "wait_until", "acquire", "release",
 ]
 
 _NameLike = Union[str, "object"]
@@ -306,6 +306,19 @@ def wait_until(queue: _NameLike, cond: Cond, *then: Op) -> Op:
                 if_(cond, _op(_core.OpKind.UNREGISTER, _name(queue, "wait_until")), *then,
                     break_()),
                 pending())
+
+
+def acquire(semaphore: _NameLike) -> Op:
+    """``semaphore.acquire().await``: a permit now if nobody waits, else
+    wait in FIFO order (tokio's Semaphore). The permit is held until a
+    ``release`` or until the task's future finishes or is dropped."""
+    return _op(_core.OpKind.ACQUIRE, _name(semaphore, "acquire"))
+
+
+def release(semaphore: _NameLike) -> Op:
+    """Give back a permit this task holds (or add one): the first waiter is
+    assigned it and woken."""
+    return _op(_core.OpKind.RELEASE, _name(semaphore, "release"))
 
 
 def break_() -> Op:

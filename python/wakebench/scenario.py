@@ -104,22 +104,18 @@ class Connection(_Handle):
         return ops.read(self)
 
 
-class Semaphore:
-    """An async semaphore (tokio::sync::Semaphore), built from a permit
-    counter and a wait queue: ``acquire()`` waits for a permit, ``release()``
-    returns one and wakes a waiter."""
-
-    def __init__(self, permits: Counter, waiters: WaitQueue) -> None:
-        self.name = permits.name
-        self.permits, self.waiters = permits, waiters
+class Semaphore(_Handle):
+    """tokio::sync::Semaphore, FIFO-fair: ``acquire()`` takes a permit when
+    nobody waits, else waits its turn; ``release()`` hands the permit to the
+    first waiter (it owns it from then on, polled or not) or returns it. A
+    task's permits go back when its future finishes or is dropped
+    (SemaphorePermit's Drop)."""
 
     def acquire(self) -> ops.Op:
-        return ops.wait_until(self.waiters, self.permits > 0, self.permits.add(-1))
+        return ops.acquire(self)
 
     def release(self) -> ops.Op:
-        # Every waiter: a waker left by an acquirer that found a permit
-        # (register, then check) must not use up the wake.
-        return ops.repeat(1, self.permits.add(1), self.waiters.wake_all())
+        return ops.release(self)
 
 
 class Channel:
@@ -219,7 +215,7 @@ class Object(_Handle):
 
 _Spec = Union[_core.MutexSpec, _core.WaitQueueSpec, _core.CounterSpec, _core.TaskSpec,
               _core.ObjectSpec, _core.HandlerSpec, _core.ThreadSpec, _core.ConnectionSpec,
-              _core.FutureSpec]
+              _core.FutureSpec, _core.SemaphoreSpec]
 
 _MUTEX_KINDS = {
     "blocking": _core.MutexKind.BLOCKING,
@@ -330,11 +326,15 @@ class Scenario:
         return ops.select(ops.branch(future), ops.branch(deadline, *on_elapsed), biased=True)
 
     def semaphore(self, name: str, permits: int) -> Semaphore:
-        """An async semaphore with ``permits`` permits."""
-        if ops._int(permits, f"semaphore {name!r}") < 0:
+        """tokio::sync::Semaphore::new(permits): FIFO-fair (see ``Semaphore``)."""
+        sem = _core.SemaphoreSpec()
+        sem.name = _check_name(name, "semaphore")
+        sem.permits = ops._int(permits, f"semaphore {name!r} permits")
+        if sem.permits < 0:
             raise ScenarioError(f"scenario {self.name!r}: semaphore {name!r}: permits must be "
-                             f"non-negative, got {permits}")
-        return Semaphore(self.counter(name, permits), self.wait_queue(f"{name}.waiters"))
+                                f"non-negative, got {permits}")
+        self._add("semaphores", sem)
+        return Semaphore(name)
 
     def future(self, name: str, *, owner: Union[str, "Task"],
                program: Iterable[ops.Op]) -> "Future":
