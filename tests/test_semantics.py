@@ -384,3 +384,43 @@ def test_a_semaphore_is_fifo_and_gives_back_what_a_dropped_future_held():
         out = wb.run(s, p)
         assert out.verdict.ok and [o.text for o in out.output] == ["first", "second", "third"], (
             p, out.trace_text)
+
+
+def test_the_last_sender_dropped_ends_the_stream_after_its_messages():
+    # tokio::sync::mpsc: recv() returns None once every Sender is gone and
+    # what was sent has been taken.
+    for capacity in (None, 1):
+        s = wb.Scenario("drain-then-none")
+        ch = s.channel("jobs", capacity=capacity, senders=2)
+        s.task("producer", [ch.send(), ch.send(), ch.drop_sender()])
+        s.task("other_sender", [ops.yield_(), ch.drop_sender()])
+        s.task("consumer", [ops.loop(ch.recv(on_closed=[ops.print("none"), ops.break_()]),
+                                     ops.print("job"))])
+        for p in wb.builtin_policies():
+            ex = wb.explore(s, p, stop_at_first=False)
+            assert ex.outcomes.keys() == {"ok"}, (capacity, p, ex.outcomes)
+            out = wb.run(s, p)
+            assert [o.text for o in out.output] == ["job", "job", "none"], (capacity, p)
+
+
+def test_a_closed_channel_fails_a_waiting_sender_and_a_live_sender_keeps_it_open():
+    s = wb.Scenario("close-wakes-sender")
+    ch = s.channel("jobs", capacity=1)
+    s.task("sender", [ch.send(), ch.send(on_closed=[ops.print("send failed")])])
+    s.task("receiver", [ops.yield_(), ops.yield_(), ch.close()])
+    out = wb.run(s)
+    assert out.verdict.ok and [o.text for o in out.output] == ["send failed"]
+    # A receiver waiting while a sender is still alive waits for ever.
+    s = wb.Scenario("sender-kept")
+    ch = s.channel("jobs")
+    s.task("consumer", [ch.recv(on_closed=[ops.print("none")])])
+    assert wb.run(s).verdict.kind == "deadlock/lost_wake"
+
+
+def test_a_oneshot_sender_dropped_without_sending():
+    s = wb.Scenario("oneshot-dropped")
+    tx = s.oneshot("reply")
+    s.task("receiver", [tx.recv(on_closed=[ops.print("RecvError")])])
+    s.task("sender", [ops.yield_(), tx.drop_sender()])
+    out = wb.run(s)
+    assert out.verdict.ok and [o.text for o in out.output] == ["RecvError"]

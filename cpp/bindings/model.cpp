@@ -23,7 +23,7 @@ void register_model(py::module_& m) {
       .value("MASK", OpKind::Mask).value("RESTORE", OpKind::Restore).value("CATCH", OpKind::Catch)
       .value("THROW_TO", OpKind::ThrowTo).value("WAIT_TASK", OpKind::WaitTask)
       .value("ABORT", OpKind::Abort).value("ACQUIRE", OpKind::Acquire)
-      .value("RELEASE", OpKind::Release);
+      .value("RELEASE", OpKind::Release).value("SEQ", OpKind::Seq);
   py::enum_<Cmp>(m, "Cmp")
       .value("EQ", Cmp::Eq).value("NE", Cmp::Ne).value("LT", Cmp::Lt)
       .value("LE", Cmp::Le).value("GT", Cmp::Gt).value("GE", Cmp::Ge);

@@ -62,6 +62,7 @@ const char* op_name(OpKind k) {
     case OpKind::Abort: return "abort";
     case OpKind::Acquire: return "acquire";
     case OpKind::Release: return "release";
+    case OpKind::Seq: return "seq";
   }
   return "?";
 }
@@ -479,7 +480,7 @@ class Compiler {
 
   void op(const OpSpec& op, const std::string& where, const std::string& prefix, int depth,
           Flow& f) {
-    if (static_cast<unsigned>(op.kind) > static_cast<unsigned>(OpKind::Release))
+    if (static_cast<unsigned>(op.kind) > static_cast<unsigned>(OpKind::Seq))
       fail(owner_desc_ + ", " + where + ": invalid op kind " +
            std::to_string(static_cast<unsigned>(op.kind)));
     if (op.kind == OpKind::If && static_cast<unsigned>(op.cond.cmp) > static_cast<unsigned>(Cmp::Ge))
@@ -515,6 +516,9 @@ class Compiler {
         emit(in, label(where, op));
         return;
       }
+      case OpKind::Seq:
+        block(op.body, prefix, depth + 1, f);
+        return;
       case OpKind::Acquire:
       case OpKind::Release: {
         // Permits are counted at run time, not checked here: a task may

@@ -60,6 +60,8 @@ enum class OpKind : uint8_t {
   Acquire,   // target semaphore: `acquire().await`; the permit is held until a Release
              // (or until the task's future is dropped: SemaphorePermit's Drop)
   Release,   // target semaphore: give back one permit this task holds, or add one
+  Seq,       // body, run once in order: ops grouped as one (a break inside leaves the
+             // enclosing loop, as if the body were written in place)
 };
 
 enum class Cmp : uint8_t { Eq, Ne, Lt, Le, Gt, Ge };

@@ -18,6 +18,7 @@ class OpKind:
     UNREGISTER: ClassVar[OpKind]
     ACQUIRE: ClassVar[OpKind]
     RELEASE: ClassVar[OpKind]
+    SEQ: ClassVar[OpKind]
     PENDING: ClassVar[OpKind]
     PARK: ClassVar[OpKind]
     WAKE: ClassVar[OpKind]

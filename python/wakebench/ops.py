@@ -30,7 +30,7 @@ __all__ = [
     "wake_all", "yield_", "drop", "spawn", "add", "set", "loop", "repeat", "if_", "break_",
     "sleep", "read", "compute", "spawn_blocking", "notify_loop", "await_", "select", "branch",
     "buffered", "critical", "mask", "uninterruptible_mask", "restore", "catch", "throw_to",
-    "wait", "join", "abort", "wait_until", "acquire", "release",
+    "wait", "join", "abort", "wait_until", "acquire", "release", "seq",
 ]
 
 _NameLike = Union[str, "object"]
@@ -296,15 +296,33 @@ def abort(task: _NameLike) -> Op:
     return _op(_core.OpKind.ABORT, _name(task, "abort"))
 
 
+def seq(*body: Op) -> Op:
+    """The ops in order, as one op (a ``break_()`` inside leaves the
+    enclosing loop, as if they were written in place)."""
+    o = _op(_core.OpKind.SEQ)
+    o.body = _block(body, "seq")
+    return o
+
+
+def _unregister(queue: _NameLike) -> Op:
+    """The wait in ``queue`` is over: a waiter list drops this task's entry."""
+    return _op(_core.OpKind.UNREGISTER, _name(queue, "unregister"))
+
+
 def wait_until(queue: _NameLike, cond: Cond, *then: Op) -> Op:
     """Wait until the condition holds, then run ``then``: register in
     ``queue``, check, return Pending if it does not hold yet (AtomicWaker's
     order: a wake between the register and the check is kept). When the
     condition holds the wait is over: a waiter list drops this task's entry
     (a later wake() goes to a task still waiting)."""
-    return loop(register(queue),
-                if_(cond, _op(_core.OpKind.UNREGISTER, _name(queue, "wait_until")), *then,
-                    break_()),
+    return loop(register(queue), if_(cond, _unregister(queue), *then, break_()), pending())
+
+
+def _wait_for_any(queue: _NameLike, *conds: Cond) -> Op:
+    """Wait in ``queue`` until one of ``conds`` holds (register, then check,
+    as ``wait_until``). What follows tells which: nothing awaits in between,
+    so the state it checks is the one this wait saw, or a later one."""
+    return loop(register(queue), *[if_(c, _unregister(queue), break_()) for c in conds],
                 pending())
 
 

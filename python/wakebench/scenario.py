@@ -119,29 +119,49 @@ class Semaphore(_Handle):
 
 
 class Channel:
-    """A tokio mpsc channel, built from a length counter and wait queues.
-    Messages carry no values: the model counts them. ``send()`` waits while a
-    bounded channel is full; ``recv()`` waits while it is empty. Each wakes
-    every waiter on the other side (a wake too many is harmless; one too few
-    is a hang)."""
+    """A tokio mpsc channel (tokio::sync::mpsc), built from counters and
+    waiter lists. Messages carry no values: the model counts them.
 
-    def __init__(self, length: Counter, receivers: WaitQueue, senders: WaitQueue,
-                 capacity: Optional[int]) -> None:
+    ``send()`` waits while a bounded channel is full; once the channel is
+    closed it fails at once (``SendError``) and runs ``on_closed``.
+    ``recv()`` takes a message, or waits while the channel is empty; an
+    empty channel that is closed, or whose senders are all dropped, returns
+    ``None``: ``on_closed`` runs (messages sent before still come out
+    first). ``close()`` is ``Receiver::close``; ``drop_sender()`` drops one
+    of the ``senders`` the channel was declared with. Each wakes every waiter
+    on the other side (a wake too many is harmless; one too few is a hang)."""
+
+    def __init__(self, length: Counter, closed: Counter, senders_left: Counter,
+                 receivers: WaitQueue, senders: WaitQueue, capacity: Optional[int]) -> None:
         self.name = length.name
-        self.len, self.receivers, self.senders, self.capacity = length, receivers, senders, capacity
+        self.len, self.closed, self.senders_left = length, closed, senders_left
+        self.receivers, self.senders, self.capacity = receivers, senders, capacity
 
-    def send(self) -> ops.Op:
+    def send(self, *, on_closed: Iterable[ops.Op] = ()) -> ops.Op:
+        on_closed = list(on_closed)
+        put = ops.if_(self.closed > 0, *on_closed,
+                      orelse=[self.len.add(1), self.receivers.wake_all()])
         if self.capacity is None:
-            put = self.len.add(1)
-        else:
-            put = ops.wait_until(self.senders, self.len < self.capacity, self.len.add(1))
-        return ops.repeat(1, put, self.receivers.wake_all())
+            return put
+        return ops.seq(ops._wait_for_any(self.senders, self.closed > 0, self.len < self.capacity),
+                       put)
 
-    def recv(self) -> ops.Op:
-        take = ops.wait_until(self.receivers, self.len > 0, self.len.add(-1))
-        if self.capacity is None:
-            return take
-        return ops.repeat(1, take, self.senders.wake_all())
+    def recv(self, *, on_closed: Iterable[ops.Op] = ()) -> ops.Op:
+        take = [self.len.add(-1)] + ([] if self.capacity is None else [self.senders.wake_all()])
+        return ops.seq(ops._wait_for_any(self.receivers, self.len > 0, self.closed > 0,
+                                         self.senders_left == 0),
+                       ops.if_(self.len > 0, *take, orelse=list(on_closed)))
+
+    def close(self) -> ops.Op:
+        """``Receiver::close``: senders fail from now on; waiting ones wake."""
+        return ops.seq(self.closed.set(1), self.senders.wake_all(),
+                          self.receivers.wake_all())
+
+    def drop_sender(self) -> ops.Op:
+        """One ``Sender`` dropped; the last one closes the channel for the
+        receiver, which then drains what was sent and gets ``None``."""
+        return ops.seq(self.senders_left.add(-1),
+                          ops.if_(self.senders_left == 0, self.receivers.wake_all()))
 
 
 class _Flag:
@@ -152,17 +172,23 @@ class _Flag:
         self.flag, self.waiters = flag, waiters
 
     def _raise(self) -> ops.Op:
-        return ops.repeat(1, self.flag.set(1), self.waiters.wake_all())
+        return ops.seq(self.flag.set(1), self.waiters.wake_all())
 
 
 class Oneshot(_Flag):
-    """A tokio oneshot channel: ``send()`` once, ``recv()`` waits for it."""
+    """A tokio oneshot channel: ``send()`` once, ``recv()`` waits for it. A
+    sender dropped without sending (``drop_sender()``) makes ``recv()``
+    return ``RecvError``: ``on_closed`` runs."""
 
     def send(self) -> ops.Op:
         return self._raise()
 
-    def recv(self) -> ops.Op:
-        return ops.wait_until(self.waiters, self.flag > 0)
+    def drop_sender(self) -> ops.Op:
+        return ops.seq(ops.if_(self.flag == 0, self.flag.set(2)), self.waiters.wake_all())
+
+    def recv(self, *, on_closed: Iterable[ops.Op] = ()) -> ops.Op:
+        return ops.seq(ops._wait_for_any(self.waiters, self.flag > 0),
+                       ops.if_(self.flag == 2, *on_closed))
 
 
 class Notify(_Flag):
@@ -295,15 +321,23 @@ class Scenario:
         self._add("counters", c)
         return Counter(name)
 
-    def channel(self, name: str, *, capacity: Optional[int] = None, bound: int = 0) -> Channel:
+    def channel(self, name: str, *, capacity: Optional[int] = None, bound: int = 0,
+                senders: int = 1) -> Channel:
         """An mpsc channel: bounded (``capacity`` messages; ``send`` waits
         while full) or unbounded (``capacity=None``). ``bound``: the most
-        messages an unbounded channel may hold before ``resource_exhausted``."""
+        messages an unbounded channel may hold before ``resource_exhausted``.
+        ``senders``: the ``Sender`` handles alive at the start (see
+        ``Channel.drop_sender``)."""
         if capacity is not None and ops._int(capacity, f"channel {name!r} capacity") < 1:
             raise ScenarioError(f"scenario {self.name!r}: channel {name!r}: capacity must be at "
                              f"least 1, got {capacity}")
-        return Channel(self.counter(name, bound=bound), self.wait_queue(f"{name}.receivers"),
-                       self.wait_queue(f"{name}.senders"), capacity)
+        if ops._int(senders, f"channel {name!r} senders") < 1:
+            raise ScenarioError(f"scenario {self.name!r}: channel {name!r}: senders must be at "
+                                f"least 1, got {senders}")
+        return Channel(self.counter(name, bound=bound), self.counter(f"{name}.closed"),
+                       self.counter(f"{name}.senders", senders),
+                       self.wait_queue(f"{name}.receivers"), self.wait_queue(f"{name}.senders"),
+                       capacity)
 
     def oneshot(self, name: str) -> Oneshot:
         """A oneshot channel (tokio::sync::oneshot)."""

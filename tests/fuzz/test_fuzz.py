@@ -28,7 +28,7 @@ from wakebench import ops
 EXAMPLES = int(os.environ.get("WAKEBENCH_FUZZ_EXAMPLES", "150"))
 KINDS = set(wb.verdict_kinds())
 POLICIES = wb.builtin_policies()
-POOL = ["m0", "a0", "q0", "c0", "t0", "t1", "f0", "f1", "o0", "k0", "th0", "ch0", "ghost"]
+POOL = ["m0", "a0", "q0", "c0", "t0", "t1", "f0", "f1", "o0", "k0", "th0", "ch0", "sem0", "ghost"]
 EDGES = [-(1 << 63), (1 << 63) - 1, -(1 << 31), (1 << 31) - 1, 1 << 32, 10**6, 1 << 40, -1]
 SMALL = st.integers(0, 30)
 CMPS = ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__")
@@ -62,6 +62,7 @@ class Gen:
             st.builds(ops.add, of("c0"), ints), st.builds(ops.set, of("c0"), ints),
             st.builds(ops.print, st.sampled_from(["x", "done", ""])),
             st.builds(ops.spawn_blocking, of("th0")), st.builds(ops.abort, of("t1")),
+            st.builds(ops.release, of("sem0")),
         ]
         if ctx == "thread" and not self.careless:
             return st.one_of(*sync, st.builds(ops.compute, ints),
@@ -80,6 +81,7 @@ class Gen:
             st.builds(ops.throw_to, of("t0", "t1")),
             st.builds(lambda n: ops.wait(n, killed="killed"), of("t1")),
             st.builds(ops.join, of("t1")), st.builds(ops.abort, of("t1", "t0")),
+            st.builds(ops.acquire, of("sem0")), st.builds(ops.release, of("sem0")),
             st.builds(ops.print, st.sampled_from(["x", "done", ""])),
         ]
         if fut:
@@ -97,7 +99,7 @@ class Gen:
             st.builds(lambda b: ops.loop(*b, ops.break_()), bodies),
             st.builds(lambda n, b: ops.repeat(n, *b), ints, bodies),
             st.builds(lambda c, b, e: ops.if_(c, *b, orelse=e), self.cond(), bodies, bodies),
-            st.builds(lambda b: ops.repeat(1, ops.lock("m0"), *b, ops.unlock("m0")), bodies),
+            st.builds(lambda b: ops.seq(ops.lock("m0"), *b, ops.unlock("m0")), bodies),
         ]
         if ctx in ("sync", "thread") and not self.careless:
             return st.one_of(*sync)
@@ -106,7 +108,7 @@ class Gen:
             st.builds(lambda n, b: ops.repeat(n, *b), ints, bodies),
             st.builds(lambda c, b, e: ops.if_(c, *b, orelse=e), self.cond(), bodies, bodies),
             # a scoped lock: lock, body, unlock
-            st.builds(lambda m, b: ops.repeat(1, ops.lock(m), *b, ops.unlock(m)),
+            st.builds(lambda m, b: ops.seq(ops.lock(m), *b, ops.unlock(m)),
                       of("m0", "a0"), bodies),
             st.builds(lambda b: ops.critical(*b), bodies),
             st.builds(lambda b: ops.mask(*b), bodies),
