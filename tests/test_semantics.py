@@ -424,3 +424,45 @@ def test_a_oneshot_sender_dropped_without_sending():
     s.task("sender", [ops.yield_(), tx.drop_sender()])
     out = wb.run(s)
     assert out.verdict.ok and [o.text for o in out.output] == ["RecvError"]
+
+
+def test_notify_waiters_notifies_who_waits_now_and_stores_nothing():
+    s = wb.Scenario("notify-waiters")
+    n = s.notify("config_changed")
+    for name in ("a", "b"):
+        s.task(name, [n.notified(), ops.print(f"{name} notified")])
+    s.task("late", [ops.sleep(5), n.notified(), ops.print("late notified")], daemon=True)
+    s.task("notifier", [ops.sleep(1), n.notify_waiters()])
+    out = wb.run(s)
+    assert out.verdict.ok and [o.text for o in out.output] == ["a notified", "b notified"]
+    assert "notify_waiters on 'config_changed': 2 waiter(s) notified" in out.trace_text
+    # notify_one with nobody waiting stores a permit that a later waiter takes.
+    s = wb.Scenario("notify-one-permit")
+    n = s.notify("ready")
+    s.task("notifier", [n.notify_one()])
+    s.task("late", [ops.sleep(5), n.notified(), ops.print("late notified")])
+    assert [o.text for o in wb.run(s).output] == ["late notified"]
+
+
+def test_a_notified_future_dropped_before_it_saw_notify_one_passes_it_on():
+    # tokio's Notified::drop forwards a notify_one notification it had not
+    # consumed to the next waiter.
+    s = wb.Scenario("notify-forwarded")
+    n = s.notify("ready")
+    s.future("deadline", owner="a", program=[ops.sleep(1)])
+    s.future("waiting", owner="a", program=[n.notified(), ops.print("a notified")])
+    s.task("a", [ops.select(ops.branch("deadline", ops.print("a timed out")),
+                            ops.branch("waiting"), biased=True)])
+    s.task("b", [ops.yield_(), n.notified(), ops.print("b notified")])
+    s.on_event("notifier", at=1, program=[n.notify_one()])
+    # Deferred, 'a' is polled after both its timer and the notify: its
+    # deadline wins, and the notification chose 'waiting', which is dropped.
+    for p in ("ngx_posted", "ngx_posted_next", "fifo", "thread_notify"):
+        ex = wb.explore(s, p, stop_at_first=False)
+        assert ex.outcomes.keys() == {"ok"}, (p, ex.outcomes)
+        out = wb.run(s, p)
+        assert sorted(o.text for o in out.output) == ["a timed out", "b notified"], p
+    # Polled inline from the notifier before its timer fires, 'a' takes the
+    # notification itself and 'b' waits for ever: a real schedule too.
+    ex = wb.explore(s, "ngx_inline", stop_at_first=False)
+    assert set(ex.outcomes) == {"ok", "deadlock/lost_wake"}, ex.outcomes

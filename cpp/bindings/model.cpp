@@ -23,7 +23,9 @@ void register_model(py::module_& m) {
       .value("MASK", OpKind::Mask).value("RESTORE", OpKind::Restore).value("CATCH", OpKind::Catch)
       .value("THROW_TO", OpKind::ThrowTo).value("WAIT_TASK", OpKind::WaitTask)
       .value("ABORT", OpKind::Abort).value("ACQUIRE", OpKind::Acquire)
-      .value("RELEASE", OpKind::Release).value("SEQ", OpKind::Seq);
+      .value("RELEASE", OpKind::Release).value("SEQ", OpKind::Seq)
+      .value("NOTIFIED", OpKind::Notified).value("NOTIFY_ONE", OpKind::NotifyOne)
+      .value("NOTIFY_WAITERS", OpKind::NotifyWaiters);
   py::enum_<Cmp>(m, "Cmp")
       .value("EQ", Cmp::Eq).value("NE", Cmp::Ne).value("LT", Cmp::Lt)
       .value("LE", Cmp::Le).value("GT", Cmp::Gt).value("GE", Cmp::Ge);
@@ -58,6 +60,9 @@ void register_model(py::module_& m) {
       .def(py::init<>())
       .def_readwrite("name", &SemaphoreSpec::name)
       .def_readwrite("permits", &SemaphoreSpec::permits);
+  py::class_<NotifySpec>(m, "NotifySpec")
+      .def(py::init<>())
+      .def_readwrite("name", &NotifySpec::name);
   py::class_<WaitQueueSpec>(m, "WaitQueueSpec")
       .def(py::init<>())
       .def_readwrite("name", &WaitQueueSpec::name)
@@ -108,6 +113,7 @@ void register_model(py::module_& m) {
       .def_readwrite("name", &ScenarioSpec::name)
       .def_readwrite("mutexes", &ScenarioSpec::mutexes)
       .def_readwrite("semaphores", &ScenarioSpec::semaphores)
+      .def_readwrite("notifies", &ScenarioSpec::notifies)
       .def_readwrite("queues", &ScenarioSpec::queues)
       .def_readwrite("counters", &ScenarioSpec::counters)
       .def_readwrite("objects", &ScenarioSpec::objects)

@@ -44,6 +44,9 @@ enum class Ev : uint8_t {
   SemAcquire,    // a = semaphore, b = task: it has a permit
   SemWait,       // a = semaphore, b = task: queued for one
   SemRelease,    // a = semaphore, b = the waiter assigned the permit, or kNoId
+  NotifyWait,    // a = notify, b = task: it waits in notified()
+  NotifyDone,    // a = notify, b = task: notified() completes
+  NotifySend,    // a = notify, b = 1 notify_waiters / 0 notify_one, v = tasks notified
 };
 
 // How a poll frame was entered.

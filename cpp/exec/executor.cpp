@@ -15,6 +15,7 @@ void Machine::init() {
   w_.task_locals.assign(static_cast<size_t>(sc_.ntasks) * sc_.task_locals, 0);
   w_.mutexes.resize(sc_.mutexes.size());
   w_.semaphores.resize(sc_.semaphores.size());
+  w_.notifies.resize(sc_.notifies.size());
   for (size_t s = 0; s < sc_.semaphores.size(); ++s) w_.semaphores[s].permits = sc_.semaphores[s].permits;
   w_.queues.resize(sc_.queues.size());
   w_.counters.reserve(sc_.counters.size());
@@ -51,6 +52,8 @@ uint64_t Machine::memory_estimate() const {
   for (const QueueRt& q : w_.queues) bytes += q.wakers.size() * sizeof(uint32_t);
   for (const SemaphoreRt& s : w_.semaphores)
     bytes += (s.waiters.size() + s.assigned.size() + s.holders.size()) * sizeof(uint32_t);
+  for (const NotifyRt& n : w_.notifies)
+    bytes += (n.waiters.size() + n.notified.size()) * sizeof(uint32_t);
   for (const MutexRt& m : w_.mutexes) bytes += m.waiters.size() * sizeof(uint32_t);
   for (const ThreadRt& th : w_.threads)
     bytes += (th.posted.size() + th.sched_queue.size() + th.sched_batch.size() + th.run_queue.size() +
@@ -778,6 +781,39 @@ void Machine::exec(uint16_t tid) {
       }
       return;
     }
+    case Code::Notified:
+      touch_notify(in.a);
+      switch (notify::notified(w_.notifies[in.a], self)) {
+        case notify::Wait::Done:
+          ev(tid, Ev::NotifyDone, in.a, self);
+          ++pc;
+          return;
+        case notify::Wait::Queued:
+          ++w_.tasks[self].wakers;
+          ev(tid, Ev::NotifyWait, in.a, self);
+          break;
+        case notify::Wait::Waiting:
+          break;
+      }
+      return_pending(tid);
+      return;
+    case Code::NotifyOne:
+    case Code::NotifyWaiters: {
+      ++pc;
+      touch_notify(in.a);
+      std::vector<uint32_t>& woken = f.wakes;  // woken in order, from this frame
+      size_t before = woken.size();
+      if (in.code == Code::NotifyOne) {
+        uint32_t t = notify::notify_one(w_.notifies[in.a]);
+        if (t != notify::kNone) woken.push_back(t);
+      } else {
+        notify::notify_waiters(w_.notifies[in.a], woken);
+      }
+      for (size_t i = before; i < woken.size(); ++i) notified_waiter(woken[i]);
+      ev(tid, Ev::NotifySend, in.a, in.code == Code::NotifyWaiters, 0, 0,
+         static_cast<int64_t>(woken.size() - before));
+      return;
+    }
     case Code::Register:
       register_waker(tid, self, in.a);
       ++pc;
@@ -1134,6 +1170,7 @@ void Machine::end_of_program(uint16_t tid) {
       leave_waiter_lists(task);
       std::vector<uint32_t> assigned;  // its permits drop with it (SemaphorePermit's Drop)
       if (!w_.semaphores.empty()) release_permits(task, assigned);
+      if (!w_.notifies.empty()) leave_notifies(task, assigned);
       t.status = TaskStatus::Done;
       t.flags &= static_cast<uint8_t>(~kNotifiedBits);  // a wake while running is moot
       t.last_step = static_cast<uint32_t>(step_);
@@ -1515,10 +1552,27 @@ void Machine::release_permits(uint32_t task, std::vector<uint32_t>& to_wake) {
   }
 }
 
+// A task or future is dropped or finishes: it leaves the notifies' waiter
+// lists; a notify_one notification it had not seen goes on to the next
+// waiter, appended to `to_wake`.
+void Machine::leave_notifies(uint32_t task, std::vector<uint32_t>& to_wake) {
+  for (uint32_t n = 0; n < w_.notifies.size(); ++n) {
+    size_t before = to_wake.size();
+    const NotifyRt& nr = w_.notifies[n];
+    if (std::find(nr.waiters.begin(), nr.waiters.end(), task) == nr.waiters.end() &&
+        std::find(nr.notified.begin(), nr.notified.end(), task) == nr.notified.end())
+      continue;
+    touch_notify(n);
+    if (notify::drop(w_.notifies[n], task, to_wake)) notified_waiter(task);
+    for (size_t i = before; i < to_wake.size(); ++i) notified_waiter(to_wake[i]);
+  }
+}
+
 void Machine::release_task(uint32_t task, std::vector<uint32_t>& to_wake, uint16_t tid) {
   TaskRt& t = w_.tasks[task];
   leave_waiter_lists(task);
   if (!w_.semaphores.empty()) release_permits(task, to_wake);
+  if (!w_.notifies.empty()) leave_notifies(task, to_wake);
   if (t.barge_woken) {
     // Woken by a barging unlock and dropped before it could poll: pass the
     // wake on, as futures' MutexLockFuture::drop does.

@@ -14,10 +14,11 @@
 namespace wb {
 
 struct ResourceMap {
-  uint32_t semaphores, queues, counters, objects, connections, tasks, exec_queues;
+  uint32_t semaphores, notifies, queues, counters, objects, connections, tasks, exec_queues;
   explicit ResourceMap(const Scenario& sc)
       : semaphores(static_cast<uint32_t>(sc.mutexes.size())),
-        queues(semaphores + static_cast<uint32_t>(sc.semaphores.size())),
+        notifies(semaphores + static_cast<uint32_t>(sc.semaphores.size())),
+        queues(notifies + static_cast<uint32_t>(sc.notifies.size())),
         counters(queues + static_cast<uint32_t>(sc.queues.size())),
         objects(counters + static_cast<uint32_t>(sc.counters.size())),
         connections(objects + static_cast<uint32_t>(sc.objects.size())),

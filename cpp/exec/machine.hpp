@@ -128,6 +128,8 @@ class Machine {
   void dequeue(uint32_t task);
   void release_task(uint32_t task, std::vector<uint32_t>& to_wake, uint16_t tid);
   void release_permits(uint32_t task, std::vector<uint32_t>& to_wake);
+  void leave_notifies(uint32_t task, std::vector<uint32_t>& to_wake);
+  void notified_waiter(uint32_t task) { --w_.tasks[task].wakers; }  // its stored waker is taken
   void assigned_permit(uint32_t task);
 
   uint32_t choose(ChoiceKind kind, const std::vector<uint32_t>& options);
@@ -142,6 +144,7 @@ class Machine {
   void touch_task(uint32_t t) { touch(res_.tasks + t, true); }
   void touch_exec_queues() { touch(res_.exec_queues, true); }  // a push, a pop, a move
   void touch_semaphore(uint32_t s) { touch(res_.semaphores + s, true); }
+  void touch_notify(uint32_t n) { touch(res_.notifies + n, true); }
 
   void ev(uint16_t tid, Ev kind, uint32_t a, uint32_t b = 0, uint8_t b8 = 0, uint16_t c = 0,
           int64_t v = 0) {

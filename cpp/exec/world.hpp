@@ -19,6 +19,7 @@
 #include "exec/choice.hpp"
 #include "exec/event.hpp"
 #include "exec/policy.hpp"
+#include "exec/primitives/notify.hpp"
 #include "exec/primitives/semaphore.hpp"
 #include "model/program.hpp"
 
@@ -234,6 +235,7 @@ struct World {
   std::vector<int64_t> task_locals;  // ntasks * Scenario::task_locals
   std::vector<MutexRt> mutexes;
   std::vector<SemaphoreRt> semaphores;
+  std::vector<NotifyRt> notifies;
   std::vector<QueueRt> queues;
   std::vector<int64_t> counters;
   std::vector<uint8_t> dropped;  // per object: 0 alive, 1 dropping, 2 dropped

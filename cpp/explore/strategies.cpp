@@ -93,6 +93,13 @@ uint64_t state_hash(const World& w) {
     for (uint32_t t : s.holders) x.add(t);
     x.add(0xfff6);
   }
+  for (const NotifyRt& n : w.notifies) {
+    x.add(n.permit);
+    for (uint32_t t : n.waiters) x.add(t);
+    x.add(0xfff5);
+    for (size_t i = 0; i < n.notified.size(); ++i) x.add(n.notified[i] << 1 | n.by_one[i]);
+    x.add(0xfff4);
+  }
   for (int64_t c : w.counters) x.add(static_cast<uint64_t>(c));
   for (uint8_t d : w.dropped) x.add(d);
   for (uint32_t c : w.closed_at) x.add(c != 0);

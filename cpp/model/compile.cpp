@@ -63,6 +63,9 @@ const char* op_name(OpKind k) {
     case OpKind::Acquire: return "acquire";
     case OpKind::Release: return "release";
     case OpKind::Seq: return "seq";
+    case OpKind::Notified: return "notified";
+    case OpKind::NotifyOne: return "notify_one";
+    case OpKind::NotifyWaiters: return "notify_waiters";
   }
   return "?";
 }
@@ -203,6 +206,8 @@ class Compiler {
         fail("semaphore '" + s.name + "': permits must be in [0, " +
              std::to_string(SpecLimits::max_permits) + "], got " + std::to_string(s.permits));
     sc_.semaphores = spec_.semaphores;
+    check_names(spec_.notifies, "notify", notifies_);
+    sc_.notifies = spec_.notifies;
     check_names(spec_.queues, "wait queue", queues_);
     check_names(spec_.counters, "counter", counters_);
     for (const auto& c : spec_.counters)
@@ -480,7 +485,7 @@ class Compiler {
 
   void op(const OpSpec& op, const std::string& where, const std::string& prefix, int depth,
           Flow& f) {
-    if (static_cast<unsigned>(op.kind) > static_cast<unsigned>(OpKind::Seq))
+    if (static_cast<unsigned>(op.kind) > static_cast<unsigned>(OpKind::NotifyWaiters))
       fail(owner_desc_ + ", " + where + ": invalid op kind " +
            std::to_string(static_cast<unsigned>(op.kind)));
     if (op.kind == OpKind::If && static_cast<unsigned>(op.cond.cmp) > static_cast<unsigned>(Cmp::Ge))
@@ -518,6 +523,16 @@ class Compiler {
       }
       case OpKind::Seq:
         block(op.body, prefix, depth + 1, f);
+        return;
+      case OpKind::Notified:
+      case OpKind::NotifyOne:
+      case OpKind::NotifyWaiters:
+        in.a = resolve(notifies_, "notify", where, op);
+        if (op.kind == OpKind::Notified) require_await_allowed(where, op);
+        in.code = op.kind == OpKind::Notified    ? Code::Notified
+                  : op.kind == OpKind::NotifyOne ? Code::NotifyOne
+                                                 : Code::NotifyWaiters;
+        emit(in, label(where, op));
         return;
       case OpKind::Acquire:
       case OpKind::Release: {
@@ -873,7 +888,7 @@ class Compiler {
 
   const ScenarioSpec& spec_;
   Scenario sc_;
-  std::map<std::string, uint32_t> mutexes_, semaphores_, queues_, counters_, tasks_, objects_,
+  std::map<std::string, uint32_t> mutexes_, semaphores_, notifies_, queues_, counters_, tasks_, objects_,
       connections_,
       threads_;
   uint32_t prog_ = 0;

@@ -64,6 +64,9 @@ enum class Code : uint8_t {
   Abort,        // a = task
   Acquire,      // a = semaphore; an await point
   Release,      // a = semaphore
+  Notified,     // a = notify; an await point
+  NotifyOne,    // a = notify
+  NotifyWaiters,  // a = notify
   End,         // the program returns (task: Ready)
 };
 
@@ -148,6 +151,7 @@ struct Scenario {
   std::string name;
   std::vector<MutexSpec> mutexes;
   std::vector<SemaphoreSpec> semaphores;
+  std::vector<NotifySpec> notifies;
   std::vector<std::string> queues;
   std::vector<uint8_t> queue_slot;  // per queue: 1 an AtomicWaker slot, 0 a waiter list
   std::vector<CounterSpec> counters;

@@ -62,6 +62,9 @@ enum class OpKind : uint8_t {
   Release,   // target semaphore: give back one permit this task holds, or add one
   Seq,       // body, run once in order: ops grouped as one (a break inside leaves the
              // enclosing loop, as if the body were written in place)
+  Notified,       // target notify: `notified().await`
+  NotifyOne,      // target notify
+  NotifyWaiters,  // target notify
 };
 
 enum class Cmp : uint8_t { Eq, Ne, Lt, Le, Gt, Ge };
@@ -101,6 +104,11 @@ struct MutexSpec {
 struct SemaphoreSpec {
   std::string name;
   int64_t permits = 0;
+};
+
+// tokio::sync::Notify.
+struct NotifySpec {
+  std::string name;
 };
 
 // Where wakers wait: two honest kinds.
@@ -179,6 +187,7 @@ struct ScenarioSpec {
   std::string name;
   std::vector<MutexSpec> mutexes;
   std::vector<SemaphoreSpec> semaphores;
+  std::vector<NotifySpec> notifies;
   std::vector<WaitQueueSpec> queues;
   std::vector<CounterSpec> counters;
   std::vector<ObjectSpec> objects;

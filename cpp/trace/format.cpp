@@ -45,6 +45,9 @@ const char* event_kind_name(Ev k) {
     case Ev::SemAcquire: return "acquire";
     case Ev::SemWait: return "acquire_wait";
     case Ev::SemRelease: return "release";
+    case Ev::NotifyWait: return "notified_wait";
+    case Ev::NotifyDone: return "notified";
+    case Ev::NotifySend: return "notify";
   }
   return "?";
 }
@@ -128,6 +131,21 @@ TraceRecord trace_record(const Scenario& sc, const Event& e) {
       r.subject = sc.semaphores[e.a].name;
       msg = "release a permit of semaphore '" + r.subject + "'" +
             (e.b == kNoId ? std::string() : " (assigned to '" + task(e.b) + "')");
+      break;
+    case Ev::NotifyWait:
+      r.subject = sc.notifies[e.a].name;
+      msg = "'" + task(e.b) + "' waits in notify '" + r.subject + "'";
+      break;
+    case Ev::NotifyDone:
+      r.subject = sc.notifies[e.a].name;
+      msg = "'" + task(e.b) + "' is notified by '" + r.subject + "'";
+      break;
+    case Ev::NotifySend:
+      r.subject = sc.notifies[e.a].name;
+      r.detail = e.b ? "notify_waiters" : "notify_one";
+      msg = r.detail + " on '" + r.subject + "': " +
+            (e.v ? std::to_string(e.v) + " waiter(s) notified"
+                 : std::string(e.b ? "nobody waits" : "nobody waits, the permit is stored"));
       break;
     case Ev::SchedulerRun:
       r.detail = std::to_string(e.a);

@@ -19,6 +19,9 @@ class OpKind:
     ACQUIRE: ClassVar[OpKind]
     RELEASE: ClassVar[OpKind]
     SEQ: ClassVar[OpKind]
+    NOTIFIED: ClassVar[OpKind]
+    NOTIFY_ONE: ClassVar[OpKind]
+    NOTIFY_WAITERS: ClassVar[OpKind]
     PENDING: ClassVar[OpKind]
     PARK: ClassVar[OpKind]
     WAKE: ClassVar[OpKind]
@@ -100,6 +103,10 @@ class SemaphoreSpec:
     permits: int
     def __init__(self) -> None: ...
 
+class NotifySpec:
+    name: str
+    def __init__(self) -> None: ...
+
 class WaitQueueSpec:
     name: str
     slot: bool
@@ -157,6 +164,7 @@ class ScenarioSpec:
     name: str
     mutexes: List[MutexSpec]
     semaphores: List[SemaphoreSpec]
+    notifies: List[NotifySpec]
     queues: List[WaitQueueSpec]
     counters: List[CounterSpec]
     objects: List[ObjectSpec]

@@ -304,6 +304,10 @@ def seq(*body: Op) -> Op:
     return o
 
 
+def _notify_op(kind: "_core.OpKind", notify: _NameLike) -> Op:
+    return _op(kind, _name(notify, "notify"))
+
+
 def _unregister(queue: _NameLike) -> Op:
     """The wait in ``queue`` is over: a waiter list drops this task's entry."""
     return _op(_core.OpKind.UNREGISTER, _name(queue, "unregister"))

@@ -191,15 +191,21 @@ class Oneshot(_Flag):
                        ops.if_(self.flag == 2, *on_closed))
 
 
-class Notify(_Flag):
-    """tokio::sync::Notify: ``notify_one()`` wakes a waiter or, with none
-    waiting, stores one permit; ``notified()`` takes the permit or waits."""
+class Notify(_Handle):
+    """tokio::sync::Notify: ``notified()`` takes a stored permit or waits in
+    FIFO order; ``notify_one()`` notifies the first waiter or, with none
+    waiting, stores one permit; ``notify_waiters()`` notifies every task
+    waiting now and stores nothing. A waiter dropped after notify_one chose
+    it passes the notification on."""
 
     def notify_one(self) -> ops.Op:
-        return self._raise()
+        return ops._notify_op(_core.OpKind.NOTIFY_ONE, self)
+
+    def notify_waiters(self) -> ops.Op:
+        return ops._notify_op(_core.OpKind.NOTIFY_WAITERS, self)
 
     def notified(self) -> ops.Op:
-        return ops.wait_until(self.waiters, self.flag > 0, self.flag.set(0))
+        return ops._notify_op(_core.OpKind.NOTIFIED, self)
 
 
 class Future(_Handle):
@@ -241,7 +247,7 @@ class Object(_Handle):
 
 _Spec = Union[_core.MutexSpec, _core.WaitQueueSpec, _core.CounterSpec, _core.TaskSpec,
               _core.ObjectSpec, _core.HandlerSpec, _core.ThreadSpec, _core.ConnectionSpec,
-              _core.FutureSpec, _core.SemaphoreSpec]
+              _core.FutureSpec, _core.SemaphoreSpec, _core.NotifySpec]
 
 _MUTEX_KINDS = {
     "blocking": _core.MutexKind.BLOCKING,
@@ -344,8 +350,11 @@ class Scenario:
         return Oneshot(self.counter(name), self.wait_queue(f"{name}.receivers"))
 
     def notify(self, name: str) -> Notify:
-        """A tokio::sync::Notify."""
-        return Notify(self.counter(name), self.wait_queue(f"{name}.waiters"))
+        """A tokio::sync::Notify (see ``Notify``)."""
+        n = _core.NotifySpec()
+        n.name = _check_name(name, "notify")
+        self._add("notifies", n)
+        return Notify(name)
 
     def timeout(self, future: "Future", ms: int, *, on_elapsed: Iterable[ops.Op] = ()) -> ops.Op:
         """``tokio::time::timeout(ms, future)``: a select between the future and
