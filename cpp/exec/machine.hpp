@@ -1,10 +1,18 @@
-// The machine: a scenario's world and the semantics of its instructions.
+// The machine: a scenario's world and the instructions that change it.
 //
 // It owns the World of one run and executes instructions of the frames on a
 // thread's stack: locks, wakes (asking the Policy), drops, spawns. Drivers
 // decide when a unit begins: the simulated loop (Machine::run_simulated, an
 // nginx-like loop in virtual time, every pick a choice point) or a real
 // event loop (loop/backend.hpp). Drivers share the machine, not a base class.
+//
+// Its parts, a file each: machine.cpp (set-up, bounds, steps, choices),
+// loop.cpp (one nginx loop iteration, threads), interp.cpp (frames, the
+// dispatch of an instruction), wake.cpp (policy -> queue), tasks.cpp
+// (spawn, drop in Rust's order, Drop hooks, join), futures.cpp (await,
+// select!, Buffered), exceptions.cpp (async exceptions), and primitives/:
+// semaphore and notify are modules with their own state, which the machine
+// asks what an op does; mutex and wait_queue are still machine methods.
 #pragma once
 
 #include <chrono>

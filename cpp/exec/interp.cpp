@@ -1,0 +1,587 @@
+// The interpreter: frames on a thread's stack and the dispatch of one
+// instruction. Each instruction's semantics live with its area: wakes
+// (wake.cpp), tasks (tasks.cpp), futures (futures.cpp), async exceptions
+// (exceptions.cpp) and the primitives (primitives/).
+#include "exec/machine.hpp"
+
+#include <algorithm>
+#include <string>
+
+namespace wb {
+
+void Machine::push_frame(uint16_t tid, FrameKind kind, uint32_t id, uint32_t program) {
+  ThreadRt& th = w_.threads[tid];
+  if (th.stack.size() >= cfg_.limits.max_depth) {
+    halt(Halt::DepthBound);
+    return;
+  }
+  Frame f;
+  f.kind = kind;
+  f.id = id;
+  f.program = program;
+  if (kind != FrameKind::Poll && kind != FrameKind::Teardown && kind != FrameKind::Timer &&
+      kind != FrameKind::Notify) {
+    f.locals = static_cast<uint32_t>(th.locals.size());
+    th.locals.resize(th.locals.size() + sc_.programs[program].nlocals, 0);
+  } else {
+    f.locals = static_cast<uint32_t>(th.locals.size());
+  }
+  th.stack.push_back(std::move(f));
+  w_.stats.max_depth = std::max<uint32_t>(w_.stats.max_depth, static_cast<uint32_t>(th.stack.size()));
+}
+
+void Machine::pop_frame(uint16_t tid) {
+  ThreadRt& th = w_.threads[tid];
+  const Frame& f = th.stack.back();
+  th.locals.resize(f.locals);
+  if (f.kind == FrameKind::Poll) --th.polls_on_stack;
+  th.stack.pop_back();
+  if (cfg_.footprints && tid == 0 && th.stack.empty()) {
+    normalize(unit_);
+    chooser_.unit_done(unit_);
+    unit_.keys.clear();
+  }
+}
+
+void Machine::push_poll(uint16_t tid, uint32_t task, Entry entry, WakeCtx via) {
+  ThreadRt& th = w_.threads[tid];
+  if (th.stack.size() >= cfg_.limits.max_depth) {
+    halt(Halt::DepthBound);
+    return;
+  }
+  TaskRt& t = w_.tasks[task];
+  if (!w_.ready_since.empty() && entry != Entry::Child &&
+      w_.now - w_.ready_since[task] > sc_.latency_bound * cfg_.ticks_per_ms) {
+    w_.late = LateFact{task, w_.ready_since[task], w_.now, static_cast<uint32_t>(step_)};
+    halt(Halt::Starvation);
+    return;
+  }
+  if (t.flags & kAborted) {  // tokio's harness: cancel_task instead of poll
+    if (t.status == TaskStatus::Unstarted) t.status = TaskStatus::Idle;  // spawned: it is live
+    drop_task(tid, task, "abort of task '" + sc_.task_name(task) + "'");
+    return;
+  }
+  t.status = TaskStatus::Running;
+  t.thread = tid;
+  touch_task(task);
+  push_frame(tid, FrameKind::Poll, task, t.program);
+  Frame& f = th.stack.back();
+  f.entry = entry;
+  f.via = via;
+  ++th.polls_on_stack;
+  ++w_.stats.polls;
+  if (entry == Entry::Inline) ++w_.stats.inline_polls;
+  ev(tid, Ev::PollBegin, task, static_cast<uint32_t>(entry), static_cast<uint8_t>(via));
+}
+
+void Machine::exec(uint16_t tid) {
+  ThreadRt& th = w_.threads[tid];
+  Frame& f = th.stack.back();
+  if (!f.wakes.empty()) {
+    uint32_t t = f.wakes.front();
+    f.wakes.erase(f.wakes.begin());
+    wake(tid, t, ctx_of(tid, t));
+    return;
+  }
+  if (f.kind == FrameKind::Teardown) {
+    teardown_step(tid);
+    return;
+  }
+  if (f.kind == FrameKind::Timer) {  // nginx's timer handler: wake, then return
+    if (f.pc == 0) {
+      f.pc = 1;
+      uint32_t t = w_.timers[f.id].task;
+      w_.timers[f.id].fired = true;
+      --w_.tasks[t].wakers;
+      if (!w_.ready_since.empty()) w_.ready_since[t] = w_.timers[f.id].at;
+      wake(tid, t, WakeCtx::EventHandler);
+    } else {
+      pop_frame(tid);
+    }
+    return;
+  }
+  if (f.kind == FrameKind::Notify) {  // the completion handler of a thread pool task
+    if (f.pc == 0) {
+      f.pc = 1;
+      wake_one(tid, f.id);
+    } else {
+      pop_frame(tid);
+    }
+    return;
+  }
+  const bool poll = f.kind == FrameKind::Poll;
+  const uint32_t prog = f.program;
+  const Program& p = sc_.programs[prog];
+  const uint32_t self = f.id;
+  uint32_t& pc = poll ? w_.tasks[self].pc : f.pc;
+  int64_t* locals = poll ? w_.task_locals.data() + static_cast<size_t>(self) * sc_.task_locals
+                         : th.locals.data() + f.locals;
+  for (;;) {
+  const Instr& in = p.code[pc];
+  if (!w_.exc.empty() && poll && in.code != Code::End && exception_lands(tid, self, in.code))
+    return;
+  switch (in.code) {
+    case Code::Print:
+      w_.output.push_back(OutputLine{w_.now, static_cast<uint32_t>(step_), in.a});
+      ev(tid, Ev::Print, in.a);
+      ++pc;
+      return;
+    case Code::BLock:
+      if (blocking_lock(tid, in.a, prog, pc)) ++pc;
+      return;
+    case Code::BUnlock:
+      blocking_unlock(in.a);
+      ev(tid, Ev::Unlock, in.a);
+      ++pc;
+      return;
+    case Code::ALock:
+      if (async_lock(self, in.a, prog, pc, tid))
+        ++pc;
+      else
+        return_pending(tid);
+      return;
+    case Code::AUnlock: {
+      ++pc;
+      uint32_t next = async_unlock(in.a, tid);
+      ev(tid, Ev::Unlock, in.a);
+      if (next != kNoId) wake(tid, next, ctx_of(tid, next));
+      return;
+    }
+    case Code::Acquire: {
+      touch_semaphore(in.a);
+      TaskRt& t = w_.tasks[self];
+      switch (semaphore::acquire(w_.semaphores[in.a], self)) {
+        case semaphore::Acquire::Taken:
+        case semaphore::Acquire::Handed:
+          t.waits_on = 0;
+          ev(tid, Ev::SemAcquire, in.a, self);
+          ++pc;
+          return;
+        case semaphore::Acquire::Queued:
+          t.waits_on = semaphore_resource(sc_, in.a) + 1;
+          ++t.wakers;
+          ev(tid, Ev::SemWait, in.a, self);
+          break;
+        case semaphore::Acquire::Waiting:
+          break;
+      }
+      return_pending(tid);
+      return;
+    }
+    case Code::Release: {
+      ++pc;
+      touch_semaphore(in.a);
+      uint32_t next = semaphore::release(w_.semaphores[in.a], self);
+      ev(tid, Ev::SemRelease, in.a, next);
+      if (next != semaphore::kNone) {
+        assigned_permit(next);
+        wake(tid, next, ctx_of(tid, next));
+      }
+      return;
+    }
+    case Code::Notified:
+      touch_notify(in.a);
+      switch (notify::notified(w_.notifies[in.a], self)) {
+        case notify::Wait::Done:
+          ev(tid, Ev::NotifyDone, in.a, self);
+          ++pc;
+          return;
+        case notify::Wait::Queued:
+          ++w_.tasks[self].wakers;
+          ev(tid, Ev::NotifyWait, in.a, self);
+          break;
+        case notify::Wait::Waiting:
+          break;
+      }
+      return_pending(tid);
+      return;
+    case Code::NotifyOne:
+    case Code::NotifyWaiters: {
+      ++pc;
+      touch_notify(in.a);
+      std::vector<uint32_t>& woken = f.wakes;  // woken in order, from this frame
+      size_t before = woken.size();
+      if (in.code == Code::NotifyOne) {
+        uint32_t t = notify::notify_one(w_.notifies[in.a]);
+        if (t != notify::kNone) woken.push_back(t);
+      } else {
+        notify::notify_waiters(w_.notifies[in.a], woken);
+      }
+      for (size_t i = before; i < woken.size(); ++i) notified_waiter(woken[i]);
+      ev(tid, Ev::NotifySend, in.a, in.code == Code::NotifyWaiters, 0, 0,
+         static_cast<int64_t>(woken.size() - before));
+      return;
+    }
+    case Code::Register:
+      register_waker(tid, self, in.a);
+      ++pc;
+      return;
+    case Code::Unregister:
+      ++pc;
+      touch_queue(in.a);
+      if (!sc_.queue_slot[in.a]) leave_queue(self, in.a);
+      return;
+    case Code::Park:
+      register_waker(tid, self, in.a);
+      ++pc;
+      return_pending(tid);
+      return;
+    case Code::Pending:
+      ++pc;
+      return_pending(tid);
+      return;
+    case Code::Touch:
+      ++pc;
+      touch(res_.connections + in.a, false);
+      ev(tid, Ev::Touch, in.a);
+      if (w_.closed_at[in.a]) {
+        w_.freed = FreedFact{tid, in.a, static_cast<uint32_t>(step_), w_.closed_at[in.a]};
+        halt(Halt::UseAfterFree);
+      }
+      return;
+    case Code::Sleep: {
+      // Like tokio's Sleep: pending until its deadline, however often polled.
+      uint32_t& in_sleep = w_.sleeping[self];
+      if (in_sleep) {
+        if (w_.timers[in_sleep - 1].fired) {
+          in_sleep = 0;
+          ++pc;
+        } else {
+          return_pending(tid);  // polled before its deadline (a select, a stream)
+        }
+        return;
+      }
+      uint32_t id = static_cast<uint32_t>(w_.timers.size());
+      in_sleep = id + 1;
+      int64_t ticks = in.v > INT64_MAX / cfg_.ticks_per_ms ? INT64_MAX : in.v * cfg_.ticks_per_ms;
+      int64_t at = ticks > INT64_MAX - w_.now ? INT64_MAX : w_.now + ticks;
+      w_.timers.push_back(TimerRt{at, self});
+      w_.timer_heap.push_back(id);
+      std::push_heap(w_.timer_heap.begin(), w_.timer_heap.end(), timer_later_);
+      ++w_.tasks[self].wakers;
+      ev(tid, Ev::TimerSet, self, 0, 0, 0, at);
+      return_pending(tid);
+      return;
+    }
+    case Code::Yield:
+      ++pc;
+      wake(tid, self, WakeCtx::OwnPoll);
+      return_pending(tid);
+      return;
+    case Code::Wake:
+      ++pc;
+      wake_one(tid, in.a);
+      return;
+    case Code::Await:
+      await_step(tid, in.a);
+      return;
+    case Code::Select:
+      select_step(tid, in.a);
+      return;
+    case Code::Buffered:
+      buffered_step(tid, in.a);
+      return;
+    case Code::CriticalBegin:
+      ++w_.critical[self];
+      ++pc;
+      return;
+    case Code::MaskBegin: {
+      ExcRt& x = w_.exc[self];
+      x.mask_stack.push_back(x.mask);
+      x.mask = std::max<uint8_t>(x.mask, static_cast<uint8_t>(in.v));
+      ++pc;
+      return;
+    }
+    case Code::RestoreBegin: {  // back to what the nearest enclosing mask found
+      ExcRt& x = w_.exc[self];
+      uint8_t before = x.mask_stack.empty() ? 0 : x.mask_stack.back();
+      x.mask_stack.push_back(x.mask);
+      x.mask = before;
+      ++pc;
+      return;
+    }
+    case Code::MaskEnd:
+    case Code::RestoreEnd: {
+      ExcRt& x = w_.exc[self];
+      x.mask = x.mask_stack.back();
+      x.mask_stack.pop_back();
+      ++pc;
+      return;
+    }
+    case Code::CatchBegin: {
+      ExcRt& x = w_.exc[self];
+      x.catches.push_back(CatchRt{in.jump, x.mask, static_cast<uint32_t>(x.mask_stack.size())});
+      ++pc;
+      return;
+    }
+    case Code::CatchEnd:
+      w_.exc[self].catches.pop_back();
+      pc = in.jump;
+      return;
+    case Code::HandlerEnd: {
+      ExcRt& x = w_.exc[self];
+      x.mask = x.handler_states.back();
+      x.handler_states.pop_back();
+      ++pc;
+      return;
+    }
+    case Code::ThrowTo:
+      ++pc;
+      throw_to(tid, in.a);
+      return;
+    case Code::Abort: {
+      ++pc;
+      TaskRt& t = w_.tasks[in.a];
+      touch_task(in.a);
+      ev(tid, Ev::Abort, in.a);
+      if (t.status == TaskStatus::Done || t.status == TaskStatus::Dropped) return;  // too late
+      t.flags |= kAborted;
+      // Scheduled, like any wake, to be cancelled where it would be polled;
+      // a running task is cancelled when its poll returns.
+      if (t.status == TaskStatus::Idle) wake(tid, in.a, ctx_of(tid, in.a));
+      return;
+    }
+    case Code::WaitTask: {
+      const TaskRt& target = w_.tasks[in.a];
+      if (target.status == TaskStatus::Done) {
+        ++pc;
+      } else if (target.status == TaskStatus::Dropped && in.v < 0) {
+        ++pc;  // a join: JoinError::Cancelled is a value, not a panic
+      } else if (target.status == TaskStatus::Dropped && w_.exc[in.a].killed) {
+        // `wait` rethrows the exception that killed it; uncaught here too.
+        w_.output.push_back(OutputLine{w_.now, static_cast<uint32_t>(step_),
+                                       static_cast<uint32_t>(in.v)});
+        ev(tid, Ev::Print, static_cast<uint32_t>(in.v));
+        pc = static_cast<uint32_t>(p.code.size() - 1);
+      } else {
+        ExcRt& x = w_.exc[in.a];
+        if (x.joiner != self + 1) {
+          x.joiner = self + 1;
+          ++w_.tasks[self].wakers;
+        }
+        return_pending(tid);
+      }
+      return;
+    }
+    case Code::CriticalEnd:
+      --w_.critical[self];
+      ++pc;
+      return;
+    case Code::Compute:
+      ++pc;
+      ev(tid, Ev::Compute, 0, 0, 0, 0, in.v);
+      if (tid == 0) {  // the loop thread does nothing else meanwhile: time passes
+        w_.busy = BusyFact{prog, pc - 1, w_.now, in.v, static_cast<uint32_t>(step_), true};
+        if (cfg_.real_time) {
+          // The driver burns it (run_unit returns to it), honouring its time
+          // bound and Ctrl-C, with its lock released: other threads go on.
+          w_.threads[0].busy_until = w_.now + in.v * cfg_.ticks_per_ms;
+        } else {
+          w_.now = in.v > INT64_MAX - w_.now ? INT64_MAX : w_.now + in.v;
+        }
+      } else {
+        w_.threads[tid].busy_until = w_.now + in.v * cfg_.ticks_per_ms;
+      }
+      return;
+    case Code::StartThread: {
+      ++pc;
+      ThreadRt& ft = w_.threads[in.a];
+      if (ft.status != ThreadStatus::Unstarted)
+        throw ScenarioError("scenario '" + sc_.name + "': thread '" + sc_.thread_name(in.a) +
+                            "' is started twice (" + p.where[pc - 1] + ")");
+      ft.status = ThreadStatus::Running;
+      ev(tid, Ev::ThreadStart, in.a);
+      push_frame(static_cast<uint16_t>(in.a), FrameKind::Thread, in.a - 1,
+                 sc_.threads[in.a - 1].program);
+      return;
+    }
+    case Code::NotifyLoop:
+      ++pc;
+      ev(tid, Ev::NotifyLoop, in.a);
+      w_.threads[0].notified.push_back(in.a);
+      main_waiting_ = false;  // ngx_notify: the loop's wait ends
+      return;
+    case Code::WakeAll: {
+      ++pc;
+      touch_queue(in.a);
+      QueueRt& q = w_.queues[in.a];
+      if (q.wakers.empty()) {
+        q.empty_wake_step = static_cast<uint32_t>(step_);
+        ev(tid, Ev::WakeEmpty, in.a);
+        return;
+      }
+      for (uint32_t t : q.wakers) {
+        TaskRt& tr = w_.tasks[t];
+        --tr.wakers;
+        if (tr.parked_in == in.a + 1) tr.parked_in = 0;
+        f.wakes.push_back(t);
+      }
+      q.wakers.clear();
+      return;
+    }
+    case Code::DropObject:
+      ++pc;
+      drop_object(tid, in.a, p.where[pc - 1]);
+      return;
+    case Code::DropTask:
+      ++pc;
+      drop_task(tid, in.a, p.where[pc - 1]);
+      return;
+    case Code::Spawn:
+      ++pc;
+      spawn(tid, in.a, p.where[pc - 1]);
+      return;
+    case Code::SpawnNext: {
+      ++pc;
+      const TaskTemplate& tt = sc_.templates[in.a];
+      uint32_t& next = w_.next_replica[in.a];
+      if (next >= tt.count)
+        throw ScenarioError("scenario '" + sc_.name + "': all " + std::to_string(tt.count) +
+                            " replicas of task '" + tt.name + "' are already spawned (" +
+                            p.where[pc - 1] + ")");
+      spawn(tid, tt.first + next++, p.where[pc - 1]);
+      return;
+    }
+    case Code::SpawnAll: {
+      const TaskTemplate& tt = sc_.templates[in.a];
+      int64_t& i = locals[0];
+      if (i + 1 >= tt.count) {
+        ++pc;
+        uint32_t t = tt.first + static_cast<uint32_t>(i);
+        i = 0;
+        spawn(tid, t, p.where[pc - 1]);
+      } else {
+        uint32_t t = tt.first + static_cast<uint32_t>(i++);
+        spawn(tid, t, p.where[pc]);
+      }
+      return;
+    }
+    case Code::Add:
+    case Code::Set: {
+      touch_counter(in.a, true);
+      int64_t& c = w_.counters[in.a];
+      if (in.code == Code::Set) {
+        c = in.v;
+      } else if (__builtin_add_overflow(c, in.v, &c)) {
+        throw ScenarioError("scenario '" + sc_.name + "': counter '" + sc_.counters[in.a].name +
+                            "' overflows at " + p.where[pc]);
+      }
+      ev(tid, Ev::Counter, in.a, 0, 0, 0, c);
+      ++pc;
+      if (sc_.counters[in.a].bound > 0 && c > sc_.counters[in.a].bound) {
+        w_.exhausted_step = static_cast<uint32_t>(step_);
+        w_.exhausted_counter = in.a;
+        halt(Halt::ResourceExhausted);
+      }
+      break;
+    }
+    case Code::Jump:
+      pc = in.jump;
+      break;
+    case Code::JumpUnless: {
+      touch_counter(in.a, false);
+      int64_t c = w_.counters[in.a];
+      bool t = false;
+      switch (in.cmp) {
+        case Cmp::Eq: t = c == in.v; break;
+        case Cmp::Ne: t = c != in.v; break;
+        case Cmp::Lt: t = c < in.v; break;
+        case Cmp::Le: t = c <= in.v; break;
+        case Cmp::Gt: t = c > in.v; break;
+        case Cmp::Ge: t = c >= in.v; break;
+      }
+      pc = t ? pc + 1 : in.jump;
+      break;
+    }
+    case Code::LocalSet:
+      locals[in.a] = in.v;
+      ++pc;
+      break;
+    case Code::LocalLoop:
+      if (locals[in.a] == 0) {
+        pc = in.jump;
+      } else {
+        --locals[in.a];
+        ++pc;
+      }
+      break;
+    case Code::End:
+      end_of_program(tid);
+      return;
+  }
+  // Here after a pure instruction (a jump, a counter, a local: no wake, no
+  // choice). With one thread nothing could run between it and the next
+  // instruction of this frame, so run that one now, as its own step, under
+  // the same bounds as the caller's loop: the same steps, the same trace.
+  if (!chain_ || w_.halt != Halt::Running || step_ >= cfg_.limits.max_steps ||
+      (step_ & 0x3fff) == 0x3fff)
+    return;
+  ++step_;
+  }
+}
+
+void Machine::return_pending(uint16_t tid) {
+  ThreadRt& th = w_.threads[tid];
+  uint32_t task = th.stack.back().id;
+  TaskRt& t = w_.tasks[task];
+  t.status = TaskStatus::Idle;
+  t.last_step = static_cast<uint32_t>(step_);
+  ev(tid, Ev::PollEnd, task, 0);
+  pop_frame(tid);
+  const uint8_t flags = t.flags;
+  t.flags &= static_cast<uint8_t>(~kNotifiedBits);
+  if (flags & kAborted) {
+    wake_after_pop(tid, {task});  // aborted while running: cancel it now
+  } else if (flags & kNotified) {  // woken while running: scheduled now
+    schedule(tid, task, static_cast<WakeCtx>((flags & kNotifiedBits) >> kNotifiedCtxShift), true);
+  }
+}
+
+// The program of the top frame has run to its end.
+void Machine::end_of_program(uint16_t tid) {
+  ThreadRt& th = w_.threads[tid];
+  Frame& f = th.stack.back();
+  switch (f.kind) {
+    case FrameKind::Poll: {
+      // A finished future drops what it owns, on its poll's stack.
+      uint32_t task = f.id;
+      if (drop_next_owned(tid, task)) return;
+      drop_futures_of(tid, task);
+      TaskRt& t = w_.tasks[task];
+      if (!sc_.is_future(task)) --w_.live;
+      leave_waiter_lists(task);
+      std::vector<uint32_t> assigned;  // its permits drop with it (SemaphorePermit's Drop)
+      if (!w_.semaphores.empty()) release_permits(task, assigned);
+      if (!w_.notifies.empty()) leave_notifies(task, assigned);
+      t.status = TaskStatus::Done;
+      t.flags &= static_cast<uint8_t>(~kNotifiedBits);  // a wake while running is moot
+      t.last_step = static_cast<uint32_t>(step_);
+      dequeue(task);
+      ev(tid, Ev::PollEnd, task, 1);
+      pop_frame(tid);
+      wake_after_pop(tid, assigned);
+      wake_joiner(tid, task);  // after the pop: the wake may poll the joiner inline
+      return;
+    }
+    case FrameKind::DropHook:
+      w_.dropped[f.id] = 2;
+      ev(tid, Ev::DropEnd, f.id);
+      pop_frame(tid);
+      return;
+    case FrameKind::Handler:
+    case FrameKind::Startup:
+      ev(tid, Ev::HandlerEnd, f.id);
+      pop_frame(tid);
+      return;
+    case FrameKind::Thread:
+      th.status = ThreadStatus::Done;
+      pop_frame(tid);
+      return;
+    case FrameKind::Teardown:
+    case FrameKind::Timer:
+    case FrameKind::Notify:
+      return;  // handled in exec()
+  }
+}
+
+}  // namespace wb

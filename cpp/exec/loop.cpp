@@ -1,0 +1,319 @@
+// One nginx loop iteration, as ngx_process_events_and_timers runs it: the
+// wait (posted-next makes it non-blocking), the ready events, the posted
+// pass (ngx-rust's scheduler event among them), the run queue. The
+// simulator drives it in virtual time with every pick a choice point; the
+// libev driver (cpp/loop) calls the same begin_* steps from its watchers.
+// Threads: which one steps next, and workers taking from the shared queues.
+#include "exec/machine.hpp"
+
+#include <algorithm>
+#include <string>
+
+namespace wb {
+
+World Machine::run_simulated() {
+  init();
+  const uint64_t max_steps = cfg_.limits.max_steps;
+  while (w_.halt == Halt::Running) {
+    if (step_ >= max_steps) {
+      halt(Halt::StepBound);
+      break;
+    }
+    if ((step_ & 0x3fff) == 0x3fff && over_budget()) break;
+    uint16_t tid = 0;
+    if (w_.threads.size() > 1) {
+      int t = pick_thread();
+      if (t < 0) {  // every thread waits on a lock another thread holds
+        if (!stop_blocked()) halt(Halt::Blocked);
+        break;
+      }
+      tid = static_cast<uint16_t>(t);
+    }
+    ++step_;
+    if (!w_.threads[tid].stack.empty())
+      exec(tid);
+    else if (tid == 0)
+      drive_simulated(0);
+    else if (w_.threads[tid].status == ThreadStatus::Worker)
+      worker_take(tid);
+  }
+  return finish();
+}
+
+bool Machine::worker_take(uint16_t tid) {
+  ThreadRt& shared = w_.threads[0];
+  if (shared.posted.empty() && shared.sched_batch.empty() && shared.run_queue.empty()) {
+    // Any executor thread turns the shared queues over.
+    if (!shared.inbox.empty()) take_inbox(0);
+    else move_posted_next(0);
+  }
+  return next_posted(tid, shared) || poll_next(tid, shared.run_queue, Entry::RunQueue);
+}
+
+bool Machine::runnable(uint16_t tid) {
+  ThreadRt& th = w_.threads[tid];
+  if (th.blocked_on) {
+    if (w_.mutexes[th.blocked_on - 1].holder_kind != HolderKind::None) return false;
+    th.blocked_on = 0;  // released: it retries its lock
+  }
+  if (tid == 0) return !main_waiting_;
+  if (th.status == ThreadStatus::Worker) {  // busy with a task, or one is waiting for it
+    const ThreadRt& shared = w_.threads[0];
+    return !th.stack.empty() || !shared.posted.empty() || !shared.sched_batch.empty() ||
+           !shared.run_queue.empty() || shared.sched_posted == SchedPost::Next ||
+           !shared.inbox.empty();
+  }
+  return th.status == ThreadStatus::Running && th.busy_until <= w_.now;
+}
+
+void Machine::maybe_close(uint16_t tid) {
+  if (sc_.connections.empty()) return;
+  std::vector<uint32_t>& opts = options_;
+  opts.assign(1, kNoClose);
+  for (uint32_t c = 0; c < sc_.connections.size(); ++c)
+    if (!w_.closed_at[c]) opts.push_back(c);
+  if (opts.size() == 1) return;
+  uint32_t k = choose(ChoiceKind::Close, opts);
+  if (k == 0) return;
+  uint32_t c = opts[k];
+  w_.closed_at[c] = static_cast<uint32_t>(std::max<uint64_t>(step_, 1));
+  ev(tid, Ev::Close, c);
+}
+
+bool Machine::others_runnable() {
+  for (uint16_t t = 1; t < w_.threads.size(); ++t)
+    if (runnable(t)) return true;
+  return false;
+}
+
+// The natural order keeps the thread that stepped last (no preemption), so
+// the explorer's deviation bound is a preemption bound, as in CHESS.
+// Executor threads (the loop thread and its workers) interleave with each
+// other between units (polls, handlers), not inside them; foreign threads
+// interleave with anything at every step.
+int Machine::pick_thread() {
+  auto executor = [&](uint16_t t) { return t == 0 || sc_.is_worker(t); };
+  bool mid_unit = runnable(last_thread_) && executor(last_thread_) &&
+                  !w_.threads[last_thread_].stack.empty();
+  std::vector<uint32_t>& ids = options_;
+  ids.clear();
+  for (uint16_t t = 0; t < w_.threads.size(); ++t)
+    if (runnable(t) && (!mid_unit || t == last_thread_ || !executor(t))) ids.push_back(t);
+  if (ids.empty()) {
+    if (!main_waiting_) return -1;
+    main_waiting_ = false;  // nobody else can act: the loop's wait ends (time passes)
+    return runnable(0) ? 0 : -1;
+  }
+  auto last = std::find(ids.begin(), ids.end(), last_thread_);
+  if (last != ids.end()) std::rotate(ids.begin(), last, last + 1);
+  uint32_t k = ids.size() > 1 ? choose(ChoiceKind::Thread, ids) : 0;
+  last_thread_ = static_cast<uint16_t>(ids[k]);
+  return last_thread_;
+}
+
+bool Machine::begin_notified(uint16_t tid) {
+  ThreadRt& th = w_.threads[tid];
+  if (th.notified.empty()) return false;
+  uint32_t q = th.notified.front();
+  th.notified.pop_front();
+  push_frame(tid, FrameKind::Notify, q, 0);
+  return true;
+}
+
+void Machine::begin_startup(uint16_t tid) {
+  ++w_.stats.iterations;
+  push_frame(tid, FrameKind::Startup, kNoId, sc_.startup);
+  ev(tid, Ev::HandlerBegin, kNoId);
+}
+
+int64_t Machine::next_due() const {
+  int64_t due = INT64_MAX;
+  if (w_.next_event < sc_.handlers.size()) due = sc_.handlers[w_.next_event].at;
+  if (!w_.timer_heap.empty()) due = std::min(due, w_.timers[w_.timer_heap.front()].at);
+  for (size_t i = 1; i < w_.threads.size(); ++i) {
+    const ThreadRt& ft = w_.threads[i];
+    if (ft.status == ThreadStatus::Unstarted && sc_.threads[i - 1].autostart)
+      due = std::min(due, sc_.threads[i - 1].at);
+    if (ft.status == ThreadStatus::Running && ft.busy_until > w_.now) due = std::min(due, ft.busy_until);
+  }
+  return due;
+}
+
+// Handlers in declaration order (they are sorted by time), then timers by
+// (time, id): the natural order; the explorer may pick any.
+void Machine::collect_ready(ThreadRt& th) {
+  for (uint16_t i = 1; i < w_.threads.size(); ++i) {  // foreign threads due to start
+    ThreadRt& ft = w_.threads[i];
+    if (ft.status != ThreadStatus::Unstarted || !sc_.threads[i - 1].autostart ||
+        sc_.threads[i - 1].at > w_.now)
+      continue;
+    start_thread(i);
+  }
+  for (uint32_t q : th.notified) th.ready_events.push_back(kNotifyBit | q);
+  th.notified.clear();
+  while (w_.next_event < sc_.handlers.size() && sc_.handlers[w_.next_event].at <= w_.now)
+    th.ready_events.push_back(w_.next_event++);
+  while (!w_.timer_heap.empty() && w_.timers[w_.timer_heap.front()].at <= w_.now) {
+    std::pop_heap(w_.timer_heap.begin(), w_.timer_heap.end(), timer_later_);
+    th.ready_events.push_back(kTimerBit | w_.timer_heap.back());
+    w_.timer_heap.pop_back();
+  }
+}
+
+void Machine::begin_timer(uint16_t tid, uint32_t id) {
+  push_frame(tid, FrameKind::Timer, id, 0);
+  ev(tid, Ev::TimerFire, w_.timers[id].task);
+}
+
+void Machine::begin_handler(uint16_t tid, uint32_t h) {
+  push_frame(tid, FrameKind::Handler, h, sc_.handlers[h].program);
+  ev(tid, Ev::HandlerBegin, h);
+}
+
+bool Machine::begin_posted(uint16_t tid) { return next_posted(tid, w_.threads[tid]); }
+
+// One unit of the posted pass (ngx_event_process_posted): the next runnable
+// of the batch ngx-rust's scheduler event handler is running, else the next
+// posted event: a task posted alone, or the scheduler event, whose handler
+// takes the scheduler's queue as its batch (mem::take: what is scheduled
+// while the batch runs waits for the event's next run).
+bool Machine::next_posted(uint16_t tid, ThreadRt& home) {
+  for (;;) {
+    if (!home.sched_batch.empty()) return poll_next(tid, home.sched_batch, Entry::PostedNext);
+    if (home.posted.empty()) return false;
+    if (home.posted.front() != kSchedulerEvent) return poll_next(tid, home.posted, Entry::Posted);
+    touch_exec_queues();
+    home.posted.pop_front();
+    home.sched_posted = SchedPost::No;  // ngx_delete_posted_event, then the handler runs
+    home.sched_batch.swap(home.sched_queue);
+    ev(tid, Ev::SchedulerRun, static_cast<uint32_t>(home.sched_batch.size()));
+  }
+}
+
+bool Machine::begin_run_queue(uint16_t tid) {
+  return poll_next(tid, w_.threads[tid].run_queue, Entry::RunQueue);
+}
+
+// Poll the first task of a queue. Every queue here is FIFO (nginx's posted
+// queues, ngx-rust's VecDeque, tokio's run queues): its order is not a
+// choice point.
+bool Machine::poll_next(uint16_t tid, std::deque<uint32_t>& q, Entry entry) {
+  if (q.empty()) return false;
+  touch_exec_queues();
+  uint32_t t = q.front();
+  q.pop_front();
+  w_.tasks[t].queued = QueueId::None;
+  push_poll(tid, t, entry, WakeCtx::Spawn);
+  return true;
+}
+
+void Machine::take_inbox(uint16_t tid) {
+  ThreadRt& th = w_.threads[tid];
+  if (!th.inbox.empty()) touch_exec_queues();
+  for (uint32_t t : th.inbox) {
+    w_.tasks[t].queued = QueueId::Posted;
+    th.posted.push_back(t);
+  }
+  th.inbox.clear();
+}
+
+// ngx_event_move_posted_next: the posted-next events (here only ngx-rust's
+// scheduler event) join the end of this iteration's posted events.
+bool Machine::move_posted_next(uint16_t tid) {
+  ThreadRt& th = w_.threads[tid];
+  if (th.sched_posted != SchedPost::Next) return false;
+  touch_exec_queues();
+  th.sched_posted = SchedPost::Now;
+  th.posted.push_back(kSchedulerEvent);
+  return true;
+}
+
+void Machine::drive_simulated(uint16_t tid) {
+  ThreadRt& th = w_.threads[tid];
+  switch (th.phase) {
+    case Phase::Wait: {
+      // ngx_process_events_and_timers: posted-next events make the wait
+      // non-blocking (timer = 0) and join the posted events; a notify
+      // (eventfd, ev_async) already signalled ends the wait at once; queued
+      // work also keeps it from blocking; else it blocks until a notify from
+      // another thread or the next timer or event.
+      bool nonblocking = false;
+      const bool blocked = wait_blocked_;  // this wait blocked before a notify came
+      wait_blocked_ = false;
+      if (!w_.started) {
+        w_.started = true;
+      } else {
+        nonblocking = move_posted_next(tid);
+        if (!th.inbox.empty()) {
+          take_inbox(tid);
+          nonblocking |= !blocked;
+        } else if (!th.notified.empty()) {
+          // ngx_notify ended the wait; collect_ready takes the notifications in.
+          nonblocking |= !blocked;
+        } else if (nonblocking || !th.posted.empty() || !th.run_queue.empty()) {
+          nonblocking = nonblocking || !blocked;  // queued while it blocked: it did block
+        } else if (others_runnable()) {
+          main_waiting_ = true;  // blocks until a notify, or until no other thread can act
+          wait_blocked_ = true;
+          return;
+        } else if (next_due() != INT64_MAX) {
+          w_.now = std::max(w_.now, next_due());
+        } else {
+          halt(Halt::Quiescent);
+          return;
+        }
+      }
+      // A wait that does not block still lets time pass: a non-blocking
+      // iteration costs about a microsecond, so a thousand of them make a
+      // virtual millisecond (a loop spinning on posted-next reaches its timers).
+      if (nonblocking && ++w_.spin_us >= 1000) {
+        w_.spin_us = 0;
+        ++w_.now;
+      }
+      ++w_.stats.iterations;
+      th.run_queue_polls = 0;
+      if (nonblocking) ++w_.stats.nonblocking_iterations;
+      ev(tid, Ev::Iteration, static_cast<uint32_t>(w_.stats.iterations), nonblocking ? 1 : 0);
+      collect_ready(th);
+      th.phase = Phase::Events;
+      if (w_.stats.iterations == 1) {
+        push_frame(tid, FrameKind::Startup, kNoId, sc_.startup);
+        ev(tid, Ev::HandlerBegin, kNoId);
+      }
+      return;
+    }
+    case Phase::Events: {
+      maybe_close(tid);
+      if (th.ready_events.empty()) {
+        th.phase = Phase::Ready;
+        return;
+      }
+      uint32_t n = static_cast<uint32_t>(th.ready_events.size());
+      uint32_t k = n > 1 ? choose(ChoiceKind::EventOrder, th.ready_events) : 0;
+      uint32_t h = th.ready_events[k];
+      th.ready_events.erase(th.ready_events.begin() + k);
+      if (h & kTimerBit) {
+        begin_timer(tid, h & ~kTimerBit);
+      } else if (h & kNotifyBit) {  // a thread pool's completion, run on the loop thread
+        push_frame(tid, FrameKind::Notify, h & ~kNotifyBit, 0);
+      } else if (sc_.handlers[h].connection >= 0 && w_.closed_at[sc_.handlers[h].connection]) {
+        ev(tid, Ev::Cancelled, h);  // ngx_close_connection deleted the event
+      } else {
+        begin_handler(tid, h);
+      }
+      return;
+    }
+    case Phase::Ready: {
+      maybe_close(tid);
+      if (begin_posted(tid)) {
+      } else if (th.run_queue_polls < kEventInterval && begin_run_queue(tid)) {
+        ++th.run_queue_polls;
+      } else {
+        th.phase = Phase::Wait;
+      }
+      return;
+    }
+  }
+}
+
+}  // namespace wb

@@ -1,0 +1,156 @@
+// The machine's frame: set-up, bounds, the step entry points drivers call,
+// choice points, and the World handed to the oracle at the end.
+#include "exec/machine.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <string>
+
+namespace wb {
+
+void Machine::init() {
+  w_.tasks.resize(sc_.ntasks);
+  for (const TaskTemplate& tt : sc_.templates)
+    for (uint32_t i = 0; i < tt.count; ++i) w_.tasks[tt.first + i].program = tt.program;
+  w_.task_locals.assign(static_cast<size_t>(sc_.ntasks) * sc_.task_locals, 0);
+  w_.mutexes.resize(sc_.mutexes.size());
+  w_.semaphores.resize(sc_.semaphores.size());
+  w_.notifies.resize(sc_.notifies.size());
+  for (size_t s = 0; s < sc_.semaphores.size(); ++s) w_.semaphores[s].permits = sc_.semaphores[s].permits;
+  w_.queues.resize(sc_.queues.size());
+  w_.counters.reserve(sc_.counters.size());
+  for (const CounterSpec& c : sc_.counters) w_.counters.push_back(c.initial);
+  w_.dropped.assign(sc_.objects.size(), 0);
+  w_.closed_at.assign(sc_.connections.size(), 0);
+  if (sc_.latency_bound > 0) w_.ready_since.assign(sc_.ntasks, 0);
+  w_.ticks_per_ms = cfg_.ticks_per_ms;
+  w_.real_time = cfg_.real_time;
+  w_.next_replica.assign(sc_.templates.size(), 0);
+  w_.sleeping.assign(sc_.ntasks, 0);
+  w_.critical.assign(sc_.ntasks, 0);
+  if (sc_.exceptions) {
+    w_.exc.resize(sc_.ntasks);
+    for (uint32_t t = 0; t < sc_.ntasks; ++t) {
+      const TaskTemplate& tt = sc_.templates[sc_.template_of(t)];
+      w_.exc[t].mask = tt.mask;
+      if (tt.mask) w_.exc[t].mask_stack.push_back(0);  // what the spawner's mask saved
+    }
+  }
+  w_.threads.resize(1 + sc_.threads.size() + (sc_.workers - 1));
+  chain_ = w_.threads.size() == 1;
+  w_.threads[0].stack.reserve(16);
+  for (size_t i = 1; i < w_.threads.size(); ++i)
+    w_.threads[i].status = sc_.is_worker(static_cast<uint32_t>(i)) ? ThreadStatus::Worker
+                                                                   : ThreadStatus::Unstarted;
+}
+
+uint64_t Machine::memory_estimate() const {
+  // Model state only (not the trace), counted by size, so the bound stops a
+  // run at the same step whether or not it is traced, with any library.
+  uint64_t bytes = w_.tasks.size() * sizeof(TaskRt) + w_.task_locals.size() * sizeof(int64_t) +
+                   w_.output.size() * sizeof(OutputLine) + w_.choices.size() * sizeof(Choice);
+  for (const QueueRt& q : w_.queues) bytes += q.wakers.size() * sizeof(uint32_t);
+  for (const SemaphoreRt& s : w_.semaphores)
+    bytes += (s.waiters.size() + s.assigned.size() + s.holders.size()) * sizeof(uint32_t);
+  for (const NotifyRt& n : w_.notifies)
+    bytes += (n.waiters.size() + n.notified.size()) * sizeof(uint32_t);
+  for (const MutexRt& m : w_.mutexes) bytes += m.waiters.size() * sizeof(uint32_t);
+  for (const ThreadRt& th : w_.threads)
+    bytes += (th.posted.size() + th.sched_queue.size() + th.sched_batch.size() + th.run_queue.size() +
+              th.inbox.size()) *
+                 sizeof(uint32_t) +
+             th.stack.size() * sizeof(Frame) + th.locals.size() * sizeof(int64_t);
+  for (const ThreadRt& th : w_.threads)
+    for (const Frame& f : th.stack) bytes += f.wakes.size() * sizeof(uint32_t);
+  bytes += w_.timers.size() * sizeof(TimerRt) + w_.timer_heap.size() * sizeof(uint32_t);
+  return bytes;
+}
+
+bool Machine::over_budget() {
+  auto now = std::chrono::steady_clock::now();
+  // The interrupt check, in a long unit: the simulator's, and a real-time
+  // driver's with one thread (with more, steps run under the driver's lock
+  // and the driver checks between them). It may throw: the run ends with it.
+  if (cfg_.interrupt_check && (!cfg_.real_time || w_.threads.size() == 1) &&
+      now - checked_ >= std::chrono::milliseconds(50)) {
+    checked_ = now;
+    cfg_.interrupt_check();
+  }
+  std::chrono::duration<double> dt = now - t0_;
+  if (dt.count() > cfg_.limits.max_seconds) {
+    halt(Halt::TimeBound);
+    return true;
+  }
+  if (memory_estimate() > cfg_.limits.max_memory) {
+    halt(Halt::MemoryBound);
+    return true;
+  }
+  return false;
+}
+
+World Machine::finish() {
+  w_.stats.steps = step_;
+  w_.stats.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+  w_.stats.model_bytes = memory_estimate();
+  return std::move(w_);
+}
+
+void Machine::run_unit(uint16_t tid) {  // step() in a loop, kept tight: the hot path
+  const uint64_t max_steps = cfg_.limits.max_steps;
+  const ThreadRt& th = w_.threads[tid];
+  // A compute makes the thread busy: back to the driver, which burns it.
+  while (w_.halt == Halt::Running && !th.stack.empty() && th.busy_until <= w_.now) {
+    if (step_ >= max_steps) {
+      halt(Halt::StepBound);
+      return;
+    }
+    if ((step_ & 0x3fff) == 0x3fff && over_budget()) return;
+    ++step_;
+    exec(tid);
+  }
+}
+
+bool Machine::step(uint16_t tid) {
+  if (w_.halt != Halt::Running) return false;
+  if (step_ >= cfg_.limits.max_steps) {
+    halt(Halt::StepBound);
+    return false;
+  }
+  if ((step_ & 0x3fff) == 0x3fff && over_budget()) return false;
+  ++step_;
+  exec(tid);
+  return true;
+}
+
+void Machine::start_thread(uint16_t tid) {
+  w_.threads[tid].status = ThreadStatus::Running;
+  push_frame(tid, FrameKind::Thread, tid - 1u, sc_.threads[tid - 1u].program);
+}
+
+bool Machine::stop_blocked() {
+  for (uint16_t i = 0; i < w_.threads.size(); ++i)
+    if (w_.threads[i].blocked_on) {
+      w_.block = BlockFact{i, w_.threads[i].blocked_on - 1, static_cast<uint32_t>(step_)};
+      halt(Halt::Blocked);
+      return true;
+    }
+  return false;
+}
+
+uint32_t Machine::choose(ChoiceKind kind, const std::vector<uint32_t>& options) {
+  uint32_t n = static_cast<uint32_t>(options.size());
+  // Units (and so sleep sets) are defined for the loop thread alone; a close
+  // is not a unit.
+  bool between = w_.threads.size() == 1 && w_.threads[0].stack.empty() && kind != ChoiceKind::Close;
+  uint32_t k = chooser_.choose(ChoicePoint{kind, options, between, w_});
+  if (k >= n)
+    throw PolicyError("chooser picked option " + std::to_string(k) + " of " + std::to_string(n));
+  w_.choices.push_back(Choice{n, k, kind});
+  return k;
+}
+
+World execute(const Scenario& sc, Policy& policy, Chooser& chooser, const RunConfig& cfg) {
+  return Machine(sc, policy, chooser, cfg).run_simulated();
+}
+
+}  // namespace wb

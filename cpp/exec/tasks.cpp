@@ -1,0 +1,225 @@
+// Task lifecycle: spawn, the live-task bound, drop (teardown in Rust's
+// drop order), Drop hooks of objects, cancellation inside critical
+// regions, join.
+#include "exec/machine.hpp"
+
+#include <algorithm>
+#include <string>
+
+namespace wb {
+
+// Dropping a task's future drops its locals in reverse declaration order,
+// as Rust does: first the guards its program took (declared last), whose
+// Drop wakes the waiters they hand over, from here; then the futures it
+// holds (locals of its body, declared before the guards); then the objects
+// it owned from its start (captured values and arguments, dropped after the
+// body's locals; in an order the explorer chooses, as a task's objects are
+// declared apart from its program).
+void Machine::teardown_step(uint16_t tid) {
+  ThreadRt& th = w_.threads[tid];
+  Frame& f = th.stack.back();
+  uint32_t task = f.id;
+  if (f.pc == 0) {  // exec() wakes what they hand over next, on this frame
+    f.pc = 1;
+    release_task(task, f.wakes, tid);
+    for (uint32_t fut : sc_.templates[sc_.template_of(task)].futures)
+      if (w_.tasks[fut].status == TaskStatus::Idle || w_.tasks[fut].status == TaskStatus::Unstarted) {
+        release_task(fut, f.wakes, tid);
+        w_.tasks[fut].status = TaskStatus::Dropped;
+      }
+    return;
+  }
+  if (drop_next_owned(tid, task)) return;
+  std::vector<uint32_t> to_wake;
+  ev(tid, Ev::TaskDropped, task);
+  pop_frame(tid);
+  uint32_t joiner = take_joiner(task);
+  if (joiner != kNoId) to_wake.push_back(joiner);
+  // A joiner is woken from the dropper's frame (now, if the loop itself
+  // dropped it: an aborted task).
+  if (!to_wake.empty() && !th.stack.empty()) {
+    Frame& below = th.stack.back();
+    below.wakes.insert(below.wakes.begin(), to_wake.begin(), to_wake.end());
+  } else {
+    wake_after_pop(tid, to_wake);
+  }
+}
+
+uint32_t Machine::take_joiner(uint32_t task) {
+  if (w_.exc.empty() || !w_.exc[task].joiner) return kNoId;
+  uint32_t j = w_.exc[task].joiner - 1;
+  w_.exc[task].joiner = 0;
+  --w_.tasks[j].wakers;
+  return j;
+}
+
+void Machine::wake_joiner(uint16_t tid, uint32_t task) {
+  uint32_t j = take_joiner(task);
+  if (j != kNoId) wake_after_pop(tid, {j});
+}
+
+// Cancelling a future or task inside a critical region leaves its invariant
+// half-changed: stop the run there.
+bool Machine::cut_short(uint32_t task) {
+  if (!w_.critical[task]) return false;
+  w_.cut = CutFact{task, static_cast<uint32_t>(step_), w_.tasks[task].pc};
+  halt(Halt::Interrupted);
+  return true;
+}
+
+bool Machine::pull_into_flight() {
+  w_.peak_live = std::max(w_.peak_live, ++w_.live);
+  if (sc_.max_live_tasks > 0 && w_.live > sc_.max_live_tasks) {
+    w_.exhausted_step = static_cast<uint32_t>(step_);
+    halt(Halt::ResourceExhausted);
+    return false;
+  }
+  return true;
+}
+
+// Objects a task owns drop together when its future ends or is dropped, in
+// an order the explorer chooses: start the next one's Drop hook, if any.
+bool Machine::drop_next_owned(uint16_t tid, uint32_t task) {
+  std::vector<uint32_t>& alive = options_;
+  alive.clear();
+  for (uint32_t o : sc_.templates[sc_.template_of(task)].owned)
+    if (w_.dropped[o] == 0) alive.push_back(o);
+  if (alive.empty()) return false;
+  uint32_t k = alive.size() > 1 ? choose(ChoiceKind::DropOrder, alive) : 0;
+  begin_drop_hook(tid, alive[k]);  // not dropped yet: just checked
+  return true;
+}
+
+// A semaphore assigned `task` a permit: its stored waker is taken (the
+// caller wakes it) and it waits no more.
+void Machine::assigned_permit(uint32_t task) {
+  TaskRt& t = w_.tasks[task];
+  --t.wakers;
+  t.waits_on = 0;
+}
+
+// A task or future is dropped or finishes: it leaves the semaphores' wait
+// lists and gives back its permits, assigned or held; the waiters they go to
+// are appended to `to_wake`.
+void Machine::release_permits(uint32_t task, std::vector<uint32_t>& to_wake) {
+  TaskRt& t = w_.tasks[task];
+  for (uint32_t s = 0; s < w_.semaphores.size(); ++s) {
+    size_t before = to_wake.size();
+    if (!semaphore::owns(w_.semaphores[s], task) && t.waits_on != semaphore_resource(sc_, s) + 1)
+      continue;
+    touch_semaphore(s);
+    if (semaphore::drop(w_.semaphores[s], task, to_wake)) {
+      --t.wakers;
+      t.waits_on = 0;
+    }
+    for (size_t i = before; i < to_wake.size(); ++i) assigned_permit(to_wake[i]);
+  }
+}
+
+// A task or future is dropped or finishes: it leaves the notifies' waiter
+// lists; a notify_one notification it had not seen goes on to the next
+// waiter, appended to `to_wake`.
+void Machine::leave_notifies(uint32_t task, std::vector<uint32_t>& to_wake) {
+  for (uint32_t n = 0; n < w_.notifies.size(); ++n) {
+    size_t before = to_wake.size();
+    const NotifyRt& nr = w_.notifies[n];
+    if (std::find(nr.waiters.begin(), nr.waiters.end(), task) == nr.waiters.end() &&
+        std::find(nr.notified.begin(), nr.notified.end(), task) == nr.notified.end())
+      continue;
+    touch_notify(n);
+    if (notify::drop(w_.notifies[n], task, to_wake)) notified_waiter(task);
+    for (size_t i = before; i < to_wake.size(); ++i) notified_waiter(to_wake[i]);
+  }
+}
+
+void Machine::release_task(uint32_t task, std::vector<uint32_t>& to_wake, uint16_t tid) {
+  TaskRt& t = w_.tasks[task];
+  leave_waiter_lists(task);
+  if (!w_.semaphores.empty()) release_permits(task, to_wake);
+  if (!w_.notifies.empty()) leave_notifies(task, to_wake);
+  if (t.barge_woken) {
+    // Woken by a barging unlock and dropped before it could poll: pass the
+    // wake on, as futures' MutexLockFuture::drop does.
+    uint32_t m = t.barge_woken - 1;
+    t.barge_woken = 0;
+    MutexRt& mx = w_.mutexes[m];
+    if (mx.holder_kind == HolderKind::None && !mx.waiters.empty()) {
+      touch_mutex(m);
+      uint32_t next = mx.waiters.front();
+      mx.waiters.pop_front();
+      TaskRt& n = w_.tasks[next];
+      --n.wakers;
+      n.waits_on = 0;
+      n.barge_woken = m + 1;
+      to_wake.push_back(next);
+    }
+  }
+  if (t.waits_on && t.waits_on <= w_.mutexes.size()) {
+    MutexRt& mx = w_.mutexes[t.waits_on - 1];
+    auto it = std::find(mx.waiters.begin(), mx.waiters.end(), task);
+    if (it != mx.waiters.end()) {
+      mx.waiters.erase(it);
+      --t.wakers;
+    }
+    t.waits_on = 0;
+  }
+  for (uint32_t m = 0; m < w_.mutexes.size(); ++m) {
+    MutexRt& mx = w_.mutexes[m];
+    if (mx.holder_kind != HolderKind::Task || mx.holder != task) continue;
+    if (sc_.mutexes[m].kind == MutexKind::Blocking) {
+      blocking_unlock(m);
+    } else {
+      uint32_t next = async_unlock(m, tid);
+      if (next != kNoId) to_wake.push_back(next);
+    }
+    ev(tid, Ev::Unlock, m);
+  }
+}
+
+void Machine::drop_object(uint16_t tid, uint32_t o, const std::string& where) {
+  if (w_.dropped[o] != 0)
+    throw ScenarioError("scenario '" + sc_.name + "': object '" + sc_.objects[o].name +
+                        "' is dropped twice (" + where + ")");
+  begin_drop_hook(tid, o);
+}
+
+void Machine::begin_drop_hook(uint16_t tid, uint32_t o) {
+  w_.dropped[o] = 1;
+  touch_object(o);
+  push_frame(tid, FrameKind::DropHook, o, sc_.objects[o].program);
+  ev(tid, Ev::DropBegin, o);
+}
+
+void Machine::drop_task(uint16_t tid, uint32_t task, const std::string& where) {
+  TaskRt& t = w_.tasks[task];
+  if (t.status == TaskStatus::Running)
+    throw ScenarioError("scenario '" + sc_.name + "': task '" + sc_.task_name(task) +
+                        "' is dropped while it is being polled (" + where + ")");
+  if (t.status == TaskStatus::Done || t.status == TaskStatus::Dropped) {
+    ev(tid, Ev::TaskDropped, task);
+    return;
+  }
+  touch_task(task);
+  if (cut_short(task)) return;
+  if (t.status != TaskStatus::Unstarted) --w_.live;
+  t.status = TaskStatus::Dropped;
+  t.last_step = static_cast<uint32_t>(step_);
+  dequeue(task);
+  push_frame(tid, FrameKind::Teardown, task, 0);
+}
+
+void Machine::spawn(uint16_t tid, uint32_t task, const std::string& where) {
+  TaskRt& t = w_.tasks[task];
+  if (t.status == TaskStatus::Dropped)
+    throw ScenarioError("scenario '" + sc_.name + "': task '" + sc_.task_name(task) +
+                        "' is spawned after it was dropped (" + where + ")");
+  if (t.status != TaskStatus::Unstarted || t.queued != QueueId::None)
+    throw ScenarioError("scenario '" + sc_.name + "': task '" + sc_.task_name(task) +
+                        "' is spawned twice (" + where + ")");
+  t.thread = tid;
+  ev(tid, Ev::Spawn, task);
+  if (!pull_into_flight()) return;
+  wake(tid, task, WakeCtx::Spawn);
+}
+
+}  // namespace wb
