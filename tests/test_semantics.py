@@ -410,6 +410,8 @@ def test_a_closed_channel_fails_a_waiting_sender_and_a_live_sender_keeps_it_open
     s.task("receiver", [ops.yield_(), ops.yield_(), ch.close()])
     out = wb.run(s)
     assert out.verdict.ok and [o.text for o in out.output] == ["send failed"]
+    t = out.trace_text  # the second send was waiting (full) when the channel closed
+    assert t.index("'sender' registers its waker in 'jobs.senders'") < t.index("'jobs.closed' = 1")
     # A receiver waiting while a sender is still alive waits for ever.
     s = wb.Scenario("sender-kept")
     ch = s.channel("jobs")
@@ -456,7 +458,12 @@ def test_a_notified_future_dropped_before_it_saw_notify_one_passes_it_on():
     s.task("b", [ops.yield_(), n.notified(), ops.print("b notified")])
     s.on_event("notifier", at=1, program=[n.notify_one()])
     # Deferred, 'a' is polled after both its timer and the notify: its
-    # deadline wins, and the notification chose 'waiting', which is dropped.
+    # deadline wins, and the notification chose 'waiting', which is dropped
+    # and passes it on to 'b'.
+    out = wb.run(s, "ngx_posted")
+    t = out.trace_text
+    assert t.index("notify_one on 'ready': 1 waiter(s) notified") < t.index("task 'waiting' dropped")
+    assert "'b' is notified by 'ready'" in t
     for p in ("ngx_posted", "ngx_posted_next", "fifo", "thread_notify"):
         ex = wb.explore(s, p, stop_at_first=False)
         assert ex.outcomes.keys() == {"ok"}, (p, ex.outcomes)
@@ -466,3 +473,32 @@ def test_a_notified_future_dropped_before_it_saw_notify_one_passes_it_on():
     # notification itself and 'b' waits for ever: a real schedule too.
     ex = wb.explore(s, "ngx_inline", stop_at_first=False)
     assert set(ex.outcomes) == {"ok", "deadlock/lost_wake"}, ex.outcomes
+
+
+def test_a_release_outside_a_task_adds_a_permit_and_takes_none_from_a_task():
+    # A handler, a Drop hook or a thread has no permit: release() there is
+    # add_permits. (It used to take the permit of the task whose index the
+    # frame's id happened to be.)
+    s = wb.Scenario("release-from-handler")
+    sem = s.semaphore("sem", 1)
+    s.task("t0", [sem.acquire(), ops.sleep(5), ops.print("t0 done")])  # its permit drops at its end
+    s.task("t1", [ops.sleep(1), sem.acquire(), sem.acquire(), ops.print("t1 got two")])
+    s.on_event("h", at=2, program=[sem.release()])
+    out = wb.run(s)
+    assert out.verdict.ok and [o.text for o in out.output] == ["t0 done", "t1 got two"], (
+        out.explanation)
+
+
+def test_a_permit_acquired_in_a_future_is_its_owners():
+    # What acquire() returns is the permit: acquired inside a timeout (a
+    # future), it is the owner's until the owner releases it.
+    s = wb.Scenario("permit-through-a-future")
+    sem = s.semaphore("sem", 1)
+    inside = s.counter("inside", 0, bound=1)  # two holders at once: resource_exhausted
+    for name in ("a", "b"):
+        fut = s.future(f"{name}_acquire", owner=name, program=[sem.acquire()])
+        s.task(name, [s.timeout(fut, 50), inside.add(1), ops.yield_(), inside.add(-1),
+                      sem.release()])
+    for p in wb.builtin_policies():
+        ex = wb.explore(s, p, stop_at_first=False)
+        assert ex.outcomes.keys() == {"ok"}, (p, ex.outcomes)

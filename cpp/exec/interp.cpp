@@ -171,7 +171,9 @@ void Machine::exec(uint16_t tid) {
     case Code::Release: {
       ++pc;
       touch_semaphore(in.a);
-      uint32_t next = semaphore::release(w_.semaphores[in.a], self);
+      // In a poll frame the task gives back a permit it holds; elsewhere (a
+      // handler, a Drop hook, a thread) there is no task: add_permits.
+      uint32_t next = semaphore::release(w_.semaphores[in.a], poll ? self : semaphore::kNone);
       ev(tid, Ev::SemRelease, in.a, next);
       if (next != semaphore::kNone) {
         assigned_permit(next);
@@ -543,23 +545,33 @@ void Machine::end_of_program(uint16_t tid) {
   Frame& f = th.stack.back();
   switch (f.kind) {
     case FrameKind::Poll: {
-      // A finished future drops what it owns, on its poll's stack.
+      // A finished task drops its body's locals first, then what it owned
+      // from its start, on its poll's stack. Its permits: a future's go to
+      // its owner (what acquire() returns is the permit, moved to the
+      // caller); a task's drop (SemaphorePermit's Drop), handing them to
+      // waiters woken from this frame (idempotent: nothing is left to drop
+      // the next time round).
       uint32_t task = f.id;
+      if (!w_.semaphores.empty()) {
+        if (sc_.is_future(task))
+          for (SemaphoreRt& s : w_.semaphores)
+            semaphore::transfer(s, task, static_cast<uint32_t>(sc_.templates[sc_.template_of(task)].parent));
+        else
+          release_permits(task, f.wakes);
+      }
+      if (!w_.notifies.empty()) leave_notifies(task, f.wakes);
+      if (!f.wakes.empty()) return;  // exec() wakes them first, then comes back here
       if (drop_next_owned(tid, task)) return;
       drop_futures_of(tid, task);
       TaskRt& t = w_.tasks[task];
       if (!sc_.is_future(task)) --w_.live;
       leave_waiter_lists(task);
-      std::vector<uint32_t> assigned;  // its permits drop with it (SemaphorePermit's Drop)
-      if (!w_.semaphores.empty()) release_permits(task, assigned);
-      if (!w_.notifies.empty()) leave_notifies(task, assigned);
       t.status = TaskStatus::Done;
       t.flags &= static_cast<uint8_t>(~kNotifiedBits);  // a wake while running is moot
       t.last_step = static_cast<uint32_t>(step_);
       dequeue(task);
       ev(tid, Ev::PollEnd, task, 1);
       pop_frame(tid);
-      wake_after_pop(tid, assigned);
       wake_joiner(tid, task);  // after the pop: the wake may poll the joiner inline
       return;
     }

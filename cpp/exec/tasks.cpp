@@ -105,12 +105,12 @@ void Machine::release_permits(uint32_t task, std::vector<uint32_t>& to_wake) {
   TaskRt& t = w_.tasks[task];
   for (uint32_t s = 0; s < w_.semaphores.size(); ++s) {
     size_t before = to_wake.size();
-    if (!semaphore::owns(w_.semaphores[s], task) && t.waits_on != semaphore_resource(sc_, s) + 1)
+    if (!semaphore::owns(w_.semaphores[s], task) && !semaphore::waits(w_.semaphores[s], task))
       continue;
     touch_semaphore(s);
     if (semaphore::drop(w_.semaphores[s], task, to_wake)) {
       --t.wakers;
-      t.waits_on = 0;
+      if (t.waits_on == semaphore_resource(sc_, s) + 1) t.waits_on = 0;
     }
     for (size_t i = before; i < to_wake.size(); ++i) assigned_permit(to_wake[i]);
   }

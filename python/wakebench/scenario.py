@@ -149,7 +149,7 @@ class Channel:
     def recv(self, *, on_closed: Iterable[ops.Op] = ()) -> ops.Op:
         take = [self.len.add(-1)] + ([] if self.capacity is None else [self.senders.wake_all()])
         return ops.seq(ops._wait_for_any(self.receivers, self.len > 0, self.closed > 0,
-                                         self.senders_left == 0),
+                                         self.senders_left <= 0),
                        ops.if_(self.len > 0, *take, orelse=list(on_closed)))
 
     def close(self) -> ops.Op:
@@ -161,7 +161,7 @@ class Channel:
         """One ``Sender`` dropped; the last one closes the channel for the
         receiver, which then drains what was sent and gets ``None``."""
         return ops.seq(self.senders_left.add(-1),
-                          ops.if_(self.senders_left == 0, self.receivers.wake_all()))
+                          ops.if_(self.senders_left <= 0, self.receivers.wake_all()))
 
 
 class _Flag:

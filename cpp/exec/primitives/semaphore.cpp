@@ -61,6 +61,14 @@ bool drop(SemaphoreRt& s, uint32_t task, std::vector<uint32_t>& assigned_to) {
   return waited;
 }
 
+bool waits(const SemaphoreRt& s, uint32_t task) {
+  return std::find(s.waiters.begin(), s.waiters.end(), task) != s.waiters.end();
+}
+
+void transfer(SemaphoreRt& s, uint32_t from, uint32_t to) {
+  std::replace(s.holders.begin(), s.holders.end(), from, to);
+}
+
 bool owns(const SemaphoreRt& s, uint32_t task) {
   return std::find(s.assigned.begin(), s.assigned.end(), task) != s.assigned.end() ||
          std::find(s.holders.begin(), s.holders.end(), task) != s.holders.end();

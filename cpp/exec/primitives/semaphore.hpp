@@ -60,8 +60,14 @@ uint32_t release(SemaphoreRt& s, uint32_t task);
 // `assigned_to`, to be woken.
 bool drop(SemaphoreRt& s, uint32_t task, std::vector<uint32_t>& assigned_to);
 
-// Does `task` hold, or was it assigned, a permit of this semaphore?
+// Does `task` hold, or was it assigned, a permit of this semaphore? Is it
+// in the wait list?
 bool owns(const SemaphoreRt& s, uint32_t task);
+bool waits(const SemaphoreRt& s, uint32_t task);
+
+// The permits `from` holds become `to`'s (a future's acquire() returned
+// them to its owner).
+void transfer(SemaphoreRt& s, uint32_t from, uint32_t to);
 
 }  // namespace semaphore
 }  // namespace wb
