@@ -403,24 +403,10 @@ void Machine::exec(uint16_t tid) {
       w_.threads[0].notified.push_back(in.a);
       main_waiting_ = false;  // ngx_notify: the loop's wait ends
       return;
-    case Code::WakeAll: {
+    case Code::WakeAll:
       ++pc;
-      touch_queue(in.a);
-      QueueRt& q = w_.queues[in.a];
-      if (q.wakers.empty()) {
-        q.empty_wake_step = static_cast<uint32_t>(step_);
-        ev(tid, Ev::WakeEmpty, in.a);
-        return;
-      }
-      for (uint32_t t : q.wakers) {
-        TaskRt& tr = w_.tasks[t];
-        --tr.wakers;
-        if (tr.parked_in == in.a + 1) tr.parked_in = 0;
-        f.wakes.push_back(t);
-      }
-      q.wakers.clear();
+      wake_all(tid, in.a);
       return;
-    }
     case Code::DropObject:
       ++pc;
       drop_object(tid, in.a, p.where[pc - 1]);

@@ -53,7 +53,7 @@ bool Machine::worker_take(uint16_t tid) {
 bool Machine::runnable(uint16_t tid) {
   ThreadRt& th = w_.threads[tid];
   if (th.blocked_on) {
-    if (w_.mutexes[th.blocked_on - 1].holder_kind != HolderKind::None) return false;
+    if (mutex::held(w_.mutexes[th.blocked_on - 1])) return false;
     th.blocked_on = 0;  // released: it retries its lock
   }
   if (tid == 0) return !main_waiting_;

@@ -10,9 +10,11 @@
 // loop.cpp (one nginx loop iteration, threads), interp.cpp (frames, the
 // dispatch of an instruction), wake.cpp (policy -> queue), tasks.cpp
 // (spawn, drop in Rust's order, Drop hooks, join), futures.cpp (await,
-// select!, Buffered), exceptions.cpp (async exceptions), and primitives/:
-// semaphore and notify are modules with their own state, which the machine
-// asks what an op does; mutex and wait_queue are still machine methods.
+// select!, Buffered), exceptions.cpp (async exceptions), and primitives/,
+// a module per primitive (mutex, wait_queue, semaphore, notify): its state,
+// the rules of its ops and of a holder or waiter dropped, which the machine
+// asks, then adds what only it knows (stacks, threads, traces, the count of
+// each task's stored wakers).
 #pragma once
 
 #include <chrono>
@@ -101,6 +103,8 @@ class Machine {
   uint32_t async_unlock(uint32_t m, uint16_t tid);  // returns the task to wake, or kNoId
   void register_waker(uint16_t tid, uint32_t task, uint32_t q);
   void leave_queue(uint32_t task, uint32_t q);
+  void waker_taken(uint32_t task, uint32_t queue);
+  void wake_all(uint16_t tid, uint32_t queue);  // take every waker and wake each
   void leave_waiter_lists(uint32_t task);
   void wake_one(uint16_t tid, uint32_t queue);  // take a waker from a wait queue and wake it
   void return_pending(uint16_t tid);
@@ -136,6 +140,7 @@ class Machine {
   void dequeue(uint32_t task);
   void release_task(uint32_t task, std::vector<uint32_t>& to_wake, uint16_t tid);
   void release_permits(uint32_t task, std::vector<uint32_t>& to_wake);
+  void release_mutexes(uint32_t task, std::vector<uint32_t>& to_wake, uint16_t tid);
   void leave_notifies(uint32_t task, std::vector<uint32_t>& to_wake);
   void notified_waiter(uint32_t task) { --w_.tasks[task].wakers; }  // its stored waker is taken
   void assigned_permit(uint32_t task);

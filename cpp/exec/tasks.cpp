@@ -132,48 +132,12 @@ void Machine::leave_notifies(uint32_t task, std::vector<uint32_t>& to_wake) {
   }
 }
 
+// What a dropped task or future holds goes back, primitive by primitive.
 void Machine::release_task(uint32_t task, std::vector<uint32_t>& to_wake, uint16_t tid) {
-  TaskRt& t = w_.tasks[task];
   leave_waiter_lists(task);
   if (!w_.semaphores.empty()) release_permits(task, to_wake);
   if (!w_.notifies.empty()) leave_notifies(task, to_wake);
-  if (t.barge_woken) {
-    // Woken by a barging unlock and dropped before it could poll: pass the
-    // wake on, as futures' MutexLockFuture::drop does.
-    uint32_t m = t.barge_woken - 1;
-    t.barge_woken = 0;
-    MutexRt& mx = w_.mutexes[m];
-    if (mx.holder_kind == HolderKind::None && !mx.waiters.empty()) {
-      touch_mutex(m);
-      uint32_t next = mx.waiters.front();
-      mx.waiters.pop_front();
-      TaskRt& n = w_.tasks[next];
-      --n.wakers;
-      n.waits_on = 0;
-      n.barge_woken = m + 1;
-      to_wake.push_back(next);
-    }
-  }
-  if (t.waits_on && t.waits_on <= w_.mutexes.size()) {
-    MutexRt& mx = w_.mutexes[t.waits_on - 1];
-    auto it = std::find(mx.waiters.begin(), mx.waiters.end(), task);
-    if (it != mx.waiters.end()) {
-      mx.waiters.erase(it);
-      --t.wakers;
-    }
-    t.waits_on = 0;
-  }
-  for (uint32_t m = 0; m < w_.mutexes.size(); ++m) {
-    MutexRt& mx = w_.mutexes[m];
-    if (mx.holder_kind != HolderKind::Task || mx.holder != task) continue;
-    if (sc_.mutexes[m].kind == MutexKind::Blocking) {
-      blocking_unlock(m);
-    } else {
-      uint32_t next = async_unlock(m, tid);
-      if (next != kNoId) to_wake.push_back(next);
-    }
-    ev(tid, Ev::Unlock, m);
-  }
+  release_mutexes(task, to_wake, tid);
 }
 
 void Machine::drop_object(uint16_t tid, uint32_t o, const std::string& where) {

@@ -19,8 +19,10 @@
 #include "exec/choice.hpp"
 #include "exec/event.hpp"
 #include "exec/policy.hpp"
+#include "exec/primitives/mutex.hpp"
 #include "exec/primitives/notify.hpp"
 #include "exec/primitives/semaphore.hpp"
+#include "exec/primitives/wait_queue.hpp"
 #include "model/program.hpp"
 
 namespace wb {
@@ -76,23 +78,6 @@ struct Frame {
   uint8_t child_polled = 0;      // Await / Select: a child future's poll just returned
   uint8_t branch = 0;            // Select: branches polled so far in this poll
   uint8_t start = 0;             // Select: the branch this poll began with
-};
-
-enum class HolderKind : uint8_t { None, Task, Frame };
-
-struct MutexRt {
-  HolderKind holder_kind = HolderKind::None;
-  uint16_t holder_thread = 0;
-  uint32_t holder = 0;      // task id, or frame depth on holder_thread's stack
-  uint32_t since = 0;       // step it was taken
-  uint32_t where_prog = 0;  // the instruction that took it
-  uint32_t where_pc = 0;
-  std::deque<uint32_t> waiters;  // async: tasks waiting, FIFO
-};
-
-struct QueueRt {
-  std::deque<uint32_t> wakers;
-  uint32_t empty_wake_step = 0;  // last wake that found no waker (0: none)
 };
 
 enum class Phase : uint8_t { Wait, Events, Ready };

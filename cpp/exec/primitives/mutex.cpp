@@ -1,13 +1,54 @@
-// Mutexes. std::sync::Mutex (blocking, not re-entrant: a relock on the
-// same stack stops the run for the oracle's reentrant_lock; a !Send guard);
-// tokio::sync::Mutex (fair: unlock hands the lock to the first waiter) and
-// futures::lock::Mutex (barging: unlock wakes a waiter, anyone may take it).
-// Still methods of Machine; the next step gives them a module of their own
-// as primitives/semaphore.hpp has.
-#include "exec/machine.hpp"
+// Mutexes (see mutex.hpp for the real types and the behaviour copied): the
+// state's rules, then the machine's lock and unlock instructions, which ask
+// them and add what only the machine knows (stacks, threads, traces).
+#include "exec/primitives/mutex.hpp"
 
 #include <algorithm>
 #include <string>
+
+#include "exec/machine.hpp"
+
+namespace wb::mutex {
+
+void take(MutexRt& m, HolderKind kind, uint32_t holder, uint16_t thread, Taken at) {
+  m.holder_kind = kind;
+  m.holder = holder;
+  m.holder_thread = thread;
+  m.since = at.step;
+  m.where_prog = at.prog;
+  m.where_pc = at.pc;
+}
+
+uint32_t unlock(MutexRt& m) {
+  m.holder_kind = HolderKind::None;
+  m.holder = 0;
+  if (m.waiters.empty()) return kNone;
+  uint32_t next = m.waiters.front();
+  m.waiters.pop_front();
+  return next;
+}
+
+bool enqueue(MutexRt& m, uint32_t task) {
+  if (std::find(m.waiters.begin(), m.waiters.end(), task) != m.waiters.end()) return false;
+  m.waiters.push_back(task);
+  return true;
+}
+
+uint32_t pass_on(MutexRt& m) {
+  if (held(m) || m.waiters.empty()) return kNone;
+  uint32_t next = m.waiters.front();
+  m.waiters.pop_front();
+  return next;
+}
+
+bool leave(MutexRt& m, uint32_t task) {
+  auto it = std::find(m.waiters.begin(), m.waiters.end(), task);
+  if (it == m.waiters.end()) return false;
+  m.waiters.erase(it);
+  return true;
+}
+
+}  // namespace wb::mutex
 
 namespace wb {
 
@@ -16,18 +57,12 @@ bool Machine::blocking_lock(uint16_t tid, uint32_t m, uint32_t prog, uint32_t pc
   ThreadRt& th = w_.threads[tid];
   const Frame& f = th.stack.back();
   touch_mutex(m);
-  if (mx.holder_kind == HolderKind::None) {
-    if (f.kind == FrameKind::Poll) {
-      mx.holder_kind = HolderKind::Task;
-      mx.holder = f.id;
-    } else {
-      mx.holder_kind = HolderKind::Frame;
-      mx.holder = static_cast<uint32_t>(th.stack.size() - 1);
-    }
-    mx.holder_thread = tid;
-    mx.since = static_cast<uint32_t>(step_);
-    mx.where_prog = prog;
-    mx.where_pc = pc;
+  if (!mutex::held(mx)) {
+    const mutex::Taken at{static_cast<uint32_t>(step_), prog, pc};
+    if (f.kind == FrameKind::Poll)
+      mutex::take(mx, HolderKind::Task, f.id, tid, at);
+    else
+      mutex::take(mx, HolderKind::Frame, static_cast<uint32_t>(th.stack.size() - 1), tid, at);
     ev(tid, Ev::Lock, m, mx.holder_kind == HolderKind::Task ? mx.holder : kNoId);
     return true;
   }
@@ -57,9 +92,7 @@ bool Machine::blocking_lock(uint16_t tid, uint32_t m, uint32_t prog, uint32_t pc
 
 void Machine::blocking_unlock(uint32_t m) {
   touch_mutex(m);
-  MutexRt& mx = w_.mutexes[m];
-  mx.holder_kind = HolderKind::None;
-  mx.holder = 0;
+  mutex::unlock(w_.mutexes[m]);  // a blocking mutex has no async waiters
 }
 
 bool Machine::async_lock(uint32_t task, uint32_t m, uint32_t prog, uint32_t pc, uint16_t tid) {
@@ -67,22 +100,16 @@ bool Machine::async_lock(uint32_t task, uint32_t m, uint32_t prog, uint32_t pc, 
   TaskRt& t = w_.tasks[task];
   touch_mutex(m);
   t.barge_woken = 0;  // it polls: a barging wake, if any, has been used
-  if (mx.holder_kind == HolderKind::Task && mx.holder == task && t.waits_on == 0) {
+  if (mutex::held_by_task(mx, task) && t.waits_on == 0) {
     // Handed off by a fair unlock while this task waited.
     return true;
   }
-  if (mx.holder_kind == HolderKind::None) {
-    mx.holder_kind = HolderKind::Task;
-    mx.holder = task;
-    mx.holder_thread = tid;
-    mx.since = static_cast<uint32_t>(step_);
-    mx.where_prog = prog;
-    mx.where_pc = pc;
+  if (!mutex::held(mx)) {
+    mutex::take(mx, HolderKind::Task, task, tid, mutex::Taken{static_cast<uint32_t>(step_), prog, pc});
     ev(tid, Ev::Lock, m, task);
     return true;
   }
-  if (t.waits_on != m + 1) {
-    mx.waiters.push_back(task);
+  if (mutex::enqueue(mx, task)) {
     t.waits_on = m + 1;
     ++t.wakers;
     ev(tid, Ev::LockWait, m, task);
@@ -93,27 +120,56 @@ bool Machine::async_lock(uint32_t task, uint32_t m, uint32_t prog, uint32_t pc, 
 uint32_t Machine::async_unlock(uint32_t m, uint16_t tid) {
   touch_mutex(m);
   MutexRt& mx = w_.mutexes[m];
-  mx.holder_kind = HolderKind::None;
-  mx.holder = 0;
-  if (mx.waiters.empty()) return kNoId;
-  uint32_t next = mx.waiters.front();
-  mx.waiters.pop_front();
+  uint32_t next = mutex::unlock(mx);
+  if (next == mutex::kNone) return kNoId;
   TaskRt& t = w_.tasks[next];
   --t.wakers;
   t.waits_on = 0;
   if (sc_.mutexes[m].kind == MutexKind::AsyncFair) {
-    mx.holder_kind = HolderKind::Task;
-    mx.holder = next;
-    mx.holder_thread = t.thread;
-    mx.since = static_cast<uint32_t>(step_);
     const Program& p = sc_.programs[t.program];
-    mx.where_prog = t.program;
-    mx.where_pc = t.pc < p.code.size() ? t.pc : 0;
+    mutex::hand_over(mx, next, t.thread,
+                     mutex::Taken{static_cast<uint32_t>(step_), t.program,
+                                  t.pc < p.code.size() ? t.pc : 0u});
     ev(tid, Ev::LockHandoff, m, next);
   } else {
     t.barge_woken = m + 1;
   }
   return next;
+}
+
+// A task or future is dropped: a barging wake it had not used goes on to
+// the next waiter (futures' MutexLockFuture::drop); it leaves the wait list
+// it is in; every guard it holds is released (a fair mutex handed on).
+// Waiters to wake are appended to `to_wake`.
+void Machine::release_mutexes(uint32_t task, std::vector<uint32_t>& to_wake, uint16_t tid) {
+  TaskRt& t = w_.tasks[task];
+  if (t.barge_woken) {
+    uint32_t m = t.barge_woken - 1;
+    t.barge_woken = 0;
+    uint32_t next = mutex::pass_on(w_.mutexes[m]);
+    if (next != mutex::kNone) {
+      touch_mutex(m);
+      TaskRt& n = w_.tasks[next];
+      --n.wakers;
+      n.waits_on = 0;
+      n.barge_woken = m + 1;
+      to_wake.push_back(next);
+    }
+  }
+  if (t.waits_on && t.waits_on <= w_.mutexes.size()) {
+    if (mutex::leave(w_.mutexes[t.waits_on - 1], task)) --t.wakers;
+    t.waits_on = 0;
+  }
+  for (uint32_t m = 0; m < w_.mutexes.size(); ++m) {
+    if (!mutex::held_by_task(w_.mutexes[m], task)) continue;
+    if (sc_.mutexes[m].kind == MutexKind::Blocking) {
+      blocking_unlock(m);
+    } else {
+      uint32_t next = async_unlock(m, tid);
+      if (next != kNoId) to_wake.push_back(next);
+    }
+    ev(tid, Ev::Unlock, m);
+  }
 }
 
 }  // namespace wb

@@ -1,61 +1,109 @@
-// Wait queues of two kinds: a waiter list (tokio's Notify and Semaphore
-// waiters: an entry leaves when woken, when its wait ends, when its task
-// is gone) and an AtomicWaker slot (futures: one waker, replaced by the
-// next registration). Still methods of Machine (see primitives/mutex.cpp).
-#include "exec/machine.hpp"
+// Wait queues (see wait_queue.hpp for the two kinds and the behaviour
+// copied): the queue's rules, then the machine's register, wake and leave,
+// which ask them and keep each task's count of stored wakers.
+#include "exec/primitives/wait_queue.hpp"
 
 #include <algorithm>
 #include <string>
 
-namespace wb {
+#include "exec/machine.hpp"
 
-void Machine::wake_one(uint16_t tid, uint32_t queue) {
-  touch_queue(queue);
-  QueueRt& q = w_.queues[queue];
+namespace wb::wait_queue {
+
+bool add(QueueRt& q, bool slot, uint32_t task, uint32_t& replaced) {
+  replaced = kNone;
+  if (slot) {
+    if (!q.wakers.empty() && q.wakers.front() == task) return false;
+    if (!q.wakers.empty()) {
+      replaced = q.wakers.front();
+      q.wakers.clear();
+    }
+  } else if (std::find(q.wakers.begin(), q.wakers.end(), task) != q.wakers.end()) {
+    return false;
+  }
+  q.wakers.push_back(task);
+  return true;
+}
+
+bool leave(QueueRt& q, uint32_t task) {
+  auto it = std::find(q.wakers.begin(), q.wakers.end(), task);
+  if (it == q.wakers.end()) return false;
+  q.wakers.erase(it);
+  return true;
+}
+
+uint32_t take_one(QueueRt& q, uint32_t step) {
   if (q.wakers.empty()) {
-    q.empty_wake_step = static_cast<uint32_t>(step_);
-    ev(tid, Ev::WakeEmpty, queue);
-    return;
+    q.empty_wake_step = step;
+    return kNone;
   }
   uint32_t t = q.wakers.front();
   q.wakers.pop_front();
-  TaskRt& tr = w_.tasks[t];
-  --tr.wakers;
-  if (tr.parked_in == queue + 1) tr.parked_in = 0;
+  return t;
+}
+
+bool take_all(QueueRt& q, uint32_t step, std::vector<uint32_t>& out) {
+  if (q.wakers.empty()) {
+    q.empty_wake_step = step;
+    return false;
+  }
+  out.insert(out.end(), q.wakers.begin(), q.wakers.end());
+  q.wakers.clear();
+  return true;
+}
+
+}  // namespace wb::wait_queue
+
+namespace wb {
+
+// A task's waker leaves a queue (woken or not): one stored waker fewer.
+void Machine::waker_taken(uint32_t task, uint32_t queue) {
+  TaskRt& t = w_.tasks[task];
+  --t.wakers;
+  if (t.parked_in == queue + 1) t.parked_in = 0;
+}
+
+void Machine::wake_one(uint16_t tid, uint32_t queue) {
+  touch_queue(queue);
+  uint32_t t = wait_queue::take_one(w_.queues[queue], static_cast<uint32_t>(step_));
+  if (t == wait_queue::kNone) {
+    ev(tid, Ev::WakeEmpty, queue);
+    return;
+  }
+  waker_taken(t, queue);
   wake(tid, t, ctx_of(tid, t));
 }
 
-// A waiter list keeps one entry per waiting task (registering again while
-// there is a no-op); an AtomicWaker slot holds one waker, and a new
-// registration replaces (drops) the one it holds.
+// Every waker, woken in order from the top frame (exec() does its wakes
+// first).
+void Machine::wake_all(uint16_t tid, uint32_t queue) {
+  touch_queue(queue);
+  Frame& f = w_.threads[tid].stack.back();
+  size_t before = f.wakes.size();
+  if (!wait_queue::take_all(w_.queues[queue], static_cast<uint32_t>(step_), f.wakes)) {
+    ev(tid, Ev::WakeEmpty, queue);
+    return;
+  }
+  for (size_t i = before; i < f.wakes.size(); ++i) waker_taken(f.wakes[i], queue);
+}
+
 void Machine::register_waker(uint16_t tid, uint32_t task, uint32_t q) {
   TaskRt& t = w_.tasks[task];
   touch_queue(q);
-  std::deque<uint32_t>& wakers = w_.queues[q].wakers;
-  if (sc_.queue_slot[q]) {
-    if (!wakers.empty() && wakers.front() == task) return;
-    if (!wakers.empty()) leave_queue(wakers.front(), q);
-  } else if (t.parked_in == q + 1 ||
-             std::find(wakers.begin(), wakers.end(), task) != wakers.end()) {
-    return;  // its entry is already there
-  }
-  wakers.push_back(task);
+  if (!sc_.queue_slot[q] && t.parked_in == q + 1) return;  // its entry is already there
+  uint32_t replaced = wait_queue::kNone;
+  if (!wait_queue::add(w_.queues[q], sc_.queue_slot[q] != 0, task, replaced)) return;
+  if (replaced != wait_queue::kNone) waker_taken(replaced, q);  // dropped, not woken
   t.parked_in = q + 1;
   ++t.wakers;
   ev(tid, Ev::Register, task, q);
 }
 
 // The task's waker leaves the queue (not woken): its wait there is over,
-// it was replaced, or the task is gone.
+// or the task is gone.
 void Machine::leave_queue(uint32_t task, uint32_t q) {
   touch_queue(q);
-  std::deque<uint32_t>& wakers = w_.queues[q].wakers;
-  auto it = std::find(wakers.begin(), wakers.end(), task);
-  if (it == wakers.end()) return;
-  wakers.erase(it);
-  TaskRt& t = w_.tasks[task];
-  --t.wakers;
-  if (t.parked_in == q + 1) t.parked_in = 0;
+  if (wait_queue::leave(w_.queues[q], task)) waker_taken(task, q);
 }
 
 // A finished or dropped task or future leaves every waiter list it is in

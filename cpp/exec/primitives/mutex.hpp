@@ -1,0 +1,75 @@
+// Mutexes: one state, three real types.
+//  - std::sync::Mutex (blocking): `lock` takes it if free; held, the thread
+//    blocks until it is released. Not re-entrant ("might panic or
+//    deadlock"): the machine stops the run when the holder is lower on the
+//    requester's own stack (deadlock/reentrant_lock) or is a task only the
+//    requester's thread could poll (deadlock/blocked_thread). Its guard is
+//    held by a task across awaits, or by a frame (a Drop hook, a handler).
+//  - tokio::sync::Mutex (fair; tokio 1.x, built on its batch semaphore
+//    with one permit): a locker queues in FIFO order when it is held;
+//    unlock hands the lock to the first waiter, which holds it from then on
+//    whether or not it is polled again (a future holding it that its owner
+//    no longer polls: futurelock).
+//  - futures::lock::Mutex (barging; futures-util lock/mutex.rs): unlock
+//    frees it and wakes one waiter; whoever locks first takes it; a woken
+//    waiter dropped before it could poll passes the wake on.
+// Invariants: a fair mutex with waiters is held; a task is in `waiters` at
+// most once; `holder` names a task (kind Task) or a frame depth (Frame).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+
+namespace wb {
+
+enum class HolderKind : uint8_t { None, Task, Frame };
+
+struct MutexRt {
+  HolderKind holder_kind = HolderKind::None;
+  uint16_t holder_thread = 0;
+  uint32_t holder = 0;      // task id, or frame depth on holder_thread's stack
+  uint32_t since = 0;       // step it was taken
+  uint32_t where_prog = 0;  // the instruction that took it
+  uint32_t where_pc = 0;
+  std::deque<uint32_t> waiters;  // async: tasks waiting, FIFO
+};
+
+namespace mutex {
+
+// Where a lock was taken, for explanations.
+struct Taken {
+  uint32_t step = 0, prog = 0, pc = 0;
+};
+
+inline bool held(const MutexRt& m) { return m.holder_kind != HolderKind::None; }
+inline bool held_by_task(const MutexRt& m, uint32_t task) {
+  return m.holder_kind == HolderKind::Task && m.holder == task;
+}
+
+// The lock is taken (it was free) by a task, or by the frame at `depth`.
+void take(MutexRt& m, HolderKind kind, uint32_t holder, uint16_t thread, Taken at);
+
+// Unlock: the mutex is free; the first async waiter is taken off the list
+// and returned (kNone: nobody waits). A fair mutex is then handed to it
+// (hand_over: it holds it from now on); a barging one stays free, the
+// waiter woken to try again.
+inline constexpr uint32_t kNone = 0xffffffffu;
+uint32_t unlock(MutexRt& m);
+inline void hand_over(MutexRt& m, uint32_t task, uint16_t thread, Taken at) {
+  take(m, HolderKind::Task, task, thread, at);
+}
+
+// An async lock by `task` while it is held by another: queue it (true) or
+// it is queued already (false).
+bool enqueue(MutexRt& m, uint32_t task);
+
+// `task` leaves the wait list (its lock future is dropped); true if it was
+// there.
+bool leave(MutexRt& m, uint32_t task);
+
+// A barging mutex whose woken waiter was dropped unpolled: if the mutex is
+// free, the next waiter to wake instead (taken off the list), else kNone.
+uint32_t pass_on(MutexRt& m);
+
+}  // namespace mutex
+}  // namespace wb
