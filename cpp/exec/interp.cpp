@@ -87,17 +87,8 @@ void Machine::exec(uint16_t tid) {
     teardown_step(tid);
     return;
   }
-  if (f.kind == FrameKind::Timer) {  // nginx's timer handler: wake, then return
-    if (f.pc == 0) {
-      f.pc = 1;
-      uint32_t t = w_.timers[f.id].task;
-      w_.timers[f.id].fired = true;
-      --w_.tasks[t].wakers;
-      if (!w_.ready_since.empty()) w_.ready_since[t] = w_.timers[f.id].at;
-      wake(tid, t, WakeCtx::EventHandler);
-    } else {
-      pop_frame(tid);
-    }
+  if (f.kind == FrameKind::Timer) {
+    timer_step(tid, f);
     return;
   }
   if (f.kind == FrameKind::Notify) {  // the completion handler of a thread pool task
@@ -241,30 +232,9 @@ void Machine::exec(uint16_t tid) {
         halt(Halt::UseAfterFree);
       }
       return;
-    case Code::Sleep: {
-      // Like tokio's Sleep: pending until its deadline, however often polled.
-      uint32_t& in_sleep = w_.sleeping[self];
-      if (in_sleep) {
-        if (w_.timers[in_sleep - 1].fired) {
-          in_sleep = 0;
-          ++pc;
-        } else {
-          return_pending(tid);  // polled before its deadline (a select, a stream)
-        }
-        return;
-      }
-      uint32_t id = static_cast<uint32_t>(w_.timers.size());
-      in_sleep = id + 1;
-      int64_t ticks = in.v > INT64_MAX / cfg_.ticks_per_ms ? INT64_MAX : in.v * cfg_.ticks_per_ms;
-      int64_t at = ticks > INT64_MAX - w_.now ? INT64_MAX : w_.now + ticks;
-      w_.timers.push_back(TimerRt{at, self});
-      w_.timer_heap.push_back(id);
-      std::push_heap(w_.timer_heap.begin(), w_.timer_heap.end(), timer_later_);
-      ++w_.tasks[self].wakers;
-      ev(tid, Ev::TimerSet, self, 0, 0, 0, at);
-      return_pending(tid);
+    case Code::Sleep:
+      sleep_step(tid, self, in.v, pc);
       return;
-    }
     case Code::Yield:
       ++pc;
       wake(tid, self, WakeCtx::OwnPoll);

@@ -129,7 +129,7 @@ void Machine::begin_startup(uint16_t tid) {
 int64_t Machine::next_due() const {
   int64_t due = INT64_MAX;
   if (w_.next_event < sc_.handlers.size()) due = sc_.handlers[w_.next_event].at;
-  if (!w_.timer_heap.empty()) due = std::min(due, w_.timers[w_.timer_heap.front()].at);
+  due = std::min(due, timer::next_due(w_.timers, w_.timer_heap));
   for (size_t i = 1; i < w_.threads.size(); ++i) {
     const ThreadRt& ft = w_.threads[i];
     if (ft.status == ThreadStatus::Unstarted && sc_.threads[i - 1].autostart)
@@ -153,11 +153,7 @@ void Machine::collect_ready(ThreadRt& th) {
   th.notified.clear();
   while (w_.next_event < sc_.handlers.size() && sc_.handlers[w_.next_event].at <= w_.now)
     th.ready_events.push_back(w_.next_event++);
-  while (!w_.timer_heap.empty() && w_.timers[w_.timer_heap.front()].at <= w_.now) {
-    std::pop_heap(w_.timer_heap.begin(), w_.timer_heap.end(), timer_later_);
-    th.ready_events.push_back(kTimerBit | w_.timer_heap.back());
-    w_.timer_heap.pop_back();
-  }
+  timer::take_due(w_.timers, w_.timer_heap, w_.now, kTimerBit, th.ready_events);
 }
 
 void Machine::begin_timer(uint16_t tid, uint32_t id) {

@@ -11,7 +11,7 @@
 // dispatch of an instruction), wake.cpp (policy -> queue), tasks.cpp
 // (spawn, drop in Rust's order, Drop hooks, join), futures.cpp (await,
 // select!, Buffered), exceptions.cpp (async exceptions), and primitives/,
-// a module per primitive (mutex, wait_queue, semaphore, notify): its state,
+// a module per primitive (mutex, wait_queue, semaphore, notify, timer): its state,
 // the rules of its ops and of a holder or waiter dropped, which the machine
 // asks, then adds what only it knows (stacks, threads, traces, the count of
 // each task's stored wakers).
@@ -105,6 +105,8 @@ class Machine {
   void leave_queue(uint32_t task, uint32_t q);
   void waker_taken(uint32_t task, uint32_t queue);
   void wake_all(uint16_t tid, uint32_t queue);  // take every waker and wake each
+  void sleep_step(uint16_t tid, uint32_t task, int64_t ms, uint32_t& pc);
+  void timer_step(uint16_t tid, Frame& f);  // a due timer's handler frame
   void leave_waiter_lists(uint32_t task);
   void wake_one(uint16_t tid, uint32_t queue);  // take a waker from a wait queue and wake it
   void return_pending(uint16_t tid);
@@ -199,14 +201,6 @@ class Machine {
   bool main_waiting_ = false;      // the loop thread blocks in its wait, other threads run
   bool wait_blocked_ = false;      // ... and this iteration's wait did block
   bool chain_ = false;             // one thread: exec runs pure instructions back to back
-  // Heap order for timers: the earliest (then lowest id) on top.
-  struct TimerLater {
-    const World* w;
-    bool operator()(uint32_t a, uint32_t b) const {
-      const TimerRt &x = w->timers[a], &y = w->timers[b];
-      return x.at != y.at ? x.at > y.at : a > b;
-    }
-  } timer_later_{&w_};
 };
 
 }  // namespace wb

@@ -22,6 +22,7 @@
 #include "exec/primitives/mutex.hpp"
 #include "exec/primitives/notify.hpp"
 #include "exec/primitives/semaphore.hpp"
+#include "exec/primitives/timer.hpp"
 #include "exec/primitives/wait_queue.hpp"
 #include "model/program.hpp"
 
@@ -82,12 +83,6 @@ struct Frame {
 
 enum class Phase : uint8_t { Wait, Events, Ready };
 
-// Virtual-time timers (sleep). A timer holds its task's waker until due.
-struct TimerRt {
-  int64_t at = 0;
-  uint32_t task = 0;
-  bool fired = false;
-};
 // In a ready-event list, timers and loop notifications are told from
 // handlers by these bits.
 inline constexpr uint32_t kTimerBit = 0x80000000u;
