@@ -17,13 +17,18 @@ namespace wb {
 
 // PCT: probabilistic concurrency testing. Burckhardt, Kothari, Musuvathi,
 // Nagarakatte, "A Randomized Scheduler with Probabilistic Guarantees of
-// Finding Bugs", ASPLOS 2010. Each task gets a random distinct priority
-// >= depth; d-1 change points are drawn uniformly among the first k choice
-// points; at change point i the task about to be chosen drops to priority i
-// (below every initial priority). The highest-priority option always runs.
-// Invariant: with n tasks and k choice points, a bug of depth d is found
-// with probability >= 1 / (n * k^(d-1)) per run. Choices that are not about
-// tasks (event order, drop order) are uniform, from the same seeded source.
+// Finding Bugs", ASPLOS 2010. The priorities order the threads (foreign
+// threads and workers: the Thread choice points, the paper's setting): each
+// gets a random distinct priority >= depth; d-1 change points are drawn
+// uniformly among the first k choice points; at change point i the thread
+// about to be chosen drops to priority i (below every initial priority).
+// The highest-priority option always runs. The paper's bound, with n
+// threads and k steps a bug of depth d is found with probability
+// >= 1 / (n * k^(d-1)) per run, holds for interleavings of threads only;
+// every other choice (event order, drop order, closes, kills, select!
+// starts) is drawn uniformly from the same seeded source, which the bound
+// does not cover. Queued tasks are not a choice (FIFO queues), so a
+// scenario without threads gets plain random search.
 class PctChooser final : public Chooser {
  public:
   PctChooser(uint32_t depth, uint64_t seed, uint32_t k_estimate);
