@@ -4,6 +4,7 @@ exhaustive exploration ("ok" = no explored schedule gives anything else)."""
 import pytest
 
 import wakebench as wb
+from wakebench import ops
 
 POLICIES = ["ngx_inline", "ngx_defer_nested", "ngx_posted", "ngx_posted_next", "fifo",
             "thread_notify"]
@@ -40,7 +41,7 @@ EXPECTED = {
     "stale-event-staged": every("ok"),
     "std-mutex-current-thread": every(B),
     "std-mutex-async-mutex": every("ok"),
-    "std-mutex-two-workers": every("ok"),
+    "std-mutex-two-workers": every("not_send"),
     "posted-next-idle": every("ok"),
     "blocking-scheduler": every("starvation"),
     "blocking-scheduler-pool": every("ok"),
@@ -171,9 +172,31 @@ def test_std_mutex_explanation_names_the_suspended_holder():
     assert "task 'holder' holds it" in out.explanation and "suspended" in out.explanation
 
 
-def test_two_workers_poll_on_both_executor_threads():
+def two_workers(kind):
+    s = wb.Scenario("two-workers", workers=2)
+    m = s.mutex("m", kind=kind)
+    s.task("holder", [m.lock(), ops.print("holder locked"), ops.yield_(), m.unlock(),
+                      ops.print("holder unlocked")])
+    s.task("contender", [m.lock(), ops.print("contender locked"), m.unlock()])
+    return s
+
+
+def test_a_std_guard_across_an_await_with_two_workers_is_not_send():
     out = wb.run("std-mutex-two-workers", "ngx_posted")
-    assert out.verdict.ok
+    assert out.verdict.kind == "not_send"
+    assert "task 'holder' awaits at task 'holder' op #2 (yield)" in out.explanation
+    assert "the guard of std::sync::Mutex 'm'" in out.explanation
+    assert "MutexGuard is !Send" in out.explanation
+    # One worker: current_thread does not need Send (blocked_thread there).
+    assert wb.run("std-mutex-current-thread", "ngx_posted").verdict.kind == B
+
+
+def test_two_workers_poll_on_both_executor_threads():
+    # A Send guard (parking_lot with send_guard) may be released on the other
+    # worker: the contender's lock blocks one worker, the other runs the holder.
+    ex = wb.explore(two_workers("send_guard"), "ngx_posted", stop_at_first=False)
+    assert ex.complete and ex.outcomes.keys() == {"ok"}, ex.outcomes
+    out = wb.run(two_workers("send_guard"), "ngx_posted")
     assert {e.thread for e in out.trace} == {0, 1}
     assert "[worker-1] poll 'holder'" in out.trace_text
 

@@ -81,8 +81,14 @@ def test_foreign_threads_are_real_threads():
 
 
 def test_workers_are_real_threads():
-    out = wb.run("std-mutex-two-workers", "ngx_posted", backend="libev")
-    assert out.verdict.ok
+    assert wb.run("std-mutex-two-workers", "ngx_posted", backend="libev").verdict.kind == "not_send"
+    s = wb.Scenario("two-workers-send-guard", workers=2)
+    m = s.mutex("m", kind="send_guard")
+    s.task("holder", [m.lock(), ops.print("holder locked"), ops.yield_(), m.unlock(),
+                      ops.print("holder unlocked")])
+    s.task("contender", [m.lock(), ops.print("contender locked"), m.unlock()])
+    out = wb.run(s, "ngx_posted", backend="libev")
+    assert out.verdict.ok, out.explanation
     assert [o.text for o in out.output] == ["holder locked", "holder unlocked", "contender locked"]
     assert {e.thread for e in out.trace} == {0, 1}  # the loop thread and the second worker
     assert "[worker-1]" in out.trace_text

@@ -31,6 +31,7 @@ void register_model(py::module_& m) {
       .value("LE", Cmp::Le).value("GT", Cmp::Gt).value("GE", Cmp::Ge);
   py::enum_<MutexKind>(m, "MutexKind")
       .value("BLOCKING", MutexKind::Blocking)
+      .value("BLOCKING_SEND", MutexKind::BlockingSend)
       .value("ASYNC_FAIR", MutexKind::AsyncFair)
       .value("ASYNC_BARGING", MutexKind::AsyncBarging);
   py::enum_<HandlerKind>(m, "HandlerKind")

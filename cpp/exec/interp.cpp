@@ -485,6 +485,7 @@ void Machine::return_pending(uint16_t tid) {
   t.status = TaskStatus::Idle;
   t.last_step = static_cast<uint32_t>(step_);
   ev(tid, Ev::PollEnd, task, 0);
+  if (sc_.workers > 1 && !sc_.is_future(task)) check_send(task);
   pop_frame(tid);
   const uint8_t flags = t.flags;
   t.flags &= static_cast<uint8_t>(~kNotifiedBits);

@@ -143,6 +143,7 @@ class Machine {
   void release_task(uint32_t task, std::vector<uint32_t>& to_wake, uint16_t tid);
   void release_permits(uint32_t task, std::vector<uint32_t>& to_wake);
   void release_mutexes(uint32_t task, std::vector<uint32_t>& to_wake, uint16_t tid);
+  void check_send(uint32_t task);  // a !Send guard across an await with workers: halt
   void leave_notifies(uint32_t task, std::vector<uint32_t>& to_wake);
   void notified_waiter(uint32_t task) { --w_.tasks[task].wakers; }  // its stored waker is taken
   void assigned_permit(uint32_t task);

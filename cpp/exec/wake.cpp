@@ -71,7 +71,7 @@ void Machine::schedule(uint16_t tid, uint32_t task, WakeCtx ctx, bool woken_whil
   info.depth = static_cast<uint32_t>(th.stack.size());
   for (uint32_t m = 0; m < w_.mutexes.size(); ++m) {
     const MutexRt& mx = w_.mutexes[m];
-    if (sc_.mutexes[m].kind != MutexKind::Blocking) continue;
+    if (!is_blocking(sc_.mutexes[m].kind)) continue;
     bool on_stack =
         (mx.holder_kind == HolderKind::Frame && mx.holder_thread == tid) ||
         (mx.holder_kind == HolderKind::Task && w_.tasks[mx.holder].status == TaskStatus::Running &&

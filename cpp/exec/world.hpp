@@ -127,7 +127,7 @@ struct OutputLine {
 
 enum class Halt : uint8_t {
   Running, Quiescent, Blocked, StepBound, TimeBound, MemoryBound, DepthBound, WrongThread, DataRace,
-  UseAfterFree, Starvation, ResourceExhausted, Interrupted
+  UseAfterFree, Starvation, ResourceExhausted, Interrupted, NotSend
 };
 
 // A future or task dropped (cancelled) inside a critical region, or a task
@@ -191,6 +191,15 @@ struct CrossFact {
   bool home_polling = false;  // the home thread was polling at that moment
 };
 
+// A task returned Pending holding a std::sync::MutexGuard (!Send) on a
+// runtime whose workers may poll it next (Halt::NotSend).
+struct NotSendFact {
+  uint32_t task = 0;    // the task whose future holds the guard
+  uint32_t holder = 0;  // the task or future holding it
+  uint32_t mutex = 0;
+  uint32_t step = 0;
+};
+
 // Why a thread stopped on a blocking mutex (Halt::Blocked).
 struct BlockFact {
   uint16_t thread = 0;
@@ -235,6 +244,7 @@ struct World {
   bool started = false;
   Halt halt = Halt::Running;
   BlockFact block;
+  NotSendFact not_send;
   CrossFact cross;
   FreedFact freed;
   BusyFact busy;

@@ -73,6 +73,7 @@ const char* op_name(OpKind k) {
 const char* mutex_kind_name(MutexKind k) {
   switch (k) {
     case MutexKind::Blocking: return "blocking mutex";
+    case MutexKind::BlockingSend: return "blocking mutex (Send guard)";
     case MutexKind::AsyncFair: return "async mutex (fair)";
     case MutexKind::AsyncBarging: return "async mutex (barging)";
   }
@@ -194,7 +195,7 @@ class Compiler {
 
   void declare_resources() {
     for (const MutexSpec& m : spec_.mutexes)
-      if (static_cast<unsigned>(m.kind) > static_cast<unsigned>(MutexKind::AsyncBarging))
+      if (static_cast<unsigned>(m.kind) > static_cast<unsigned>(MutexKind::BlockingSend))
         fail("mutex '" + m.name + "': invalid kind " + std::to_string(static_cast<unsigned>(m.kind)));
     for (const HandlerSpec& h : spec_.handlers)
       if (static_cast<unsigned>(h.kind) > static_cast<unsigned>(HandlerKind::Cleanup))
@@ -502,7 +503,7 @@ class Compiler {
       case OpKind::Lock:
       case OpKind::Unlock: {
         uint32_t m = resolve(mutexes_, "mutex", where, op);
-        bool blocking = sc_.mutexes[m].kind == MutexKind::Blocking;
+        bool blocking = is_blocking(sc_.mutexes[m].kind);
         bool lock = op.kind == OpKind::Lock;
         if (!blocking && lock) require_await_allowed(where, op);
         in.code = lock ? (blocking ? Code::BLock : Code::ALock)

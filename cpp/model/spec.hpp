@@ -92,7 +92,9 @@ enum class MutexKind : uint8_t {
   Blocking,      // std::sync::Mutex: non-reentrant, blocks the thread
   AsyncFair,     // tokio::sync::Mutex: FIFO hand-off to the first waiter
   AsyncBarging,  // futures::lock::Mutex: release, wake a waiter, anyone may take it
+  BlockingSend,  // parking_lot::Mutex with `send_guard`: blocking, its guard is Send
 };
+inline bool is_blocking(MutexKind k) { return k == MutexKind::Blocking || k == MutexKind::BlockingSend; }
 
 struct MutexSpec {
   std::string name;

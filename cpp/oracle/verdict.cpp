@@ -19,6 +19,7 @@ const char* verdict_kind_name(VerdictKind k) {
     case VerdictKind::Futurelock: return "deadlock/futurelock";
     case VerdictKind::UnpolledFuture: return "deadlock/unpolled_future";
     case VerdictKind::Interrupted: return "interrupted_critical_section";
+    case VerdictKind::NotSend: return "not_send";
     case VerdictKind::BoundSteps: return "bound/steps";
     case VerdictKind::BoundTime: return "bound/time";
     case VerdictKind::BoundMemory: return "bound/memory";
@@ -33,7 +34,7 @@ const std::vector<VerdictKind>& all_verdict_kinds() {
       VerdictKind::BlockedThread, VerdictKind::LostWake,   VerdictKind::WrongThread,
       VerdictKind::DataRace,   VerdictKind::UseAfterFree, VerdictKind::Starvation,
       VerdictKind::ResourceExhausted, VerdictKind::Futurelock, VerdictKind::UnpolledFuture,
-      VerdictKind::Interrupted,
+      VerdictKind::Interrupted, VerdictKind::NotSend,
       VerdictKind::BoundSteps,
       VerdictKind::BoundTime,  VerdictKind::BoundMemory,   VerdictKind::BoundDepth};
   return kinds;
@@ -467,6 +468,7 @@ Finding decide(const Scenario& sc, const World& w) {
     case Halt::Starvation: f.kind = VerdictKind::Starvation; break;
     case Halt::ResourceExhausted: f.kind = VerdictKind::ResourceExhausted; break;
     case Halt::Interrupted: f.kind = VerdictKind::Interrupted; break;
+    case Halt::NotSend: f.kind = VerdictKind::NotSend; break;
     case Halt::StepBound: f.kind = VerdictKind::BoundSteps; break;
     case Halt::TimeBound: f.kind = VerdictKind::BoundTime; break;
     case Halt::MemoryBound: f.kind = VerdictKind::BoundMemory; break;
@@ -492,6 +494,22 @@ Verdict explain(const Scenario& sc, const World& w, const Finding& f, std::strin
     case VerdictKind::BlockedThread: return explain_blocked(sc, w, f, policy);
     case VerdictKind::WrongThread:
     case VerdictKind::DataRace: return explain_cross(sc, w, f, policy);
+    case VerdictKind::NotSend: {
+      const NotSendFact& n = w.not_send;
+      v.step = n.step;
+      const std::string& name = sc.mutexes[n.mutex].name;
+      v.explanation =
+          "step " + std::to_string(n.step) + ": task '" + sc.task_name(n.task) +
+          "' awaits at " + await_where(sc, w.tasks[n.task]) + " while " +
+          (n.holder == n.task ? std::string("it") : "its future '" + sc.task_name(n.holder) + "'") +
+          " holds the guard of std::sync::Mutex '" + name + "' (" + taken_at(sc, w.mutexes[n.mutex]) +
+          "), on a runtime with " + std::to_string(sc.workers) +
+          " workers, any of which may poll it next: MutexGuard is !Send and tokio::spawn needs a "
+          "Send future, so Rust rejects this program. Release the guard before the await, use "
+          "tokio::sync::Mutex, or a lock whose guard is Send (kind=\"send_guard\": parking_lot "
+          "with send_guard).";
+      return v;
+    }
     case VerdictKind::Interrupted: {
       const CutFact& c = w.cut;
       const Program& p = sc.programs[w.tasks[c.task].program];

@@ -26,6 +26,7 @@ enum class VerdictKind : uint8_t {
   Futurelock,     // a resource held by (or handed to) a future alive but never polled again
   UnpolledFuture, // progress needs a future nobody polls (Buffered)
   Interrupted,    // cancellation (or an async exception) landed inside a critical region
+  NotSend,        // a !Send guard held across an await where the task may move to another worker
   BoundSteps,     // the run hit its step bound: inconclusive
   BoundTime,
   BoundMemory,

@@ -66,6 +66,7 @@ class MutexKind:
     value: int
     name: str
     BLOCKING: ClassVar[MutexKind]
+    BLOCKING_SEND: ClassVar[MutexKind]
     ASYNC_FAIR: ClassVar[MutexKind]
     ASYNC_BARGING: ClassVar[MutexKind]
 

@@ -251,6 +251,7 @@ _Spec = Union[_core.MutexSpec, _core.WaitQueueSpec, _core.CounterSpec, _core.Tas
 
 _MUTEX_KINDS = {
     "blocking": _core.MutexKind.BLOCKING,
+    "send_guard": _core.MutexKind.BLOCKING_SEND,
     "fair": _core.MutexKind.ASYNC_FAIR,
     "barging": _core.MutexKind.ASYNC_BARGING,
 }
@@ -287,8 +288,11 @@ class Scenario:
 
     def mutex(self, name: str, *, kind: str = "blocking") -> Mutex:
         """A mutex. kind: "blocking" (std::sync::Mutex, non-reentrant, blocks the
-        thread), "fair" (tokio::sync::Mutex, FIFO hand-off) or "barging"
-        (futures::lock::Mutex: released, a waiter woken, anyone may take it)."""
+        thread; its guard is !Send: held across an await on a runtime with
+        workers, the run stops with ``not_send``), "send_guard" (blocking, a
+        guard that is Send: parking_lot with send_guard), "fair"
+        (tokio::sync::Mutex, FIFO hand-off) or "barging" (futures::lock::Mutex:
+        released, a waiter woken, anyone may take it)."""
         if kind not in _MUTEX_KINDS:
             raise ScenarioError(f"scenario {self.name!r}: mutex {name!r}: unknown kind {kind!r} "
                              f"(valid: {', '.join(_MUTEX_KINDS)})")

@@ -162,13 +162,31 @@ void Machine::release_mutexes(uint32_t task, std::vector<uint32_t>& to_wake, uin
   }
   for (uint32_t m = 0; m < w_.mutexes.size(); ++m) {
     if (!mutex::held_by_task(w_.mutexes[m], task)) continue;
-    if (sc_.mutexes[m].kind == MutexKind::Blocking) {
+    if (is_blocking(sc_.mutexes[m].kind)) {
       blocking_unlock(m);
     } else {
       uint32_t next = async_unlock(m, tid);
       if (next != kNoId) to_wake.push_back(next);
     }
     ev(tid, Ev::Unlock, m);
+  }
+}
+
+// A task returns Pending on a runtime whose other workers may poll it next:
+// a std::sync::MutexGuard its future holds (itself or a future it owns) is
+// !Send, and tokio::spawn requires a Send future: Rust rejects the program
+// (not_send), so no run may go on with a guard that could migrate. A
+// parking_lot guard with `send_guard` is Send.
+void Machine::check_send(uint32_t task) {
+  const std::vector<uint32_t>& futures = sc_.templates[sc_.template_of(task)].futures;
+  for (uint32_t m = 0; m < w_.mutexes.size(); ++m) {
+    const MutexRt& mx = w_.mutexes[m];
+    if (sc_.mutexes[m].kind != MutexKind::Blocking || mx.holder_kind != HolderKind::Task) continue;
+    if (mx.holder != task && std::find(futures.begin(), futures.end(), mx.holder) == futures.end())
+      continue;
+    w_.not_send = NotSendFact{task, mx.holder, m, static_cast<uint32_t>(step_)};
+    halt(Halt::NotSend);
+    return;
   }
 }
 

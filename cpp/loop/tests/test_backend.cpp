@@ -128,11 +128,13 @@ TEST(Backend, AForeignThreadWakesTheLoopThroughItsInbox) {
   EXPECT_EQ(loop::testing::live_threads(), threads);
 }
 
+// A guard that is Send (parking_lot with send_guard): held across the yield,
+// it may be released on the other worker. (A std guard would be not_send.)
 TEST(Backend, TwoWorkersShareTheQueues) {
   ScenarioSpec s;
   s.name = "two-workers";
   s.workers = 2;
-  s.mutexes = {MutexSpec{"m", MutexKind::Blocking}};
+  s.mutexes = {MutexSpec{"m", MutexKind::BlockingSend}};
   s.tasks.push_back(task("holder", {lock("m"), yield(), unlock("m")}));
   s.tasks.push_back(task("contender", {lock("m"), unlock("m")}));
   for (const char* p : {"ngx_posted", "ngx_posted_next", "fifo", "thread_notify"})
@@ -140,6 +142,8 @@ TEST(Backend, TwoWorkersShareTheQueues) {
       Outcome o = run_on_loop(s, p);
       ASSERT_EQ(o.verdict.kind, VerdictKind::Ok) << p << ": " << o.verdict.explanation;
     }
+  s.mutexes[0].kind = MutexKind::Blocking;
+  EXPECT_EQ(run_on_loop(s, "fifo").verdict.kind, VerdictKind::NotSend);
 }
 
 TEST(Backend, ALockCycleAcrossRealThreadsIsReported) {

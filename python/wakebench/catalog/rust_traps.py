@@ -31,10 +31,13 @@ def std_mutex_current_thread() -> Scenario:
 
 
 @entry("std-mutex-two-workers", source=SEED, summary="""
-    The same program on a multi-thread runtime with two workers: the
-    contender's lock() blocks only its own worker; the other worker polls
-    the holder, which releases the lock, and the contender goes on. Ok under
-    every policy (the trap stays: each blocked worker is a thread lost).""")
+    The same program on a multi-thread runtime with two workers. Rust does
+    not compile it: tokio::spawn needs a Send future, and the holder's
+    future keeps a std MutexGuard (!Send) across its await, after which
+    either worker may poll it. The run stops at that await: not_send, under
+    every policy, naming the guard and the task. (Holding no guard across
+    the await, a tokio::sync::Mutex, or a Send guard, kind="send_guard",
+    compiles.)""")
 def std_mutex_two_workers() -> Scenario:
     s = Scenario("std-mutex-two-workers", workers=2)
     _holder_and_contender(s, s.mutex("m"))
