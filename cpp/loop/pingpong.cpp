@@ -1,6 +1,6 @@
 #include "loop/pingpong.hpp"
 
-#include <sys/resource.h>
+#include <time.h>
 
 #include <algorithm>
 #include <atomic>
@@ -69,11 +69,12 @@ double percentile(std::vector<double>& v, double p) {
 
 }  // namespace
 
+// The calling thread's CPU time, to the nanosecond (getrusage's is sampled
+// by scheduler ticks: a short, busy run could read as zero).
 double thread_cpu_seconds() {
-  rusage ru{};
-  getrusage(RUSAGE_THREAD, &ru);
-  auto sec = [](const timeval& t) { return double(t.tv_sec) + double(t.tv_usec) * 1e-6; };
-  return sec(ru.ru_utime) + sec(ru.ru_stime);
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
 }
 
 InLoopResult in_loop_pingpong(const PassRule& rule, Bounds bounds) {
