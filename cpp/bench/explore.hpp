@@ -72,6 +72,7 @@ class Explorer {
   bool interrupted_ = false;  // advance() threw: the search state is mid-run
   uint64_t next_seed_;
   std::chrono::steady_clock::time_point checked_ = std::chrono::steady_clock::now();
+  uint32_t since_check_ = 0;  // calls of check_interrupt since it read the clock
 };
 
 }  // namespace wb

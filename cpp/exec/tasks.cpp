@@ -2,6 +2,7 @@
 // drop order), Drop hooks of objects, cancellation inside critical
 // regions, join.
 #include "exec/machine.hpp"
+#include "exec/primitives/ids.hpp"
 
 #include <algorithm>
 #include <string>
@@ -123,8 +124,7 @@ void Machine::leave_notifies(uint32_t task, std::vector<uint32_t>& to_wake) {
   for (uint32_t n = 0; n < w_.notifies.size(); ++n) {
     size_t before = to_wake.size();
     const NotifyRt& nr = w_.notifies[n];
-    if (std::find(nr.waiters.begin(), nr.waiters.end(), task) == nr.waiters.end() &&
-        std::find(nr.notified.begin(), nr.notified.end(), task) == nr.notified.end())
+    if (!ids::contains(nr.waiters, task) && !ids::contains(nr.notified, task))
       continue;
     touch_notify(n);
     if (notify::drop(w_.notifies[n], task, to_wake)) notified_waiter(task);

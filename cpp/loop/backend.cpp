@@ -200,8 +200,7 @@ class Driver {
       if (idle_.active()) idle_.stop();
       // Nothing can happen any more: every handler and timer has fired,
       // every thread has ended.
-      if (fired_ == conns_.size() && timers_fired_ == sleeps_.size() && threads_idle())
-        loop_.break_loop();
+      if (!due_later() && threads_idle()) loop_.break_loop();
     }
     nonblocking_ = queued;
   }
@@ -337,16 +336,14 @@ class Driver {
     return false;
   }
 
-  // No thread is running or due to start; no worker is inside a unit.
+  // No thread is running (a thread due to start is due_later's); no worker
+  // is inside a unit; no notify_loop completion waits.
   bool threads_idle() const {
     const World& w = machine_.world();
     if (!w.threads[0].notified.empty()) return false;
     for (uint32_t t = 1; t < w.threads.size(); ++t) {
       const ThreadRt& th = w.threads[t];
-      if (sc_.is_worker(t) ? !th.stack.empty()
-                           : th.status == ThreadStatus::Running ||
-                                 (th.status == ThreadStatus::Unstarted && sc_.threads[t - 1].autostart))
-        return false;
+      if (sc_.is_worker(t) ? !th.stack.empty() : th.status == ThreadStatus::Running) return false;
     }
     return true;
   }

@@ -8,8 +8,8 @@ from typing import Callable, Optional, Sequence, Union
 
 from . import _core
 from .outcome import Exploration, Outcome
-from .errors import UINT32, UINT64, ArgumentError, ArgumentTypeError, check_int, check_schedule
-from .errors import UnknownNameError
+from .errors import (UINT32, UINT64, ArgumentError, ArgumentTypeError, UnknownNameError,
+                     check_int, check_schedule)
 from .policy import PolicyLike, resolve
 from .scenario import Scenario
 

@@ -164,24 +164,18 @@ class Channel:
                           ops.if_(self.senders_left <= 0, self.receivers.wake_all()))
 
 
-class _Flag:
-    """A flag and the wait queue of those waiting for it to be raised."""
+class Oneshot:
+    """A tokio oneshot channel: ``send()`` once, ``recv()`` waits for it. A
+    sender dropped without sending (``drop_sender()``) makes ``recv()``
+    return ``RecvError``: ``on_closed`` runs. Built from a flag (0 empty,
+    1 sent, 2 sender dropped) and the receivers' waiter list."""
 
     def __init__(self, flag: Counter, waiters: WaitQueue) -> None:
         self.name = flag.name
         self.flag, self.waiters = flag, waiters
 
-    def _raise(self) -> ops.Op:
-        return ops.seq(self.flag.set(1), self.waiters.wake_all())
-
-
-class Oneshot(_Flag):
-    """A tokio oneshot channel: ``send()`` once, ``recv()`` waits for it. A
-    sender dropped without sending (``drop_sender()``) makes ``recv()``
-    return ``RecvError``: ``on_closed`` runs."""
-
     def send(self) -> ops.Op:
-        return self._raise()
+        return ops.seq(self.flag.set(1), self.waiters.wake_all())
 
     def drop_sender(self) -> ops.Op:
         return ops.seq(ops.if_(self.flag == 0, self.flag.set(2)), self.waiters.wake_all())

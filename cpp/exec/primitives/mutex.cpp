@@ -2,6 +2,7 @@
 // state's rules, then the machine's lock and unlock instructions, which ask
 // them and add what only the machine knows (stacks, threads, traces).
 #include "exec/primitives/mutex.hpp"
+#include "exec/primitives/ids.hpp"
 
 #include <algorithm>
 #include <string>
@@ -29,7 +30,7 @@ uint32_t unlock(MutexRt& m) {
 }
 
 bool enqueue(MutexRt& m, uint32_t task) {
-  if (std::find(m.waiters.begin(), m.waiters.end(), task) != m.waiters.end()) return false;
+  if (ids::contains(m.waiters, task)) return false;
   m.waiters.push_back(task);
   return true;
 }
@@ -41,12 +42,7 @@ uint32_t pass_on(MutexRt& m) {
   return next;
 }
 
-bool leave(MutexRt& m, uint32_t task) {
-  auto it = std::find(m.waiters.begin(), m.waiters.end(), task);
-  if (it == m.waiters.end()) return false;
-  m.waiters.erase(it);
-  return true;
-}
+bool leave(MutexRt& m, uint32_t task) { return ids::erase_one(m.waiters, task); }
 
 }  // namespace wb::mutex
 
@@ -182,7 +178,7 @@ void Machine::check_send(uint32_t task) {
   for (uint32_t m = 0; m < w_.mutexes.size(); ++m) {
     const MutexRt& mx = w_.mutexes[m];
     if (sc_.mutexes[m].kind != MutexKind::Blocking || mx.holder_kind != HolderKind::Task) continue;
-    if (mx.holder != task && std::find(futures.begin(), futures.end(), mx.holder) == futures.end())
+    if (mx.holder != task && !ids::contains(futures, mx.holder))
       continue;
     w_.not_send = NotSendFact{task, mx.holder, m, static_cast<uint32_t>(step_)};
     halt(Halt::NotSend);

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "exec/primitives/ids.hpp"
+
 namespace wb::notify {
 
 namespace {
@@ -23,7 +25,7 @@ Wait notified(NotifyRt& n, uint32_t task) {
     forget_notified(n, i);
     return Wait::Done;
   }
-  if (std::find(n.waiters.begin(), n.waiters.end(), task) != n.waiters.end()) return Wait::Waiting;
+  if (ids::contains(n.waiters, task)) return Wait::Waiting;
   if (n.permit) {  // only while nobody waits
     n.permit = false;
     return Wait::Done;
@@ -54,11 +56,7 @@ void notify_waiters(NotifyRt& n, std::vector<uint32_t>& woken) {
 }
 
 bool drop(NotifyRt& n, uint32_t task, std::vector<uint32_t>& woken) {
-  auto it = std::find(n.waiters.begin(), n.waiters.end(), task);
-  if (it != n.waiters.end()) {
-    n.waiters.erase(it);
-    return true;
-  }
+  if (ids::erase_one(n.waiters, task)) return true;
   if (long i = find_notified(n, task); i >= 0) {
     bool pass_on = n.by_one[static_cast<size_t>(i)] != 0;
     forget_notified(n, i);

@@ -3,16 +3,11 @@
 
 #include <algorithm>
 
+#include "exec/primitives/ids.hpp"
+
 namespace wb::semaphore {
 
 namespace {
-bool take_one(std::vector<uint32_t>& v, uint32_t task) {
-  auto it = std::find(v.begin(), v.end(), task);
-  if (it == v.end()) return false;
-  v.erase(it);
-  return true;
-}
-
 // A permit comes back: the first waiter gets it, else the count does.
 uint32_t give_back(SemaphoreRt& s) {
   if (s.waiters.empty()) {
@@ -27,12 +22,11 @@ uint32_t give_back(SemaphoreRt& s) {
 }  // namespace
 
 Acquire acquire(SemaphoreRt& s, uint32_t task) {
-  if (take_one(s.assigned, task)) {
+  if (ids::erase_one(s.assigned, task)) {
     s.holders.push_back(task);
     return Acquire::Handed;
   }
-  if (std::find(s.waiters.begin(), s.waiters.end(), task) != s.waiters.end())
-    return Acquire::Waiting;
+  if (ids::contains(s.waiters, task)) return Acquire::Waiting;
   if (s.permits > 0) {  // only while nobody waits (see the invariants)
     --s.permits;
     s.holders.push_back(task);
@@ -43,18 +37,13 @@ Acquire acquire(SemaphoreRt& s, uint32_t task) {
 }
 
 uint32_t release(SemaphoreRt& s, uint32_t task) {
-  take_one(s.holders, task);
+  ids::erase_one(s.holders, task);
   return give_back(s);
 }
 
 bool drop(SemaphoreRt& s, uint32_t task, std::vector<uint32_t>& assigned_to) {
-  bool waited = false;
-  auto it = std::find(s.waiters.begin(), s.waiters.end(), task);
-  if (it != s.waiters.end()) {
-    s.waiters.erase(it);
-    waited = true;
-  }
-  while (take_one(s.assigned, task) || take_one(s.holders, task)) {
+  const bool waited = ids::erase_one(s.waiters, task);
+  while (ids::erase_one(s.assigned, task) || ids::erase_one(s.holders, task)) {
     uint32_t next = give_back(s);
     if (next != kNone) assigned_to.push_back(next);
   }
@@ -62,7 +51,7 @@ bool drop(SemaphoreRt& s, uint32_t task, std::vector<uint32_t>& assigned_to) {
 }
 
 bool waits(const SemaphoreRt& s, uint32_t task) {
-  return std::find(s.waiters.begin(), s.waiters.end(), task) != s.waiters.end();
+  return ids::contains(s.waiters, task);
 }
 
 void transfer(SemaphoreRt& s, uint32_t from, uint32_t to) {
@@ -70,8 +59,7 @@ void transfer(SemaphoreRt& s, uint32_t from, uint32_t to) {
 }
 
 bool owns(const SemaphoreRt& s, uint32_t task) {
-  return std::find(s.assigned.begin(), s.assigned.end(), task) != s.assigned.end() ||
-         std::find(s.holders.begin(), s.holders.end(), task) != s.holders.end();
+  return ids::contains(s.assigned, task) || ids::contains(s.holders, task);
 }
 
 }  // namespace wb::semaphore

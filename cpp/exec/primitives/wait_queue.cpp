@@ -2,6 +2,7 @@
 // copied): the queue's rules, then the machine's register, wake and leave,
 // which ask them and keep each task's count of stored wakers.
 #include "exec/primitives/wait_queue.hpp"
+#include "exec/primitives/ids.hpp"
 
 #include <algorithm>
 #include <string>
@@ -18,19 +19,14 @@ bool add(QueueRt& q, bool slot, uint32_t task, uint32_t& replaced) {
       replaced = q.wakers.front();
       q.wakers.clear();
     }
-  } else if (std::find(q.wakers.begin(), q.wakers.end(), task) != q.wakers.end()) {
+  } else if (ids::contains(q.wakers, task)) {
     return false;
   }
   q.wakers.push_back(task);
   return true;
 }
 
-bool leave(QueueRt& q, uint32_t task) {
-  auto it = std::find(q.wakers.begin(), q.wakers.end(), task);
-  if (it == q.wakers.end()) return false;
-  q.wakers.erase(it);
-  return true;
-}
+bool leave(QueueRt& q, uint32_t task) { return ids::erase_one(q.wakers, task); }
 
 uint32_t take_one(QueueRt& q, uint32_t step) {
   if (q.wakers.empty()) {
