@@ -21,7 +21,7 @@ def texts(out):
     return [o.text for o in out.output]
 
 
-def pipeline(capacity, producers, messages, bound):
+def pipeline(capacity, producers, messages, bound=0):
     s = wb.Scenario("pipeline")
     ch = s.channel("jobs", capacity=capacity, bound=bound)
     s.task("producer", [ops.repeat(messages, ch.send())], count=producers)
@@ -29,22 +29,35 @@ def pipeline(capacity, producers, messages, bound):
     return s
 
 
+def queued(out):
+    """How many messages each send left in the channel, from the trace."""
+    return [int(r.detail) for r in out.trace if r.kind == "send"]
+
+
 @settings(max_examples=40, deadline=None)
 @given(capacity=st.integers(1, 3), producers=st.integers(1, 2), messages=st.integers(1, 3),
-       policy=st.sampled_from(POLICIES))
+       policy=st.sampled_from(POLICIES), seed=st.integers(0, 2**32 - 1))
 def test_a_bounded_channel_never_holds_more_than_its_capacity_and_loses_no_wake(
-        capacity, producers, messages, policy):
-    # The bound is the capacity: a send past it would be resource_exhausted;
-    # a lost wake would leave the consumer pending.
-    assert outcomes(pipeline(capacity, producers, messages, capacity), policy) \
-        .keys() == {"ok"}
+        capacity, producers, messages, policy, seed):
+    # A lost wake would leave the consumer (or a producer) pending.
+    s = pipeline(capacity, producers, messages)
+    assert outcomes(s, policy).keys() == {"ok"}
+    out = wb.run(s, policy, seed=seed)
+    assert len(queued(out)) == producers * messages
+    assert max(queued(out)) <= capacity
 
 
-def test_a_channel_over_its_capacity_is_caught_by_the_bound():
-    # Capacity 3 but a bound of 2: some schedule fills it to 3.
-    ex = wb.explore(pipeline(3, 2, 2, 2), "fifo", strategy="exhaustive")
-    assert ex.counterexample.verdict.kind == "resource_exhausted"
-    assert "counter 'jobs' reached 3, past its bound of 2" in ex.counterexample.explanation
+def test_a_full_channel_hands_its_freed_slot_to_the_first_waiting_sender():
+    # tokio's bounded send waits its turn on the channel's semaphore: the
+    # slot a recv frees is assigned to the sender that waited first.
+    s = wb.Scenario("fifo-senders")
+    ch = s.channel("jobs", capacity=1)
+    s.task("first", [ch.send(), ops.yield_(), ch.send(), ops.print("first sent twice")])
+    s.task("second", [ch.send(), ops.print("second sent")])
+    s.task("consumer", [ops.repeat(3, ops.yield_(), ch.recv())])
+    out = wb.run(s, "fifo")
+    assert out.verdict.ok and texts(out) == ["second sent", "first sent twice"], out.trace_text
+    assert "'second' waits in send on 'jobs' (full)" in out.trace_text
 
 
 def test_an_unbounded_channel_fed_faster_than_drained_exhausts_its_bound():
@@ -55,10 +68,11 @@ def test_an_unbounded_channel_fed_faster_than_drained_exhausts_its_bound():
     for p in POLICIES:
         out = wb.run(s, p)
         assert out.verdict.kind == "resource_exhausted", p
-        assert "counter 'events' reached 11, past its bound of 10" in out.explanation
+        assert "unbounded channel 'events' holds 11 messages, past its bound of 10" \
+            in out.explanation
         assert "unbounded queue" in out.explanation
     s = wb.Scenario("bounded-firehose")
-    ch = s.channel("events", capacity=10, bound=10)
+    ch = s.channel("events", capacity=10)
     s.task("producer", [ops.repeat(30, ch.send(), ops.sleep(1))])
     s.task("consumer", [ops.repeat(30, ch.recv(), ops.sleep(5)), ops.print("done")])
     assert texts(wb.run(s, "fifo")) == ["done"]  # back-pressure: the producer waits
@@ -161,6 +175,10 @@ def test_bad_input_names_the_place():
         s.build()
     with pytest.raises(ValueError, match="capacity must be at least 1"):
         wb.Scenario("c").channel("ch", capacity=0)
+    s = wb.Scenario("bounded-and-bound")
+    s.channel("ch", capacity=2, bound=5)
+    with pytest.raises(wb.ScenarioError, match="channel 'ch': a bound is for an unbounded channel"):
+        s.build()
     s = wb.Scenario("bad-bound")
     s.counter("c", bound=-1)
     with pytest.raises(wb.ScenarioError, match="counter 'c': bound must be non-negative"):

@@ -2,6 +2,8 @@
 like the real ones"): each test fails on a model rule that differs from the
 system it names, and says which source the rule comes from."""
 
+import pytest
+
 import wakebench as wb
 from wakebench import ops
 
@@ -411,7 +413,9 @@ def test_a_closed_channel_fails_a_waiting_sender_and_a_live_sender_keeps_it_open
     out = wb.run(s)
     assert out.verdict.ok and [o.text for o in out.output] == ["send failed"]
     t = out.trace_text  # the second send was waiting (full) when the channel closed
-    assert t.index("'sender' registers its waker in 'jobs.senders'") < t.index("'jobs.closed' = 1")
+    assert t.index("'sender' waits in send on 'jobs' (full)") \
+        < t.index("close 'jobs': 1 waiting sender(s) woken to fail") \
+        < t.index("send on 'jobs' fails: the receiver is closed")
     # A receiver waiting while a sender is still alive waits for ever.
     s = wb.Scenario("sender-kept")
     ch = s.channel("jobs")
@@ -502,3 +506,35 @@ def test_a_permit_acquired_in_a_future_is_its_owners():
     for p in wb.builtin_policies():
         ex = wb.explore(s, p, stop_at_first=False)
         assert ex.outcomes.keys() == {"ok"}, (p, ex.outcomes)
+
+
+def test_a_oneshot_send_fails_once_its_receiver_is_closed_and_cannot_send_twice():
+    # tokio::sync::oneshot: Sender::send returns Err(value) when the
+    # receiver is closed; send(self) consumes the one Sender.
+    s = wb.Scenario("oneshot-closed")
+    tx = s.oneshot("reply")
+    s.task("receiver", [tx.close(), tx.recv(on_closed=[ops.print("RecvError")])])
+    s.task("sender", [ops.yield_(), tx.send(on_closed=[ops.print("send failed")])])
+    out = wb.run(s)
+    assert out.verdict.ok and [o.text for o in out.output] == ["RecvError", "send failed"]
+    s = wb.Scenario("oneshot-twice")
+    tx = s.oneshot("reply")
+    s.task("sender", [tx.send(), tx.send()])
+    with pytest.raises(wb.ScenarioError, match=r"task 'sender'.*oneshot 'reply' was already sent"):
+        wb.run(s)
+
+
+def test_a_receiver_dropped_while_waiting_leaves_no_waker_behind():
+    # The receiver's waker is the channel's only one (rx_waker): a recv
+    # future dropped by a timeout takes its registration with it, and a
+    # later recv registers afresh and is woken by the send.
+    s = wb.Scenario("recv-timeout")
+    ch = s.channel("jobs")
+    first = s.future("first", owner="consumer", program=[ch.recv()])
+    s.task("consumer", [s.timeout(first, 5, on_elapsed=[ops.print("timed out")]),
+                        ch.recv(), ops.print("got one")])
+    s.task("producer", [ops.sleep(10), ch.send()])
+    for p in wb.builtin_policies():
+        ex = wb.explore(s, p, stop_at_first=False)
+        assert ex.complete and ex.outcomes.keys() == {"ok"}, (p, ex.outcomes)
+    assert [o.text for o in wb.run(s).output] == ["timed out", "got one"]

@@ -25,7 +25,9 @@ void register_model(py::module_& m) {
       .value("ABORT", OpKind::Abort).value("ACQUIRE", OpKind::Acquire)
       .value("RELEASE", OpKind::Release).value("SEQ", OpKind::Seq)
       .value("NOTIFIED", OpKind::Notified).value("NOTIFY_ONE", OpKind::NotifyOne)
-      .value("NOTIFY_WAITERS", OpKind::NotifyWaiters);
+      .value("NOTIFY_WAITERS", OpKind::NotifyWaiters)
+      .value("SEND", OpKind::Send).value("RECV", OpKind::Recv)
+      .value("CLOSE_CHANNEL", OpKind::CloseChannel).value("DROP_SENDER", OpKind::DropSender);
   py::enum_<Cmp>(m, "Cmp")
       .value("EQ", Cmp::Eq).value("NE", Cmp::Ne).value("LT", Cmp::Lt)
       .value("LE", Cmp::Le).value("GT", Cmp::Gt).value("GE", Cmp::Ge);
@@ -64,6 +66,13 @@ void register_model(py::module_& m) {
   py::class_<NotifySpec>(m, "NotifySpec")
       .def(py::init<>())
       .def_readwrite("name", &NotifySpec::name);
+  py::class_<ChannelSpec>(m, "ChannelSpec")
+      .def(py::init<>())
+      .def_readwrite("name", &ChannelSpec::name)
+      .def_readwrite("capacity", &ChannelSpec::capacity)
+      .def_readwrite("bound", &ChannelSpec::bound)
+      .def_readwrite("senders", &ChannelSpec::senders)
+      .def_readwrite("oneshot", &ChannelSpec::oneshot);
   py::class_<WaitQueueSpec>(m, "WaitQueueSpec")
       .def(py::init<>())
       .def_readwrite("name", &WaitQueueSpec::name)
@@ -115,6 +124,7 @@ void register_model(py::module_& m) {
       .def_readwrite("mutexes", &ScenarioSpec::mutexes)
       .def_readwrite("semaphores", &ScenarioSpec::semaphores)
       .def_readwrite("notifies", &ScenarioSpec::notifies)
+      .def_readwrite("channels", &ScenarioSpec::channels)
       .def_readwrite("queues", &ScenarioSpec::queues)
       .def_readwrite("counters", &ScenarioSpec::counters)
       .def_readwrite("objects", &ScenarioSpec::objects)

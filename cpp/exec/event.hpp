@@ -47,6 +47,12 @@ enum class Ev : uint8_t {
   NotifyWait,    // a = notify, b = task: it waits in notified()
   NotifyDone,    // a = notify, b = task: notified() completes
   NotifySend,    // a = notify, b = 1 notify_waiters / 0 notify_one, v = tasks notified
+  ChanSend,      // a = channel, b = the receiver woken or kNoId, v = messages now
+  ChanRecv,      // a = channel, b = task, v = messages now
+  ChanWait,      // a = channel, b = task, b8 = 1 recv (empty) / 0 send (full)
+  ChanFail,      // a = channel, b8 = 1 recv (None) / 0 send (SendError)
+  ChanClose,     // a = channel, v = waiting senders woken (to fail)
+  SenderDrop,    // a = channel, v = senders left
 };
 
 // How a poll frame was entered.

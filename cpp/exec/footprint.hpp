@@ -14,11 +14,13 @@
 namespace wb {
 
 struct ResourceMap {
-  uint32_t semaphores, notifies, queues, counters, objects, connections, tasks, exec_queues;
+  uint32_t semaphores, notifies, channels, queues, counters, objects, connections, tasks,
+      exec_queues;
   explicit ResourceMap(const Scenario& sc)
       : semaphores(static_cast<uint32_t>(sc.mutexes.size())),
         notifies(semaphores + static_cast<uint32_t>(sc.semaphores.size())),
-        queues(notifies + static_cast<uint32_t>(sc.notifies.size())),
+        channels(notifies + static_cast<uint32_t>(sc.notifies.size())),
+        queues(channels + static_cast<uint32_t>(sc.channels.size())),
         counters(queues + static_cast<uint32_t>(sc.queues.size())),
         objects(counters + static_cast<uint32_t>(sc.counters.size())),
         connections(objects + static_cast<uint32_t>(sc.objects.size())),

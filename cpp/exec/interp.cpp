@@ -205,6 +205,37 @@ void Machine::exec(uint16_t tid) {
          static_cast<int64_t>(woken.size() - before));
       return;
     }
+    case Code::Send:
+      chan_send(tid, f, in, pc);
+      return;
+    case Code::Recv:
+      chan_recv(tid, f, in, pc);
+      return;
+    case Code::ChanClose: {
+      ++pc;
+      touch_channel(in.a);
+      size_t before = f.wakes.size();
+      channel::close(w_.channels[in.a], f.wakes);  // waiting senders wake, to fail
+      for (size_t i = before; i < f.wakes.size(); ++i) notified_waiter(f.wakes[i]);
+      ev(tid, Ev::ChanClose, in.a, 0, 0, 0, static_cast<int64_t>(f.wakes.size() - before));
+      return;
+    }
+    case Code::DropSender: {
+      touch_channel(in.a);
+      ChannelRt& c = w_.channels[in.a];
+      if (c.senders <= 0)
+        throw ScenarioError("scenario '" + sc_.name + "': " + sc_.program_owner(prog) + ", " +
+                            p.where[pc] + ": every sender of '" + sc_.channels[in.a].name +
+                            "' is already dropped");
+      ++pc;
+      uint32_t rx = channel::drop_sender(c);
+      ev(tid, Ev::SenderDrop, in.a, 0, 0, 0, c.senders);
+      if (rx != channel::kNone) {
+        notified_waiter(rx);
+        wake(tid, rx, ctx_of(tid, rx));
+      }
+      return;
+    }
     case Code::Register:
       register_waker(tid, self, in.a);
       ++pc;
@@ -517,6 +548,7 @@ void Machine::end_of_program(uint16_t tid) {
           release_permits(task, f.wakes);
       }
       if (!w_.notifies.empty()) leave_notifies(task, f.wakes);
+      if (!w_.channels.empty()) leave_channels(task, f.wakes);
       if (!f.wakes.empty()) return;  // exec() wakes them first, then comes back here
       if (drop_next_owned(tid, task)) return;
       drop_futures_of(tid, task);

@@ -16,6 +16,11 @@ void Machine::init() {
   w_.mutexes.resize(sc_.mutexes.size());
   w_.semaphores.resize(sc_.semaphores.size());
   w_.notifies.resize(sc_.notifies.size());
+  w_.channels.resize(sc_.channels.size());
+  for (size_t c = 0; c < sc_.channels.size(); ++c) {
+    w_.channels[c].senders = sc_.channels[c].senders;
+    w_.channels[c].slots.permits = sc_.channels[c].capacity;
+  }
   for (size_t s = 0; s < sc_.semaphores.size(); ++s) w_.semaphores[s].permits = sc_.semaphores[s].permits;
   w_.queues.resize(sc_.queues.size());
   w_.counters.reserve(sc_.counters.size());
@@ -54,6 +59,9 @@ uint64_t Machine::memory_estimate() const {
     bytes += (s.waiters.size() + s.assigned.size() + s.holders.size()) * sizeof(uint32_t);
   for (const NotifyRt& n : w_.notifies)
     bytes += (n.waiters.size() + n.notified.size()) * sizeof(uint32_t);
+  for (const ChannelRt& c : w_.channels)  // a message is a node in tokio's block list
+    bytes += static_cast<uint64_t>(c.len) * sizeof(uint64_t) +
+             (c.slots.waiters.size() + c.slots.assigned.size()) * sizeof(uint32_t);
   for (const MutexRt& m : w_.mutexes) bytes += m.waiters.size() * sizeof(uint32_t);
   for (const ThreadRt& th : w_.threads)
     bytes += (th.posted.size() + th.sched_queue.size() + th.sched_batch.size() + th.run_queue.size() +

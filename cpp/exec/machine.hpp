@@ -11,7 +11,7 @@
 // dispatch of an instruction), wake.cpp (policy -> queue), tasks.cpp
 // (spawn, drop in Rust's order, Drop hooks, join), futures.cpp (await,
 // select!, Buffered), exceptions.cpp (async exceptions), and primitives/,
-// a module per primitive (mutex, wait_queue, semaphore, notify, timer): its state,
+// a module per primitive (mutex, wait_queue, semaphore, notify, channel, timer): its state,
 // the rules of its ops and of a holder or waiter dropped, which the machine
 // asks, then adds what only it knows (stacks, threads, traces, the count of
 // each task's stored wakers).
@@ -145,6 +145,10 @@ class Machine {
   void release_mutexes(uint32_t task, std::vector<uint32_t>& to_wake, uint16_t tid);
   void check_send(uint32_t task);  // a !Send guard across an await with workers: halt
   void leave_notifies(uint32_t task, std::vector<uint32_t>& to_wake);
+  void leave_channels(uint32_t task, std::vector<uint32_t>& to_wake);
+  // Channel ops (primitives/channel), run in the frame on top of tid's stack.
+  void chan_send(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc);
+  void chan_recv(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc);
   void notified_waiter(uint32_t task) { --w_.tasks[task].wakers; }  // its stored waker is taken
   void assigned_permit(uint32_t task);
 
@@ -161,6 +165,7 @@ class Machine {
   void touch_exec_queues() { touch(res_.exec_queues, true); }  // a push, a pop, a move
   void touch_semaphore(uint32_t s) { touch(res_.semaphores + s, true); }
   void touch_notify(uint32_t n) { touch(res_.notifies + n, true); }
+  void touch_channel(uint32_t c) { touch(res_.channels + c, true); }
 
   void ev(uint16_t tid, Ev kind, uint32_t a, uint32_t b = 0, uint8_t b8 = 0, uint16_t c = 0,
           int64_t v = 0) {

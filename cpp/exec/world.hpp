@@ -20,6 +20,7 @@
 #include "exec/event.hpp"
 #include "exec/policy.hpp"
 #include "exec/primitives/mutex.hpp"
+#include "exec/primitives/channel.hpp"
 #include "exec/primitives/notify.hpp"
 #include "exec/primitives/semaphore.hpp"
 #include "exec/primitives/timer.hpp"
@@ -225,6 +226,7 @@ struct World {
   std::vector<MutexRt> mutexes;
   std::vector<SemaphoreRt> semaphores;
   std::vector<NotifyRt> notifies;
+  std::vector<ChannelRt> channels;
   std::vector<QueueRt> queues;
   std::vector<int64_t> counters;
   std::vector<uint8_t> dropped;  // per object: 0 alive, 1 dropping, 2 dropped
@@ -254,7 +256,8 @@ struct World {
   uint32_t live = 0;                   // tasks spawned and not yet finished or dropped
   uint32_t peak_live = 0;
   uint32_t exhausted_step = 0;
-  uint32_t exhausted_counter = kNoId;  // a counter past its bound (else: live tasks)
+  uint32_t exhausted_counter = kNoId;  // a counter past its bound
+  uint32_t exhausted_channel = kNoId;  // an unbounded channel past its bound (neither: live tasks)
   std::vector<uint32_t> closed_at;  // per connection: the step that closed it, 0 if open
   std::vector<OutputLine> output;
   std::vector<Event> trace;

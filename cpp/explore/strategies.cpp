@@ -100,6 +100,15 @@ uint64_t state_hash(const World& w) {
     for (size_t i = 0; i < n.notified.size(); ++i) x.add(n.notified[i] << 1 | n.by_one[i]);
     x.add(0xfff4);
   }
+  for (const ChannelRt& c : w.channels) {
+    x.add(static_cast<uint64_t>(c.len) << 2 | (c.closed ? 2u : 0u) | (c.rx != channel::kNone));
+    x.add(static_cast<uint64_t>(c.senders) << 32 | c.rx);
+    x.add(static_cast<uint64_t>(c.slots.permits));
+    for (uint32_t t : c.slots.waiters) x.add(t);
+    x.add(0xfff3);
+    for (uint32_t t : c.slots.assigned) x.add(t);
+    x.add(0xfff2);
+  }
   for (int64_t c : w.counters) x.add(static_cast<uint64_t>(c));
   for (uint8_t d : w.dropped) x.add(d);
   for (uint32_t c : w.closed_at) x.add(c != 0);

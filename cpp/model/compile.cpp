@@ -66,6 +66,10 @@ const char* op_name(OpKind k) {
     case OpKind::Notified: return "notified";
     case OpKind::NotifyOne: return "notify_one";
     case OpKind::NotifyWaiters: return "notify_waiters";
+    case OpKind::Send: return "send";
+    case OpKind::Recv: return "recv";
+    case OpKind::CloseChannel: return "close";
+    case OpKind::DropSender: return "drop_sender";
   }
   return "?";
 }
@@ -209,6 +213,22 @@ class Compiler {
     sc_.semaphores = spec_.semaphores;
     check_names(spec_.notifies, "notify", notifies_);
     sc_.notifies = spec_.notifies;
+    check_names(spec_.channels, "channel", channels_);
+    for (const auto& c : spec_.channels) {
+      const std::string what = (c.oneshot ? "oneshot '" : "channel '") + c.name + "': ";
+      if (c.capacity < 0 || c.capacity > SpecLimits::max_permits)
+        fail(what + "capacity must be in [0 (unbounded), " +
+             std::to_string(SpecLimits::max_permits) + "], got " + std::to_string(c.capacity));
+      if (c.bound < 0) fail(what + "bound must be non-negative, got " + std::to_string(c.bound));
+      if (c.bound > 0 && c.capacity > 0)
+        fail(what + "a bound is for an unbounded channel (a bounded one holds its capacity)");
+      if (c.senders < 1 || c.senders > SpecLimits::max_permits)
+        fail(what + "senders must be in [1, " + std::to_string(SpecLimits::max_permits) +
+             "], got " + std::to_string(c.senders));
+      if (c.oneshot && (c.capacity != 0 || c.senders != 1))
+        fail(what + "a oneshot has one sender and no capacity");
+    }
+    sc_.channels = spec_.channels;
     check_names(spec_.queues, "wait queue", queues_);
     check_names(spec_.counters, "counter", counters_);
     for (const auto& c : spec_.counters)
@@ -486,7 +506,7 @@ class Compiler {
 
   void op(const OpSpec& op, const std::string& where, const std::string& prefix, int depth,
           Flow& f) {
-    if (static_cast<unsigned>(op.kind) > static_cast<unsigned>(OpKind::NotifyWaiters))
+    if (static_cast<unsigned>(op.kind) > static_cast<unsigned>(OpKind::DropSender))
       fail(owner_desc_ + ", " + where + ": invalid op kind " +
            std::to_string(static_cast<unsigned>(op.kind)));
     if (op.kind == OpKind::If && static_cast<unsigned>(op.cond.cmp) > static_cast<unsigned>(Cmp::Ge))
@@ -533,6 +553,26 @@ class Compiler {
         in.code = op.kind == OpKind::Notified    ? Code::Notified
                   : op.kind == OpKind::NotifyOne ? Code::NotifyOne
                                                  : Code::NotifyWaiters;
+        emit(in, label(where, op));
+        return;
+      case OpKind::Send:
+      case OpKind::Recv: {
+        in.a = resolve(channels_, "channel", where, op);
+        const ChannelSpec& c = sc_.channels[in.a];
+        // A bounded send may wait for room; an unbounded or oneshot send never does.
+        if (op.kind == OpKind::Recv || c.capacity > 0) require_await_allowed(where, op);
+        in.code = op.kind == OpKind::Send ? Code::Send : Code::Recv;
+        size_t at = emit(in, label(where, op));
+        Flow closed_f = f;
+        block(op.body, prefix + "on_closed.", depth + 1, closed_f);
+        patch(at, here());
+        f.held = join(f.held, closed_f.held, where, op);
+        return;
+      }
+      case OpKind::CloseChannel:
+      case OpKind::DropSender:
+        in.a = resolve(channels_, "channel", where, op);
+        in.code = op.kind == OpKind::CloseChannel ? Code::ChanClose : Code::DropSender;
         emit(in, label(where, op));
         return;
       case OpKind::Acquire:
@@ -889,7 +929,7 @@ class Compiler {
 
   const ScenarioSpec& spec_;
   Scenario sc_;
-  std::map<std::string, uint32_t> mutexes_, semaphores_, notifies_, queues_, counters_, tasks_, objects_,
+  std::map<std::string, uint32_t> mutexes_, semaphores_, notifies_, channels_, queues_, counters_, tasks_, objects_,
       connections_,
       threads_;
   uint32_t prog_ = 0;

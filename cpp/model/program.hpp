@@ -67,6 +67,10 @@ enum class Code : uint8_t {
   Notified,     // a = notify; an await point
   NotifyOne,    // a = notify
   NotifyWaiters,  // a = notify
+  Send,         // a = channel, jump = past its on_closed block (run when it fails)
+  Recv,         // a = channel, jump = past its on_closed block (run on None); an await point
+  ChanClose,    // a = channel
+  DropSender,   // a = channel
   End,         // the program returns (task: Ready)
 };
 
@@ -152,6 +156,7 @@ struct Scenario {
   std::vector<MutexSpec> mutexes;
   std::vector<SemaphoreSpec> semaphores;
   std::vector<NotifySpec> notifies;
+  std::vector<ChannelSpec> channels;
   std::vector<std::string> queues;
   std::vector<uint8_t> queue_slot;  // per queue: 1 an AtomicWaker slot, 0 a waiter list
   std::vector<CounterSpec> counters;

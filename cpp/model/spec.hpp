@@ -65,6 +65,10 @@ enum class OpKind : uint8_t {
   Notified,       // target notify: `notified().await`
   NotifyOne,      // target notify
   NotifyWaiters,  // target notify
+  Send,           // target channel; body: what runs if it fails (the receiver is closed)
+  Recv,           // target channel; body: what runs on None / RecvError
+  CloseChannel,   // target channel: Receiver::close
+  DropSender,     // target channel: one Sender dropped
 };
 
 enum class Cmp : uint8_t { Eq, Ne, Lt, Le, Gt, Ge };
@@ -111,6 +115,15 @@ struct SemaphoreSpec {
 // tokio::sync::Notify.
 struct NotifySpec {
   std::string name;
+};
+
+// tokio::sync::mpsc (bounded when capacity > 0) or tokio::sync::oneshot.
+struct ChannelSpec {
+  std::string name;
+  int64_t capacity = 0;  // 0: unbounded
+  int64_t bound = 0;     // unbounded: > 0, more messages than this is resource_exhausted
+  int64_t senders = 1;   // Sender handles alive at the start
+  bool oneshot = false;  // one message; send consumes the Sender
 };
 
 // Where wakers wait: two honest kinds.
@@ -190,6 +203,7 @@ struct ScenarioSpec {
   std::vector<MutexSpec> mutexes;
   std::vector<SemaphoreSpec> semaphores;
   std::vector<NotifySpec> notifies;
+  std::vector<ChannelSpec> channels;
   std::vector<WaitQueueSpec> queues;
   std::vector<CounterSpec> counters;
   std::vector<ObjectSpec> objects;

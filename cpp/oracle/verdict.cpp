@@ -104,7 +104,8 @@ std::string await_where(const Scenario& sc, const TaskRt& t) {
   if (pc < p.code.size()) {
     Code c = p.code[pc].code;  // awaits that stay on their instruction while pending
     if (c == Code::ALock || c == Code::Await || c == Code::Select || c == Code::Buffered ||
-        c == Code::Sleep || c == Code::Acquire || c == Code::Notified)
+        c == Code::Sleep || c == Code::Acquire || c == Code::Notified || c == Code::Send ||
+        c == Code::Recv)
       return p.where[pc];
   }
   return pc > 0 ? p.where[pc - 1] : p.where[0];
@@ -535,7 +536,14 @@ Verdict explain(const Scenario& sc, const World& w, const Finding& f, std::strin
       const std::string from = w.threads[0].stack.empty()
                                    ? std::string("the loop")
                                    : describe_frame(sc, w.threads[0].stack.back());
-      if (w.exhausted_counter != kNoId) {
+      if (w.exhausted_channel != kNoId) {
+        const ChannelSpec& c = sc.channels[w.exhausted_channel];
+        v.explanation = "step " + std::to_string(w.exhausted_step) + ": unbounded channel '" +
+                        c.name + "' holds " + std::to_string(w.channels[w.exhausted_channel].len) +
+                        " messages, past its bound of " + std::to_string(c.bound) +
+                        ": nothing stops it growing (an unbounded queue filled faster than it "
+                        "is drained). The last send came from " + from + ".";
+      } else if (w.exhausted_counter != kNoId) {
         const CounterSpec& c = sc.counters[w.exhausted_counter];
         v.explanation = "step " + std::to_string(w.exhausted_step) + ": counter '" + c.name +
                         "' reached " + std::to_string(w.counters[w.exhausted_counter]) +

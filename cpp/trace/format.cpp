@@ -48,6 +48,12 @@ const char* event_kind_name(Ev k) {
     case Ev::NotifyWait: return "notified_wait";
     case Ev::NotifyDone: return "notified";
     case Ev::NotifySend: return "notify";
+    case Ev::ChanSend: return "send";
+    case Ev::ChanRecv: return "recv";
+    case Ev::ChanWait: return "channel_wait";
+    case Ev::ChanFail: return "channel_closed";
+    case Ev::ChanClose: return "close";
+    case Ev::SenderDrop: return "drop_sender";
   }
   return "?";
 }
@@ -146,6 +152,39 @@ TraceRecord trace_record(const Scenario& sc, const Event& e) {
       msg = r.detail + " on '" + r.subject + "': " +
             (e.v ? std::to_string(e.v) + " waiter(s) notified"
                  : std::string(e.b ? "nobody waits" : "nobody waits, the permit is stored"));
+      break;
+    case Ev::ChanSend:
+      r.subject = sc.channels[e.a].name;
+      r.detail = std::to_string(e.v);  // messages queued now
+      msg = "send on '" + r.subject + "': " + std::to_string(e.v) + " message(s) queued" +
+            (e.b == kNoId ? std::string() : ", wakes the receiver '" + task(e.b) + "'");
+      break;
+    case Ev::ChanRecv:
+      r.subject = sc.channels[e.a].name;
+      msg = "'" + task(e.b) + "' receives from '" + r.subject + "' (" + std::to_string(e.v) +
+            " left)";
+      break;
+    case Ev::ChanWait:
+      r.subject = sc.channels[e.a].name;
+      r.detail = e.b8 ? "recv" : "send";
+      msg = "'" + task(e.b) + "' waits in " + r.detail + " on '" + r.subject + "' (" +
+            (e.b8 ? "empty" : "full") + ")";
+      break;
+    case Ev::ChanFail:
+      r.subject = sc.channels[e.a].name;
+      r.detail = e.b8 ? "recv" : "send";
+      msg = e.b8 ? "recv on '" + r.subject + "' returns None: closed and drained"
+                 : "send on '" + r.subject + "' fails: the receiver is closed";
+      break;
+    case Ev::ChanClose:
+      r.subject = sc.channels[e.a].name;
+      msg = "close '" + r.subject + "'" +
+            (e.v ? ": " + std::to_string(e.v) + " waiting sender(s) woken to fail" : std::string());
+      break;
+    case Ev::SenderDrop:
+      r.subject = sc.channels[e.a].name;
+      msg = "a sender of '" + r.subject + "' is dropped (" + std::to_string(e.v) + " left)" +
+            (e.v == 0 ? ": the channel is closed for the receiver" : "");
       break;
     case Ev::SchedulerRun:
       r.detail = std::to_string(e.a);

@@ -22,6 +22,10 @@ class OpKind:
     NOTIFIED: ClassVar[OpKind]
     NOTIFY_ONE: ClassVar[OpKind]
     NOTIFY_WAITERS: ClassVar[OpKind]
+    SEND: ClassVar[OpKind]
+    RECV: ClassVar[OpKind]
+    CLOSE_CHANNEL: ClassVar[OpKind]
+    DROP_SENDER: ClassVar[OpKind]
     PENDING: ClassVar[OpKind]
     PARK: ClassVar[OpKind]
     WAKE: ClassVar[OpKind]
@@ -108,6 +112,14 @@ class NotifySpec:
     name: str
     def __init__(self) -> None: ...
 
+class ChannelSpec:
+    name: str
+    capacity: int
+    bound: int
+    senders: int
+    oneshot: bool
+    def __init__(self) -> None: ...
+
 class WaitQueueSpec:
     name: str
     slot: bool
@@ -166,6 +178,7 @@ class ScenarioSpec:
     mutexes: List[MutexSpec]
     semaphores: List[SemaphoreSpec]
     notifies: List[NotifySpec]
+    channels: List[ChannelSpec]
     queues: List[WaitQueueSpec]
     counters: List[CounterSpec]
     objects: List[ObjectSpec]

@@ -308,6 +308,12 @@ def _notify_op(kind: "_core.OpKind", notify: _NameLike) -> Op:
     return _op(kind, _name(notify, "notify"))
 
 
+def _channel_op(kind: "_core.OpKind", channel: _NameLike, on_closed: Iterable[Op] = ()) -> Op:
+    o = _op(kind, _name(channel, "channel"))
+    o.body = _block(on_closed, f"{_name(channel, 'channel')}: on_closed")
+    return o
+
+
 def _unregister(queue: _NameLike) -> Op:
     """The wait in ``queue`` is over: a waiter list drops this task's entry."""
     return _op(_core.OpKind.UNREGISTER, _name(queue, "unregister"))
@@ -320,14 +326,6 @@ def wait_until(queue: _NameLike, cond: Cond, *then: Op) -> Op:
     condition holds the wait is over: a waiter list drops this task's entry
     (a later wake() goes to a task still waiting)."""
     return loop(register(queue), if_(cond, _unregister(queue), *then, break_()), pending())
-
-
-def _wait_for_any(queue: _NameLike, *conds: Cond) -> Op:
-    """Wait in ``queue`` until one of ``conds`` holds (register, then check,
-    as ``wait_until``). What follows tells which: nothing awaits in between,
-    so the state it checks is the one this wait saw, or a later one."""
-    return loop(register(queue), *[if_(c, _unregister(queue), break_()) for c in conds],
-                pending())
 
 
 def acquire(semaphore: _NameLike) -> Op:

@@ -118,71 +118,44 @@ class Semaphore(_Handle):
         return ops.release(self)
 
 
-class Channel:
-    """A tokio mpsc channel (tokio::sync::mpsc), built from counters and
-    waiter lists. Messages carry no values: the model counts them.
+class Channel(_Handle):
+    """tokio::sync::mpsc, bounded or unbounded (cpp/exec/primitives/channel).
+    Messages carry no values: the model counts them.
 
-    ``send()`` waits while a bounded channel is full; once the channel is
-    closed it fails at once (``SendError``) and runs ``on_closed``.
-    ``recv()`` takes a message, or waits while the channel is empty; an
-    empty channel that is closed, or whose senders are all dropped, returns
-    ``None``: ``on_closed`` runs (messages sent before still come out
-    first). ``close()`` is ``Receiver::close``; ``drop_sender()`` drops one
-    of the ``senders`` the channel was declared with. Each wakes every waiter
-    on the other side (a wake too many is harmless; one too few is a hang)."""
-
-    def __init__(self, length: Counter, closed: Counter, senders_left: Counter,
-                 receivers: WaitQueue, senders: WaitQueue, capacity: Optional[int]) -> None:
-        self.name = length.name
-        self.len, self.closed, self.senders_left = length, closed, senders_left
-        self.receivers, self.senders, self.capacity = receivers, senders, capacity
+    ``send()`` waits its turn (FIFO) while a bounded channel is full; once
+    the receiver is closed it fails (``SendError``) and runs ``on_closed``.
+    ``recv()`` takes a message, or stores the receiver's one waker (an
+    ``AtomicWaker``: a second receiving task replaces the first's) and
+    waits; once the channel is closed, or every sender is dropped, and it
+    is drained, it returns ``None``: ``on_closed`` runs. ``close()`` is
+    ``Receiver::close`` (waiting senders fail; it does not wake the
+    receiver); ``drop_sender()`` drops one of the ``senders`` the channel
+    was declared with, and the last one wakes the receiver."""
 
     def send(self, *, on_closed: Iterable[ops.Op] = ()) -> ops.Op:
-        on_closed = list(on_closed)
-        put = ops.if_(self.closed > 0, *on_closed,
-                      orelse=[self.len.add(1), self.receivers.wake_all()])
-        if self.capacity is None:
-            return put
-        return ops.seq(ops._wait_for_any(self.senders, self.closed > 0, self.len < self.capacity),
-                       put)
+        return ops._channel_op(_core.OpKind.SEND, self, on_closed)
 
     def recv(self, *, on_closed: Iterable[ops.Op] = ()) -> ops.Op:
-        take = [self.len.add(-1)] + ([] if self.capacity is None else [self.senders.wake_all()])
-        return ops.seq(ops._wait_for_any(self.receivers, self.len > 0, self.closed > 0,
-                                         self.senders_left <= 0),
-                       ops.if_(self.len > 0, *take, orelse=list(on_closed)))
+        return ops._channel_op(_core.OpKind.RECV, self, on_closed)
 
     def close(self) -> ops.Op:
-        """``Receiver::close``: senders fail from now on; waiting ones wake."""
-        return ops.seq(self.closed.set(1), self.senders.wake_all(),
-                          self.receivers.wake_all())
+        return ops._channel_op(_core.OpKind.CLOSE_CHANNEL, self)
 
     def drop_sender(self) -> ops.Op:
-        """One ``Sender`` dropped; the last one closes the channel for the
-        receiver, which then drains what was sent and gets ``None``."""
-        return ops.seq(self.senders_left.add(-1),
-                          ops.if_(self.senders_left <= 0, self.receivers.wake_all()))
+        return ops._channel_op(_core.OpKind.DROP_SENDER, self)
 
 
-class Oneshot:
-    """A tokio oneshot channel: ``send()`` once, ``recv()`` waits for it. A
-    sender dropped without sending (``drop_sender()``) makes ``recv()``
-    return ``RecvError``: ``on_closed`` runs. Built from a flag (0 empty,
-    1 sent, 2 sender dropped) and the receivers' waiter list."""
+class Oneshot(_Handle):
+    """tokio::sync::oneshot (cpp/exec/primitives/channel): ``send()`` stores
+    the value, consuming the one sender, and wakes the receiver; it fails
+    (``on_closed``) if the receiver is closed. A sender dropped unsent
+    (``drop_sender()``) makes ``recv()`` fail with ``RecvError``:
+    ``on_closed`` runs. ``close()`` is ``Receiver::close``."""
 
-    def __init__(self, flag: Counter, waiters: WaitQueue) -> None:
-        self.name = flag.name
-        self.flag, self.waiters = flag, waiters
-
-    def send(self) -> ops.Op:
-        return ops.seq(self.flag.set(1), self.waiters.wake_all())
-
-    def drop_sender(self) -> ops.Op:
-        return ops.seq(ops.if_(self.flag == 0, self.flag.set(2)), self.waiters.wake_all())
-
-    def recv(self, *, on_closed: Iterable[ops.Op] = ()) -> ops.Op:
-        return ops.seq(ops._wait_for_any(self.waiters, self.flag > 0),
-                       ops.if_(self.flag == 2, *on_closed))
+    send = Channel.send
+    recv = Channel.recv
+    close = Channel.close
+    drop_sender = Channel.drop_sender
 
 
 class Notify(_Handle):
@@ -241,7 +214,7 @@ class Object(_Handle):
 
 _Spec = Union[_core.MutexSpec, _core.WaitQueueSpec, _core.CounterSpec, _core.TaskSpec,
               _core.ObjectSpec, _core.HandlerSpec, _core.ThreadSpec, _core.ConnectionSpec,
-              _core.FutureSpec, _core.SemaphoreSpec, _core.NotifySpec]
+              _core.FutureSpec, _core.SemaphoreSpec, _core.NotifySpec, _core.ChannelSpec]
 
 _MUTEX_KINDS = {
     "blocking": _core.MutexKind.BLOCKING,
@@ -332,20 +305,28 @@ class Scenario:
         messages an unbounded channel may hold before ``resource_exhausted``.
         ``senders``: the ``Sender`` handles alive at the start (see
         ``Channel.drop_sender``)."""
-        if capacity is not None and ops._int(capacity, f"channel {name!r} capacity") < 1:
-            raise ScenarioError(f"scenario {self.name!r}: channel {name!r}: capacity must be at "
-                             f"least 1, got {capacity}")
-        if ops._int(senders, f"channel {name!r} senders") < 1:
+        c = _core.ChannelSpec()
+        c.name = _check_name(name, "channel")
+        if capacity is not None:
+            c.capacity = ops._int(capacity, f"channel {name!r} capacity")
+            if c.capacity < 1:
+                raise ScenarioError(f"scenario {self.name!r}: channel {name!r}: capacity must be "
+                                    f"at least 1, got {capacity}")
+        c.bound = ops._int(bound, f"channel {name!r} bound")
+        c.senders = ops._int(senders, f"channel {name!r} senders")
+        if c.senders < 1:
             raise ScenarioError(f"scenario {self.name!r}: channel {name!r}: senders must be at "
                                 f"least 1, got {senders}")
-        return Channel(self.counter(name, bound=bound), self.counter(f"{name}.closed"),
-                       self.counter(f"{name}.senders", senders),
-                       self.wait_queue(f"{name}.receivers"), self.wait_queue(f"{name}.senders"),
-                       capacity)
+        self._add("channels", c)
+        return Channel(name)
 
     def oneshot(self, name: str) -> Oneshot:
         """A oneshot channel (tokio::sync::oneshot)."""
-        return Oneshot(self.counter(name), self.wait_queue(f"{name}.receivers"))
+        c = _core.ChannelSpec()
+        c.name = _check_name(name, "oneshot")
+        c.oneshot = True
+        self._add("channels", c)
+        return Oneshot(name)
 
     def notify(self, name: str) -> Notify:
         """A tokio::sync::Notify (see ``Notify``)."""

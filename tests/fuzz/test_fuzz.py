@@ -63,6 +63,8 @@ class Gen:
             st.builds(ops.print, st.sampled_from(["x", "done", ""])),
             st.builds(ops.spawn_blocking, of("th0")), st.builds(ops.abort, of("t1")),
             st.builds(ops.release, of("sem0")),
+            st.builds(lambda c: wb.Channel(c).close(), of("ch0", "os0")),
+            st.builds(lambda c: wb.Channel(c).drop_sender(), of("ch0", "os0")),
         ]
         if ctx == "thread" and not self.careless:
             return st.one_of(*sync, st.builds(ops.compute, ints),
@@ -83,6 +85,13 @@ class Gen:
             st.builds(ops.join, of("t1")), st.builds(ops.abort, of("t1", "t0")),
             st.builds(ops.acquire, of("sem0")), st.builds(ops.release, of("sem0")),
             st.builds(ops.print, st.sampled_from(["x", "done", ""])),
+            st.builds(lambda c, b: wb.Channel(c).send(on_closed=b), of("ch0", "os0"),
+                      st.lists(st.just(ops.print("closed")), max_size=1)),
+            st.builds(lambda c, b: wb.Channel(c).recv(on_closed=b), of("ch0", "os0"),
+                      st.lists(st.just(ops.break_() if self.careless else ops.print("none")),
+                               max_size=1)),
+            st.builds(lambda c: wb.Channel(c).close(), of("ch0", "os0")),
+            st.builds(lambda c: wb.Channel(c).drop_sender(), of("ch0", "os0")),
         ]
         if fut:
             leaves.append(st.builds(ops.await_, of(fut)))

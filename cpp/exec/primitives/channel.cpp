@@ -1,0 +1,185 @@
+// tokio::sync::mpsc and oneshot: see channel.hpp for the behaviour copied.
+#include "exec/primitives/channel.hpp"
+
+#include "exec/primitives/ids.hpp"
+
+namespace wb::channel {
+
+namespace {
+uint32_t take_rx(ChannelRt& c) {
+  uint32_t t = c.rx;
+  c.rx = kNone;
+  return t;
+}
+}  // namespace
+
+Send send(ChannelRt& c, bool bounded, uint32_t task, uint32_t* woken) {
+  *woken = kNone;
+  if (c.closed) {
+    if (bounded && task != kNone) {  // a permit assigned before the close goes back
+      std::vector<uint32_t> next;
+      semaphore::drop(c.slots, task, next);
+      (void)next;  // closed: nobody waits any more
+    }
+    return Send::Closed;
+  }
+  if (bounded) {
+    switch (semaphore::acquire(c.slots, task)) {
+      case semaphore::Acquire::Taken:
+      case semaphore::Acquire::Handed:
+        ids::erase_one(c.slots.holders, task);  // the permit travels with the message
+        break;
+      case semaphore::Acquire::Queued: return Send::Queued;
+      case semaphore::Acquire::Waiting: return Send::Waiting;
+    }
+  }
+  ++c.len;
+  *woken = take_rx(c);
+  return Send::Sent;
+}
+
+Recv recv(ChannelRt& c, bool bounded, uint32_t task, uint32_t* woken, uint32_t* replaced) {
+  *woken = *replaced = kNone;
+  if (c.len > 0) {
+    --c.len;
+    if (bounded) *woken = semaphore::release(c.slots, semaphore::kNone);
+    if (c.rx == task) c.rx = kNone;  // its registration is spent
+    return Recv::Got;
+  }
+  if (c.closed || c.senders <= 0) {
+    if (c.rx == task) c.rx = kNone;
+    return Recv::Closed;
+  }
+  if (c.rx != task) *replaced = c.rx;
+  c.rx = task;
+  return Recv::Pending;
+}
+
+void close(ChannelRt& c, std::vector<uint32_t>& woken) {
+  c.closed = true;
+  for (uint32_t t : c.slots.waiters) woken.push_back(t);
+  c.slots.waiters.clear();
+}
+
+uint32_t drop_sender(ChannelRt& c) {
+  --c.senders;
+  return c.senders == 0 ? take_rx(c) : kNone;
+}
+
+int drop(ChannelRt& c, uint32_t task, std::vector<uint32_t>& woken) {
+  int stored = 0;
+  if (c.rx == task) {
+    c.rx = kNone;
+    ++stored;
+  }
+  if (semaphore::waits(c.slots, task)) ++stored;
+  semaphore::drop(c.slots, task, woken);
+  return stored;
+}
+
+bool waits(const ChannelRt& c, uint32_t task) {
+  return c.rx == task || semaphore::waits(c.slots, task);
+}
+
+}  // namespace wb::channel
+
+// ---- the machine's channel instructions: they ask the rules above, then
+// count stored wakers, trace, and wake. ----
+
+#include "exec/machine.hpp"
+
+namespace wb {
+
+void Machine::chan_send(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc) {
+  const bool poll = f.kind == FrameKind::Poll;
+  const uint32_t self = poll ? f.id : channel::kNone;
+  const ChannelSpec& spec = sc_.channels[in.a];
+  ChannelRt& c = w_.channels[in.a];
+  touch_channel(in.a);
+  if (c.senders <= 0)
+    throw ScenarioError("scenario '" + sc_.name + "': " + sc_.program_owner(f.program) + ", " +
+                        sc_.programs[f.program].where[pc] + ": " +
+                        (spec.oneshot ? "oneshot '" + spec.name + "' was already sent or its sender dropped"
+                                      : "every sender of channel '" + spec.name + "' is dropped"));
+  const bool bounded = spec.capacity > 0;
+  uint32_t woken = channel::kNone;
+  switch (channel::send(c, bounded, self, &woken)) {
+    case channel::Send::Sent:
+      ev(tid, Ev::ChanSend, in.a, woken == channel::kNone ? kNoId : woken, 0, 0, c.len);
+      pc = in.jump;
+      if (spec.oneshot) --c.senders;  // send(self) consumes the Sender
+      if (spec.capacity == 0 && spec.bound > 0 && c.len > spec.bound) {
+        w_.exhausted_step = static_cast<uint32_t>(step_);
+        w_.exhausted_channel = in.a;
+        halt(Halt::ResourceExhausted);
+        return;
+      }
+      if (woken != channel::kNone) {
+        --w_.tasks[woken].wakers;
+        wake(tid, woken, ctx_of(tid, woken));
+      }
+      return;
+    case channel::Send::Closed:
+      if (spec.oneshot) --c.senders;
+      ev(tid, Ev::ChanFail, in.a, 0, 0);
+      ++pc;  // into the on_closed block
+      return;
+    case channel::Send::Queued:
+      ++w_.tasks[self].wakers;
+      ev(tid, Ev::ChanWait, in.a, self, 0);
+      break;
+    case channel::Send::Waiting:
+      break;
+  }
+  return_pending(tid);
+}
+
+void Machine::chan_recv(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc) {
+  const uint32_t self = f.id;  // a task or future polling (recv is an await)
+  const ChannelSpec& spec = sc_.channels[in.a];
+  ChannelRt& c = w_.channels[in.a];
+  touch_channel(in.a);
+  const bool bounded = spec.capacity > 0;
+  const bool registered = c.rx == self;
+  uint32_t woken = channel::kNone, replaced = channel::kNone;
+  switch (channel::recv(c, bounded, self, &woken, &replaced)) {
+    case channel::Recv::Got:
+      if (registered) --w_.tasks[self].wakers;
+      ev(tid, Ev::ChanRecv, in.a, self, 0, 0, c.len);
+      pc = in.jump;
+      if (woken != channel::kNone) {  // a waiting sender is assigned the freed slot
+        assigned_permit(woken);
+        wake(tid, woken, ctx_of(tid, woken));
+      }
+      return;
+    case channel::Recv::Closed:
+      if (registered) --w_.tasks[self].wakers;
+      ev(tid, Ev::ChanFail, in.a, 0, 1);
+      ++pc;  // into the on_closed block
+      return;
+    case channel::Recv::Pending:
+      if (replaced != channel::kNone) --w_.tasks[replaced].wakers;  // AtomicWaker: replaced
+      if (!registered) {
+        ++w_.tasks[self].wakers;
+        ev(tid, Ev::ChanWait, in.a, self, 1);
+      }
+      break;
+  }
+  return_pending(tid);
+}
+
+// A task or future is dropped or finishes: the wakers it stored in channels
+// are dropped, and a slot assigned to it goes to the next sender (appended
+// to `to_wake`).
+void Machine::leave_channels(uint32_t task, std::vector<uint32_t>& to_wake) {
+  for (uint32_t c = 0; c < w_.channels.size(); ++c) {
+    ChannelRt& ch = w_.channels[c];
+    if (!channel::waits(ch, task) && !semaphore::owns(ch.slots, task)) continue;
+    touch_channel(c);
+    size_t before = to_wake.size();
+    w_.tasks[task].wakers -= channel::drop(ch, task, to_wake);
+    for (size_t i = before; i < to_wake.size(); ++i) assigned_permit(to_wake[i]);
+  }
+}
+
+}  // namespace wb

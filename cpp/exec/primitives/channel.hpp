@@ -1,0 +1,87 @@
+// tokio::sync::mpsc and tokio::sync::oneshot (tokio 1.x). Messages carry
+// no values: the model counts them. The behaviour copied:
+//
+// mpsc (src/sync/mpsc/chan.rs, bounded.rs, unbounded.rs):
+//  - a bounded channel is a FIFO-fair semaphore of `capacity` permits
+//    (bounded::Sender::send awaits `reserve`, batch_semaphore::acquire(1)):
+//    a sender waits its turn while the channel is full, and the permit it
+//    gets travels with its message; `Rx::recv` pops a message and gives one
+//    permit back (`semaphore.add_permit()`), which the first waiting sender
+//    is assigned (see semaphore.hpp). An unbounded channel never waits;
+//  - every send wakes the receiver's waker, `rx_waker`, an AtomicWaker:
+//    one waker, a new registration replaces the old;
+//  - `recv` returns a message while there is one; once the channel is
+//    closed (`Receiver::close`) or every Sender is dropped (`Tx::drop` of
+//    the last one: `tx.close(); rx_waker.wake()`) and it is drained, None;
+//    otherwise it registers its waker and returns Pending;
+//  - `Receiver::close` closes the semaphore: senders waiting for a permit
+//    fail (their wakers woken), later sends fail (`SendError`); it does not
+//    wake the receiver, which drains what was sent. A sender polled after
+//    the close fails even if a permit had been assigned to it (given back).
+// oneshot (src/sync/oneshot.rs): one message and one Sender, consumed by
+//  `send`; `send` stores the value and wakes the receiver's task waker (one
+//  slot, as above); a Sender dropped unsent sets CLOSED and wakes it, and
+//  `recv` then fails (RecvError); `send` fails when the receiver is closed.
+//
+// Invariants: len >= 0; bounded: len + slots.permits + permits assigned to
+// waiting senders <= capacity; `rx` is the one task whose waker the channel
+// holds, or kNone.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "exec/primitives/semaphore.hpp"
+
+namespace wb {
+
+struct ChannelRt {
+  int64_t len = 0;      // messages sent, not yet received
+  int64_t senders = 1;  // Sender handles alive
+  bool closed = false;  // Receiver::close
+  uint32_t rx = semaphore::kNone;  // the task whose waker is in rx_waker
+  SemaphoreRt slots;    // bounded: free capacity, senders waiting FIFO
+};
+
+namespace channel {
+
+enum class Send : uint8_t {
+  Sent,     // the message is in; wake `rx` if the result's waker is not kNone
+  Closed,   // SendError: the receiver is closed
+  Queued,   // full: the sender waits for a permit (its waker stored)
+  Waiting,  // polled again while still waiting
+};
+enum class Recv : uint8_t {
+  Got,       // a message taken; a sender may have been assigned its permit
+  Closed,    // None: closed or every Sender dropped, and drained
+  Pending,   // the receiver's waker is stored (replacing `replaced`'s)
+};
+
+inline constexpr uint32_t kNone = semaphore::kNone;
+
+// A send by `task` (kNone outside a poll: only a channel that never waits).
+// `bounded`: the channel has a capacity. On Sent, `*woken` is the receiver
+// whose waker was taken, or kNone.
+Send send(ChannelRt& c, bool bounded, uint32_t task, uint32_t* woken);
+
+// A recv by `task`. On Got, `*woken` is the sender assigned the freed
+// permit, or kNone. On Pending, `*replaced` is the task whose waker the new
+// registration replaced (kNone: none, or its own).
+Recv recv(ChannelRt& c, bool bounded, uint32_t task, uint32_t* woken, uint32_t* replaced);
+
+// Receiver::close: the senders waiting for a permit, to be woken (they fail).
+void close(ChannelRt& c, std::vector<uint32_t>& woken);
+
+// One Sender dropped: the receiver to wake when it was the last, or kNone.
+uint32_t drop_sender(ChannelRt& c);
+
+// `task` is dropped or finishes: a waker it stored in the channel is
+// dropped (returns how many: the caller counts them), and a permit
+// assigned to it goes to the next sender, appended to `woken`.
+int drop(ChannelRt& c, uint32_t task, std::vector<uint32_t>& woken);
+
+// Does `task` wait in this channel (as the receiver, or a sender)?
+bool waits(const ChannelRt& c, uint32_t task);
+
+}  // namespace channel
+}  // namespace wb
