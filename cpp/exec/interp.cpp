@@ -3,6 +3,7 @@
 // (wake.cpp), tasks (tasks.cpp), futures (futures.cpp), async exceptions
 // (exceptions.cpp) and the primitives (primitives/).
 #include "exec/machine.hpp"
+#include "exec/primitives/counter.hpp"
 
 #include <algorithm>
 #include <string>
@@ -256,12 +257,7 @@ void Machine::exec(uint16_t tid) {
       return;
     case Code::Touch:
       ++pc;
-      touch(res_.connections + in.a, false);
-      ev(tid, Ev::Touch, in.a);
-      if (w_.closed_at[in.a]) {
-        w_.freed = FreedFact{tid, in.a, static_cast<uint32_t>(step_), w_.closed_at[in.a]};
-        halt(Halt::UseAfterFree);
-      }
+      use_connection(tid, in.a);
       return;
     case Code::Sleep:
       sleep_step(tid, self, in.v, pc);
@@ -451,13 +447,13 @@ void Machine::exec(uint16_t tid) {
       int64_t& c = w_.counters[in.a];
       if (in.code == Code::Set) {
         c = in.v;
-      } else if (__builtin_add_overflow(c, in.v, &c)) {
+      } else if (!counter::add(c, in.v)) {
         throw ScenarioError("scenario '" + sc_.name + "': counter '" + sc_.counters[in.a].name +
                             "' overflows at " + p.where[pc]);
       }
       ev(tid, Ev::Counter, in.a, 0, 0, 0, c);
       ++pc;
-      if (sc_.counters[in.a].bound > 0 && c > sc_.counters[in.a].bound) {
+      if (counter::exhausted(sc_.counters[in.a], c)) {
         w_.exhausted_step = static_cast<uint32_t>(step_);
         w_.exhausted_counter = in.a;
         halt(Halt::ResourceExhausted);
@@ -469,17 +465,7 @@ void Machine::exec(uint16_t tid) {
       break;
     case Code::JumpUnless: {
       touch_counter(in.a, false);
-      int64_t c = w_.counters[in.a];
-      bool t = false;
-      switch (in.cmp) {
-        case Cmp::Eq: t = c == in.v; break;
-        case Cmp::Ne: t = c != in.v; break;
-        case Cmp::Lt: t = c < in.v; break;
-        case Cmp::Le: t = c <= in.v; break;
-        case Cmp::Gt: t = c > in.v; break;
-        case Cmp::Ge: t = c >= in.v; break;
-      }
-      pc = t ? pc + 1 : in.jump;
+      pc = counter::test(w_.counters[in.a], in.cmp, in.v) ? pc + 1 : in.jump;
       break;
     }
     case Code::LocalSet:

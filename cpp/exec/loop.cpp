@@ -66,20 +66,6 @@ bool Machine::runnable(uint16_t tid) {
   return th.status == ThreadStatus::Running && th.busy_until <= w_.now;
 }
 
-void Machine::maybe_close(uint16_t tid) {
-  if (sc_.connections.empty()) return;
-  std::vector<uint32_t>& opts = options_;
-  opts.assign(1, kNoClose);
-  for (uint32_t c = 0; c < sc_.connections.size(); ++c)
-    if (!w_.closed_at[c]) opts.push_back(c);
-  if (opts.size() == 1) return;
-  uint32_t k = choose(ChoiceKind::Close, opts);
-  if (k == 0) return;
-  uint32_t c = opts[k];
-  w_.closed_at[c] = static_cast<uint32_t>(std::max<uint64_t>(step_, 1));
-  ev(tid, Ev::Close, c);
-}
-
 bool Machine::others_runnable() {
   for (uint16_t t = 1; t < w_.threads.size(); ++t)
     if (runnable(t)) return true;

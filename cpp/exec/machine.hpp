@@ -11,7 +11,8 @@
 // dispatch of an instruction), wake.cpp (policy -> queue), tasks.cpp
 // (spawn, drop in Rust's order, Drop hooks, join), futures.cpp (await,
 // select!, Buffered), exceptions.cpp (async exceptions), and primitives/,
-// a module per primitive (mutex, wait_queue, semaphore, notify, channel, timer): its state,
+// a module per primitive (mutex, wait_queue, semaphore, notify, channel, timer,
+// counter, connection): its state,
 // the rules of its ops and of a holder or waiter dropped, which the machine
 // asks, then adds what only it knows (stacks, threads, traces, the count of
 // each task's stored wakers).
@@ -91,7 +92,8 @@ class Machine {
   bool worker_take(uint16_t tid);  // a worker polls the next task of the shared queues
   bool poll_next(uint16_t tid, std::deque<uint32_t>& q, Entry entry);  // false: q is empty
   // The server may close an open connection here (a choice point).
-  void maybe_close(uint16_t tid);
+  void maybe_close(uint16_t tid);  // primitives/connection
+  void use_connection(uint16_t tid, uint32_t c);  // `read`: a use after the close is a UAF
 
   // ---- instructions (stack not empty) ----
   void exec(uint16_t tid);
