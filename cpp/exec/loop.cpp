@@ -23,8 +23,9 @@ World Machine::run_simulated() {
     uint16_t tid = 0;
     if (w_.threads.size() > 1) {
       int t = pick_thread();
-      if (t < 0) {  // every thread waits on a lock another thread holds
-        if (!stop_blocked()) halt(Halt::Blocked);
+      if (t < 0) {  // no thread can step now
+        if (let_time_pass()) continue;
+        if (!stop_blocked()) halt(Halt::Blocked);  // every thread waits on a lock
         break;
       }
       tid = static_cast<uint16_t>(t);
@@ -40,7 +41,45 @@ World Machine::run_simulated() {
   return finish();
 }
 
+// No thread can step, and the loop thread is not in its wait (it would
+// let time pass there): threads that compute, and timers an idle worker
+// drives (tokio: a parked worker drives the time driver), make time pass
+// while the loop thread is blocked. False if nothing will ever happen.
+bool Machine::let_time_pass() {
+  int64_t due = INT64_MAX;
+  bool idle_worker = false;
+  for (uint16_t i = 1; i < w_.threads.size(); ++i) {
+    const ThreadRt& th = w_.threads[i];
+    if (th.busy_until > w_.now && !th.stack.empty()) due = std::min(due, th.busy_until);
+    if (i <= sc_.threads.size() && th.status == ThreadStatus::Unstarted &&
+        sc_.threads[i - 1].autostart)
+      due = std::min(due, sc_.threads[i - 1].at);
+    if (th.status == ThreadStatus::Worker && th.stack.empty() && !th.blocked_on) idle_worker = true;
+  }
+  if (idle_worker) due = std::min(due, timer::next_due(w_.timers, w_.timer_heap));
+  if (due == INT64_MAX) return false;
+  w_.now = std::max(w_.now, due);
+  for (uint16_t i = 1; i <= sc_.threads.size(); ++i)  // threads start on their own
+    if (w_.threads[i].status == ThreadStatus::Unstarted && sc_.threads[i - 1].autostart &&
+        sc_.threads[i - 1].at <= w_.now)
+      start_thread(i);
+  return true;
+}
+
+// A timer due while the loop thread is blocked on a lock: an idle worker
+// fires it. False if none.
+bool Machine::worker_timer(uint16_t tid) {
+  if (!w_.threads[0].blocked_on || timer::next_due(w_.timers, w_.timer_heap) > w_.now) return false;
+  std::vector<uint32_t> due;
+  timer::take_due(w_.timers, w_.timer_heap, w_.now, 0, due);
+  std::vector<uint32_t>& ready = w_.threads[0].ready_events;  // the rest wait for the loop
+  for (size_t i = 1; i < due.size(); ++i) ready.push_back(kTimerBit | due[i]);
+  begin_timer(tid, due[0]);
+  return true;
+}
+
 bool Machine::worker_take(uint16_t tid) {
+  if (worker_timer(tid)) return true;
   ThreadRt& shared = w_.threads[0];
   if (shared.posted.empty() && shared.sched_batch.empty() && shared.run_queue.empty()) {
     // Any executor thread turns the shared queues over.
@@ -58,12 +97,35 @@ bool Machine::runnable(uint16_t tid) {
   }
   if (tid == 0) return !main_waiting_;
   if (th.status == ThreadStatus::Worker) {  // busy with a task, or one is waiting for it
+    if (th.busy_until > w_.now) return false;  // computing
     const ThreadRt& shared = w_.threads[0];
     return !th.stack.empty() || !shared.posted.empty() || !shared.sched_batch.empty() ||
            !shared.run_queue.empty() || shared.sched_posted == SchedPost::Next ||
-           !shared.inbox.empty();
+           !shared.inbox.empty() ||
+           (shared.blocked_on && timer::next_due(w_.timers, w_.timer_heap) <= w_.now);
   }
   return th.status == ThreadStatus::Running && th.busy_until <= w_.now;
+}
+
+bool Machine::local_next(uint16_t tid) const {
+  const ThreadRt& th = w_.threads[tid];
+  if (th.stack.empty() || th.blocked_on) return false;
+  const Frame& f = th.stack.back();
+  if (!f.wakes.empty() || f.kind == FrameKind::Teardown || f.kind == FrameKind::Timer ||
+      f.kind == FrameKind::Notify)
+    return false;
+  const uint32_t pc = f.kind == FrameKind::Poll ? w_.tasks[f.id].pc : f.pc;
+  const Program& p = sc_.programs[f.program];
+  if (pc >= p.code.size()) return false;
+  switch (p.code[pc].code) {
+    case Code::Print:
+    case Code::Jump:
+    case Code::LocalSet:
+    case Code::LocalLoop:
+      return w_.exc.empty() || f.kind != FrameKind::Poll;  // else an exception may land here
+    default:
+      return false;
+  }
 }
 
 bool Machine::others_runnable() {
@@ -74,17 +136,17 @@ bool Machine::others_runnable() {
 
 // The natural order keeps the thread that stepped last (no preemption), so
 // the explorer's deviation bound is a preemption bound, as in CHESS.
-// Executor threads (the loop thread and its workers) interleave with each
-// other between units (polls, handlers), not inside them; foreign threads
-// interleave with anything at every step.
+// Every thread (the loop thread, workers, foreign threads) may be preempted
+// before each visible operation: one that touches what another thread can
+// see (a lock, a counter, a wake, a queue, a channel, a spawn, the loop's
+// own queues). An operation local to its frame (a jump, a local, a print)
+// runs on without a choice: no other thread can tell the difference.
 int Machine::pick_thread() {
-  auto executor = [&](uint16_t t) { return t == 0 || sc_.is_worker(t); };
-  bool mid_unit = runnable(last_thread_) && executor(last_thread_) &&
-                  !w_.threads[last_thread_].stack.empty();
+  if (local_next(last_thread_) && runnable(last_thread_)) return last_thread_;
   std::vector<uint32_t>& ids = options_;
   ids.clear();
   for (uint16_t t = 0; t < w_.threads.size(); ++t)
-    if (runnable(t) && (!mid_unit || t == last_thread_ || !executor(t))) ids.push_back(t);
+    if (runnable(t)) ids.push_back(t);
   if (ids.empty()) {
     if (!main_waiting_) return -1;
     main_waiting_ = false;  // nobody else can act: the loop's wait ends (time passes)

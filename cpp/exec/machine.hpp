@@ -87,9 +87,12 @@ class Machine {
   int pick_thread();
   bool runnable(uint16_t tid);
   bool others_runnable();
+  bool local_next(uint16_t tid) const;  // its next step touches nothing another thread sees
   // Executor threads: the loop thread and its workers share one executor.
   uint16_t executor_home(uint16_t thread) const { return sc_.is_worker(thread) ? 0 : thread; }
   bool worker_take(uint16_t tid);  // a worker polls the next task of the shared queues
+  bool worker_timer(uint16_t tid);  // ... or fires a timer the blocked loop thread cannot
+  bool let_time_pass();  // nobody can step: time to the next compute's end or timer
   bool poll_next(uint16_t tid, std::deque<uint32_t>& q, Entry entry);  // false: q is empty
   // The server may close an open connection here (a choice point).
   void maybe_close(uint16_t tid);  // primitives/connection
