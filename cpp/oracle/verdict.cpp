@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "exec/primitives/ids.hpp"
+#include "oracle/waitfor.hpp"
+
 namespace wb {
 
 const char* verdict_kind_name(VerdictKind k) {
@@ -10,7 +13,9 @@ const char* verdict_kind_name(VerdictKind k) {
     case VerdictKind::ReentrantLock: return "deadlock/reentrant_lock";
     case VerdictKind::LockCycle: return "deadlock/lock_cycle";
     case VerdictKind::BlockedThread: return "deadlock/blocked_thread";
+    case VerdictKind::WaitCycle: return "deadlock/wait_cycle";
     case VerdictKind::LostWake: return "deadlock/lost_wake";
+    case VerdictKind::NeverWoken: return "deadlock/never_woken";
     case VerdictKind::WrongThread: return "wrong_thread";
     case VerdictKind::DataRace: return "data_race";
     case VerdictKind::UseAfterFree: return "use_after_free";
@@ -31,7 +36,8 @@ const char* verdict_kind_name(VerdictKind k) {
 const std::vector<VerdictKind>& all_verdict_kinds() {
   static const std::vector<VerdictKind> kinds = {
       VerdictKind::Ok,         VerdictKind::ReentrantLock, VerdictKind::LockCycle,
-      VerdictKind::BlockedThread, VerdictKind::LostWake,   VerdictKind::WrongThread,
+      VerdictKind::WaitCycle,  VerdictKind::BlockedThread, VerdictKind::LostWake,
+      VerdictKind::NeverWoken, VerdictKind::WrongThread,
       VerdictKind::DataRace,   VerdictKind::UseAfterFree, VerdictKind::Starvation,
       VerdictKind::ResourceExhausted, VerdictKind::Futurelock, VerdictKind::UnpolledFuture,
       VerdictKind::Interrupted, VerdictKind::NotSend,
@@ -140,43 +146,6 @@ int holder_depth(const World& w) {
   return -1;
 }
 
-// Who owns the lock-like resource r (TaskRt::waits_on - 1) its waiters
-// wait for: an async mutex's holder; for a semaphore, a future its owner no
-// longer polls if one holds or was assigned a permit (what makes waiting on
-// it a futurelock), else the first task owning a permit. kNoId: no task
-// (a free mutex, or one a frame holds).
-uint32_t lock_holder(const Scenario& sc, const World& w, uint32_t r) {
-  if (r < w.mutexes.size()) {
-    const MutexRt& mx = w.mutexes[r];
-    return mx.holder_kind == HolderKind::Task ? mx.holder : kNoId;
-  }
-  const SemaphoreRt& s = w.semaphores[r - w.mutexes.size()];
-  uint32_t first = kNoId;
-  for (const std::vector<uint32_t>* owners : {&s.assigned, &s.holders})
-    for (uint32_t t : *owners) {
-      if (first == kNoId) first = t;
-      TaskStatus st = w.tasks[t].status;
-      if (sc.is_future(t) && (st == TaskStatus::Idle || st == TaskStatus::Unstarted)) return t;
-    }
-  return first;
-}
-
-std::string lock_name(const Scenario& sc, uint32_t r) {
-  if (r < sc.mutexes.size()) return "async mutex '" + sc.mutexes[r].name + "'";
-  return "semaphore '" + sc.semaphores[r - sc.mutexes.size()].name + "'";
-}
-
-// What a pending task waits for: the async mutex or semaphore it (or a
-// future it is polling) queued on, as a lock resource + 1, and who queued
-// (0 if none).
-std::pair<uint32_t, uint32_t> waiting(const Scenario& sc, const World& w, uint32_t t) {
-  if (w.tasks[t].waits_on) return {w.tasks[t].waits_on, t};
-  for (uint32_t fut : sc.templates[sc.template_of(t)].futures)
-    if (w.tasks[fut].status == TaskStatus::Idle && w.tasks[fut].waits_on)
-      return {w.tasks[fut].waits_on, fut};
-  return {0, t};
-}
-
 // Wakers held for a task: its own and its live futures' (they hold its waker).
 uint32_t wakers_of(const Scenario& sc, const World& w, uint32_t t) {
   uint32_t n = w.tasks[t].wakers;
@@ -185,72 +154,98 @@ uint32_t wakers_of(const Scenario& sc, const World& w, uint32_t t) {
   return n;
 }
 
-void decide_quiescent(const Scenario& sc, const World& w, Finding& f) {
-  std::vector<uint32_t> stuck;
+// A wait queue holding `t`'s waker whose last wake found it empty: the
+// wake came before the registration.
+int32_t early_wake_queue(const World& w, uint32_t t) {
+  for (uint32_t q = 0; q < w.queues.size(); ++q)
+    if (w.queues[q].empty_wake_step && ids::contains(w.queues[q].wakers, t))
+      return static_cast<int32_t>(q);
+  return -1;
+}
+
+// The end of a run with threads blocked or tasks left pending, read from
+// the wait-for graph: a cycle; else the chain of waits from the first
+// stuck node to its root, and what the root is.
+void decide_stuck(const Scenario& sc, const World& w, Finding& f) {
+  const bool blocked_halt = w.halt == Halt::Blocked;
+  std::vector<WfNode> stuck;
+  if (blocked_halt) stuck.push_back(WfNode{true, w.block.thread});
+  for (uint16_t t = 0; t < w.threads.size(); ++t)
+    if (w.threads[t].blocked_on && !(blocked_halt && t == w.block.thread))
+      stuck.push_back(WfNode{true, t});
   for (uint32_t t = 0; t < w.tasks.size(); ++t) {
     TaskStatus st = w.tasks[t].status;
     if ((st == TaskStatus::Idle || st == TaskStatus::Running) && !sc.is_future(t) &&
-        !sc.templates[sc.template_of(t)].daemon)
-      stuck.push_back(t);
+        !sc.templates[sc.template_of(t)].daemon) {
+      stuck.push_back(WfNode{false, t});
+      ++f.stuck;
+    }
   }
-  f.stuck = stuck.size();
   if (stuck.empty()) {
     f.kind = VerdictKind::Ok;
     return;
   }
-  // A wait-for cycle through async mutexes?
-  for (uint32_t start : stuck) {
-    std::vector<uint32_t> path;
-    uint32_t t = start;
-    for (;;) {
-      auto seen = std::find(path.begin(), path.end(), t);
-      if (seen != path.end()) {  // back at a task on the path: a cycle
-        f.kind = VerdictKind::LockCycle;
-        f.cycle.assign(seen, path.end());
+  if (blocked_halt) {
+    f.holder_depth = holder_depth(w);
+    if (f.holder_depth >= 0) {
+      f.kind = VerdictKind::ReentrantLock;
+      return;
+    }
+  }
+  WaitFor g(sc, w);
+  for (const WfNode& s : stuck) {
+    std::vector<WfEdge> cycle = g.cycle_from(s);
+    if (cycle.empty()) continue;
+    const bool locks = std::all_of(cycle.begin(), cycle.end(), [](const WfEdge& e) {
+      return e.kind == WfEdgeKind::Lock || e.kind == WfEdgeKind::Polled;
+    });
+    f.kind = locks ? VerdictKind::LockCycle : VerdictKind::WaitCycle;
+    f.edges = std::move(cycle);
+    return;
+  }
+  // The chain: from the blocked thread, else from the first stuck node that waits on something.
+  WfNode start = stuck.front();
+  if (!blocked_halt)
+    for (const WfNode& s : stuck)
+      if (!g.edges(s).empty()) {
+        start = s;
+        break;
+      }
+  f.edges = g.chain_from(start);
+  f.start = start;
+  // A lock held by (or handed to) a future its owner does not poll where it stands.
+  for (size_t i = 0; i < f.edges.size(); ++i) {
+    const WfEdge& e = f.edges[i];
+    if (e.kind == WfEdgeKind::Lock && !e.to.thread && sc.is_future(e.to.id) &&
+        !g.polled_by_owner(e.to.id)) {
+      f.edges.resize(i + 1);
+      f.kind = VerdictKind::Futurelock;
+      f.root = e.to.id;
+      return;
+    }
+  }
+  // Progress needs a future still in its owner's stream (Buffered), not in flight.
+  std::vector<WfNode> on_chain{start};
+  for (const WfEdge& e : f.edges) on_chain.push_back(e.to);
+  for (const WfNode& n : on_chain)
+    for (const WfEdge& e : g.edges(n))
+      if (!e.to.thread && sc.is_future(e.to.id) && g.waiting_in_stream(e.to.id)) {
+        while (!f.edges.empty() && !(f.edges.back().to == n)) f.edges.pop_back();
+        f.edges.push_back(e);
+        f.kind = VerdictKind::UnpolledFuture;
+        f.root = e.to.id;
         return;
       }
-      uint32_t m = waiting(sc, w, t).first;
-      if (!m) break;
-      path.push_back(t);
-      uint32_t holder = lock_holder(sc, w, m - 1);
-      if (holder == kNoId) break;  // a free lock: no cycle here
-      t = holder;  // a future holder goes on as itself: its owner may not poll it
-    }
+  if (blocked_halt) {  // what the thread waits for can run only on a blocked thread
+    f.kind = VerdictKind::BlockedThread;
+    return;
   }
-  // Otherwise follow the waits to a task that waits on no lock: the root.
-  // Start from a waiter, if any, so the explanation shows who waits on whom.
-  uint32_t root = stuck.front();
-  for (uint32_t t : stuck)
-    if (waiting(sc, w, t).first) {
-      root = t;
-      break;
-    }
-  for (size_t guard = 0; guard <= w.tasks.size(); ++guard) {
-    auto [m, who] = waiting(sc, w, root);
-    if (!m) break;
-    f.chain.push_back(who);
-    uint32_t holder = lock_holder(sc, w, m - 1);
-    if (holder == kNoId) break;
-    root = holder;
-  }
-  // The chain ends at a future that holds (or was handed) the lock but that
-  // its owner no longer polls: futurelock.
-  TaskStatus rs = w.tasks[root].status;
-  f.kind = sc.is_future(root) && (rs == TaskStatus::Idle || rs == TaskStatus::Unstarted)
-               ? VerdictKind::Futurelock
-               : VerdictKind::LostWake;
-  f.root = root;
-  if (f.kind == VerdictKind::LostWake) {
-    // Stuck tasks holding live futures that were never polled, or were woken
-    // and not polled since: progress needs a future nobody polls.
-    for (uint32_t t : stuck)
-      for (uint32_t fut : sc.templates[sc.template_of(t)].futures) {
-        const TaskRt& ft = w.tasks[fut];
-        if (ft.status == TaskStatus::Unstarted || (ft.status == TaskStatus::Idle && (ft.flags & kWoken)))
-          f.unpolled.push_back(fut);
-      }
-    if (!f.unpolled.empty()) f.kind = VerdictKind::UnpolledFuture;
-  }
+  const WfNode end = f.edges.empty() ? start : f.edges.back().to;
+  f.root = end.id;
+  f.root_thread = end.thread;
+  f.kind = !end.thread && (wakers_of(sc, w, end.id) == 0 || early_wake_queue(w, end.id) >= 0)
+               ? VerdictKind::LostWake
+               : VerdictKind::NeverWoken;
 }
 
 Verdict explain_blocked(const Scenario& sc, const World& w, const Finding& f,
@@ -285,7 +280,13 @@ Verdict explain_blocked(const Scenario& sc, const World& w, const Finding& f,
   return v;
 }
 
-Verdict explain_quiescent(const Scenario& sc, const World& w, const Finding& f) {
+std::string edges_text(const WaitFor& g, const std::vector<WfEdge>& edges) {
+  std::string s;
+  for (const WfEdge& e : edges) s += g.describe(e) + "; ";
+  return s;
+}
+
+Verdict explain_stuck(const Scenario& sc, const World& w, const Finding& f) {
   Verdict v;
   v.kind = f.kind;
   if (f.kind == VerdictKind::Ok) {
@@ -302,84 +303,79 @@ Verdict explain_quiescent(const Scenario& sc, const World& w, const Finding& f) 
     v.explanation += "; the loop has nothing left to do at t=" + std::to_string(w.now) + ".";
     return v;
   }
-  if (f.kind == VerdictKind::LockCycle) {
-    std::string s = "wait-for cycle: ";
-    for (uint32_t t : f.cycle) {
-      uint32_t r = waiting(sc, w, t).first - 1;
-      s += "task '" + sc.task_name(t) + "' waits (" + await_where(sc, w.tasks[t]) + ") for " +
-           lock_name(sc, r) + " held by task '" + sc.task_name(lock_holder(sc, w, r)) + "'" +
-           (r < w.mutexes.size() ? " (" + taken_at(sc, w.mutexes[r]) + ")" : std::string()) + "; ";
-      v.step = std::max<uint64_t>(v.step, w.tasks[t].last_step);
+  WaitFor g(sc, w);
+  v.step = w.halt == Halt::Blocked ? w.block.step : 0;
+  for (const WfEdge& e : f.edges)
+    if (!e.from.thread) v.step = std::max<uint64_t>(v.step, w.tasks[e.from.id].last_step);
+  const std::string chain = edges_text(g, f.edges);
+  const std::string tail =
+      f.stuck > 1 ? " " + std::to_string(f.stuck) + " task(s) are stuck in all." : std::string();
+  switch (f.kind) {
+    case VerdictKind::LockCycle:
+    case VerdictKind::WaitCycle:
+      v.explanation = "wait-for cycle: " + chain + "none can proceed." + tail;
+      return v;
+    case VerdictKind::Futurelock: {
+      const uint32_t owner = static_cast<uint32_t>(sc.templates[sc.template_of(f.root)].parent);
+      const TaskRt& o = w.tasks[owner];
+      std::string held;
+      for (uint32_t m = 0; m < w.mutexes.size(); ++m)
+        if (w.mutexes[m].holder_kind == HolderKind::Task && w.mutexes[m].holder == f.root)
+          held = "async mutex '" + sc.mutexes[m].name + "' (" + taken_at(sc, w.mutexes[m]) + ")";
+      for (uint32_t s = 0; s < w.semaphores.size(); ++s)
+        if (semaphore::owns(w.semaphores[s], f.root))
+          held = "a permit of semaphore '" + sc.semaphores[s].name + "' (" +
+                 (ids::contains(w.semaphores[s].assigned, f.root)
+                      ? "assigned to it by a release while it waited"
+                      : "acquired") +
+                 ")";
+      v.explanation = chain + "future '" + sc.task_name(f.root) + "' holds " +
+                      (held.empty() ? std::string("what the others wait for") : held) +
+                      ", but it is alive and nothing polls it: its owner, task '" +
+                      sc.task_name(owner) + "', is " +
+                      (o.status == TaskStatus::Idle ? "suspended at " + await_where(sc, o)
+                                                    : std::string("running elsewhere")) +
+                      ", which does not poll it (a select! over &mut future that another branch "
+                      "won, then moved on). Drop the future, poll it, or pass it by value." + tail;
+      return v;
     }
-    v.explanation = s + "none can proceed.";
-    return v;
+    case VerdictKind::UnpolledFuture: {
+      const TaskRt& fut = w.tasks[f.root];
+      const uint32_t owner = static_cast<uint32_t>(sc.templates[sc.template_of(f.root)].parent);
+      v.explanation = chain + "future '" + sc.task_name(f.root) + "' (" +
+                      (fut.status == TaskStatus::Unstarted ? std::string("never polled")
+                                                           : "woken, not polled since") +
+                      ") is still in the stream task '" + sc.task_name(owner) + "' buffers at " +
+                      await_where(sc, w.tasks[owner]) +
+                      ", not in flight: a Buffered stream whose buffer is full polls only the "
+                      "futures in flight, never its wrapped stream." + tail;
+      return v;
+    }
+    default: break;
   }
-  std::string chain;
-  for (uint32_t t : f.chain) {
-    uint32_t r = w.tasks[t].waits_on - 1;
-    uint32_t holder = lock_holder(sc, w, r);
-    chain += std::string(sc.is_future(t) ? "future '" : "task '") + sc.task_name(t) +
-             "' waits for " + lock_name(sc, r) + " held by " +
-             (holder != kNoId ? std::string(sc.is_future(holder) ? "future '" : "task '") +
-                                    sc.task_name(holder) + "'; "
-                              : std::string("nobody, yet it was never woken; "));
+  // LostWake, NeverWoken: the root of the chain.
+  if (f.root_thread) {
+    v.explanation = chain + "nothing left can act on thread '" + sc.thread_name(f.root) + "'." + tail;
+    return v;
   }
   const TaskRt& r = w.tasks[f.root];
-  v.step = r.last_step;
-  if (f.kind == VerdictKind::Futurelock) {
-    uint32_t owner = static_cast<uint32_t>(sc.templates[sc.template_of(f.root)].parent);
-    std::string held;
-    for (uint32_t m = 0; m < w.mutexes.size(); ++m)
-      if (w.mutexes[m].holder_kind == HolderKind::Task && w.mutexes[m].holder == f.root)
-        held = "async mutex '" + sc.mutexes[m].name + "' (" + taken_at(sc, w.mutexes[m]) + ")";
-    for (uint32_t s = 0; s < w.semaphores.size(); ++s)
-      if (semaphore::owns(w.semaphores[s], f.root))
-        held = "a permit of semaphore '" + sc.semaphores[s].name + "' (" +
-               (std::find(w.semaphores[s].assigned.begin(), w.semaphores[s].assigned.end(),
-                          f.root) != w.semaphores[s].assigned.end()
-                    ? "assigned to it by a release while it waited"
-                    : "acquired") +
-               ")";
-    v.explanation = chain + "future '" + sc.task_name(f.root) + "' holds " +
-                    (held.empty() ? std::string("what the others wait for") : held) +
-                    ", but it is alive and nothing polls it any more: its owner, task '" +
-                    sc.task_name(owner) + "', has moved on (a select! over &mut future that "
-                    "another branch won) and now waits itself. Drop the future, poll it, or "
-                    "pass it by value.";
-    return v;
-  }
-  if (f.kind == VerdictKind::UnpolledFuture) {
-    const TaskRt& first = w.tasks[f.unpolled[0]];
-    std::string names = "future '" + sc.task_name(f.unpolled[0]) + "' (" +
-                        (first.status == TaskStatus::Unstarted ? std::string("never polled")
-                                                               : "woken, not polled since") + ")";
-    if (f.unpolled.size() > 1)
-      names += " (and " + std::to_string(f.unpolled.size() - 1) + " more unpolled)";
-    uint32_t owner = static_cast<uint32_t>(sc.templates[sc.template_of(f.unpolled[0])].parent);
-    v.explanation = chain + "task '" + sc.task_name(f.root) + "' is stuck (" +
-                    await_where(sc, r) + ") while its " + names + " would make progress if "
-                    "polled; task '" + sc.task_name(owner) +
-                    "' does not poll it (a Buffered stream whose buffer is full polls only the "
-                    "futures in flight, never its wrapped stream).";
-    return v;
-  }
-  std::string s = chain + "task '" + sc.task_name(f.root) + "' returned Pending at step " +
+  v.step = std::max<uint64_t>(v.step, r.last_step);
+  std::string s = chain + g.name(WfNode{false, f.root}) + " returned Pending at step " +
                   std::to_string(r.last_step) + " (" + await_where(sc, r) + ")";
-  if (wakers_of(sc, w, f.root) == 0) {
-    s += " and nobody holds its waker: it can never be woken.";
-  } else if (r.parked_in) {
-    const QueueRt& q = w.queues[r.parked_in - 1];
-    s += " with its waker in wait queue '" + sc.queues[r.parked_in - 1] +
-         "', and nothing left will wake that queue";
-    if (q.empty_wake_step)
-      s += " (its last wake, at step " + std::to_string(q.empty_wake_step) +
-           ", found it empty: the wake came before the registration)";
-    s += ".";
+  if (f.kind == VerdictKind::LostWake) {
+    int32_t q = early_wake_queue(w, f.root);
+    if (q >= 0)
+      s += " with its waker in wait queue '" + sc.queues[q] + "', whose last wake, at step " +
+           std::to_string(w.queues[q].empty_wake_step) +
+           ", found it empty: the wake came before the registration, and nothing left will wake "
+           "it again.";
+    else
+      s += " and nobody holds its waker: it can never be woken.";
   } else {
-    s += "; nothing left will wake it.";
+    s += "; its waker is held (by what it waits in), but no live task or thread can still do "
+         "what would wake it.";
   }
-  if (f.stuck > 1) s += " " + std::to_string(f.stuck) + " task(s) are stuck in all.";
-  v.explanation = s;
+  v.explanation = s + tail;
   return v;
 }
 
@@ -404,24 +400,6 @@ Verdict explain_cross(const Scenario& sc, const World& w, const Finding& f,
                     ", an unsynchronised queue that thread '" + home + "' uses too (" +
                     (c.home_polling ? "it is polling a task right now" : "in its event loop") + ").";
   }
-  return v;
-}
-
-// Threads waiting on blocking mutexes held on other threads, none runnable.
-Verdict explain_threads_blocked(const Scenario& sc, const World& w) {
-  Verdict v;
-  v.kind = VerdictKind::LockCycle;
-  v.step = w.block.step;
-  std::string s = "wait-for cycle among threads: ";
-  for (uint16_t t = 0; t < w.threads.size(); ++t) {
-    uint32_t m = w.threads[t].blocked_on;
-    if (!m) continue;
-    const MutexRt& mx = w.mutexes[m - 1];
-    s += "thread '" + sc.thread_name(t) + "' waits for blocking mutex '" + sc.mutexes[m - 1].name +
-         "' held by " + holder_text(sc, w, mx) + " on thread '" + sc.thread_name(mx.holder_thread) +
-         "' (" + taken_at(sc, mx) + "); ";
-  }
-  v.explanation = s + "none can proceed.";
   return v;
 }
 
@@ -452,17 +430,11 @@ Finding decide(const Scenario& sc, const World& w) {
         f.kind = VerdictKind::Interrupted;
         break;
       }
-      decide_quiescent(sc, w, f);
+      decide_stuck(sc, w, f);
       break;
-    case Halt::Blocked: {
-      f.holder_depth = holder_depth(w);
-      const MutexRt& mx = w.mutexes[w.block.mutex];
-      bool holder_elsewhere = mx.holder_thread != w.block.thread;
-      f.kind = f.holder_depth >= 0   ? VerdictKind::ReentrantLock
-               : holder_elsewhere    ? VerdictKind::LockCycle  // threads waiting on each other
-                                     : VerdictKind::BlockedThread;
+    case Halt::Blocked:
+      decide_stuck(sc, w, f);
       break;
-    }
     case Halt::WrongThread: f.kind = VerdictKind::WrongThread; break;
     case Halt::DataRace: f.kind = VerdictKind::DataRace; break;
     case Halt::UseAfterFree: f.kind = VerdictKind::UseAfterFree; break;
@@ -484,13 +456,13 @@ Verdict explain(const Scenario& sc, const World& w, const Finding& f, std::strin
   v.step = w.stats.steps;
   const std::string unfinished = " Unfinished tasks: " + pending_list(sc, w) + ".";
   switch (f.kind) {
-    case VerdictKind::LockCycle:
-      if (w.halt == Halt::Blocked) return explain_threads_blocked(sc, w);
-      return explain_quiescent(sc, w, f);
     case VerdictKind::Ok:
+    case VerdictKind::LockCycle:
+    case VerdictKind::WaitCycle:
     case VerdictKind::LostWake:
+    case VerdictKind::NeverWoken:
     case VerdictKind::Futurelock:
-    case VerdictKind::UnpolledFuture: return explain_quiescent(sc, w, f);
+    case VerdictKind::UnpolledFuture: return explain_stuck(sc, w, f);
     case VerdictKind::ReentrantLock:
     case VerdictKind::BlockedThread: return explain_blocked(sc, w, f, policy);
     case VerdictKind::WrongThread:

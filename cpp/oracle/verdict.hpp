@@ -9,15 +9,18 @@
 
 #include "exec/world.hpp"
 #include "model/program.hpp"
+#include "oracle/waitfor.hpp"
 
 namespace wb {
 
 enum class VerdictKind : uint8_t {
   Ok,
   ReentrantLock,  // a non-reentrant lock requested while a frame lower on the same stack holds it
-  LockCycle,      // a wait-for cycle among tasks
-  BlockedThread,  // the thread blocks on a lock only a suspended task of that thread can release
-  LostWake,       // a pending task that nothing left can wake
+  LockCycle,      // a wait-for cycle among tasks and threads through locks
+  WaitCycle,      // a wait-for cycle through channels, notifies, wait queues, joins or awaits
+  BlockedThread,  // a scheduler thread blocks on what only it (or a thread it blocks) can release
+  LostWake,       // a pending task whose waker nobody holds, or whose wake came before its registration
+  NeverWoken,     // a pending task whose waker is held, but no live actor can ever wake it
   WrongThread,    // a !Send task polled off its home thread
   DataRace,       // an unsynchronised queue touched from two threads
   UseAfterFree,   // a poll or handler touched a closed (freed) event context
@@ -48,10 +51,10 @@ struct Verdict {
 struct Finding {
   VerdictKind kind = VerdictKind::Ok;
   int holder_depth = -1;        // ReentrantLock: the holding frame's depth
-  std::vector<uint32_t> cycle;  // LockCycle: tasks, each waiting on the next's mutex
-  uint32_t root = 0;            // LostWake: the stuck task everything waits on
-  std::vector<uint32_t> chain;  // LostWake: tasks waiting (via async mutexes) on the root
-  std::vector<uint32_t> unpolled;  // UnpolledFuture: live futures of stuck tasks nobody polls
+  std::vector<WfEdge> edges;    // a cycle, or the chain of waits from `start` to the root
+  WfNode start;                 // where the chain begins
+  uint32_t root = 0;            // the task (or thread) the chain ends at: the future that holds
+  bool root_thread = false;     // the lock, the unpolled future, the task nothing wakes
   size_t stuck = 0;             // tasks left pending that were not daemons
 };
 

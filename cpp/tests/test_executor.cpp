@@ -246,11 +246,11 @@ TEST(Review, AWaiterOnAFreeMutexIsNotACycle) {
   s.mutexes = {MutexSpec{"m", MutexKind::AsyncFair}};
   s.queues = {WaitQueueSpec{"q"}};
   // 'w' waits for m; 'h' holds m and then parks forever holding it: no cycle,
-  // the root is 'h', whose waker nothing will use.
+  // the root is 'h', whose waker the queue holds but nothing will use.
   s.tasks.push_back(task("h", {lock("m"), park("q"), unlock("m")}));
   s.tasks.push_back(task("w", {lock("m"), unlock("m")}));
   Outcome o = run_spec(s, "fifo");
-  EXPECT_EQ(o.verdict.kind, VerdictKind::LostWake) << o.verdict.explanation;
+  EXPECT_EQ(o.verdict.kind, VerdictKind::NeverWoken) << o.verdict.explanation;
   EXPECT_TRUE(contains(o.verdict.explanation, "task 'w' waits for async mutex 'm' held by task 'h'"))
       << o.verdict.explanation;
 }
