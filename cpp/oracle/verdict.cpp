@@ -203,14 +203,20 @@ void decide_stuck(const Scenario& sc, const World& w, Finding& f) {
     f.edges = std::move(cycle);
     return;
   }
-  // The chain: from the blocked thread, else from the first stuck node that waits on something.
+  // The chain: from the blocked thread, else from the first stuck node that
+  // waits for a lock (the explanation shows who holds what), else for anything.
   WfNode start = stuck.front();
-  if (!blocked_halt)
-    for (const WfNode& s : stuck)
-      if (!g.edges(s).empty()) {
+  if (!blocked_halt) {
+    int best = 0;  // 2: waits for a lock, 1: waits for something
+    for (const WfNode& s : stuck) {
+      std::vector<WfEdge> out = g.edges(s);
+      int rank = out.empty() ? 0 : out.front().kind == WfEdgeKind::Lock ? 2 : 1;
+      if (rank > best) {
+        best = rank;
         start = s;
-        break;
       }
+    }
+  }
   f.edges = g.chain_from(start);
   f.start = start;
   // A lock held by (or handed to) a future its owner does not poll where it stands.

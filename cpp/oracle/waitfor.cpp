@@ -132,7 +132,7 @@ std::vector<WfEdge> WaitFor::edges(WfNode x) const {
   std::vector<WfEdge> out;
   auto to_task = [&](WfEdgeKind kind, uint32_t task, uint32_t resource) {
     WfNode n{false, task};
-    if (task != x.id && live(n)) out.push_back(WfEdge{x, n, kind, resource});
+    if (!(n == x) && live(n)) out.push_back(WfEdge{x, n, kind, resource});
   };
   auto mutex_holder = [&](uint32_t m) {
     const MutexRt& mx = w_.mutexes[m];
