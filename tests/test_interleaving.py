@@ -92,25 +92,35 @@ def test_a_task_being_polled_is_never_polled_by_a_second_worker(seed, policy):
 # ---- time ------------------------------------------------------------------
 
 
-def test_time_flows_while_the_loop_thread_waits_for_a_computing_thread():
+def loop_waits_for_compute():
     s = wb.Scenario("loop-waits-for-compute")
     m = s.mutex("m")
     s.thread("holder", program=[m.lock(), ops.compute(60), m.unlock()])
     s.task("main", [ops.sleep(40), m.lock(), ops.print("got it"), m.unlock()])
+    return s
+
+
+def test_time_flows_while_the_loop_thread_waits_for_a_computing_thread():
+    s = loop_waits_for_compute()
     ex = exhaustive(s)
     assert ex.complete and set(ex.outcomes) == {"ok"}, ex.outcomes
     out = wb.run(s)
     assert [(o.time, o.text) for o in out.output] == [(60, "got it")]
 
 
-def test_an_idle_worker_fires_the_timer_while_the_loop_thread_is_blocked():
-    # tokio: a parked worker drives the time driver. The holder sleeps with
-    # the lock; the waiter blocks its worker on it; the other worker fires
-    # the timer and polls the holder, which releases it.
+def worker_drives_timers():
     s = wb.Scenario("worker-drives-timers", workers=2)
     m = s.mutex("m", kind="send_guard")
     s.task("sleeper", [m.lock(), ops.sleep(10), m.unlock()])
     s.task("waiter", [ops.yield_(), m.lock(), ops.print("got it"), m.unlock()])
+    return s
+
+
+def test_an_idle_worker_fires_the_timer_while_the_loop_thread_is_blocked():
+    # tokio: a parked worker drives the time driver. The holder sleeps with
+    # the lock; the waiter blocks its worker on it; the other worker fires
+    # the timer and polls the holder, which releases it.
+    s = worker_drives_timers()
     ex = wb.explore(s, "fifo", stop_at_first=False)
     assert set(ex.outcomes) == {"ok"}, ex.outcomes
     assert [(o.time, o.text) for o in wb.run(s).output] == [(10, "got it")]
@@ -119,11 +129,16 @@ def test_an_idle_worker_fires_the_timer_while_the_loop_thread_is_blocked():
 # ---- verdicts from the wait-for graph ---------------------------------------
 
 
-def test_a_thread_blocked_for_ever_behind_a_daemon_task_is_a_hazard():
+def blocked_behind_daemon():
     s = wb.Scenario("blocked-behind-daemon")
     m, q = s.mutex("m"), s.wait_queue("q")
     s.task("d", [m.lock(), q.park(), m.unlock()], daemon=True)
     s.thread("t", at=1, program=[m.lock(), m.unlock()])
+    return s
+
+
+def test_a_thread_blocked_for_ever_behind_a_daemon_task_is_a_hazard():
+    s = blocked_behind_daemon()
     out = wb.run(s)
     assert out.verdict.kind == "deadlock/never_woken", out.explanation
     assert "thread 't' waits for blocking mutex 'm' held by task 'd'" in out.explanation
@@ -161,13 +176,20 @@ def test_a_never_polled_future_that_nothing_needs_is_not_blamed():
     assert "spare" not in out.explanation
 
 
-def test_a_cycle_through_a_channel_and_a_oneshot_is_a_wait_cycle():
+def channel_oneshot_cycle():
     # The producer fills the channel and waits for room; the consumer first
     # waits for a oneshot the producer sends only after its sends.
-    s = wb.Scenario("channel-oneshot-cycle")
+    s = wb.Scenario("channel-oneshot-cycle", workers=2)
     ch, ready = s.channel("jobs", capacity=1), s.oneshot("ready")
     s.task("producer", [ch.send(), ch.send(), ready.send(), ch.drop_sender()])
     s.task("consumer", [ready.recv(), ops.loop(ch.recv(on_closed=[ops.break_()]))])
+    return s
+
+
+def test_a_cycle_through_a_channel_and_a_oneshot_is_a_wait_cycle():
+    s = channel_oneshot_cycle()
+    ex = wb.explore(s, "fifo", stop_at_first=False)
+    assert ex.complete and set(ex.outcomes) == {"deadlock/wait_cycle"}, ex.outcomes
     out = wb.run(s)
     assert out.verdict.kind == "deadlock/wait_cycle", out.explanation
     t = out.explanation
@@ -205,3 +227,10 @@ def test_lost_wake_only_when_nobody_holds_the_waker_or_the_wake_came_first():
     s.task("t", [q.park()])
     out = wb.run(s)
     assert out.verdict.kind == "deadlock/never_woken", out.explanation
+
+
+def graph_scenarios():
+    """The scenarios above with threads, workers or time, for
+    benchmarks/libev_agreement.py."""
+    return [loop_waits_for_compute(), worker_drives_timers(), blocked_behind_daemon(),
+            channel_oneshot_cycle()]

@@ -21,3 +21,12 @@ def test_the_readme_lists_every_catalog_entry():
     listed |= {f"haskell-mask-model-{i}" for i in range(2, 5)}  # written as 1 ... 5
     assert set(wb.catalog.names()) <= listed
     assert f"{len(wb.catalog.names())} scenarios" in section
+
+
+def test_the_readme_defines_every_verdict_kind_the_core_ships():
+    section = README[README.index("## Verdicts"):]
+    section = section[:section.index("\n## ", 1)]
+    listed = set(re.findall(r"^\| `([a-z_/]+)`(?: / `([a-z_/]+)`)?", section, re.M))
+    listed = {k for pair in listed for k in pair if k}
+    listed |= set(re.findall(r"`(bound/[a-z]+)`", section))
+    assert listed == set(wb.verdict_kinds())

@@ -67,14 +67,12 @@ bool Machine::let_time_pass() {
 }
 
 // A timer due while the loop thread is blocked on a lock: an idle worker
-// fires it. False if none.
+// fires it (the earliest; the next idle step fires the next). False if none.
 bool Machine::worker_timer(uint16_t tid) {
-  if (!w_.threads[0].blocked_on || timer::next_due(w_.timers, w_.timer_heap) > w_.now) return false;
-  std::vector<uint32_t> due;
-  timer::take_due(w_.timers, w_.timer_heap, w_.now, 0, due);
-  std::vector<uint32_t>& ready = w_.threads[0].ready_events;  // the rest wait for the loop
-  for (size_t i = 1; i < due.size(); ++i) ready.push_back(kTimerBit | due[i]);
-  begin_timer(tid, due[0]);
+  if (!w_.threads[0].blocked_on) return false;
+  uint32_t id = timer::take_next_due(w_.timers, w_.timer_heap, w_.now);
+  if (id == timer::kNone) return false;
+  begin_timer(tid, id);
   return true;
 }
 

@@ -141,6 +141,7 @@ class Driver {
   void timer_due(uint32_t id) {
     auto lk = hold();
     ++timers_fired_;
+    if (machine_.world().timers[id].fired) return;  // an idle worker fired it
     tick();
     machine_.begin_timer(0, id);
     run_unit(lk);
@@ -383,7 +384,14 @@ class Driver {
       }
       if (burn(tid, lk)) continue;
       if (th.stack.empty()) {  // a worker between units
-        if (!machine_.begin_shared(tid)) cv_.wait(lk);
+        if (machine_.begin_shared(tid)) continue;
+        // An idle worker drives the timers while the loop thread is blocked
+        // (tokio's parked worker drives the time driver): it looks again soon.
+        const World& w = machine_.world();
+        if (w.threads[0].blocked_on && !w.timer_heap.empty())
+          cv_.wait_for(lk, std::chrono::milliseconds(1));
+        else
+          cv_.wait(lk);
         continue;
       }
       if (!machine_.can_step(tid)) {  // waits for a lock

@@ -163,6 +163,19 @@ int32_t early_wake_queue(const World& w, uint32_t t) {
   return -1;
 }
 
+// Would the root of a blocked thread's chain make progress if a scheduler
+// thread were free: a task queued, sleeping on a timer, or with events still
+// to come on the loop; or a thread that can step.
+bool would_run(const Scenario& sc, const World& w, WfNode root) {
+  if (root.thread) return !w.threads[root.id].blocked_on;
+  const TaskRt& t = w.tasks[root.id];
+  if (t.status == TaskStatus::Running || t.queued != QueueId::None) return true;
+  if (w.sleeping[root.id]) return true;
+  const ThreadRt& loop = w.threads[0];
+  return w.next_event < sc.handlers.size() || !loop.ready_events.empty() ||
+         !loop.notified.empty() || !loop.inbox.empty();
+}
+
 // The end of a run with threads blocked or tasks left pending, read from
 // the wait-for graph: a cycle; else the chain of waits from the first
 // stuck node to its root, and what the root is.
@@ -242,11 +255,13 @@ void decide_stuck(const Scenario& sc, const World& w, Finding& f) {
         f.root = e.to.id;
         return;
       }
-  if (blocked_halt) {  // what the thread waits for can run only on a blocked thread
+  const WfNode end = f.edges.empty() ? start : f.edges.back().to;
+  if (blocked_halt && would_run(sc, w, end)) {
+    // What the thread waits for is ready (queued, or its timer or an event
+    // pending), but only a scheduler thread could run it, and they are blocked.
     f.kind = VerdictKind::BlockedThread;
     return;
   }
-  const WfNode end = f.edges.empty() ? start : f.edges.back().to;
   f.root = end.id;
   f.root_thread = end.thread;
   f.kind = !end.thread && (wakers_of(sc, w, end.id) == 0 || early_wake_queue(w, end.id) >= 0)

@@ -41,6 +41,16 @@ void take_due(const std::vector<TimerRt>& timers, std::vector<uint32_t>& heap, i
   }
 }
 
+uint32_t take_next_due(const std::vector<TimerRt>& timers, std::vector<uint32_t>& heap, int64_t now) {
+  while (!heap.empty() && timers[heap.front()].at <= now) {
+    std::pop_heap(heap.begin(), heap.end(), Later{timers});
+    uint32_t id = heap.back();
+    heap.pop_back();
+    if (!timers[id].fired) return id;
+  }
+  return kNone;
+}
+
 int64_t deadline(int64_t now, int64_t ms, int64_t ticks_per_ms) {
   int64_t ticks = ms > INT64_MAX / ticks_per_ms ? INT64_MAX : ms * ticks_per_ms;
   return ticks > INT64_MAX - now ? INT64_MAX : now + ticks;

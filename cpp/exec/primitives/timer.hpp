@@ -36,6 +36,12 @@ int64_t next_due(const std::vector<TimerRt>& timers, const std::vector<uint32_t>
 void take_due(const std::vector<TimerRt>& timers, std::vector<uint32_t>& heap, int64_t now,
               uint32_t tag, std::vector<uint32_t>& due);
 
+// The earliest timer due at `now` and not fired yet, taken off the heap (a
+// real loop fires timers from its own watchers: fired ones are skipped), or
+// kNone.
+inline constexpr uint32_t kNone = 0xffffffffu;
+uint32_t take_next_due(const std::vector<TimerRt>& timers, std::vector<uint32_t>& heap, int64_t now);
+
 // now + ms clock ticks, saturating.
 int64_t deadline(int64_t now, int64_t ms, int64_t ticks_per_ms);
 
