@@ -77,32 +77,6 @@ def test_sleep_sets_lose_no_verdict(s, policy):
         assert reduced.schedules <= full.schedules
 
 
-@st.composite
-def simultaneous_wakes(draw):
-    """Events that one wait reports together (their order is a choice
-    point), each waking a parked task; the tasks' counter ops make the
-    order the queue runs them in matter."""
-    s = wb.Scenario("simultaneous-wakes")
-    c = s.counter("c", 0, bound=draw(st.integers(1, 3)))
-    for i in range(draw(st.integers(2, 4))):
-        q = s.wait_queue(f"q{i}")
-        s.task(f"t{i}", [q.park(), draw(st.sampled_from([c.add(1), c.add(2), c.set(-5), c.set(0)]))])
-        extra = [c.add(1)] if draw(st.booleans()) else []
-        s.on_event(f"h{i}", at=draw(st.integers(1, 2)), program=[q.wake(), *extra])
-    return s
-
-
-@settings(max_examples=200)
-@given(simultaneous_wakes(), st.sampled_from(POLICIES))
-def test_sleep_sets_lose_no_verdict_over_queue_order(s, policy):
-    # Pushing onto a FIFO queue is a write: two handlers waking different
-    # tasks are not independent, their order is the queue's order.
-    full = wb.explore(s, policy, sleep_sets=False, stop_at_first=False)
-    reduced = wb.explore(s, policy, sleep_sets=True, stop_at_first=False)
-    assert full.complete and reduced.complete
-    assert set(reduced.outcomes) == set(full.outcomes), (full.outcomes, reduced.outcomes)
-
-
 def test_differential_shrinks_to_the_drop_wake_pattern():
     """hypothesis finds a scenario that deadlocks on a lock under ngx_inline
     and never under ngx_posted (in any schedule), and shrinks it to the

@@ -24,7 +24,7 @@ Explorer::Explorer(std::shared_ptr<const Scenario> sc, Policy& policy, ExploreCo
     : sc_(std::move(sc)),
       policy_(policy),
       cfg_(cfg),
-      dfs_(cfg.sleep_sets, cfg.max_deviations),
+      dfs_(cfg.sleep_sets, cfg.max_deviations, cfg.state_cache),
       next_seed_(cfg.seed) {
   quiet_ = cfg_.run;
   quiet_.trace = false;
@@ -47,6 +47,7 @@ bool Explorer::advance(uint64_t max_schedules, double max_seconds) {
       r.elapsed_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       r.states = e.dfs_.states();
       r.pruned = e.dfs_.pruned();
+      r.revisits = e.dfs_.revisits();
       for (VerdictKind k : all_verdict_kinds())
         if (e.counts_[static_cast<size_t>(k)])
           r.outcomes[verdict_kind_name(k)] = e.counts_[static_cast<size_t>(k)];

@@ -23,6 +23,7 @@ struct ExploreConfig {
   uint64_t seed = 0;
   uint32_t pct_depth = 3;
   bool sleep_sets = true;                  // exhaustive
+  bool state_cache = true;                 // exhaustive: skip states explored before (see Dfs)
   uint32_t max_deviations = 0xffffffffu;   // exhaustive: the choice bound
   bool stop_at_first = true;               // stop at the first counterexample
   bool count_bounds = false;               // a bound verdict is a counterexample too
@@ -32,7 +33,8 @@ struct ExploreConfig {
 
 struct ExploreReport {
   uint64_t schedules = 0;
-  uint64_t pruned = 0;          // exhaustive: branches cut by sleep sets or the bound
+  uint64_t pruned = 0;          // exhaustive: branches cut by sleep sets, the cache or the bound
+  uint64_t revisits = 0;        // exhaustive: of which, states the cache had explored before
   uint64_t states = 0;          // exhaustive: distinct states at choice points
   bool complete = false;        // exhaustive: every schedule (within the bound) was run
   bool finished = false;        // nothing more to do (complete, or stopped at a counterexample)

@@ -52,7 +52,7 @@ struct PyExplorer {
 
 std::unique_ptr<PyExplorer> make_explorer(std::shared_ptr<Scenario> sc, const py::object& policy,
                                           const std::string& strategy, uint64_t seed,
-                                          uint32_t pct_depth, bool sleep_sets,
+                                          uint32_t pct_depth, bool sleep_sets, bool state_cache,
                                           uint32_t max_deviations, bool stop_at_first,
                                           bool count_bounds, const Limits& limits) {
   ExploreConfig cfg;
@@ -63,6 +63,7 @@ std::unique_ptr<PyExplorer> make_explorer(std::shared_ptr<Scenario> sc, const py
   cfg.seed = seed;
   cfg.pct_depth = pct_depth;
   cfg.sleep_sets = sleep_sets;
+  cfg.state_cache = state_cache;
   cfg.max_deviations = max_deviations;
   cfg.stop_at_first = stop_at_first;
   cfg.count_bounds = count_bounds;
@@ -189,6 +190,7 @@ void register_run(py::module_& m) {
   py::class_<ExploreReport>(m, "ExploreReport")
       .def_readonly("schedules", &ExploreReport::schedules)
       .def_readonly("pruned", &ExploreReport::pruned)
+      .def_readonly("revisits", &ExploreReport::revisits)
       .def_readonly("states", &ExploreReport::states)
       .def_readonly("complete", &ExploreReport::complete)
       .def_readonly("finished", &ExploreReport::finished)
@@ -200,6 +202,7 @@ void register_run(py::module_& m) {
   py::class_<PyExplorer>(m, "Explorer")
       .def(py::init(&make_explorer), py::arg("scenario"), py::arg("policy"), py::arg("strategy"),
            py::arg("seed") = 0, py::arg("pct_depth") = 3, py::arg("sleep_sets") = true,
+           py::arg("state_cache") = true,
            py::arg("max_deviations") = 0xffffffffu, py::arg("stop_at_first") = true,
            py::arg("count_bounds") = false, py::arg("limits") = Limits{})
       .def("advance", &advance, py::arg("max_schedules"), py::arg("max_seconds"))

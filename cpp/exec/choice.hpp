@@ -41,6 +41,7 @@ struct ChoicePoint {
   const std::vector<uint32_t>& options;  // ids, in the natural order
   bool between_units;                    // the stack is empty: no unit is half done
   const World& world;
+  uint64_t context = 0;                  // the driver's state outside the World (see Machine::choose)
 };
 
 // A unit's footprint: resource keys (see exec/footprint.hpp), sorted, unique.

@@ -56,7 +56,7 @@ void Machine::deliver(uint16_t tid, uint32_t task) {
   std::vector<uint32_t> to_wake;
   release_task(task, to_wake, tid);
   t.status = TaskStatus::Dropped;
-  --w_.live;
+  live_down();
   dequeue(task);
   ev(tid, Ev::TaskDropped, task);
   pop_frame(tid);
@@ -67,6 +67,7 @@ void Machine::deliver(uint16_t tid, uint32_t task) {
 void Machine::throw_to(uint16_t tid, uint32_t target) {
   ExcRt& x = w_.exc[target];
   TaskRt& t = w_.tasks[target];
+  touch_task(target);
   ev(tid, Ev::Throw, target);
   if (t.status == TaskStatus::Done || t.status == TaskStatus::Dropped || x.killed) return;
   ++x.pending;

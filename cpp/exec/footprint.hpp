@@ -15,7 +15,7 @@ namespace wb {
 
 struct ResourceMap {
   uint32_t semaphores, notifies, channels, queues, counters, objects, connections, tasks,
-      exec_queues;
+      exec_queues, clock, timers, live;
   explicit ResourceMap(const Scenario& sc)
       : semaphores(static_cast<uint32_t>(sc.mutexes.size())),
         notifies(semaphores + static_cast<uint32_t>(sc.semaphores.size())),
@@ -25,7 +25,10 @@ struct ResourceMap {
         objects(counters + static_cast<uint32_t>(sc.counters.size())),
         connections(objects + static_cast<uint32_t>(sc.objects.size())),
         tasks(connections + static_cast<uint32_t>(sc.connections.size())),
-        exec_queues(tasks + sc.ntasks) {}
+        exec_queues(tasks + sc.ntasks),
+        clock(exec_queues + 1),  // virtual time: a compute on the loop thread moves it
+        timers(clock + 1),       // the timer heap (ties fire in id order)
+        live(timers + 1) {}      // the count of live tasks (max_live_tasks)
   static uint32_t key(uint32_t resource, bool write) { return (resource << 1) | (write ? 1 : 0); }
 };
 

@@ -141,7 +141,7 @@ void Machine::buffered_step(uint16_t tid, uint32_t table) {
     for (int64_t i = head; i < next; ++i)
       finished += w_.tasks[bt.items[i]].status == TaskStatus::Done;
     if (finished > done) {
-      w_.live -= finished - done;
+      live_down(static_cast<uint32_t>(finished - done));
       yielded = true;
     }
     done = finished;
@@ -149,7 +149,7 @@ void Machine::buffered_step(uint16_t tid, uint32_t table) {
   } else {
     while (head < next && w_.tasks[bt.items[head]].status == TaskStatus::Done) {
       ++head;  // FuturesOrdered yields in order
-      --w_.live;
+      live_down();
       yielded = true;
     }
   }

@@ -51,6 +51,7 @@ void Machine::push_poll(uint16_t tid, uint32_t task, Entry entry, WakeCtx via) {
     return;
   }
   TaskRt& t = w_.tasks[task];
+  if (!w_.ready_since.empty() && entry != Entry::Child) touch_clock(false);
   if (!w_.ready_since.empty() && entry != Entry::Child &&
       w_.now - w_.ready_since[task] > sc_.latency_bound * cfg_.ticks_per_ms) {
     w_.late = LateFact{task, w_.ready_since[task], w_.now, static_cast<uint32_t>(step_)};
@@ -341,6 +342,7 @@ void Machine::exec(uint16_t tid) {
       return;
     }
     case Code::WaitTask: {
+      touch_task(in.a);
       const TaskRt& target = w_.tasks[in.a];
       if (target.status == TaskStatus::Done) {
         ++pc;
@@ -370,6 +372,7 @@ void Machine::exec(uint16_t tid) {
       ++pc;
       ev(tid, Ev::Compute, 0, 0, 0, 0, in.v);
       if (tid == 0) {  // the loop thread does nothing else meanwhile: time passes
+        touch_clock(true);
         w_.busy = BusyFact{prog, pc - 1, w_.now, in.v, static_cast<uint32_t>(step_), true};
         if (cfg_.real_time) {
           // The driver burns it (run_unit returns to it), honouring its time
@@ -539,7 +542,8 @@ void Machine::end_of_program(uint16_t tid) {
       if (drop_next_owned(tid, task)) return;
       drop_futures_of(tid, task);
       TaskRt& t = w_.tasks[task];
-      if (!sc_.is_future(task)) --w_.live;
+      if (!sc_.is_future(task)) live_down();
+      touch_task(task);  // Done: a join, a wait, an abort reads it
       leave_waiter_lists(task);
       t.status = TaskStatus::Done;
       t.flags &= static_cast<uint8_t>(~kNotifiedBits);  // a wake while running is moot

@@ -150,7 +150,10 @@ uint32_t Machine::choose(ChoiceKind kind, const std::vector<uint32_t>& options) 
   // Units (and so sleep sets) are defined for the loop thread alone; a close
   // is not a unit.
   bool between = w_.threads.size() == 1 && w_.threads[0].stack.empty() && kind != ChoiceKind::Close;
-  uint32_t k = chooser_.choose(ChoicePoint{kind, options, between, w_});
+  // The loop driver's own state is part of where a run stands.
+  const uint64_t context = static_cast<uint64_t>(main_waiting_) | static_cast<uint64_t>(wait_blocked_) << 1 |
+                           static_cast<uint64_t>(last_thread_) << 8;
+  uint32_t k = chooser_.choose(ChoicePoint{kind, options, between, w_, context});
   if (k >= n)
     throw PolicyError("chooser picked option " + std::to_string(k) + " of " + std::to_string(n));
   w_.choices.push_back(Choice{n, k, kind});

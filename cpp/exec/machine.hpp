@@ -171,6 +171,12 @@ class Machine {
   void touch_semaphore(uint32_t s) { touch(res_.semaphores + s, true); }
   void touch_notify(uint32_t n) { touch(res_.notifies + n, true); }
   void touch_channel(uint32_t c) { touch(res_.channels + c, true); }
+  void touch_clock(bool write) { touch(res_.clock, write); }
+  void touch_timers() { touch(res_.timers, true); }
+  void live_down(uint32_t n = 1) {  // tasks or futures finished or dropped
+    w_.live -= n;
+    if (sc_.max_live_tasks > 0) touch(res_.live, true);
+  }
 
   void ev(uint16_t tid, Ev kind, uint32_t a, uint32_t b = 0, uint8_t b8 = 0, uint16_t c = 0,
           int64_t v = 0) {

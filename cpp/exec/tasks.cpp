@@ -70,6 +70,7 @@ bool Machine::cut_short(uint32_t task) {
 
 bool Machine::pull_into_flight() {
   w_.peak_live = std::max(w_.peak_live, ++w_.live);
+  if (sc_.max_live_tasks > 0) touch(res_.live, true);
   if (sc_.max_live_tasks > 0 && w_.live > sc_.max_live_tasks) {
     w_.exhausted_step = static_cast<uint32_t>(step_);
     halt(Halt::ResourceExhausted);
@@ -160,13 +161,13 @@ void Machine::drop_task(uint16_t tid, uint32_t task, const std::string& where) {
   if (t.status == TaskStatus::Running)
     throw ScenarioError("scenario '" + sc_.name + "': task '" + sc_.task_name(task) +
                         "' is dropped while it is being polled (" + where + ")");
+  touch_task(task);
   if (t.status == TaskStatus::Done || t.status == TaskStatus::Dropped) {
     ev(tid, Ev::TaskDropped, task);
     return;
   }
-  touch_task(task);
   if (cut_short(task)) return;
-  if (t.status != TaskStatus::Unstarted) --w_.live;
+  if (t.status != TaskStatus::Unstarted) live_down();
   t.status = TaskStatus::Dropped;
   t.last_step = static_cast<uint32_t>(step_);
   dequeue(task);

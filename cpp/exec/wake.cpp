@@ -96,8 +96,10 @@ void Machine::schedule(uint16_t tid, uint32_t task, WakeCtx ctx, bool woken_whil
   }
   if (act != Action::PollInline) touch_exec_queues();
   // Ready from now on (a timer's wake already set its due time).
-  if (!w_.ready_since.empty() && (th.stack.empty() || th.stack.back().kind != FrameKind::Timer))
+  if (!w_.ready_since.empty() && (th.stack.empty() || th.stack.back().kind != FrameKind::Timer)) {
+    touch_clock(false);
     w_.ready_since[task] = w_.now;
+  }
   switch (act) {
     case Action::PollInline:
       if (info.task_running)

@@ -1,6 +1,7 @@
 #include "explore/strategies.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 #include "exec/footprint.hpp"
 
@@ -55,48 +56,55 @@ uint32_t ModuloChooser::choose(const ChoicePoint& cp) {
 
 namespace {
 struct Hasher {
-  uint64_t h = 0xcbf29ce484222325ull;
-  void add(uint64_t v) {
-    h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
-    h *= 0x100000001b3ull;
+  uint64_t h = 0x9e3779b97f4a7c15ull;
+  void add(uint64_t v) {  // splitmix64 of the running value and v
+    uint64_t z = h ^ (v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2));
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    h = z ^ (z >> 31);
+  }
+  template <class C>
+  void seq(const C& c, uint64_t end) {
+    for (auto v : c) add(static_cast<uint64_t>(v));
+    add(end);
   }
 };
 }  // namespace
 
+// Everything a run's future depends on, except the step count (a run's
+// bounds) and what only explanations read (steps, where a lock was taken).
+// Timer ids are replaced by what they order: pending timers by (time, id)
+// give their tasks in firing order.
 uint64_t state_hash(const World& w) {
   Hasher x;
   for (const TaskRt& t : w.tasks) {
     x.add(t.pc);
     x.add(static_cast<uint64_t>(t.status) | static_cast<uint64_t>(t.queued) << 8 |
-          static_cast<uint64_t>(t.flags) << 16 | static_cast<uint64_t>(t.barge_woken) << 24);
+          static_cast<uint64_t>(t.flags) << 16 | static_cast<uint64_t>(t.thread) << 24 |
+          static_cast<uint64_t>(t.barge_woken) << 32);
     x.add(t.wakers);
     x.add(t.parked_in);
     x.add(t.waits_on);
   }
-  for (int64_t v : w.task_locals) x.add(static_cast<uint64_t>(v));
+  x.seq(w.task_locals, 0xfff0);
   for (const MutexRt& m : w.mutexes) {
-    x.add(static_cast<uint64_t>(m.holder_kind));
+    x.add(static_cast<uint64_t>(m.holder_kind) | static_cast<uint64_t>(m.holder_thread) << 8);
     x.add(m.holder);
-    for (uint32_t t : m.waiters) x.add(t);
-    x.add(0xffff);
+    x.seq(m.waiters, 0xffff);
   }
   for (const QueueRt& q : w.queues) {
-    for (uint32_t t : q.wakers) x.add(t);
-    x.add(0xfffe);
+    x.add(q.empty_wake_step != 0);
+    x.seq(q.wakers, 0xfffe);
   }
   for (const SemaphoreRt& s : w.semaphores) {
     x.add(static_cast<uint64_t>(s.permits));
-    for (uint32_t t : s.waiters) x.add(t);
-    x.add(0xfff8);
-    for (uint32_t t : s.assigned) x.add(t);
-    x.add(0xfff7);
-    for (uint32_t t : s.holders) x.add(t);
-    x.add(0xfff6);
+    x.seq(s.waiters, 0xfff8);
+    x.seq(s.assigned, 0xfff7);
+    x.seq(s.holders, 0xfff6);
   }
   for (const NotifyRt& n : w.notifies) {
     x.add(n.permit);
-    for (uint32_t t : n.waiters) x.add(t);
-    x.add(0xfff5);
+    x.seq(n.waiters, 0xfff5);
     for (size_t i = 0; i < n.notified.size(); ++i) x.add(n.notified[i] << 1 | n.by_one[i]);
     x.add(0xfff4);
   }
@@ -104,45 +112,64 @@ uint64_t state_hash(const World& w) {
     x.add(static_cast<uint64_t>(c.len) << 2 | (c.closed ? 2u : 0u) | (c.rx != channel::kNone));
     x.add(static_cast<uint64_t>(c.senders) << 32 | c.rx);
     x.add(static_cast<uint64_t>(c.slots.permits));
-    for (uint32_t t : c.slots.waiters) x.add(t);
-    x.add(0xfff3);
-    for (uint32_t t : c.slots.assigned) x.add(t);
-    x.add(0xfff2);
+    x.seq(c.slots.waiters, 0xfff3);
+    x.seq(c.slots.assigned, 0xfff2);
+    x.seq(c.slots.holders, 0xfff1);
   }
-  for (int64_t c : w.counters) x.add(static_cast<uint64_t>(c));
-  for (uint8_t d : w.dropped) x.add(d);
+  x.seq(w.counters, 0xffe0);
+  x.seq(w.dropped, 0xffe1);
   for (uint32_t c : w.closed_at) x.add(c != 0);
   for (const ThreadRt& th : w.threads) {
     x.add(static_cast<uint64_t>(th.status) | static_cast<uint64_t>(th.blocked_on) << 8);
     x.add(static_cast<uint64_t>(th.busy_until));
-    for (uint32_t q : th.notified) x.add(q);
-    for (uint32_t t : th.inbox) x.add(t);
-    x.add(0xfffa);
+    x.seq(th.notified, 0xffe2);
+    x.seq(th.inbox, 0xfffa);
     x.add(th.stack.size());
     for (const Frame& f : th.stack) {
-      x.add(static_cast<uint64_t>(f.kind));
+      x.add(static_cast<uint64_t>(f.kind) | static_cast<uint64_t>(f.entry) << 8 |
+            static_cast<uint64_t>(f.via) << 16 | static_cast<uint64_t>(f.branch) << 24 |
+            static_cast<uint64_t>(f.start) << 32 | static_cast<uint64_t>(f.child_polled) << 40);
       x.add(f.id);
-      x.add(f.pc);
-      x.add(static_cast<uint64_t>(f.branch) | static_cast<uint64_t>(f.start) << 8 |
-            static_cast<uint64_t>(f.child_polled) << 16);
+      x.add(static_cast<uint64_t>(f.program) << 32 | f.pc);
+      x.seq(f.wakes, 0xffe3);
     }
-    x.add(static_cast<uint64_t>(th.phase));
-    for (uint32_t t : th.posted) x.add(t);
-    x.add(0xfffd);
-    for (uint32_t t : th.sched_queue) x.add(t);
-    x.add(0xfff9);
-    for (uint32_t t : th.sched_batch) x.add(t);
+    x.seq(th.locals, 0xffe4);
+    x.add(static_cast<uint64_t>(th.phase) | static_cast<uint64_t>(th.polls_on_stack) << 8 |
+          static_cast<uint64_t>(th.run_queue_polls) << 32);
+    x.seq(th.posted, 0xfffd);
+    x.seq(th.sched_queue, 0xfff9);
+    x.seq(th.sched_batch, 0xffe5);
     x.add(static_cast<uint64_t>(th.sched_posted) | 0xfffc0);
-    for (uint32_t t : th.run_queue) x.add(t);
-    x.add(0xfffb);
-    for (uint32_t h : th.ready_events) x.add(h);
+    x.seq(th.run_queue, 0xfffb);
+    x.seq(th.ready_events, 0xffe6);
   }
   x.add(w.next_event);
-  for (uint32_t n : w.next_replica) x.add(n);
+  x.seq(w.next_replica, 0xffe7);
   x.add(static_cast<uint64_t>(w.now));
-  for (uint32_t id : w.timer_heap) {
-    x.add(static_cast<uint64_t>(w.timers[id].at));
+  x.add(w.spin_us | static_cast<uint64_t>(w.started) << 32 |
+        static_cast<uint64_t>(w.cut_recorded) << 33 | static_cast<uint64_t>(w.halt) << 40);
+  x.add(w.live);
+  // Pending timers in firing order (time, then id), as (time, task).
+  std::vector<std::pair<int64_t, uint32_t>> pending;
+  for (uint32_t id : w.timer_heap) pending.emplace_back(w.timers[id].at, id);
+  std::sort(pending.begin(), pending.end());
+  for (const auto& [at, id] : pending) {
+    x.add(static_cast<uint64_t>(at));
     x.add(w.timers[id].task);
+  }
+  x.add(0xffe8);
+  for (uint32_t s : w.sleeping)  // the sleep a task is in: its timer's time and whether it fired
+    x.add(s ? static_cast<uint64_t>(w.timers[s - 1].at) << 1 | w.timers[s - 1].fired : ~0ull);
+  x.seq(w.critical, 0xffe9);
+  x.seq(w.ready_since, 0xffea);
+  for (const ExcRt& e : w.exc) {
+    x.add(static_cast<uint64_t>(e.mask) | static_cast<uint64_t>(e.pending) << 8 |
+          static_cast<uint64_t>(e.killed) << 16 | static_cast<uint64_t>(e.kill_offered) << 17 |
+          static_cast<uint64_t>(e.joiner) << 24);
+    x.seq(e.mask_stack, 0xffeb);
+    for (const CatchRt& c : e.catches) x.add(c.handler | static_cast<uint64_t>(c.mask) << 32 |
+                                             static_cast<uint64_t>(c.mask_depth) << 40);
+    x.seq(e.handler_states, 0xffec);
   }
   return x.h;
 }
@@ -197,23 +224,44 @@ uint32_t Dfs::choose(const ChoicePoint& cp) {
     ++depth_;
     return n.chosen;  // its state was counted when the node was made
   }
-  states_.insert(state_hash(cp.world));
+  Hasher key;
+  key.add(state_hash(cp.world));
+  key.add(cp.context);
+  key.add(static_cast<uint64_t>(cp.kind));
+  key.seq(cp.options, 0xffed);
+  states_.insert(key.h);
   Node n;
   n.kind = cp.kind;
   n.options = cp.options;
   n.between_units = cp.between_units;
   n.sleep = cp.between_units ? sleep_for_new_node() : std::vector<Entry>{};
+  n.key = key.h;
   uint32_t parent_dev = depth_ > 0 ? nodes_[depth_ - 1].deviations : 0;
+  n.parent_dev = parent_dev;
+  if (state_cache_) {
+    auto sleeping = ids(n.sleep);
+    auto [it, fresh] = visited_.try_emplace(key.h);
+    Visit& v = it->second;
+    if (!fresh && v.on_path == 0 && v.deviations <= parent_dev &&
+        std::includes(sleeping.begin(), sleeping.end(), v.sleep.begin(), v.sleep.end())) {
+      ++revisits_;
+      units_.clear();
+      throw Pruned{};  // explored before, from here, with no more asleep
+    }
+    if (fresh) {
+      v.sleep = std::move(sleeping);
+      v.deviations = parent_dev;
+    }
+    ++v.on_path;
+  }
   // Take the first option that does not sleep (option 0 when nothing sleeps).
   uint32_t pick = 0;
   while (pick < n.options.size() && asleep(n, n.options[pick])) ++pick;
-  if (pick == n.options.size()) {
+  if (pick == n.options.size() || (pick > 0 && parent_dev >= max_deviations_)) {
+    // Every option sleeps, or the only ones awake deviate past the bound.
+    leave(n);
     units_.clear();
     throw Pruned{};
-  }
-  if (pick > 0 && parent_dev >= max_deviations_) {
-    units_.clear();
-    throw Pruned{};  // the only non-sleeping options deviate past the bound
   }
   n.chosen = pick;
   n.deviations = parent_dev + (pick > 0 ? 1 : 0);
@@ -225,6 +273,29 @@ uint32_t Dfs::choose(const ChoicePoint& cp) {
 
 void Dfs::unit_done(const Footprint& f) { units_.push_back(f); }
 
+std::vector<std::pair<ChoiceKind, uint32_t>> Dfs::ids(const std::vector<Entry>& sleep) {
+  std::vector<std::pair<ChoiceKind, uint32_t>> out;
+  for (const Entry& e : sleep) out.emplace_back(e.kind, e.id);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+void Dfs::leave(const Node& n) {
+  if (!state_cache_) return;
+  auto it = visited_.find(n.key);
+  if (it == visited_.end()) return;
+  Visit& v = it->second;
+  --v.on_path;
+  // Covered now: what this visit explored and what earlier ones did.
+  auto sleeping = ids(n.sleep);
+  std::vector<std::pair<ChoiceKind, uint32_t>> both;
+  std::set_intersection(v.sleep.begin(), v.sleep.end(), sleeping.begin(), sleeping.end(),
+                        std::back_inserter(both));
+  v.sleep = std::move(both);
+  v.deviations = std::min(v.deviations, n.parent_dev);
+}
+
 bool Dfs::next() {
   // The last node's unit, if the run ended right after it.
   if (depth_ > 0 && depth_ == nodes_.size()) {
@@ -234,6 +305,7 @@ bool Dfs::next() {
       last.have_fp = true;
     }
   }
+  for (size_t i = depth_; i < nodes_.size(); ++i) leave(nodes_[i]);
   nodes_.resize(std::min(nodes_.size(), depth_));
   while (!nodes_.empty()) {
     Node& n = nodes_.back();
@@ -254,6 +326,7 @@ bool Dfs::next() {
         return true;
       }
     }
+    leave(n);
     nodes_.pop_back();
   }
   return false;

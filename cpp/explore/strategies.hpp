@@ -76,10 +76,20 @@ struct Pruned {};
 //
 // `max_deviations` bounds the choices that take another option than the
 // natural one (0) along a schedule, as CHESS bounds preemptions.
+//
+// With `state_cache`, a choice point whose state (state_hash, the driver's
+// context, the choice's kind and options) was met before, off the current
+// path, is not explored again when the earlier visit's subtree covers this
+// one's: its sleep set was a subset of this one's (Godefroid, section 6.3:
+// a state revisited with a sleep set including the stored one reaches
+// nothing new) and it had no more deviations spent. A state met again on
+// the current path (a loop) is explored as without the cache, so a run that
+// loops still ends at its bound. What the cache leaves out: the step count
+// (a run's bounds) and the facts only explanations read.
 class Dfs final : public Chooser {
  public:
-  Dfs(bool sleep_sets, uint32_t max_deviations)
-      : sleep_sets_(sleep_sets), max_deviations_(max_deviations) {}
+  Dfs(bool sleep_sets, uint32_t max_deviations, bool state_cache = false)
+      : sleep_sets_(sleep_sets), max_deviations_(max_deviations), state_cache_(state_cache) {}
 
   // Call before each run; then run with *this as the chooser.
   void begin_run();
@@ -92,6 +102,7 @@ class Dfs final : public Chooser {
   void visit(const World& w) { states_.insert(state_hash(w)); }  // a final state
   uint64_t states() const { return states_.size(); }
   uint64_t pruned() const { return pruned_; }
+  uint64_t revisits() const { return revisits_; }  // branches the state cache cut
   void count_pruned() { ++pruned_; }
 
  private:
@@ -111,7 +122,19 @@ class Dfs final : public Chooser {
     std::vector<Entry> done;     // explored options (with footprints)
     std::vector<Entry> sleep;    // options asleep on arrival
     uint32_t deviations = 0;     // non-zero choices on the path up to and including this one
+    uint64_t key = 0;            // the state cache's key
+    uint32_t parent_dev = 0;     // deviations spent on arrival
   };
+  // A state the cache has met: the sleep set and deviations it was explored
+  // with (intersected and minimised over complete visits), and how many
+  // nodes of the current path stand on it.
+  struct Visit {
+    std::vector<std::pair<ChoiceKind, uint32_t>> sleep;  // sorted
+    uint32_t deviations = 0;
+    uint32_t on_path = 0;
+  };
+  static std::vector<std::pair<ChoiceKind, uint32_t>> ids(const std::vector<Entry>& sleep);
+  void leave(const Node& n);  // n's subtree is done: its visit is complete
   bool asleep(const Node& n, uint32_t id) const;
   std::vector<Entry> sleep_for_new_node() const;
 
@@ -122,6 +145,9 @@ class Dfs final : public Chooser {
   std::vector<Footprint> units_;    // units since the last choice point
   std::unordered_set<uint64_t> states_;
   uint64_t pruned_ = 0;
+  bool state_cache_;
+  std::unordered_map<uint64_t, Visit> visited_;
+  uint64_t revisits_ = 0;
 };
 
 }  // namespace wb

@@ -123,7 +123,8 @@ STRATEGIES = ("random", "pct", "exhaustive")
 def explore(scenario: Union[str, Scenario], policy: PolicyLike = "fifo", *,
             strategy: str = "exhaustive", budget: int = 100_000,
             max_seconds_total: Optional[float] = None, seed: int = 0, depth: int = 3,
-            bound: Optional[int] = None, sleep_sets: bool = True, stop_at_first: bool = True,
+            bound: Optional[int] = None, sleep_sets: bool = True, state_cache: bool = True,
+            stop_at_first: bool = True,
             count_bounds: bool = False,
             progress: Optional[Callable[[int, int], None]] = None,
             max_steps: Optional[int] = None, max_seconds: Optional[float] = None,
@@ -134,7 +135,8 @@ def explore(scenario: Union[str, Scenario], policy: PolicyLike = "fifo", *,
       ``"random"``      each schedule draws its choices from seed, seed+1, ...
       ``"pct"``         probabilistic concurrency testing with bug depth ``depth``
       ``"exhaustive"``  every schedule, depth first, with sleep sets (unless
-                        ``sleep_sets=False``); ``bound`` caps the choices that
+                        ``sleep_sets=False``) and a visited-state cache (unless
+                        ``state_cache=False``); ``bound`` caps the choices that
                         leave the natural order along one schedule
 
     Stops at the first counterexample (unless ``stop_at_first=False``), after
@@ -154,6 +156,7 @@ def explore(scenario: Union[str, Scenario], policy: PolicyLike = "fifo", *,
     deadline = (float("inf") if max_seconds_total is None
                 else _seconds(max_seconds_total, "max_seconds_total", float("inf")))
     ex = _core.Explorer(sc.build(), resolve(policy), strategy, seed, depth, bool(sleep_sets),
+                        bool(state_cache),
                         0xFFFFFFFF if bound is None else bound, bool(stop_at_first),
                         bool(count_bounds),
                         _limits(max_steps, max_seconds, max_memory, max_depth))

@@ -73,6 +73,8 @@ void Machine::sleep_step(uint16_t tid, uint32_t task, int64_t ms, uint32_t& pc) 
     }
     return;
   }
+  touch_clock(false);
+  touch_timers();
   int64_t at = timer::deadline(w_.now, ms, cfg_.ticks_per_ms);
   in_sleep = timer::set(w_.timers, w_.timer_heap, at, task) + 1;
   ++w_.tasks[task].wakers;
@@ -87,6 +89,7 @@ void Machine::timer_step(uint16_t tid, Frame& f) {
     return;
   }
   f.pc = 1;
+  touch_timers();
   TimerRt& tm = w_.timers[f.id];
   tm.fired = true;
   --w_.tasks[tm.task].wakers;
