@@ -80,21 +80,62 @@ def test_bound_zero_is_the_canonical_schedule_only():
     assert 1 < ex1.schedules
 
 
+def many_schedules():
+    """Two threads of ten counter steps each: C(20, 10) interleavings, all ok."""
+    s = wb.Scenario("many-schedules")
+    c = s.counter("c")
+    for name in ("a", "b"):
+        s.thread(name, program=[ops.repeat(10, c.add(1))])
+    return s
+
+
 def test_random_budget_and_deadline():
-    ex = wb.explore("hyper-pool-drop-wake", "fifo", strategy="random", budget=5000,
+    ex = wb.explore(many_schedules(), "fifo", strategy="random", budget=5000,
                     stop_at_first=False)
     assert ex.schedules == 5000 and ex.outcomes == {"ok": 5000} and ex.rate > 0
+    assert 1 < ex.distinct <= 5000 and not ex.complete
+    assert ex.verdict == "inconclusive"
+    assert ex.inconclusive == "the budget of 5000 schedules ran out before every schedule was run"
     s = wb.Scenario("spin")
     s.task("t", [ops.loop(ops.yield_())])
     ex = wb.explore(s, "fifo", strategy="random", budget=10**9, max_seconds_total=0.3,
                     max_steps=1000, stop_at_first=False)
     assert ex.elapsed_s < 3 and ex.outcomes == {"bound/steps": ex.schedules}
     assert ex.counterexample is None  # bounds are inconclusive, not counterexamples
+    assert ex.verdict == "inconclusive" and ex.inconclusive.startswith("bound/steps in ")
+
+
+@pytest.mark.parametrize("strategy", ["random", "pct"])
+def test_random_and_pct_stop_when_every_schedule_was_run(strategy):
+    # hyper-pool-drop-wake has one schedule: drawing more only repeats it.
+    ex = wb.explore("hyper-pool-drop-wake", "fifo", strategy=strategy, budget=2_000_000,
+                    stop_at_first=False)
+    assert ex.schedules == ex.distinct == 1 and ex.complete and ex.verdict == "ok"
+    # stale-event-staged has 8 under fifo: random search runs each at least once, then stops.
+    ex = wb.explore("stale-event-staged", "fifo", strategy=strategy, budget=2_000_000,
+                    stop_at_first=False)
+    assert ex.distinct == 8 and ex.complete and ex.verdict == "ok" and ex.schedules < 10_000
+
+
+def test_an_exploration_every_run_of_which_hit_a_bound_is_inconclusive():
+    s = wb.Scenario("spin-forever")
+    s.task("t", [ops.loop(ops.yield_())])
+    ex = wb.explore(s, "fifo", strategy="exhaustive", max_steps=500)
+    assert ex.complete and ex.outcomes == {"bound/steps": 1}
+    assert ex.verdict == "inconclusive" and ex.inconclusive == "bound/steps in 1 run(s)"
+    assert ex.to_dict()["verdict"] == "inconclusive"
+    # A deviation bound that leaves schedules out is named.
+    ex = wb.explore(many_schedules(), "fifo", strategy="exhaustive", bound=1, stop_at_first=False)
+    assert ex.complete and ex.deviation_cut and ex.verdict == "inconclusive"
+    assert ex.inconclusive == "the deviation bound 1 left schedules out"
+    ex = wb.explore("stale-event-staged", "fifo", strategy="exhaustive", bound=5,
+                    stop_at_first=False)
+    assert not ex.deviation_cut and ex.verdict == "ok"
 
 
 def test_progress_is_reported():
     seen = []
-    wb.explore("hyper-pool-drop-wake", "fifo", strategy="random", budget=5000,
+    wb.explore(many_schedules(), "fifo", strategy="random", budget=5000,
                stop_at_first=False, progress=lambda d, t: seen.append((d, t)))
     assert seen and seen[-1] == (5000, 5000)
 

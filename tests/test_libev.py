@@ -138,14 +138,17 @@ def test_keyboard_interrupt_with_threads_running():
 
 def foreign_wake():
     """A wake from a foreign thread that every schedule sends through the
-    policy: the thread starts only after the handler's waker is registered.
-    (In sidecar-thread-wake the thread may also wake before the handler
+    policy: the thread starts only after the handler's poll has returned
+    Pending with its waker registered (the starter runs after it on the one
+    loop thread), so the wake never finds the handler running, which would
+    schedule it from the loop thread when its poll returns. (In
+    sidecar-thread-wake the thread may also wake before the handler
     registers, finding no waker and asking no policy: a real schedule.)"""
     s = wb.Scenario("foreign-wake")
     reply, done = s.wait_queue("reply"), s.counter("done")
     s.thread("tokio", autostart=False, program=[done.add(1), reply.wake()])
-    s.task("handler", [reply.register(), ops.spawn_blocking("tokio"),
-                       ops.wait_until(reply, done > 0)])
+    s.task("handler", [ops.wait_until(reply, done > 0)])
+    s.task("starter", [ops.yield_(), ops.spawn_blocking("tokio")])
     return s
 
 

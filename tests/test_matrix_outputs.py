@@ -7,7 +7,8 @@ import sys
 
 import pytest
 
-from wakebench.matrix import Cell, render_html, render_markdown, verdict_family
+import wakebench as wb
+from wakebench.matrix import Cell, render_html, render_markdown, render_text, verdict_family
 
 # Pinned, so the cell count holds while the catalog and the policies grow.
 SCENARIOS = ["h2-drop-wake-nested", "h2-drop-wake-cleanup", "hyper-pool-drop-wake"]
@@ -97,7 +98,7 @@ def test_html_escapes_every_text():
 
 @pytest.mark.parametrize("kind,family", [
     ("ok", "ok"), ("deadlock/reentrant_lock", "deadlock"), ("deadlock/lost_wake", "deadlock"),
-    ("bound/steps", "bound"), ("use_after_free", "other"), ("data_race", "other"),
+    ("inconclusive", "inconclusive"), ("use_after_free", "other"), ("data_race", "other"),
 ])
 def test_cells_are_coloured_by_verdict_family(kind, family):
     assert verdict_family(kind) == family
@@ -107,3 +108,15 @@ def test_cells_are_coloured_by_verdict_family(kind, family):
 def test_markdown_lists_only_non_ok_cells():
     text = render_markdown([evil_cell("ok"), evil_cell("use_after_free")])
     assert text.count("wakebench run ") == 1 and "use_after_free" in text
+
+
+def test_an_inconclusive_cell_is_visibly_distinct_and_says_why():
+    cells = wb.matrix.compute(["haskell-mask-model-4"], ["fifo"], bound=0)
+    (c,) = cells
+    assert c.verdict == "inconclusive" and c.bound == 0
+    assert c.inconclusive == "the deviation bound 0 left schedules out"
+    assert "INCONCLUSIVE (DEVIATIONS<=0)" in render_text(cells)
+    assert "haskell-mask-model-4 / fifo: the deviation bound 0 left schedules out" in \
+        render_markdown(cells)
+    assert 'class="inconclusive"' in render_html(cells)
+    assert json.loads(wb.matrix.render_json(cells))[0]["inconclusive"] == c.inconclusive

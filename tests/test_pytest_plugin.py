@@ -44,3 +44,19 @@ def test_replay_option_rejects_a_bad_file(pytester):
     result = pytester.runpytest("--wakebench-replay", str(bad))
     assert "not a replay file" in result.stdout.str()
     result.assert_outcomes(errors=1)
+
+
+def test_assert_ok_fails_on_an_inconclusive_exploration(pytester):
+    pytester.makepyfile(test_user="""
+        import wakebench as wb
+        from wakebench import ops
+
+        def test_spinning_is_not_ok(wakebench):
+            s = wb.Scenario("spin")
+            s.task("t", [ops.loop(ops.yield_())])
+            wakebench.assert_ok(s, max_steps=500)
+    """)
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    assert ("spin under fifo: expected ok, the exploration is inconclusive: "
+            "bound/steps in 1 run(s)") in result.stdout.str()

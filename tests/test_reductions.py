@@ -16,7 +16,7 @@ TASKS = ("t0", "t1", "t2")
 QUEUES = ("q0", "q1")
 LIMITS = dict(max_steps=5_000, max_depth=48)
 BUDGET = 20_000   # schedules without reductions, past which a scenario is skipped
-EXAMPLES = 650
+EXAMPLES = 750
 
 
 def _leaf(draw, me, sync):
@@ -119,6 +119,30 @@ def simultaneous_wakes(draw):
     return s
 
 
+@st.composite
+def threaded(draw):
+    """Threads and workers with more steps each: sleep sets over thread
+    steps and the state cache at work."""
+    workers = draw(st.sampled_from([1, 2, 2]))
+    s = wb.Scenario("threaded", workers=workers)
+    s.mutex("m", kind="send_guard")
+    s.async_mutex("a")
+    s.counter("c", 0, bound=draw(st.sampled_from([0, 1, 2])))
+    for q in QUEUES:
+        s.wait_queue(q)
+    s.semaphore("s", 1)
+    s.notify("n")
+    s.channel("ch", capacity=1)
+    s.connection("k")
+    for t in TASKS[:2]:
+        s.task(t, [_leaf(draw, t, False) for _ in range(draw(st.integers(1, 2)))],
+               daemon=draw(st.booleans()))
+    s.task("t2", [ops.print("x")], autostart=False)
+    if workers == 1 or draw(st.booleans()):
+        s.thread("th", at=0, program=[_leaf(draw, None, True) for _ in range(draw(st.integers(1, 3)))])
+    return s
+
+
 def kinds(s, policy, reductions, budget):
     return wb.explore(s, policy, strategy="exhaustive", sleep_sets=reductions,
                       state_cache=reductions, stop_at_first=False, budget=budget, **LIMITS)
@@ -132,7 +156,7 @@ def test_every_reduction_on_reaches_the_kinds_every_reduction_off_reaches():
 
     @settings(max_examples=EXAMPLES, deadline=None, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-    @given(st.one_of(scenarios(), simultaneous_wakes()), st.sampled_from(POLICIES))
+    @given(st.one_of(scenarios(), simultaneous_wakes(), threaded()), st.sampled_from(POLICIES))
     def prop(s, policy):
         try:
             s.build()

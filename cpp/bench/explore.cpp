@@ -48,6 +48,7 @@ bool Explorer::advance(uint64_t max_schedules, double max_seconds) {
       r.states = e.dfs_.states();
       r.pruned = e.dfs_.pruned();
       r.revisits = e.dfs_.revisits();
+      r.deviation_cut = e.dfs_.deviation_cut();
       for (VerdictKind k : all_verdict_kinds())
         if (e.counts_[static_cast<size_t>(k)])
           r.outcomes[verdict_kind_name(k)] = e.counts_[static_cast<size_t>(k)];
@@ -116,6 +117,12 @@ bool Explorer::one() {
     }
   }
   ++report_.schedules;
+  if (cfg_.strategy == Strategy::Exhaustive) {
+    ++report_.distinct;
+  } else {
+    report_.distinct += trie_.insert(w.choices);
+    if (trie_.complete()) report_.complete = report_.finished = true;  // every schedule was run
+  }
   Finding f = decide(*sc_, w);
   ++counts_[static_cast<size_t>(f.kind)];
   bool counts = f.kind != VerdictKind::Ok && (cfg_.count_bounds || !is_bound(f.kind));

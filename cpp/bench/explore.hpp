@@ -13,6 +13,7 @@
 
 #include "bench/run.hpp"
 #include "explore/strategies.hpp"
+#include "explore/trie.hpp"
 
 namespace wb {
 
@@ -36,7 +37,9 @@ struct ExploreReport {
   uint64_t pruned = 0;          // exhaustive: branches cut by sleep sets, the cache or the bound
   uint64_t revisits = 0;        // exhaustive: of which, states the cache had explored before
   uint64_t states = 0;          // exhaustive: distinct states at choice points
-  bool complete = false;        // exhaustive: every schedule (within the bound) was run
+  uint64_t distinct = 0;        // schedules no earlier run took (exhaustive: all of them)
+  bool complete = false;        // every schedule (within the deviation bound) was run
+  bool deviation_cut = false;   // exhaustive: the deviation bound left schedules out
   bool finished = false;        // nothing more to do (complete, or stopped at a counterexample)
   double elapsed_s = 0;
   std::map<std::string, uint64_t> outcomes;  // verdict kind -> schedules
@@ -70,6 +73,7 @@ class Explorer {
   ExploreReport report_;
   std::array<uint64_t, static_cast<size_t>(VerdictKind::BoundDepth) + 1> counts_{};  // by kind
   Dfs dfs_;
+  ScheduleTrie trie_;  // random, PCT: the schedules run
   uint32_t pct_k_ = 0;  // PCT: choice points of the canonical run (0: not yet run)
   bool interrupted_ = false;  // advance() threw: the search state is mid-run
   uint64_t next_seed_;

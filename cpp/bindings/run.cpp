@@ -193,6 +193,8 @@ void register_run(py::module_& m) {
       .def_readonly("revisits", &ExploreReport::revisits)
       .def_readonly("states", &ExploreReport::states)
       .def_readonly("complete", &ExploreReport::complete)
+      .def_readonly("distinct", &ExploreReport::distinct)
+      .def_readonly("deviation_cut", &ExploreReport::deviation_cut)
       .def_readonly("finished", &ExploreReport::finished)
       .def_readonly("elapsed_s", &ExploreReport::elapsed_s)
       .def_readonly("outcomes", &ExploreReport::outcomes)

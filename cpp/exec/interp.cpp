@@ -382,6 +382,7 @@ void Machine::exec(uint16_t tid) {
           w_.now = in.v > INT64_MAX - w_.now ? INT64_MAX : w_.now + in.v;
         }
       } else {
+        touch_clock(false);
         w_.threads[tid].busy_until = w_.now + in.v * cfg_.ticks_per_ms;
       }
       return;

@@ -180,7 +180,8 @@ int64_t Machine::next_due() const {
     const ThreadRt& ft = w_.threads[i];
     if (ft.status == ThreadStatus::Unstarted && sc_.threads[i - 1].autostart)
       due = std::min(due, sc_.threads[i - 1].at);
-    if (ft.status == ThreadStatus::Running && ft.busy_until > w_.now) due = std::min(due, ft.busy_until);
+    // A thread or worker computing: its compute ends then.
+    if (!ft.stack.empty() && ft.busy_until > w_.now) due = std::min(due, ft.busy_until);
   }
   return due;
 }

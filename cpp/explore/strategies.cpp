@@ -257,6 +257,7 @@ uint32_t Dfs::choose(const ChoicePoint& cp) {
   // Take the first option that does not sleep (option 0 when nothing sleeps).
   uint32_t pick = 0;
   while (pick < n.options.size() && asleep(n, n.options[pick])) ++pick;
+  if (pick > 0 && pick < n.options.size() && parent_dev >= max_deviations_) deviation_cut_ = true;
   if (pick == n.options.size() || (pick > 0 && parent_dev >= max_deviations_)) {
     // Every option sleeps, or the only ones awake deviate past the bound.
     leave(n);
@@ -312,7 +313,10 @@ bool Dfs::next() {
     Entry was{n.kind, n.options[n.chosen], n.chosen_fp, n.have_fp};
     n.done.push_back(was);
     uint32_t parent_dev = nodes_.size() > 1 ? nodes_[nodes_.size() - 2].deviations : 0;
-    if (parent_dev < max_deviations_) {
+    if (parent_dev >= max_deviations_) {  // the siblings left deviate past the bound
+      for (uint32_t k = n.chosen + 1; k < n.options.size() && !deviation_cut_; ++k)
+        deviation_cut_ = !asleep(n, n.options[k]);
+    } else {
       for (uint32_t k = n.chosen + 1; k < n.options.size(); ++k) {
         uint32_t id = n.options[k];
         bool skip = asleep(n, id);

@@ -103,6 +103,7 @@ class Dfs final : public Chooser {
   uint64_t states() const { return states_.size(); }
   uint64_t pruned() const { return pruned_; }
   uint64_t revisits() const { return revisits_; }  // branches the state cache cut
+  bool deviation_cut() const { return deviation_cut_; }  // the bound left a schedule out
   void count_pruned() { ++pruned_; }
 
  private:
@@ -148,6 +149,7 @@ class Dfs final : public Chooser {
   bool state_cache_;
   std::unordered_map<uint64_t, Visit> visited_;
   uint64_t revisits_ = 0;
+  bool deviation_cut_ = false;
 };
 
 }  // namespace wb

@@ -168,7 +168,8 @@ def explore(scenario: Union[str, Scenario], policy: PolicyLike = "fifo", *,
                            schedules=r.schedules, pruned=r.pruned, states=r.states,
                            complete=r.complete and not interrupted, outcomes=dict(r.outcomes),
                            counterexample=cx, found_schedule=r.found_schedule or None,
-                           elapsed_s=r.elapsed_s, interrupted=interrupted)
+                           elapsed_s=r.elapsed_s, interrupted=interrupted, distinct=r.distinct,
+                           bound=bound, deviation_cut=r.deviation_cut, budget=budget)
 
     # Advance in slices of at most SLICE_S (each runs in C++ without the GIL)
     # so a progress bar, a wall-clock deadline and Ctrl-C are honoured between

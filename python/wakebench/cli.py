@@ -21,8 +21,8 @@ from . import catalog
 from . import replay as replay_files
 from .api import BACKENDS, STRATEGIES, Interrupted, explore, run
 from .errors import Error, one_line, printable
-from .matrix import (ProgressBar, compute, counterexamples, prepare_out_dir, render_json,
-                     render_text, write_outputs)
+from .matrix import (ProgressBar, compute, counterexamples, inconclusive, prepare_out_dir,
+                     render_json, render_text, write_outputs)
 from .policy import builtin_policies
 
 EXIT_USAGE = 2
@@ -114,9 +114,12 @@ def _show_exploration(ex, args: argparse.Namespace) -> None:
     name, policy = ex.scenario, ex.policy
     stopped = " (interrupted: a partial summary)" if ex.interrupted else ""
     print(f"{name} under {policy}, {args.strategy}: {ex.verdict}{stopped}")
+    if ex.inconclusive:
+        print(f"  inconclusive: {ex.inconclusive}")
     extra = f", {ex.states} states, {ex.pruned} pruned" if args.strategy == "exhaustive" else ""
-    print(f"  {ex.schedules} schedules in {ex.elapsed_s:.3f}s ({ex.rate:,.0f}/s){extra}"
-          f"{', complete' if ex.complete else ''}")
+    bound = f", deviation bound {ex.bound}" if ex.bound is not None else ""
+    print(f"  {ex.schedules} schedules ({ex.distinct} distinct) in {ex.elapsed_s:.3f}s "
+          f"({ex.rate:,.0f}/s){extra}{bound}{', complete' if ex.complete else ''}")
     print("  outcomes: " + ", ".join(f"{k} x{v}" for k, v in sorted(ex.outcomes.items())))
     cx = ex.counterexample
     if cx is not None:
@@ -150,7 +153,7 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     if args.out is not None:
         _writable(args.out, prepare_out_dir)  # fail before the long computation
     t0 = time.monotonic()
-    cells = compute(scenarios, policies, budget=args.budget,
+    cells = compute(scenarios, policies, budget=args.budget, bound=args.bound,
                     progress=None if args.json else ProgressBar())
     elapsed = time.monotonic() - t0
     written = _writable(args.out, lambda d: write_outputs(cells, d)) if args.out else []
@@ -161,6 +164,8 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     print()
     for c in counterexamples(cells):
         print(f"  {c.scenario} / {c.policy}: {c.verdict}  ->  {c.replay}")
+    for c in inconclusive(cells):
+        print(f"  {c.scenario} / {c.policy}: inconclusive: {c.inconclusive}")
     n = sum(c.schedules for c in cells)
     print(f"\n{len(cells)} cells, {n} schedules explored in {elapsed:.2f}s")
     if written:
@@ -233,6 +238,8 @@ def _parser() -> argparse.ArgumentParser:
     pm = sub.add_parser("matrix", help="explore every scenario under every policy")
     pm.add_argument("--json", action="store_true")
     pm.add_argument("--budget", type=int, default=1_000_000, help="schedules per cell")
+    pm.add_argument("--bound", type=int, default=None,
+                    help="deviation bound per schedule (cells it cuts are inconclusive)")
     pm.add_argument("--policy", action="append", help="only these policies (repeatable)")
     pm.add_argument("--scenario", action="append", help="only these scenarios (repeatable)")
     pm.add_argument("--out", default=None, metavar="DIR",

@@ -21,7 +21,8 @@ from .outcome import replay_command
 from .policy import builtin_policies
 
 __all__ = ["Cell", "compute", "render_text", "render_markdown", "render_html", "render_json",
-           "write_outputs", "prepare_out_dir", "verdict_family", "counterexamples"]
+           "write_outputs", "prepare_out_dir", "verdict_family", "counterexamples",
+           "inconclusive"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class Cell:
     complete: bool
     schedule: Optional[str]  #: replays the counterexample
     outcomes: dict
+    inconclusive: Optional[str] = None  #: why no verdict could be claimed (a bound, the budget)
+    bound: Optional[int] = None  #: the deviation bound, if one was used
 
     @property
     def replay(self) -> Optional[str]:
@@ -44,11 +47,12 @@ class Cell:
     def to_dict(self) -> dict:
         return {"scenario": self.scenario, "policy": self.policy, "verdict": self.verdict,
                 "schedules": self.schedules, "states": self.states, "complete": self.complete,
+                "inconclusive": self.inconclusive, "bound": self.bound,
                 "schedule": self.schedule, "replay": self.replay, "outcomes": self.outcomes}
 
 
 def compute(scenarios: Optional[Sequence[str]] = None, policies: Optional[Sequence[str]] = None,
-            *, budget: int = 1_000_000,
+            *, budget: int = 1_000_000, bound: Optional[int] = None,
             progress: Optional[Callable[[int, int, str], None]] = None) -> List[Cell]:
     scenarios = list(scenarios) if scenarios is not None else catalog.names()
     policies = list(policies) if policies is not None else builtin_policies()
@@ -59,10 +63,11 @@ def compute(scenarios: Optional[Sequence[str]] = None, policies: Optional[Sequen
         for p in policies:
             if progress:
                 progress(len(cells), total, f"{name} / {p}")
-            ex = explore(sc, p, strategy="exhaustive", budget=budget)
+            ex = explore(sc, p, strategy="exhaustive", budget=budget, bound=bound)
             cx = ex.counterexample
             cells.append(Cell(name, p, ex.verdict, ex.schedules, ex.states, ex.complete,
-                              cx.schedule if cx else None, dict(ex.outcomes)))
+                              cx.schedule if cx else None, dict(ex.outcomes),
+                              ex.inconclusive, ex.bound))
     if progress:
         progress(total, total, "done")
     return cells
@@ -73,8 +78,15 @@ def _short(kind: str) -> str:
 
 
 def _label(c: Cell) -> str:
-    """A cell as the table shows it: the short verdict, starred when the budget ran out."""
-    return _short(c.verdict) + ("" if c.complete or c.schedule else "*")
+    """A cell as the table shows it: the short verdict; an inconclusive one
+    in capitals with its reason's key (BOUND/STEPS, BUDGET, DEVIATIONS<=K)."""
+    if c.verdict != "inconclusive":
+        return _short(c.verdict)
+    why = c.inconclusive or ""
+    key = (why.split(" ", 1)[0].upper() if why.startswith("bound/")
+           else f"DEVIATIONS<={c.bound}" if "deviation bound" in why
+           else "BUDGET")
+    return f"INCONCLUSIVE ({key})"
 
 
 def _grid(cells: List[Cell]):
@@ -85,14 +97,19 @@ def _grid(cells: List[Cell]):
 
 
 def counterexamples(cells: List[Cell]) -> List[Cell]:
-    """The non-ok cells, in table order: those that come with a replay command."""
-    return [c for c in cells if c.verdict != "ok"]
+    """The hazard cells, in table order: those that come with a replay command."""
+    return [c for c in cells if c.verdict not in ("ok", "inconclusive")]
+
+
+def inconclusive(cells: List[Cell]) -> List[Cell]:
+    """The cells no verdict could be claimed for, in table order."""
+    return [c for c in cells if c.verdict == "inconclusive"]
 
 
 def verdict_family(kind: str) -> str:
-    """The colour family of a verdict: "ok", "deadlock", "bound" or "other"."""
+    """The colour family of a verdict: "ok", "deadlock", "inconclusive" or "other"."""
     family = kind.split("/", 1)[0]
-    return family if family in ("ok", "deadlock", "bound") else "other"
+    return family if family in ("ok", "deadlock", "inconclusive") else "other"
 
 
 def render_text(cells: List[Cell]) -> str:
@@ -107,8 +124,9 @@ def render_text(cells: List[Cell]) -> str:
         out.append("| " + " | ".join(x.ljust(w) for x, w in zip(r, widths)) + " |")
         if i == 0:
             out.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    if any(not c.complete and not c.schedule for c in cells):
-        out.append("* exploration budget exhausted before every schedule was run")
+    if any(c.verdict == "inconclusive" for c in cells):
+        out.append("INCONCLUSIVE: no verdict can be claimed: a run stopped at a bound, the "
+                   "budget ran out, or the deviation bound left schedules out")
     return "\n".join(out)
 
 
@@ -119,6 +137,10 @@ def render_markdown(cells: List[Cell]) -> str:
     if bad:
         lines += ["", "## Counterexamples", ""]
         lines += [f"- {c.scenario} / {c.policy}: `{c.verdict}`: `{c.replay}`" for c in bad]
+    unsure = inconclusive(cells)
+    if unsure:
+        lines += ["", "## Inconclusive", ""]
+        lines += [f"- {c.scenario} / {c.policy}: {c.inconclusive}" for c in unsure]
     return "\n".join(lines) + "\n"
 
 
@@ -128,7 +150,7 @@ table { border-collapse: collapse; }
 th, td { border: 1px solid #999; padding: 0.3em 0.7em; text-align: left; }
 td.ok { background: #c8e6c9; }
 td.deadlock { background: #ef9a9a; }
-td.bound { background: #e0e0e0; }
+td.inconclusive { background: #e0e0e0; border: 2px dashed #555; font-weight: bold; }
 td.other { background: #ffcc80; }
 code { font-size: 90%; }
 """
@@ -137,7 +159,8 @@ code { font-size: 90%; }
 def _html_cell(c: Cell) -> str:
     """One <td>: coloured by verdict family; a non-ok cell's tooltip gives the replay command."""
     e = html.escape
-    title = c.verdict if c.replay is None else f"{c.verdict}\n{c.replay}"
+    title = (c.verdict if c.replay is None else f"{c.verdict}\n{c.replay}") + \
+        (f"\n{c.inconclusive}" if c.inconclusive else "")
     return (f'<td class="{verdict_family(c.verdict)}" title="{e(title)}">{e(_label(c))}</td>')
 
 
@@ -154,8 +177,10 @@ def render_html(cells: List[Cell]) -> str:
              "<title>wakebench policy matrix</title>", f"<style>{_HTML_STYLE}</style>",
              "</head><body>", "<h1>wakebench policy matrix</h1>",
              f"<table>\n<tr>{head}</tr>\n" + "\n".join(rows) + "\n</table>"]
-    if any(not c.complete and not c.schedule for c in cells):
-        parts.append("<p>* exploration budget exhausted before every schedule was run</p>")
+    unsure = [f"<li>{e(c.scenario)} / {e(c.policy)}: {e(c.inconclusive or '')}</li>"
+              for c in inconclusive(cells)]
+    if unsure:
+        parts += ["<h2>Inconclusive</h2>", "<ul>", *unsure, "</ul>"]
     if items:
         parts += ["<h2>Counterexamples</h2>", "<ul>", *items, "</ul>"]
     parts.append("</body></html>")

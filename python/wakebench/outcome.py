@@ -126,25 +126,59 @@ class Outcome:
 
 @dataclass
 class Exploration:
-    """What an exploration found: counts, outcomes and the minimised counterexample."""
+    """What an exploration found: counts, outcomes and the minimised counterexample.
+
+    ``verdict`` is the counterexample's kind when one was found; else "ok"
+    only when the search was complete (every schedule, within the deviation
+    bound if one was given) and no run stopped at a bound; else
+    "inconclusive", and ``inconclusive`` says why."""
 
     scenario: str
     policy: str
     strategy: str
     schedules: int             #: schedules run to a verdict
-    pruned: int                #: exhaustive: branches cut (sleep sets, bound)
+    pruned: int                #: exhaustive: branches cut (sleep sets, the state cache, the bound)
     states: int                #: exhaustive: distinct states at choice points
-    complete: bool             #: exhaustive: every schedule (within the bound) covered
+    complete: bool             #: every schedule (within the bound) covered
     outcomes: Dict[str, int]   #: verdict kind -> schedules
     counterexample: Optional[Outcome]
     found_schedule: Optional[str]  #: the counterexample before minimisation
     elapsed_s: float
     interrupted: bool = False  #: Ctrl-C stopped it: a partial summary
+    distinct: int = 0          #: schedules no earlier run took
+    bound: Optional[int] = None  #: exhaustive: the deviation bound, if one was given
+    deviation_cut: bool = False  #: the deviation bound left schedules out
+    budget: int = 0            #: the schedule budget it was given
+
+    @property
+    def inconclusive(self) -> Optional[str]:
+        """Why no verdict can be claimed (None: there is one). Without a
+        counterexample: a run stopped at a bound; or the search stopped
+        before the space was exhausted (Ctrl-C, the schedule budget, the
+        time budget); or the deviation bound left schedules out."""
+        if self.counterexample is not None:
+            return None
+        bounds = sorted(k for k in self.outcomes if k.startswith("bound/"))
+        if bounds:
+            return ", ".join(f"{k} in {self.outcomes[k]} run(s)" for k in bounds)
+        if self.interrupted:
+            return "interrupted (Ctrl-C) before every schedule was run"
+        if not self.complete:
+            if self.budget and self.schedules + self.pruned >= self.budget:
+                return (f"the budget of {self.budget} schedules ran out before every schedule "
+                        "was run")
+            return "the time budget (max_seconds_total) ran out before every schedule was run"
+        if self.deviation_cut:
+            return f"the deviation bound {self.bound} left schedules out"
+        return None
 
     @property
     def verdict(self) -> str:
-        """The counterexample's kind, or "ok" when no explored run was anything else."""
-        return self.counterexample.verdict.kind if self.counterexample else "ok"
+        """The counterexample's kind; "ok" when the search was complete and
+        every run ended ok; else "inconclusive" (see ``inconclusive``)."""
+        if self.counterexample is not None:
+            return self.counterexample.verdict.kind
+        return "ok" if self.inconclusive is None else "inconclusive"
 
     @property
     def rate(self) -> float:
@@ -160,6 +194,10 @@ class Exploration:
             "pruned": self.pruned,
             "states": self.states,
             "complete": self.complete,
+            "inconclusive": self.inconclusive,
+            "distinct": self.distinct,
+            "bound": self.bound,
+            "deviation_cut": self.deviation_cut,
             "interrupted": self.interrupted,
             "elapsed_s": self.elapsed_s,
             "rate": self.rate,

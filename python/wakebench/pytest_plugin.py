@@ -97,7 +97,10 @@ class Bench:
 
     def assert_ok(self, scenario: Union[str, Scenario], *, policy: PolicyLike = "fifo",
                   strategy: str = "exhaustive", **kw) -> Exploration:
-        """No explored schedule gives anything but ok."""
+        """No schedule gives anything but ok: the search was complete within
+        the bounds it names. An inconclusive exploration (a run stopped at a
+        bound, the budget ran out, the deviation bound cut the search) fails,
+        with the reason."""
         out = self._replayed(scenario, policy)
         if out is not None:
             if not out.verdict.ok:
@@ -107,6 +110,10 @@ class Bench:
         if ex.counterexample is not None:
             raise WakebenchFailure(failure_text(ex.counterexample, "ok",
                                                 self._save(ex.counterexample)))
+        if ex.verdict == "inconclusive":
+            raise WakebenchFailure(
+                f"{ex.scenario} under {ex.policy}: expected ok, the exploration is inconclusive: "
+                f"{ex.inconclusive} ({ex.schedules} schedules, {ex.strategy})")
         return ex
 
     def _replayed(self, scenario: Union[str, Scenario], policy: PolicyLike) -> Optional[Outcome]:
