@@ -1,6 +1,7 @@
 """Exploration: strategies, reduction, minimisation, replay."""
 
 import subprocess
+import time
 import sys
 
 import pytest
@@ -201,3 +202,34 @@ def test_cli_explore_and_replay(tmp_path):
     r = subprocess.run([sys.executable, "-m", "wakebench.cli", "explore", "h2-drop-wake-nested",
                         "--strategy", "dfs"], capture_output=True, text=True)
     assert r.returncode != 0 and "valid: random, pct, exhaustive" in r.stderr
+
+
+def long_deadlock(n):
+    """Two threads that count to n, then lock two mutexes in opposite orders."""
+    s = wb.Scenario("long-deadlock")
+    a, b, c = s.mutex("a"), s.mutex("b"), s.counter("c")
+    s.thread("x", program=[ops.repeat(n, c.add(1)), a.lock(), b.lock(), b.unlock(), a.unlock()])
+    s.thread("y", program=[ops.repeat(n, c.add(1)), b.lock(), a.lock(), a.unlock(), b.unlock()])
+    return s
+
+
+def test_minimisation_finds_the_fewest_deviations_after_a_long_run():
+    ex = wb.explore(long_deadlock(2000), "fifo", strategy="random", seed=1, max_steps=10**6)
+    cx = ex.counterexample
+    assert cx.verdict.kind == "deadlock/lock_cycle"
+    body = cx.schedule.split(".", 1)[1]
+    assert sum(ch != "0" for ch in body) == 1, cx.schedule  # one switch of thread, the rest natural
+    assert len(cx.schedule) < len(ex.found_schedule) * 0.6
+
+
+def test_minimisation_honours_the_time_budget():
+    s = long_deadlock(10_000)
+    t0 = time.monotonic()
+    one = wb.run(s, "fifo", seed=1, max_steps=10**6, trace=False)
+    run_s = time.monotonic() - t0  # what one run costs on this machine now
+    t0 = time.monotonic()
+    ex = wb.explore(s, "fifo", strategy="random", seed=1, max_seconds_total=0.3, max_steps=10**6)
+    took = time.monotonic() - t0
+    assert ex.counterexample is not None and one.stats["steps"] > 10_000
+    # The budget is checked between runs: it may overrun by the runs in flight.
+    assert took < 0.3 + 20 * run_s + 1.0, (took, run_s)

@@ -1,5 +1,6 @@
 #include "bench/explore.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <stdexcept>
 
@@ -148,32 +149,116 @@ bool Explorer::reproduces(const std::vector<uint32_t>& ks, VerdictKind kind,
   return true;
 }
 
-// Greedy shrinking towards the shortest, smallest schedule with the same
-// verdict kind: drop a suffix (a missing choice is option 0), zero a choice,
-// lower a choice; repeat until nothing helps or the budget is spent.
+bool Explorer::minimise_budget_left() const {
+  return report_.minimise_runs < cfg_.minimise_runs &&
+         std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count() <
+             cfg_.seconds_total;
+}
+
+// Shrinking towards the shortest, smallest schedule with the same verdict
+// kind, within the run and time budgets (the best so far when they run
+// out). A missing choice is option 0, the natural order, so a schedule
+// shrinks by cutting its tail and by zeroing choices:
+//  1. the shortest prefix that still reproduces, by bisection over its
+//     length (not monotonic in general: a failed half keeps the longer);
+//     then the fewest deviations from the natural order that reproduce
+//     (iterative context bounding);
+//  2. delta debugging (Zeller and Hildebrandt, TSE 2002, ddmin): remove
+//     chunks of choices, then zero chunks of the non-zero ones, halving the
+//     chunk size when no chunk helps;
+//  3. each remaining choice lowered by one, while that helps.
+// Every accepted candidate is replaced by the choices the run really took.
 std::vector<uint32_t> Explorer::minimise(std::vector<uint32_t> best, VerdictKind kind) {
   std::vector<uint32_t> made;
-  bool progress = true;
-  while (progress && report_.minimise_runs < cfg_.minimise_runs) {
-    progress = false;
-    for (size_t len = 0; len < best.size() && !progress; ++len) {
-      std::vector<uint32_t> cand(best.begin(), best.begin() + static_cast<long>(len));
-      if (reproduces(cand, kind, made) && simpler(made, best)) {
-        best = made;
-        progress = true;
+  auto accept = [&](const std::vector<uint32_t>& cand) {
+    if (!minimise_budget_left()) return false;
+    if (reproduces(cand, kind, made) && simpler(made, best)) {
+      best = made;
+      return true;
+    }
+    return false;
+  };
+  // 1. Bisect the length.
+  size_t lo = 0, hi = best.size();  // best[0, hi) reproduces
+  while (lo < hi && minimise_budget_left()) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (accept(std::vector<uint32_t>(best.begin(), best.begin() + static_cast<long>(mid))))
+      hi = std::min(hi, best.size());
+    else
+      lo = mid + 1;
+    hi = std::min(hi, best.size());
+  }
+  // 1b. The fewest deviations (iterative context bounding, as CHESS): an
+  //     exhaustive search of the schedules with at most 1, then 2, choices
+  //     off the natural order, for the same kind, within the budget.
+  for (uint32_t bound = 1; bound <= 2 && minimise_budget_left(); ++bound) {
+    size_t deviations = 0;
+    for (uint32_t k : best) deviations += k != 0;
+    if (deviations <= bound) break;
+    Dfs dfs(false, bound, true);
+    bool more = true;
+    while (more && minimise_budget_left()) {
+      ++report_.minimise_runs;
+      check_interrupt();
+      dfs.begin_run();
+      World w;
+      bool pruned = false;
+      try {
+        w = execute(*sc_, policy_, dfs, replay_);
+      } catch (const Pruned&) {
+        pruned = true;
+      }
+      more = dfs.next();
+      if (!pruned && decide(*sc_, w).kind == kind) {
+        std::vector<uint32_t> ks = taken(w.choices);
+        if (simpler(ks, best) || std::count_if(ks.begin(), ks.end(), [](uint32_t k) { return k; }) <
+                                     static_cast<long>(deviations))
+          best = ks;
+        bound = 3;  // found with the fewest: on to the other steps
+        break;
       }
     }
-    for (size_t i = 0; i < best.size() && !progress; ++i) {
-      for (uint32_t v : {0u, best[i] - 1}) {
-        if (best[i] == 0 || v >= best[i]) continue;
-        std::vector<uint32_t> cand = best;
-        cand[i] = v;
-        if (reproduces(cand, kind, made) && simpler(made, best)) {
-          best = made;
-          progress = true;
-          break;
+  }
+  // 2. ddmin: remove chunks of choices (the later ones move up to take the
+  //    removed ones' places), then zero chunks of the non-zero ones; halve
+  //    the chunk when none helps.
+  for (int zeroing = 0; zeroing < 2; ++zeroing) {
+    for (size_t chunk = std::max<size_t>(best.size() / 2, 1); minimise_budget_left();) {
+      std::vector<size_t> at;  // the positions this pass works on
+      for (size_t i = 0; i < best.size(); ++i)
+        if (!zeroing || best[i]) at.push_back(i);
+      if (at.empty()) break;
+      chunk = std::min(chunk, at.size());
+      bool any = false;
+      for (size_t from = 0; from < at.size() && minimise_budget_left(); from += chunk) {
+        const size_t to = std::min(at.size(), from + chunk);
+        std::vector<uint32_t> cand;
+        if (zeroing) {
+          cand = best;
+          for (size_t j = from; j < to; ++j) cand[at[j]] = 0;
+        } else {
+          cand.assign(best.begin(), best.begin() + static_cast<long>(at[from]));
+          cand.insert(cand.end(), best.begin() + static_cast<long>(at[to - 1]) + 1, best.end());
+        }
+        if (accept(cand)) {
+          any = true;
+          break;  // positions moved: start over at this chunk size
         }
       }
+      if (!any) {
+        if (chunk == 1) break;
+        chunk = (chunk + 1) / 2;
+      }
+    }
+  }
+  // 3. Lower each choice by one while that helps.
+  for (bool progress = true; progress && minimise_budget_left();) {
+    progress = false;
+    for (size_t i = 0; i < best.size() && !progress; ++i) {
+      if (best[i] < 2) continue;  // 1 -> 0 was step 2's
+      std::vector<uint32_t> cand = best;
+      --cand[i];
+      progress = accept(cand);
     }
   }
   return best;

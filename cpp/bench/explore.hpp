@@ -29,6 +29,7 @@ struct ExploreConfig {
   bool stop_at_first = true;               // stop at the first counterexample
   bool count_bounds = false;               // a bound verdict is a counterexample too
   uint64_t minimise_runs = 2000;           // budget for shrinking a counterexample
+  double seconds_total = 1e300;            // the whole exploration's time, minimisation included
   RunConfig run;                           // limits of each run
 };
 
@@ -64,6 +65,7 @@ class Explorer {
   void found(const std::vector<Choice>& choices, VerdictKind kind);
   std::vector<uint32_t> minimise(std::vector<uint32_t> ks, VerdictKind kind);
   bool reproduces(const std::vector<uint32_t>& ks, VerdictKind kind, std::vector<uint32_t>& made);
+  bool minimise_budget_left() const;  // runs and seconds
 
   std::shared_ptr<const Scenario> sc_;
   Policy& policy_;
@@ -78,6 +80,7 @@ class Explorer {
   bool interrupted_ = false;  // advance() threw: the search state is mid-run
   uint64_t next_seed_;
   std::chrono::steady_clock::time_point checked_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   uint32_t since_check_ = 0;  // calls of check_interrupt since it read the clock
 };
 

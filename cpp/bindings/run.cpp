@@ -54,7 +54,8 @@ std::unique_ptr<PyExplorer> make_explorer(std::shared_ptr<Scenario> sc, const py
                                           const std::string& strategy, uint64_t seed,
                                           uint32_t pct_depth, bool sleep_sets, bool state_cache,
                                           uint32_t max_deviations, bool stop_at_first,
-                                          bool count_bounds, const Limits& limits) {
+                                          bool count_bounds, const Limits& limits,
+                                          double seconds_total) {
   ExploreConfig cfg;
   if (strategy == "random") cfg.strategy = Strategy::Random;
   else if (strategy == "pct") cfg.strategy = Strategy::Pct;
@@ -67,6 +68,7 @@ std::unique_ptr<PyExplorer> make_explorer(std::shared_ptr<Scenario> sc, const py
   cfg.max_deviations = max_deviations;
   cfg.stop_at_first = stop_at_first;
   cfg.count_bounds = count_bounds;
+  cfg.seconds_total = seconds_total;
   cfg.run = config(true, limits);
   auto e = std::make_unique<PyExplorer>();
   e->policy = policy_from(policy, sc);
@@ -206,7 +208,8 @@ void register_run(py::module_& m) {
            py::arg("seed") = 0, py::arg("pct_depth") = 3, py::arg("sleep_sets") = true,
            py::arg("state_cache") = true,
            py::arg("max_deviations") = 0xffffffffu, py::arg("stop_at_first") = true,
-           py::arg("count_bounds") = false, py::arg("limits") = Limits{})
+           py::arg("count_bounds") = false, py::arg("limits") = Limits{},
+           py::arg("seconds_total") = 1e300)
       .def("advance", &advance, py::arg("max_schedules"), py::arg("max_seconds"))
       .def_property_readonly("report", [](const PyExplorer& e) { return e.explorer->report(); });
   m.def("run_libev", &run_libev, py::arg("scenario"), py::arg("policy"), py::arg("trace") = true,

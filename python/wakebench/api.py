@@ -159,7 +159,8 @@ def explore(scenario: Union[str, Scenario], policy: PolicyLike = "fifo", *,
                         bool(state_cache),
                         0xFFFFFFFF if bound is None else bound, bool(stop_at_first),
                         bool(count_bounds),
-                        _limits(max_steps, max_seconds, max_memory, max_depth))
+                        _limits(max_steps, max_seconds, max_memory, max_depth),
+                        1e300 if deadline == float("inf") else deadline)
     name = policy if isinstance(policy, str) else policy.name
 
     def summary(r: "_core.ExploreReport", interrupted: bool = False) -> Exploration:
