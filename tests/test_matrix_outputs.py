@@ -120,3 +120,8 @@ def test_an_inconclusive_cell_is_visibly_distinct_and_says_why():
         render_markdown(cells)
     assert 'class="inconclusive"' in render_html(cells)
     assert json.loads(wb.matrix.render_json(cells))[0]["inconclusive"] == c.inconclusive
+
+
+def test_the_matrix_is_the_same_for_any_number_of_threads():
+    one = wb.matrix.compute(jobs=1)
+    assert wb.matrix.compute(jobs=2) == one == wb.matrix.compute(jobs=5)

@@ -47,7 +47,9 @@ struct TaskRt {
   QueueId queued = QueueId::None;
   uint8_t thread = 0;
   uint8_t flags = 0;        // TaskFlag bits
-  uint32_t wakers = 0;
+  uint16_t wakers = 0;
+  uint8_t in_lists = 0;     // waiter-list queues holding its waker (saturates at 255)
+  uint8_t spare = 0;
   uint32_t parked_in = 0;   // wait queue id + 1 of its latest registration
   uint32_t waits_on = 0;    // lock resource + 1 it waits for: an async mutex id, or
                             // mutexes + a semaphore id (see lock_resource)

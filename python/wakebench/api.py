@@ -170,7 +170,8 @@ def explore(scenario: Union[str, Scenario], policy: PolicyLike = "fifo", *,
                            complete=r.complete and not interrupted, outcomes=dict(r.outcomes),
                            counterexample=cx, found_schedule=r.found_schedule or None,
                            elapsed_s=r.elapsed_s, interrupted=interrupted, distinct=r.distinct,
-                           bound=bound, deviation_cut=r.deviation_cut, budget=budget)
+                           bound=bound, deviation_cut=r.deviation_cut, budget=budget,
+                           revisits=r.revisits)
 
     # Advance in slices of at most SLICE_S (each runs in C++ without the GIL)
     # so a progress bar, a wall-clock deadline and Ctrl-C are honoured between

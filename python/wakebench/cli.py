@@ -153,7 +153,9 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     if args.out is not None:
         _writable(args.out, prepare_out_dir)  # fail before the long computation
     t0 = time.monotonic()
-    cells = compute(scenarios, policies, budget=args.budget, bound=args.bound,
+    if args.jobs is not None and args.jobs < 1:
+        raise _Fail(f"--jobs must be at least 1, got {args.jobs}")
+    cells = compute(scenarios, policies, budget=args.budget, bound=args.bound, jobs=args.jobs,
                     progress=None if args.json else ProgressBar())
     elapsed = time.monotonic() - t0
     written = _writable(args.out, lambda d: write_outputs(cells, d)) if args.out else []
@@ -240,6 +242,8 @@ def _parser() -> argparse.ArgumentParser:
     pm.add_argument("--budget", type=int, default=1_000_000, help="schedules per cell")
     pm.add_argument("--bound", type=int, default=None,
                     help="deviation bound per schedule (cells it cuts are inconclusive)")
+    pm.add_argument("--jobs", type=int, default=None,
+                    help="cells explored at once (default: one per core)")
     pm.add_argument("--policy", action="append", help="only these policies (repeatable)")
     pm.add_argument("--scenario", action="append", help="only these scenarios (repeatable)")
     pm.add_argument("--out", default=None, metavar="DIR",

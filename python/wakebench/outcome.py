@@ -149,6 +149,7 @@ class Exploration:
     bound: Optional[int] = None  #: exhaustive: the deviation bound, if one was given
     deviation_cut: bool = False  #: the deviation bound left schedules out
     budget: int = 0            #: the schedule budget it was given
+    revisits: int = 0          #: exhaustive: branches cut by the visited-state cache
 
     @property
     def inconclusive(self) -> Optional[str]:

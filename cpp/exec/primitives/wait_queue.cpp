@@ -11,7 +11,7 @@
 
 namespace wb::wait_queue {
 
-bool add(QueueRt& q, bool slot, uint32_t task, uint32_t& replaced) {
+bool add(QueueRt& q, bool slot, uint32_t task, uint32_t& replaced, bool maybe_there) {
   replaced = kNone;
   if (slot) {
     if (!q.wakers.empty() && q.wakers.front() == task) return false;
@@ -19,7 +19,7 @@ bool add(QueueRt& q, bool slot, uint32_t task, uint32_t& replaced) {
       replaced = q.wakers.front();
       q.wakers.clear();
     }
-  } else if (ids::contains(q.wakers, task)) {
+  } else if (maybe_there && ids::contains(q.wakers, task)) {
     return false;
   }
   q.wakers.push_back(task);
@@ -56,6 +56,7 @@ namespace wb {
 void Machine::waker_taken(uint32_t task, uint32_t queue) {
   TaskRt& t = w_.tasks[task];
   --t.wakers;
+  if (!sc_.queue_slot[queue] && t.in_lists > 0 && t.in_lists < 255) --t.in_lists;
   if (t.parked_in == queue + 1) t.parked_in = 0;
 }
 
@@ -88,8 +89,14 @@ void Machine::register_waker(uint16_t tid, uint32_t task, uint32_t q) {
   touch_queue(q);
   if (!sc_.queue_slot[q] && t.parked_in == q + 1) return;  // its entry is already there
   uint32_t replaced = wait_queue::kNone;
-  if (!wait_queue::add(w_.queues[q], sc_.queue_slot[q] != 0, task, replaced)) return;
+  // In this list already? Not if it is in no list, or in one that is its
+  // latest registration's (a list queue, not this one): else look (a task
+  // waiting in more than one queue).
+  const bool latest_is_a_list = t.parked_in != 0 && !sc_.queue_slot[t.parked_in - 1];
+  const bool maybe_there = t.in_lists > 1 || (t.in_lists == 1 && !latest_is_a_list);
+  if (!wait_queue::add(w_.queues[q], sc_.queue_slot[q] != 0, task, replaced, maybe_there)) return;
   if (replaced != wait_queue::kNone) waker_taken(replaced, q);  // dropped, not woken
+  if (!sc_.queue_slot[q] && t.in_lists < 255) ++t.in_lists;
   t.parked_in = q + 1;
   ++t.wakers;
   ev(tid, Ev::Register, task, q);
@@ -105,7 +112,7 @@ void Machine::leave_queue(uint32_t task, uint32_t q) {
 // A finished or dropped task or future leaves every waiter list it is in
 // (the entry lived in its future); AtomicWaker slots keep their waker.
 void Machine::leave_waiter_lists(uint32_t task) {
-  if (w_.tasks[task].wakers == 0) return;
+  if (w_.tasks[task].wakers == 0 || w_.tasks[task].in_lists == 0) return;
   for (uint32_t q = 0; q < w_.queues.size(); ++q)
     if (!sc_.queue_slot[q]) leave_queue(task, q);
 }

@@ -30,7 +30,9 @@ inline constexpr uint32_t kNone = 0xffffffffu;
 
 // A registration by `task`: false if its waker is there already. In a slot,
 // `replaced` is set to the task whose waker it drops (else kNone).
-bool add(QueueRt& q, bool slot, uint32_t task, uint32_t& replaced);
+// `maybe_there`: the caller cannot rule out that a list holds the task
+// already (else the list is not searched: registering is O(1)).
+bool add(QueueRt& q, bool slot, uint32_t task, uint32_t& replaced, bool maybe_there = true);
 
 // `task`'s waker leaves (not woken); true if it was there.
 bool leave(QueueRt& q, uint32_t task);

@@ -1,0 +1,87 @@
+"""How the core scales: spawning, parked tasks, exhaustive search of a
+mutex model, and the matrix on every core. Figures side by side in one run.
+
+    python benchmarks/scale.py [--seconds S]
+
+- spawn + yield per task at 1 k and at 160 k tasks (linear: the ratio near 1);
+- 1 M parked tasks run to completion (time);
+- N tasks each doing R x (lock; yield; unlock; yield) on one async mutex,
+  on a runtime with N workers, searched exhaustively: distinct states and
+  schedules (the cost must grow with states, not schedules), whether the
+  search completed within S seconds;
+- `wakebench matrix` with one thread and with one per core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+import wakebench as wb
+from wakebench import ops
+
+
+def spawner(n: int) -> wb.Scenario:
+    s = wb.Scenario("spawn")
+    s.task("child", [ops.yield_()], count=n, autostart=False)
+    s.task("main", [ops.repeat(n, ops.spawn("child"), ops.yield_())])
+    return s
+
+
+def parked(n: int) -> wb.Scenario:
+    s = wb.Scenario("parked")
+    q = s.wait_queue("q")
+    s.task("t", [q.park()], count=n, daemon=True)
+    return s
+
+
+def mutex_model(tasks: int, reps: int) -> wb.Scenario:
+    s = wb.Scenario(f"mutex-{tasks}x{reps}", workers=tasks)
+    m = s.async_mutex("m")
+    for i in range(tasks):
+        s.task(f"t{i}", [ops.repeat(reps, m.lock(), ops.yield_(), m.unlock(), ops.yield_())])
+    return s
+
+
+def per_task_ns(s: wb.Scenario, n: int) -> float:
+    s.build()
+    best = min(wb.run(s, "fifo", trace=False, max_steps=4_000_000_000, max_seconds=120).stats["elapsed_s"]
+               for _ in range(3))
+    return best / n * 1e9
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seconds", type=float, default=60.0, help="time cap per exhaustive search")
+    args = ap.parse_args()
+
+    small, large = per_task_ns(spawner(1_000), 1_000), per_task_ns(spawner(160_000), 160_000)
+    print(f"spawn + yield per task: {small:.0f} ns at 1 k, {large:.0f} ns at 160 k "
+          f"(ratio {large / small:.2f}, target <= 2)")
+
+    s = parked(1_000_000)
+    s.build()
+    t0 = time.perf_counter()
+    out = wb.run(s, "fifo", trace=False, max_seconds=120)
+    print(f"1 M parked tasks: {out.verdict.kind} in {time.perf_counter() - t0:.2f} s (target < 2 s)")
+
+    for tasks, reps in ((2, 3), (3, 3), (5, 2)):
+        t0 = time.perf_counter()
+        ex = wb.explore(mutex_model(tasks, reps), "fifo", strategy="exhaustive",
+                        stop_at_first=False, budget=10**12, max_seconds_total=args.seconds)
+        took = time.perf_counter() - t0
+        print(f"{tasks} tasks x {reps} x (lock; yield; unlock; yield), {tasks} workers: "
+              f"{ex.verdict}, {ex.states:,} states, {ex.schedules:,} schedules, "
+              f"{ex.revisits:,} cut by the state cache, {took:.2f} s"
+              f"{'' if ex.complete else ' (not complete)'}")
+
+    from wakebench import matrix
+    for jobs in (1, os.cpu_count() or 1):
+        t0 = time.perf_counter()
+        matrix.compute(jobs=jobs)
+        print(f"matrix, {jobs} thread(s): {time.perf_counter() - t0:.3f} s")
+
+
+if __name__ == "__main__":
+    main()
