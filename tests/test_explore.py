@@ -233,3 +233,41 @@ def test_minimisation_honours_the_time_budget():
     assert ex.counterexample is not None and one.stats["steps"] > 10_000
     # The budget is checked between runs: it may overrun by the runs in flight.
     assert took < 0.3 + 20 * run_s + 1.0, (took, run_s)
+
+
+def two_workers_mutex():
+    s = wb.Scenario("two-workers-mutex", workers=2)
+    m = s.async_mutex("m")
+    for i in range(2):
+        s.task(f"t{i}", [ops.repeat(2, m.lock(), ops.yield_(), m.unlock(), ops.yield_())])
+    return s
+
+
+def test_an_exhaustive_search_resumes_from_its_checkpoint(tmp_path):
+    whole = wb.explore(two_workers_mutex(), "fifo", stop_at_first=False, budget=10**9)
+    assert whole.complete and whole.schedules > 500
+    path = tmp_path / "search.json"
+    parts, ex = 0, None
+    while ex is None or not ex.complete:
+        ex = wb.explore(two_workers_mutex(), "fifo", stop_at_first=False, budget=200,
+                        checkpoint=str(path))
+        parts += 1
+        assert parts < 1000
+    assert parts > 2
+    assert (ex.schedules, ex.outcomes, ex.verdict) == (whole.schedules, whole.outcomes, "ok")
+    assert not path.exists()  # finished: the checkpoint is gone
+
+
+def test_a_checkpoint_belongs_to_its_exploration(tmp_path):
+    path = tmp_path / "search.json"
+    ex = wb.explore(two_workers_mutex(), "fifo", stop_at_first=False, budget=50,
+                    checkpoint=str(path))
+    assert not ex.complete and path.exists()
+    with pytest.raises(wb.CheckpointError, match="saved for policy 'fifo', this exploration has "
+                                                 "'ngx_posted'"):
+        wb.explore(two_workers_mutex(), "ngx_posted", stop_at_first=False, checkpoint=str(path))
+    path.write_text("{not json")
+    with pytest.raises(wb.CheckpointError, match="not a checkpoint"):
+        wb.explore(two_workers_mutex(), "fifo", stop_at_first=False, checkpoint=str(path))
+    with pytest.raises(wb.ArgumentError, match="only an exhaustive search"):
+        wb.explore(two_workers_mutex(), "fifo", strategy="random", checkpoint=str(path))

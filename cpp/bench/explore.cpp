@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <iterator>
+#include <sstream>
 #include <stdexcept>
 
 namespace wb {
@@ -270,6 +272,42 @@ void Explorer::found(const std::vector<Choice>& choices, VerdictKind kind) {
   ScheduleSpec spec;
   spec.schedule = encode_indices(minimise(ks, kind));
   report_.counterexample = run_scenario(sc_, policy_, spec, cfg_.run);
+}
+
+std::string Explorer::checkpoint() const {
+  if (cfg_.strategy != Strategy::Exhaustive)
+    throw std::invalid_argument("only an exhaustive search can be checkpointed");
+  // Stopped in the middle of a run (Ctrl-C): the path saved is that run's,
+  // which a resumed search runs again from its start.
+  std::ostringstream o;
+  o << "explore1 " << report_.schedules << ' ' << report_.distinct << ' ' << report_.complete << ' '
+    << report_.finished;
+  for (uint64_t c : counts_) o << ' ' << c;
+  o << '\n' << dfs_.save();
+  return o.str();
+}
+
+void Explorer::resume(const std::string& text) {
+  if (cfg_.strategy != Strategy::Exhaustive)
+    throw std::invalid_argument("only an exhaustive search can be resumed");
+  if (report_.schedules)
+    throw std::invalid_argument("resume an exploration before it runs");
+  std::istringstream in(text);
+  std::string magic;
+  ExploreReport r;
+  decltype(counts_) counts{};
+  in >> magic >> r.schedules >> r.distinct >> r.complete >> r.finished;
+  for (uint64_t& c : counts) in >> c;
+  if (!in || magic != "explore1") throw std::invalid_argument("not a search checkpoint");
+  std::string rest((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  dfs_.load(rest);
+  report_.schedules = r.schedules;
+  report_.distinct = r.distinct;
+  report_.complete = r.complete;
+  report_.finished = r.finished;
+  counts_ = counts;
+  for (VerdictKind k : all_verdict_kinds())
+    if (counts_[static_cast<size_t>(k)]) report_.outcomes[verdict_kind_name(k)] = counts_[static_cast<size_t>(k)];
 }
 
 }  // namespace wb

@@ -56,6 +56,11 @@ class Explorer {
   // Returns report().finished.
   bool advance(uint64_t max_schedules, double max_seconds);
   const ExploreReport& report() const { return report_; }
+  // Exhaustive search: where it stands, as text (between advance() calls),
+  // and resuming from such a text (before the first advance()). Throws
+  // std::invalid_argument on a text that is not one.
+  std::string checkpoint() const;
+  void resume(const std::string& text);
 
  private:
   bool one();  // one schedule; false when there is nothing more to run

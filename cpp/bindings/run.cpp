@@ -211,6 +211,9 @@ void register_run(py::module_& m) {
            py::arg("count_bounds") = false, py::arg("limits") = Limits{},
            py::arg("seconds_total") = 1e300)
       .def("advance", &advance, py::arg("max_schedules"), py::arg("max_seconds"))
+      .def("checkpoint", [](const PyExplorer& e) { return e.explorer->checkpoint(); })
+      .def("resume", [](PyExplorer& e, const std::string& text) { e.explorer->resume(text); },
+           py::arg("text"))
       .def_property_readonly("report", [](const PyExplorer& e) { return e.explorer->report(); });
   m.def("run_libev", &run_libev, py::arg("scenario"), py::arg("policy"), py::arg("trace") = true,
         py::arg("limits") = Limits{}, py::arg("time_scale") = 1.0, py::arg("watchdog_s") = 2.0);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <sstream>
 
 #include "exec/footprint.hpp"
 
@@ -334,6 +335,131 @@ bool Dfs::next() {
     nodes_.pop_back();
   }
   return false;
+}
+
+// ---- checkpoints --------------------------------------------------------------
+//
+// One node per line: kind chosen between have_fp deviations parent_dev key
+// | options | chosen_fp | done entries | sleep entries; an entry is
+// kind:id:known:key,key,... and lists are space-separated.
+
+namespace {
+void put_keys(std::ostringstream& o, const std::vector<uint32_t>& keys) {
+  o << keys.size();
+  for (uint32_t k : keys) o << ',' << k;
+}
+
+std::vector<uint32_t> get_keys(std::istringstream& in) {
+  size_t n = 0;
+  in >> n;
+  if (!in || n > (1u << 24)) throw std::invalid_argument("bad footprint");
+  std::vector<uint32_t> keys(n);
+  for (uint32_t& k : keys) {
+    char comma = 0;
+    in >> comma >> k;
+    if (!in || comma != ',') throw std::invalid_argument("bad footprint");
+  }
+  return keys;
+}
+}  // namespace
+
+std::string Dfs::save() const {
+  std::ostringstream o;
+  o << "dfs1 " << nodes_.size() << ' ' << pruned_ << ' ' << revisits_ << ' ' << deviation_cut_ << '\n';
+  auto entries = [&](const std::vector<Entry>& es) {
+    o << es.size();
+    for (const Entry& e : es) {
+      o << ' ' << static_cast<unsigned>(e.kind) << ' ' << e.id << ' ' << e.known << ' ';
+      put_keys(o, e.fp.keys);
+    }
+  };
+  for (const Node& n : nodes_) {
+    o << static_cast<unsigned>(n.kind) << ' ' << n.chosen << ' ' << n.between_units << ' '
+      << n.have_fp << ' ' << n.deviations << ' ' << n.parent_dev << ' ' << n.key << ' '
+      << n.options.size();
+    for (uint32_t x : n.options) o << ' ' << x;
+    o << ' ';
+    put_keys(o, n.chosen_fp.keys);
+    o << ' ';
+    entries(n.done);
+    o << ' ';
+    entries(n.sleep);
+    o << '\n';
+  }
+  // The state cache: a state, the deviations and the sleeping options it
+  // was explored with (how many path nodes stand on it is the path's).
+  o << "cache " << visited_.size() << '\n';
+  for (const auto& [key, v] : visited_) {
+    o << key << ' ' << v.deviations << ' ' << v.sleep.size();
+    for (const auto& [kind, id] : v.sleep) o << ' ' << static_cast<unsigned>(kind) << ':' << id;
+    o << '\n';
+  }
+  return o.str();
+}
+
+void Dfs::load(const std::string& text) {
+  std::istringstream in(text);
+  std::string magic;
+  size_t count = 0;
+  in >> magic >> count >> pruned_ >> revisits_ >> deviation_cut_;
+  if (!in || magic != "dfs1" || count > (1u << 26)) throw std::invalid_argument("not a search checkpoint");
+  auto entries = [&](std::vector<Entry>& es) {
+    size_t n = 0;
+    in >> n;
+    if (!in || n > (1u << 20)) throw std::invalid_argument("bad entries");
+    es.resize(n);
+    for (Entry& e : es) {
+      unsigned kind = 0;
+      in >> kind >> e.id >> e.known;
+      if (!in || kind > static_cast<unsigned>(ChoiceKind::SelectStart)) throw std::invalid_argument("bad entry");
+      e.kind = static_cast<ChoiceKind>(kind);
+      e.fp.keys = get_keys(in);
+    }
+  };
+  std::vector<Node> nodes(count);
+  for (Node& n : nodes) {
+    unsigned kind = 0;
+    size_t options = 0;
+    in >> kind >> n.chosen >> n.between_units >> n.have_fp >> n.deviations >> n.parent_dev >> n.key >> options;
+    if (!in || kind > static_cast<unsigned>(ChoiceKind::SelectStart) || options < 2 || options > (1u << 24))
+      throw std::invalid_argument("bad node");
+    n.kind = static_cast<ChoiceKind>(kind);
+    n.options.resize(options);
+    for (uint32_t& x : n.options) in >> x;
+    if (!in || n.chosen >= options) throw std::invalid_argument("bad node");
+    n.chosen_fp.keys = get_keys(in);
+    entries(n.done);
+    entries(n.sleep);
+  }
+  std::string word;
+  size_t cached = 0;
+  in >> word >> cached;
+  if (!in || word != "cache" || cached > (size_t{1} << 32)) throw std::invalid_argument("bad cache");
+  std::unordered_map<uint64_t, Visit> visited;
+  visited.reserve(cached);
+  for (size_t i = 0; i < cached; ++i) {
+    uint64_t key = 0;
+    size_t asleep = 0;
+    Visit v;
+    in >> key >> v.deviations >> asleep;
+    if (!in || asleep > (1u << 20)) throw std::invalid_argument("bad cache entry");
+    for (size_t j = 0; j < asleep; ++j) {
+      unsigned kind = 0;
+      char colon = 0;
+      uint32_t id = 0;
+      in >> kind >> colon >> id;
+      if (!in || colon != ':' || kind > static_cast<unsigned>(ChoiceKind::SelectStart))
+        throw std::invalid_argument("bad cache entry");
+      v.sleep.emplace_back(static_cast<ChoiceKind>(kind), id);
+    }
+    visited.emplace(key, std::move(v));
+  }
+  nodes_ = std::move(nodes);
+  depth_ = 0;
+  units_.clear();
+  visited_ = state_cache_ ? std::move(visited) : std::unordered_map<uint64_t, Visit>{};
+  for (const Node& n : nodes_)  // the path's states are on the path again
+    if (auto it = visited_.find(n.key); it != visited_.end()) ++it->second.on_path;
 }
 
 }  // namespace wb

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <stdexcept>
+#include <string>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -100,6 +101,12 @@ class Dfs final : public Chooser {
   void unit_done(const Footprint& f) override;
 
   void visit(const World& w) { states_.insert(state_hash(w)); }  // a final state
+  // The search's position (the path of choice points with what each has
+  // explored and what sleeps there), as text, and back: a long search can
+  // stop and resume where it was. The state cache and the state count are
+  // not kept (a resumed search may explore a state again: never less).
+  std::string save() const;
+  void load(const std::string& text);  // throws std::invalid_argument on a malformed text
   uint64_t states() const { return states_.size(); }
   uint64_t pruned() const { return pruned_; }
   uint64_t revisits() const { return revisits_; }  // branches the state cache cut

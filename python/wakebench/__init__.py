@@ -11,8 +11,8 @@ Build a scenario, run it under a scheduling policy, read the verdict::
 
 from . import catalog, ops
 from .api import DEFAULT_LIMITS, Interrupted, explore, run
-from .errors import (ArgumentError, ArgumentTypeError, Error, PolicyError, ScenarioError,
-                     ScenarioTypeError, ScheduleError, UnknownNameError)
+from .errors import (ArgumentError, ArgumentTypeError, CheckpointError, Error, PolicyError,
+                     ScenarioError, ScenarioTypeError, ScheduleError, UnknownNameError)
 from .outcome import Exploration, Outcome, Output, TraceEvent, Verdict
 from .policy import ACTIONS, Policy, WakeInfo, builtin_policies
 from .scenario import (Channel, Counter, Future, Mutex, Notify, Object, Oneshot, Scenario,
@@ -27,7 +27,7 @@ __all__ = [
     "Outcome", "Verdict", "Output", "TraceEvent", "Exploration",
     "Policy", "WakeInfo", "ACTIONS", "builtin_policies",
     "Error", "ScenarioError", "ScenarioTypeError", "ScheduleError", "PolicyError",
-    "UnknownNameError", "ArgumentError", "ArgumentTypeError", "Interrupted",
+    "UnknownNameError", "ArgumentError", "ArgumentTypeError", "CheckpointError", "Interrupted",
     "verdict_kinds",
 ]
 

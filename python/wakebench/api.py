@@ -3,13 +3,15 @@ with the GIL released."""
 
 from __future__ import annotations
 
+import json
+import os
 import time
 from typing import Callable, Optional, Sequence, Union
 
 from . import _core
 from .outcome import Exploration, Outcome
-from .errors import (UINT32, UINT64, ArgumentError, ArgumentTypeError, UnknownNameError,
-                     check_int, check_schedule)
+from .errors import (UINT32, UINT64, ArgumentError, ArgumentTypeError, CheckpointError,
+                     UnknownNameError, check_int, check_schedule, one_line)
 from .policy import PolicyLike, resolve
 from .scenario import Scenario
 
@@ -125,7 +127,7 @@ def explore(scenario: Union[str, Scenario], policy: PolicyLike = "fifo", *,
             max_seconds_total: Optional[float] = None, seed: int = 0, depth: int = 3,
             bound: Optional[int] = None, sleep_sets: bool = True, state_cache: bool = True,
             stop_at_first: bool = True,
-            count_bounds: bool = False,
+            count_bounds: bool = False, checkpoint: Optional[str] = None,
             progress: Optional[Callable[[int, int], None]] = None,
             max_steps: Optional[int] = None, max_seconds: Optional[float] = None,
             max_memory: Optional[int] = None, max_depth: Optional[int] = None) -> Exploration:
@@ -144,6 +146,13 @@ def explore(scenario: Union[str, Scenario], policy: PolicyLike = "fifo", *,
     is minimised (the shortest, smallest schedule that gives the same verdict
     kind) and comes with its trace. ``max_steps``... bound each run.
     ``progress(done, budget)`` is called between slices of work.
+
+    ``checkpoint`` (exhaustive only): a file the search's position is saved
+    to about every second, on Ctrl-C and when the budget runs out; an
+    exploration given an existing checkpoint resumes from it (as loom's
+    LOOM_CHECKPOINT_FILE), and removes it once the search has finished.
+    The file names the scenario, the policy and the settings: another
+    exploration's file is a CheckpointError.
     """
     sc = _scenario(scenario)
     if strategy not in STRATEGIES:
@@ -162,6 +171,16 @@ def explore(scenario: Union[str, Scenario], policy: PolicyLike = "fifo", *,
                         _limits(max_steps, max_seconds, max_memory, max_depth),
                         1e300 if deadline == float("inf") else deadline)
     name = policy if isinstance(policy, str) else policy.name
+    saver = None
+    if checkpoint is not None:
+        if strategy != "exhaustive":
+            raise ArgumentError("checkpoint: only an exhaustive search can be checkpointed")
+        saver = _Checkpoint(checkpoint, {
+            "scenario": sc.name, "policy": name, "sleep_sets": bool(sleep_sets),
+            "state_cache": bool(state_cache), "bound": bound, "stop_at_first": bool(stop_at_first),
+            "count_bounds": bool(count_bounds),
+            "limits": [max_steps, max_seconds, max_memory, max_depth]})
+        saver.resume(ex)
 
     def summary(r: "_core.ExploreReport", interrupted: bool = False) -> Exploration:
         cx = Outcome(sc.name, r.counterexample) if r.counterexample is not None else None
@@ -189,9 +208,71 @@ def explore(scenario: Union[str, Scenario], policy: PolicyLike = "fifo", *,
             done = r.schedules + r.pruned  # pruned branches count too
             if progress:
                 progress(min(done, budget), budget)
+            if saver and not finished:
+                saver.save(ex, at_most_every=1.0)
     except KeyboardInterrupt:
+        if saver:
+            saver.save(ex)
         raise Interrupted(summary(ex.report, interrupted=True)) from None
+    except RuntimeError as e:
+        if saver and "diverged" in str(e):
+            raise CheckpointError(f"{checkpoint}: the checkpoint does not fit scenario "
+                                  f"{sc.name!r} as it is now (it was saved for another version "
+                                  "of it)") from None
+        raise
+    if saver:
+        if finished:
+            saver.remove()
+        else:
+            saver.save(ex)
     return summary(r)
+
+
+class _Checkpoint:
+    """An exhaustive search's position in a file: JSON naming the
+    exploration (its settings must match to resume) and the search text.
+    Written to a temporary file then renamed, so a crash leaves the last
+    complete one."""
+
+    def __init__(self, path: str, settings: dict) -> None:
+        self.path, self.settings = os.fspath(path), settings
+        self.saved = 0.0
+
+    def resume(self, ex: "_core.Explorer") -> None:
+        try:
+            with open(self.path, encoding="utf-8") as f:
+                data = json.load(f)
+        except FileNotFoundError:
+            return
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise CheckpointError(f"{self.path}: not a checkpoint: {one_line(e)}") from None
+        if not isinstance(data, dict) or data.get("version") != 1 or \
+                not isinstance(data.get("search"), str):
+            raise CheckpointError(f"{self.path}: not a wakebench checkpoint (version 1)")
+        for key, want in self.settings.items():
+            if data.get(key) != want:
+                raise CheckpointError(f"{self.path}: saved for {key} {data.get(key)!r}, "
+                                      f"this exploration has {want!r}")
+        try:
+            ex.resume(data["search"])
+        except ValueError as e:
+            raise CheckpointError(f"{self.path}: {one_line(e)}") from None
+
+    def save(self, ex: "_core.Explorer", at_most_every: float = 0.0) -> None:
+        now = time.monotonic()
+        if now - self.saved < at_most_every:
+            return
+        self.saved = now
+        tmp = self.path + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump({"version": 1, **self.settings, "search": ex.checkpoint()}, f)
+        os.replace(tmp, self.path)
+
+    def remove(self) -> None:
+        try:
+            os.remove(self.path)
+        except FileNotFoundError:
+            pass
 
 
 #: The longest stretch explore() spends in C++ between two looks at Ctrl-C,

@@ -95,6 +95,7 @@ def cmd_explore(args: argparse.Namespace) -> int:
     try:
         ex = explore(name, policy, strategy=args.strategy, budget=args.budget, seed=args.seed,
                      depth=args.depth, bound=args.bound, max_seconds_total=args.seconds,
+                     checkpoint=args.checkpoint,
                      progress=(lambda d, t: bar(d, t, f"{args.strategy} {name}")) if bar else None)
     except Interrupted as stop:  # Ctrl-C: what was searched, then exit 130
         if bar:
@@ -228,6 +229,9 @@ def _parser() -> argparse.ArgumentParser:
     pe.add_argument("--bound", type=int, default=None,
                     help="exhaustive: at most this many choices off the natural order")
     pe.add_argument("--save", default=None, help="write the counterexample as a replay file")
+    pe.add_argument("--checkpoint", default=None, metavar="FILE",
+                    help="exhaustive: save the search's position to FILE (on Ctrl-C, when "
+                         "the budget runs out); resume from it if it exists")
     pe.add_argument("--json", action="store_true")
     pe.set_defaults(fn=cmd_explore)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from ._core import Error, PolicyError, ScenarioError, ScheduleError, UnknownNameError
 
-__all__ = ["Error", "ScenarioError", "ScenarioTypeError", "ScheduleError", "UnknownNameError",
+__all__ = ["CheckpointError", "Error", "ScenarioError", "ScenarioTypeError", "ScheduleError", "UnknownNameError",
            "PolicyError", "ArgumentError", "ArgumentTypeError", "one_line", "printable",
            "check_int", "check_text", "check_schedule", "INT64", "UINT32", "UINT64"]
 
@@ -33,6 +33,11 @@ class ArgumentError(Error, ValueError):
 
 class ArgumentTypeError(ArgumentError, TypeError):
     """An argument of run(), explore() or the matrix of the wrong type."""
+
+
+class CheckpointError(Error, ValueError):
+    """A checkpoint file that cannot be read, or that belongs to another
+    exploration (scenario, policy, settings)."""
 
 
 def one_line(text: object, limit: int = 200) -> str:
