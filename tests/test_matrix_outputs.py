@@ -125,3 +125,18 @@ def test_an_inconclusive_cell_is_visibly_distinct_and_says_why():
 def test_the_matrix_is_the_same_for_any_number_of_threads():
     one = wb.matrix.compute(jobs=1)
     assert wb.matrix.compute(jobs=2) == one == wb.matrix.compute(jobs=5)
+
+
+def test_every_cell_carries_the_cost_of_its_policy_on_the_canonical_schedule():
+    cells = {(c.scenario, c.policy): c for c in wb.matrix.compute(["posted-next-idle"])}
+    cost = {p: cells[("posted-next-idle", p)].cost for p in wb.builtin_policies()}
+    # ngx_posted keeps its idle waits; PR #295's posted-next pays a
+    # non-blocking iteration per deferred wake, thread_notify its notifies.
+    assert cost["ngx_posted"]["nonblocking"] == 0
+    assert cost["ngx_posted_next"]["nonblocking"] > 0 and cost["thread_notify"]["nonblocking"] > 0
+    assert cost["ngx_inline"]["nonblocking"] > 0  # its self-wakes go through posted-next
+    assert all(isinstance(v, int) for v in cost["fifo"].values())
+    nested = wb.matrix.compute(["h2-drop-wake-nested"], ["ngx_inline", "ngx_posted"])
+    assert [c.cost["depth"] for c in nested] == [2, 1]  # inline polls nest
+    assert json.loads(wb.matrix.render_json(nested))[0]["cost"]["depth"] == 2
+    assert "depth 2" in render_markdown(nested) and "depth 2" in render_html(nested)

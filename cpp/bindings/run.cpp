@@ -143,6 +143,11 @@ py::dict stats_dict(const Stats& s) {
   d["iterations"] = s.iterations;
   d["nonblocking_iterations"] = s.nonblocking_iterations;
   d["max_depth"] = s.max_depth;
+  d["max_polls_nested"] = s.max_polls_nested;
+  d["max_wake_latency"] = s.max_wake_latency;
+  d["mean_wake_latency"] = s.wake_latency_samples
+                               ? static_cast<double>(s.wake_latency_total) / static_cast<double>(s.wake_latency_samples)
+                               : 0.0;
   d["elapsed_s"] = s.elapsed_s;
   d["model_bytes"] = s.model_bytes;
   return d;

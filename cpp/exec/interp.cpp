@@ -71,6 +71,14 @@ void Machine::push_poll(uint16_t tid, uint32_t task, Entry entry, WakeCtx via) {
   f.entry = entry;
   f.via = via;
   ++th.polls_on_stack;
+  w_.stats.max_polls_nested = std::max(w_.stats.max_polls_nested, th.polls_on_stack);
+  if (entry != Entry::Child && w_.woken_iter[task] != kNoId) {  // the wake-to-poll latency
+    const uint64_t latency = w_.stats.iterations - w_.woken_iter[task];
+    w_.stats.max_wake_latency = std::max(w_.stats.max_wake_latency, latency);
+    w_.stats.wake_latency_total += latency;
+    ++w_.stats.wake_latency_samples;
+    w_.woken_iter[task] = kNoId;
+  }
   ++w_.stats.polls;
   if (entry == Entry::Inline) ++w_.stats.inline_polls;
   ev(tid, Ev::PollBegin, task, static_cast<uint32_t>(entry), static_cast<uint8_t>(via));

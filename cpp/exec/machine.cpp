@@ -32,6 +32,7 @@ void Machine::init() {
   w_.real_time = cfg_.real_time;
   w_.next_replica.assign(sc_.templates.size(), 0);
   w_.sleeping.assign(sc_.ntasks, 0);
+  w_.woken_iter.assign(sc_.ntasks, kNoId);
   w_.critical.assign(sc_.ntasks, 0);
   if (sc_.exceptions) {
     w_.exc.resize(sc_.ntasks);

@@ -61,6 +61,8 @@ void Machine::wake(uint16_t tid, uint32_t task, WakeCtx ctx) {
 void Machine::schedule(uint16_t tid, uint32_t task, WakeCtx ctx, bool woken_while_running) {
   TaskRt& t = w_.tasks[task];
   ThreadRt& th = w_.threads[tid];
+  // Ready from this loop iteration: its poll measures the wake-to-poll latency.
+  if (w_.woken_iter[task] == kNoId) w_.woken_iter[task] = static_cast<uint32_t>(w_.stats.iterations);
   WakeInfo info;
   info.task = task;
   info.ctx = ctx;

@@ -218,6 +218,10 @@ struct Stats {
   uint64_t iterations = 0;
   uint64_t nonblocking_iterations = 0;
   uint32_t max_depth = 0;
+  uint32_t max_polls_nested = 0;    // the deepest stack of polls (inline polls nest)
+  uint64_t max_wake_latency = 0;    // loop iterations from a wake to the poll it asked for
+  uint64_t wake_latency_total = 0;  // ... summed over the polls that followed a wake
+  uint64_t wake_latency_samples = 0;
   double elapsed_s = 0;
   uint64_t model_bytes = 0;
 };
@@ -236,6 +240,7 @@ struct World {
   uint32_t next_event = 0;       // first handler not yet ready
   std::vector<TimerRt> timers;   // every timer ever set, by id
   std::vector<uint32_t> sleeping;  // per task: timer id + 1 of the sleep it is in, 0: none
+  std::vector<uint32_t> woken_iter;  // per task: the iteration its pending wake came in, or kNoId
   std::vector<uint16_t> critical;  // per task: critical regions it is inside
   CutFact cut;
   bool cut_recorded = false;       // a must-finish task was killed (the run went on)

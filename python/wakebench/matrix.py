@@ -16,11 +16,11 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, List, Optional, Sequence, Union
+from typing import Callable, Dict, List, Optional, Sequence, Union
 
 from . import catalog
-from .api import explore
-from .outcome import replay_command
+from .api import explore, run
+from .outcome import Outcome, replay_command
 from .policy import builtin_policies
 
 __all__ = ["Cell", "compute", "render_text", "render_markdown", "render_html", "render_json",
@@ -40,6 +40,10 @@ class Cell:
     outcomes: dict
     inconclusive: Optional[str] = None  #: why no verdict could be claimed (a bound, the budget)
     bound: Optional[int] = None  #: the deviation bound, if one was used
+    #: what the policy costs on the scenario's canonical schedule: loop
+    #: iterations, how many did not block, the longest wake-to-poll latency
+    #: in loop iterations, the deepest stack of polls (inline polls nest), polls
+    cost: Optional[Dict[str, int]] = None
 
     @property
     def replay(self) -> Optional[str]:
@@ -50,7 +54,7 @@ class Cell:
     def to_dict(self) -> dict:
         return {"scenario": self.scenario, "policy": self.policy, "verdict": self.verdict,
                 "schedules": self.schedules, "states": self.states, "complete": self.complete,
-                "inconclusive": self.inconclusive, "bound": self.bound,
+                "inconclusive": self.inconclusive, "bound": self.bound, "cost": self.cost,
                 "schedule": self.schedule, "replay": self.replay, "outcomes": self.outcomes}
 
 
@@ -72,7 +76,8 @@ def compute(scenarios: Optional[Sequence[str]] = None, policies: Optional[Sequen
         ex = explore(built[name], p, strategy="exhaustive", budget=budget, bound=bound)
         cx = ex.counterexample
         return Cell(name, p, ex.verdict, ex.schedules, ex.states, ex.complete,
-                    cx.schedule if cx else None, dict(ex.outcomes), ex.inconclusive, ex.bound)
+                    cx.schedule if cx else None, dict(ex.outcomes), ex.inconclusive, ex.bound,
+                    cost_of(run(built[name], p, trace=False)))
 
     cells: List[Optional[Cell]] = [None] * len(work)
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
@@ -94,6 +99,23 @@ def compute(scenarios: Optional[Sequence[str]] = None, policies: Optional[Sequen
     return [c for c in cells if c is not None]
 
 
+def cost_of(out: Outcome) -> Dict[str, int]:
+    """The cost axis of one run (the canonical schedule's, in a cell)."""
+    st = out.stats
+    return {"iterations": int(st["iterations"]), "nonblocking": int(st["nonblocking_iterations"]),
+            "latency": int(st["max_wake_latency"]), "depth": int(st["max_polls_nested"]),
+            "polls": int(st["polls"])}
+
+
+def cost_text(cost: Optional[Dict[str, int]]) -> str:
+    """"3/1 it, lat 1, depth 2, 4 polls": iterations/non-blocking ones, the
+    longest wake-to-poll latency in iterations, the deepest poll stack, polls."""
+    if not cost:
+        return ""
+    return (f"{cost['iterations']}/{cost['nonblocking']} it, lat {cost['latency']}, "
+            f"depth {cost['depth']}, {cost['polls']} polls")
+
+
 def _short(kind: str) -> str:
     return kind.split("/", 1)[-1]
 
@@ -102,7 +124,7 @@ def _label(c: Cell) -> str:
     """A cell as the table shows it: the short verdict; an inconclusive one
     in capitals with its reason's key (BOUND/STEPS, BUDGET, DEVIATIONS<=K)."""
     if c.verdict != "inconclusive":
-        return _short(c.verdict)
+        return _short(c.verdict) + (f" ({cost_text(c.cost)})" if c.cost else "")
     why = c.inconclusive or ""
     key = (why.split(" ", 1)[0].upper() if why.startswith("bound/")
            else f"DEVIATIONS<={c.bound}" if "deviation bound" in why
