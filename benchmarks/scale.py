@@ -19,6 +19,7 @@ import os
 import time
 
 import wakebench as wb
+from core import parked  # benchmarks/core.py: each task parks once in one queue
 from wakebench import ops
 
 
@@ -26,13 +27,6 @@ def spawner(n: int) -> wb.Scenario:
     s = wb.Scenario("spawn")
     s.task("child", [ops.yield_()], count=n, autostart=False)
     s.task("main", [ops.repeat(n, ops.spawn("child"), ops.yield_())])
-    return s
-
-
-def parked(n: int) -> wb.Scenario:
-    s = wb.Scenario("parked")
-    q = s.wait_queue("q")
-    s.task("t", [q.park()], count=n, daemon=True)
     return s
 
 
