@@ -109,8 +109,9 @@ def _concurrency(name: str, permits: int) -> Scenario:
     "Unbound concurrency use up resources": a task spawns one task per item
     with nothing limiting how many run at once (as buffer_unordered(999999999)
     or a spawn per request); each holds its memory until it finishes. With a
-    bound of 4 live tasks, the sixth spawn exhausts it: resource_exhausted,
-    under every policy.""")
+    bound of 4 live tasks, the spawner and the first three fetches fill it
+    and the fourth spawn exhausts it: resource_exhausted, under every
+    policy.""")
 def unbounded_concurrency() -> Scenario:
     return _concurrency("unbounded-concurrency", permits=0)
 
