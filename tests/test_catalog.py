@@ -38,6 +38,7 @@ EXPECTED = {
                                  ngx_posted_next=D, fifo="ok", thread_notify="ok"),
     "stale-event-after-close": cells(ngx_inline="ok", ngx_defer_nested="ok", ngx_posted=U,
                                      ngx_posted_next=U, fifo=U, thread_notify=U),
+    "stale-event-task-in-pool": every("ok"),
     "stale-event-staged": every("ok"),
     "std-mutex-current-thread": every(B),
     "std-mutex-async-mutex": every("ok"),
@@ -292,3 +293,23 @@ def test_every_kill_point_models_1_to_4_can_be_interrupted_and_5_never():
             assert "at task 'asyncTask' op #0 (mask)" in out.explanation
         landed.add(out.verdict.kind)
     assert landed == {"ok", I}
+
+
+def test_the_close_runs_the_pool_cleanup_that_drops_the_task_living_in_it():
+    # pschyska's case: the deferred wake is cancelled with the task; bavshin-f5's
+    # case (the future outlives the connection) is use_after_free.
+    for seed in range(40):
+        out = wb.run("stale-event-task-in-pool", "ngx_posted", seed=seed)
+        assert out.verdict.ok, out.explanation
+        t = out.trace_text
+        if "the server closes connection 'peer'" in t:
+            assert t.index("the server closes connection 'peer'") < \
+                t.index("cleanup handler 'drop_reader' begins") < t.index("task 'reader' dropped")
+            assert "read from connection 'peer'" not in t.split("closes connection 'peer'")[1]
+
+
+@pytest.mark.parametrize("bound", [2, 6, 10, 11, 100])
+def test_always_polling_an_endless_stream_exhausts_any_bound(bound):
+    from wakebench.catalog.buffered import _stream
+    s = _stream("always-poll", size=1, always_poll=True, bound=bound)
+    assert wb.run(s).verdict.kind == "resource_exhausted"

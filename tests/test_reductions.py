@@ -97,8 +97,10 @@ def scenarios(draw):
         if draw(st.booleans()):
             s.on_event(f"h{i}", at=draw(st.sampled_from([0, 1, 1])), program=prog,
                        connection=draw(st.sampled_from([None, "k"])))
-        else:
+        elif draw(st.booleans()):
             s.on_cleanup(f"h{i}", at=draw(st.sampled_from([0, 1, 1])), program=prog)
+        else:  # the pool's cleanup: runs when the server closes k
+            s.on_cleanup(f"h{i}", connection="k", program=prog)
     if thread:
         s.thread("th", at=draw(st.integers(0, 2)), program=[_leaf(draw, None, True)])
     return s

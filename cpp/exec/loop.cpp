@@ -174,7 +174,7 @@ void Machine::begin_startup(uint16_t tid) {
 
 int64_t Machine::next_due() const {
   int64_t due = INT64_MAX;
-  if (w_.next_event < sc_.handlers.size()) due = sc_.handlers[w_.next_event].at;
+  if (w_.next_event < sc_.timed_handlers) due = sc_.handlers[w_.next_event].at;
   due = std::min(due, timer::next_due(w_.timers, w_.timer_heap));
   for (size_t i = 1; i < w_.threads.size(); ++i) {
     const ThreadRt& ft = w_.threads[i];
@@ -198,7 +198,7 @@ void Machine::collect_ready(ThreadRt& th) {
   }
   for (uint32_t q : th.notified) th.ready_events.push_back(kNotifyBit | q);
   th.notified.clear();
-  while (w_.next_event < sc_.handlers.size() && sc_.handlers[w_.next_event].at <= w_.now)
+  while (w_.next_event < sc_.timed_handlers && sc_.handlers[w_.next_event].at <= w_.now)
     th.ready_events.push_back(w_.next_event++);
   timer::take_due(w_.timers, w_.timer_heap, w_.now, kTimerBit, th.ready_events);
 }
@@ -271,6 +271,15 @@ bool Machine::move_posted_next(uint16_t tid) {
   return true;
 }
 
+// A closed connection's pool cleanups, one unit each, before anything else.
+bool Machine::run_cleanup(uint16_t tid, ThreadRt& th) {
+  if (th.cleanups.empty()) return false;
+  uint32_t h = th.cleanups.front();
+  th.cleanups.pop_front();
+  begin_handler(tid, h);
+  return true;
+}
+
 void Machine::drive_simulated(uint16_t tid) {
   ThreadRt& th = w_.threads[tid];
   switch (th.phase) {
@@ -326,7 +335,9 @@ void Machine::drive_simulated(uint16_t tid) {
       return;
     }
     case Phase::Events: {
+      if (run_cleanup(tid, th)) return;
       maybe_close(tid);
+      if (run_cleanup(tid, th)) return;
       if (th.ready_events.empty()) {
         th.phase = Phase::Ready;
         return;
@@ -347,7 +358,9 @@ void Machine::drive_simulated(uint16_t tid) {
       return;
     }
     case Phase::Ready: {
+      if (run_cleanup(tid, th)) return;
       maybe_close(tid);
+      if (run_cleanup(tid, th)) return;
       if (begin_posted(tid)) {
       } else if (th.run_queue_polls < kEventInterval && begin_run_queue(tid)) {
         ++th.run_queue_polls;

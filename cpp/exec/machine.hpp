@@ -96,6 +96,7 @@ class Machine {
   bool poll_next(uint16_t tid, std::deque<uint32_t>& q, Entry entry);  // false: q is empty
   // The server may close an open connection here (a choice point).
   void maybe_close(uint16_t tid);  // primitives/connection
+  bool run_cleanup(uint16_t tid, ThreadRt& th);  // a closed connection's pool cleanup
   void use_connection(uint16_t tid, uint32_t c);  // `read`: a use after the close is a UAF
 
   // ---- instructions (stack not empty) ----

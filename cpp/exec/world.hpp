@@ -120,6 +120,7 @@ struct ThreadRt {
   SchedPost sched_posted = SchedPost::No;  // where its event is posted
   std::deque<uint32_t> run_queue;
   std::vector<uint32_t> ready_events;  // handler ids ready in this iteration
+  std::deque<uint32_t> cleanups;       // pool cleanups of a closed connection, to run now
 };
 
 struct OutputLine {

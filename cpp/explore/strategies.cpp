@@ -143,6 +143,7 @@ uint64_t state_hash(const World& w) {
     x.add(static_cast<uint64_t>(th.sched_posted) | 0xfffc0);
     x.seq(th.run_queue, 0xfffb);
     x.seq(th.ready_events, 0xffe6);
+    x.seq(th.cleanups, 0xffee);
   }
   x.add(w.next_event);
   x.seq(w.next_replica, 0xffe7);

@@ -90,7 +90,7 @@ class Driver {
   World run() {
     machine_.init();
     threaded_ = machine_.world().threads.size() > 1;
-    for (uint32_t h = 0; h < sc_.handlers.size(); ++h)
+    for (uint32_t h = 0; h < sc_.timed_handlers; ++h)
       conns_.push_back(std::make_unique<Connection>(
           *this, h, sc_.handlers[h].kind == HandlerKind::Cleanup));
     prepare_.start();

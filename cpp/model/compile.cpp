@@ -325,9 +325,17 @@ class Compiler {
     check_names(spec_.handlers, "handler", index);
     std::vector<size_t> order(spec_.handlers.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    // A cleanup attached to a connection runs when the connection closes
+    // (its pool is destroyed), not at a time: those come after the timed ones.
+    auto on_close = [&](size_t i) {
+      return spec_.handlers[i].kind == HandlerKind::Cleanup && !spec_.handlers[i].connection.empty();
+    };
     std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) {
+      if (on_close(x) != on_close(y)) return on_close(y);
       return spec_.handlers[x].at < spec_.handlers[y].at;
     });
+    sc_.timed_handlers = static_cast<uint32_t>(
+        std::count_if(order.begin(), order.end(), [&](size_t i) { return !on_close(i); }));
     for (size_t k = 0; k < order.size(); ++k) {
       const HandlerSpec& h = spec_.handlers[order[k]];
       if (h.at < 0)

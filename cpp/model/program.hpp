@@ -141,7 +141,8 @@ struct Handler {
   HandlerKind kind = HandlerKind::Event;
   int64_t at = 0;
   uint32_t program = 0;
-  int64_t connection = -1;  // closing it deletes this event (ngx_close_connection)
+  int64_t connection = -1;  // an event: closing it deletes this event (ngx_close_connection);
+                            // a cleanup: closing it runs this one (its pool's cleanup)
 };
 
 struct ForeignThread {
@@ -162,7 +163,9 @@ struct Scenario {
   std::vector<CounterSpec> counters;
   std::vector<Object> objects;
   std::vector<TaskTemplate> templates;
-  std::vector<Handler> handlers;  // sorted by time, then declaration order
+  std::vector<Handler> handlers;  // sorted by time, then declaration order; then the
+                                  // cleanups run when their connection closes
+  uint32_t timed_handlers = 0;    // the handlers that run at a time (the first ones)
   std::vector<ForeignThread> threads;  // thread i + 1 (thread 0 runs the loop)
   std::vector<std::string> connections;
   std::vector<SelectTable> selects;

@@ -172,7 +172,7 @@ bool would_run(const Scenario& sc, const World& w, WfNode root) {
   if (t.status == TaskStatus::Running || t.queued != QueueId::None) return true;
   if (w.sleeping[root.id]) return true;
   const ThreadRt& loop = w.threads[0];
-  return w.next_event < sc.handlers.size() || !loop.ready_events.empty() ||
+  return w.next_event < sc.timed_handlers || !loop.ready_events.empty() ||
          !loop.notified.empty() || !loop.inbox.empty();
 }
 

@@ -102,7 +102,7 @@ bool WaitFor::may_do(WfNode x, Code code, uint32_t a) const {
             f.kind == FrameKind::DropHook || f.kind == FrameKind::Startup)
           reach(f.program, f.pc, seen_prog, out);
       if (x.id == 0)
-        for (size_t h = w_.next_event; h < sc_.handlers.size(); ++h)
+        for (size_t h = w_.next_event; h < sc_.timed_handlers; ++h)
           reach(sc_.handlers[h].program, 0, seen_prog, out);
     }
   }

@@ -419,9 +419,19 @@ class Scenario:
         ``at`` (unless its ``connection`` was closed first)."""
         self._handler(name, _core.HandlerKind.EVENT, at, program, connection)
 
-    def on_cleanup(self, name: str, *, at: int, program: Iterable[ops.Op]) -> None:
-        """A pool cleanup handler: nginx closing a connection at time ``at``."""
-        self._handler(name, _core.HandlerKind.CLEANUP, at, program)
+    def on_cleanup(self, name: str, *, program: Iterable[ops.Op], at: Optional[int] = None,
+                   connection: Optional[Union[str, Connection]] = None) -> None:
+        """A pool cleanup handler (ngx_pool_cleanup_add). Attached to a
+        ``connection``, it runs when the server closes that connection and
+        destroys its pool (the newest cleanup first), as nginx runs a
+        request pool's cleanups when it frees the request; the explorer
+        chooses when the close comes. Unattached, it runs at time ``at``
+        (nginx closing some connection then)."""
+        if (at is None) == (connection is None):
+            raise ScenarioError(f"scenario {self.name!r}: cleanup {name!r}: give either "
+                                "connection= (it runs when that connection closes) or at=")
+        self._handler(name, _core.HandlerKind.CLEANUP, 0 if at is None else at, program,
+                      connection)
 
     def _handler(self, name: str, kind: "_core.HandlerKind", at: int,
                  program: Iterable[ops.Op],

@@ -175,8 +175,10 @@ def scenarios(draw):
         if draw(st.booleans()):
             s.on_event(f"h{i}", at=draw(SMALL), program=program,
                        connection=draw(st.one_of(st.none(), g.of("k0"))))
-        else:
+        elif draw(st.booleans()):
             s.on_cleanup(f"h{i}", at=draw(SMALL), program=program)
+        else:  # the pool's cleanup: runs when the server closes k0
+            s.on_cleanup(f"h{i}", connection=draw(g.of("k0")), program=program)
     s.thread("th0", at=draw(SMALL), program=draw(g.programs["thread"]), autostart=False)
     return s
 

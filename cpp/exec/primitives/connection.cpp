@@ -30,6 +30,12 @@ void Machine::maybe_close(uint16_t tid) {
   touch(res_.connections + c, true);
   w_.closed_at[c] = static_cast<uint32_t>(std::max<uint64_t>(step_, 1));
   ev(tid, Ev::Close, c);
+  // ngx_close_connection destroys the pool: its cleanups run now, the last
+  // registered first (ngx_destroy_pool walks the list from its head, where
+  // ngx_pool_cleanup_add puts the newest).
+  for (size_t h = sc_.handlers.size(); h-- > sc_.timed_handlers;)
+    if (sc_.handlers[h].connection == static_cast<int64_t>(c))
+      w_.threads[tid].cleanups.push_back(static_cast<uint32_t>(h));
 }
 
 }  // namespace wb

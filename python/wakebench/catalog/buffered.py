@@ -7,13 +7,17 @@ from ..scenario import Scenario
 from . import entry
 
 SEED = "buffered-streams-deadlock.txt"
-TAIL = 8  # a synchronous stream goes on after A and B
+BOUND = 6  # live tasks and in-flight futures: the memory the scenario allows
 
 
-def _stream(name: str, *, size: int, spawned: bool = False, always_poll: bool = False) -> Scenario:
+def _stream(name: str, *, size: int, spawned: bool = False, always_poll: bool = False,
+            bound: int = BOUND) -> Scenario:
     """A cannot make progress until B does (B sends it a message); both are
-    futures that exist before the stream is polled, B after A."""
-    s = Scenario(name, max_live_tasks=6)  # the memory a task or an in-flight future holds
+    futures that exist before the stream is polled, B after A. After them
+    the wrapped stream is synchronous and endless: it always has a next
+    future ready, modelled as more futures than the scenario's bound allows
+    in flight, so whatever the bound, pulling without limit passes it."""
+    s = Scenario(name, max_live_tasks=bound)  # the memory a task or an in-flight future holds
     messages = s.counter("messages")
     rx = s.wait_queue("rx")
     s.future("A", owner="consumer", program=[
@@ -32,7 +36,7 @@ def _stream(name: str, *, size: int, spawned: bool = False, always_poll: bool = 
     else:
         s.future("B", owner="consumer", program=send)
         b = "B"
-    tail = [f"item{i}" for i in range(TAIL)]
+    tail = [f"item{i}" for i in range(bound + 1)]
     for t in tail:
         s.future(t, owner="consumer", program=[ops.sleep(10)])
     s.task("consumer", [
@@ -71,9 +75,11 @@ def buffered_stream_spawned() -> Scenario:
 
 @entry("buffered-stream-always-poll", source=SEED, summary="""
     "Every day I'm pollin'": poll the wrapped stream whenever the buffer is
-    pending, even when full. B gets polled and the deadlock is gone, but on
-    a synchronous wrapped stream every pending poll pulls one more future
-    into flight: the buffer grows without bound, past the memory bound of
-    six live tasks and futures: resource_exhausted, under every policy.""")
+    pending, even when full. B gets polled and the deadlock is gone, but the
+    wrapped stream is synchronous and endless (it always has a next future
+    ready: modelled as more than the bound allows), so every pending poll
+    pulls one more future into flight and the buffer grows without bound,
+    past any memory bound the scenario sets (six live tasks and futures
+    here): resource_exhausted, under every policy.""")
 def buffered_stream_always_poll() -> Scenario:
     return _stream("buffered-stream-always-poll", size=1, always_poll=True)

@@ -117,19 +117,41 @@ def sidecar_thread_wake() -> Scenario:
 
 
 @entry("stale-event-after-close", source=SEED, summary="""
-    bavshin-f5's objection to always deferring: an nginx read event wakes a
-    future that will read from the connection (a PeerConnection), and the
-    server may close the connection, freeing its context, before a deferred
-    poll runs. Polling inside the handler (ngx_inline, ngx_defer_nested from
-    a handler) reads while the context is alive; every deferring policy can
-    poll after the close and touch freed memory. The reader is left pending
-    if the connection closes before its event (nginx frees it with the pool).""")
+    bavshin-f5's objection to always deferring ("Deferred wakeup can be
+    processed when it's no longer safe to access the event context"): an
+    nginx read event wakes a future that reads from the connection (a
+    PeerConnection), and the future outlives the connection: nothing ties
+    it to the connection's pool. The server may close the connection,
+    freeing its context, between the event and a deferred poll (the
+    explorer chooses when). Polling inside the handler (ngx_inline,
+    ngx_defer_nested from a handler) reads while the context is alive;
+    every deferring policy can poll after the close: use_after_free.
+    Assumed: the close runs no cleanup that reaches the future. The reader
+    is a daemon: left pending if the close comes before its event.""")
 def stale_event_after_close() -> Scenario:
     s = Scenario("stale-event-after-close")
     peer = s.connection("peer")
     readable = s.wait_queue("readable")
     s.task("reader", [readable.park(), peer.read(), ops.print("read from the peer")], daemon=True)
     s.on_event("read_event", at=1, program=[readable.wake()], connection=peer)
+    return s
+
+
+@entry("stale-event-task-in-pool", source=SEED, summary="""
+    pschyska's answer, as bavshin-f5 also describes it ("The connection will
+    be destroyed, and all the tasks will be dropped without polling"): the
+    task lives in the request pool, so the pool's cleanup handler, which
+    the close runs (ngx_close_connection destroys the pool, running its
+    cleanups), drops it, and a wake it had queued is cancelled with it: no
+    deferred poll runs after the close. The same reader and read event as
+    stale-event-after-close; ok under every policy.""")
+def stale_event_task_in_pool() -> Scenario:
+    s = Scenario("stale-event-task-in-pool")
+    peer = s.connection("peer")
+    readable = s.wait_queue("readable")
+    s.task("reader", [readable.park(), peer.read(), ops.print("read from the peer")], daemon=True)
+    s.on_event("read_event", at=1, program=[readable.wake()], connection=peer)
+    s.on_cleanup("drop_reader", connection=peer, program=[ops.drop("reader")])
     return s
 
 
