@@ -58,6 +58,10 @@ class Policy {
   virtual ~Policy() = default;
   virtual std::string_view name() const = 0;
   virtual Action decide(const WakeInfo& w) = 0;
+  // Does decide() read the locks held on the waker's stack (nheld, held)?
+  // Finding them scans the mutexes: a policy that does not read them is
+  // spared the scan on every wake.
+  virtual bool reads_locks() const { return true; }
 };
 
 // A policy answered something the executor cannot do (e.g. poll inline a

@@ -67,11 +67,11 @@ void Machine::schedule(uint16_t tid, uint32_t task, WakeCtx ctx, bool woken_whil
   info.task = task;
   info.ctx = ctx;
   info.task_running = woken_while_running;
-  for (const ThreadRt& other : w_.threads) info.polling |= other.polls_on_stack > 0;
+  info.polling = w_.polling_threads > 0;
   info.waker_thread = tid;
   info.home_thread = t.thread;
   info.depth = static_cast<uint32_t>(th.stack.size());
-  for (uint32_t m = 0; m < w_.mutexes.size(); ++m) {
+  for (uint32_t m = 0; policy_.reads_locks() && m < w_.mutexes.size(); ++m) {
     const MutexRt& mx = w_.mutexes[m];
     if (!is_blocking(sc_.mutexes[m].kind)) continue;
     bool on_stack =

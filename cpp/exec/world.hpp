@@ -262,6 +262,7 @@ struct World {
   std::vector<int64_t> ready_since;  // per task: when it last became ready (latency bound)
   std::vector<uint32_t> next_replica;  // per template: replicas spawned by SpawnNext
   uint32_t live = 0;                   // tasks spawned and not yet finished or dropped
+  uint32_t polling_threads = 0;        // threads with a poll on their stack
   uint32_t peak_live = 0;
   uint32_t exhausted_step = 0;
   uint32_t exhausted_counter = kNoId;  // a counter past its bound
