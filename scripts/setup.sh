@@ -10,9 +10,12 @@ want_test=0
 [ "${1:-}" = "--test" ] && want_test=1
 
 # Debian packages: a C++ compiler and CMake come with the machine; GoogleTest
-# for the C++ unit tests, libev for the real-loop backend.
+# for the C++ unit tests, libev for the real-loop backend; Debian's Rust and
+# its packaged crates (tokio, futures, async-task) for tests/runtimes/, the
+# real programs the bench's verdicts are compared with.
 debs=(g++ libev-dev)
-[ "$want_test" = 1 ] && debs+=(libgtest-dev)
+[ "$want_test" = 1 ] && debs+=(libgtest-dev cargo rustc librust-tokio-dev librust-futures-dev
+                               librust-async-task-dev)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,125 @@
+"""The bench against real runtimes: each Rust program in tests/runtimes/
+(tokio, futures, async-task from Debian's packaged crates) is paired with its
+DSL twin here. The real program's outcome (finish, or hang: its watchdog
+exits 3) must be the one every schedule the bench explores gives (ok, or a
+deadlock kind), and where it prints, the lines must be the twin's.
+
+To add a pair: a program in tests/runtimes/src/bin/NAME.rs that starts
+`wakebench_runtimes::watchdog(2)` and prints what its twin prints, and a
+Pair(NAME, args, twin, expected verdict kind) below."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, List, Optional
+
+import pytest
+
+import wakebench as wb
+from wakebench import ops
+
+HERE = Path(__file__).parent
+CRATE = HERE / "runtimes"
+TARGET = HERE.parent / "build" / "runtimes"
+HUNG = 3  # tests/runtimes/src/lib.rs: the watchdog's exit code
+
+
+@dataclass
+class Pair:
+    program: str
+    args: List[str]
+    twin: Callable[[], wb.Scenario]
+    kind: str                  # the verdict kind the bench gives in every schedule
+    policy: str = "fifo"       # tokio's runtimes: a run queue
+    note: Optional[str] = None
+
+
+def lost_wake() -> wb.Scenario:
+    s = wb.Scenario("lost-wake")
+    s.task("main", [ops.pending(), ops.print("woken")])
+    return s
+
+
+def yield_now() -> wb.Scenario:
+    s = wb.Scenario("yield-now")
+    s.task("main", [ops.yield_(), ops.print("woken")])
+    return s
+
+
+def channel_cycle(capacity: int) -> Callable[[], wb.Scenario]:
+    def build() -> wb.Scenario:
+        s = wb.Scenario(f"channel-cycle-{capacity}", workers=2)
+        ch, ready = s.channel("jobs", capacity=capacity), s.oneshot("ready")
+        s.task("producer", [ch.send(), ch.send(), ready.send(), ch.drop_sender()])
+        s.task("consumer", [ready.recv(), ops.loop(ch.recv(on_closed=[ops.break_()]))])
+        s.task("main", [ops.join("producer"), ops.join("consumer"), ops.print("done")])
+        return s
+    return build
+
+
+def catalog(name: str) -> Callable[[], wb.Scenario]:
+    return lambda: wb.catalog.get(name)
+
+
+PAIRS = [
+    Pair("futurelock", [], catalog("futurelock-select"), "deadlock/futurelock"),
+    Pair("futurelock_owned", [], catalog("futurelock-select-owned"), "ok"),
+    Pair("lost_wake", [], lost_wake, "deadlock/lost_wake"),
+    Pair("yield_now", [], yield_now, "ok"),
+    Pair("channel_cycle", [], channel_cycle(1), "deadlock/wait_cycle"),
+    Pair("channel_room", [], channel_cycle(2), "ok"),
+    Pair("buffered", ["1"], catalog("buffered-stream"), "deadlock/unpolled_future"),
+    Pair("buffered", ["2"], catalog("buffered-stream-2"), "ok"),
+]
+
+
+def cargo_env():
+    env = dict(os.environ, CARGO_TARGET_DIR=str(TARGET))
+    # Debian's Rust, as the set-up installs it (a rustup toolchain earlier on
+    # PATH would build against a compiler the project does not install).
+    if Path("/usr/bin/rustc").exists():
+        env["RUSTC"] = "/usr/bin/rustc"
+    return env
+
+
+@pytest.fixture(scope="module")
+def programs() -> Path:
+    cargo = "/usr/bin/cargo" if Path("/usr/bin/cargo").exists() else shutil.which("cargo")
+    assert cargo, "cargo is missing: scripts/setup.sh --test installs Debian's"
+    r = subprocess.run([cargo, "build", "--release", "--quiet"], cwd=CRATE, env=cargo_env(),
+                       capture_output=True, text=True, timeout=1800)
+    assert r.returncode == 0, r.stderr[-4000:]
+    return TARGET / "release"
+
+
+def real_outcome(path: Path, args: List[str]):
+    r = subprocess.run([str(path), *args], capture_output=True, text=True, timeout=120)
+    lines = [line for line in r.stdout.splitlines() if not line.startswith("watchdog:")]
+    outcome = {0: "finish", HUNG: "hang", 101: "panic"}.get(r.returncode,
+                                                            f"exit {r.returncode}")
+    return outcome, lines, r
+
+
+@pytest.mark.parametrize("pair", PAIRS, ids=lambda p: "-".join([p.program, *p.args]))
+def test_the_bench_agrees_with_the_real_runtime(programs, pair):
+    outcome, lines, raw = real_outcome(programs / pair.program, pair.args)
+    s = pair.twin()
+    ex = wb.explore(s, pair.policy, stop_at_first=False, budget=200_000)
+    assert ex.complete, ex
+    kinds = set(ex.outcomes)
+    want = "hang" if pair.kind.startswith("deadlock/") else "finish"
+    shown = (f"real: {outcome}, stdout {raw.stdout!r}, stderr {raw.stderr[-500:]!r}; "
+             f"bench ({pair.policy}): {dict(ex.outcomes)}")
+    assert outcome == want, shown
+    assert kinds == {pair.kind}, shown
+    twin_lines = [o.text for o in wb.run(s, pair.policy).output]
+    assert lines == twin_lines, shown
+
+
+def test_every_program_has_a_twin():
+    programs = {p.stem for p in (CRATE / "src" / "bin").glob("*.rs")}
+    assert programs == {p.program for p in PAIRS}
