@@ -51,6 +51,7 @@ EXPECTED = {
     "futurelock-select": every("deadlock/futurelock"),
     "futurelock-select-barging": every("ok"),
     "futurelock-select-owned": every("ok"),
+    "futurelock-select-semaphore": every("deadlock/futurelock"),
     "buffered-stream": every("deadlock/unpolled_future"),
     "buffered-stream-2": every("ok"),
     "buffered-stream-spawned": every("ok"),

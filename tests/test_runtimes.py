@@ -61,6 +61,16 @@ def channel_cycle(capacity: int) -> Callable[[], wb.Scenario]:
     return build
 
 
+def notify(waiters: bool) -> Callable[[], wb.Scenario]:
+    def build() -> wb.Scenario:
+        s = wb.Scenario("notify-waiters" if waiters else "notify-one")
+        n = s.notify("n")
+        s.task("main", [n.notify_waiters() if waiters else n.notify_one(), ops.print("notified"),
+                        n.notified(), ops.print("late waiter woken")])
+        return s
+    return build
+
+
 def catalog(name: str) -> Callable[[], wb.Scenario]:
     return lambda: wb.catalog.get(name)
 
@@ -68,6 +78,11 @@ def catalog(name: str) -> Callable[[], wb.Scenario]:
 PAIRS = [
     Pair("futurelock", [], catalog("futurelock-select"), "deadlock/futurelock"),
     Pair("futurelock_owned", [], catalog("futurelock-select-owned"), "ok"),
+    Pair("futurelock_semaphore", [], catalog("futurelock-select-semaphore"), "deadlock/futurelock"),
+    Pair("std_mutex", [], catalog("std-mutex-current-thread"), "deadlock/blocked_thread"),
+    Pair("tokio_mutex", [], catalog("std-mutex-async-mutex"), "ok"),
+    Pair("notify_waiters", [], notify(waiters=True), "deadlock/never_woken"),
+    Pair("notify_one", [], notify(waiters=False), "ok"),
     Pair("lost_wake", [], lost_wake, "deadlock/lost_wake"),
     Pair("yield_now", [], yield_now, "ok"),
     Pair("channel_cycle", [], channel_cycle(1), "deadlock/wait_cycle"),
