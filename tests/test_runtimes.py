@@ -71,6 +71,14 @@ def notify(waiters: bool) -> Callable[[], wb.Scenario]:
     return build
 
 
+def foreign_wake() -> wb.Scenario:
+    s = wb.Scenario("foreign-wake")
+    ready = s.oneshot("ready")
+    s.thread("sidecar", at=10, program=[ready.send()])
+    s.task("main", [ready.recv(), ops.print("woken by the sidecar")])
+    return s
+
+
 def catalog(name: str) -> Callable[[], wb.Scenario]:
     return lambda: wb.catalog.get(name)
 
@@ -89,6 +97,8 @@ PAIRS = [
     Pair("channel_room", [], channel_cycle(2), "ok"),
     Pair("buffered", ["1"], catalog("buffered-stream"), "deadlock/unpolled_future"),
     Pair("buffered", ["2"], catalog("buffered-stream-2"), "ok"),
+    Pair("buffered_spawned", [], catalog("buffered-stream-spawned"), "ok"),
+    Pair("foreign_wake", [], foreign_wake, "ok"),
 ]
 
 
