@@ -129,12 +129,19 @@ def sidecar_thread_wake() -> Scenario:
     Assumed: the close runs no cleanup that reaches the future. The reader
     is a daemon: left pending if the close comes before its event.""")
 def stale_event_after_close() -> Scenario:
-    s = Scenario("stale-event-after-close")
+    s, _ = _reader("stale-event-after-close")
+    return s
+
+
+def _reader(name: str):
+    """A reader task parked until a read event on connection 'peer' wakes
+    it; then it reads from the connection."""
+    s = Scenario(name)
     peer = s.connection("peer")
     readable = s.wait_queue("readable")
     s.task("reader", [readable.park(), peer.read(), ops.print("read from the peer")], daemon=True)
     s.on_event("read_event", at=1, program=[readable.wake()], connection=peer)
-    return s
+    return s, peer
 
 
 @entry("stale-event-task-in-pool", source=SEED, summary="""
@@ -146,11 +153,7 @@ def stale_event_after_close() -> Scenario:
     deferred poll runs after the close. The same reader and read event as
     stale-event-after-close; ok under every policy.""")
 def stale_event_task_in_pool() -> Scenario:
-    s = Scenario("stale-event-task-in-pool")
-    peer = s.connection("peer")
-    readable = s.wait_queue("readable")
-    s.task("reader", [readable.park(), peer.read(), ops.print("read from the peer")], daemon=True)
-    s.on_event("read_event", at=1, program=[readable.wake()], connection=peer)
+    s, peer = _reader("stale-event-task-in-pool")
     s.on_cleanup("drop_reader", connection=peer, program=[ops.drop("reader")])
     return s
 

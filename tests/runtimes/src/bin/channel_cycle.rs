@@ -1,13 +1,16 @@
-// A wait cycle through a bounded channel and a oneshot: the producer fills
-// the channel (capacity 1) and waits for room; the consumer first waits for
-// a oneshot the producer sends only after its sends. It hangs.
-// DSL twin: channel(capacity=1) + oneshot: deadlock/wait_cycle.
+// A wait cycle through a bounded channel and a oneshot: the producer sends
+// two messages, then the oneshot; the consumer first waits for the
+// oneshot. With capacity 1 (the argument) the producer waits for room the
+// consumer never makes: it hangs. With capacity 2 both messages fit, the
+// producer reaches its oneshot send and the consumer drains the channel.
+// DSL twin: channel(capacity=N) + oneshot: deadlock/wait_cycle, or ok.
 use tokio::sync::{mpsc, oneshot};
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     wakebench_runtimes::watchdog(2);
-    let (tx, mut rx) = mpsc::channel::<u32>(1);
+    let capacity: usize = std::env::args().nth(1).map(|s| s.parse().unwrap()).unwrap_or(1);
+    let (tx, mut rx) = mpsc::channel::<u32>(capacity);
     let (ready_tx, ready_rx) = oneshot::channel::<()>();
     let producer = tokio::spawn(async move {
         tx.send(1).await.unwrap();
