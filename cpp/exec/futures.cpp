@@ -38,17 +38,20 @@ void Machine::await_step(uint16_t tid, uint32_t fut) {
     }
     return;
   }
-  if (st == TaskStatus::Dropped)
-    throw ScenarioError("scenario '" + sc_.name + "': future '" + sc_.task_name(fut) +
-                        "' is awaited after it was dropped");
+  poll_child(tid, f, fut, "awaited");
+}
+
+// The owner polls one of its futures (an await, a select! branch): a
+// dropped one is the scenario's error.
+void Machine::poll_child(uint16_t tid, Frame& f, uint32_t fut, const char* how) {
+  if (w_.tasks[fut].status == TaskStatus::Dropped)
+    throw ScenarioError("scenario '" + sc_.name + "': future '" + sc_.task_name(fut) + "' is " +
+                        how + " after it was dropped");
   f.child_polled = 1;
   w_.tasks[fut].flags &= static_cast<uint8_t>(~kWoken);
   push_poll(tid, fut, Entry::Child, WakeCtx::TaskPoll);
 }
 
-// Select (tokio::select! with `biased;`): poll the branches' futures in
-// order; the first ready wins, the other owned ones are dropped (cancelled),
-// borrowed ones (&mut fut) live on, unpolled. All pending: this task is too.
 // select!: each poll polls the branches' futures in turn, from the first
 // (biased) or from one the explorer chooses (tokio's default picks it at
 // random), until one is ready; its arm runs and the losers are dropped
@@ -91,12 +94,7 @@ void Machine::select_step(uint16_t tid, uint32_t table) {
     f.child_polled = 1;
     return;
   }
-  if (st == TaskStatus::Dropped)
-    throw ScenarioError("scenario '" + sc_.name + "': future '" + sc_.task_name(fut) +
-                        "' is selected after it was dropped");
-  f.child_polled = 1;
-  w_.tasks[fut].flags &= static_cast<uint8_t>(~kWoken);
-  push_poll(tid, fut, Entry::Child, WakeCtx::TaskPoll);
+  poll_child(tid, f, fut, "selected");
 }
 
 // Buffered (futures::stream::Buffered over a FuturesOrdered): take items

@@ -133,6 +133,7 @@ class Machine {
   uint32_t take_joiner(uint32_t task);  // the task waiting for this one's end, or kNoId
   // Await / Select: one step of polling a task's child futures.
   void await_step(uint16_t tid, uint32_t future);
+  void poll_child(uint16_t tid, Frame& f, uint32_t future, const char* how);  // "awaited", "selected"
   void select_step(uint16_t tid, uint32_t table);
   void buffered_step(uint16_t tid, uint32_t table);
   bool pull_into_flight();  // one more task or future alive; false: past the bound
