@@ -1,6 +1,8 @@
 """The foundation's catalog entries reproduce DESIGN.md section 2, computed by
 exhaustive exploration ("ok" = no explored schedule gives anything else)."""
 
+from pathlib import Path
+
 import pytest
 
 import wakebench as wb
@@ -91,6 +93,17 @@ def test_catalog_lists_the_foundation_entries_with_sources():
         e = wb.catalog.lookup(n)
         assert e.source.endswith(".txt")
         assert len(e.summary) > 100
+
+
+SEEDS = Path(__file__).parent.parent / "docs" / "seeds"
+
+
+@pytest.mark.parametrize("name", wb.catalog.names())
+def test_every_entry_quotes_its_seed_verbatim_and_says_what_it_assumes(name):
+    e = wb.catalog.lookup(name)
+    seed = " ".join((SEEDS / e.source).read_text(encoding="utf-8").split())
+    assert len(e.quote) > 20 and e.quote in seed, f"{name}: the quote is not in {e.source}"
+    assert len(e.assumes) > 40, f"{name}: say what the model assumes"
 
 
 def test_nested_explanation_names_lock_holder_waiter_and_step():

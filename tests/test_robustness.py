@@ -218,7 +218,7 @@ def test_ctrl_c_stops_the_cli_explore_with_a_partial_summary(json_out):
     # and stop: the CLI explores endless(), registered under a name.
     script = ("import sys; sys.path.insert(0, %r); import test_robustness as t; "
               "from wakebench import catalog, cli; "
-              "catalog.entry('endless', source='test', summary='endless')(t.endless); "
+              "catalog.entry('endless', source='test', quote='', assumes='', summary='endless')(t.endless); "
               "sys.exit(cli.main(sys.argv[1:]))" % os.path.dirname(os.path.abspath(__file__)))
     args = [sys.executable, "-c", script, "explore", "endless",
             "--strategy", "random", "--budget", str(10**12)] + (["--json"] if json_out else [])

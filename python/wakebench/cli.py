@@ -49,12 +49,14 @@ def _check_scenario(name: str) -> str:
 def cmd_list(args: argparse.Namespace) -> int:
     entries = catalog.entries()
     if args.json:
-        print(json.dumps([{"name": e.name, "source": e.source, "summary": e.summary}
-                          for e in entries], indent=2))
+        print(json.dumps([{"name": e.name, "source": e.source, "summary": e.summary,
+                           "quote": e.quote, "assumes": e.assumes} for e in entries], indent=2))
         return 0
     for e in entries:
-        print(f"{e.name}  [{e.source}]")
-        print(f"    {e.summary}\n")
+        print(f"{e.name}  [docs/seeds/{e.source}]")
+        print(f"    {e.summary}")
+        print(f"    Seed: \"{e.quote}\"")
+        print(f"    Assumed: {e.assumes}\n")
     return 0
 
 

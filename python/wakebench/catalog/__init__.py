@@ -1,6 +1,8 @@
 """The built-in catalog: reported hazards, runnable by name.
 
-Each entry cites its seed (``shared/seeds/``) and states what it models.
+Each entry names its seed (a file in the repository's ``docs/seeds/``),
+quotes the seed's words it rests on (verbatim: a test finds them there),
+says what it assumes, and summarises what it models.
 Entries build fresh Scenario objects; the verdicts come from running them,
 never from this catalog.
 """
@@ -19,8 +21,10 @@ __all__ = ["Entry", "entry", "get", "names", "entries", "UnknownNameError"]
 @dataclass(frozen=True)
 class Entry:
     name: str
-    source: str   #: the seed it reproduces
-    summary: str  #: one paragraph: what it models
+    source: str   #: the seed it reproduces: a file in docs/seeds/
+    quote: str    #: the seed's words it rests on, verbatim
+    assumes: str  #: what the model takes for granted (times, types' rules, orders)
+    summary: str  #: one paragraph: what it models, and the verdicts that follow
     build: Callable[[], Scenario]
 
     def scenario(self) -> Scenario:
@@ -28,17 +32,23 @@ class Entry:
         s.doc, s.source = self.summary, self.source
         return s
 
+    def describe(self) -> str:
+        """The entry as text: its summary, the seed's words, the assumptions."""
+        return (f"{self.summary}\n  Seed ({self.source}): \"{self.quote}\"\n"
+                f"  Assumed: {self.assumes}")
+
 
 _ENTRIES: Dict[str, Entry] = {}
 
 
-def entry(name: str, *, source: str, summary: str):
+def entry(name: str, *, source: str, quote: str, assumes: str, summary: str):
     """Register a catalog entry (a function building its Scenario)."""
 
     def register(build: Callable[[], Scenario]) -> Callable[[], Scenario]:
         if name in _ENTRIES:
             raise ValueError(f"catalog entry {name!r} is registered twice")
-        _ENTRIES[name] = Entry(name, source, " ".join(summary.split()), build)
+        _ENTRIES[name] = Entry(name, source, " ".join(quote.split()), " ".join(assumes.split()),
+                               " ".join(summary.split()), build)
         return build
 
     return register

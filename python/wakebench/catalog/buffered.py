@@ -46,7 +46,18 @@ def _stream(name: str, *, size: int, spawned: bool = False, always_poll: bool = 
     return s
 
 
-@entry("buffered-stream", source=SEED, summary="""
+@entry("buffered-stream", source=SEED,
+       quote="""
+    as long as in_progress_queue is full, wrapped_stream will never be
+    polled. This means that if you have futures A and B from the
+    previous section where A depends on B and A is in in_progress_queue
+    while B is contained within wrapped_stream, the stream will
+    immediately deadlock.""",
+       assumes="""
+    A waits for a message only B sends; both exist before the stream is
+    polled, B after A; futures' Buffered polls its wrapped stream only
+    while the buffer has room (futures-util stream/buffered.rs).""",
+       summary="""
     The post's recipe for deadlock: future A cannot make progress until B
     does (B sends it a message), both already exist, and a Buffered stream
     of size 1 polls A while B waits in the wrapped stream. Buffered never
@@ -56,7 +67,16 @@ def buffered_stream() -> Scenario:
     return _stream("buffered-stream", size=1)
 
 
-@entry("buffered-stream-2", source=SEED, summary="""
+@entry("buffered-stream-2", source=SEED,
+       quote="""
+    Basically, Buffered is a stream implementation that wraps another
+    stream (here called wrapped_stream) and buffers up to
+    max_buffer_size futures into a queue where they are executed
+    concurrently.""",
+       assumes="""
+    The same A and B; a buffer of 2 takes both in flight before A is
+    polled.""",
+       summary="""
     The same stream with buffered(2): A and B are both in flight and polled,
     B sends, A finishes. Ok under every policy (the size hides the bug only
     as long as the dependency fits in the buffer).""")
@@ -64,7 +84,15 @@ def buffered_stream_2() -> Scenario:
     return _stream("buffered-stream-2", size=2)
 
 
-@entry("buffered-stream-spawned", source=SEED, summary="""
+@entry("buffered-stream-spawned", source=SEED,
+       quote="""
+    So if you have a JoinHandle, you know that it is safe to not poll
+    it.""",
+       assumes="""
+    B is spawned before the stream is polled and runs as its own task;
+    the stream holds a future that waits for B's completion (its
+    JoinHandle).""",
+       summary="""
     "If you buffered it, then you should have put a spawn() on it": B is
     spawned and the stream holds its JoinHandle, which is safe to leave
     unpolled; B runs on its own and A gets its message. Ok under every
@@ -73,7 +101,19 @@ def buffered_stream_spawned() -> Scenario:
     return _stream("buffered-stream-spawned", size=1, spawned=True)
 
 
-@entry("buffered-stream-always-poll", source=SEED, summary="""
+@entry("buffered-stream-always-poll", source=SEED,
+       quote="""
+    In the common case where wrapped_stream is actually synchronous
+    where poll_next never blocks (for example, if it came from a
+    stream::iter(...).map(...) construction), this solution devolves
+    into just an unbounded queue that eagerly evaluates the underlying
+    stream. And that can cause problems such as running out of memory.""",
+       assumes="""
+    The wrapped stream is synchronous and endless: it always has a next
+    future ready, modelled as one more future than the memory bound
+    allows (six live tasks and in-flight futures); each in-flight future
+    holds memory until it finishes.""",
+       summary="""
     "Every day I'm pollin'": poll the wrapped stream whenever the buffer is
     pending, even when full. B gets polled and the deadlock is gone, but the
     wrapped stream is synchronous and endless (it always has a next future

@@ -84,7 +84,15 @@ def model_5() -> Scenario:
     ], kills=3, masked=True)
 
 
-@entry("haskell-mask-model-1", source=SEED, summary="""
+@entry("haskell-mask-model-1", source=SEED,
+       quote="""
+    Model 1 (obviously bad)""",
+       assumes="""
+    One ThreadKilled, thrown 1 s after the start; uninterruptibleMask_
+    (threadDelay 2000000) delivers nothing during its 2 s; async
+    exceptions land at interruptible points or where the mask state
+    allows (GHC's rules); print is the critical section.""",
+       summary="""
     Model 1 (obviously bad): the result is computed under catch, but the
     critical section after it (uninterruptibleMask_ threadDelay, print) is
     not protected: ThreadKilled thrown at 1 s waits out the uninterruptible
@@ -94,7 +102,17 @@ def haskell_mask_model_1() -> Scenario:
     return model_1()
 
 
-@entry("haskell-mask-model-2", source=SEED, summary="""
+@entry("haskell-mask-model-2", source=SEED,
+       quote="""
+    Documentation says that asynchronous exceptions in catch are masked.
+    It means that they won’t break the exception handler but instead get
+    postponed, thus becoming synchronous. As soon as the exception
+    handler finishes, the postponed exception raises right at the
+    beginning of the critical section.""",
+       assumes="""
+    Two ThreadKilled, at 1 s and 2 s; the handler runs masked (GHC's
+    catch); the seed's delays.""",
+       summary="""
     Model 2 (surprisingly bad): the first ThreadKilled (1 s) is caught; the
     second (2 s) arrives while the handler runs masked, is postponed, and
     lands right after the handler, at the start of the critical section.
@@ -103,7 +121,16 @@ def haskell_mask_model_2() -> Scenario:
     return model_2()
 
 
-@entry("haskell-mask-model-3", source=SEED, summary="""
+@entry("haskell-mask-model-3", source=SEED,
+       quote="""
+    This useless adjacent masking is sometimes referred as a wormhole
+    meaning that an asynchronous exception which was generated and
+    postponed in the upper masked block will inevitably seep into the
+    hole between the two blocks.""",
+       assumes="""
+    Two ThreadKilled, at 1 s and 2 s; mask_ begins only after the bind
+    that follows the catch, where a postponed exception can land.""",
+       summary="""
     Model 3: the critical section wrapped in mask_, adjacent to the catch. A
     wormhole: the postponed exception lands between the handler's end and
     the mask. Prints "Caught!" then "asyncTest: thread killed".""")
@@ -111,7 +138,16 @@ def haskell_mask_model_3() -> Scenario:
     return model_3()
 
 
-@entry("haskell-mask-model-4", source=SEED, summary="""
+@entry("haskell-mask-model-4", source=SEED,
+       quote="""
+    What if async would return the Async handle before doFork really
+    starts action being in the restore state?""",
+       assumes="""
+    Three ThreadKilled, at 1, 2 and 3 s; async's asyncUsing forks with
+    mask and runs the action under restore, which returns to the state
+    the fork found (unmasked here), so a kill can land before the
+    action's own mask.""",
+       summary="""
     Model 4: mask / restore around the whole action, three kills: all are
     caught or held back; prints "Caught!" and "20". Exploring every kill
     point finds the one hole: ThreadKilled landing right after the task
@@ -120,7 +156,16 @@ def haskell_mask_model_4() -> Scenario:
     return model_4()
 
 
-@entry("haskell-mask-model-5", source=SEED, summary="""
+@entry("haskell-mask-model-5", source=SEED,
+       quote="""
+    So the final solution is masking around async rather than around its
+    action: in this case the async’s restore won’t unmask, and we are
+    certainly safe.""",
+       assumes="""
+    The same three kills; the task starts masked (mask around async), so
+    async's restore keeps it masked; kill points anywhere the explorer
+    may put them.""",
+       summary="""
     Model 5 (certainly good): mask around async, so the task starts masked
     and restore opens only the payload. Prints "Caught!" and "20", and no
     kill point anywhere interrupts it.""")

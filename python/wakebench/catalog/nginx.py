@@ -35,7 +35,18 @@ def _h2(name: str) -> tuple:
     return s, on_drop
 
 
-@entry("h2-drop-wake-nested", source=SEED, summary="""
+@entry("h2-drop-wake-nested", source=SEED,
+       quote="""
+    when a wake fires from a `Drop` that holds a lock the woken task
+    also needs — e.g. h2's `Streams::drop` waking its `Connection` task
+    while holding `Arc<Mutex<Inner>>` — the synchronous re-poll
+    re-enters and deadlocks on that lock.""",
+       assumes="""
+    `inner` is a std::sync::Mutex (not re-entrant: a second lock on the
+    same thread deadlocks); the Connection task has registered its waker
+    and waits for its one stream to go; the request task's stream is
+    dropped when its future returns Ready, inside that poll.""",
+       summary="""
     h2's Streams::drop takes the connection's `inner` lock and, holding it,
     wakes the Connection task. Here the request task finishes and drops its
     stream inside its own poll. Under ngx_inline that wake polls the
@@ -49,7 +60,22 @@ def h2_drop_wake_nested() -> Scenario:
     return s
 
 
-@entry("h2-drop-wake-cleanup", source=SEED, summary="""
+@entry("h2-drop-wake-cleanup", source=SEED,
+       quote="""
+    The connection will be destroyed, and all the tasks will be dropped
+    without polling. This sounds oddly similar to the scenario Alice
+    described, and depending on the drop order it is possible to get the
+    same deadlock.""",
+       assumes="""
+    The close comes at 5 ms, while the request task is parked, and its
+    pool cleanup drops the task's future outside any poll. With
+    async-task the future of a dropped Task is dropped inside
+    Runnable::run, before the task is marked RUNNING (async-task 4.3
+    raw.rs `run`: `if state & CLOSED != 0 { Self::drop_future(ptr); ...
+    }`); ngx_defer_nested here asks whether a task is being polled, so
+    it does not see that drop. A guard around the whole runnable.run()
+    call would see it and defer.""",
+       summary="""
     The same Drop run by an nginx pool cleanup handler: the client closes
     the connection, nginx frees the request and with it the request task's
     future and its stream, outside any task's poll. ngx_defer_nested sees no
@@ -64,7 +90,17 @@ def h2_drop_wake_cleanup() -> Scenario:
     return s
 
 
-@entry("hyper-pool-drop-wake", source=SEED, summary="""
+@entry("hyper-pool-drop-wake", source=SEED,
+       quote="""
+    A very rare deadlock that happens when hyper connections are
+    Dropped, related to a lock guarding its connection pool that is held
+    while notifying a task waiting for a connection.""",
+       assumes="""
+    The pool lock is a std::sync::Mutex; the waiter checks for an idle
+    connection under the lock and registers its waker before unlocking
+    (so no wake is lost); the client drops its PooledConnection when its
+    future returns Ready, inside that poll.""",
+       summary="""
     hyper's connection pool, as hit in ngx-tickle: dropping a
     PooledConnection returns it to the pool under the pool lock and wakes a
     task waiting for a connection while still holding that lock; the
@@ -93,7 +129,18 @@ def hyper_pool_drop_wake() -> Scenario:
     return s
 
 
-@entry("sidecar-thread-wake", source=SEED, summary="""
+@entry("sidecar-thread-wake", source=SEED,
+       quote="""
+    The code would still run unsafe { ngx_post_event(&raw mut
+    self.event, &raw mut ngx_posted_next_events) }, from the tokio
+    thread, as this is the one calling the Waker and this isn't safe.""",
+       assumes="""
+    The handler registers its waker before it checks the result
+    (AtomicWaker's order), so no wake is lost; the tokio thread starts
+    at once and its wake is the only thing it does on nginx's side;
+    nginx's posted queues are unsynchronised, so a push from another
+    thread is a data race whatever the timing.""",
+       summary="""
     A handler future on nginx's thread awaits work done on a sidecar tokio
     runtime (pschyska's compat example): when the sidecar's future finishes
     it wakes the handler from the tokio thread. Polling inline then runs the
@@ -116,7 +163,18 @@ def sidecar_thread_wake() -> Scenario:
     return s
 
 
-@entry("stale-event-after-close", source=SEED, summary="""
+@entry("stale-event-after-close", source=SEED,
+       quote="""
+    Deferred wakeup can be processed when it's no longer safe to access
+    the event context or when the underlying IO object state has already
+    changed, and it is not a theoretical issue.""",
+       assumes="""
+    The future outlives the connection: nothing ties it to the
+    connection's pool, and the close runs no cleanup that reaches it.
+    The server may close the connection at any point after the read
+    event (the explorer chooses). The reader is a daemon: left pending
+    if the close comes before its event.""",
+       summary="""
     bavshin-f5's objection to always deferring ("Deferred wakeup can be
     processed when it's no longer safe to access the event context"): an
     nginx read event wakes a future that reads from the connection (a
@@ -144,7 +202,17 @@ def _reader(name: str):
     return s, peer
 
 
-@entry("stale-event-task-in-pool", source=SEED, summary="""
+@entry("stale-event-task-in-pool", source=SEED,
+       quote="""
+    The connection will be destroyed, and all the tasks will be dropped
+    without polling.""",
+       assumes="""
+    The task's Task handle lives in the request pool, and the close runs
+    the pool's cleanups (ngx_close_connection destroys the pool) before
+    anything else of the loop runs; a dropped task's queued wake is
+    cancelled with it (async-task: a closed task's Runnable drops the
+    future instead of polling it).""",
+       summary="""
     pschyska's answer, as bavshin-f5 also describes it ("The connection will
     be destroyed, and all the tasks will be dropped without polling"): the
     task lives in the request pool, so the pool's cleanup handler, which
@@ -158,7 +226,15 @@ def stale_event_task_in_pool() -> Scenario:
     return s
 
 
-@entry("stale-event-staged", source=SEED, summary="""
+@entry("stale-event-staged", source=SEED,
+       quote="""
+    Resolver's stages its result into the future's own state
+    (this.complete = …) and consumes the ctx before waking""",
+       assumes="""
+    The handler's read is the only use of the connection; the future's
+    poll reads only its own staged state, never the event context; a
+    close may come at any point after the event (the explorer chooses).""",
+       summary="""
     The same read, staged the way CVanF5 reads ngx-rust's Resolver: the
     handler reads from the connection while its context is alive and stores
     the result in the future's own state (this.complete = ...) before
@@ -179,7 +255,17 @@ def stale_event_staged() -> Scenario:
     return s
 
 
-@entry("posted-next-idle", source=SEED, summary="""
+@entry("posted-next-idle", source=SEED,
+       quote="""
+    always queuing events to the ngx_posted_next_events and thus waking
+    up the event loop immediately and eliminating idle wait, but that's
+    just a non-critical performance stuff.""",
+       assumes="""
+    The task's work between wakes takes no time; a loop iteration that
+    has anything in ngx_posted_next_events does not block in its wait
+    (ngx_process_events_and_timers sets the timer to 0); the run is the
+    canonical schedule (no other events).""",
+       summary="""
     bavshin-f5's "non-critical performance stuff": a task woken by a timer
     every 10 ms does a little work and yields. ngx-rust's scheduler
     (ngx_posted_next, PR #295) turns every deferred wake into an extra loop

@@ -18,7 +18,14 @@ def _holder_and_contender(s: Scenario, lock) -> None:
     s.task("contender", [lock.lock(), ops.print("contender locked"), lock.unlock()])
 
 
-@entry("std-mutex-current-thread", source=SEED, summary="""
+@entry("std-mutex-current-thread", source=SEED,
+       quote="""
+    How to deadlock Tokio application in Rust with just a single mutex""",
+       assumes="""
+    A current-thread runtime (one thread polls every task); the holder's
+    await is a yield (any I/O would do); the contender is polled while
+    the holder is suspended, and its std lock() blocks the thread.""",
+       summary="""
     "How to deadlock Tokio application in Rust with just a single mutex": a
     task holds a std::sync::Mutex guard across an .await on a current-thread
     executor; another task on the same thread calls lock() and blocks the
@@ -30,7 +37,17 @@ def std_mutex_current_thread() -> Scenario:
     return s
 
 
-@entry("std-mutex-two-workers", source=SEED, summary="""
+@entry("std-mutex-two-workers", source=SEED,
+       quote="""
+    Holding std::sync::Mutex across await point will not compile when
+    using Tokio. Tokio require future to be Send, but
+    std::sync::MutexGuard is not Send.""",
+       assumes="""
+    A multi-thread runtime with two workers; tasks are spawned with
+    tokio::spawn (a Send bound); the bench reports the guard held across
+    the await where the compiler would refuse the program, instead of
+    running what cannot be built.""",
+       summary="""
     The same program on a multi-thread runtime with two workers. Rust does
     not compile it: tokio::spawn needs a Send future, and the holder's
     future keeps a std MutexGuard (!Send) across its await, after which
@@ -44,7 +61,14 @@ def std_mutex_two_workers() -> Scenario:
     return s
 
 
-@entry("std-mutex-async-mutex", source=SEED, summary="""
+@entry("std-mutex-async-mutex", source=SEED,
+       quote="""
+    In Tokio, use tokio::sync::Mutex for mutex and tokio::time::sleep
+    and sleep. They will cooperatively pause and avoid that issue.""",
+       assumes="""
+    tokio::sync::Mutex is FIFO-fair: its unlock hands the lock to the
+    first waiter (tokio sync/mutex.rs over batch_semaphore.rs).""",
+       summary="""
     The fix the seed recommends: tokio::sync::Mutex. The contender's lock()
     is an await point; it queues behind the holder, the thread keeps
     polling, the holder releases and hands the lock over. Ok under every
@@ -60,7 +84,16 @@ def _ticker(s: Scenario) -> None:
     s.task("ticker", [ops.repeat(3, ops.sleep(10), ops.print("tick"))])
 
 
-@entry("blocking-scheduler", source=SEED, summary="""
+@entry("blocking-scheduler", source=SEED,
+       quote="""
+    An async task can keep running without .await for long time, and the
+    async runtime cannot force-suspend it. Then a scheduler thread will
+    be kept occupied.""",
+       assumes="""
+    The computation takes 100 ms of virtual time without an await; the
+    ticker should run every 10 ms; a task ready for more than the
+    scenario's latency bound (50 ms) is starved.""",
+       summary="""
     "Blocking scheduler thread": a task does 100 ms of heavy computation
     without an .await on the scheduler thread. The runtime cannot preempt
     it, so a task whose timer fires meanwhile waits for the whole
@@ -73,7 +106,15 @@ def blocking_scheduler() -> Scenario:
     return s
 
 
-@entry("blocking-scheduler-pool", source=SEED, summary="""
+@entry("blocking-scheduler-pool", source=SEED,
+       quote="""
+    The task spawned by spawn_blocking runs in another thread pool and
+    won't block the normal scheduler thread.""",
+       assumes="""
+    The pool thread starts when spawned and its completion reaches the
+    scheduler thread through a thread-safe notification (ngx_notify /
+    tokio's blocking-pool JoinHandle); the same 50 ms latency bound.""",
+       summary="""
     The escape hatch: the computation runs in spawn_blocking's pool, on
     another thread; the task awaits its completion, which comes back to the
     scheduler thread through a thread-safe notification (as an nginx thread
@@ -105,7 +146,16 @@ def _concurrency(name: str, permits: int) -> Scenario:
     return s
 
 
-@entry("unbounded-concurrency", source=SEED, summary="""
+@entry("unbounded-concurrency", source=SEED,
+       quote="""
+    But in async, there is no concurrency limit by default. This is good
+    for high-performance web server. But too high concurrency can cause
+    OOM.""",
+       assumes="""
+    Each fetch holds its memory for 10 ms, until it finishes; memory is
+    counted in live tasks, with a bound of 4 standing for the machine's
+    memory; the spawner spawns without awaiting anything in between.""",
+       summary="""
     "Unbound concurrency use up resources": a task spawns one task per item
     with nothing limiting how many run at once (as buffer_unordered(999999999)
     or a spawn per request); each holds its memory until it finishes. With a
@@ -116,7 +166,15 @@ def unbounded_concurrency() -> Scenario:
     return _concurrency("unbounded-concurrency", permits=0)
 
 
-@entry("unbounded-concurrency-semaphore", source=SEED, summary="""
+@entry("unbounded-concurrency-semaphore", source=SEED,
+       quote="""
+    For graph-traversing programs like scraper, it should use things
+    like semapphore to limit concurrency.""",
+       assumes="""
+    The same fetches and bound; the semaphore (tokio's, FIFO-fair) has 2
+    permits, acquired before each spawn and released by each fetch when
+    it finishes.""",
+       summary="""
     The seed's fix: a semaphore. The spawner acquires a permit before each
     spawn and each task releases it when done, so at most 2 fetches (and the
     spawner) are alive at once. Ok under every policy.""")
@@ -139,7 +197,16 @@ def _transfer_ops(s: Scenario) -> list:
     ]
 
 
-@entry("cancel-critical-section", source=SEED, summary="""
+@entry("cancel-critical-section", source=SEED,
+       quote="""
+    But the future can be cancelled in await point when lock is being
+    held. Then the invariants that the lock aim to protect may break,
+    and there is no related logging by default.""",
+       assumes="""
+    The transfer's debit and credit must both happen once the debit has
+    (a critical region); the database write between them is a 100 ms
+    await; the timeout is 50 ms.""",
+       summary="""
     Cancellation safety: a handler runs a transfer under a tokio::sync::Mutex
     inside select! against a 50 ms timeout. The timeout wins while the
     transfer awaits between its debit and its credit; select! drops the
@@ -155,7 +222,15 @@ def cancel_critical_section() -> Scenario:
     return s
 
 
-@entry("cancel-critical-section-spawned", source=SEED, summary="""
+@entry("cancel-critical-section-spawned", source=SEED,
+       quote="""
+    Although JoinHandle is Future, dropping it won't cancel the spawned
+    task. So if you want to avoid cancellation, wrap it in tokio::spawn
+    (and don't call JoinHandle::abort).""",
+       assumes="""
+    The same transfer, timeout and times; the JoinHandle is awaited
+    through the task's completion and dropped when the timeout wins.""",
+       summary="""
     The seed's remedy: tokio::spawn(transfer). Dropping the JoinHandle when
     the timeout wins does not cancel the task, which finishes its transfer.
     Ok under every policy.""")
