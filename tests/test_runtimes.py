@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +38,7 @@ class Pair:
     twin: Callable[[], wb.Scenario]
     kind: str                  # the verdict kind the bench gives in every schedule
     policy: str = "fifo"       # tokio's runtimes: a run queue
-    real: Optional[str] = None  # the real outcome: hang for a deadlock kind, finish for ok
+    real: Optional[str] = None  # the real outcome, if not hang (a deadlock kind) or finish (ok)
 
 
 def lost_wake() -> wb.Scenario:
@@ -136,6 +137,14 @@ def semaphore(permits: int) -> Callable[[], wb.Scenario]:
     return build
 
 
+def sidecar() -> wb.Scenario:
+    s = wb.Scenario("sidecar")
+    result = s.oneshot("result")
+    s.thread("sidecar", at=10, program=[result.send()])  # the handler waits by then
+    s.task("handler", [result.recv(), ops.print("handler resumed")])
+    return s
+
+
 def catalog(name: str) -> Callable[[], wb.Scenario]:
     return lambda: wb.catalog.get(name)
 
@@ -164,6 +173,10 @@ PAIRS = [
     Pair("buffered", ["2"], catalog("buffered-stream-2"), "ok"),
     Pair("buffered_spawned", [], catalog("buffered-stream-spawned"), "ok"),
     Pair("foreign_wake", [], foreign_wake, "ok"),
+    # pschyska's sidecar on async-task's spawn_local: an inline schedule
+    # closure polls the !Send handler on the sidecar thread.
+    Pair("sidecar", ["inline"], sidecar, "wrong_thread", policy="ngx_inline", real="abort"),
+    Pair("sidecar", ["notify"], sidecar, "ok", policy="thread_notify"),
     Pair("lock_cycle", ["opposite"], lock_cycle("opposite"), "deadlock/lock_cycle"),
     Pair("lock_cycle", ["handshake"], lock_cycle("handshake"), "deadlock/wait_cycle"),
     Pair("lock_cycle", ["same"], lock_cycle("same"), "ok"),
@@ -203,8 +216,10 @@ def programs() -> Path:
 def real_outcome(path: Path, args: List[str]):
     r = subprocess.run([str(path), *args], capture_output=True, text=True, timeout=120)
     lines = [line for line in r.stdout.splitlines() if not line.startswith("watchdog:")]
-    outcome = {0: "finish", HUNG: "hang", 101: "panic"}.get(r.returncode,
-                                                            f"exit {r.returncode}")
+    # 101: a panic; SIGABRT: a panic while panicking (a Drop that panics
+    # during the unwind) aborts the process.
+    outcome = {0: "finish", HUNG: "hang", 101: "panic", -signal.SIGABRT: "abort"}.get(
+        r.returncode, f"exit {r.returncode}")
     return outcome, lines, r
 
 
