@@ -145,6 +145,20 @@ def sidecar() -> wb.Scenario:
     return s
 
 
+def abort_transfer() -> wb.Scenario:
+    s = wb.Scenario("abort-transfer")
+    lock = s.async_mutex("accounts")
+    checking, savings = s.counter("checking", 100), s.counter("savings", 0)
+    s.task("transfer", [
+        ops.critical(lock.lock(), checking.add(-10), ops.sleep(100), savings.add(10),
+                     lock.unlock()),
+        ops.print("transfer done"),
+    ], autostart=False)
+    s.task("main", [ops.spawn("transfer"), ops.sleep(50), ops.abort("transfer"),
+                    ops.print("aborted")])
+    return s
+
+
 def catalog(name: str) -> Callable[[], wb.Scenario]:
     return lambda: wb.catalog.get(name)
 
@@ -190,7 +204,10 @@ PAIRS = [
     # on to check the accounts' invariant, and panics.
     Pair("cancel_critical", ["select"], catalog("cancel-critical-section"),
          "interrupted_critical_section", real="panic"),
+    Pair("cancel_critical", ["abort"], abort_transfer, "interrupted_critical_section",
+         real="panic"),
     Pair("cancel_critical", ["spawned"], catalog("cancel-critical-section-spawned"), "ok"),
+    Pair("futurelock_barging", [], catalog("futurelock-select-barging"), "ok"),
 ]
 
 

@@ -5,10 +5,13 @@
 //   and its credit; select! drops the transfer future, its guard unlocks,
 //   and the accounts are left half-updated. main checks the invariant
 //   after the transfer would have finished, and panics.
+// - `abort`: the transfer is spawned and JoinHandle::abort() cancels it
+//   50 ms in, between debit and credit: the same half-update, and panic.
 // - `spawned`: the seed's remedy, tokio::spawn(transfer): losing the select
 //   drops only the JoinHandle; the task finishes its transfer. It finishes.
 // DSL twin: the catalog's cancel-critical-section(-spawned):
-// interrupted_critical_section, ok.
+// interrupted_critical_section, ok; `abort`: tests/test_runtimes.py
+// abort_transfer: interrupted_critical_section.
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Mutex;
@@ -32,7 +35,13 @@ async fn main() {
     wakebench_runtimes::watchdog(2);
     let accounts = Arc::new(Mutex::new(Accounts { checking: 100, savings: 0 }));
     let deadline = tokio::time::sleep(Duration::from_millis(50));
-    if std::env::args().nth(1).as_deref() == Some("spawned") {
+    let mode = std::env::args().nth(1).unwrap_or_default();
+    if mode == "abort" {
+        let handle = tokio::spawn(transfer(accounts.clone()));
+        deadline.await;
+        handle.abort();
+        println!("aborted");
+    } else if mode == "spawned" {
         let handle = tokio::spawn(transfer(accounts.clone()));
         tokio::select! {
             _ = handle => {}
