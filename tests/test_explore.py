@@ -228,9 +228,12 @@ def test_minimisation_honours_the_time_budget():
     one = wb.run(s, "fifo", seed=1, max_steps=10**6, trace=False)
     run_s = time.monotonic() - t0  # what one run costs on this machine now
     t0 = time.monotonic()
-    ex = wb.explore(s, "fifo", strategy="random", seed=1, max_seconds_total=0.3, max_steps=10**6)
+    # Seed 159: random search's first schedule deadlocks (the same in any
+    # process), so the budget goes to minimising, however busy the machine.
+    ex = wb.explore(s, "fifo", strategy="random", seed=159, max_seconds_total=0.3,
+                    max_steps=10**6)
     took = time.monotonic() - t0
-    assert ex.counterexample is not None and one.stats["steps"] > 10_000
+    assert ex.schedules == 1 and ex.counterexample is not None and one.stats["steps"] > 10_000
     # The budget is checked between runs: it may overrun by the runs in flight.
     assert took < 0.3 + 20 * run_s + 1.0, (took, run_s)
 
@@ -245,11 +248,11 @@ def two_workers_mutex():
 
 def test_an_exhaustive_search_resumes_from_its_checkpoint(tmp_path):
     whole = wb.explore(two_workers_mutex(), "fifo", stop_at_first=False, budget=10**9)
-    assert whole.complete and whole.schedules > 500
+    assert whole.complete and whole.schedules > 100
     path = tmp_path / "search.json"
     parts, ex = 0, None
     while ex is None or not ex.complete:
-        ex = wb.explore(two_workers_mutex(), "fifo", stop_at_first=False, budget=200,
+        ex = wb.explore(two_workers_mutex(), "fifo", stop_at_first=False, budget=40,
                         checkpoint=str(path))
         parts += 1
         assert parts < 1000

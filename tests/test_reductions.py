@@ -19,8 +19,9 @@ BUDGET = 20_000   # schedules without reductions, past which a scenario is skipp
 EXAMPLES = 750
 
 
-def _leaf(draw, me, sync):
-    """One op; `sync`: code that runs to completion (a handler, a thread)."""
+def _leaf(draw, me, sync, clock=True):
+    """One op; `sync`: code that runs to completion (a handler, a thread);
+    `clock`: may read the clock or a connection (sleep, compute, read)."""
     others = [t for t in TASKS if t != me]
     choices = [
         lambda: ops.add("c", draw(st.integers(-1, 2))),
@@ -28,8 +29,7 @@ def _leaf(draw, me, sync):
         lambda: ops.wake(draw(st.sampled_from(QUEUES))),
         lambda: ops.throw_to(draw(st.sampled_from(others))),
         lambda: ops.abort(draw(st.sampled_from(others))),
-        lambda: ops.compute(draw(st.integers(0, 6))),
-        lambda: ops.read("k"),
+        *([lambda: ops.compute(draw(st.integers(0, 6))), lambda: ops.read("k")] if clock else []),
         lambda: wb.Notify("n").notify_one(),
         lambda: ops.release("s"),
         lambda: ops.print("x"),
@@ -37,7 +37,7 @@ def _leaf(draw, me, sync):
     if not sync:
         choices += [
             lambda: ops.yield_(),
-            lambda: ops.sleep(draw(st.integers(0, 3))),
+            *([lambda: ops.sleep(draw(st.integers(0, 3)))] if clock else []),
             lambda: ops.park(draw(st.sampled_from(QUEUES))),
             lambda: ops.seq(ops.lock("a"), ops.yield_(), ops.unlock("a")),
             lambda: ops.seq(ops.lock("m"), ops.add("c", 1), ops.unlock("m")),
@@ -145,6 +145,33 @@ def threaded(draw):
     return s
 
 
+@st.composite
+def timeless(draw):
+    """Nothing reads the clock, and no handler, connection or thread: the
+    state cache leaves the clock out, and under fifo the loop's count of
+    run-queue polls too (exec/choice.hpp). Long yield loops cross the
+    loop's 61-poll iteration boundary."""
+    workers = draw(st.sampled_from([1, 1, 2]))
+    s = wb.Scenario("timeless", workers=workers, max_live_tasks=draw(st.sampled_from([0, 0, 2])))
+    s.mutex("m", kind="send_guard")
+    s.async_mutex("a", fair=draw(st.booleans()))
+    for q in QUEUES:
+        s.wait_queue(q, kind=draw(st.sampled_from(["list", "slot"])))
+    s.counter("c", 0, bound=draw(st.sampled_from([0, 1, 2])))
+    s.semaphore("s", draw(st.integers(0, 1)))
+    s.notify("n")
+    s.channel("ch", capacity=1)
+    for t in TASKS:
+        body = [_leaf(draw, t, False, clock=False) for _ in range(draw(st.integers(1, 2)))]
+        if workers == 1 and draw(st.booleans()):
+            spin = ops.repeat(draw(st.integers(20, 70)), ops.yield_(), ops.add("c", 1),
+                              ops.add("c", -1))
+            body.insert(draw(st.integers(0, len(body))), spin)
+        s.task(t, body, autostart=t != "t2", daemon=draw(st.booleans()),
+               must_finish=draw(st.booleans()), kill_points=draw(st.booleans()))
+    return s
+
+
 def kinds(s, policy, reductions, budget):
     return wb.explore(s, policy, strategy="exhaustive", sleep_sets=reductions,
                       state_cache=reductions, stop_at_first=False, budget=budget, **LIMITS)
@@ -158,7 +185,8 @@ def test_every_reduction_on_reaches_the_kinds_every_reduction_off_reaches():
 
     @settings(max_examples=EXAMPLES, deadline=None, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-    @given(st.one_of(scenarios(), simultaneous_wakes(), threaded()), st.sampled_from(POLICIES))
+    @given(st.one_of(scenarios(), simultaneous_wakes(), threaded(), timeless()),
+           st.sampled_from(POLICIES))
     def prop(s, policy):
         try:
             s.build()
@@ -175,6 +203,33 @@ def test_every_reduction_on_reaches_the_kinds_every_reduction_off_reaches():
 
     prop()
     assert len(compared) >= 500, f"only {len(compared)} of {EXAMPLES} scenarios compared"
+
+
+def test_leaving_the_clock_and_the_poll_count_out_keeps_every_kind():
+    # Under fifo a timeless scenario's state fingerprint leaves out the clock
+    # and the loop's run-queue poll count: the state cache alone, on and off.
+    compared = []
+
+    @settings(max_examples=150, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(timeless())
+    def prop(s):
+        try:
+            s.build()
+            full = wb.explore(s, "fifo", strategy="exhaustive", sleep_sets=False,
+                              state_cache=False, stop_at_first=False, budget=BUDGET, **LIMITS)
+        except wb.Error:
+            return
+        if not full.complete:
+            return
+        cached = wb.explore(s, "fifo", strategy="exhaustive", sleep_sets=False, state_cache=True,
+                            stop_at_first=False, budget=BUDGET, **LIMITS)
+        assert cached.complete
+        assert set(cached.outcomes) == set(full.outcomes), (full.outcomes, cached.outcomes)
+        compared.append(s)
+
+    prop()
+    assert len(compared) >= 100, f"only {len(compared)} of 150 scenarios compared"
 
 
 def _ops(spec_ops):

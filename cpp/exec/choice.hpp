@@ -42,7 +42,20 @@ struct ChoicePoint {
   bool between_units;                    // the stack is empty: no unit is half done
   const World& world;
   uint64_t context = 0;                  // the driver's state outside the World (see Machine::choose)
+  uint32_t unread = 0;                   // kClockUnread | kIterationUnread: what decides nothing here
 };
+
+// Parts of the World that no decision of this scenario under this policy
+// reads, so a state fingerprint may leave them out (explore/strategies.cpp):
+//  - kClockUnread: the virtual clock and its sub-millisecond count, when
+//    nothing reads the clock (Scenario::timeless);
+//  - kIterationUnread: how many run-queue polls the loop thread has made in
+//    this iteration, when ending an iteration early changes nothing but
+//    statistics and the clock: timeless, no handler, connection or foreign
+//    thread, and a policy that never posts (posted, posted-next) or uses
+//    the inbox, so the loop's wait has nothing to collect.
+inline constexpr uint32_t kClockUnread = 1;
+inline constexpr uint32_t kIterationUnread = 2;
 
 // A unit's footprint: resource keys (see exec/footprint.hpp), sorted, unique.
 struct Footprint {

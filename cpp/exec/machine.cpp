@@ -9,6 +9,16 @@
 namespace wb {
 
 void Machine::init() {
+  constexpr uint32_t loop_queues = Policy::action_bit(Action::Post) |
+                                   Policy::action_bit(Action::PostNext) |
+                                   Policy::action_bit(Action::Inbox);
+  unread_ = 0;
+  if (sc_.timeless) {
+    unread_ |= kClockUnread;
+    if (sc_.handlers.empty() && sc_.connections.empty() && sc_.threads.empty() &&
+        !(policy_.actions() & loop_queues))
+      unread_ |= kIterationUnread;
+  }
   w_.tasks.resize(sc_.ntasks);
   for (const TaskTemplate& tt : sc_.templates)
     for (uint32_t i = 0; i < tt.count; ++i) w_.tasks[tt.first + i].program = tt.program;
@@ -159,7 +169,7 @@ uint32_t Machine::choose(ChoiceKind kind, const std::vector<uint32_t>& options) 
   // The loop driver's own state is part of where a run stands.
   const uint64_t context = static_cast<uint64_t>(main_waiting_) | static_cast<uint64_t>(wait_blocked_) << 1 |
                            static_cast<uint64_t>(last_thread_) << 8;
-  uint32_t k = chooser_.choose(ChoicePoint{kind, options, between, w_, context});
+  uint32_t k = chooser_.choose(ChoicePoint{kind, options, between, w_, context, unread_});
   if (k >= n)
     throw PolicyError("chooser picked option " + std::to_string(k) + " of " + std::to_string(n));
   w_.choices.push_back(Choice{n, k, kind});

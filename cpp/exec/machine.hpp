@@ -220,6 +220,7 @@ class Machine {
   bool main_waiting_ = false;      // the loop thread blocks in its wait, other threads run
   bool wait_blocked_ = false;      // ... and this iteration's wait did block
   bool chain_ = false;             // one thread: exec runs pure instructions back to back
+  uint32_t unread_ = 0;            // ChoicePoint::unread: what no decision reads
 };
 
 }  // namespace wb

@@ -32,19 +32,25 @@ namespace {
 template <class Decide>
 class Builtin final : public Policy {
  public:
-  Builtin(std::string_view name, Decide d) : name_(name), decide_(d) {}
+  Builtin(std::string_view name, uint32_t actions, Decide d)
+      : name_(name), actions_(actions), decide_(d) {}
   std::string_view name() const override { return name_; }
   Action decide(const WakeInfo& w) override { return decide_(w); }
   bool reads_locks() const override { return false; }  // none of the built-in ones does
+  uint32_t actions() const override { return actions_; }
 
  private:
   std::string_view name_;
+  uint32_t actions_;
   Decide decide_;
 };
 
 template <class Decide>
-std::unique_ptr<Policy> builtin(std::string_view name, Decide d) {
-  return std::make_unique<Builtin<Decide>>(name, d);
+std::unique_ptr<Policy> builtin(std::string_view name, std::initializer_list<Action> actions,
+                                Decide d) {
+  uint32_t mask = 0;
+  for (Action a : actions) mask |= Policy::action_bit(a);
+  return std::make_unique<Builtin<Decide>>(name, mask, d);
 }
 
 }  // namespace
@@ -59,30 +65,30 @@ std::unique_ptr<Policy> make_policy(std::string_view name) {
   // ngx-rust before PR #295: run inline unless woken while running, which
   // goes through the scheduler (ngx_posted_next_events).
   if (name == "ngx_inline")
-    return builtin("ngx_inline", [](const WakeInfo& w) {
+    return builtin("ngx_inline", {Action::PostNext, Action::PollInline}, [](const WakeInfo& w) {
       return w.task_running ? Action::PostNext : Action::PollInline;
     });
   // The maintainer's proposal: defer through the scheduler whenever any task
   // is being polled, inline otherwise.
   if (name == "ngx_defer_nested")
-    return builtin("ngx_defer_nested", [](const WakeInfo& w) {
+    return builtin("ngx_defer_nested", {Action::PostNext, Action::PollInline}, [](const WakeInfo& w) {
       return (w.task_running || w.polling) ? Action::PostNext : Action::PollInline;
     });
   // PR #295, ngx-rust's scheduler today: always defer through its event on
   // ngx_posted_next_events (src/async_/spawn.rs); the next iteration does
   // not idle.
   if (name == "ngx_posted_next")
-    return builtin("ngx_posted_next", [](const WakeInfo&) { return Action::PostNext; });
+    return builtin("ngx_posted_next", {Action::PostNext}, [](const WakeInfo&) { return Action::PostNext; });
   // The alternative that keeps idle waits: ngx_post_event(&ngx_posted_events),
   // this iteration's posted pass.
   if (name == "ngx_posted")
-    return builtin("ngx_posted", [](const WakeInfo&) { return Action::Post; });
+    return builtin("ngx_posted", {Action::Post}, [](const WakeInfo&) { return Action::Post; });
   // tokio LocalSet / async-executor / futures LocalPool.
   if (name == "fifo")
-    return builtin("fifo", [](const WakeInfo&) { return Action::RunQueue; });
+    return builtin("fifo", {Action::RunQueue}, [](const WakeInfo&) { return Action::RunQueue; });
   // ngx-tickle: any thread pushes to a thread-safe inbox and notifies the loop.
   if (name == "thread_notify")
-    return builtin("thread_notify", [](const WakeInfo&) { return Action::Inbox; });
+    return builtin("thread_notify", {Action::Inbox}, [](const WakeInfo&) { return Action::Inbox; });
   std::string msg = "unknown policy '" + std::string(name) + "' (valid: ";
   const auto& names = builtin_policies();
   for (size_t i = 0; i < names.size(); ++i) msg += (i ? ", " : "") + names[i];

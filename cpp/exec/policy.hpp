@@ -62,6 +62,12 @@ class Policy {
   // Finding them scans the mutexes: a policy that does not read them is
   // spared the scan on every wake.
   virtual bool reads_locks() const { return true; }
+  // The actions decide() may return, as a mask of action_bit(a). The state
+  // cache relies on it (explore/strategies.cpp), so the machine refuses an
+  // action outside it.
+  virtual uint32_t actions() const { return kAllActions; }
+  static constexpr uint32_t action_bit(Action a) { return 1u << static_cast<unsigned>(a); }
+  static constexpr uint32_t kAllActions = 0x1f;
 };
 
 // A policy answered something the executor cannot do (e.g. poll inline a

@@ -83,6 +83,9 @@ void Machine::schedule(uint16_t tid, uint32_t task, WakeCtx ctx, bool woken_whil
     ++info.nheld;
   }
   Action act = policy_.decide(info);
+  if (!(policy_.actions() & Policy::action_bit(act)))
+    throw PolicyError("policy '" + std::string(policy_.name()) + "' returned " + action_name(act) +
+                      ", which it does not declare among its actions");
   ev(tid, Ev::Wake, task, static_cast<uint32_t>(ctx), woken_while_running ? 1 : 0,
      static_cast<uint16_t>(act));
   ThreadRt& home = w_.threads[executor_home(t.thread)];

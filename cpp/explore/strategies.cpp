@@ -73,10 +73,12 @@ struct Hasher {
 }  // namespace
 
 // Everything a run's future depends on, except the step count (a run's
-// bounds) and what only explanations read (steps, where a lock was taken).
-// Timer ids are replaced by what they order: pending timers by (time, id)
-// give their tasks in firing order.
-uint64_t state_hash(const World& w) {
+// bounds), what only explanations read (steps, where a lock was taken), and
+// what `unread` says no decision reads (exec/choice.hpp). Timer ids are
+// replaced by what they order: pending timers by (time, id) give their
+// tasks in firing order.
+uint64_t state_hash(const World& w, uint32_t unread) {
+  const bool clock = !(unread & kClockUnread);
   Hasher x;
   for (const TaskRt& t : w.tasks) {
     x.add(t.pc);
@@ -122,7 +124,7 @@ uint64_t state_hash(const World& w) {
   for (uint32_t c : w.closed_at) x.add(c != 0);
   for (const ThreadRt& th : w.threads) {
     x.add(static_cast<uint64_t>(th.status) | static_cast<uint64_t>(th.blocked_on) << 8);
-    x.add(static_cast<uint64_t>(th.busy_until));
+    x.add(static_cast<uint64_t>(clock ? th.busy_until : 0));
     x.seq(th.notified, 0xffe2);
     x.seq(th.inbox, 0xfffa);
     x.add(th.stack.size());
@@ -136,7 +138,7 @@ uint64_t state_hash(const World& w) {
     }
     x.seq(th.locals, 0xffe4);
     x.add(static_cast<uint64_t>(th.phase) | static_cast<uint64_t>(th.polls_on_stack) << 8 |
-          static_cast<uint64_t>(th.run_queue_polls) << 32);
+          static_cast<uint64_t>(unread & kIterationUnread ? 0 : th.run_queue_polls) << 32);
     x.seq(th.posted, 0xfffd);
     x.seq(th.sched_queue, 0xfff9);
     x.seq(th.sched_batch, 0xffe5);
@@ -147,8 +149,8 @@ uint64_t state_hash(const World& w) {
   }
   x.add(w.next_event);
   x.seq(w.next_replica, 0xffe7);
-  x.add(static_cast<uint64_t>(w.now));
-  x.add(w.spin_us | static_cast<uint64_t>(w.started) << 32 |
+  if (clock) x.add(static_cast<uint64_t>(w.now));
+  x.add((clock ? w.spin_us : 0) | static_cast<uint64_t>(w.started) << 32 |
         static_cast<uint64_t>(w.cut_recorded) << 33 | static_cast<uint64_t>(w.halt) << 40);
   x.add(w.live);
   // Pending timers in firing order (time, then id), as (time, task).
@@ -163,7 +165,7 @@ uint64_t state_hash(const World& w) {
   for (uint32_t s : w.sleeping)  // the sleep a task is in: its timer's time and whether it fired
     x.add(s ? static_cast<uint64_t>(w.timers[s - 1].at) << 1 | w.timers[s - 1].fired : ~0ull);
   x.seq(w.critical, 0xffe9);
-  x.seq(w.ready_since, 0xffea);
+  if (clock) x.seq(w.ready_since, 0xffea);  // times of wakes: read by the latency bound only
   for (const ExcRt& e : w.exc) {
     x.add(static_cast<uint64_t>(e.mask) | static_cast<uint64_t>(e.pending) << 8 |
           static_cast<uint64_t>(e.killed) << 16 | static_cast<uint64_t>(e.kill_offered) << 17 |
@@ -227,7 +229,8 @@ uint32_t Dfs::choose(const ChoicePoint& cp) {
     return n.chosen;  // its state was counted when the node was made
   }
   Hasher key;
-  key.add(state_hash(cp.world));
+  unread_ = cp.unread;
+  key.add(state_hash(cp.world, cp.unread));
   key.add(cp.context);
   key.add(static_cast<uint64_t>(cp.kind));
   key.seq(cp.options, 0xffed);

@@ -60,7 +60,7 @@ class ModuloChooser final : public Chooser {
 
 // A fingerprint of the state at a choice point, for counting distinct
 // states visited (not for pruning: it is not combined with sleep sets).
-uint64_t state_hash(const World& w);
+uint64_t state_hash(const World& w, uint32_t unread = 0);
 
 // Thrown by a Dfs chooser when every option at a new choice point sleeps:
 // the branch is equivalent to one already explored.
@@ -100,7 +100,7 @@ class Dfs final : public Chooser {
   uint32_t choose(const ChoicePoint& cp) override;
   void unit_done(const Footprint& f) override;
 
-  void visit(const World& w) { states_.insert(state_hash(w)); }  // a final state
+  void visit(const World& w) { states_.insert(state_hash(w, unread_)); }  // a final state
   // The search's position (the path of choice points with what each has
   // explored and what sleeps there), as text, and back: a long search can
   // stop and resume where it was. The state cache and the state count are
@@ -157,6 +157,7 @@ class Dfs final : public Chooser {
   std::unordered_map<uint64_t, Visit> visited_;
   uint64_t revisits_ = 0;
   bool deviation_cut_ = false;
+  uint32_t unread_ = 0;  // the choice points' ChoicePoint::unread
 };
 
 }  // namespace wb

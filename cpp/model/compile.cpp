@@ -172,6 +172,14 @@ class Compiler {
     declare_handlers();
     declare_threads();
     build_startup();
+    sc_.timeless = sc_.latency_bound == 0 && sc_.timed_handlers == 0 &&
+                   std::all_of(sc_.threads.begin(), sc_.threads.end(),
+                               [](const ForeignThread& t) { return t.at == 0; }) &&
+                   std::none_of(sc_.programs.begin(), sc_.programs.end(), [](const Program& p) {
+                     return std::any_of(p.code.begin(), p.code.end(), [](const Instr& in) {
+                       return in.code == Code::Sleep || in.code == Code::Compute;
+                     });
+                   });
     if (uint64_t(sc_.ntasks) * sc_.task_locals * sizeof(int64_t) > SpecLimits::max_task_local_bytes)
       fail("the tasks' repeat counters would take " +
            std::to_string(uint64_t(sc_.ntasks) * sc_.task_locals * sizeof(int64_t)) +

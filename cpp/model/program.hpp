@@ -171,6 +171,10 @@ struct Scenario {
   std::vector<SelectTable> selects;
   std::vector<BufferedTable> buffereds;
   bool exceptions = false;  // some program throws, masks or catches
+  // Nothing reads the clock: no sleep, no compute, no handler or thread at
+  // a time, no latency bound (the clock and its sub-millisecond count then
+  // decide nothing; see explore/strategies.cpp state_hash).
+  bool timeless = false;
   uint32_t workers = 1;     // executor threads: 0 and the last workers - 1 thread ids
   bool is_worker(uint32_t thread) const {
     return thread != 0 && thread > threads.size();

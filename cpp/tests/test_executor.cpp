@@ -36,6 +36,24 @@ TEST(Policies, DecideFromWakeInfo) {
   }
 }
 
+// The state cache leaves out what a policy's declared actions cannot make
+// matter, so a policy that returns an action it did not declare is refused.
+TEST(Policies, AnUndeclaredActionIsRefused) {
+  struct Liar final : Policy {
+    std::string_view name() const override { return "liar"; }
+    Action decide(const WakeInfo&) override { return Action::PostNext; }
+    uint32_t actions() const override { return action_bit(Action::RunQueue); }
+  } liar;
+  auto sc = std::make_shared<const Scenario>(compile(early_wake()));
+  try {
+    run_scenario(sc, liar, {}, {});
+    FAIL();
+  } catch (const PolicyError& e) {
+    EXPECT_TRUE(contains(e.what(), "policy 'liar' returned posted_next, which it does not declare"))
+        << e.what();
+  }
+}
+
 TEST(H2DropWake, NestedDeadlocksOnlyInline) {
   ScenarioSpec s = h2_drop_wake(false);
   Outcome o = run_spec(s, "ngx_inline");
