@@ -102,14 +102,12 @@ bool Explorer::one() {
     }
     case Strategy::Exhaustive: {
       dfs_.begin_run();
-      bool pruned = false;
-      try {
-        w = execute(*sc_, policy_, dfs_, quiet_);
-      } catch (const Pruned&) {
-        pruned = true;
+      w = execute(*sc_, policy_, dfs_, quiet_);
+      const bool pruned = w.halt == Halt::Pruned;
+      if (pruned)
         dfs_.count_pruned();
-      }
-      if (!pruned) dfs_.visit(w);
+      else
+        dfs_.visit(w);
       bool more = dfs_.next();
       if (!more) {
         report_.complete = true;
@@ -203,15 +201,9 @@ std::vector<uint32_t> Explorer::minimise(std::vector<uint32_t> best, VerdictKind
       ++report_.minimise_runs;
       check_interrupt();
       dfs.begin_run();
-      World w;
-      bool pruned = false;
-      try {
-        w = execute(*sc_, policy_, dfs, replay_);
-      } catch (const Pruned&) {
-        pruned = true;
-      }
+      World w = execute(*sc_, policy_, dfs, replay_);
       more = dfs.next();
-      if (!pruned && decide(*sc_, w).kind == kind) {
+      if (w.halt != Halt::Pruned && decide(*sc_, w).kind == kind) {
         std::vector<uint32_t> ks = taken(w.choices);
         if (simpler(ks, best) || std::count_if(ks.begin(), ks.end(), [](uint32_t k) { return k; }) <
                                      static_cast<long>(deviations))

@@ -65,9 +65,12 @@ struct Footprint {
 class Chooser {
  public:
   virtual ~Chooser() = default;
-  // Pick one of the options (at least two). May throw to abort the run
-  // (a replayed schedule that does not fit, a branch an explorer prunes).
+  // Pick one of the options (at least two), or kPrune to end the run here
+  // (a branch an explorer prunes: the run halts with Halt::Pruned, without
+  // unwinding). May throw to abort the run (a replayed schedule that does
+  // not fit).
   virtual uint32_t choose(const ChoicePoint& cp) = 0;
+  static constexpr uint32_t kPrune = 0xffffffffu;
   // Units end only in runs with footprints on (RunConfig::footprints).
   virtual void unit_done(const Footprint&) {}
 };

@@ -37,7 +37,7 @@ void Machine::pop_frame(uint16_t tid) {
   th.locals.resize(f.locals);
   if (f.kind == FrameKind::Poll && --th.polls_on_stack == 0) --w_.polling_threads;
   th.stack.pop_back();
-  if (cfg_.footprints && tid == 0 && th.stack.empty()) {
+  if (cfg_.footprints && tid == 0 && th.stack.empty() && w_.halt != Halt::Pruned) {
     normalize(unit_);
     chooser_.unit_done(unit_);
     unit_.keys.clear();

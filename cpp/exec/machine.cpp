@@ -108,6 +108,7 @@ bool Machine::over_budget() {
 }
 
 World Machine::finish() {
+  if (w_.halt == Halt::Pruned) return std::move(w_);
   w_.stats.steps = step_;
   w_.stats.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
   w_.stats.model_bytes = memory_estimate();
@@ -157,6 +158,7 @@ bool Machine::stop_blocked() {
 }
 
 uint32_t Machine::choose(ChoiceKind kind, const std::vector<uint32_t>& options) {
+  if (w_.halt == Halt::Pruned) return 0;  // pruned earlier in this step
   uint32_t n = static_cast<uint32_t>(options.size());
   // Where sleep sets apply: between units of the loop thread, with one
   // thread (a close is not a unit). With more threads, none apply: sleep
@@ -170,6 +172,12 @@ uint32_t Machine::choose(ChoiceKind kind, const std::vector<uint32_t>& options) 
   const uint64_t context = static_cast<uint64_t>(main_waiting_) | static_cast<uint64_t>(wait_blocked_) << 1 |
                            static_cast<uint64_t>(last_thread_) << 8;
   uint32_t k = chooser_.choose(ChoicePoint{kind, options, between, w_, context, unread_});
+  if (k == Chooser::kPrune) {
+    // The rest of this step runs on option 0, which is always valid, and
+    // asks no chooser again; the run stops at the end of the step.
+    halt(Halt::Pruned);
+    return 0;
+  }
   if (k >= n)
     throw PolicyError("chooser picked option " + std::to_string(k) + " of " + std::to_string(n));
   w_.choices.push_back(Choice{n, k, kind});

@@ -131,7 +131,8 @@ struct OutputLine {
 
 enum class Halt : uint8_t {
   Running, Quiescent, Blocked, StepBound, TimeBound, MemoryBound, DepthBound, WrongThread, DataRace,
-  UseAfterFree, Starvation, ResourceExhausted, Interrupted, NotSend
+  UseAfterFree, Starvation, ResourceExhausted, Interrupted, NotSend,
+  Pruned  // the chooser ended the run (an explorer's pruned branch): no verdict
 };
 
 // A future or task dropped (cancelled) inside a critical region, or a task

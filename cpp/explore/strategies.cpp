@@ -251,7 +251,7 @@ uint32_t Dfs::choose(const ChoicePoint& cp) {
         std::includes(sleeping.begin(), sleeping.end(), v.sleep.begin(), v.sleep.end())) {
       ++revisits_;
       units_.clear();
-      throw Pruned{};  // explored before, from here, with no more asleep
+      return kPrune;  // explored before, from here, with no more asleep
     }
     if (fresh) {
       v.sleep = std::move(sleeping);
@@ -267,7 +267,7 @@ uint32_t Dfs::choose(const ChoicePoint& cp) {
     // Every option sleeps, or the only ones awake deviate past the bound.
     leave(n);
     units_.clear();
-    throw Pruned{};
+    return kPrune;
   }
   n.chosen = pick;
   n.deviations = parent_dev + (pick > 0 ? 1 : 0);

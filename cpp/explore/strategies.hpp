@@ -62,9 +62,6 @@ class ModuloChooser final : public Chooser {
 // states visited (not for pruning: it is not combined with sleep sets).
 uint64_t state_hash(const World& w, uint32_t unread = 0);
 
-// Thrown by a Dfs chooser when every option at a new choice point sleeps:
-// the branch is equivalent to one already explored.
-struct Pruned {};
 
 // Stateless depth-first enumeration of schedules with sleep sets
 // (Godefroid, "Partial-Order Methods for the Verification of Concurrent
@@ -94,7 +91,10 @@ class Dfs final : public Chooser {
 
   // Call before each run; then run with *this as the chooser.
   void begin_run();
-  // Call after each run (also after Pruned); false when every schedule is done.
+  // Call after each run (also a pruned one: a run that halted with
+  // Halt::Pruned because choose() answered kPrune, when every option at a
+  // new choice point sleeps or the state cache knows the state); false when
+  // every schedule is done.
   bool next();
 
   uint32_t choose(const ChoicePoint& cp) override;

@@ -467,6 +467,7 @@ Finding decide(const Scenario& sc, const World& w) {
     case Halt::TimeBound: f.kind = VerdictKind::BoundTime; break;
     case Halt::MemoryBound: f.kind = VerdictKind::BoundMemory; break;
     case Halt::DepthBound: f.kind = VerdictKind::BoundDepth; break;
+    case Halt::Pruned: throw std::logic_error("a pruned run has no verdict");
   }
   return f;
 }
