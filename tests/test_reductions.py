@@ -1,6 +1,6 @@
 """Reductions never change which verdict kinds are reachable (DESIGN.md,
 soundness rules): over hypothesis-generated scenarios using every
-primitive, threads, workers, timers, computes against a latency bound,
+primitive (atomics among them), threads, workers, timers, computes against a latency bound,
 async exceptions, aborts and connection closes, exhaustive search with
 every reduction on reaches exactly the verdict kinds it reaches with every
 reduction off."""
@@ -33,6 +33,7 @@ def _leaf(draw, me, sync, clock=True):
         lambda: wb.Notify("n").notify_one(),
         lambda: ops.release("s"),
         lambda: ops.print("x"),
+        *_atomic_leaves(draw),
     ]
     if not sync:
         choices += [
@@ -54,6 +55,20 @@ def _leaf(draw, me, sync, clock=True):
     return choices[draw(st.integers(0, len(choices) - 1))]()
 
 
+def _atomic_leaves(draw):
+    """Atomic ops on 'at', branching on what they return into a counter op
+    (whose bound makes the branch taken visible as a verdict)."""
+    at = wb.Atomic("at")
+    return [
+        lambda: at.store(draw(st.integers(0, 1))),
+        lambda: ops.if_(at.swap(draw(st.integers(0, 1))) == 0, ops.add("c", 1)),
+        lambda: at.compare_exchange(0, 1, on_fail=[ops.add("c", 1)]),
+        lambda: ops.if_(at.fetch_add(draw(st.integers(-1, 1))) > 0, ops.add("c", 1)),
+        lambda: ops.if_(at.load() == draw(st.integers(0, 1)), ops.print("at"),
+                        orelse=[ops.add("c", 1)]),
+    ]
+
+
 @st.composite
 def scenarios(draw):
     workers = draw(st.sampled_from([1, 1, 1, 1, 1, 2]))
@@ -65,6 +80,7 @@ def scenarios(draw):
     for q in QUEUES:
         s.wait_queue(q, kind=draw(st.sampled_from(["list", "slot"])))
     s.counter("c", 0, bound=draw(st.sampled_from([0, 1, 2])))
+    s.atomic("at", draw(st.integers(0, 1)))
     s.semaphore("s", draw(st.integers(0, 1)))
     s.notify("n")
     s.channel("ch", capacity=1)
@@ -130,6 +146,7 @@ def threaded(draw):
     s.mutex("m", kind="send_guard")
     s.async_mutex("a")
     s.counter("c", 0, bound=draw(st.sampled_from([0, 1, 2])))
+    s.atomic("at", draw(st.integers(0, 1)))
     for q in QUEUES:
         s.wait_queue(q)
     s.semaphore("s", 1)

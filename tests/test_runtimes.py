@@ -159,6 +159,24 @@ def abort_transfer() -> wb.Scenario:
     return s
 
 
+def flag_wake(mode: str) -> Callable[[], wb.Scenario]:
+    def build() -> wb.Scenario:
+        s = wb.Scenario(f"flag-wake-{mode}")
+        ready, waker = s.atomic("ready", False), s.wait_queue("waker", kind="slot")
+        go, done = s.oneshot("go"), s.oneshot("done")
+        s.task("setter", [go.recv(),
+                          ops.if_(ready.swap(True) == False, ops.print("set"), waker.wake()),  # noqa: E712
+                          done.send()], autostart=False)
+        window = [go.send(), done.recv()]  # the setter runs to its end in here
+        if mode == "check-first":
+            wait = [ops.if_(ready.load() == False, *window, waker.park())]  # noqa: E712
+        else:
+            wait = [waker.register(), *window, ops.wait_until(waker, ready.load() == True)]  # noqa: E712
+        s.task("main", [ops.spawn("setter"), *wait, ops.print("ready")])
+        return s
+    return build
+
+
 def catalog(name: str) -> Callable[[], wb.Scenario]:
     return lambda: wb.catalog.get(name)
 
@@ -200,6 +218,10 @@ PAIRS = [
     Pair("timeout", ["with"], timeout("with"), "ok"),
     Pair("semaphore", ["1"], semaphore(1), "deadlock/never_woken"),
     Pair("semaphore", ["2"], semaphore(2), "ok"),
+    # A ready flag and an AtomicWaker: checked, then registered, the wake
+    # that came between is lost; registered, then checked, it is not.
+    Pair("flag_wake", ["check-first"], flag_wake("check-first"), "deadlock/lost_wake"),
+    Pair("flag_wake", ["register-first"], flag_wake("register-first"), "ok"),
     # The run stops where the bench sees the hazard; the real program goes
     # on to check the accounts' invariant, and panics.
     Pair("cancel_critical", ["select"], catalog("cancel-critical-section"),

@@ -27,7 +27,9 @@ void register_model(py::module_& m) {
       .value("NOTIFIED", OpKind::Notified).value("NOTIFY_ONE", OpKind::NotifyOne)
       .value("NOTIFY_WAITERS", OpKind::NotifyWaiters)
       .value("SEND", OpKind::Send).value("RECV", OpKind::Recv)
-      .value("CLOSE_CHANNEL", OpKind::CloseChannel).value("DROP_SENDER", OpKind::DropSender);
+      .value("CLOSE_CHANNEL", OpKind::CloseChannel).value("DROP_SENDER", OpKind::DropSender)
+      .value("LOAD", OpKind::Load).value("STORE", OpKind::Store).value("SWAP", OpKind::Swap)
+      .value("COMPARE_EXCHANGE", OpKind::CompareExchange).value("FETCH_ADD", OpKind::FetchAdd);
   py::enum_<Cmp>(m, "Cmp")
       .value("EQ", Cmp::Eq).value("NE", Cmp::Ne).value("LT", Cmp::Lt)
       .value("LE", Cmp::Le).value("GT", Cmp::Gt).value("GE", Cmp::Ge);
@@ -50,6 +52,7 @@ void register_model(py::module_& m) {
       .def_readwrite("target", &OpSpec::target)
       .def_readwrite("text", &OpSpec::text)
       .def_readwrite("value", &OpSpec::value)
+      .def_readwrite("expected", &OpSpec::expected)
       .def_readwrite("cond", &OpSpec::cond)
       .def_readwrite("body", &OpSpec::body)
       .def_readwrite("orelse", &OpSpec::orelse)
@@ -82,6 +85,10 @@ void register_model(py::module_& m) {
       .def_readwrite("name", &CounterSpec::name)
       .def_readwrite("initial", &CounterSpec::initial)
       .def_readwrite("bound", &CounterSpec::bound);
+  py::class_<AtomicSpec>(m, "AtomicSpec")
+      .def(py::init<>())
+      .def_readwrite("name", &AtomicSpec::name)
+      .def_readwrite("initial", &AtomicSpec::initial);
   py::class_<ObjectSpec>(m, "ObjectSpec")
       .def(py::init<>())
       .def_readwrite("name", &ObjectSpec::name)
@@ -127,6 +134,7 @@ void register_model(py::module_& m) {
       .def_readwrite("channels", &ScenarioSpec::channels)
       .def_readwrite("queues", &ScenarioSpec::queues)
       .def_readwrite("counters", &ScenarioSpec::counters)
+      .def_readwrite("atomics", &ScenarioSpec::atomics)
       .def_readwrite("objects", &ScenarioSpec::objects)
       .def_readwrite("tasks", &ScenarioSpec::tasks)
       .def_readwrite("handlers", &ScenarioSpec::handlers)

@@ -53,7 +53,12 @@ enum class Ev : uint8_t {
   ChanFail,      // a = channel, b8 = 1 recv (None) / 0 send (SendError)
   ChanClose,     // a = channel, v = waiting senders woken (to fail)
   SenderDrop,    // a = channel, v = senders left
+  Atomic,        // a = cell, b8 = AtomicEv, b = 1 if it wrote, v = the value it returned
+                 // (a write is followed by Counter: the new value)
 };
+
+// Which atomic op an Ev::Atomic records (a store is a Counter event only).
+enum class AtomicEv : uint8_t { Load, Swap, CompareExchange, FetchAdd };
 
 // How a poll frame was entered.
 enum class Entry : uint8_t { Inline, Posted, PostedNext, RunQueue, Child };

@@ -1,4 +1,5 @@
-// Resource keys for footprints: every mutex, wait queue, counter, object and
+// Resource keys for footprints: every mutex, wait queue, counter (an atomic
+// is a counter's cell: see primitives/atomic.hpp), object and
 // task of a scenario gets a dense resource number, and so do the executor's
 // queues (posted, ngx-rust's scheduler, the run queue, the inbox: one
 // resource, as they pop in FIFO order the order of pushes matters); a key is

@@ -3,6 +3,7 @@
 // (wake.cpp), tasks (tasks.cpp), futures (futures.cpp), async exceptions
 // (exceptions.cpp) and the primitives (primitives/).
 #include "exec/machine.hpp"
+#include "exec/primitives/atomic.hpp"
 #include "exec/primitives/counter.hpp"
 
 #include <algorithm>
@@ -472,6 +473,42 @@ void Machine::exec(uint16_t tid) {
       }
       break;
     }
+    case Code::Load: {
+      touch_counter(in.a, false);
+      const int64_t v = w_.counters[in.a];
+      if (in.b != kNoLocal) locals[in.b] = v;
+      ev(tid, Ev::Atomic, in.a, 0, static_cast<uint8_t>(AtomicEv::Load), 0, v);
+      ++pc;
+      break;
+    }
+    case Code::Store:
+      touch_counter(in.a, true);
+      w_.counters[in.a] = in.v;
+      ev(tid, Ev::Counter, in.a, 0, 0, 0, in.v);
+      ++pc;
+      break;
+    case Code::Swap:
+    case Code::CompareExchange:
+    case Code::FetchAdd: {
+      int64_t& c = w_.counters[in.a];
+      const atomic::Rmw r = in.code == Code::Swap       ? atomic::swap(c, in.v)
+                            : in.code == Code::FetchAdd ? atomic::fetch_add(c, in.v)
+                                                        : atomic::compare_exchange(c, locals[in.b], in.v);
+      touch_counter(in.a, r.wrote);  // a failed compare_exchange only reads
+      if (in.b != kNoLocal) locals[in.b] = r.old;
+      ev(tid, Ev::Atomic, in.a, r.wrote,
+         static_cast<uint8_t>(in.code == Code::Swap       ? AtomicEv::Swap
+                              : in.code == Code::FetchAdd ? AtomicEv::FetchAdd
+                                                          : AtomicEv::CompareExchange),
+         0, r.old);
+      if (r.wrote) ev(tid, Ev::Counter, in.a, 0, 0, 0, c);
+      ++pc;
+      break;
+    }
+    case Code::JumpUnlessLocal:
+      pc = counter::test(locals[in.a], in.cmp, in.v) ? pc + 1 : in.jump;
+      locals[in.a] = 0;
+      break;
     case Code::Jump:
       pc = in.jump;
       break;

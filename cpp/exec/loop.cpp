@@ -120,6 +120,7 @@ bool Machine::local_next(uint16_t tid) const {
     case Code::Jump:
     case Code::LocalSet:
     case Code::LocalLoop:
+    case Code::JumpUnlessLocal:  // reads what an atomic op returned, a local
       return w_.exc.empty() || f.kind != FrameKind::Poll;  // else an exception may land here
     default:
       return false;

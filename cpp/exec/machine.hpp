@@ -12,7 +12,7 @@
 // (spawn, drop in Rust's order, Drop hooks, join), futures.cpp (await,
 // select!, Buffered), exceptions.cpp (async exceptions), and primitives/,
 // a module per primitive (mutex, wait_queue, semaphore, notify, channel, timer,
-// counter, connection): its state,
+// counter, atomic, connection): its state,
 // the rules of its ops and of a holder or waiter dropped, which the machine
 // asks, then adds what only it knows (stacks, threads, traces, the count of
 // each task's stored wakers).

@@ -70,6 +70,11 @@ const char* op_name(OpKind k) {
     case OpKind::Recv: return "recv";
     case OpKind::CloseChannel: return "close";
     case OpKind::DropSender: return "drop_sender";
+    case OpKind::Load: return "load";
+    case OpKind::Store: return "store";
+    case OpKind::Swap: return "swap";
+    case OpKind::CompareExchange: return "compare_exchange";
+    case OpKind::FetchAdd: return "fetch_add";
   }
   return "?";
 }
@@ -242,6 +247,11 @@ class Compiler {
     for (const auto& c : spec_.counters)
       if (c.bound < 0) fail("counter '" + c.name + "': bound must be non-negative, got " +
                             std::to_string(c.bound));
+    check_names(spec_.atomics, "atomic", atomics_);
+    for (auto& [name, i] : atomics_) {
+      if (counters_.count(name)) fail("'" + name + "' names both a counter and an atomic");
+      i += static_cast<uint32_t>(spec_.counters.size());  // atomics' cells follow the counters'
+    }
     check_names(spec_.connections, "connection", connections_);
     check_names(spec_.threads, "thread", threads_);
     for (const auto& c : spec_.connections) sc_.connections.push_back(c.name);
@@ -251,6 +261,8 @@ class Compiler {
       sc_.queue_slot.push_back(q.slot ? 1 : 0);
     }
     sc_.counters = spec_.counters;
+    sc_.first_atomic = static_cast<uint32_t>(sc_.counters.size());
+    for (const AtomicSpec& a : spec_.atomics) sc_.counters.push_back(CounterSpec{a.name, a.initial, 0});
   }
 
   void declare_tasks_and_objects() {
@@ -428,6 +440,7 @@ class Compiler {
     owner_desc_ = sc_.program_owner(program);
     loops_.clear();
     regions_.clear();
+    returned_ = kNoLocal;
     Flow f;
     f.held = Held{};
     block(ops, "", 0, f);
@@ -512,6 +525,7 @@ class Compiler {
     std::string desc = op_name(op.kind);
     if (!op.target.empty()) desc += " '" + op.target + "'";
     if (op.kind == OpKind::If) desc += " on '" + op.cond.counter + "'";
+    if (is_atomic_op(op.kind) && branches(op)) desc += ", branching on what it returned";
     return owner_desc_ + " " + where + " (" + desc + ")";
   }
 
@@ -522,10 +536,11 @@ class Compiler {
 
   void op(const OpSpec& op, const std::string& where, const std::string& prefix, int depth,
           Flow& f) {
-    if (static_cast<unsigned>(op.kind) > static_cast<unsigned>(OpKind::DropSender))
+    if (static_cast<unsigned>(op.kind) > static_cast<unsigned>(OpKind::FetchAdd))
       fail(owner_desc_ + ", " + where + ": invalid op kind " +
            std::to_string(static_cast<unsigned>(op.kind)));
-    if (op.kind == OpKind::If && static_cast<unsigned>(op.cond.cmp) > static_cast<unsigned>(Cmp::Ge))
+    if ((op.kind == OpKind::If || is_atomic_op(op.kind)) &&
+        static_cast<unsigned>(op.cond.cmp) > static_cast<unsigned>(Cmp::Ge))
       fail(owner_desc_ + ", " + where + ": invalid comparison " +
            std::to_string(static_cast<unsigned>(op.cond.cmp)));
     Instr in;
@@ -800,34 +815,67 @@ class Compiler {
       case OpKind::Add:
       case OpKind::Set:
         in.code = op.kind == OpKind::Add ? Code::Add : Code::Set;
-        in.a = resolve(counters_, "counter", where, op);
+        in.a = cell(counters_, "counter", where, op, op.target);
         in.v = op.value;
         emit(in, label(where, op));
         return;
       case OpKind::If: {
-        OpSpec probe;
+        OpSpec probe;  // errors name the counter as the op's target
         probe.kind = OpKind::If;
         probe.target = op.cond.counter;
         in.code = Code::JumpUnless;
-        in.a = resolve(counters_, "counter", where, probe);
+        in.a = cell(counters_, "counter", where, probe, op.cond.counter);
         in.cmp = op.cond.cmp;
         in.v = op.cond.value;
         size_t jif = emit(in, label(where, op));
-        Flow then_f = f, else_f = f;
-        block(op.body, prefix, depth + 1, then_f);
-        size_t jend = 0;
-        bool has_else = !op.orelse.empty();
-        if (has_else) {
-          Instr j;
-          j.code = Code::Jump;
-          jend = emit(j, label(where, op) + ", end of then");
+        then_else(op, where, prefix, depth, f, jif);
+        return;
+      }
+      case OpKind::Load:
+      case OpKind::Store:
+      case OpKind::Swap:
+      case OpKind::CompareExchange:
+      case OpKind::FetchAdd: {
+        // One instruction does the op and keeps what it returned in the
+        // program's one local for it; the test right after it reads that
+        // local (no other thread can touch it), so the branch is on the value
+        // the op returned, atomically with the op.
+        in.a = cell(atomics_, "atomic", where, op, op.target);
+        const bool branch = branches(op);
+        if (op.kind == OpKind::Store && branch)
+          fail_at(where, op, "store returns nothing to branch on");
+        if (branch && !op.cond.counter.empty() && op.cond.counter != op.target)
+          fail_at(where, op, "its branch compares what '" + op.cond.counter +
+                                 "' returned; an op branches on its own result");
+        in.code = op.kind == OpKind::Load     ? Code::Load
+                  : op.kind == OpKind::Store  ? Code::Store
+                  : op.kind == OpKind::Swap   ? Code::Swap
+                  : op.kind == OpKind::FetchAdd ? Code::FetchAdd
+                                              : Code::CompareExchange;
+        in.v = op.value;
+        in.b = branch || op.kind == OpKind::CompareExchange ? returned_local() : kNoLocal;
+        if (op.kind == OpKind::CompareExchange) {
+          Instr e;
+          e.code = Code::LocalSet;
+          e.a = in.b;
+          e.v = op.expected;
+          emit(e, label(where, op) + ", expected");
         }
-        patch(jif, here());
-        if (has_else) {
-          block(op.orelse, prefix + "else.", depth + 1, else_f);
-          patch(jend, here());
+        emit(in, label(where, op));
+        if (branch) {
+          Instr t;
+          t.code = Code::JumpUnlessLocal;
+          t.a = in.b;
+          t.cmp = op.cond.cmp;
+          t.v = op.cond.value;
+          size_t jif = emit(t, label(where, op) + ", test");
+          then_else(op, where, prefix, depth, f, jif);
+        } else if (op.kind == OpKind::CompareExchange) {
+          Instr z;  // nothing reads what it returned: consume it
+          z.code = Code::LocalSet;
+          z.a = in.b;
+          emit(z, label(where, op) + ", result unused");
         }
-        f.held = join(then_f.held, else_f.held, where, op);
         return;
       }
       case OpKind::Loop:
@@ -928,6 +976,57 @@ class Compiler {
     fail_at(where, op, "unknown op kind");
   }
 
+  // The two blocks of an If (or of an atomic op's branch) after its test at
+  // `jif`, which jumps past `body` when the condition fails.
+  void then_else(const OpSpec& op, const std::string& where, const std::string& prefix, int depth,
+                 Flow& f, size_t jif) {
+    Flow then_f = f, else_f = f;
+    block(op.body, prefix, depth + 1, then_f);
+    size_t jend = 0;
+    bool has_else = !op.orelse.empty();
+    if (has_else) {
+      Instr j;
+      j.code = Code::Jump;
+      jend = emit(j, label(where, op) + ", end of then");
+    }
+    patch(jif, here());
+    if (has_else) {
+      block(op.orelse, prefix + "else.", depth + 1, else_f);
+      patch(jend, here());
+    }
+    f.held = join(then_f.held, else_f.held, where, op);
+  }
+
+  static bool is_atomic_op(OpKind k) {
+    return k == OpKind::Load || k == OpKind::Store || k == OpKind::Swap ||
+           k == OpKind::CompareExchange || k == OpKind::FetchAdd;
+  }
+  static bool branches(const OpSpec& op) { return !op.body.empty() || !op.orelse.empty(); }
+
+  // The local an atomic op's result goes to: one per program, since the
+  // test reading it comes right after the op (nested branches run later).
+  uint32_t returned_local() {
+    if (returned_ == kNoLocal) returned_ = locals_++;
+    return returned_;
+  }
+
+  // A counter's or an atomic's cell; naming one of the other sort says
+  // which ops it has.
+  uint32_t cell(const std::map<std::string, uint32_t>& m, const char* sort,
+                const std::string& where, const OpSpec& op, const std::string& name) {
+    auto it = m.find(name);
+    if (it != m.end()) return it->second;
+    const bool want_atomic = &m == &atomics_;
+    if (!want_atomic && atomics_.count(name))
+      fail_at(where, op, "'" + name + "' is an atomic, not a counter: read and change it with "
+                         "load, store, swap, compare_exchange and fetch_add");
+    if (want_atomic && counters_.count(name))
+      fail_at(where, op, "'" + name + "' is a counter, not an atomic: its ops are add, set and "
+                         "comparisons in if_ (declare it with atomic() for these ops)");
+    if (name.empty()) fail_at(where, op, std::string("names no ") + sort);
+    fail_at(where, op, std::string("unknown ") + sort + " '" + name + "'" + known(m));
+  }
+
   template <class Body>
   void region(Code end, Body body) {
     regions_.push_back(RegionCtx{end, loops_.size()});
@@ -945,12 +1044,14 @@ class Compiler {
 
   const ScenarioSpec& spec_;
   Scenario sc_;
-  std::map<std::string, uint32_t> mutexes_, semaphores_, notifies_, channels_, queues_, counters_, tasks_, objects_,
+  std::map<std::string, uint32_t> mutexes_, semaphores_, notifies_, channels_, queues_, counters_,
+      atomics_, tasks_, objects_,
       connections_,
       threads_;
   uint32_t prog_ = 0;
   ProgramKind kind_ = ProgramKind::Task;
   uint32_t locals_ = 0;
+  uint32_t returned_ = kNoLocal;  // the program's local for what atomic ops return
   std::string owner_desc_;
   std::vector<LoopCtx> loops_;
   std::vector<RegionCtx> regions_;

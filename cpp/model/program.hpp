@@ -71,16 +71,30 @@ enum class Code : uint8_t {
   Recv,         // a = channel, jump = past its on_closed block (run on None); an await point
   ChanClose,    // a = channel
   DropSender,   // a = channel
+  // Atomics: a = cell (counter id), b = the local that receives the value
+  // returned (kNoLocal: discarded); see exec/primitives/atomic.hpp.
+  Load,             // local[b] = cell
+  Store,            // cell = v
+  Swap,             // local[b] = cell, cell = v
+  CompareExchange,  // old = cell; if old == local[b] (expected, set just before): cell = v;
+                    // local[b] = old
+  FetchAdd,         // local[b] = cell, cell += v (wrapping)
+  JumpUnlessLocal,  // if !(local[a] cmp v) goto jump; local[a] = 0 (the returned value is
+                    // consumed: a dead value would split states the cache could merge)
   End,         // the program returns (task: Ready)
 };
+
+inline constexpr uint32_t kNoLocal = 0xffffffffu;
 
 struct Instr {
   Code code = Code::End;
   Cmp cmp = Cmp::Eq;
   uint32_t a = 0;
   uint32_t jump = 0;
+  uint32_t b = 0;  // an atomic op: its local (in what was padding: Instr stays 24 bytes)
   int64_t v = 0;
 };
+static_assert(sizeof(Instr) == 24, "Instr is the hot loop's unit: keep it small");
 
 enum class ProgramKind : uint8_t { Task, DropHook, Handler, Startup, Thread };
 
@@ -160,7 +174,9 @@ struct Scenario {
   std::vector<ChannelSpec> channels;
   std::vector<std::string> queues;
   std::vector<uint8_t> queue_slot;  // per queue: 1 an AtomicWaker slot, 0 a waiter list
-  std::vector<CounterSpec> counters;
+  std::vector<CounterSpec> counters;  // the integer cells: the counters, then the atomics
+  uint32_t first_atomic = 0;          // cells from here on are atomics (bound 0)
+  bool is_atomic(uint32_t cell) const { return cell >= first_atomic; }
   std::vector<Object> objects;
   std::vector<TaskTemplate> templates;
   std::vector<Handler> handlers;  // sorted by time, then declaration order; then the

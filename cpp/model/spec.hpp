@@ -1,6 +1,6 @@
 // Scenario specification: what a user writes, as plain data.
 //
-// A scenario names its resources (mutexes, wait queues, counters), its tasks
+// A scenario names its resources (mutexes, wait queues, counters, atomics), its tasks
 // (programs of operations), its objects (values with Drop hooks, owned by a
 // task or free-standing) and its handlers (nginx-like event and cleanup
 // handlers that fire at a virtual time). Operations refer to resources by
@@ -69,11 +69,22 @@ enum class OpKind : uint8_t {
   Recv,           // target channel; body: what runs on None / RecvError
   CloseChannel,   // target channel: Receiver::close
   DropSender,     // target channel: one Sender dropped
+  // Atomics (exec/primitives/atomic.hpp), each one visible operation. Those
+  // that return a value (all but Store) may branch on it, atomically with the
+  // op: cond compares the returned value (the cell's value before the op),
+  // body runs if it holds, orelse if not.
+  Load,             // target atomic
+  Store,            // target atomic = value
+  Swap,             // target atomic = value; returns the value before
+  CompareExchange,  // target atomic: if it holds `expected`, = value; returns the value
+                    // before (Ok when it equals `expected`, Err otherwise, as in Rust)
+  FetchAdd,         // target atomic += value, wrapping; returns the value before
 };
 
 enum class Cmp : uint8_t { Eq, Ne, Lt, Le, Gt, Ge };
 
-// A condition on resource state: `counter <cmp> value`.
+// A condition on resource state: `counter <cmp> value` (If), or on what an
+// atomic op returned: `returned <cmp> value` (counter: the atomic's name).
 struct Cond {
   std::string counter;
   Cmp cmp = Cmp::Eq;
@@ -84,10 +95,11 @@ struct OpSpec {
   OpKind kind = OpKind::Print;
   std::string target;  // resource, object or task name
   std::string text;    // Print
-  int64_t value = 0;   // Add / Set / Repeat / Buffered size
+  int64_t value = 0;   // Add / Set / Repeat / Buffered size / an atomic op's operand
+  int64_t expected = 0;  // CompareExchange: the value it expects (Rust's `current`)
   bool flag = false;   // Buffered: always poll the wrapped stream; Select: biased
   bool unordered = false;  // Buffered: buffer_unordered (yield in completion order)
-  Cond cond;           // If
+  Cond cond;           // If; an atomic op's branch on the value it returned
   std::vector<OpSpec> body;
   std::vector<OpSpec> orelse;
 };
@@ -142,6 +154,13 @@ struct CounterSpec {
   std::string name;
   int64_t initial = 0;
   int64_t bound = 0;  // > 0: a value past it is resource_exhausted (a queue's length)
+};
+
+// An atomic integer cell (std::sync::atomic::AtomicI64, SeqCst): see
+// exec/primitives/atomic.hpp. It lives among the counters' cells at run time.
+struct AtomicSpec {
+  std::string name;
+  int64_t initial = 0;
 };
 
 struct ObjectSpec {
@@ -206,6 +225,7 @@ struct ScenarioSpec {
   std::vector<ChannelSpec> channels;
   std::vector<WaitQueueSpec> queues;
   std::vector<CounterSpec> counters;
+  std::vector<AtomicSpec> atomics;
   std::vector<ObjectSpec> objects;
   std::vector<TaskSpec> tasks;
   std::vector<HandlerSpec> handlers;

@@ -67,6 +67,7 @@ void WaitFor::reach(uint32_t program, uint32_t pc, std::vector<uint8_t>& seen_pr
       case Code::End: break;
       case Code::Jump: todo.push_back(in.jump); break;
       case Code::JumpUnless:
+      case Code::JumpUnlessLocal:
       case Code::LocalLoop:
       case Code::Send:
       case Code::Recv:

@@ -54,6 +54,7 @@ const char* event_kind_name(Ev k) {
     case Ev::ChanFail: return "channel_closed";
     case Ev::ChanClose: return "close";
     case Ev::SenderDrop: return "drop_sender";
+    case Ev::Atomic: return "atomic";
   }
   return "?";
 }
@@ -282,6 +283,15 @@ TraceRecord trace_record(const Scenario& sc, const Event& e) {
       r.subject = sc.handlers[e.a].name;
       msg = "event handler '" + r.subject + "' does not run: its connection was closed";
       break;
+    case Ev::Atomic: {
+      static const char* const names[] = {"load", "swap", "compare_exchange", "fetch_add"};
+      r.subject = sc.counters[e.a].name;
+      const auto op = static_cast<AtomicEv>(e.b8);
+      const std::string v = std::to_string(e.v);
+      r.detail = op == AtomicEv::CompareExchange ? (e.b ? "Ok(" : "Err(") + v + ")" : v;
+      msg = std::string(names[e.b8 & 3]) + " '" + r.subject + "' returns " + r.detail;
+      break;
+    }
     case Ev::Counter:
       r.subject = sc.counters[e.a].name;
       r.detail = std::to_string(e.v);

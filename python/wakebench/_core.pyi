@@ -55,6 +55,11 @@ class OpKind:
     THROW_TO: ClassVar[OpKind]
     WAIT_TASK: ClassVar[OpKind]
     ABORT: ClassVar[OpKind]
+    LOAD: ClassVar[OpKind]
+    STORE: ClassVar[OpKind]
+    SWAP: ClassVar[OpKind]
+    COMPARE_EXCHANGE: ClassVar[OpKind]
+    FETCH_ADD: ClassVar[OpKind]
 
 class Cmp:
     value: int
@@ -91,6 +96,7 @@ class OpSpec:
     target: str
     text: str
     value: int
+    expected: int
     flag: bool
     unordered: bool
     cond: Cond
@@ -129,6 +135,11 @@ class CounterSpec:
     name: str
     initial: int
     bound: int
+    def __init__(self) -> None: ...
+
+class AtomicSpec:
+    name: str
+    initial: int
     def __init__(self) -> None: ...
 
 class ObjectSpec:
@@ -181,6 +192,7 @@ class ScenarioSpec:
     channels: List[ChannelSpec]
     queues: List[WaitQueueSpec]
     counters: List[CounterSpec]
+    atomics: List[AtomicSpec]
     objects: List[ObjectSpec]
     tasks: List[TaskSpec]
     handlers: List[HandlerSpec]

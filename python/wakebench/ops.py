@@ -18,7 +18,7 @@ when the scenario is built, with the place it appears.
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence, Union
+from typing import Iterable, Optional, Sequence, Union
 
 from . import _core
 from ._core import Cond
@@ -31,6 +31,7 @@ __all__ = [
     "sleep", "read", "compute", "spawn_blocking", "notify_loop", "await_", "select", "branch",
     "buffered", "critical", "mask", "uninterruptible_mask", "restore", "catch", "throw_to",
     "wait", "join", "abort", "wait_until", "acquire", "release", "seq",
+    "AtomicOp", "Returned",
 ]
 
 _NameLike = Union[str, "object"]
@@ -141,10 +142,17 @@ def repeat(n: int, *body: Op) -> Op:
     return o
 
 
-def if_(cond: Cond, *then: Op, orelse: Sequence[Op] = ()) -> Op:
-    """Run ``then`` if the condition on a counter holds, else ``orelse``."""
+def if_(cond: Union[Cond, "Returned"], *then: Op, orelse: Sequence[Op] = ()) -> Op:
+    """Run ``then`` if the condition holds, else ``orelse``. The condition
+    compares a counter (``streams == 0``: a read of it) or what an atomic op
+    returns (``flag.swap(1) == 0``, ``lock.compare_exchange(0, 1).is_ok()``):
+    then the op itself is the if, and the branch is taken on the value it
+    returned, atomically with it (``if flag.swap(true) == false { ... }``)."""
+    if isinstance(cond, Returned):
+        return cond._branch(_block(then, "if_"), _block(orelse, "if_ orelse"))
     if not isinstance(cond, _core.Cond):
-        raise ScenarioTypeError("if_: the condition must compare a counter, e.g. `streams == 0`")
+        raise ScenarioTypeError("if_: the condition must compare a counter (`streams == 0`) or "
+                                "what an atomic op returns (`flag.load() == 1`)")
     o = _op(_core.OpKind.IF)
     o.cond = cond
     o.body = _block(then, "if_")
@@ -339,6 +347,145 @@ def release(semaphore: _NameLike) -> Op:
     """Give back a permit this task holds (or add one): the first waiter is
     assigned it and woken."""
     return _op(_core.OpKind.RELEASE, _name(semaphore, "release"))
+
+
+def _atomic_int(x: object, what: str) -> int:
+    """An atomic's value: an int64, or a bool for an AtomicBool (1 / 0)."""
+    return int(x) if isinstance(x, bool) else _int(x, what)
+
+
+class AtomicOp(_core.OpSpec):
+    """An atomic op that returns a value (``load``, ``swap``,
+    ``compare_exchange``, ``fetch_add``): an op in a program like any other
+    (the value is dropped), and, compared (``==``, ``<``, ...), a condition
+    on the value it returns, for ``if_``, ``wait_until``, a loop's break.
+    ``compare_exchange`` also has ``is_ok()`` / ``is_err()``."""
+
+    __hash__ = None  # type: ignore[assignment]  # compared, it makes a condition
+
+    def _cmp(self, cmp: "_core.Cmp", value: object) -> "Returned":
+        return Returned(self, cmp, _atomic_int(value, f"condition on {op_label(self)}"))
+
+    def __eq__(self, v):  # type: ignore[override]
+        return self._cmp(_core.Cmp.EQ, v)
+
+    def __ne__(self, v):  # type: ignore[override]
+        return self._cmp(_core.Cmp.NE, v)
+
+    def __lt__(self, v):
+        return self._cmp(_core.Cmp.LT, v)
+
+    def __le__(self, v):
+        return self._cmp(_core.Cmp.LE, v)
+
+    def __gt__(self, v):
+        return self._cmp(_core.Cmp.GT, v)
+
+    def __ge__(self, v):
+        return self._cmp(_core.Cmp.GE, v)
+
+    def is_ok(self) -> "Returned":
+        """compare_exchange succeeded: it returned ``Ok(current)``, i.e. the
+        value it found was the one expected."""
+        self._cas_only("is_ok")
+        return Returned(self, _core.Cmp.EQ, self.expected)
+
+    def is_err(self) -> "Returned":
+        """compare_exchange failed: it returned ``Err(actual)``."""
+        self._cas_only("is_err")
+        return Returned(self, _core.Cmp.NE, self.expected)
+
+    def _cas_only(self, what: str) -> None:
+        if self.kind != _core.OpKind.COMPARE_EXCHANGE:
+            raise ScenarioTypeError(f"{what}: only compare_exchange returns a Result, "
+                                    f"not {op_label(self)}")
+
+
+def op_label(op: Op) -> str:
+    return f"{op.kind.name.lower()} {op.target!r}"
+
+
+class Returned:
+    """A condition on what an atomic op returns: made by comparing an
+    ``AtomicOp``, used by ``if_`` (pure data once used: the op with the
+    branches)."""
+
+    __slots__ = ("op", "cmp", "value")
+
+    def __init__(self, op: AtomicOp, cmp: "_core.Cmp", value: int) -> None:
+        self.op, self.cmp, self.value = op, cmp, value
+
+    def __bool__(self) -> bool:
+        raise ScenarioTypeError(f"a condition on what {op_label(self.op)} returns has no truth "
+                                "value in Python: use it in ops.if_ (the run decides it)")
+
+    def _branch(self, then: list, orelse: list) -> AtomicOp:
+        if self.op.body or self.op.orelse:
+            raise ScenarioTypeError(f"if_: {op_label(self.op)} already has a branch "
+                                    "(on_fail=...); give it one branch")
+        o = _copy(self.op)
+        c = _core.Cond()
+        c.counter = self.op.target
+        c.cmp = self.cmp
+        c.value = self.value
+        o.cond = c
+        o.body = then
+        o.orelse = orelse
+        return o
+
+
+def _copy(op: AtomicOp) -> AtomicOp:
+    o = type(op)()  # an AtomicOp stays one: comparing it again is refused with a reason
+    for field in ("kind", "target", "text", "value", "expected", "flag", "unordered", "cond",
+                  "body", "orelse"):
+        setattr(o, field, getattr(op, field))
+    return o
+
+
+def _atomic_op(kind: "_core.OpKind", atomic: _NameLike, value: object = 0, *,
+               returns: bool = True) -> Op:
+    name = _name(atomic, kind.name.lower())
+    o = AtomicOp() if returns else _core.OpSpec()
+    o.kind = kind
+    o.target = name
+    o.value = _atomic_int(value, f"{kind.name.lower()} {name!r}")
+    return o
+
+
+def load(atomic: _NameLike) -> AtomicOp:
+    """``atomic.load(SeqCst)``: compared, a condition on the value read."""
+    return _atomic_op(_core.OpKind.LOAD, atomic)  # type: ignore[return-value]
+
+
+def store(atomic: _NameLike, value: object) -> Op:
+    """``atomic.store(value, SeqCst)``; returns nothing."""
+    return _atomic_op(_core.OpKind.STORE, atomic, value, returns=False)
+
+
+def swap(atomic: _NameLike, value: object) -> AtomicOp:
+    """``atomic.swap(value, SeqCst)``: returns the value before."""
+    return _atomic_op(_core.OpKind.SWAP, atomic, value)  # type: ignore[return-value]
+
+
+def fetch_add(atomic: _NameLike, n: object = 1) -> AtomicOp:
+    """``atomic.fetch_add(n, SeqCst)``: adds ``n`` (wrapping around on
+    overflow, as Rust's does) and returns the value before."""
+    return _atomic_op(_core.OpKind.FETCH_ADD, atomic, n)  # type: ignore[return-value]
+
+
+def compare_exchange(atomic: _NameLike, current: object, new: object, *,
+                     on_fail: Iterable[Op] = ()) -> AtomicOp:
+    """``atomic.compare_exchange(current, new, SeqCst, SeqCst)``: if the
+    value is ``current``, sets ``new``. Returns ``Ok(current)`` or
+    ``Err(actual)``: ``.is_ok()`` / ``.is_err()`` are conditions on it, and
+    compared it gives the value found either way. ``on_fail`` runs on Err
+    (``if let Err(_) = ...``). Never fails spuriously (not ``_weak``)."""
+    o: AtomicOp = _atomic_op(_core.OpKind.COMPARE_EXCHANGE, atomic, new)  # type: ignore[assignment]
+    o.expected = _atomic_int(current, f"compare_exchange {o.target!r} current")
+    fail = _block(on_fail, f"compare_exchange {o.target!r}: on_fail")
+    if fail:
+        return o.is_ok()._branch([], fail)
+    return o
 
 
 def break_() -> Op:

@@ -19,7 +19,7 @@ from typing import Iterable, Optional, Union
 from . import _core, ops
 from .errors import ScenarioError, ScenarioTypeError, check_text, one_line
 
-__all__ = ["Scenario", "Mutex", "WaitQueue", "Counter", "Task", "Object", "Connection",
+__all__ = ["Scenario", "Mutex", "WaitQueue", "Counter", "Atomic", "Task", "Object", "Connection",
            "Semaphore", "Channel", "Oneshot", "Notify", "Future"]
 
 
@@ -94,6 +94,48 @@ class Counter(_Handle):
 
     def __ge__(self, v):
         return self._cmp(_core.Cmp.GE, v)
+
+
+class Atomic(_Handle):
+    """``std::sync::atomic::AtomicI64`` (an ``AtomicBool`` with 0/1 or
+    False/True), every op SeqCst (cpp/exec/primitives/atomic.hpp): each op is
+    one visible operation, where threads and workers interleave. The ops that
+    return a value give an ``ops.AtomicOp``: an op in a program, and,
+    compared, a condition on the value it returned, taken atomically with
+    it::
+
+        ops.if_(flag.swap(True) == False, *init)                # the first one in
+        ops.loop(ops.if_(lock.compare_exchange(0, 1).is_ok(), ops.break_()))
+        ops.wait_until(q, ready.load() == 1)
+
+    ``fetch_add`` wraps around on overflow, as Rust's does. There is no
+    Ordering argument: the bench models sequential consistency only, and a
+    verdict says nothing about weaker orderings. Counter ops (``add``,
+    ``set``, ``atomic == 0``) do not apply: read it with ``load()``."""
+
+    __hash__ = _Handle.__hash__
+
+    def load(self) -> ops.AtomicOp:
+        return ops.load(self)
+
+    def store(self, value: object) -> ops.Op:
+        return ops.store(self, value)
+
+    def swap(self, value: object) -> ops.AtomicOp:
+        return ops.swap(self, value)
+
+    def compare_exchange(self, current: object, new: object, *,
+                         on_fail: Iterable[ops.Op] = ()) -> ops.AtomicOp:
+        return ops.compare_exchange(self, current, new, on_fail=on_fail)
+
+    def fetch_add(self, n: object = 1) -> ops.AtomicOp:
+        return ops.fetch_add(self, n)
+
+    def _refuse(self, v: object) -> ops.Cond:
+        raise ScenarioTypeError(f"atomic {self.name!r}: compare what an op returns, e.g. "
+                                f"`{self.name}.load() == ...`, not the atomic itself")
+
+    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _refuse  # type: ignore[assignment]
 
 
 class Connection(_Handle):
@@ -212,7 +254,8 @@ class Object(_Handle):
         return ops.drop(self)
 
 
-_Spec = Union[_core.MutexSpec, _core.WaitQueueSpec, _core.CounterSpec, _core.TaskSpec,
+_Spec = Union[_core.MutexSpec, _core.WaitQueueSpec, _core.CounterSpec, _core.AtomicSpec,
+              _core.TaskSpec,
               _core.ObjectSpec, _core.HandlerSpec, _core.ThreadSpec, _core.ConnectionSpec,
               _core.FutureSpec, _core.SemaphoreSpec, _core.NotifySpec, _core.ChannelSpec]
 
@@ -297,6 +340,15 @@ class Scenario:
         c.bound = ops._int(bound, f"counter {name!r} bound")
         self._add("counters", c)
         return Counter(name)
+
+    def atomic(self, name: str, initial: object = 0) -> Atomic:
+        """An atomic integer (``AtomicI64::new(initial)``; ``False``/``True``
+        stand for 0/1, an ``AtomicBool``): see ``Atomic``."""
+        a = _core.AtomicSpec()
+        a.name = _check_name(name, "atomic")
+        a.initial = ops._atomic_int(initial, f"atomic {name!r}")
+        self._add("atomics", a)
+        return Atomic(name)
 
     def channel(self, name: str, *, capacity: Optional[int] = None, bound: int = 0,
                 senders: int = 1) -> Channel:

@@ -28,7 +28,7 @@ from wakebench import ops
 EXAMPLES = int(os.environ.get("WAKEBENCH_FUZZ_EXAMPLES", "150"))
 KINDS = set(wb.verdict_kinds())
 POLICIES = wb.builtin_policies()
-POOL = ["m0", "a0", "q0", "c0", "t0", "t1", "f0", "f1", "o0", "k0", "th0", "ch0", "sem0", "ghost"]
+POOL = ["m0", "a0", "q0", "c0", "at0", "t0", "t1", "f0", "f1", "o0", "k0", "th0", "ch0", "sem0", "ghost"]
 EDGES = [-(1 << 63), (1 << 63) - 1, -(1 << 31), (1 << 31) - 1, 1 << 32, 10**6, 1 << 40, -1]
 SMALL = st.integers(0, 30)
 CMPS = ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__")
@@ -51,8 +51,16 @@ class Gen:
         return st.sampled_from(list(kind) + POOL) if self.careless else st.sampled_from(kind)
 
     def cond(self):
-        return st.builds(lambda c, cmp, v: getattr(wb.Counter(c), cmp)(v),
-                         self.of("c0"), st.sampled_from(CMPS), self.ints)
+        """A counter's condition, or one on what an atomic op returns."""
+        returning = [lambda a: a.load(), lambda a: a.swap(1), lambda a: a.fetch_add(-1),
+                     lambda a: a.compare_exchange(0, 1)]
+        return st.one_of(
+            st.builds(lambda c, cmp, v: getattr(wb.Counter(c), cmp)(v),
+                      self.of("c0"), st.sampled_from(CMPS), self.ints),
+            st.builds(lambda a, op, cmp, v: getattr(op(wb.Atomic(a)), cmp)(v),
+                      self.of("at0"), st.sampled_from(returning), st.sampled_from(CMPS), self.ints),
+            st.builds(lambda a, ok: (lambda op: op.is_ok() if ok else op.is_err())(
+                wb.Atomic(a).compare_exchange(1, 0)), self.of("at0"), st.booleans()))
 
     def _leaves(self, ctx):
         of, ints = self.of, self.ints
@@ -65,6 +73,11 @@ class Gen:
             st.builds(ops.release, of("sem0")),
             st.builds(lambda c: wb.Channel(c).close(), of("ch0", "os0")),
             st.builds(lambda c: wb.Channel(c).drop_sender(), of("ch0", "os0")),
+            st.builds(lambda a, v: wb.Atomic(a).store(v), of("at0"), ints),
+            st.builds(lambda a, v: wb.Atomic(a).fetch_add(v), of("at0"), ints),
+            st.builds(lambda a, e, n, f: wb.Atomic(a).compare_exchange(
+                e, n, on_fail=[ops.print("taken")] if f else []), of("at0"), ints, ints,
+                st.booleans()),
         ]
         if ctx == "thread" and not self.careless:
             return st.one_of(*sync, st.builds(ops.compute, ints),
@@ -156,6 +169,7 @@ def scenarios(draw):
     s.async_mutex("a0", fair=draw(st.booleans()))
     s.wait_queue("q0")
     s.counter("c0", draw(SMALL), bound=draw(st.sampled_from([0, 3])))
+    s.atomic("at0", draw(st.sampled_from([0, 1, (1 << 63) - 1])))
     s.channel("ch0", capacity=draw(st.sampled_from([None, 1, 2])))
     s.oneshot("os0")
     s.notify("n0")
