@@ -1,9 +1,9 @@
 """Reductions never change which verdict kinds are reachable (DESIGN.md,
 soundness rules): over hypothesis-generated scenarios using every
-primitive (atomics among them), threads, workers, timers, computes against a latency bound,
-async exceptions, aborts and connection closes, exhaustive search with
-every reduction on reaches exactly the verdict kinds it reaches with every
-reduction off."""
+primitive (atomics among them), threads, workers, timers, computes
+against a latency bound, async exceptions, aborts and connection closes,
+exhaustive search with every reduction on reaches exactly the verdict kinds
+it reaches with every reduction off."""
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -178,6 +178,7 @@ def timeless(draw):
     s.semaphore("s", draw(st.integers(0, 1)))
     s.notify("n")
     s.channel("ch", capacity=1)
+    s.atomic("at", draw(st.integers(0, 1)))
     for t in TASKS:
         body = [_leaf(draw, t, False, clock=False) for _ in range(draw(st.integers(1, 2)))]
         if workers == 1 and draw(st.booleans()):
