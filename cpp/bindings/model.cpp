@@ -27,7 +27,10 @@ void register_model(py::module_& m) {
       .value("NOTIFIED", OpKind::Notified).value("NOTIFY_ONE", OpKind::NotifyOne)
       .value("NOTIFY_WAITERS", OpKind::NotifyWaiters)
       .value("SEND", OpKind::Send).value("RECV", OpKind::Recv)
-      .value("CLOSE_CHANNEL", OpKind::CloseChannel).value("DROP_SENDER", OpKind::DropSender);
+      .value("CLOSE_CHANNEL", OpKind::CloseChannel).value("DROP_SENDER", OpKind::DropSender)
+      .value("TRY_LOCK", OpKind::TryLock).value("TRY_SEND", OpKind::TrySend)
+      .value("TRY_RECV", OpKind::TryRecv).value("TRY_ACQUIRE", OpKind::TryAcquire)
+      .value("CONTINUE", OpKind::Continue);
   py::enum_<Cmp>(m, "Cmp")
       .value("EQ", Cmp::Eq).value("NE", Cmp::Ne).value("LT", Cmp::Lt)
       .value("LE", Cmp::Le).value("GT", Cmp::Gt).value("GE", Cmp::Ge);

@@ -53,6 +53,17 @@ enum class Ev : uint8_t {
   ChanFail,      // a = channel, b8 = 1 recv (None) / 0 send (SendError)
   ChanClose,     // a = channel, v = waiting senders woken (to fail)
   SenderDrop,    // a = channel, v = senders left
+  TryFail,       // a = mutex, semaphore or channel, b8 = TryFailure: a try-op failed at once
+};
+
+// Why a try-op failed (Ev::TryFail's b8).
+enum class TryFailure : uint8_t {
+  LockHeld,      // try_lock: held (WouldBlock / None / TryLockError)
+  NoPermits,     // try_acquire
+  Full,          // try_send: TrySendError::Full
+  SendClosed,    // try_send: TrySendError::Closed
+  Empty,         // try_recv: TryRecvError::Empty
+  Disconnected,  // try_recv: TryRecvError::Disconnected (mpsc) / Closed (oneshot)
 };
 
 // How a poll frame was entered.

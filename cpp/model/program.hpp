@@ -71,6 +71,13 @@ enum class Code : uint8_t {
   Recv,         // a = channel, jump = past its on_closed block (run on None); an await point
   ChanClose,    // a = channel
   DropSender,   // a = channel
+  // Try-ops never wait: success goes to `jump`, failure to pc + 1 (the
+  // on_fail / on_full / on_empty block); the closed failure of a channel's
+  // try-op to `v` (its on_closed block; v == jump when it has none).
+  TryLock,      // a = mutex (any kind)
+  TrySend,      // a = bounded channel
+  TryRecv,      // a = channel or oneshot
+  TryAcquire,   // a = semaphore
   End,         // the program returns (task: Ready)
 };
 
