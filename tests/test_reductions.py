@@ -1,9 +1,9 @@
 """Reductions never change which verdict kinds are reachable (DESIGN.md,
 soundness rules): over hypothesis-generated scenarios using every
-primitive (atomics among them), threads, workers, timers, computes
-against a latency bound, async exceptions, aborts and connection closes,
-exhaustive search with every reduction on reaches exactly the verdict kinds
-it reaches with every reduction off."""
+primitive (atomics and try-ops among them), threads, workers, timers,
+computes against a latency bound, async exceptions, aborts and connection
+closes, exhaustive search with every reduction on reaches exactly the
+verdict kinds it reaches with every reduction off."""
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -34,6 +34,14 @@ def _leaf(draw, me, sync, clock=True):
         lambda: ops.release("s"),
         lambda: ops.print("x"),
         *_atomic_leaves(draw),
+        # try-ops: they never wait, so code that runs to completion has them too
+        lambda: ops.loop(ops.try_lock("m", on_fail=[ops.print("busy"), ops.break_()]),
+                         ops.add("c", 1), ops.unlock("m"), ops.break_()),
+        lambda: ops.try_acquire("s", on_fail=[ops.print("no permit")]),
+        lambda: wb.Channel("ch").try_send(on_full=[ops.print("full")],
+                                          on_closed=[ops.print("closed")]),
+        lambda: wb.Channel("ch").try_recv(on_empty=[ops.print("empty")],
+                                          on_closed=[ops.print("closed")]),
     ]
     if not sync:
         choices += [
@@ -42,6 +50,8 @@ def _leaf(draw, me, sync, clock=True):
             lambda: ops.park(draw(st.sampled_from(QUEUES))),
             lambda: ops.seq(ops.lock("a"), ops.yield_(), ops.unlock("a")),
             lambda: ops.seq(ops.lock("m"), ops.add("c", 1), ops.unlock("m")),
+            lambda: ops.loop(ops.try_lock("a", on_fail=[ops.yield_(), ops.break_()]),
+                             ops.yield_(), ops.unlock("a"), ops.break_()),
             lambda: ops.acquire("s"),
             lambda: wb.Notify("n").notified(),
             lambda: wb.Channel("ch").send(),

@@ -177,6 +177,40 @@ def flag_wake(mode: str) -> Callable[[], wb.Scenario]:
     return build
 
 
+def try_lock_handoff(fair: bool) -> Callable[[], wb.Scenario]:
+    def build() -> wb.Scenario:
+        s = wb.Scenario("try-lock-handoff-" + ("fair" if fair else "barging"))
+        m = s.async_mutex("m", fair=fair)
+        s.task("b", [m.lock(), ops.print("b locked"), m.unlock()], autostart=False)
+        s.task("main", [
+            m.lock(), ops.spawn("b"), ops.yield_(), m.unlock(),
+            ops.loop(
+                m.try_lock(on_fail=[ops.print("try_lock failed"), ops.join("b"), ops.break_()]),
+                ops.print("try_lock took it"), ops.join("b"), m.unlock(), ops.break_(),
+            ),
+            ops.print("done"),
+        ])
+        return s
+    return build
+
+
+def try_recv_loop() -> wb.Scenario:
+    s = wb.Scenario("try-recv-loop")
+    ch = s.channel("ch", capacity=1)
+    s.task("producer", [
+        ops.repeat(2, ops.loop(ch.try_send(on_full=[ops.yield_(), ops.continue_()],
+                                           on_closed=[ops.break_()]), ops.break_())),
+        ch.drop_sender(),
+    ], autostart=False)
+    s.task("main", [
+        ops.spawn("producer"),
+        ops.loop(ch.try_recv(on_empty=[ops.yield_(), ops.continue_()],
+                             on_closed=[ops.print("disconnected"), ops.break_()]),
+                 ops.print("got")),
+    ])
+    return s
+
+
 def catalog(name: str) -> Callable[[], wb.Scenario]:
     return lambda: wb.catalog.get(name)
 
@@ -230,6 +264,12 @@ PAIRS = [
          real="panic"),
     Pair("cancel_critical", ["spawned"], catalog("cancel-critical-section-spawned"), "ok"),
     Pair("futurelock_barging", [], catalog("futurelock-select-barging"), "ok"),
+    # try_lock right after an unlock with a waiter queued: tokio's fair
+    # mutex handed it over (try_lock fails), futures' barging one lets it
+    # in, and joining the waiter while holding it hangs.
+    Pair("try_lock", ["fair"], try_lock_handoff(True), "ok"),
+    Pair("try_lock", ["barging"], try_lock_handoff(False), "deadlock/wait_cycle"),
+    Pair("try_recv", [], try_recv_loop, "ok"),
 ]
 
 

@@ -29,7 +29,10 @@ void register_model(py::module_& m) {
       .value("SEND", OpKind::Send).value("RECV", OpKind::Recv)
       .value("CLOSE_CHANNEL", OpKind::CloseChannel).value("DROP_SENDER", OpKind::DropSender)
       .value("LOAD", OpKind::Load).value("STORE", OpKind::Store).value("SWAP", OpKind::Swap)
-      .value("COMPARE_EXCHANGE", OpKind::CompareExchange).value("FETCH_ADD", OpKind::FetchAdd);
+      .value("COMPARE_EXCHANGE", OpKind::CompareExchange).value("FETCH_ADD", OpKind::FetchAdd)
+      .value("TRY_LOCK", OpKind::TryLock).value("TRY_SEND", OpKind::TrySend)
+      .value("TRY_RECV", OpKind::TryRecv).value("TRY_ACQUIRE", OpKind::TryAcquire)
+      .value("CONTINUE", OpKind::Continue);
   py::enum_<Cmp>(m, "Cmp")
       .value("EQ", Cmp::Eq).value("NE", Cmp::Ne).value("LT", Cmp::Lt)
       .value("LE", Cmp::Le).value("GT", Cmp::Gt).value("GE", Cmp::Ge);

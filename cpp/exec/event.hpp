@@ -55,6 +55,17 @@ enum class Ev : uint8_t {
   SenderDrop,    // a = channel, v = senders left
   Atomic,        // a = cell, b8 = AtomicEv, b = 1 if it wrote, v = the value it returned
                  // (a write is followed by Counter: the new value)
+  TryFail,       // a = mutex, semaphore or channel, b8 = TryFailure: a try-op failed at once
+};
+
+// Why a try-op failed (Ev::TryFail's b8).
+enum class TryFailure : uint8_t {
+  LockHeld,      // try_lock: held (WouldBlock / None / TryLockError)
+  NoPermits,     // try_acquire
+  Full,          // try_send: TrySendError::Full
+  SendClosed,    // try_send: TrySendError::Closed
+  Empty,         // try_recv: TryRecvError::Empty
+  Disconnected,  // try_recv: TryRecvError::Disconnected (mpsc) / Closed (oneshot)
 };
 
 // Which atomic op an Ev::Atomic records (a store is a Counter event only).

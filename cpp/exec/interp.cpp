@@ -222,6 +222,26 @@ void Machine::exec(uint16_t tid) {
     case Code::Recv:
       chan_recv(tid, f, in, pc);
       return;
+    case Code::TrySend:
+      chan_try_send(tid, f, in, pc);
+      return;
+    case Code::TryRecv:
+      chan_try_recv(tid, f, in, pc);
+      return;
+    case Code::TryLock:
+      pc = try_lock(tid, in.a, prog, pc) ? in.jump : pc + 1;
+      return;
+    case Code::TryAcquire:
+      // Outside a poll there is no task to hold the permit (see semaphore.hpp).
+      touch_semaphore(in.a);
+      if (semaphore::try_acquire(w_.semaphores[in.a], poll ? self : semaphore::kNone)) {
+        ev(tid, Ev::SemAcquire, in.a, poll ? self : kNoId);
+        pc = in.jump;
+      } else {
+        ev(tid, Ev::TryFail, in.a, 0, static_cast<uint8_t>(TryFailure::NoPermits));
+        ++pc;
+      }
+      return;
     case Code::ChanClose: {
       ++pc;
       touch_channel(in.a);

@@ -105,6 +105,7 @@ class Machine {
   void teardown_step(uint16_t tid);
   bool blocking_lock(uint16_t tid, uint32_t m, uint32_t prog, uint32_t pc);
   void blocking_unlock(uint32_t m);
+  bool try_lock(uint16_t tid, uint32_t m, uint32_t prog, uint32_t pc);  // false: it failed
   bool async_lock(uint32_t task, uint32_t m, uint32_t prog, uint32_t pc, uint16_t tid);
   uint32_t async_unlock(uint32_t m, uint16_t tid);  // returns the task to wake, or kNoId
   void register_waker(uint16_t tid, uint32_t task, uint32_t q);
@@ -156,6 +157,8 @@ class Machine {
   // Channel ops (primitives/channel), run in the frame on top of tid's stack.
   void chan_send(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc);
   void chan_recv(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc);
+  void chan_try_send(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc);
+  void chan_try_recv(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc);
   void notified_waiter(uint32_t task) { --w_.tasks[task].wakers; }  // its stored waker is taken
   void assigned_permit(uint32_t task);
 

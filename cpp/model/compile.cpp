@@ -13,8 +13,13 @@
 //    that op (std::sync::Mutex::lock "might panic or deadlock"; it does not
 //    re-enter).
 //  - regions (critical, mask, restore, catch) are for tasks, and a break
-//    out of one runs its end, as leaving a Rust scope or a Haskell bracket
-//    does: the region's end instructions are emitted before the jump.
+//    or a continue out of one runs its end, as leaving a Rust scope or a
+//    Haskell bracket does: the region's end instructions are emitted before
+//    the jump.
+//  - try-ops branch: a try_lock holds the lock after it on success, so its
+//    on_fail block must end holding it too (lock it) or leave (break,
+//    continue); a try_lock of a mutex the program holds always fails, as
+//    the real ones do (std: WouldBlock), and only on_fail goes on.
 #include <algorithm>
 #include <map>
 #include <optional>
@@ -75,6 +80,11 @@ const char* op_name(OpKind k) {
     case OpKind::Swap: return "swap";
     case OpKind::CompareExchange: return "compare_exchange";
     case OpKind::FetchAdd: return "fetch_add";
+    case OpKind::TryLock: return "try_lock";
+    case OpKind::TrySend: return "try_send";
+    case OpKind::TryRecv: return "try_recv";
+    case OpKind::TryAcquire: return "try_acquire";
+    case OpKind::Continue: return "continue";
   }
   return "?";
 }
@@ -137,6 +147,8 @@ struct Flow {
 struct LoopCtx {
   std::vector<size_t> breaks;  // instruction indices to patch
   std::optional<Held> exit;    // agreed lock state at the breaks
+  size_t head = 0;             // where a continue jumps (a repeat: its count's test)
+  std::optional<Held> entry;   // the lock state at the head, which a continue must have
 };
 
 // A region open around the op being compiled: what leaving it runs, and how
@@ -536,7 +548,7 @@ class Compiler {
 
   void op(const OpSpec& op, const std::string& where, const std::string& prefix, int depth,
           Flow& f) {
-    if (static_cast<unsigned>(op.kind) > static_cast<unsigned>(OpKind::FetchAdd))
+    if (static_cast<unsigned>(op.kind) > static_cast<unsigned>(OpKind::Continue))
       fail(owner_desc_ + ", " + where + ": invalid op kind " +
            std::to_string(static_cast<unsigned>(op.kind)));
     if ((op.kind == OpKind::If || is_atomic_op(op.kind)) &&
@@ -904,6 +916,8 @@ class Compiler {
         }
         Flow body_f = f;
         loops_.push_back(LoopCtx{});
+        loops_.back().head = head;
+        loops_.back().entry = f.held;
         block(op.body, prefix, depth + 1, body_f);
         if (body_f.held && f.held && *body_f.held != *f.held)
           fail_at(where, op, "the lock state at the end of the body differs from its start");
@@ -954,15 +968,90 @@ class Compiler {
         in.v = duration_ms(where, op);
         emit(in, label(where, op));
         return;
+      case OpKind::Continue: {
+        if (loops_.empty()) fail_at(where, op, "continue outside a loop");
+        LoopCtx& ctx = loops_.back();
+        if (f.held && ctx.entry && *f.held != *ctx.entry)
+          fail_at(where, op, "the lock state here differs from the loop's start");
+        leave_regions(where, op);
+        Instr j;
+        j.code = Code::Jump;
+        j.jump = static_cast<uint32_t>(ctx.head);
+        emit(j, label(where, op));
+        f.held.reset();
+        return;
+      }
+      case OpKind::TryLock: {
+        uint32_t m = resolve(mutexes_, "mutex", where, op);
+        in.code = Code::TryLock;
+        in.a = m;
+        size_t at = emit(in, label(where, op));
+        Flow fail_f = f;
+        block(op.body, prefix + "on_fail.", depth + 1, fail_f);
+        patch(at, here());
+        // Success holds it. A mutex this program holds already: the
+        // try_lock fails (std's WouldBlock, tokio's TryLockError, futures'
+        // None), so only on_fail goes on.
+        std::optional<Held> ok;
+        if (f.held) {
+          auto it = std::lower_bound(f.held->begin(), f.held->end(), m);
+          if (it == f.held->end() || *it != m) {
+            ok = *f.held;
+            ok->insert(ok->begin() + (it - f.held->begin()), m);
+          }
+        }
+        if (ok && fail_f.held && *ok != *fail_f.held)
+          fail_at(where, op, "on success '" + op.target +
+                                 "' is held after it, and its on_fail block ends with another "
+                                 "lock state: end on_fail with a lock, a break or a continue");
+        f.held = ok ? ok : fail_f.held;
+        return;
+      }
+      case OpKind::TryAcquire: {
+        in.code = Code::TryAcquire;
+        in.a = resolve(semaphores_, "semaphore", where, op);
+        size_t at = emit(in, label(where, op));
+        Flow fail_f = f;
+        block(op.body, prefix + "on_fail.", depth + 1, fail_f);
+        patch(at, here());
+        f.held = join(f.held, fail_f.held, where, op);
+        return;
+      }
+      case OpKind::TrySend:
+      case OpKind::TryRecv: {
+        const bool send = op.kind == OpKind::TrySend;
+        in.a = resolve(channels_, "channel", where, op);
+        const ChannelSpec& c = sc_.channels[in.a];
+        if (send && c.oneshot)
+          fail_at(where, op, "oneshot '" + c.name +
+                                 "': its send never waits (oneshot::Sender::send); use "
+                                 "send(on_closed=...)");
+        if (send && c.capacity == 0)
+          fail_at(where, op, "channel '" + c.name +
+                                 "' is unbounded: UnboundedSender has no try_send, its send "
+                                 "never waits; use send(on_closed=...)");
+        in.code = send ? Code::TrySend : Code::TryRecv;
+        size_t at = emit(in, label(where, op));
+        Flow first_f = f, closed_f = f;
+        block(op.body, prefix + (send ? "on_full." : "on_empty."), depth + 1, first_f);
+        size_t jend = 0;
+        const bool has_closed = !op.orelse.empty();
+        if (has_closed) {
+          Instr j;
+          j.code = Code::Jump;
+          jend = emit(j, label(where, op) + (send ? ", end of on_full" : ", end of on_empty"));
+        }
+        const size_t closed_at = here();
+        block(op.orelse, prefix + "on_closed.", depth + 1, closed_f);
+        patch(at, here());
+        sc_.programs[prog_].code[at].v = static_cast<int64_t>(has_closed ? closed_at : here());
+        if (has_closed) patch(jend, here());
+        f.held = join(join(f.held, first_f.held, where, op), closed_f.held, where, op);
+        return;
+      }
       case OpKind::Break: {
         if (loops_.empty()) fail_at(where, op, "break outside a loop");
-        // Leave the regions opened inside the loop, innermost first.
-        for (auto r = regions_.rbegin(); r != regions_.rend() && r->loops == loops_.size(); ++r) {
-          Instr end;
-          end.code = r->end;
-          end.jump = static_cast<uint32_t>(here() + 1);  // CatchEnd: fall through
-          emit(end, label(where, op) + ", leaving its region");
-        }
+        leave_regions(where, op);
         Instr j;
         j.code = Code::Jump;
         size_t at = emit(j, label(where, op));
@@ -1025,6 +1114,17 @@ class Compiler {
                          "comparisons in if_ (declare it with atomic() for these ops)");
     if (name.empty()) fail_at(where, op, std::string("names no ") + sort);
     fail_at(where, op, std::string("unknown ") + sort + " '" + name + "'" + known(m));
+  }
+
+  // A break or a continue leaves the regions opened inside its loop,
+  // innermost first.
+  void leave_regions(const std::string& where, const OpSpec& op) {
+    for (auto r = regions_.rbegin(); r != regions_.rend() && r->loops == loops_.size(); ++r) {
+      Instr end;
+      end.code = r->end;
+      end.jump = static_cast<uint32_t>(here() + 1);  // CatchEnd: fall through
+      emit(end, label(where, op) + ", leaving its region");
+    }
   }
 
   template <class Body>

@@ -81,6 +81,13 @@ enum class Code : uint8_t {
   FetchAdd,         // local[b] = cell, cell += v (wrapping)
   JumpUnlessLocal,  // if !(local[a] cmp v) goto jump; local[a] = 0 (the returned value is
                     // consumed: a dead value would split states the cache could merge)
+  // Try-ops never wait: success goes to `jump`, failure to pc + 1 (the
+  // on_fail / on_full / on_empty block); the closed failure of a channel's
+  // try-op to `v` (its on_closed block; v == jump when it has none).
+  TryLock,      // a = mutex (any kind)
+  TrySend,      // a = bounded channel
+  TryRecv,      // a = channel or oneshot
+  TryAcquire,   // a = semaphore
   End,         // the program returns (task: Ready)
 };
 

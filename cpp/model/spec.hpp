@@ -79,6 +79,15 @@ enum class OpKind : uint8_t {
   CompareExchange,  // target atomic: if it holds `expected`, = value; returns the value
                     // before (Ok when it equals `expected`, Err otherwise, as in Rust)
   FetchAdd,         // target atomic += value, wrapping; returns the value before
+  // Try-ops: they never wait, they succeed or fail at once and the program
+  // branches on the result (the primitives' files cite the real rules):
+  TryLock,        // target mutex; body: runs when it fails (held: WouldBlock / None /
+                  // TryLockError); on success the lock is held, as after Lock
+  TrySend,        // target bounded channel; body: on Full; orelse: on Closed (TrySendError)
+  TryRecv,        // target channel; body: on Empty; orelse: on Disconnected / Closed
+                  // (TryRecvError)
+  TryAcquire,     // target semaphore; body: on NoPermits (TryAcquireError)
+  Continue,       // back to the head of the innermost Loop / Repeat (Rust's `continue`)
 };
 
 enum class Cmp : uint8_t { Eq, Ne, Lt, Le, Gt, Ge };

@@ -66,6 +66,10 @@ void WaitFor::reach(uint32_t program, uint32_t pc, std::vector<uint8_t>& seen_pr
     switch (in.code) {
       case Code::End: break;
       case Code::Jump: todo.push_back(in.jump); break;
+      case Code::TrySend:  // success, full / empty, closed
+      case Code::TryRecv:
+        todo.push_back(static_cast<uint32_t>(in.v));
+        [[fallthrough]];
       case Code::JumpUnless:
       case Code::JumpUnlessLocal:
       case Code::LocalLoop:
@@ -73,6 +77,8 @@ void WaitFor::reach(uint32_t program, uint32_t pc, std::vector<uint8_t>& seen_pr
       case Code::Recv:
       case Code::CatchBegin:
       case Code::CatchEnd:
+      case Code::TryLock:  // success, on_fail
+      case Code::TryAcquire:
         todo.push_back(in.jump);
         todo.push_back(i + 1);
         break;
@@ -177,11 +183,16 @@ std::vector<WfEdge> WaitFor::edges(WfNode x) const {
       case Code::ALock:
         if (!t.waits_on) mutex_holder(in.a);
         break;
+      // A try-op never waits (no case here), but it acts like its blocking
+      // twin on whoever waits: a try_send wakes the receiver, a try_recv
+      // frees a slot for a waiting sender.
       case Code::Recv:
-        waker_edges(x, WfEdgeKind::Channel, in.a, {Code::Send, Code::DropSender}, in.a, out);
+        waker_edges(x, WfEdgeKind::Channel, in.a, {Code::Send, Code::TrySend, Code::DropSender},
+                    in.a, out);
         break;
       case Code::Send:
-        waker_edges(x, WfEdgeKind::Channel, in.a | 1u << 31, {Code::Recv, Code::ChanClose}, in.a, out);
+        waker_edges(x, WfEdgeKind::Channel, in.a | 1u << 31,
+                    {Code::Recv, Code::TryRecv, Code::ChanClose}, in.a, out);
         break;
       case Code::Notified:
         waker_edges(x, WfEdgeKind::Notify, in.a, {Code::NotifyOne, Code::NotifyWaiters}, in.a, out);

@@ -51,6 +51,22 @@ inline OpSpec if_(const std::string& counter, Cmp cmp, int64_t v, std::vector<Op
   o.orelse = std::move(orelse);
   return o;
 }
+inline OpSpec cont() { return op(OpKind::Continue); }
+// Try-ops: `fail` runs when it fails (Full / Empty for a channel), `closed`
+// on a channel's Closed / Disconnected.
+inline OpSpec try_op(OpKind k, const std::string& target, std::vector<OpSpec> fail = {},
+                     std::vector<OpSpec> closed = {}) {
+  OpSpec o = op(k, target);
+  o.body = std::move(fail);
+  o.orelse = std::move(closed);
+  return o;
+}
+inline OpSpec try_lock(const std::string& m, std::vector<OpSpec> on_fail = {}) {
+  return try_op(OpKind::TryLock, m, std::move(on_fail));
+}
+inline OpSpec try_acquire(const std::string& s, std::vector<OpSpec> on_fail = {}) {
+  return try_op(OpKind::TryAcquire, s, std::move(on_fail));
+}
 inline TaskSpec task(const std::string& name, std::vector<OpSpec> ops) {
   TaskSpec t;
   t.name = name;

@@ -55,6 +55,7 @@ const char* event_kind_name(Ev k) {
     case Ev::ChanClose: return "close";
     case Ev::SenderDrop: return "drop_sender";
     case Ev::Atomic: return "atomic";
+    case Ev::TryFail: return "try_failed";
   }
   return "?";
 }
@@ -128,7 +129,8 @@ TraceRecord trace_record(const Scenario& sc, const Event& e) {
       break;
     case Ev::SemAcquire:
       r.subject = sc.semaphores[e.a].name;
-      msg = "'" + task(e.b) + "' acquires a permit of semaphore '" + r.subject + "'";
+      msg = (e.b == kNoId ? std::string("take") : "'" + task(e.b) + "' acquires") +
+            " a permit of semaphore '" + r.subject + "'";
       break;
     case Ev::SemWait:
       r.subject = sc.semaphores[e.a].name;
@@ -162,8 +164,8 @@ TraceRecord trace_record(const Scenario& sc, const Event& e) {
       break;
     case Ev::ChanRecv:
       r.subject = sc.channels[e.a].name;
-      msg = "'" + task(e.b) + "' receives from '" + r.subject + "' (" + std::to_string(e.v) +
-            " left)";
+      msg = (e.b == kNoId ? std::string("receive") : "'" + task(e.b) + "' receives") +
+            " from '" + r.subject + "' (" + std::to_string(e.v) + " left)";
       break;
     case Ev::ChanWait:
       r.subject = sc.channels[e.a].name;
@@ -181,6 +183,35 @@ TraceRecord trace_record(const Scenario& sc, const Event& e) {
       r.subject = sc.channels[e.a].name;
       msg = "close '" + r.subject + "'" +
             (e.v ? ": " + std::to_string(e.v) + " waiting sender(s) woken to fail" : std::string());
+      break;
+    case Ev::TryFail:
+      switch (static_cast<TryFailure>(e.b8)) {
+        case TryFailure::LockHeld:
+          r.subject = sc.mutexes[e.a].name;
+          r.detail = "held";
+          msg = "try_lock '" + r.subject + "' fails: it is held";
+          break;
+        case TryFailure::NoPermits:
+          r.subject = sc.semaphores[e.a].name;
+          r.detail = "no_permits";
+          msg = "try_acquire on '" + r.subject + "' fails: no permit free";
+          break;
+        case TryFailure::Full:
+        case TryFailure::SendClosed:
+          r.subject = sc.channels[e.a].name;
+          r.detail = e.b8 == static_cast<uint8_t>(TryFailure::Full) ? "full" : "closed";
+          msg = "try_send on '" + r.subject + "' fails: " +
+                (r.detail == "full" ? "full" : "the receiver is closed");
+          break;
+        case TryFailure::Empty:
+        case TryFailure::Disconnected:
+          r.subject = sc.channels[e.a].name;
+          r.detail = e.b8 == static_cast<uint8_t>(TryFailure::Empty) ? "empty"
+                     : sc.channels[e.a].oneshot                      ? "closed"
+                                                                     : "disconnected";
+          msg = "try_recv on '" + r.subject + "' fails: " + r.detail;
+          break;
+      }
       break;
     case Ev::SenderDrop:
       r.subject = sc.channels[e.a].name;

@@ -30,8 +30,8 @@ __all__ = [
     "wake_all", "yield_", "drop", "spawn", "add", "set", "loop", "repeat", "if_", "break_",
     "sleep", "read", "compute", "spawn_blocking", "notify_loop", "await_", "select", "branch",
     "buffered", "critical", "mask", "uninterruptible_mask", "restore", "catch", "throw_to",
-    "wait", "join", "abort", "wait_until", "acquire", "release", "seq",
-    "AtomicOp", "Returned",
+    "wait", "join", "abort", "wait_until", "acquire", "release", "seq", "continue_",
+    "try_lock", "try_acquire", "AtomicOp", "Returned",
 ]
 
 _NameLike = Union[str, "object"]
@@ -322,6 +322,34 @@ def _channel_op(kind: "_core.OpKind", channel: _NameLike, on_closed: Iterable[Op
     return o
 
 
+def _try_op(kind: "_core.OpKind", target: _NameLike, what: str, fail: Iterable[Op],
+            fail_name: str, closed: Iterable[Op] = ()) -> Op:
+    """A try-op: ``fail`` runs when it fails at once (held, no permit, full,
+    empty), ``closed`` when a channel's is closed; then the program goes on
+    after the op, as on success."""
+    name = _name(target, what)
+    o = _op(kind, name)
+    o.body = _block(fail, f"{name}: {what} {fail_name}")
+    o.orelse = _block(closed, f"{name}: {what} on_closed")
+    return o
+
+
+def try_lock(mutex: _NameLike, *, on_fail: Iterable[Op] = ()) -> Op:
+    """``mutex.try_lock()``, any kind: never waits. Free, it is taken and held
+    after the op, exactly as after ``lock()``; held by anyone (this task,
+    this thread's stack, a waiter a fair mutex was handed to) it fails and
+    ``on_fail`` runs, which must end holding the lock too (``lock()``) or
+    leave (``break_()``, ``continue_()``)."""
+    return _try_op(_core.OpKind.TRY_LOCK, mutex, "try_lock", on_fail, "on_fail")
+
+
+def try_acquire(semaphore: _NameLike, *, on_fail: Iterable[Op] = ()) -> Op:
+    """``semaphore.try_acquire()``: a permit from the count now, or
+    ``on_fail`` (``NoPermits``, also while permits are assigned to waiters:
+    tokio's fairness). Never waits."""
+    return _try_op(_core.OpKind.TRY_ACQUIRE, semaphore, "try_acquire", on_fail, "on_fail")
+
+
 def _unregister(queue: _NameLike) -> Op:
     """The wait in ``queue`` is over: a waiter list drops this task's entry."""
     return _op(_core.OpKind.UNREGISTER, _name(queue, "unregister"))
@@ -491,3 +519,11 @@ def compare_exchange(atomic: _NameLike, current: object, new: object, *,
 def break_() -> Op:
     """Leave the innermost loop or repeat."""
     return _op(_core.OpKind.BREAK)
+
+
+def continue_() -> Op:
+    """Back to the head of the innermost loop (a repeat: its next round), as
+    Rust's ``continue``; the locks held must be the ones held at the loop's
+    start. A try-op's retry: ``ops.loop(ch.try_recv(on_empty=[ops.yield_(),
+    ops.continue_()], on_closed=[ops.break_()]), ...)``."""
+    return _op(_core.OpKind.CONTINUE)

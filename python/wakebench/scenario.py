@@ -42,6 +42,13 @@ class Mutex(_Handle):
     def unlock(self) -> ops.Op:
         return ops.unlock(self)
 
+    def try_lock(self, *, on_fail: Iterable[ops.Op] = ()) -> ops.Op:
+        """``try_lock()``: never waits; see ``ops.try_lock``. std's fails
+        with WouldBlock even on a lock this thread holds (no deadlock);
+        tokio's fails once unlock handed the lock to a queued waiter;
+        futures' takes a free lock whoever waits."""
+        return ops.try_lock(self, on_fail=on_fail)
+
 
 class WaitQueue(_Handle):
     """Where wakers wait: an AtomicWaker slot, a waiter list, a Notify."""
@@ -159,6 +166,10 @@ class Semaphore(_Handle):
     def release(self) -> ops.Op:
         return ops.release(self)
 
+    def try_acquire(self, *, on_fail: Iterable[ops.Op] = ()) -> ops.Op:
+        """``try_acquire()``: a permit now, or ``on_fail`` (see ``ops.try_acquire``)."""
+        return ops.try_acquire(self, on_fail=on_fail)
+
 
 class Channel(_Handle):
     """tokio::sync::mpsc, bounded or unbounded (cpp/exec/primitives/channel).
@@ -180,6 +191,24 @@ class Channel(_Handle):
     def recv(self, *, on_closed: Iterable[ops.Op] = ()) -> ops.Op:
         return ops._channel_op(_core.OpKind.RECV, self, on_closed)
 
+    def try_send(self, *, on_full: Iterable[ops.Op] = (),
+                 on_closed: Iterable[ops.Op] = ()) -> ops.Op:
+        """``Sender::try_send`` (bounded channels only: ``UnboundedSender``
+        has no try_send): never waits. ``TrySendError::Closed`` (the receiver
+        is closed) runs ``on_closed``; ``Full`` runs ``on_full``, also when
+        a slot is free but assigned to a sender waiting in ``send`` (FIFO)."""
+        return ops._try_op(_core.OpKind.TRY_SEND, self, "try_send", on_full, "on_full",
+                           on_closed)
+
+    def try_recv(self, *, on_empty: Iterable[ops.Op] = (),
+                 on_closed: Iterable[ops.Op] = ()) -> ops.Op:
+        """``Receiver::try_recv``: a message now, or ``TryRecvError::Empty``
+        (``on_empty``), or ``Disconnected`` (``on_closed``) once every sender
+        is dropped and it is drained. After ``close()`` alone it stays
+        Empty while a sender lives (tokio 1.24). Stores no waker."""
+        return ops._try_op(_core.OpKind.TRY_RECV, self, "try_recv", on_empty, "on_empty",
+                           on_closed)
+
     def close(self) -> ops.Op:
         return ops._channel_op(_core.OpKind.CLOSE_CHANNEL, self)
 
@@ -192,10 +221,14 @@ class Oneshot(_Handle):
     the value, consuming the one sender, and wakes the receiver; it fails
     (``on_closed``) if the receiver is closed. A sender dropped unsent
     (``drop_sender()``) makes ``recv()`` fail with ``RecvError``:
-    ``on_closed`` runs. ``close()`` is ``Receiver::close``."""
+    ``on_closed`` runs. ``close()`` is ``Receiver::close``. ``try_recv()``:
+    the value if sent, else ``Empty`` (``on_empty``), or ``Closed``
+    (``on_closed``) once the sender is gone, the value taken or the
+    receiver closed. ``send`` never waits: there is no ``try_send``."""
 
     send = Channel.send
     recv = Channel.recv
+    try_recv = Channel.try_recv
     close = Channel.close
     drop_sender = Channel.drop_sender
 

@@ -78,6 +78,19 @@ class Gen:
             st.builds(lambda a, e, n, f: wb.Atomic(a).compare_exchange(
                 e, n, on_fail=[ops.print("taken")] if f else []), of("at0"), ints, ints,
                 st.booleans()),
+            # try-ops never wait: any code may use them; a try_lock scoped
+            # in a loop its on_fail leaves
+            st.builds(lambda m, b: ops.loop(ops.try_lock(m, on_fail=[ops.break_()]), *b,
+                                            ops.unlock(m), ops.break_()),
+                      of("m0", "a0"), st.lists(st.just(ops.print("locked")), max_size=1)),
+            st.builds(lambda sem, b: ops.try_acquire(sem, on_fail=b), of("sem0"),
+                      st.lists(st.just(ops.print("no permit")), max_size=1)),
+            st.builds(lambda c, b, e: wb.Channel(c).try_send(on_full=b, on_closed=e),
+                      of("ch0", "os0"), st.lists(st.just(ops.print("full")), max_size=1),
+                      st.lists(st.just(ops.print("closed")), max_size=1)),
+            st.builds(lambda c, b, e: wb.Channel(c).try_recv(on_empty=b, on_closed=e),
+                      of("ch0", "os0"), st.lists(st.just(ops.print("empty")), max_size=1),
+                      st.lists(st.just(ops.print("closed")), max_size=1)),
         ]
         if ctx == "thread" and not self.careless:
             return st.one_of(*sync, st.builds(ops.compute, ints),
@@ -110,7 +123,9 @@ class Gen:
             leaves.append(st.builds(ops.await_, of(fut)))
         if self.careless:
             leaves += [st.builds(ops.lock, of("m0", "a0")), st.builds(ops.unlock, of("m0", "a0")),
-                       st.just(ops.break_())]
+                       st.just(ops.break_()), st.just(ops.continue_()),
+                       st.builds(lambda m: ops.try_lock(m, on_fail=[ops.continue_()]),
+                                 of("m0", "a0"))]
         return st.one_of(*leaves)
 
     def _tree(self, ctx, children):

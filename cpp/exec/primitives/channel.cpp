@@ -55,6 +55,28 @@ Recv recv(ChannelRt& c, bool bounded, uint32_t task, uint32_t* woken, uint32_t* 
   return Recv::Pending;
 }
 
+TrySend try_send(ChannelRt& c, uint32_t* woken) {
+  *woken = kNone;
+  if (c.closed) return TrySend::Closed;  // TryAcquireError::Closed, checked first
+  if (!semaphore::try_acquire(c.slots, kNone)) return TrySend::Full;  // the permit goes with it
+  ++c.len;
+  *woken = take_rx(c);
+  return TrySend::Sent;
+}
+
+TryRecv try_recv(ChannelRt& c, bool bounded, bool oneshot, uint32_t* woken) {
+  *woken = kNone;
+  if (c.len > 0) {
+    --c.len;
+    if (bounded) *woken = semaphore::release(c.slots, semaphore::kNone);
+    return TryRecv::Got;
+  }
+  // mpsc: the list is closed only by the last Sender's drop; a oneshot's
+  // state is CLOSED by a sender gone or a receiver closed.
+  if (c.senders <= 0 || (oneshot && c.closed)) return TryRecv::Disconnected;
+  return TryRecv::Empty;
+}
+
 void close(ChannelRt& c, std::vector<uint32_t>& woken) {
   c.closed = true;
   for (uint32_t t : c.slots.waiters) woken.push_back(t);
@@ -166,6 +188,64 @@ void Machine::chan_recv(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc) {
       break;
   }
   return_pending(tid);
+}
+
+// try_send and try_recv (see channel.hpp): in any frame, never a wait.
+// Success goes on at `in.jump`; Full / Empty into the block after the
+// instruction; Closed / Disconnected to its on_closed block (`in.v`).
+void Machine::chan_try_send(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc) {
+  const ChannelSpec& spec = sc_.channels[in.a];
+  ChannelRt& c = w_.channels[in.a];
+  touch_channel(in.a);
+  if (c.senders <= 0)
+    throw ScenarioError("scenario '" + sc_.name + "': " + sc_.program_owner(f.program) + ", " +
+                        sc_.programs[f.program].where[pc] + ": every sender of channel '" +
+                        spec.name + "' is dropped");
+  uint32_t woken = channel::kNone;
+  switch (channel::try_send(c, &woken)) {
+    case channel::TrySend::Sent:
+      ev(tid, Ev::ChanSend, in.a, woken == channel::kNone ? kNoId : woken, 0, 0, c.len);
+      pc = in.jump;
+      if (woken != channel::kNone) {
+        --w_.tasks[woken].wakers;
+        wake(tid, woken, ctx_of(tid, woken));
+      }
+      return;
+    case channel::TrySend::Full:
+      ev(tid, Ev::TryFail, in.a, 0, static_cast<uint8_t>(TryFailure::Full));
+      ++pc;
+      return;
+    case channel::TrySend::Closed:
+      ev(tid, Ev::TryFail, in.a, 0, static_cast<uint8_t>(TryFailure::SendClosed));
+      pc = static_cast<uint32_t>(in.v);
+      return;
+  }
+}
+
+void Machine::chan_try_recv(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc) {
+  const uint32_t self = f.kind == FrameKind::Poll ? f.id : kNoId;
+  const ChannelSpec& spec = sc_.channels[in.a];
+  ChannelRt& c = w_.channels[in.a];
+  touch_channel(in.a);
+  uint32_t woken = channel::kNone;
+  switch (channel::try_recv(c, spec.capacity > 0, spec.oneshot, &woken)) {
+    case channel::TryRecv::Got:
+      ev(tid, Ev::ChanRecv, in.a, self, 0, 0, c.len);
+      pc = in.jump;
+      if (woken != channel::kNone) {  // a waiting sender is assigned the freed slot
+        assigned_permit(woken);
+        wake(tid, woken, ctx_of(tid, woken));
+      }
+      return;
+    case channel::TryRecv::Empty:
+      ev(tid, Ev::TryFail, in.a, 0, static_cast<uint8_t>(TryFailure::Empty));
+      ++pc;
+      return;
+    case channel::TryRecv::Disconnected:
+      ev(tid, Ev::TryFail, in.a, 0, static_cast<uint8_t>(TryFailure::Disconnected));
+      pc = static_cast<uint32_t>(in.v);
+      return;
+  }
 }
 
 // A task or future is dropped or finishes: the wakers it stored in channels

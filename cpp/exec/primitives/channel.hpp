@@ -23,6 +23,26 @@
 //  slot, as above); a Sender dropped unsent sets CLOSED and wakes it, and
 //  `recv` then fails (RecvError); `send` fails when the receiver is closed.
 //
+// Try-ops (never wait, store no waker; tokio 1.24.2):
+//  - bounded::Sender::try_send (mpsc/bounded.rs) is `semaphore.try_acquire(1)`
+//    then the send: TrySendError::Closed first if the receiver is closed
+//    (the semaphore is closed), else Full when the count has no permit,
+//    which includes every permit assigned to senders waiting in send (FIFO:
+//    a try_send does not overtake them); on success it wakes the receiver
+//    like a send. UnboundedSender has no try_send and oneshot's send never
+//    waits: the compiler rejects try_send on them;
+//  - mpsc Receiver::try_recv (mpsc/chan.rs Rx::try_recv, list.rs try_pop):
+//    a message if there is one (its permit given back, as recv does);
+//    Disconnected only once the list is closed, which the last Sender's
+//    drop does (Tx::drop: `tx.close()`); Receiver::close does not close the
+//    list, so after it try_recv on a drained channel whose senders live is
+//    Empty, where recv returns None. (TryPopResult::Busy, a send half
+//    written, cannot happen here: a send is one step.) It leaves the
+//    receiver's AtomicWaker as it is;
+//  - oneshot Receiver::try_recv (oneshot.rs): the value if sent (once; the
+//    receiver is spent after it); Closed once the sender was dropped unsent
+//    or consumed, or the receiver closed with nothing sent; else Empty.
+//
 // Invariants: len >= 0; bounded: len + slots.permits + permits assigned to
 // waiting senders <= capacity; `rx` is the one task whose waker the channel
 // holds, or kNone.
@@ -57,7 +77,25 @@ enum class Recv : uint8_t {
   Pending,   // the receiver's waker is stored (replacing `replaced`'s)
 };
 
+enum class TrySend : uint8_t {
+  Sent,    // the message is in; wake `*woken` unless kNone
+  Full,    // TrySendError::Full: no free slot (or every free one assigned to a waiting sender)
+  Closed,  // TrySendError::Closed: the receiver is closed
+};
+enum class TryRecv : uint8_t {
+  Got,           // a message taken; `*woken` was assigned its slot (bounded), or kNone
+  Empty,         // TryRecvError::Empty
+  Disconnected,  // TryRecvError::Disconnected (mpsc) / TryRecvError::Closed (oneshot)
+};
+
 inline constexpr uint32_t kNone = semaphore::kNone;
+
+// try_send on a bounded channel (see above). Sent: `*woken` is the receiver
+// whose waker was taken, or kNone.
+TrySend try_send(ChannelRt& c, uint32_t* woken);
+
+// try_recv (see above); `oneshot`: the oneshot's rules.
+TryRecv try_recv(ChannelRt& c, bool bounded, bool oneshot, uint32_t* woken);
 
 // A send by `task` (kNone outside a poll: only a channel that never waits).
 // `bounded`: the channel has a capacity. On Sent, `*woken` is the receiver

@@ -29,6 +29,12 @@ uint32_t unlock(MutexRt& m) {
   return next;
 }
 
+bool try_take(MutexRt& m, HolderKind kind, uint32_t holder, uint16_t thread, Taken at) {
+  if (held(m)) return false;  // by anyone, this stack included: WouldBlock, not a deadlock
+  take(m, kind, holder, thread, at);
+  return true;
+}
+
 bool enqueue(MutexRt& m, uint32_t task) {
   if (ids::contains(m.waiters, task)) return false;
   m.waiters.push_back(task);
@@ -84,6 +90,25 @@ bool Machine::blocking_lock(uint16_t tid, uint32_t m, uint32_t prog, uint32_t pc
   w_.block = BlockFact{tid, m, static_cast<uint32_t>(step_)};
   halt(Halt::Blocked);
   return false;
+}
+
+// try_lock on any kind of mutex (see mutex.hpp): taken by the polled task,
+// or by the frame running it (a Drop hook, a handler, a thread); or it
+// fails at once. Either way the thread never blocks and no waker is stored.
+bool Machine::try_lock(uint16_t tid, uint32_t m, uint32_t prog, uint32_t pc) {
+  MutexRt& mx = w_.mutexes[m];
+  ThreadRt& th = w_.threads[tid];
+  const Frame& f = th.stack.back();
+  touch_mutex(m);
+  const mutex::Taken at{static_cast<uint32_t>(step_), prog, pc};
+  const bool poll = f.kind == FrameKind::Poll;
+  if (!mutex::try_take(mx, poll ? HolderKind::Task : HolderKind::Frame,
+                       poll ? f.id : static_cast<uint32_t>(th.stack.size() - 1), tid, at)) {
+    ev(tid, Ev::TryFail, m, 0, static_cast<uint8_t>(TryFailure::LockHeld));
+    return false;
+  }
+  ev(tid, Ev::Lock, m, mx.holder_kind == HolderKind::Task ? mx.holder : kNoId);
+  return true;
 }
 
 void Machine::blocking_unlock(uint32_t m) {

@@ -13,6 +13,28 @@
 //  - futures::lock::Mutex (barging; futures-util lock/mutex.rs): unlock
 //    frees it and wakes one waiter; whoever locks first takes it; a woken
 //    waiter dropped before it could poll passes the wake on.
+//
+// try_lock never waits and registers no waker: it takes the mutex if it is
+// free and fails at once if anyone holds it, whoever that is:
+//  - std::sync::Mutex::try_lock (library/std/src/sync/mutex.rs): "If the
+//    lock could not be acquired at this time, then Err is returned"
+//    (TryLockError::WouldBlock), also when the calling thread holds it: a
+//    re-entrant try_lock fails instead of deadlocking (lock() "might panic
+//    or deadlock"); parking_lot's try_lock returns None alike;
+//  - tokio::sync::Mutex::try_lock (tokio 1.24.2 src/sync/mutex.rs) is
+//    `self.s.try_acquire(1)` on its batch semaphore, which looks at the
+//    permit count only (batch_semaphore.rs try_acquire: NoPermits when
+//    `curr < num_permits`). An unlock with waiters queued assigns the permit
+//    to the first waiter (add_permits_locked) without returning it to the
+//    count, so try_lock fails from then on, even though the waiter has not
+//    been polled yet: here the mutex is handed over, held by that waiter.
+//    While nobody waits, the count has the permit exactly when the mutex is
+//    free;
+//  - futures::lock::Mutex::try_lock (futures-util 0.3.21 src/lock/mutex.rs)
+//    is `state.fetch_or(IS_LOCKED)`: it takes a free mutex even when
+//    waiters are queued or one was woken to take it (barging); the woken
+//    waiter, polled later, finds it held and waits again.
+//
 // Invariants: a fair mutex with waiters is held; a task is in `waiters` at
 // most once; `holder` names a task (kind Task) or a frame depth (Frame).
 #pragma once
@@ -58,6 +80,10 @@ uint32_t unlock(MutexRt& m);
 inline void hand_over(MutexRt& m, uint32_t task, uint16_t thread, Taken at) {
   take(m, HolderKind::Task, task, thread, at);
 }
+
+// try_lock (every kind): take it if free (true), else fail (false) with
+// nothing changed: no waiter queued, no waker stored.
+bool try_take(MutexRt& m, HolderKind kind, uint32_t holder, uint16_t thread, Taken at);
 
 // An async lock by `task` while it is held by another: queue it (true) or
 // it is queued already (false).

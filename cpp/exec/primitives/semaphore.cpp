@@ -36,6 +36,13 @@ Acquire acquire(SemaphoreRt& s, uint32_t task) {
   return Acquire::Queued;
 }
 
+bool try_acquire(SemaphoreRt& s, uint32_t task) {
+  if (s.permits <= 0) return false;  // none, or every one assigned to a waiter
+  --s.permits;
+  if (task != kNone) s.holders.push_back(task);
+  return true;
+}
+
 uint32_t release(SemaphoreRt& s, uint32_t task) {
   ids::erase_one(s.holders, task);
   return give_back(s);

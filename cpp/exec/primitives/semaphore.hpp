@@ -15,6 +15,16 @@
 //  - dropping an Acquire future leaves the wait list and gives back a permit
 //    already assigned to it (Acquire's Drop); dropping or finishing a
 //    future that holds permits gives them back (SemaphorePermit's Drop).
+//  - `try_acquire` (semaphore.rs: `ll_sem.try_acquire(1)`;
+//    batch_semaphore.rs try_acquire) never waits and stores no waker: it
+//    takes a permit from the count or fails with NoPermits. It looks at the
+//    count only, so it fails while permits are assigned to waiters: a
+//    release serves the wait list first (FIFO fairness), and a waiter
+//    assigned a permit keeps it until it polls, however long that is.
+//    Outside a task (a handler, a thread, a Drop hook) the permit it takes
+//    belongs to nobody (as SemaphorePermit::forget); a release adds it back.
+//    The model has no Semaphore::close, so TryAcquireError::Closed never
+//    happens here.
 //
 // Invariants: waiters non-empty => permits == 0; a task is in at most one
 // of `waiters` and `assigned`; `holders` has one entry per permit held.
@@ -47,6 +57,11 @@ enum class Acquire : uint8_t {
 // An acquire by `task` polling. Queued adds one to the waiters the caller
 // counts for the task (its stored waker).
 Acquire acquire(SemaphoreRt& s, uint32_t task);
+
+// try_acquire by `task` (kNone: no task, the permit is held by nobody):
+// true with a permit from the count, false (nothing changed) when it has
+// none.
+bool try_acquire(SemaphoreRt& s, uint32_t task);
 
 // One permit back: from `task` if it holds one (the task's permit dropped),
 // else added (add_permits). Returns the waiter now assigned it, whose
