@@ -146,16 +146,24 @@ TEST(Backend, TwoWorkersShareTheQueues) {
   EXPECT_EQ(run_on_loop(s, "fifo").verdict.kind, VerdictKind::NotSend);
 }
 
+// Each side takes its first lock, says so, and waits for the other's word
+// before asking for its second: the cycle forms whatever the scheduling of
+// the real threads (a busy machine only makes it slower).
 TEST(Backend, ALockCycleAcrossRealThreadsIsReported) {
   ScenarioSpec s;
   s.name = "inversion";
   s.mutexes = {MutexSpec{"a", MutexKind::Blocking}, MutexSpec{"b", MutexKind::Blocking}};
+  s.counters = {CounterSpec{"worker_has_a", 0}, CounterSpec{"task_has_b", 0}};
   s.threads.push_back(ThreadSpec{"worker", 0,
-                                 {lock("a"), op(OpKind::Compute, "", 20), lock("b"), unlock("b"),
-                                  unlock("a")},
+                                 {lock("a"), add("worker_has_a", 1),
+                                  test::loop({if_("task_has_b", Cmp::Gt, 0, {brk()}),
+                                        op(OpKind::Compute, "", 1)}),
+                                  lock("b"), unlock("b"), unlock("a")},
                                  true});
-  s.tasks.push_back(task("t", {lock("b"), op(OpKind::Sleep, "", 5), lock("a"), unlock("a"),
-                               unlock("b")}));
+  s.tasks.push_back(task("t", {lock("b"), add("task_has_b", 1),
+                               test::loop({if_("worker_has_a", Cmp::Gt, 0, {brk()}),
+                                     op(OpKind::Sleep, "", 1)}),
+                               lock("a"), unlock("a"), unlock("b")}));
   loop::LoopConfig cfg;
   cfg.watchdog_s = 0.2;
   Outcome o = run_on_loop(s, "fifo", cfg);
