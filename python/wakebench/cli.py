@@ -5,6 +5,14 @@
     wakebench explore NAME --policy P --strategy random|pct|exhaustive --budget N [--seed S] [--json]
     wakebench replay FILE
     wakebench matrix [--json] [--budget N] [--out DIR]
+
+Exit codes, for a CI to gate on: 0 ok; 1 a hazard was found (any verdict
+but ok and the bounds); 3 inconclusive (a bound stopped the run or the
+search); 2 a usage or input error; 130 interrupted. ``--expect KIND``
+(run, explore, replay) turns the test around: 0 when the verdict is KIND
+(``deadlock`` matches every deadlock/..., ``bound`` every bound/...), 1
+otherwise. ``matrix`` exits 0 once every cell is decided, 3 if some cell is
+inconclusive (its table of hazards is the point, not a failure).
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ from pathlib import Path
 from typing import List, Optional
 
 from . import catalog
+from ._core import verdict_kinds
 from . import replay as replay_files
 from .api import BACKENDS, STRATEGIES, Interrupted, explore, run
 from .errors import Error, one_line, printable
@@ -25,8 +34,37 @@ from .matrix import (ProgressBar, compute, counterexamples, inconclusive, prepar
                      render_json, render_text, write_outputs)
 from .policy import builtin_policies
 
+EXIT_OK = 0
+EXIT_HAZARD = 1
 EXIT_USAGE = 2
+EXIT_INCONCLUSIVE = 3
 EXIT_INTERRUPTED = 130  # as a shell reports SIGINT
+
+
+def _exit_code(kind: str, expect: Optional[str]) -> int:
+    """The exit code for a verdict kind (``inconclusive`` for an exploration
+    a bound stopped), or, with ``--expect``, whether it is the one expected."""
+    if expect is not None:
+        if kind == expect or kind.startswith(expect + "/"):
+            return EXIT_OK
+        print(f"wakebench: expected {expect}, got {kind}", file=sys.stderr)
+        return EXIT_HAZARD
+    if kind == "ok":
+        return EXIT_OK
+    if kind == "inconclusive" or kind.startswith("bound/"):
+        return EXIT_INCONCLUSIVE
+    return EXIT_HAZARD
+
+
+def _check_expect(expect: Optional[str]) -> Optional[str]:
+    if expect is None:
+        return None
+    kinds = verdict_kinds() + ["inconclusive"]
+    families = sorted({k.split("/")[0] for k in kinds if "/" in k})
+    if expect not in kinds and expect not in families:
+        raise _Fail(f"unknown verdict kind {expect!r} for --expect "
+                    f"(valid: {', '.join(kinds + families)})")
+    return expect
 
 
 class _Fail(Exception):
@@ -63,6 +101,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     name = _check_scenario(args.scenario)
     policy = _check_policy(args.policy)
+    expect = _check_expect(args.expect)
     if args.seed is not None and args.schedule is not None:
         raise _Fail("give --seed or --schedule, not both")
     if args.backend not in BACKENDS:
@@ -71,7 +110,7 @@ def cmd_run(args: argparse.Namespace) -> int:
               backend=args.backend)
     if args.json:
         print(json.dumps(out.to_dict(), indent=2))
-        return 0
+        return _exit_code(out.verdict.kind, expect)
     on = "" if out.backend == "sim" else f" on {out.backend}"
     print(f"{name} under {policy}{on}: {out.verdict.kind}")
     print(f"  {out.verdict.explanation}")
@@ -83,7 +122,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.trace:
         print("trace:")
         print(out.trace_text, end="")
-    return 0
+    return _exit_code(out.verdict.kind, expect)
 
 
 def cmd_explore(args: argparse.Namespace) -> int:
@@ -91,6 +130,7 @@ def cmd_explore(args: argparse.Namespace) -> int:
     policy = _check_policy(args.policy)
     if args.strategy not in STRATEGIES:
         raise _Fail(f"unknown strategy {args.strategy!r} (valid: {', '.join(STRATEGIES)})")
+    expect = _check_expect(args.expect)
     if args.save:
         _writable_file(args.save)  # fail before the long computation
     bar = None if args.json else ProgressBar()
@@ -107,7 +147,7 @@ def cmd_explore(args: argparse.Namespace) -> int:
     if ex.counterexample is not None and args.save:
         replay_files.save(args.save, ex.counterexample)
     _show_exploration(ex, args)
-    return 0
+    return _exit_code(ex.verdict, expect)
 
 
 def _show_exploration(ex, args: argparse.Namespace) -> None:
@@ -134,6 +174,7 @@ def _show_exploration(ex, args: argparse.Namespace) -> None:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
+    expect = _check_expect(args.expect)
     rf = replay_files.load(args.file)
     out = rf.run()
     if args.json:
@@ -144,10 +185,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
         if args.trace:
             print(out.trace_text, end="")
     if rf.verdict and out.verdict.kind != rf.verdict:
-        print(f"wakebench: the file expected {rf.verdict}, the run gave {out.verdict.kind}",
+        print(f"wakebench: the file recorded {rf.verdict}, the run gave {out.verdict.kind}",
               file=sys.stderr)
-        return 1
-    return 0
+    return _exit_code(out.verdict.kind, expect)
 
 
 def cmd_matrix(args: argparse.Namespace) -> int:
@@ -162,9 +202,10 @@ def cmd_matrix(args: argparse.Namespace) -> int:
                     progress=None if args.json else ProgressBar())
     elapsed = time.monotonic() - t0
     written = _writable(args.out, lambda d: write_outputs(cells, d)) if args.out else []
+    code = EXIT_INCONCLUSIVE if inconclusive(cells) else EXIT_OK
     if args.json:
         print(render_json(cells), end="")
-        return 0
+        return code
     print(render_text(cells))
     print()
     for c in counterexamples(cells):
@@ -175,7 +216,7 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     print(f"\n{len(cells)} cells, {n} schedules explored in {elapsed:.2f}s")
     if written:
         print("wrote " + ", ".join(str(w) for w in written))
-    return 0
+    return code
 
 
 def _writable_file(path: str) -> None:
@@ -218,6 +259,8 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("--backend", default="sim", help="sim (default) or libev (a real loop)")
     pr.add_argument("--json", action="store_true")
     pr.add_argument("--trace", action="store_true", help="print the trace")
+    pr.add_argument("--expect", default=None, metavar="KIND",
+                    help="exit 0 when the verdict is KIND (or of the family KIND), 1 otherwise")
     pr.set_defaults(fn=cmd_run)
 
     pe = sub.add_parser("explore", help="search a scenario's schedules for a counterexample")
@@ -235,12 +278,16 @@ def _parser() -> argparse.ArgumentParser:
                     help="exhaustive: save the search's position to FILE (on Ctrl-C, when "
                          "the budget runs out); resume from it if it exists")
     pe.add_argument("--json", action="store_true")
+    pe.add_argument("--expect", default=None, metavar="KIND",
+                    help="exit 0 when the verdict is KIND (or of the family KIND), 1 otherwise")
     pe.set_defaults(fn=cmd_explore)
 
     py_ = sub.add_parser("replay", help="run a saved replay file")
     py_.add_argument("file")
     py_.add_argument("--json", action="store_true")
     py_.add_argument("--trace", action="store_true")
+    py_.add_argument("--expect", default=None, metavar="KIND",
+                    help="exit 0 when the verdict is KIND (or of the family KIND), 1 otherwise")
     py_.set_defaults(fn=cmd_replay)
 
     pm = sub.add_parser("matrix", help="explore every scenario under every policy")
