@@ -5,6 +5,8 @@
 #include <iterator>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
+#include <atomic>
 
 namespace wb {
 
@@ -64,10 +66,20 @@ bool Explorer::advance(uint64_t max_schedules, double max_seconds) {
       World w = execute(*sc_, policy_, first, quiet_);
       pct_k_ = static_cast<uint32_t>(std::max<size_t>(w.choices.size(), 1));
     }
-    for (uint64_t i = 0; i < max_schedules && !report_.finished; ++i) {
-      check_interrupt();
-      if (!one()) break;
-      if ((i & 63) == 63 &&
+    const bool parallel = cfg_.jobs > 1 && cfg_.strategy != Strategy::Exhaustive &&
+                          policy_.thread_safe();
+    for (uint64_t i = 0; i < max_schedules && !report_.finished;) {
+      if (parallel) {
+        uint64_t before = report_.schedules;
+        bool more = batch(max_schedules - i);
+        i += report_.schedules - before;
+        if (!more) break;
+      } else {
+        check_interrupt();
+        if (!one()) break;
+        ++i;
+      }
+      if ((parallel || (i & 63) == 0) &&
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > max_seconds)
         break;
     }
@@ -78,28 +90,103 @@ bool Explorer::advance(uint64_t max_schedules, double max_seconds) {
   return report_.finished;
 }
 
-void Explorer::check_interrupt() {
+void Explorer::check_interrupt(bool every_call) {
   // Most runs take far under a millisecond: look at the clock every 64th.
-  if (!cfg_.run.interrupt_check || (++since_check_ & 63) != 0) return;
+  if (!cfg_.run.interrupt_check || (!every_call && (++since_check_ & 63) != 0)) return;
   auto now = std::chrono::steady_clock::now();
   if (now - checked_ < std::chrono::milliseconds(50)) return;
   checked_ = now;
   cfg_.run.interrupt_check();
 }
 
+World Explorer::run_seed(uint64_t seed, const RunConfig& cfg) {
+  if (cfg_.strategy == Strategy::Pct) {
+    PctChooser c(cfg_.pct_depth, seed, pct_k_);
+    return execute(*sc_, policy_, c, cfg);
+  }
+  RandomChooser c(seed);
+  return execute(*sc_, policy_, c, cfg);
+}
+
+bool Explorer::batch(uint64_t max_runs) {
+  check_interrupt(true);  // a batch may take long: look at the clock each time
+  const uint32_t jobs = cfg_.jobs;
+  // About 20 ms of runs per batch (threads start once per batch), from the
+  // time the runs took so far.
+  const double per_run = batch_runs_ ? batch_seconds_ / static_cast<double>(batch_runs_) : 1e-3;
+  const uint64_t want = static_cast<uint64_t>(0.02 / std::max(per_run, 1e-7)) * jobs;
+  const uint64_t n = std::min<uint64_t>(max_runs, std::clamp<uint64_t>(want, jobs * 8ull,
+                                                                          jobs * 4096ull));
+  const auto t0 = std::chrono::steady_clock::now();
+  // What recording a run needs: its choices and its verdict kind (decided
+  // on the worker, so no world outlives its run).
+  std::vector<std::pair<std::vector<Choice>, VerdictKind>> runs(n);
+  std::vector<std::exception_ptr> errors(n);
+  // Only this thread calls the caller's interrupt check (Python's signals
+  // need the main thread); when it throws, `stop` ends the other threads'
+  // runs at their next check, and the interrupt is what this call throws.
+  std::atomic<bool> stop{false};
+  std::exception_ptr interrupt;
+  struct Stopped {};
+  RunConfig others = quiet_, mine = quiet_;
+  others.interrupt_check = [&stop] {
+    if (stop.load(std::memory_order_relaxed)) throw Stopped{};
+  };
+  mine.interrupt_check = [&] {
+    try {
+      check_interrupt();
+    } catch (...) {
+      interrupt = std::current_exception();
+      stop = true;
+      throw;
+    }
+  };
+  std::atomic<uint64_t> next{0}, done{0};
+  auto work = [&](const RunConfig& cfg, bool main) {
+    for (uint64_t i; !stop.load(std::memory_order_relaxed) && (i = next.fetch_add(1)) < n;
+         done.fetch_add(1)) {
+      try {
+        if (main) cfg.interrupt_check();  // reads the clock now and then
+        World w = run_seed(next_seed_ + i, cfg);
+        runs[i] = {std::move(w.choices), decide(*sc_, w).kind};
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (uint32_t t = 1; t < jobs; ++t) threads.emplace_back(work, std::cref(others), false);
+  work(mine, true);
+  // The others' last runs: keep answering Ctrl-C while they end.
+  while (!stop.load() && done.load() < n) {
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+    try {
+      check_interrupt(true);
+    } catch (...) {
+      interrupt = std::current_exception();
+      stop = true;
+    }
+  }
+  for (std::thread& th : threads) th.join();
+  if (interrupt) std::rethrow_exception(interrupt);
+  batch_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() *
+                    jobs;
+  batch_runs_ += n;
+  for (uint64_t i = 0; i < n; ++i) {
+    if (errors[i]) std::rethrow_exception(errors[i]);  // the first in seed order, as one thread
+    ++next_seed_;
+    if (!record(runs[i].first, runs[i].second)) return false;
+  }
+  return true;
+}
+
 bool Explorer::one() {
   World w;
   switch (cfg_.strategy) {
-    case Strategy::Random: {
-      RandomChooser c(next_seed_++);
-      w = execute(*sc_, policy_, c, quiet_);
+    case Strategy::Random:
+    case Strategy::Pct:
+      w = run_seed(next_seed_++, quiet_);
       break;
-    }
-    case Strategy::Pct: {
-      PctChooser c(cfg_.pct_depth, next_seed_++, pct_k_);
-      w = execute(*sc_, policy_, c, quiet_);
-      break;
-    }
     case Strategy::Exhaustive: {
       dfs_.begin_run();
       w = execute(*sc_, policy_, dfs_, quiet_);
@@ -117,17 +204,20 @@ bool Explorer::one() {
       break;
     }
   }
+  return record(w.choices, decide(*sc_, w).kind);
+}
+
+bool Explorer::record(const std::vector<Choice>& choices, VerdictKind kind) {
   ++report_.schedules;
   if (cfg_.strategy == Strategy::Exhaustive) {
     ++report_.distinct;
   } else {
-    report_.distinct += trie_.insert(w.choices);
+    report_.distinct += trie_.insert(choices);
     if (trie_.complete()) report_.complete = report_.finished = true;  // every schedule was run
   }
-  Finding f = decide(*sc_, w);
-  ++counts_[static_cast<size_t>(f.kind)];
-  bool counts = f.kind != VerdictKind::Ok && (cfg_.count_bounds || !is_bound(f.kind));
-  if (counts && !report_.counterexample) found(w.choices, f.kind);
+  ++counts_[static_cast<size_t>(kind)];
+  bool counts = kind != VerdictKind::Ok && (cfg_.count_bounds || !is_bound(kind));
+  if (counts && !report_.counterexample) found(choices, kind);
   if (counts && cfg_.stop_at_first) report_.finished = true;
   return !report_.finished;
 }

@@ -30,6 +30,8 @@ struct ExploreConfig {
   bool count_bounds = false;               // a bound verdict is a counterexample too
   uint64_t minimise_runs = 2000;           // budget for shrinking a counterexample
   double seconds_total = 1e300;            // the whole exploration's time, minimisation included
+  uint32_t jobs = 1;                       // random, PCT: runs at once, on as many threads
+                                           // (the same results for any number)
   RunConfig run;                           // limits of each run
 };
 
@@ -64,9 +66,16 @@ class Explorer {
 
  private:
   bool one();  // one schedule; false when there is nothing more to run
+  // Random and PCT on cfg_.jobs threads: a batch of runs with the next
+  // seeds at once, recorded in seed order, so the results are those of one
+  // thread. False when there is nothing more to run.
+  bool batch(uint64_t max_runs);
+  World run_seed(uint64_t seed, const RunConfig& cfg);  // one random or PCT run
+  // Count a finished run; false when the exploration is finished.
+  bool record(const std::vector<Choice>& choices, VerdictKind kind);
   // Between runs: the caller's interrupt check, about every 50 ms (it may
   // throw; the report keeps what was done).
-  void check_interrupt();
+  void check_interrupt(bool every_call = false);
   void found(const std::vector<Choice>& choices, VerdictKind kind);
   std::vector<uint32_t> minimise(std::vector<uint32_t> ks, VerdictKind kind);
   bool reproduces(const std::vector<uint32_t>& ks, VerdictKind kind, std::vector<uint32_t>& made);
@@ -87,6 +96,8 @@ class Explorer {
   std::chrono::steady_clock::time_point checked_ = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   uint32_t since_check_ = 0;  // calls of check_interrupt since it read the clock
+  double batch_seconds_ = 0;  // thread-seconds the batches took (their runs' time)
+  uint64_t batch_runs_ = 0;
 };
 
 }  // namespace wb

@@ -38,6 +38,7 @@ class Builtin final : public Policy {
   Action decide(const WakeInfo& w) override { return decide_(w); }
   bool reads_locks() const override { return false; }  // none of the built-in ones does
   uint32_t actions() const override { return actions_; }
+  bool thread_safe() const override { return true; }  // a pure function of the WakeInfo
 
  private:
   std::string_view name_;

@@ -66,6 +66,8 @@ class Policy {
   // cache relies on it (explore/strategies.cpp), so the machine refuses an
   // action outside it.
   virtual uint32_t actions() const { return kAllActions; }
+  // May decide() run on several threads at once (parallel exploration)?
+  virtual bool thread_safe() const { return false; }
   static constexpr uint32_t action_bit(Action a) { return 1u << static_cast<unsigned>(a); }
   static constexpr uint32_t kAllActions = 0x1f;
 };

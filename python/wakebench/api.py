@@ -122,6 +122,12 @@ def run(scenario: Union[str, Scenario], policy: PolicyLike = "fifo", *,
 STRATEGIES = ("random", "pct", "exhaustive")
 
 
+def _jobs(jobs: Optional[int]) -> int:
+    if jobs is None:
+        return os.cpu_count() or 1
+    return check_int(jobs, "jobs", 1, 1024, error=ArgumentError)
+
+
 def explore(scenario: Union[str, Scenario], policy: PolicyLike = "fifo", *,
             strategy: str = "exhaustive", budget: int = 100_000,
             max_seconds_total: Optional[float] = None, seed: int = 0, depth: int = 3,
@@ -130,7 +136,8 @@ def explore(scenario: Union[str, Scenario], policy: PolicyLike = "fifo", *,
             count_bounds: bool = False, checkpoint: Optional[str] = None,
             progress: Optional[Callable[[int, int], None]] = None,
             max_steps: Optional[int] = None, max_seconds: Optional[float] = None,
-            max_memory: Optional[int] = None, max_depth: Optional[int] = None) -> Exploration:
+            max_memory: Optional[int] = None, max_depth: Optional[int] = None,
+            jobs: Optional[int] = None) -> Exploration:
     """Search a scenario's schedules for a counterexample.
 
     strategy:
@@ -146,6 +153,10 @@ def explore(scenario: Union[str, Scenario], policy: PolicyLike = "fifo", *,
     is minimised (the shortest, smallest schedule that gives the same verdict
     kind) and comes with its trace. ``max_steps``... bound each run.
     ``progress(done, budget)`` is called between slices of work.
+
+    ``jobs`` (random, PCT): runs at once, on as many threads (default: one
+    per core); the runs are recorded in seed order, so the result is the
+    same for any number. Exhaustive search and Python policies use one.
 
     ``checkpoint`` (exhaustive only): a file the search's position is saved
     to about every second, on Ctrl-C and when the budget runs out; an
@@ -169,7 +180,8 @@ def explore(scenario: Union[str, Scenario], policy: PolicyLike = "fifo", *,
                         0xFFFFFFFF if bound is None else bound, bool(stop_at_first),
                         bool(count_bounds),
                         _limits(max_steps, max_seconds, max_memory, max_depth),
-                        1e300 if deadline == float("inf") else deadline)
+                        1e300 if deadline == float("inf") else deadline,
+                        _jobs(jobs))
     name = policy if isinstance(policy, str) else policy.name
     saver = None
     if checkpoint is not None:

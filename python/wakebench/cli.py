@@ -137,7 +137,7 @@ def cmd_explore(args: argparse.Namespace) -> int:
     try:
         ex = explore(name, policy, strategy=args.strategy, budget=args.budget, seed=args.seed,
                      depth=args.depth, bound=args.bound, max_seconds_total=args.seconds,
-                     checkpoint=args.checkpoint,
+                     checkpoint=args.checkpoint, jobs=args.jobs,
                      progress=(lambda d, t: bar(d, t, f"{args.strategy} {name}")) if bar else None)
     except Interrupted as stop:  # Ctrl-C: what was searched, then exit 130
         if bar:
@@ -277,6 +277,8 @@ def _parser() -> argparse.ArgumentParser:
     pe.add_argument("--checkpoint", default=None, metavar="FILE",
                     help="exhaustive: save the search's position to FILE (on Ctrl-C, when "
                          "the budget runs out); resume from it if it exists")
+    pe.add_argument("--jobs", type=int, default=None,
+                    help="random, pct: runs at once (default: one per core; same results)")
     pe.add_argument("--json", action="store_true")
     pe.add_argument("--expect", default=None, metavar="KIND",
                     help="exit 0 when the verdict is KIND (or of the family KIND), 1 otherwise")
