@@ -8,7 +8,7 @@ import os
 import time
 from typing import Callable, Optional, Sequence, Union
 
-from . import _core
+from . import _core, catalog
 from .outcome import Exploration, Outcome
 from .errors import (UINT32, UINT64, ArgumentError, ArgumentTypeError, CheckpointError,
                      UnknownNameError, check_int, check_schedule, one_line)
@@ -31,7 +31,6 @@ def _scenario(s: Union[str, Scenario]) -> Scenario:
     if isinstance(s, Scenario):
         return s
     if isinstance(s, str):
-        from . import catalog
         return catalog.get(s)
     raise ArgumentTypeError(f"scenario must be a Scenario or a catalog name, got {type(s).__name__}")
 

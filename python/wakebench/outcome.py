@@ -94,11 +94,6 @@ class Outcome:
     def choices(self) -> list:
         return self._raw.choices
 
-    def to_dataframe(self):
-        """The trace as a pandas DataFrame (``pip install wakebench[notebook]``)."""
-        from .frames import trace_frame
-        return trace_frame(self)
-
     def replay_command(self) -> str:
         if self.backend != "sim":
             return f"wakebench run {self.scenario} --policy {self.policy} --backend {self.backend}"

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Union
 
 from . import catalog
+from .api import run
 from .errors import Error, check_schedule, one_line
 from .outcome import Outcome
 from .policy import builtin_policies
@@ -36,7 +37,6 @@ class ReplayFile:
     verdict: str = ""
 
     def run(self) -> Outcome:
-        from .api import run
         return run(self.scenario, self.policy, schedule=self.schedule)
 
 
