@@ -60,3 +60,31 @@ def test_assert_ok_fails_on_an_inconclusive_exploration(pytester):
     result.assert_outcomes(failed=1)
     assert ("spin under fifo: expected ok, the exploration is inconclusive: "
             "bound/steps in 1 run(s)") in result.stdout.str()
+
+
+def test_assert_never_and_hypothesis_and_a_traceback_without_the_plugin(pytester):
+    pytester.makepyfile(test_user="""
+        from hypothesis import given, settings, strategies as st
+        import wakebench as wb
+        from wakebench import ops
+
+        def test_no_cycle_here(wakebench):
+            wakebench.assert_never("h2-drop-wake-nested", "deadlock/lock_cycle",
+                                   policy="ngx_inline")
+
+        def test_never_a_deadlock_fails(wakebench):
+            wakebench.assert_never("h2-drop-wake-nested", "deadlock", policy="ngx_inline")
+
+        @settings(max_examples=5, deadline=None)
+        @given(st.integers(1, 3))
+        def test_under_given(wakebench, n):
+            s = wb.Scenario("yields")
+            s.task("t", [ops.repeat(n, ops.yield_())])
+            wakebench.assert_ok(s)
+    """)
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=2, failed=1)
+    out = result.stdout.str()
+    assert "expected never deadlock, got deadlock/reentrant_lock" in out
+    assert "FailedHealthCheck" not in out
+    assert "pytest_plugin.py" not in out  # the plugin's frames are hidden

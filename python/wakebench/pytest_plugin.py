@@ -10,6 +10,13 @@ enough::
         wakebench.assert_verdict("h2-drop-wake-nested", "deadlock/reentrant_lock",
                                  policy="ngx_inline")
 
+    def test_no_lock_cycle(wakebench):
+        wakebench.assert_never("h2-drop-wake-nested", "deadlock/lock_cycle", policy="fifo")
+
+The fixture is session-scoped (it holds no per-test state), so it also
+serves hypothesis's ``@given`` tests without a health-check failure.
+Assertion failures hide the plugin's own frames from the traceback.
+
 On failure the report shows the verdict explanation, the trace around the
 failing step, and the exact command that replays it; the schedule is saved
 under ``.wakebench/`` and ``pytest --wakebench-replay FILE`` re-runs that
@@ -67,14 +74,19 @@ def failure_text(out: Outcome, expected: str, saved: Optional[Path]) -> str:
     return "\n".join(parts)
 
 
+def _matches(kind: str, wanted: str) -> bool:
+    """``wanted`` is a verdict kind or a family (``deadlock`` for deadlock/...)."""
+    return kind == wanted or kind.startswith(wanted + "/")
+
+
 class Bench:
     """The ``wakebench`` fixture."""
 
-    def __init__(self, request: pytest.FixtureRequest) -> None:
-        self._request = request
-        path = request.config.getoption("wakebench_replay")
+    def __init__(self, config: pytest.Config) -> None:
+        path = config.getoption("wakebench_replay")
         self._replay = replay_files.load(path) if path else None
-        self._save_dir = Path(request.config.rootpath) / ".wakebench"
+        self._save_dir = Path(config.rootpath) / ".wakebench"
+        self.test_id = "session"  # the running test's node id (pytest_runtest_setup sets it)
 
     def run(self, scenario: Union[str, Scenario], policy: PolicyLike = "fifo", **kw) -> Outcome:
         return run(scenario, policy, **kw)
@@ -87,6 +99,7 @@ class Bench:
                        policy: PolicyLike = "fifo", strategy: str = "exhaustive",
                        **kw) -> Outcome:
         """Some explored schedule gives ``kind`` (a replayed file: that schedule does)."""
+        __tracebackhide__ = True
         out = self._replayed(scenario, policy)
         if out is None:
             ex = explore(scenario, policy, strategy=strategy, **kw)
@@ -101,6 +114,7 @@ class Bench:
         the bounds it names. An inconclusive exploration (a run stopped at a
         bound, the budget ran out, the deviation bound cut the search) fails,
         with the reason."""
+        __tracebackhide__ = True
         out = self._replayed(scenario, policy)
         if out is not None:
             if not out.verdict.ok:
@@ -116,6 +130,37 @@ class Bench:
                 f"{ex.inconclusive} ({ex.schedules} schedules, {ex.strategy})")
         return ex
 
+    def assert_never(self, scenario: Union[str, Scenario], kind: str, *,
+                     policy: PolicyLike = "fifo", strategy: str = "exhaustive",
+                     **kw) -> Exploration:
+        """No schedule gives ``kind`` (a verdict kind, or a family such as
+        ``deadlock``); other hazards may. Fails when one does, and when the
+        exploration is inconclusive (it cannot vouch for the schedules it
+        did not run)."""
+        __tracebackhide__ = True
+        out = self._replayed(scenario, policy)
+        if out is not None:
+            if _matches(out.verdict.kind, kind):
+                raise WakebenchFailure(failure_text(out, f"never {kind}", None))
+            return explore(scenario, policy, strategy="random", budget=1)
+        kw.setdefault("stop_at_first", False)
+        ex = explore(scenario, policy, strategy=strategy, **kw)
+        hits = {k: n for k, n in ex.outcomes.items() if _matches(k, kind)}
+        if hits:
+            cx = ex.counterexample
+            if cx is not None and _matches(cx.verdict.kind, kind):
+                raise WakebenchFailure(failure_text(cx, f"never {kind}", self._save(cx)))
+            raise WakebenchFailure(
+                f"{ex.scenario} under {ex.policy}: expected never {kind}, got "
+                + ", ".join(f"{k} in {n} schedules" for k, n in sorted(hits.items()))
+                + f" (of {ex.schedules}; the first hazard found was "
+                + f"{cx.verdict.kind if cx else 'none'})")
+        if ex.verdict == "inconclusive":
+            raise WakebenchFailure(
+                f"{ex.scenario} under {ex.policy}: expected never {kind}, the exploration is "
+                f"inconclusive: {ex.inconclusive} ({ex.schedules} schedules, {ex.strategy})")
+        return ex
+
     def _replayed(self, scenario: Union[str, Scenario], policy: PolicyLike) -> Optional[Outcome]:
         rf = self._replay
         name = scenario if isinstance(scenario, str) else scenario.name
@@ -127,7 +172,7 @@ class Bench:
     def _save(self, out: Outcome) -> Optional[Path]:
         if not isinstance(out.scenario, str):
             return None
-        test = re.sub(r"[^A-Za-z0-9_.-]+", "_", self._request.node.nodeid)
+        test = re.sub(r"[^A-Za-z0-9_.-]+", "_", self.test_id)
         try:
             return replay_files.save(self._save_dir / f"{test}.json", out)
         except OSError:
@@ -146,7 +191,18 @@ def pytest_report_header(config: pytest.Config) -> Optional[str]:
     return f"wakebench: replaying {path}" if path else None
 
 
-@pytest.fixture
-def wakebench(request: pytest.FixtureRequest) -> Bench:
+_BENCH = pytest.StashKey[Bench]()
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    bench = item.config.stash.get(_BENCH, None)
+    if bench is not None:
+        bench.test_id = item.nodeid  # where a failing test's schedule is saved
+
+
+@pytest.fixture(scope="session")
+def wakebench(pytestconfig: pytest.Config) -> Bench:
     """Run and explore scenarios; assertions report explanation, trace and replay command."""
-    return Bench(request)
+    if _BENCH not in pytestconfig.stash:
+        pytestconfig.stash[_BENCH] = Bench(pytestconfig)
+    return pytestconfig.stash[_BENCH]
