@@ -8,12 +8,12 @@ namespace wb {
 std::vector<TraceRecord> Outcome::trace() const {
   std::vector<TraceRecord> out;
   out.reserve(events.size());
-  for (const Event& e : events) out.push_back(trace_record(*scenario, e));
+  for (const Event& e : events) out.push_back(trace_record(*scenario, e, time_unit));
   return out;
 }
 
 std::string Outcome::trace_text() const {
-  std::string t = format_trace(*scenario, events);
+  std::string t = format_trace(*scenario, events, time_unit);
   if (trace_truncated) t += "... trace cut at " + std::to_string(events.size()) + " events\n";
   return t;
 }
@@ -23,6 +23,7 @@ Outcome make_outcome(std::shared_ptr<const Scenario> sc, Policy& policy, World&&
   o.policy = std::string(policy.name());
   o.verdict = judge(*sc, w, o.policy);
   o.schedule = encode_schedule(w.choices);
+  o.time_unit = w.real_time ? "us" : "ms";
   o.choices = std::move(w.choices);
   o.events = std::move(w.trace);
   o.trace_truncated = w.trace_truncated;

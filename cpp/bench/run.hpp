@@ -32,6 +32,7 @@ struct Outcome {
   bool trace_truncated = false;
   std::vector<OutputLine> output;
   Stats stats;
+  std::string time_unit = "ms";  // of every time in the trace: "ms" simulated, "us" real
 
   std::vector<TraceRecord> trace() const;
   std::string trace_text() const;

@@ -80,7 +80,8 @@ std::string handler_name(const Scenario& sc, uint32_t h) {
 
 }  // namespace
 
-TraceRecord trace_record(const Scenario& sc, const Event& e) {
+TraceRecord trace_record(const Scenario& sc, const Event& e, const std::string& unit) {
+  const std::string suffix = unit == "ms" ? "" : unit;
   TraceRecord r;
   r.step = e.step;
   r.time = e.time;
@@ -274,7 +275,7 @@ TraceRecord trace_record(const Scenario& sc, const Event& e) {
       break;
     case Ev::TimerSet:
       r.detail = std::to_string(e.v);
-      msg = "'" + task(e.a) + "' sleeps until t=" + r.detail;
+      msg = "'" + task(e.a) + "' sleeps until t=" + r.detail + suffix;
       break;
     case Ev::TimerFire:
       msg = "timer of '" + task(e.a) + "' fires";
@@ -329,17 +330,19 @@ TraceRecord trace_record(const Scenario& sc, const Event& e) {
       msg = "'" + r.subject + "' = " + r.detail;
       break;
   }
-  char head[64];
-  std::snprintf(head, sizeof head, "%6u t=%-5lld ", e.step, static_cast<long long>(e.time));
+  char head[96];
+  const std::string when = std::to_string(e.time) + suffix;
+  std::snprintf(head, sizeof head, "%6u t=%-5s ", e.step, when.c_str());
   std::string who = e.thread ? "[" + sc.thread_name(e.thread) + "] " : "";
   r.text = head + std::string(2 * static_cast<size_t>(e.depth), ' ') + who + msg;
   return r;
 }
 
-std::string format_trace(const Scenario& sc, const std::vector<Event>& events) {
+std::string format_trace(const Scenario& sc, const std::vector<Event>& events,
+                         const std::string& unit) {
   std::string out;
   for (const Event& e : events) {
-    out += trace_record(sc, e).text;
+    out += trace_record(sc, e, unit).text;
     out += '\n';
   }
   return out;

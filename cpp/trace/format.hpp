@@ -24,7 +24,10 @@ struct TraceRecord {
 };
 
 const char* event_kind_name(Ev k);
-TraceRecord trace_record(const Scenario& sc, const Event& e);
-std::string format_trace(const Scenario& sc, const std::vector<Event>& events);
+// `unit`: the clock's unit, written after each time unless it is the
+// simulator's ms ("us" on a real-time driver).
+TraceRecord trace_record(const Scenario& sc, const Event& e, const std::string& unit = "ms");
+std::string format_trace(const Scenario& sc, const std::vector<Event>& events,
+                         const std::string& unit = "ms");
 
 }  // namespace wb

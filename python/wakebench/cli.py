@@ -106,6 +106,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise _Fail("give --seed or --schedule, not both")
     if args.backend not in BACKENDS:
         raise _Fail(f"unknown backend {args.backend!r} (valid: {', '.join(BACKENDS)})")
+    if args.repeat is not None:
+        return _repeat(args, name, policy, expect)
     out = run(name, policy, seed=args.seed, schedule=args.schedule, max_steps=args.max_steps,
               backend=args.backend)
     if args.json:
@@ -118,11 +120,41 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("output:")
         for o in out.output:
             print(f"  [t={o.time}] {o.text}")
-    print(f"schedule: {out.schedule}   (replay: {out.replay_command()})")
+    if out.replayable:
+        print(f"schedule: {out.schedule}   (replay: {out.replay_command()})")
+    else:
+        print(f"a real run on {out.backend}: no schedule replays it "
+              "(--repeat N counts the verdicts of N runs)")
     if args.trace:
         print("trace:")
         print(out.trace_text, end="")
     return _exit_code(out.verdict.kind, expect)
+
+
+def _repeat(args: argparse.Namespace, name: str, policy: str, expect: Optional[str]) -> int:
+    """N real runs (libev): the verdicts they gave, counted. The exit code is
+    1 if any gave a hazard, else 3 if any stopped at a bound; with --expect,
+    0 only if every run gave the kind expected."""
+    if args.backend == "sim":
+        raise _Fail("--repeat counts the verdicts of real runs: use it with --backend libev "
+                    "(a simulated run gives the same verdict every time; explore searches "
+                    "its schedules)")
+    if args.repeat < 1:
+        raise _Fail(f"--repeat must be at least 1, got {args.repeat}")
+    if args.seed is not None or args.schedule is not None:
+        raise _Fail("--seed and --schedule choose a simulated run; a real run has neither")
+    counts: dict = {}
+    for _ in range(args.repeat):
+        out = run(name, policy, max_steps=args.max_steps, backend=args.backend)
+        counts[out.verdict.kind] = counts.get(out.verdict.kind, 0) + 1
+    if args.json:
+        print(json.dumps({"scenario": name, "policy": policy, "backend": args.backend,
+                          "runs": args.repeat, "verdicts": counts}, indent=2))
+    else:
+        print(f"{name} under {policy} on {args.backend}, {args.repeat} real runs: "
+              + ", ".join(f"{k} x{n}" for k, n in sorted(counts.items())))
+    codes = {_exit_code(k, expect) for k in counts}
+    return next((c for c in (EXIT_HAZARD, EXIT_INCONCLUSIVE) if c in codes), EXIT_OK)
 
 
 def cmd_explore(args: argparse.Namespace) -> int:
@@ -259,6 +291,8 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("--backend", default="sim", help="sim (default) or libev (a real loop)")
     pr.add_argument("--json", action="store_true")
     pr.add_argument("--trace", action="store_true", help="print the trace")
+    pr.add_argument("--repeat", type=int, default=None, metavar="N",
+                    help="libev: N real runs, their verdicts counted")
     pr.add_argument("--expect", default=None, metavar="KIND",
                     help="exit 0 when the verdict is KIND (or of the family KIND), 1 otherwise")
     pr.set_defaults(fn=cmd_run)

@@ -65,7 +65,9 @@ class Outcome:
         self._raw = raw
         self.policy: str = raw.policy
         self.verdict = Verdict(raw.verdict, raw.explanation, raw.step)
-        self.schedule: str = raw.schedule
+        #: the choices that replay the run in the simulator; None for a real
+        #: run (libev), which no schedule reproduces
+        self.schedule: Optional[str] = raw.schedule if backend == "sim" else None
         #: the trace hit max_trace and was cut; the run (and its verdict) went on
         self.trace_truncated: bool = raw.trace_truncated
         self.stats: Dict[str, float] = raw.stats
@@ -94,9 +96,17 @@ class Outcome:
     def choices(self) -> list:
         return self._raw.choices
 
-    def replay_command(self) -> str:
-        if self.backend != "sim":
-            return f"wakebench run {self.scenario} --policy {self.policy} --backend {self.backend}"
+    @property
+    def replayable(self) -> bool:
+        """A simulated run replays from its schedule; a real one (libev) does not."""
+        return self.schedule is not None
+
+    def replay_command(self) -> Optional[str]:
+        """The command that replays this run; None for a real run (libev):
+        ``wakebench run ... --backend libev --repeat N`` counts the verdicts
+        of N new real runs instead."""
+        if self.schedule is None:
+            return None
         return replay_command(self.scenario, self.policy, self.schedule)
 
     def to_dict(self) -> dict:

@@ -67,7 +67,7 @@ def failure_text(out: Outcome, expected: str, saved: Optional[Path]) -> str:
         f"  {out.verdict.explanation}",
         "trace around the failing step:",
         trace_window(out),
-        f"replay: {out.replay_command()}",
+        f"replay: {out.replay_command() or f'none (a real run on {out.backend} does not replay)'}",
     ]
     if saved is not None:
         parts.append(f"saved:  {saved}  (pytest --wakebench-replay {saved})")

@@ -41,6 +41,9 @@ class ReplayFile:
 
 
 def save(path: Union[str, Path], outcome: Outcome) -> Path:
+    if outcome.schedule is None:
+        raise ReplayError(f"a run on {outcome.backend} is real, not replayable: no schedule "
+                          "reproduces it, so it cannot be saved as a replay file")
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     p.write_text(json.dumps({
