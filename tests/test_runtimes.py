@@ -198,6 +198,8 @@ def try_recv_loop() -> wb.Scenario:
     s = wb.Scenario("try-recv-loop")
     ch = s.channel("ch", capacity=1)
     s.task("producer", [
+        # (Rust returns on Closed; here on_closed only leaves the inner loop:
+        # no schedule closes the channel before the producer is done)
         ops.repeat(2, ops.loop(ch.try_send(on_full=[ops.yield_(), ops.continue_()],
                                            on_closed=[ops.break_()]), ops.break_())),
         ch.drop_sender(),
@@ -209,6 +211,31 @@ def try_recv_loop() -> wb.Scenario:
                  ops.print("got")),
     ])
     return s
+
+
+def barging_wake(mode: str) -> Callable[[], wb.Scenario]:
+    def build() -> wb.Scenario:
+        s = wb.Scenario(f"barging-wake-{mode}")
+        m = s.async_mutex("m", fair=False)
+        s.task("contention", [m.lock(), ops.sleep(50), ops.print("contention done"), m.unlock()],
+               autostart=False)
+        s.task("w2", [m.lock(), ops.print("w2 locked"), m.unlock()], autostart=False)
+        s.future("xxx", owner="main", program=[m.lock(), ops.print("xxx locked"), m.unlock()])
+        s.future("timer", owner="main", program=[ops.sleep(20)])
+        if mode == "try":
+            take = [ops.loop(m.try_lock(on_fail=[ops.sleep(1), ops.continue_()]), ops.break_())]
+        else:
+            take = [m.lock()]
+        s.task("main", [
+            ops.spawn("contention"), ops.sleep(5),
+            ops.select(ops.branch("xxx", ops.print("xxx won"), borrowed=mode != "owned"),
+                       ops.branch("timer", ops.print("timer won"))),
+            ops.spawn("w2"), ops.sleep(5),  # w2 queues behind xxx
+            *take, ops.print("main locked"), m.unlock(),
+            ops.join("w2"), ops.print("main done"),
+        ])
+        return s
+    return build
 
 
 def catalog(name: str) -> Callable[[], wb.Scenario]:
@@ -264,6 +291,11 @@ PAIRS = [
          real="panic"),
     Pair("cancel_critical", ["spawned"], catalog("cancel-critical-section-spawned"), "ok"),
     Pair("futurelock_barging", [], catalog("futurelock-select-barging"), "ok"),
+    # futures' barging Mutex: a woken waiter never polled again absorbs
+    # every later unlock's wake.
+    Pair("barging_wake", ["try"], barging_wake("try"), "deadlock/never_woken"),
+    Pair("barging_wake", ["lock"], barging_wake("lock"), "deadlock/never_woken"),
+    Pair("barging_wake", ["owned"], barging_wake("owned"), "ok"),
     # try_lock right after an unlock with a waiter queued: tokio's fair
     # mutex handed it over (try_lock fails), futures' barging one lets it
     # in, and joining the waiter while holding it hangs.

@@ -41,14 +41,43 @@ bool enqueue(MutexRt& m, uint32_t task) {
   return true;
 }
 
-uint32_t pass_on(MutexRt& m) {
-  if (held(m) || m.waiters.empty()) return kNone;
-  uint32_t next = m.waiters.front();
-  m.waiters.pop_front();
-  return next;
+uint32_t wake_first(MutexRt& m) {
+  if (m.waiters.empty() || (m.waiters.front() & kEntryWoken)) return kNone;
+  m.waiters.front() |= kEntryWoken;
+  return m.waiters.front() & ~kEntryWoken;
 }
 
-bool leave(MutexRt& m, uint32_t task) { return ids::erase_one(m.waiters, task); }
+uint32_t unlock_barging(MutexRt& m) {
+  m.holder_kind = HolderKind::None;
+  m.holder = 0;
+  return wake_first(m);
+}
+
+bool register_barging(MutexRt& m, uint32_t task) {
+  for (uint32_t& e : m.waiters) {
+    if ((e & ~kEntryWoken) != task) continue;
+    if (!(e & kEntryWoken)) return false;  // waiting already
+    e = task;  // Waiter::register: Waiting again, in its place
+    return true;
+  }
+  m.waiters.push_back(task);
+  return true;
+}
+
+bool remove(MutexRt& m, uint32_t task, bool& woken) {
+  for (auto it = m.waiters.begin(); it != m.waiters.end(); ++it) {
+    if ((*it & ~kEntryWoken) != task) continue;
+    woken = (*it & kEntryWoken) != 0;
+    m.waiters.erase(it);
+    return true;
+  }
+  return false;
+}
+
+bool leave(MutexRt& m, uint32_t task) {
+  bool woken = false;
+  return remove(m, task, woken);
+}
 
 }  // namespace wb::mutex
 
@@ -125,10 +154,22 @@ bool Machine::async_lock(uint32_t task, uint32_t m, uint32_t prog, uint32_t pc, 
     // Handed off by a fair unlock while this task waited.
     return true;
   }
+  const bool barging = sc_.mutexes[m].kind == MutexKind::AsyncBarging;
   if (!mutex::held(mx)) {
     mutex::take(mx, HolderKind::Task, task, tid, mutex::Taken{static_cast<uint32_t>(step_), prog, pc});
+    bool woken = false;
+    if (barging && mutex::remove(mx, task, woken) && !woken) --t.wakers;  // its entry goes
+    t.waits_on = 0;
     ev(tid, Ev::Lock, m, task);
     return true;
+  }
+  if (barging) {
+    if (mutex::register_barging(mx, task)) {
+      ++t.wakers;
+      ev(tid, Ev::LockWait, m, task);
+    }
+    t.waits_on = m + 1;
+    return false;
   }
   if (mutex::enqueue(mx, task)) {
     t.waits_on = m + 1;
@@ -141,7 +182,8 @@ bool Machine::async_lock(uint32_t task, uint32_t m, uint32_t prog, uint32_t pc, 
 uint32_t Machine::async_unlock(uint32_t m, uint16_t tid) {
   touch_mutex(m);
   MutexRt& mx = w_.mutexes[m];
-  uint32_t next = mutex::unlock(mx);
+  const bool barging = sc_.mutexes[m].kind == MutexKind::AsyncBarging;
+  uint32_t next = barging ? mutex::unlock_barging(mx) : mutex::unlock(mx);
   if (next == mutex::kNone) return kNoId;
   TaskRt& t = w_.tasks[next];
   --t.wakers;
@@ -158,28 +200,32 @@ uint32_t Machine::async_unlock(uint32_t m, uint16_t tid) {
   return next;
 }
 
-// A task or future is dropped: a barging wake it had not used goes on to
-// the next waiter (futures' MutexLockFuture::drop); it leaves the wait list
-// it is in; every guard it holds is released (a fair mutex handed on).
-// Waiters to wake are appended to `to_wake`.
+// A task or future is dropped: it leaves the wait list it is in, and a
+// barging wake it had not used goes on to the new first waiter, held or not
+// (futures' MutexLockFuture::drop, remove_waker(.., true)); every guard it
+// holds is released (a fair mutex handed on). Waiters to wake are appended
+// to `to_wake`.
 void Machine::release_mutexes(uint32_t task, std::vector<uint32_t>& to_wake, uint16_t tid) {
   TaskRt& t = w_.tasks[task];
-  if (t.barge_woken) {
-    uint32_t m = t.barge_woken - 1;
-    t.barge_woken = 0;
-    uint32_t next = mutex::pass_on(w_.mutexes[m]);
-    if (next != mutex::kNone) {
+  const uint32_t in = t.barge_woken ? t.barge_woken : t.waits_on;
+  if (in && in <= w_.mutexes.size()) {
+    const uint32_t m = in - 1;
+    MutexRt& mx = w_.mutexes[m];
+    bool woken = false;
+    if (mutex::remove(mx, task, woken)) {
       touch_mutex(m);
-      TaskRt& n = w_.tasks[next];
-      --n.wakers;
-      n.waits_on = 0;
-      n.barge_woken = m + 1;
-      to_wake.push_back(next);
+      if (!woken) --t.wakers;
+      uint32_t next = woken ? mutex::wake_first(mx) : mutex::kNone;
+      if (next != mutex::kNone) {
+        TaskRt& n = w_.tasks[next];
+        --n.wakers;
+        n.waits_on = 0;
+        n.barge_woken = m + 1;
+        to_wake.push_back(next);
+      }
     }
-  }
-  if (t.waits_on && t.waits_on <= w_.mutexes.size()) {
-    if (mutex::leave(w_.mutexes[t.waits_on - 1], task)) --t.wakers;
     t.waits_on = 0;
+    t.barge_woken = 0;
   }
   for (uint32_t m = 0; m < w_.mutexes.size(); ++m) {
     if (!mutex::held_by_task(w_.mutexes[m], task)) continue;

@@ -10,9 +10,20 @@
 //    unlock hands the lock to the first waiter, which holds it from then on
 //    whether or not it is polled again (a future holding it that its owner
 //    no longer polls: futurelock).
-//  - futures::lock::Mutex (barging; futures-util lock/mutex.rs): unlock
-//    frees it and wakes one waiter; whoever locks first takes it; a woken
-//    waiter dropped before it could poll passes the wake on.
+//  - futures::lock::Mutex (barging; futures-util 0.3.21 src/lock/mutex.rs):
+//    its waiters are entries in a Slab, each Waiting(waker) or Woken. A
+//    lock that finds it held inserts a Waiting entry at the end (a waiter
+//    polled again re-registers its own entry, keeping its place); unlock
+//    frees the mutex and wakes the *first* entry only if it is Waiting
+//    (`waiters.iter_mut().next()` then `Waiter::wake`, which does nothing
+//    to a Woken one): while the first waiter, woken, has not polled, later
+//    unlocks wake nobody. Whoever locks first takes it (a barger, a
+//    try_lock); the woken waiter, polled, takes it if free and leaves the
+//    Slab, else waits again in its place. A lock future dropped while in
+//    the Slab leaves it, and if it had been woken, wakes the new first
+//    entry, held or not (`remove_waker(.., true)`). The Slab reuses freed
+//    keys last-in first-out, so its iteration order is insertion order
+//    only while no entry left from the middle; here it is insertion order.
 //
 // try_lock never waits and registers no waker: it takes the mutex if it is
 // free and fails at once if anyone holds it, whoever that is:
@@ -46,6 +57,10 @@ namespace wb {
 
 enum class HolderKind : uint8_t { None, Task, Frame };
 
+// A barging mutex's waiter entry woken by an unlock (Waiter::Woken), with
+// the task id in the low bits.
+inline constexpr uint32_t kEntryWoken = 0x80000000u;
+
 struct MutexRt {
   HolderKind holder_kind = HolderKind::None;
   uint16_t holder_thread = 0;
@@ -53,7 +68,7 @@ struct MutexRt {
   uint32_t since = 0;       // step it was taken
   uint32_t where_prog = 0;  // the instruction that took it
   uint32_t where_pc = 0;
-  std::deque<uint32_t> waiters;  // async: tasks waiting, FIFO
+  std::deque<uint32_t> waiters;  // async: tasks waiting, FIFO (barging: | kEntryWoken once woken)
 };
 
 namespace mutex {
@@ -93,9 +108,18 @@ bool enqueue(MutexRt& m, uint32_t task);
 // there.
 bool leave(MutexRt& m, uint32_t task);
 
-// A barging mutex whose woken waiter was dropped unpolled: if the mutex is
-// free, the next waiter to wake instead (taken off the list), else kNone.
-uint32_t pass_on(MutexRt& m);
+// Barging (futures): unlock frees it and marks the first entry woken if it
+// was waiting; returns that task, to wake, or kNone.
+uint32_t unlock_barging(MutexRt& m);
+// Barging: `task` polls its lock future and finds the mutex held: a new
+// Waiting entry at the end, or its Woken entry waiting again in place.
+// True if the task's waker is now stored (it was not before).
+bool register_barging(MutexRt& m, uint32_t task);
+// `task`'s entry leaves the list (it took the mutex, or its lock future was
+// dropped); `woken` says whether it was Woken. False if it had none.
+bool remove(MutexRt& m, uint32_t task, bool& woken);
+// Barging: the first entry, if Waiting, is marked woken and returned.
+uint32_t wake_first(MutexRt& m);
 
 }  // namespace mutex
 }  // namespace wb
