@@ -1,6 +1,7 @@
 """Reductions never change which verdict kinds are reachable (DESIGN.md,
 soundness rules): over hypothesis-generated scenarios using every
-primitive (atomics and try-ops among them), threads, workers, timers,
+primitive (atomics, try-ops, RefCell borrows, with_ and panics among
+them), threads, workers, timers,
 computes against a latency bound, async exceptions, aborts and connection
 closes, exhaustive search with every reduction on reaches exactly the
 verdict kinds it reaches with every reduction off."""
@@ -42,6 +43,13 @@ def _leaf(draw, me, sync, clock=True):
                                           on_closed=[ops.print("closed")]),
         lambda: wb.Channel("ch").try_recv(on_empty=[ops.print("empty")],
                                           on_closed=[ops.print("closed")]),
+        # RefCell: borrows never wait; a conflicting one panics (the task unwinds)
+        lambda: ops.with_(ops.borrow_mut("rc"), ops.add("c", 1)),
+        lambda: ops.with_(ops.borrow("rc"), ops.print("r")),
+        lambda: ops.loop(ops.try_borrow_mut("rc", on_fail=[ops.print("busy"), ops.break_()]),
+                         ops.end_borrow("rc"), ops.break_()),
+        lambda: ops.with_(ops.lock("m"), ops.add("c", 1)),
+        lambda: ops.if_(wb.Counter("c") > 1, ops.panic("big")),
     ]
     if not sync:
         choices += [
@@ -59,6 +67,11 @@ def _leaf(draw, me, sync, clock=True):
             lambda: ops.critical(ops.yield_(), ops.add("c", 1)),
             lambda: ops.mask(ops.yield_()),
             lambda: ops.join(draw(st.sampled_from(others))),
+            # a borrow or a guard held across an await, released on every way out
+            lambda: ops.with_(ops.borrow("rc"), ops.yield_()),
+            lambda: ops.loop(ops.with_(ops.borrow_mut("rc"), ops.yield_(), ops.break_())),
+            lambda: ops.with_(ops.lock("a"), ops.yield_()),
+            lambda: ops.with_(ops.acquire("s"), ops.yield_()),
         ]
         if me == "t0":
             choices.append(lambda: ops.spawn("t2"))
@@ -91,6 +104,7 @@ def scenarios(draw):
         s.wait_queue(q, kind=draw(st.sampled_from(["list", "slot"])))
     s.counter("c", 0, bound=draw(st.sampled_from([0, 1, 2])))
     s.atomic("at", draw(st.integers(0, 1)))
+    s.refcell("rc")
     s.semaphore("s", draw(st.integers(0, 1)))
     s.notify("n")
     s.channel("ch", capacity=1)
@@ -157,6 +171,7 @@ def threaded(draw):
     s.async_mutex("a")
     s.counter("c", 0, bound=draw(st.sampled_from([0, 1, 2])))
     s.atomic("at", draw(st.integers(0, 1)))
+    s.refcell("rc")
     for q in QUEUES:
         s.wait_queue(q)
     s.semaphore("s", 1)
@@ -189,6 +204,7 @@ def timeless(draw):
     s.notify("n")
     s.channel("ch", capacity=1)
     s.atomic("at", draw(st.integers(0, 1)))
+    s.refcell("rc")
     for t in TASKS:
         body = [_leaf(draw, t, False, clock=False) for _ in range(draw(st.integers(1, 2)))]
         if workers == 1 and draw(st.booleans()):

@@ -238,6 +238,22 @@ def barging_wake(mode: str) -> Callable[[], wb.Scenario]:
     return build
 
 
+def refcell_await(held: bool) -> Callable[[], wb.Scenario]:
+    """A RefCell on one thread (a LocalSet): `a` borrows it and awaits, `b`
+    borrows it mutably meanwhile; main joins both and unwraps (in the twin a
+    join goes on: the bench's verdict is the panic)."""
+    def build() -> wb.Scenario:
+        s = wb.Scenario("refcell-held" if held else "refcell-scoped")
+        c = s.refcell("cell")
+        a = (ops.with_(c.borrow(), ops.yield_()) if held
+             else ops.seq(ops.with_(c.borrow()), ops.yield_()))
+        s.task("a", [a, ops.print("a done")])
+        s.task("b", [ops.with_(c.borrow_mut()), ops.print("b done")])
+        s.task("main", [ops.join("a"), ops.join("b")])
+        return s
+    return build
+
+
 def catalog(name: str) -> Callable[[], wb.Scenario]:
     return lambda: wb.catalog.get(name)
 
@@ -302,6 +318,11 @@ PAIRS = [
     Pair("try_lock", ["fair"], try_lock_handoff(True), "ok"),
     Pair("try_lock", ["barging"], try_lock_handoff(False), "deadlock/wait_cycle"),
     Pair("try_recv", [], try_recv_loop, "ok"),
+    # A RefCell's Ref held across an await: the other task's borrow_mut
+    # panics (tokio catches it; main's unwrap of its JoinHandle exits 101);
+    # the Ref dropped before the await, both finish.
+    Pair("refcell", ["held"], refcell_await(True), "panic", real="panic"),
+    Pair("refcell", ["scoped"], refcell_await(False), "ok"),
 ]
 
 

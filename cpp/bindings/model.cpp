@@ -32,7 +32,11 @@ void register_model(py::module_& m) {
       .value("COMPARE_EXCHANGE", OpKind::CompareExchange).value("FETCH_ADD", OpKind::FetchAdd)
       .value("TRY_LOCK", OpKind::TryLock).value("TRY_SEND", OpKind::TrySend)
       .value("TRY_RECV", OpKind::TryRecv).value("TRY_ACQUIRE", OpKind::TryAcquire)
-      .value("CONTINUE", OpKind::Continue);
+      .value("CONTINUE", OpKind::Continue)
+      .value("BORROW", OpKind::Borrow).value("BORROW_MUT", OpKind::BorrowMut)
+      .value("END_BORROW", OpKind::EndBorrow).value("TRY_BORROW", OpKind::TryBorrow)
+      .value("TRY_BORROW_MUT", OpKind::TryBorrowMut).value("PANIC", OpKind::Panic)
+      .value("WITH", OpKind::With);
   py::enum_<Cmp>(m, "Cmp")
       .value("EQ", Cmp::Eq).value("NE", Cmp::Ne).value("LT", Cmp::Lt)
       .value("LE", Cmp::Le).value("GT", Cmp::Gt).value("GE", Cmp::Ge);
@@ -92,6 +96,9 @@ void register_model(py::module_& m) {
       .def(py::init<>())
       .def_readwrite("name", &AtomicSpec::name)
       .def_readwrite("initial", &AtomicSpec::initial);
+  py::class_<RefCellSpec>(m, "RefCellSpec")
+      .def(py::init<>())
+      .def_readwrite("name", &RefCellSpec::name);
   py::class_<ObjectSpec>(m, "ObjectSpec")
       .def(py::init<>())
       .def_readwrite("name", &ObjectSpec::name)
@@ -138,6 +145,7 @@ void register_model(py::module_& m) {
       .def_readwrite("queues", &ScenarioSpec::queues)
       .def_readwrite("counters", &ScenarioSpec::counters)
       .def_readwrite("atomics", &ScenarioSpec::atomics)
+      .def_readwrite("refcells", &ScenarioSpec::refcells)
       .def_readwrite("objects", &ScenarioSpec::objects)
       .def_readwrite("tasks", &ScenarioSpec::tasks)
       .def_readwrite("handlers", &ScenarioSpec::handlers)

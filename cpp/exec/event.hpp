@@ -55,7 +55,12 @@ enum class Ev : uint8_t {
   SenderDrop,    // a = channel, v = senders left
   Atomic,        // a = cell, b8 = AtomicEv, b = 1 if it wrote, v = the value it returned
                  // (a write is followed by Counter: the new value)
-  TryFail,       // a = mutex, semaphore or channel, b8 = TryFailure: a try-op failed at once
+  TryFail,       // a = mutex, semaphore, channel or refcell, b8 = TryFailure: a try-op failed
+  Borrow,        // a = refcell, b = holder task or kNoId (a frame), b8 = 1 borrow_mut, v = borrows now
+  EndBorrow,     // a = refcell, b = holder task or kNoId, v = borrows left
+  Panic,         // a = task whose poll catches it or kNoId, b8 = PanicCause, b = text id (explicit),
+                 // refcell or mutex; c = 1: no poll catches it, the run stops
+  Poisoned,      // a = mutex: a panicking task's guard dropped, poisoning it
 };
 
 // Why a try-op failed (Ev::TryFail's b8).
@@ -66,6 +71,9 @@ enum class TryFailure : uint8_t {
   SendClosed,    // try_send: TrySendError::Closed
   Empty,         // try_recv: TryRecvError::Empty
   Disconnected,  // try_recv: TryRecvError::Disconnected (mpsc) / Closed (oneshot)
+  Borrow,        // try_borrow: BorrowError (mutably borrowed)
+  BorrowMut,     // try_borrow_mut: BorrowMutError (borrowed)
+  Poisoned,      // try_lock on a std mutex a panic poisoned: TryLockError::Poisoned
 };
 
 // Which atomic op an Ev::Atomic records (a store is a Counter event only).

@@ -43,6 +43,13 @@ void Machine::deliver(uint16_t tid, uint32_t task) {
     t.pc = c.handler;
     Frame& f = w_.threads[tid].stack.back();  // an await or select it was in is left
     f.branch = f.start = f.child_polled = 0;
+    // The with_ regions the body is left from release their guards (as
+    // Haskell's bracket / withMVar), innermost first; exec() wakes the
+    // waiters they hand over before the handler runs.
+    while (x.scopes.size() > c.scope_depth) {
+      release_guard(tid, task, x.scopes.back(), f.wakes);
+      x.scopes.pop_back();
+    }
     ev(tid, Ev::Exception, task, 1);
     return;
   }

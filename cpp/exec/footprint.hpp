@@ -1,6 +1,6 @@
 // Resource keys for footprints: every mutex, wait queue, counter (an atomic
-// is a counter's cell: see primitives/atomic.hpp), object and
-// task of a scenario gets a dense resource number, and so do the executor's
+// is a counter's cell: see primitives/atomic.hpp), object, task and RefCell
+// of a scenario gets a dense resource number, and so do the executor's
 // queues (posted, ngx-rust's scheduler, the run queue, the inbox: one
 // resource, as they pop in FIFO order the order of pushes matters); a key is
 // that number shifted left once, with the low bit set for a write.
@@ -16,7 +16,7 @@ namespace wb {
 
 struct ResourceMap {
   uint32_t semaphores, notifies, channels, queues, counters, objects, connections, tasks,
-      exec_queues, clock, timers, live;
+      refcells, exec_queues, clock, timers, live;
   explicit ResourceMap(const Scenario& sc)
       : semaphores(static_cast<uint32_t>(sc.mutexes.size())),
         notifies(semaphores + static_cast<uint32_t>(sc.semaphores.size())),
@@ -26,7 +26,8 @@ struct ResourceMap {
         objects(counters + static_cast<uint32_t>(sc.counters.size())),
         connections(objects + static_cast<uint32_t>(sc.objects.size())),
         tasks(connections + static_cast<uint32_t>(sc.connections.size())),
-        exec_queues(tasks + sc.ntasks),
+        refcells(tasks + sc.ntasks),
+        exec_queues(refcells + static_cast<uint32_t>(sc.refcells.size())),
         clock(exec_queues + 1),  // virtual time: a compute on the loop thread moves it
         timers(clock + 1),       // the timer heap (ties fire in id order)
         live(timers + 1) {}      // the count of live tasks (max_live_tasks)

@@ -129,21 +129,28 @@ void Machine::exec(uint16_t tid) {
       ++pc;
       return;
     case Code::BLock:
-      if (blocking_lock(tid, in.a, prog, pc)) ++pc;
+      if (blocking_lock(tid, in.a, prog, pc)) {
+        if (in.b && poll && !w_.exc.empty()) push_scope(self, Code::BUnlock, in.a);
+        ++pc;
+      }
       return;
     case Code::BUnlock:
       blocking_unlock(in.a);
       ev(tid, Ev::Unlock, in.a);
+      if (in.b && poll && !w_.exc.empty()) w_.exc[self].scopes.pop_back();
       ++pc;
       return;
     case Code::ALock:
-      if (async_lock(self, in.a, prog, pc, tid))
+      if (async_lock(self, in.a, prog, pc, tid)) {
+        if (in.b && !w_.exc.empty()) push_scope(self, Code::AUnlock, in.a);
         ++pc;
-      else
+      } else {
         return_pending(tid);
+      }
       return;
     case Code::AUnlock: {
       ++pc;
+      if (in.b && poll && !w_.exc.empty()) w_.exc[self].scopes.pop_back();
       uint32_t next = async_unlock(in.a, tid);
       ev(tid, Ev::Unlock, in.a);
       if (next != kNoId) wake(tid, next, ctx_of(tid, next));
@@ -157,6 +164,7 @@ void Machine::exec(uint16_t tid) {
         case semaphore::Acquire::Handed:
           t.waits_on = 0;
           ev(tid, Ev::SemAcquire, in.a, self);
+          if (in.b && !w_.exc.empty()) push_scope(self, Code::Release, in.a);
           ++pc;
           return;
         case semaphore::Acquire::Queued:
@@ -173,6 +181,7 @@ void Machine::exec(uint16_t tid) {
     case Code::Release: {
       ++pc;
       touch_semaphore(in.a);
+      if (in.b && poll && !w_.exc.empty()) w_.exc[self].scopes.pop_back();
       // In a poll frame the task gives back a permit it holds; elsewhere (a
       // handler, a Drop hook, a thread) there is no task: add_permits.
       uint32_t next = semaphore::release(w_.semaphores[in.a], poll ? self : semaphore::kNone);
@@ -231,6 +240,36 @@ void Machine::exec(uint16_t tid) {
     case Code::TryLock:
       pc = try_lock(tid, in.a, prog, pc) ? in.jump : pc + 1;
       return;
+    case Code::Borrow:
+    case Code::BorrowMut:
+      if (cell_borrow(tid, in.a, in.code == Code::BorrowMut, false, prog, pc) == CellOp::Taken) {
+        if (in.b && poll && !w_.exc.empty()) push_scope(self, Code::EndBorrow, in.a);
+        ++pc;
+      }
+      return;
+    case Code::EndBorrow:
+      if (cell_end(tid, in.a, prog, pc)) {
+        if (in.b && poll && !w_.exc.empty()) w_.exc[self].scopes.pop_back();
+        ++pc;
+      }
+      return;
+    case Code::TryBorrow:
+    case Code::TryBorrowMut:
+      switch (cell_borrow(tid, in.a, in.code == Code::TryBorrowMut, true, prog, pc)) {
+        case CellOp::Taken: pc = in.jump; break;
+        case CellOp::Failed: ++pc; break;
+        case CellOp::Stopped: break;
+      }
+      return;
+    case Code::Panic: {
+      PanicFact fact;
+      fact.cause = PanicCause::Explicit;
+      fact.text = in.a;
+      fact.prog = prog;
+      fact.pc = pc;
+      raise_panic(tid, std::move(fact));
+      return;
+    }
     case Code::TryAcquire:
       // Outside a poll there is no task to hold the permit (see semaphore.hpp).
       touch_semaphore(in.a);
@@ -339,7 +378,8 @@ void Machine::exec(uint16_t tid) {
     }
     case Code::CatchBegin: {
       ExcRt& x = w_.exc[self];
-      x.catches.push_back(CatchRt{in.jump, x.mask, static_cast<uint32_t>(x.mask_stack.size())});
+      x.catches.push_back(CatchRt{in.jump, x.mask, static_cast<uint32_t>(x.mask_stack.size()),
+                                  static_cast<uint32_t>(x.scopes.size())});
       ++pc;
       return;
     }

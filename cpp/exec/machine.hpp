@@ -10,9 +10,10 @@
 // loop.cpp (one nginx loop iteration, threads), interp.cpp (frames, the
 // dispatch of an instruction), wake.cpp (policy -> queue), tasks.cpp
 // (spawn, drop in Rust's order, Drop hooks, join), futures.cpp (await,
-// select!, Buffered), exceptions.cpp (async exceptions), and primitives/,
-// a module per primitive (mutex, wait_queue, semaphore, notify, channel, timer,
-// counter, atomic, connection): its state,
+// select!, Buffered), exceptions.cpp (async exceptions), panic.cpp (a
+// panic: the task unwinds), and primitives/, a module per primitive (mutex,
+// wait_queue, semaphore, notify, channel, timer, counter, atomic, refcell,
+// connection): its state,
 // the rules of its ops and of a holder or waiter dropped, which the machine
 // asks, then adds what only it knows (stacks, threads, traces, the count of
 // each task's stored wakers).
@@ -159,6 +160,20 @@ class Machine {
   void chan_recv(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc);
   void chan_try_send(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc);
   void chan_try_recv(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc);
+  // RefCell ops (primitives/refcell): false when the op did not go on (the
+  // run stopped, or the frame panicked and unwound).
+  enum class CellOp : uint8_t { Taken, Failed, Stopped };
+  CellOp cell_borrow(uint16_t tid, uint32_t c, bool mut, bool try_only, uint32_t prog, uint32_t pc);
+  bool cell_end(uint16_t tid, uint32_t c, uint32_t prog, uint32_t pc);
+  bool cell_thread(uint16_t tid, uint32_t c, uint32_t prog, uint32_t pc);  // !Sync: one thread
+  void release_borrows(uint32_t task);
+  // Panics (panic.cpp): the frame on top of tid's stack panics at prog:pc.
+  void raise_panic(uint16_t tid, PanicFact fact);
+  // A with_ guard (an ExcRt::scopes entry) released for `task`; waiters to wake appended.
+  void release_guard(uint16_t tid, uint32_t task, uint64_t scope, std::vector<uint32_t>& to_wake);
+  void push_scope(uint32_t task, Code release, uint32_t a) {
+    w_.exc[task].scopes.push_back(static_cast<uint64_t>(release) << 32 | a);
+  }
   void notified_waiter(uint32_t task) { --w_.tasks[task].wakers; }  // its stored waker is taken
   void assigned_permit(uint32_t task);
 
@@ -176,6 +191,7 @@ class Machine {
   void touch_semaphore(uint32_t s) { touch(res_.semaphores + s, true); }
   void touch_notify(uint32_t n) { touch(res_.notifies + n, true); }
   void touch_channel(uint32_t c) { touch(res_.channels + c, true); }
+  void touch_refcell(uint32_t c) { touch(res_.refcells + c, true); }
   void touch_clock(bool write) { touch(res_.clock, write); }
   void touch_timers() { touch(res_.timers, true); }
   void live_down(uint32_t n = 1) {  // tasks or futures finished or dropped

@@ -136,6 +136,8 @@ void Machine::leave_notifies(uint32_t task, std::vector<uint32_t>& to_wake) {
 // What a dropped task or future holds goes back, primitive by primitive.
 void Machine::release_task(uint32_t task, std::vector<uint32_t>& to_wake, uint16_t tid) {
   leave_waiter_lists(task);
+  if (!w_.refcells.empty()) release_borrows(task);
+  if (!w_.exc.empty()) w_.exc[task].scopes.clear();  // their guards go with the rest
   if (!w_.semaphores.empty()) release_permits(task, to_wake);
   if (!w_.notifies.empty()) leave_notifies(task, to_wake);
   if (!w_.channels.empty()) leave_channels(task, to_wake);

@@ -22,6 +22,7 @@
 #include "exec/primitives/mutex.hpp"
 #include "exec/primitives/channel.hpp"
 #include "exec/primitives/notify.hpp"
+#include "exec/primitives/refcell.hpp"
 #include "exec/primitives/semaphore.hpp"
 #include "exec/primitives/timer.hpp"
 #include "exec/primitives/wait_queue.hpp"
@@ -61,6 +62,8 @@ enum TaskFlag : uint8_t {
   kNotified = 1,        // woken while running: scheduled when its poll returns Pending
   kWoken = 2,           // a future: woken since its owner last polled it
   kAborted = 4,         // a task: aborted; dropped instead of its next poll
+  kPanicked = 64,       // a task: it panicked and is unwinding (its teardown poisons the std
+                        // mutexes it holds; a Drop hook panicking meanwhile aborts)
   // bits 3-5: the WakeCtx of the wake that set kNotified
 };
 inline constexpr unsigned kNotifiedCtxShift = 3;
@@ -132,6 +135,9 @@ struct OutputLine {
 enum class Halt : uint8_t {
   Running, Quiescent, Blocked, StepBound, TimeBound, MemoryBound, DepthBound, WrongThread, DataRace,
   UseAfterFree, Starvation, ResourceExhausted, Interrupted, NotSend,
+  NotSync,  // a RefCell touched from a second thread (UnsyncFact)
+  Panic,    // a panic no task's poll catches (a Drop hook, a handler, a thread; or a panic
+            // while unwinding: abort): the run stops there (PanicFact)
   Pruned  // the chooser ended the run (an explorer's pruned branch): no verdict
 };
 
@@ -149,6 +155,7 @@ struct CatchRt {
   uint32_t handler = 0;
   uint8_t mask = 0;         // the mask state when the catch began
   uint32_t mask_depth = 0;
+  uint32_t scope_depth = 0; // with_ guards held when the catch began (ExcRt::scopes)
 };
 struct ExcRt {
   uint8_t mask = 0;         // 0 unmasked, 1 masked (interruptible ops receive), 2 uninterruptible
@@ -159,6 +166,10 @@ struct ExcRt {
   std::vector<uint8_t> mask_stack;
   std::vector<CatchRt> catches;
   std::vector<uint8_t> handler_states;
+  // The guards of the with_ regions the task is inside, innermost last: the
+  // instruction that releases each (its code, and its operand in the low
+  // 32 bits). A caught exception releases the ones its catch body took.
+  std::vector<uint64_t> scopes;
 };
 
 // The loop thread's last stretch of work without an await.
@@ -205,6 +216,46 @@ struct NotSendFact {
   uint32_t step = 0;
 };
 
+// A panic (VerdictKind::Panic). The first one of a run is kept: a panic
+// inside a task's poll unwinds the task and the run goes on (tokio's
+// harness catches it), so later ones may follow; the verdict names the
+// first, and the one that stopped the run if another did (World::fatal).
+enum class PanicCause : uint8_t {
+  Explicit,        // panic!(text)
+  BorrowError,     // RefCell::borrow while mutably borrowed: "already mutably borrowed"
+  BorrowMutError,  // RefCell::borrow_mut while borrowed: "already borrowed"
+  Poisoned,        // std::sync::Mutex::lock().unwrap() on a mutex poisoned by a panic
+};
+struct PanicFact {
+  bool any = false;         // a panic happened in this run
+  PanicCause cause = PanicCause::Explicit;
+  bool unwound = false;     // caught at a task's poll: the task unwound, the run went on
+  bool abort = false;       // a panic while a task unwound (a Drop hook): the process aborts
+  uint16_t thread = 0;
+  uint32_t task = kNoId;    // the task whose poll caught it (kNoId: none)
+  uint32_t future = kNoId;  // the future of `task` it began in, if any
+  uint32_t step = 0;
+  uint32_t prog = 0, pc = 0;  // the panicking instruction
+  FrameKind frame_kind = FrameKind::Poll;  // the frame it began in (its id: a task, an object,
+  uint32_t frame_id = 0;                   // a handler, a thread)
+  uint32_t text = 0;        // Explicit: the message (a text id)
+  uint32_t resource = 0;    // a borrow: the cell; Poisoned: the mutex
+  BorrowRt outstanding;     // a borrow: the one in the way (who, where, since when)
+  FrameKind holder_frame = FrameKind::Poll;  // ... a Frame holder's kind and id (that frame
+  uint32_t holder_frame_id = 0;              // may be gone by the end of the run)
+  uint32_t count = 0;       // panics in the run
+  uint32_t poisoned_by = kNoId;  // Poisoned: the task whose panic poisoned it
+};
+
+// A RefCell touched from a second thread (Halt::NotSync): RefCell is !Sync
+// (an Rc<RefCell<T>> is !Send), so Rust rejects the program.
+struct UnsyncFact {
+  uint32_t cell = 0;
+  uint16_t first = 0, thread = 0;  // the thread it belongs to, the one touching it now
+  uint32_t step = 0;
+  uint32_t prog = 0, pc = 0;
+};
+
 // Why a thread stopped on a blocking mutex (Halt::Blocked).
 struct BlockFact {
   uint16_t thread = 0;
@@ -235,6 +286,7 @@ struct World {
   std::vector<SemaphoreRt> semaphores;
   std::vector<NotifyRt> notifies;
   std::vector<ChannelRt> channels;
+  std::vector<RefCellRt> refcells;
   std::vector<QueueRt> queues;
   std::vector<int64_t> counters;
   std::vector<uint8_t> dropped;  // per object: 0 alive, 1 dropping, 2 dropped
@@ -256,6 +308,9 @@ struct World {
   Halt halt = Halt::Running;
   BlockFact block;
   NotSendFact not_send;
+  UnsyncFact unsync;
+  PanicFact panic;  // the run's first panic
+  PanicFact fatal;  // the panic that stopped the run (no task's poll caught it), if any
   CrossFact cross;
   FreedFact freed;
   BusyFact busy;

@@ -91,7 +91,8 @@ uint64_t state_hash(const World& w, uint32_t unread) {
   }
   x.seq(w.task_locals, 0xfff0);
   for (const MutexRt& m : w.mutexes) {
-    x.add(static_cast<uint64_t>(m.holder_kind) | static_cast<uint64_t>(m.holder_thread) << 8);
+    x.add(static_cast<uint64_t>(m.holder_kind) | static_cast<uint64_t>(m.holder_thread) << 8 |
+          static_cast<uint64_t>(m.poisoned_by) << 32);
     x.add(m.holder);
     x.seq(m.waiters, 0xffff);
   }
@@ -119,6 +120,13 @@ uint64_t state_hash(const World& w, uint32_t unread) {
     x.seq(c.slots.assigned, 0xfff2);
     x.seq(c.slots.holders, 0xfff1);
   }
+  for (const RefCellRt& c : w.refcells) {  // who holds which borrow, and its thread
+    x.add(static_cast<uint64_t>(c.thread) | static_cast<uint64_t>(c.borrows.size()) << 16);
+    for (const BorrowRt& b : c.borrows)
+      x.add(static_cast<uint64_t>(b.holder_kind) | static_cast<uint64_t>(b.mut) << 8 |
+            static_cast<uint64_t>(b.thread) << 16 | static_cast<uint64_t>(b.holder) << 32);
+  }
+  x.add(0xffd0 | static_cast<uint64_t>(w.panic.any) << 32);  // a panic decides the verdict
   x.seq(w.counters, 0xffe0);
   x.seq(w.dropped, 0xffe1);
   for (uint32_t c : w.closed_at) x.add(c != 0);
@@ -174,6 +182,8 @@ uint64_t state_hash(const World& w, uint32_t unread) {
     for (const CatchRt& c : e.catches) x.add(c.handler | static_cast<uint64_t>(c.mask) << 32 |
                                              static_cast<uint64_t>(c.mask_depth) << 40);
     x.seq(e.handler_states, 0xffec);
+    x.seq(e.scopes, 0xffd1);
+    for (const CatchRt& c : e.catches) x.add(c.scope_depth);
   }
   return x.h;
 }

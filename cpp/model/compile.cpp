@@ -16,6 +16,12 @@
 //    or a continue out of one runs its end, as leaving a Rust scope or a
 //    Haskell bracket does: the region's end instructions are emitted before
 //    the jump.
+//  - with_ (a scoped guard): its guard op (lock, acquire, borrow,
+//    borrow_mut) then its body as a region whose end releases the guard,
+//    with b = 1 on both; a break or continue out of it runs that end too,
+//    and a program never unlocks (ends, releases) a guard a with_ around
+//    it holds. RefCell borrows are held like locks: a program never ends a
+//    borrow it does not hold and ends holding none.
 //  - try-ops branch: a try_lock holds the lock after it on success, so its
 //    on_fail block must end holding it too (lock it) or leave (break,
 //    continue); a try_lock of a mutex the program holds always fails, as
@@ -85,6 +91,13 @@ const char* op_name(OpKind k) {
     case OpKind::TryRecv: return "try_recv";
     case OpKind::TryAcquire: return "try_acquire";
     case OpKind::Continue: return "continue";
+    case OpKind::Borrow: return "borrow";
+    case OpKind::BorrowMut: return "borrow_mut";
+    case OpKind::EndBorrow: return "end_borrow";
+    case OpKind::TryBorrow: return "try_borrow";
+    case OpKind::TryBorrowMut: return "try_borrow_mut";
+    case OpKind::Panic: return "panic";
+    case OpKind::With: return "with";
   }
   return "?";
 }
@@ -135,7 +148,10 @@ std::string Scenario::thread_name(uint32_t thread) const {
 
 namespace {
 
-using Held = std::vector<uint32_t>;  // mutex ids, sorted; a relocked blocking mutex twice
+using Held = std::vector<uint32_t>;  // mutex ids, sorted; a relocked blocking mutex twice;
+                                     // a RefCell's borrows as kCellBit | cell id, once each
+constexpr uint32_t kCellBit = 0x80000000u;
+constexpr uint32_t kNoHeld = 0xffffffffu;
 
 // The lock state flowing through a block: `held` on the fall-through path
 // (nullopt when unreachable) and the states at the Breaks of the loop being
@@ -157,6 +173,9 @@ struct LoopCtx {
 struct RegionCtx {
   Code end;
   size_t loops;
+  uint32_t a = 0;            // the end's operand (a with_'s guard: its mutex, semaphore, cell)
+  bool guard = false;        // a with_ region: its end releases the guard (b = 1)
+  uint32_t held = kNoHeld;   // ... and what leaving it takes out of the lock state
 };
 
 class Compiler {
@@ -264,6 +283,8 @@ class Compiler {
       if (counters_.count(name)) fail("'" + name + "' names both a counter and an atomic");
       i += static_cast<uint32_t>(spec_.counters.size());  // atomics' cells follow the counters'
     }
+    check_names(spec_.refcells, "refcell", refcells_);
+    sc_.refcells = spec_.refcells;
     check_names(spec_.connections, "connection", connections_);
     check_names(spec_.threads, "thread", threads_);
     for (const auto& c : spec_.connections) sc_.connections.push_back(c.name);
@@ -452,13 +473,18 @@ class Compiler {
     owner_desc_ = sc_.program_owner(program);
     loops_.clear();
     regions_.clear();
+    scoped_.clear();
     returned_ = kNoLocal;
     Flow f;
     f.held = Held{};
     block(ops, "", 0, f);
-    if (f.held && !f.held->empty())
-      fail(owner_desc_ + ": ends holding '" + sc_.mutexes[f.held->front()].name +
-           "'; unlock it before the end");
+    if (f.held && !f.held->empty()) {
+      const uint32_t h = f.held->front();
+      if (h & kCellBit)
+        fail(owner_desc_ + ": ends holding a borrow of '" + sc_.refcells[h & ~kCellBit].name +
+             "'; end it (end_borrow) before the end");
+      fail(owner_desc_ + ": ends holding '" + sc_.mutexes[h].name + "'; unlock it before the end");
+    }
     emit(Instr{}, owner_desc_ + " end");
     Program& p = sc_.programs[program];
     p.nlocals = locals_;
@@ -548,7 +574,7 @@ class Compiler {
 
   void op(const OpSpec& op, const std::string& where, const std::string& prefix, int depth,
           Flow& f) {
-    if (static_cast<unsigned>(op.kind) > static_cast<unsigned>(OpKind::Continue))
+    if (static_cast<unsigned>(op.kind) > static_cast<unsigned>(OpKind::With))
       fail(owner_desc_ + ", " + where + ": invalid op kind " +
            std::to_string(static_cast<unsigned>(op.kind)));
     if ((op.kind == OpKind::If || is_atomic_op(op.kind)) &&
@@ -579,6 +605,9 @@ class Compiler {
           if (lock && holds && !blocking)
             fail_at(where, op, "locks '" + op.target + "' again while holding it");
           if (!lock && !holds) fail_at(where, op, "unlocks '" + op.target + "' which it does not hold");
+          if (!lock && count(h, m) <= count(scoped_, m))
+            fail_at(where, op, "'" + op.target + "' is the guard of a with_ around it, which "
+                               "unlocks it on the way out; do not unlock it inside");
           if (lock) h.insert(it, m);
           else h.erase(it);
         }
@@ -625,6 +654,9 @@ class Compiler {
         in.a = resolve(semaphores_, "semaphore", where, op);
         if (op.kind == OpKind::Acquire) require_await_allowed(where, op);
         in.code = op.kind == OpKind::Acquire ? Code::Acquire : Code::Release;
+        if (op.kind == OpKind::Release && count(scoped_sems_, in.a))
+          fail_at(where, op, "a with_ around it holds a permit of '" + op.target +
+                             "' and releases it on the way out; do not release one inside");
         emit(in, label(where, op));
         return;
       }
@@ -971,9 +1003,10 @@ class Compiler {
       case OpKind::Continue: {
         if (loops_.empty()) fail_at(where, op, "continue outside a loop");
         LoopCtx& ctx = loops_.back();
-        if (f.held && ctx.entry && *f.held != *ctx.entry)
+        std::optional<Held> held = f.held;
+        leave_regions(where, op, held);
+        if (held && ctx.entry && *held != *ctx.entry)
           fail_at(where, op, "the lock state here differs from the loop's start");
-        leave_regions(where, op);
         Instr j;
         j.code = Code::Jump;
         j.jump = static_cast<uint32_t>(ctx.head);
@@ -1049,15 +1082,70 @@ class Compiler {
         f.held = join(join(f.held, first_f.held, where, op), closed_f.held, where, op);
         return;
       }
+      case OpKind::With:
+        with_region(op, where, prefix, depth, f);
+        return;
+      case OpKind::Borrow:
+      case OpKind::BorrowMut:
+      case OpKind::EndBorrow: {
+        const uint32_t c = resolve(refcells_, "refcell", where, op);
+        in.code = op.kind == OpKind::Borrow      ? Code::Borrow
+                  : op.kind == OpKind::BorrowMut ? Code::BorrowMut
+                                                 : Code::EndBorrow;
+        in.a = c;
+        if (f.held) {
+          Held& h = *f.held;
+          const uint32_t e = c | kCellBit;
+          if (op.kind == OpKind::EndBorrow) {
+            if (!count(h, e))
+              fail_at(where, op, "ends a borrow of '" + op.target + "' which it does not hold");
+            if (count(h, e) <= count(scoped_, e))
+              fail_at(where, op, "the borrow of '" + op.target + "' is the guard of a with_ "
+                                 "around it, which ends it on the way out; do not end it inside");
+            erase_one(h, e);
+          } else {
+            insert_sorted(h, e);
+          }
+        }
+        emit(in, label(where, op));
+        return;
+      }
+      case OpKind::TryBorrow:
+      case OpKind::TryBorrowMut: {
+        const uint32_t c = resolve(refcells_, "refcell", where, op);
+        in.code = op.kind == OpKind::TryBorrow ? Code::TryBorrow : Code::TryBorrowMut;
+        in.a = c;
+        size_t at = emit(in, label(where, op));
+        Flow fail_f = f;
+        block(op.body, prefix + "on_fail.", depth + 1, fail_f);
+        patch(at, here());
+        // Success holds the borrow after it; on_fail ends with it too, or leaves.
+        std::optional<Held> ok = f.held;
+        if (ok) insert_sorted(*ok, c | kCellBit);
+        if (ok && fail_f.held && *ok != *fail_f.held)
+          fail_at(where, op, "on success a borrow of '" + op.target +
+                                 "' is held after it, and its on_fail block ends with another "
+                                 "lock state: end on_fail with a borrow, a break or a continue");
+        f.held = ok ? ok : fail_f.held;
+        return;
+      }
+      case OpKind::Panic:
+        in.code = Code::Panic;
+        in.a = static_cast<uint32_t>(sc_.texts.size());
+        sc_.texts.push_back(op.text.empty() ? "explicit panic" : op.text);
+        emit(in, label(where, op));
+        f.held.reset();  // it never returns
+        return;
       case OpKind::Break: {
         if (loops_.empty()) fail_at(where, op, "break outside a loop");
-        leave_regions(where, op);
+        std::optional<Held> held = f.held;
+        leave_regions(where, op, held);
         Instr j;
         j.code = Code::Jump;
         size_t at = emit(j, label(where, op));
         LoopCtx& ctx = loops_.back();
         ctx.breaks.push_back(at);
-        ctx.exit = join(ctx.exit, f.held, where, op);
+        ctx.exit = join(ctx.exit, held, where, op);
         f.held.reset();
         return;
       }
@@ -1117,13 +1205,17 @@ class Compiler {
   }
 
   // A break or a continue leaves the regions opened inside its loop,
-  // innermost first.
-  void leave_regions(const std::string& where, const OpSpec& op) {
+  // innermost first; a with_'s guard is released there (and leaves `held`).
+  void leave_regions(const std::string& where, const OpSpec& op, std::optional<Held>& held) {
     for (auto r = regions_.rbegin(); r != regions_.rend() && r->loops == loops_.size(); ++r) {
       Instr end;
       end.code = r->end;
+      end.a = r->a;
+      end.b = r->guard ? 1 : 0;
       end.jump = static_cast<uint32_t>(here() + 1);  // CatchEnd: fall through
-      emit(end, label(where, op) + ", leaving its region");
+      emit(end, label(where, op) + (r->guard ? ", leaving a with_: releases its guard"
+                                             : ", leaving its region"));
+      if (held && r->held != kNoHeld) erase_one(*held, r->held);
     }
   }
 
@@ -1132,6 +1224,54 @@ class Compiler {
     regions_.push_back(RegionCtx{end, loops_.size()});
     body();
     regions_.pop_back();
+  }
+
+  static size_t count(const std::vector<uint32_t>& v, uint32_t x) {
+    return static_cast<size_t>(std::count(v.begin(), v.end(), x));
+  }
+  static void erase_one(Held& h, uint32_t x) {
+    auto it = std::lower_bound(h.begin(), h.end(), x);
+    if (it != h.end() && *it == x) h.erase(it);
+  }
+  static void insert_sorted(Held& h, uint32_t x) { h.insert(std::lower_bound(h.begin(), h.end(), x), x); }
+
+  // with_(guard, body...): the guard op as written (its checks, its lock
+  // state), marked b = 1; the body as a region whose end releases it.
+  void with_region(const OpSpec& op, const std::string& where, const std::string& prefix,
+                   int depth, Flow& f) {
+    if (op.orelse.size() != 1)
+      fail_at(where, op, "with_ takes one guard: a lock(), an acquire(), a borrow() or a "
+                         "borrow_mut()");
+    const OpSpec& g = op.orelse[0];
+    if (g.kind != OpKind::Lock && g.kind != OpKind::Acquire && g.kind != OpKind::Borrow &&
+        g.kind != OpKind::BorrowMut)
+      fail_at(where, op, std::string("its guard is a ") + op_name(g.kind) +
+                             "; with_ takes a lock(), an acquire(), a borrow() or a borrow_mut()");
+    if (!g.body.empty() || !g.orelse.empty())
+      fail_at(where, g, "a with_'s guard takes no blocks");
+    this->op(g, where, prefix + "guard.", depth + 1, f);
+    Instr& taken = sc_.programs[prog_].code.back();
+    taken.b = 1;
+    RegionCtx r{Code::End, loops_.size(), taken.a, true, kNoHeld};
+    switch (taken.code) {
+      case Code::BLock: r.end = Code::BUnlock; r.held = taken.a; break;
+      case Code::ALock: r.end = Code::AUnlock; r.held = taken.a; break;
+      case Code::Acquire: r.end = Code::Release; break;
+      default: r.end = Code::EndBorrow; r.held = taken.a | kCellBit; break;
+    }
+    if (r.held != kNoHeld) scoped_.push_back(r.held);
+    else scoped_sems_.push_back(r.a);
+    regions_.push_back(r);
+    block(op.body, prefix, depth + 1, f);
+    regions_.pop_back();
+    if (r.held != kNoHeld) scoped_.erase(std::find(scoped_.begin(), scoped_.end(), r.held));
+    else scoped_sems_.erase(std::find(scoped_sems_.begin(), scoped_sems_.end(), r.a));
+    Instr end;
+    end.code = r.end;
+    end.a = r.a;
+    end.b = 1;
+    emit(end, label(where, op) + ", end: releases its guard");
+    if (f.held && r.held != kNoHeld) erase_one(*f.held, r.held);
   }
 
   std::optional<Held> join(const std::optional<Held>& a, const std::optional<Held>& b,
@@ -1145,7 +1285,7 @@ class Compiler {
   const ScenarioSpec& spec_;
   Scenario sc_;
   std::map<std::string, uint32_t> mutexes_, semaphores_, notifies_, channels_, queues_, counters_,
-      atomics_, tasks_, objects_,
+      atomics_, refcells_, tasks_, objects_,
       connections_,
       threads_;
   uint32_t prog_ = 0;
@@ -1155,6 +1295,8 @@ class Compiler {
   std::string owner_desc_;
   std::vector<LoopCtx> loops_;
   std::vector<RegionCtx> regions_;
+  std::vector<uint32_t> scoped_;       // lock-state entries the open with_ regions hold
+  std::vector<uint32_t> scoped_sems_;  // semaphores the open with_ regions hold a permit of
 };
 
 }  // namespace

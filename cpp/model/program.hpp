@@ -20,7 +20,10 @@ struct ScenarioError : std::runtime_error {
 
 enum class Code : uint8_t {
   Print,       // a = text id
-  BLock,       // a = mutex id (blocking)
+  BLock,       // a = mutex id (blocking); b = 1: the guard of a with_ region (BLock, ALock,
+               // Acquire, Borrow, BorrowMut take it; BUnlock, AUnlock, Release, EndBorrow
+               // with b = 1 release it): a task keeps a stack of them for a caught
+               // exception to release (exec/exceptions.cpp)
   BUnlock,
   ALock,       // a = mutex id (async); an await point
   AUnlock,
@@ -88,6 +91,14 @@ enum class Code : uint8_t {
   TrySend,      // a = bounded channel
   TryRecv,      // a = channel or oneshot
   TryAcquire,   // a = semaphore
+  // RefCell (exec/primitives/refcell.hpp): a = cell; b = 1 on a with_ region's guard (its
+  // acquire and its release: see BLock below).
+  Borrow,       // shared; a conflicting borrow panics (BorrowError)
+  BorrowMut,    // exclusive; any borrow outstanding panics (BorrowMutError)
+  EndBorrow,    // the holder's latest borrow of the cell ends
+  TryBorrow,    // success to `jump`, failure (BorrowError) to pc + 1
+  TryBorrowMut,
+  Panic,        // a = text id: panic!(text)
   End,         // the program returns (task: Ready)
 };
 
@@ -183,6 +194,7 @@ struct Scenario {
   std::vector<uint8_t> queue_slot;  // per queue: 1 an AtomicWaker slot, 0 a waiter list
   std::vector<CounterSpec> counters;  // the integer cells: the counters, then the atomics
   uint32_t first_atomic = 0;          // cells from here on are atomics (bound 0)
+  std::vector<RefCellSpec> refcells;
   bool is_atomic(uint32_t cell) const { return cell >= first_atomic; }
   std::vector<Object> objects;
   std::vector<TaskTemplate> templates;

@@ -88,6 +88,17 @@ enum class OpKind : uint8_t {
                   // (TryRecvError)
   TryAcquire,     // target semaphore; body: on NoPermits (TryAcquireError)
   Continue,       // back to the head of the innermost Loop / Repeat (Rust's `continue`)
+  // RefCell (exec/primitives/refcell.hpp), each a visible operation:
+  Borrow,         // target refcell: `cell.borrow()`, a shared borrow held until EndBorrow
+                  // (a conflicting one panics: BorrowError)
+  BorrowMut,      // target refcell: `cell.borrow_mut()` (any borrow outstanding: BorrowMutError)
+  EndBorrow,      // target refcell: drop the Ref / RefMut this holder took last
+  TryBorrow,      // target refcell; body: runs on BorrowError (`try_borrow`), nothing taken
+  TryBorrowMut,   // target refcell; body: runs on BorrowMutError (`try_borrow_mut`)
+  Panic,          // text: `panic!("text")`: the task unwinds (see exec/panic.cpp)
+  With,           // orelse: one guard op (lock, acquire, borrow, borrow_mut); body runs
+                  // holding it, and every way out of the body releases it (a scope's end,
+                  // break, continue, cancellation, a caught exception, a panic)
 };
 
 enum class Cmp : uint8_t { Eq, Ne, Lt, Le, Gt, Ge };
@@ -172,6 +183,11 @@ struct AtomicSpec {
   int64_t initial = 0;
 };
 
+// A std::cell::RefCell: see exec/primitives/refcell.hpp.
+struct RefCellSpec {
+  std::string name;
+};
+
 struct ObjectSpec {
   std::string name;
   std::string owner;  // task name, or empty for an object only an op drops
@@ -235,6 +251,7 @@ struct ScenarioSpec {
   std::vector<WaitQueueSpec> queues;
   std::vector<CounterSpec> counters;
   std::vector<AtomicSpec> atomics;
+  std::vector<RefCellSpec> refcells;
   std::vector<ObjectSpec> objects;
   std::vector<TaskSpec> tasks;
   std::vector<HandlerSpec> handlers;

@@ -25,6 +25,7 @@ const char* verdict_kind_name(VerdictKind k) {
     case VerdictKind::UnpolledFuture: return "deadlock/unpolled_future";
     case VerdictKind::Interrupted: return "interrupted_critical_section";
     case VerdictKind::NotSend: return "not_send";
+    case VerdictKind::Panic: return "panic";
     case VerdictKind::BoundSteps: return "bound/steps";
     case VerdictKind::BoundTime: return "bound/time";
     case VerdictKind::BoundMemory: return "bound/memory";
@@ -40,7 +41,7 @@ const std::vector<VerdictKind>& all_verdict_kinds() {
       VerdictKind::NeverWoken, VerdictKind::WrongThread,
       VerdictKind::DataRace,   VerdictKind::UseAfterFree, VerdictKind::Starvation,
       VerdictKind::ResourceExhausted, VerdictKind::Futurelock, VerdictKind::UnpolledFuture,
-      VerdictKind::Interrupted, VerdictKind::NotSend,
+      VerdictKind::Interrupted, VerdictKind::NotSend, VerdictKind::Panic,
       VerdictKind::BoundSteps,
       VerdictKind::BoundTime,  VerdictKind::BoundMemory,   VerdictKind::BoundDepth};
   return kinds;
@@ -424,6 +425,64 @@ Verdict explain_cross(const Scenario& sc, const World& w, const Finding& f,
   return v;
 }
 
+// A frame that is not a task's poll, in words ("drop hook of 'o'"), from
+// its kind and id (the frame itself may be gone by the end of the run).
+std::string frame_words(const Scenario& sc, FrameKind kind, uint32_t id) {
+  Frame f;
+  f.kind = kind;
+  f.id = id;
+  return describe_frame(sc, f);
+}
+
+std::string task_words(const Scenario& sc, uint32_t t) {
+  return (sc.is_future(t) ? "future '" : "task '") + sc.task_name(t) + "'";
+}
+
+// One panic: where, which frame, why (for a borrow: the one in the way,
+// who took it, where and when).
+std::string panic_text(const Scenario& sc, const PanicFact& p) {
+  const Program& prog = sc.programs[p.prog];
+  const std::string where = prog.where[p.pc < prog.where.size() ? p.pc : 0];
+  std::string who;
+  if (p.frame_kind == FrameKind::Poll)
+    who = p.future != kNoId ? "future '" + sc.task_name(p.future) + "' of task '" +
+                                  sc.task_name(p.task) + "'"
+                            : "task '" + sc.task_name(p.task) + "'";
+  else
+    who = frame_words(sc, p.frame_kind, p.frame_id);
+  std::string s = "step " + std::to_string(p.step) + ": " + who + " panics at " + where + ": ";
+  switch (p.cause) {
+    case PanicCause::Explicit:
+      return s + "\"" + sc.texts[p.text] + "\" (panic!).";
+    case PanicCause::BorrowError:
+    case PanicCause::BorrowMutError: {
+      const BorrowRt& b = p.outstanding;
+      const Program& bp = sc.programs[b.prog];
+      const std::string holder = b.holder_kind == HolderKind::Task
+                                     ? task_words(sc, b.holder)
+                                     : frame_words(sc, p.holder_frame, p.holder_frame_id);
+      const bool mut = p.cause == PanicCause::BorrowMutError;
+      const bool own = b.holder_kind == HolderKind::Task && p.frame_kind == FrameKind::Poll &&
+                       b.holder == (p.future != kNoId ? p.future : p.task);
+      return s + "RefCell '" + sc.refcells[p.resource].name + "'." +
+             (mut ? "borrow_mut() panics with \"already borrowed: BorrowMutError\""
+                  : "borrow() panics with \"already mutably borrowed: BorrowError\"") +
+             ": " + holder + (own ? " (itself)" : "") + " holds a " +
+             (b.mut ? "mutable borrow (RefMut)" : "shared borrow (Ref)") + " of it, taken at step " +
+             std::to_string(b.step) + " at " + bp.where[b.pc < bp.where.size() ? b.pc : 0] +
+             (mut ? ", and a RefCell allows one mutable borrow or any number of shared ones, "
+                    "never both."
+                  : ", and a RefCell allows no shared borrow beside a mutable one.");
+    }
+    case PanicCause::Poisoned:
+      return s + "std::sync::Mutex '" + sc.mutexes[p.resource].name +
+             "'.lock() returns Err(PoisonError), taken as lock().unwrap(): task '" +
+             sc.task_name(p.poisoned_by) +
+             "' panicked while holding its guard, which poisoned it (std sync/poison.rs).";
+  }
+  return s;
+}
+
 std::string pending_list(const Scenario& sc, const World& w) {
   std::string s;
   int shown = 0, total = 0;
@@ -444,6 +503,10 @@ std::string pending_list(const Scenario& sc, const World& w) {
 
 Finding decide(const Scenario& sc, const World& w) {
   Finding f;
+  if (w.panic.any && w.halt != Halt::Pruned) {  // the hazard found, however the run went on
+    f.kind = VerdictKind::Panic;
+    return f;
+  }
   switch (w.halt) {
     case Halt::Running:
     case Halt::Quiescent:
@@ -462,7 +525,9 @@ Finding decide(const Scenario& sc, const World& w) {
     case Halt::Starvation: f.kind = VerdictKind::Starvation; break;
     case Halt::ResourceExhausted: f.kind = VerdictKind::ResourceExhausted; break;
     case Halt::Interrupted: f.kind = VerdictKind::Interrupted; break;
-    case Halt::NotSend: f.kind = VerdictKind::NotSend; break;
+    case Halt::NotSend:
+    case Halt::NotSync: f.kind = VerdictKind::NotSend; break;
+    case Halt::Panic: f.kind = VerdictKind::Panic; break;  // w.panic.any: not reached
     case Halt::StepBound: f.kind = VerdictKind::BoundSteps; break;
     case Halt::TimeBound: f.kind = VerdictKind::BoundTime; break;
     case Halt::MemoryBound: f.kind = VerdictKind::BoundMemory; break;
@@ -489,7 +554,46 @@ Verdict explain(const Scenario& sc, const World& w, const Finding& f, std::strin
     case VerdictKind::BlockedThread: return explain_blocked(sc, w, f, policy);
     case VerdictKind::WrongThread:
     case VerdictKind::DataRace: return explain_cross(sc, w, f, policy);
+    case VerdictKind::Panic: {
+      const PanicFact& p = w.panic;
+      v.step = p.step;
+      std::string s = panic_text(sc, p);
+      if (p.unwound)
+        s += " Task '" + sc.task_name(p.task) +
+             "' unwinds, as tokio's harness catches a panic in a task's poll (catch_unwind): its "
+             "future is dropped, releasing what it holds (mutex guards, permits, RefCell "
+             "borrows) and running the Drop hooks of what it owns; its JoinHandle gives "
+             "JoinError::Panic and the other tasks go on.";
+      else
+        s += p.abort ? "" : " No task's poll catches it (a Drop hook, a handler or a thread "
+                            "runs it): the run stops there.";
+      const PanicFact& fatal = w.fatal;
+      if (fatal.any && fatal.abort)
+        s += (fatal.step == p.step ? std::string(" ") : " Then " + panic_text(sc, fatal) + " ") +
+             "It panics while task '" + sc.task_name(fatal.task) +
+             "' unwinds from a panic (a Drop hook its teardown runs): a panic while panicking "
+             "aborts the process.";
+      else if (fatal.any && fatal.step != p.step)
+        s += " Then " + panic_text(sc, fatal) + " No task's poll catches that one: the run stops there.";
+      if (p.count > 1) s += " " + std::to_string(p.count) + " panics in the run.";
+      v.explanation = s + " A panic is a bug: the run's verdict is panic however it went on.";
+      return v;
+    }
     case VerdictKind::NotSend: {
+      if (w.halt == Halt::NotSync) {
+        const UnsyncFact& u = w.unsync;
+        const Program& p = sc.programs[u.prog];
+        v.step = u.step;
+        v.explanation =
+            "step " + std::to_string(u.step) + ": thread '" + sc.thread_name(u.thread) +
+            "' touches RefCell '" + sc.refcells[u.cell].name + "' at " +
+            p.where[u.pc < p.where.size() ? u.pc : 0] + ", but it belongs to thread '" +
+            sc.thread_name(u.first) + "', which touched it first: RefCell is !Sync (and an "
+            "Rc<RefCell<T>> is !Send), so Rust rejects a program that shares one across threads, "
+            "or moves a task holding one between the workers of a multi-thread runtime. Keep it "
+            "on one thread (a LocalSet, a current-thread runtime) or use a Mutex or an RwLock.";
+        return v;
+      }
       const NotSendFact& n = w.not_send;
       v.step = n.step;
       const std::string& name = sc.mutexes[n.mutex].name;

@@ -29,7 +29,10 @@ enum class VerdictKind : uint8_t {
   Futurelock,     // a resource held by (or handed to) a future alive but never polled again
   UnpolledFuture, // progress needs a future nobody polls (Buffered)
   Interrupted,    // cancellation (or an async exception) landed inside a critical region
-  NotSend,        // a !Send guard held across an await where the task may move to another worker
+  NotSend,        // a !Send guard held across an await where the task may move to another
+                  // worker, or a !Sync RefCell touched from two threads: Rust rejects the program
+  Panic,          // a task, Drop hook, handler or thread panicked (panic!, a conflicting RefCell
+                  // borrow, lock().unwrap() on a poisoned mutex); the first panic is named
   BoundSteps,     // the run hit its step bound: inconclusive
   BoundTime,
   BoundMemory,

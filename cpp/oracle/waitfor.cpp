@@ -64,7 +64,8 @@ void WaitFor::reach(uint32_t program, uint32_t pc, std::vector<uint8_t>& seen_pr
       default: break;
     }
     switch (in.code) {
-      case Code::End: break;
+      case Code::End:
+      case Code::Panic: break;  // it never returns (a Drop hook the unwinding runs: owned objects)
       case Code::Jump: todo.push_back(in.jump); break;
       case Code::TrySend:  // success, full / empty, closed
       case Code::TryRecv:
@@ -79,6 +80,8 @@ void WaitFor::reach(uint32_t program, uint32_t pc, std::vector<uint8_t>& seen_pr
       case Code::CatchEnd:
       case Code::TryLock:  // success, on_fail
       case Code::TryAcquire:
+      case Code::TryBorrow:
+      case Code::TryBorrowMut:
         todo.push_back(in.jump);
         todo.push_back(i + 1);
         break;

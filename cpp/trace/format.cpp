@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "exec/policy.hpp"
+#include "exec/world.hpp"
 
 namespace wb {
 
@@ -56,6 +57,10 @@ const char* event_kind_name(Ev k) {
     case Ev::SenderDrop: return "drop_sender";
     case Ev::Atomic: return "atomic";
     case Ev::TryFail: return "try_failed";
+    case Ev::Borrow: return "borrow";
+    case Ev::EndBorrow: return "end_borrow";
+    case Ev::Panic: return "panic";
+    case Ev::Poisoned: return "poisoned";
   }
   return "?";
 }
@@ -212,8 +217,57 @@ TraceRecord trace_record(const Scenario& sc, const Event& e, const std::string& 
                                                                      : "disconnected";
           msg = "try_recv on '" + r.subject + "' fails: " + r.detail;
           break;
+        case TryFailure::Borrow:
+        case TryFailure::BorrowMut: {
+          const bool mut = e.b8 == static_cast<uint8_t>(TryFailure::BorrowMut);
+          r.subject = sc.refcells[e.a].name;
+          r.detail = mut ? "BorrowMutError" : "BorrowError";
+          msg = std::string(mut ? "try_borrow_mut" : "try_borrow") + " on '" + r.subject +
+                "' fails: " + (mut ? "already borrowed" : "already mutably borrowed");
+          break;
+        }
+        case TryFailure::Poisoned:
+          r.subject = sc.mutexes[e.a].name;
+          r.detail = "poisoned";
+          msg = "try_lock '" + r.subject + "' fails: poisoned by a panic";
+          break;
       }
       break;
+    case Ev::Borrow:
+      r.subject = sc.refcells[e.a].name;
+      if (e.b != kNoId) task(e.b);
+      r.detail = e.b8 ? "mut" : "shared";
+      msg = std::string(e.b8 ? "borrow_mut '" : "borrow '") + r.subject + "' (" +
+            std::to_string(e.v) + " borrow(s) outstanding)";
+      break;
+    case Ev::EndBorrow:
+      r.subject = sc.refcells[e.a].name;
+      if (e.b != kNoId) task(e.b);
+      msg = "a borrow of '" + r.subject + "' ends (" + std::to_string(e.v) + " left)";
+      break;
+    case Ev::Poisoned:
+      r.subject = sc.mutexes[e.a].name;
+      task(e.b);
+      msg = "'" + r.subject + "' is poisoned: task '" + r.task + "' drops its guard while it unwinds";
+      break;
+    case Ev::Panic: {
+      static const char* const why[] = {"panic!", "already mutably borrowed: BorrowError",
+                                        "already borrowed: BorrowMutError",
+                                        "PoisonError (lock().unwrap())"};
+      const auto cause = static_cast<PanicCause>(e.b8);
+      if (e.a != kNoId) task(e.a);
+      if (cause == PanicCause::Explicit) {
+        r.detail = sc.texts[e.b];
+        msg = "panic: \"" + r.detail + "\"";
+      } else {
+        r.subject = cause == PanicCause::Poisoned ? sc.mutexes[e.b].name : sc.refcells[e.b].name;
+        r.detail = why[e.b8 & 3];
+        msg = "panic on '" + r.subject + "': " + r.detail;
+      }
+      msg += e.c ? std::string(": no task's poll catches it, the run stops")
+                 : ": task '" + r.task + "' unwinds";
+      break;
+    }
     case Ev::SenderDrop:
       r.subject = sc.channels[e.a].name;
       msg = "a sender of '" + r.subject + "' is dropped (" + std::to_string(e.v) + " left)" +

@@ -31,6 +31,13 @@ class OpKind:
     TRY_RECV: ClassVar[OpKind]
     TRY_ACQUIRE: ClassVar[OpKind]
     CONTINUE: ClassVar[OpKind]
+    BORROW: ClassVar[OpKind]
+    BORROW_MUT: ClassVar[OpKind]
+    END_BORROW: ClassVar[OpKind]
+    TRY_BORROW: ClassVar[OpKind]
+    TRY_BORROW_MUT: ClassVar[OpKind]
+    PANIC: ClassVar[OpKind]
+    WITH: ClassVar[OpKind]
     PENDING: ClassVar[OpKind]
     PARK: ClassVar[OpKind]
     WAKE: ClassVar[OpKind]
@@ -147,6 +154,10 @@ class AtomicSpec:
     initial: int
     def __init__(self) -> None: ...
 
+class RefCellSpec:
+    name: str
+    def __init__(self) -> None: ...
+
 class ObjectSpec:
     name: str
     owner: str
@@ -198,6 +209,7 @@ class ScenarioSpec:
     queues: List[WaitQueueSpec]
     counters: List[CounterSpec]
     atomics: List[AtomicSpec]
+    refcells: List[RefCellSpec]
     objects: List[ObjectSpec]
     tasks: List[TaskSpec]
     handlers: List[HandlerSpec]

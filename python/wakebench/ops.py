@@ -31,7 +31,8 @@ __all__ = [
     "sleep", "read", "compute", "spawn_blocking", "notify_loop", "await_", "select", "branch",
     "buffered", "critical", "mask", "uninterruptible_mask", "restore", "catch", "throw_to",
     "wait", "join", "abort", "wait_until", "acquire", "release", "seq", "continue_",
-    "try_lock", "try_acquire", "AtomicOp", "Returned",
+    "try_lock", "try_acquire", "AtomicOp", "Returned", "borrow", "borrow_mut", "end_borrow",
+    "try_borrow", "try_borrow_mut", "panic", "with_",
 ]
 
 _NameLike = Union[str, "object"]
@@ -348,6 +349,72 @@ def try_acquire(semaphore: _NameLike, *, on_fail: Iterable[Op] = ()) -> Op:
     ``on_fail`` (``NoPermits``, also while permits are assigned to waiters:
     tokio's fairness). Never waits."""
     return _try_op(_core.OpKind.TRY_ACQUIRE, semaphore, "try_acquire", on_fail, "on_fail")
+
+
+def borrow(cell: _NameLike) -> Op:
+    """``cell.borrow()``: a shared borrow (a ``Ref``), held until ``end_borrow``
+    (or the end of a ``with_``, or its task's end). While the cell is mutably
+    borrowed it panics: "already mutably borrowed: BorrowError"."""
+    return _op(_core.OpKind.BORROW, _name(cell, "borrow"))
+
+
+def borrow_mut(cell: _NameLike) -> Op:
+    """``cell.borrow_mut()``: the one mutable borrow (a ``RefMut``). While any
+    borrow is outstanding, this task's own included, it panics: "already
+    borrowed: BorrowMutError"."""
+    return _op(_core.OpKind.BORROW_MUT, _name(cell, "borrow_mut"))
+
+
+def end_borrow(cell: _NameLike) -> Op:
+    """The ``Ref`` / ``RefMut`` this task (or frame) took last on the cell is dropped."""
+    return _op(_core.OpKind.END_BORROW, _name(cell, "end_borrow"))
+
+
+def try_borrow(cell: _NameLike, *, on_fail: Iterable[Op] = ()) -> Op:
+    """``cell.try_borrow()``: a shared borrow now, or ``Err(BorrowError)`` and
+    ``on_fail`` runs (which, as after a try_lock, must end holding a borrow
+    too or leave: ``break_()``, ``continue_()``). Never panics."""
+    return _try_op(_core.OpKind.TRY_BORROW, cell, "try_borrow", on_fail, "on_fail")
+
+
+def try_borrow_mut(cell: _NameLike, *, on_fail: Iterable[Op] = ()) -> Op:
+    """``cell.try_borrow_mut()``: the mutable borrow now, or
+    ``Err(BorrowMutError)`` and ``on_fail`` runs. Never panics."""
+    return _try_op(_core.OpKind.TRY_BORROW_MUT, cell, "try_borrow_mut", on_fail, "on_fail")
+
+
+def panic(message: str = "explicit panic") -> Op:
+    """``panic!(message)``. In a task's poll (or a future it polls) the
+    runtime catches it, as tokio does: the task unwinds (its guards release,
+    its permits and borrows go back, the objects it owns drop) and its
+    JoinHandle gives ``JoinError::Panic``; the other tasks go on. Elsewhere
+    (a Drop hook run by a handler or a thread, a handler, a thread), and in
+    a Drop hook while a task unwinds (abort), the run stops there. Either
+    way the verdict is ``panic``."""
+    check_text(message, "panic")
+    o = _op(_core.OpKind.PANIC)
+    o.text = message
+    return o
+
+
+def with_(guard: Op, *body: Op) -> Op:
+    """A scoped guard: ``guard`` (``m.lock()`` of any mutex, ``sem.acquire()``,
+    ``cell.borrow()``, ``cell.borrow_mut()``) is taken, ``body`` runs holding
+    it, and it is released on every way out: the body's end, a ``break_()``
+    or ``continue_()`` out of it, cancellation (its task or future dropped),
+    an asynchronous exception caught around it, a panic. As Rust's
+    ``{ let _g = m.lock(); ... }`` and Haskell's ``withMVar``::
+
+        ops.with_(m.lock(), counter.add(1), ops.yield_())
+
+    The body must not unlock (release, end) the guard itself."""
+    if not isinstance(guard, _core.OpSpec):
+        raise ScenarioTypeError(f"with_: the guard is {type(guard).__name__}, not an op "
+                                "(m.lock(), sem.acquire(), cell.borrow(), cell.borrow_mut())")
+    o = _op(_core.OpKind.WITH, guard.target)
+    o.orelse = [guard]
+    o.body = _block(body, "with_")
+    return o
 
 
 def _unregister(queue: _NameLike) -> Op:

@@ -20,7 +20,7 @@ from . import _core, ops
 from .errors import ScenarioError, ScenarioTypeError, check_text, one_line
 
 __all__ = ["Scenario", "Mutex", "WaitQueue", "Counter", "Atomic", "Task", "Object", "Connection",
-           "Semaphore", "Channel", "Oneshot", "Notify", "Future"]
+           "Semaphore", "Channel", "Oneshot", "Notify", "Future", "RefCell"]
 
 
 class _Handle:
@@ -143,6 +143,38 @@ class Atomic(_Handle):
                                 f"`{self.name}.load() == ...`, not the atomic itself")
 
     __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _refuse  # type: ignore[assignment]
+
+
+class RefCell(_Handle):
+    """``std::cell::RefCell`` (cpp/exec/primitives/refcell.hpp), Rust's rules
+    checked at run time: any number of shared borrows or one mutable one.
+    ``borrow_mut()`` while any borrow is outstanding panics ("already
+    borrowed: BorrowMutError"), ``borrow()`` while it is mutably borrowed
+    panics ("already mutably borrowed: BorrowError"); ``try_borrow`` /
+    ``try_borrow_mut`` fail into ``on_fail`` instead. A borrow is held by the
+    task (or frame) that took it, across awaits, until ``end_borrow()``, the
+    end of a ``with_``, or its task's end (its future finished or dropped).
+    It never blocks. It is !Sync: touched from a second thread (a foreign
+    thread, another worker), the run stops with ``not_send``, as Rust
+    rejects such a program::
+
+        ops.with_(cell.borrow_mut(), counter.add(1))   # the RefMut dropped at the end
+    """
+
+    def borrow(self) -> ops.Op:
+        return ops.borrow(self)
+
+    def borrow_mut(self) -> ops.Op:
+        return ops.borrow_mut(self)
+
+    def end_borrow(self) -> ops.Op:
+        return ops.end_borrow(self)
+
+    def try_borrow(self, *, on_fail: Iterable[ops.Op] = ()) -> ops.Op:
+        return ops.try_borrow(self, on_fail=on_fail)
+
+    def try_borrow_mut(self, *, on_fail: Iterable[ops.Op] = ()) -> ops.Op:
+        return ops.try_borrow_mut(self, on_fail=on_fail)
 
 
 class Connection(_Handle):
@@ -290,7 +322,8 @@ class Object(_Handle):
 _Spec = Union[_core.MutexSpec, _core.WaitQueueSpec, _core.CounterSpec, _core.AtomicSpec,
               _core.TaskSpec,
               _core.ObjectSpec, _core.HandlerSpec, _core.ThreadSpec, _core.ConnectionSpec,
-              _core.FutureSpec, _core.SemaphoreSpec, _core.NotifySpec, _core.ChannelSpec]
+              _core.FutureSpec, _core.SemaphoreSpec, _core.NotifySpec, _core.ChannelSpec,
+              _core.RefCellSpec]
 
 _MUTEX_KINDS = {
     "blocking": _core.MutexKind.BLOCKING,
@@ -382,6 +415,13 @@ class Scenario:
         a.initial = ops._atomic_int(initial, f"atomic {name!r}")
         self._add("atomics", a)
         return Atomic(name)
+
+    def refcell(self, name: str) -> RefCell:
+        """A ``RefCell`` (see ``RefCell``)."""
+        c = _core.RefCellSpec()
+        c.name = _check_name(name, "refcell")
+        self._add("refcells", c)
+        return RefCell(name)
 
     def channel(self, name: str, *, capacity: Optional[int] = None, bound: int = 0,
                 senders: int = 1) -> Channel:

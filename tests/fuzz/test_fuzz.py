@@ -28,7 +28,7 @@ from wakebench import ops
 EXAMPLES = int(os.environ.get("WAKEBENCH_FUZZ_EXAMPLES", "150"))
 KINDS = set(wb.verdict_kinds())
 POLICIES = wb.builtin_policies()
-POOL = ["m0", "a0", "q0", "c0", "at0", "t0", "t1", "f0", "f1", "o0", "k0", "th0", "ch0", "sem0", "ghost"]
+POOL = ["m0", "a0", "q0", "c0", "at0", "rc0", "t0", "t1", "f0", "f1", "o0", "k0", "th0", "ch0", "sem0", "ghost"]
 EDGES = [-(1 << 63), (1 << 63) - 1, -(1 << 31), (1 << 31) - 1, 1 << 32, 10**6, 1 << 40, -1]
 SMALL = st.integers(0, 30)
 CMPS = ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__")
@@ -91,6 +91,14 @@ class Gen:
             st.builds(lambda c, b, e: wb.Channel(c).try_recv(on_empty=b, on_closed=e),
                       of("ch0", "os0"), st.lists(st.just(ops.print("empty")), max_size=1),
                       st.lists(st.just(ops.print("closed")), max_size=1)),
+            # RefCell borrows never wait; a conflicting one panics
+            st.builds(lambda c, mut, b: ops.with_(ops.borrow_mut(c) if mut else ops.borrow(c), *b),
+                      of("rc0"), st.booleans(), st.lists(st.just(ops.print("borrowed")), max_size=1)),
+            st.builds(lambda c: ops.loop(ops.try_borrow_mut(c, on_fail=[ops.break_()]),
+                                         ops.end_borrow(c), ops.break_()), of("rc0")),
+            st.builds(lambda c: ops.try_borrow(c, on_fail=[ops.borrow(c)]), of("rc0")).map(
+                lambda o: ops.seq(o, ops.end_borrow(o.target))),
+            st.just(ops.panic("boom")),
         ]
         if ctx == "thread" and not self.careless:
             return st.one_of(*sync, st.builds(ops.compute, ints),
@@ -123,6 +131,9 @@ class Gen:
             leaves.append(st.builds(ops.await_, of(fut)))
         if self.careless:
             leaves += [st.builds(ops.lock, of("m0", "a0")), st.builds(ops.unlock, of("m0", "a0")),
+                       st.builds(ops.borrow, of("rc0")), st.builds(ops.borrow_mut, of("rc0")),
+                       st.builds(ops.end_borrow, of("rc0")),
+                       st.builds(lambda m: ops.with_(ops.unlock(m)), of("m0")),
                        st.just(ops.break_()), st.just(ops.continue_()),
                        st.builds(lambda m: ops.try_lock(m, on_fail=[ops.continue_()]),
                                  of("m0", "a0"))]
@@ -137,6 +148,8 @@ class Gen:
             st.builds(lambda n, b: ops.repeat(n, *b), ints, bodies),
             st.builds(lambda c, b, e: ops.if_(c, *b, orelse=e), self.cond(), bodies, bodies),
             st.builds(lambda b: ops.seq(ops.lock("m0"), *b, ops.unlock("m0")), bodies),
+            st.builds(lambda b: ops.with_(ops.lock("m0"), *b), bodies),
+            st.builds(lambda c, b: ops.with_(ops.borrow(c), *b), of("rc0"), bodies),
         ]
         if ctx in ("sync", "thread") and not self.careless:
             return st.one_of(*sync)
@@ -148,6 +161,11 @@ class Gen:
             st.builds(lambda m, b: ops.seq(ops.lock(m), *b, ops.unlock(m)),
                       of("m0", "a0"), bodies),
             st.builds(lambda b: ops.critical(*b), bodies),
+            # a scoped guard: released on every way out of its body
+            st.builds(lambda m, b: ops.with_(ops.lock(m), *b), of("m0", "a0"), bodies),
+            st.builds(lambda sem, b: ops.with_(ops.acquire(sem), *b), of("sem0"), bodies),
+            st.builds(lambda c, mut, b: ops.with_(ops.borrow_mut(c) if mut else ops.borrow(c), *b),
+                      of("rc0"), st.booleans(), bodies),
             st.builds(lambda b: ops.mask(*b), bodies),
             st.builds(lambda b: ops.uninterruptible_mask(*b), bodies),
             st.builds(lambda b: ops.restore(*b), bodies),
@@ -185,6 +203,7 @@ def scenarios(draw):
     s.wait_queue("q0")
     s.counter("c0", draw(SMALL), bound=draw(st.sampled_from([0, 3])))
     s.atomic("at0", draw(st.sampled_from([0, 1, (1 << 63) - 1])))
+    s.refcell("rc0")
     s.channel("ch0", capacity=draw(st.sampled_from([None, 1, 2])))
     s.oneshot("os0")
     s.notify("n0")

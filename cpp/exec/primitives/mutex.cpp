@@ -1,4 +1,5 @@
-// Mutexes (see mutex.hpp for the real types and the behaviour copied): the
+// Mutexes (see mutex.hpp for the real types and the behaviour copied, and
+// exec/panic.cpp for poisoning): the
 // state's rules, then the machine's lock and unlock instructions, which ask
 // them and add what only the machine knows (stacks, threads, traces).
 #include "exec/primitives/mutex.hpp"
@@ -88,6 +89,18 @@ bool Machine::blocking_lock(uint16_t tid, uint32_t m, uint32_t prog, uint32_t pc
   ThreadRt& th = w_.threads[tid];
   const Frame& f = th.stack.back();
   touch_mutex(m);
+  if (!mutex::held(mx) && mx.poisoned_by) {
+    // A panicking task dropped its guard: lock() returns Err(PoisonError),
+    // and lock().unwrap() panics (the guard inside the error drops at once).
+    PanicFact p;
+    p.cause = PanicCause::Poisoned;
+    p.resource = m;
+    p.poisoned_by = mx.poisoned_by - 1;
+    p.prog = prog;
+    p.pc = pc;
+    raise_panic(tid, std::move(p));
+    return false;
+  }
   if (!mutex::held(mx)) {
     const mutex::Taken at{static_cast<uint32_t>(step_), prog, pc};
     if (f.kind == FrameKind::Poll)
@@ -131,6 +144,10 @@ bool Machine::try_lock(uint16_t tid, uint32_t m, uint32_t prog, uint32_t pc) {
   touch_mutex(m);
   const mutex::Taken at{static_cast<uint32_t>(step_), prog, pc};
   const bool poll = f.kind == FrameKind::Poll;
+  if (mx.poisoned_by && !mutex::held(mx)) {  // Err(TryLockError::Poisoned): on_fail runs
+    ev(tid, Ev::TryFail, m, 0, static_cast<uint8_t>(TryFailure::Poisoned));
+    return false;
+  }
   if (!mutex::try_take(mx, poll ? HolderKind::Task : HolderKind::Frame,
                        poll ? f.id : static_cast<uint32_t>(th.stack.size() - 1), tid, at)) {
     ev(tid, Ev::TryFail, m, 0, static_cast<uint8_t>(TryFailure::LockHeld));
@@ -230,6 +247,10 @@ void Machine::release_mutexes(uint32_t task, std::vector<uint32_t>& to_wake, uin
   for (uint32_t m = 0; m < w_.mutexes.size(); ++m) {
     if (!mutex::held_by_task(w_.mutexes[m], task)) continue;
     if (is_blocking(sc_.mutexes[m].kind)) {
+      if ((t.flags & kPanicked) && sc_.mutexes[m].kind == MutexKind::Blocking) {
+        w_.mutexes[m].poisoned_by = task + 1;  // its guard drops while it unwinds
+        ev(tid, Ev::Poisoned, m, task);
+      }
       blocking_unlock(m);
     } else {
       uint32_t next = async_unlock(m, tid);

@@ -69,6 +69,11 @@ struct MutexRt {
   uint32_t where_prog = 0;  // the instruction that took it
   uint32_t where_pc = 0;
   std::deque<uint32_t> waiters;  // async: tasks waiting, FIFO (barging: | kEntryWoken once woken)
+  // std::sync::Mutex only (not parking_lot's): a guard was dropped while its
+  // task unwound from a panic (library/std/src/sync/poison.rs: the guard's
+  // Drop sets the flag when `thread::panicking()`); lock() then returns
+  // Err(PoisonError), which the bench takes as `lock().unwrap()`: a panic.
+  uint32_t poisoned_by = 0;  // the panicking task's id + 1, 0: not poisoned
 };
 
 namespace mutex {
