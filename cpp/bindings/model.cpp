@@ -32,7 +32,10 @@ void register_model(py::module_& m) {
       .value("COMPARE_EXCHANGE", OpKind::CompareExchange).value("FETCH_ADD", OpKind::FetchAdd)
       .value("TRY_LOCK", OpKind::TryLock).value("TRY_SEND", OpKind::TrySend)
       .value("TRY_RECV", OpKind::TryRecv).value("TRY_ACQUIRE", OpKind::TryAcquire)
-      .value("CONTINUE", OpKind::Continue);
+      .value("CONTINUE", OpKind::Continue)
+      .value("RW_READ", OpKind::RwRead).value("RW_WRITE", OpKind::RwWrite)
+      .value("RW_UNLOCK_READ", OpKind::RwUnlockRead).value("RW_UNLOCK_WRITE", OpKind::RwUnlockWrite)
+      .value("TRY_READ", OpKind::TryRead).value("TRY_WRITE", OpKind::TryWrite);
   py::enum_<Cmp>(m, "Cmp")
       .value("EQ", Cmp::Eq).value("NE", Cmp::Ne).value("LT", Cmp::Lt)
       .value("LE", Cmp::Le).value("GT", Cmp::Gt).value("GE", Cmp::Ge);
@@ -41,6 +44,9 @@ void register_model(py::module_& m) {
       .value("BLOCKING_SEND", MutexKind::BlockingSend)
       .value("ASYNC_FAIR", MutexKind::AsyncFair)
       .value("ASYNC_BARGING", MutexKind::AsyncBarging);
+  py::enum_<RwLockKind>(m, "RwLockKind")
+      .value("STD", RwLockKind::Std)
+      .value("TOKIO", RwLockKind::Tokio);
   py::enum_<HandlerKind>(m, "HandlerKind")
       .value("EVENT", HandlerKind::Event).value("CLEANUP", HandlerKind::Cleanup);
 
@@ -65,6 +71,10 @@ void register_model(py::module_& m) {
       .def(py::init<>())
       .def_readwrite("name", &MutexSpec::name)
       .def_readwrite("kind", &MutexSpec::kind);
+  py::class_<RwLockSpec>(m, "RwLockSpec")
+      .def(py::init<>())
+      .def_readwrite("name", &RwLockSpec::name)
+      .def_readwrite("kind", &RwLockSpec::kind);
   py::class_<SemaphoreSpec>(m, "SemaphoreSpec")
       .def(py::init<>())
       .def_readwrite("name", &SemaphoreSpec::name)
@@ -135,6 +145,7 @@ void register_model(py::module_& m) {
       .def_readwrite("semaphores", &ScenarioSpec::semaphores)
       .def_readwrite("notifies", &ScenarioSpec::notifies)
       .def_readwrite("channels", &ScenarioSpec::channels)
+      .def_readwrite("rwlocks", &ScenarioSpec::rwlocks)
       .def_readwrite("queues", &ScenarioSpec::queues)
       .def_readwrite("counters", &ScenarioSpec::counters)
       .def_readwrite("atomics", &ScenarioSpec::atomics)

@@ -55,7 +55,13 @@ enum class Ev : uint8_t {
   SenderDrop,    // a = channel, v = senders left
   Atomic,        // a = cell, b8 = AtomicEv, b = 1 if it wrote, v = the value it returned
                  // (a write is followed by Counter: the new value)
-  TryFail,       // a = mutex, semaphore or channel, b8 = TryFailure: a try-op failed at once
+  TryFail,       // a = mutex, semaphore, channel or rwlock, b8 = TryFailure: a try-op failed
+                 // at once (an rwlock's: b = 1 try_write / 0 try_read)
+  RwLock,        // a = rwlock, b = holder task or kNoId (a frame), b8 = 1 write / 0 read guard
+  RwUnlock,      // a = rwlock, b8 = 1 write / 0 read guard; 2: every guard of task b (dropped)
+  RwWait,        // a = rwlock, b = task queued (tokio), b8 = write
+  RwHandoff,     // a = rwlock, b = task served from the queue (tokio), b8 = write
+  RwBlocked,     // a = rwlock, b8 = write: the thread cannot take it (std)
 };
 
 // Why a try-op failed (Ev::TryFail's b8).
@@ -66,6 +72,7 @@ enum class TryFailure : uint8_t {
   SendClosed,    // try_send: TrySendError::Closed
   Empty,         // try_recv: TryRecvError::Empty
   Disconnected,  // try_recv: TryRecvError::Disconnected (mpsc) / Closed (oneshot)
+  RwLockHeld,    // try_read / try_write: WouldBlock (std) / TryLockError (tokio)
 };
 
 // Which atomic op an Ev::Atomic records (a store is a Counter event only).

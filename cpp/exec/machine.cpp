@@ -27,6 +27,7 @@ void Machine::init() {
   w_.semaphores.resize(sc_.semaphores.size());
   w_.notifies.resize(sc_.notifies.size());
   w_.channels.resize(sc_.channels.size());
+  w_.rwlocks.resize(sc_.rwlocks.size());
   for (size_t c = 0; c < sc_.channels.size(); ++c) {
     w_.channels[c].senders = sc_.channels[c].senders;
     w_.channels[c].slots.permits = sc_.channels[c].capacity;
@@ -74,6 +75,8 @@ uint64_t Machine::memory_estimate() const {
     bytes += static_cast<uint64_t>(c.len) * sizeof(uint64_t) +
              (c.slots.waiters.size() + c.slots.assigned.size()) * sizeof(uint32_t);
   for (const MutexRt& m : w_.mutexes) bytes += m.waiters.size() * sizeof(uint32_t);
+  for (const RwLockRt& r : w_.rwlocks)
+    bytes += r.readers.size() * sizeof(RwHolder) + (r.waiters.size() + r.granted.size()) * sizeof(uint32_t);
   for (const ThreadRt& th : w_.threads)
     bytes += (th.posted.size() + th.sched_queue.size() + th.sched_batch.size() + th.run_queue.size() +
               th.inbox.size()) *

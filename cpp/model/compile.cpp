@@ -16,6 +16,15 @@
 //    or a continue out of one runs its end, as leaving a Rust scope or a
 //    Haskell bracket does: the region's end instructions are emitted before
 //    the jump.
+//  - reader-writer locks join the lock discipline: a guard is unlocked as
+//    the kind it was taken (unlock_read / unlock_write), and a program may
+//    hold several read guards of one lock. On a std RwLock, a program may
+//    request a guard while holding one (the run decides: write after any
+//    guard, or read after write, is deadlock/reentrant_lock; read after
+//    read deadlocks only behind a waiting writer, a lock cycle); on tokio's
+//    RwLock a write while holding any guard of it, or a read while holding
+//    its write guard, waits for itself: an error here, as an async mutex
+//    relocked is.
 //  - try-ops branch: a try_lock holds the lock after it on success, so its
 //    on_fail block must end holding it too (lock it) or leave (break,
 //    continue); a try_lock of a mutex the program holds always fails, as
@@ -85,6 +94,20 @@ const char* op_name(OpKind k) {
     case OpKind::TryRecv: return "try_recv";
     case OpKind::TryAcquire: return "try_acquire";
     case OpKind::Continue: return "continue";
+    case OpKind::RwRead: return "read";
+    case OpKind::RwWrite: return "write";
+    case OpKind::RwUnlockRead: return "unlock_read";
+    case OpKind::RwUnlockWrite: return "unlock_write";
+    case OpKind::TryRead: return "try_read";
+    case OpKind::TryWrite: return "try_write";
+  }
+  return "?";
+}
+
+const char* rwlock_kind_name(RwLockKind k) {
+  switch (k) {
+    case RwLockKind::Std: return "std RwLock";
+    case RwLockKind::Tokio: return "tokio RwLock";
   }
   return "?";
 }
@@ -135,7 +158,10 @@ std::string Scenario::thread_name(uint32_t thread) const {
 
 namespace {
 
-using Held = std::vector<uint32_t>;  // mutex ids, sorted; a relocked blocking mutex twice
+// Guards held, sorted: mutex ids; then, per rwlock r, mutexes + 2r for a
+// read guard (as many entries as guards) and mutexes + 2r + 1 for its write
+// guard. A relocked blocking mutex is there twice.
+using Held = std::vector<uint32_t>;
 
 // The lock state flowing through a block: `held` on the fall-through path
 // (nullopt when unreachable) and the states at the Breaks of the loop being
@@ -238,6 +264,11 @@ class Compiler {
     sc_.semaphores = spec_.semaphores;
     check_names(spec_.notifies, "notify", notifies_);
     sc_.notifies = spec_.notifies;
+    check_names(spec_.rwlocks, "rwlock", rwlocks_);
+    for (const RwLockSpec& r : spec_.rwlocks)
+      if (static_cast<unsigned>(r.kind) > static_cast<unsigned>(RwLockKind::Tokio))
+        fail("rwlock '" + r.name + "': invalid kind " + std::to_string(static_cast<unsigned>(r.kind)));
+    sc_.rwlocks = spec_.rwlocks;
     check_names(spec_.channels, "channel", channels_);
     for (const auto& c : spec_.channels) {
       const std::string what = (c.oneshot ? "oneshot '" : "channel '") + c.name + "': ";
@@ -457,8 +488,8 @@ class Compiler {
     f.held = Held{};
     block(ops, "", 0, f);
     if (f.held && !f.held->empty())
-      fail(owner_desc_ + ": ends holding '" + sc_.mutexes[f.held->front()].name +
-           "'; unlock it before the end");
+      fail(owner_desc_ + ": ends holding " + held_name(f.held->front()) +
+           "; unlock it before the end");
     emit(Instr{}, owner_desc_ + " end");
     Program& p = sc_.programs[program];
     p.nlocals = locals_;
@@ -477,6 +508,20 @@ class Compiler {
   void patch(size_t at, size_t target) {
     sc_.programs[prog_].code[at].jump = static_cast<uint32_t>(target);
   }
+
+  // What a Held entry names, for messages: "'m'", "a read guard of 'rw'".
+  std::string held_name(uint32_t id) const {
+    const uint32_t nm = static_cast<uint32_t>(sc_.mutexes.size());
+    if (id < nm) return "'" + sc_.mutexes[id].name + "'";
+    const uint32_t r = (id - nm) / 2;
+    return std::string((id - nm) % 2 ? "the write guard of '" : "a read guard of '") +
+           sc_.rwlocks[r].name + "'";
+  }
+  uint32_t rw_guard(uint32_t r, bool write) const {
+    return static_cast<uint32_t>(sc_.mutexes.size()) + 2 * r + (write ? 1 : 0);
+  }
+  static bool holds_id(const Held& h, uint32_t id) { return std::binary_search(h.begin(), h.end(), id); }
+  static void hold(Held& h, uint32_t id) { h.insert(std::upper_bound(h.begin(), h.end(), id), id); }
 
   [[noreturn]] void fail_at(const std::string& where, const OpSpec& op, const std::string& msg) {
     std::string desc = op_name(op.kind);
@@ -548,7 +593,7 @@ class Compiler {
 
   void op(const OpSpec& op, const std::string& where, const std::string& prefix, int depth,
           Flow& f) {
-    if (static_cast<unsigned>(op.kind) > static_cast<unsigned>(OpKind::Continue))
+    if (static_cast<unsigned>(op.kind) > static_cast<unsigned>(OpKind::TryWrite))
       fail(owner_desc_ + ", " + where + ": invalid op kind " +
            std::to_string(static_cast<unsigned>(op.kind)));
     if ((op.kind == OpKind::If || is_atomic_op(op.kind)) &&
@@ -1007,6 +1052,64 @@ class Compiler {
         f.held = ok ? ok : fail_f.held;
         return;
       }
+      case OpKind::RwRead:
+      case OpKind::RwWrite:
+      case OpKind::RwUnlockRead:
+      case OpKind::RwUnlockWrite: {
+        const uint32_t r = resolve(rwlocks_, "rwlock", where, op);
+        const bool write = op.kind == OpKind::RwWrite || op.kind == OpKind::RwUnlockWrite;
+        const bool lock = op.kind == OpKind::RwRead || op.kind == OpKind::RwWrite;
+        const bool tokio = sc_.rwlocks[r].kind == RwLockKind::Tokio;
+        if (lock && tokio) require_await_allowed(where, op);
+        in.code = lock ? Code::RwLock : Code::RwUnlock;
+        in.a = r;
+        in.v = write ? 1 : 0;
+        if (f.held) {
+          Held& h = *f.held;
+          const uint32_t id = rw_guard(r, write);
+          const bool has_read = holds_id(h, rw_guard(r, false)), has_write = holds_id(h, rw_guard(r, true));
+          if (lock && tokio && (has_write || (write && has_read)))
+            fail_at(where, op, std::string(write ? "write-locks" : "read-locks") + " '" + op.target +
+                                   "' while holding " + (has_write ? "its write guard" : "a read guard") +
+                                   ": tokio's RwLock would wait for this task itself");
+          if (!lock && !holds_id(h, id))
+            fail_at(where, op, std::string("unlocks ") + (write ? "the write guard" : "a read guard") +
+                                   " of '" + op.target + "', which it does not hold");
+          if (lock) hold(h, id);
+          else h.erase(std::lower_bound(h.begin(), h.end(), id));
+        }
+        emit(in, label(where, op));
+        return;
+      }
+      case OpKind::TryRead:
+      case OpKind::TryWrite: {
+        const uint32_t r = resolve(rwlocks_, "rwlock", where, op);
+        const bool write = op.kind == OpKind::TryWrite;
+        in.code = Code::TryRwLock;
+        in.a = r;
+        in.v = write ? 1 : 0;
+        size_t at = emit(in, label(where, op));
+        Flow fail_f = f;
+        block(op.body, prefix + "on_fail.", depth + 1, fail_f);
+        patch(at, here());
+        // Success holds the guard. Holding the write guard (or, for
+        // try_write, any guard of it), it always fails: only on_fail goes on.
+        std::optional<Held> ok;
+        if (f.held) {
+          const bool has_read = holds_id(*f.held, rw_guard(r, false));
+          const bool has_write = holds_id(*f.held, rw_guard(r, true));
+          if (!has_write && !(write && has_read)) {
+            ok = *f.held;
+            hold(*ok, rw_guard(r, write));
+          }
+        }
+        if (ok && fail_f.held && *ok != *fail_f.held)
+          fail_at(where, op, "on success " + held_name(rw_guard(r, write)) +
+                                 " is held after it, and its on_fail block ends with another "
+                                 "lock state: end on_fail with a lock, a break or a continue");
+        f.held = ok ? ok : fail_f.held;
+        return;
+      }
       case OpKind::TryAcquire: {
         in.code = Code::TryAcquire;
         in.a = resolve(semaphores_, "semaphore", where, op);
@@ -1144,7 +1247,8 @@ class Compiler {
 
   const ScenarioSpec& spec_;
   Scenario sc_;
-  std::map<std::string, uint32_t> mutexes_, semaphores_, notifies_, channels_, queues_, counters_,
+  std::map<std::string, uint32_t> mutexes_, rwlocks_, semaphores_, notifies_, channels_, queues_,
+      counters_,
       atomics_, tasks_, objects_,
       connections_,
       threads_;
