@@ -15,14 +15,14 @@ from .errors import (ArgumentError, ArgumentTypeError, CheckpointError, Error, P
                      ScenarioError, ScenarioTypeError, ScheduleError, UnknownNameError)
 from .outcome import Exploration, Outcome, Output, TraceEvent, Verdict
 from .policy import ACTIONS, Policy, WakeInfo, builtin_policies
-from .scenario import (Atomic, Channel, Counter, Future, Mutex, Notify, Object, Oneshot,
+from .scenario import (Atomic, Channel, Counter, Future, Mutex, Notify, Object, Oneshot, RwLock,
                        Scenario, Semaphore, Task, WaitQueue)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "run", "explore", "DEFAULT_LIMITS",
-    "Scenario", "Mutex", "WaitQueue", "Counter", "Atomic", "Task", "Object", "Semaphore", "Channel",
+    "Scenario", "Mutex", "RwLock", "WaitQueue", "Counter", "Atomic", "Task", "Object", "Semaphore", "Channel",
     "Oneshot", "Notify", "Future", "ops", "catalog",
     "Outcome", "Verdict", "Output", "TraceEvent", "Exploration",
     "Policy", "WakeInfo", "ACTIONS", "builtin_policies",
