@@ -1,7 +1,7 @@
 """Reductions never change which verdict kinds are reachable (DESIGN.md,
 soundness rules): over hypothesis-generated scenarios using every
-primitive (atomics, try-ops, RefCell borrows, with_ and panics among
-them), threads, workers, timers,
+primitive (atomics, try-ops, reader-writer locks, RefCell borrows, with_
+and panics among them), threads, workers, timers,
 computes against a latency bound, async exceptions, aborts and connection
 closes, exhaustive search with every reduction on reaches exactly the
 verdict kinds it reaches with every reduction off."""
@@ -35,6 +35,7 @@ def _leaf(draw, me, sync, clock=True):
         lambda: ops.release("s"),
         lambda: ops.print("x"),
         *_atomic_leaves(draw),
+        *_rwlock_leaves(sync),
         # try-ops: they never wait, so code that runs to completion has them too
         lambda: ops.loop(ops.try_lock("m", on_fail=[ops.print("busy"), ops.break_()]),
                          ops.add("c", 1), ops.unlock("m"), ops.break_()),
@@ -92,6 +93,34 @@ def _atomic_leaves(draw):
     ]
 
 
+def _rwlock_leaves(sync):
+    """Reader-writer locks: 'rs' (std: blocks the thread) in any code, with
+    a recursive read that deadlocks behind a waiting writer; 'rt' (tokio)
+    awaited in tasks; both try-ops anywhere."""
+    rs, rt = wb.RwLock("rs"), wb.RwLock("rt")
+    leaves = [
+        lambda: ops.seq(rs.read(), ops.add("c", 1), rs.unlock_read()),
+        lambda: ops.seq(rs.write(), ops.add("c", 1), rs.unlock_write()),
+        lambda: ops.seq(rs.read(), rs.read(), rs.unlock_read(), rs.unlock_read()),
+        lambda: ops.loop(rs.try_read(on_fail=[ops.print("busy"), ops.break_()]),
+                         rs.unlock_read(), ops.break_()),
+        lambda: ops.loop(rt.try_write(on_fail=[ops.print("busy"), ops.break_()]),
+                         ops.add("c", 1), rt.unlock_write(), ops.break_()),
+    ]
+    if not sync:
+        leaves += [
+            lambda: ops.seq(rt.read(), ops.yield_(), rt.unlock_read()),
+            lambda: ops.seq(rt.write(), ops.add("c", 1), rt.unlock_write()),
+            lambda: ops.seq(rt.read(), rt.read(), rt.unlock_read(), rt.unlock_read()),
+        ]
+    return leaves
+
+
+def _rwlocks(s):
+    s.rwlock("rs", kind="std")
+    s.rwlock("rt", kind="tokio")
+
+
 @st.composite
 def scenarios(draw):
     workers = draw(st.sampled_from([1, 1, 1, 1, 1, 2]))
@@ -105,6 +134,7 @@ def scenarios(draw):
     s.counter("c", 0, bound=draw(st.sampled_from([0, 1, 2])))
     s.atomic("at", draw(st.integers(0, 1)))
     s.refcell("rc")
+    _rwlocks(s)
     s.semaphore("s", draw(st.integers(0, 1)))
     s.notify("n")
     s.channel("ch", capacity=1)
@@ -172,6 +202,7 @@ def threaded(draw):
     s.counter("c", 0, bound=draw(st.sampled_from([0, 1, 2])))
     s.atomic("at", draw(st.integers(0, 1)))
     s.refcell("rc")
+    _rwlocks(s)
     for q in QUEUES:
         s.wait_queue(q)
     s.semaphore("s", 1)
@@ -205,6 +236,7 @@ def timeless(draw):
     s.channel("ch", capacity=1)
     s.atomic("at", draw(st.integers(0, 1)))
     s.refcell("rc")
+    _rwlocks(s)
     for t in TASKS:
         body = [_leaf(draw, t, False, clock=False) for _ in range(draw(st.integers(1, 2)))]
         if workers == 1 and draw(st.booleans()):

@@ -74,6 +74,46 @@ def notify(waiters: bool) -> Callable[[], wb.Scenario]:
     return build
 
 
+def std_rwlock(mode: str) -> Callable[[], wb.Scenario]:
+    """std::sync::RwLock (writer-preferring futex): the main thread reads,
+    starts a writer, computes long enough for it to block in write(), and
+    reads again: behind the waiting writer, which waits for its first guard
+    (`recursive`), or after it (`released`: the first guard dropped first).
+    The writer sets a flag the main thread spins on in place of join()."""
+    def build() -> wb.Scenario:
+        released = mode == "released"
+        s = wb.Scenario(f"std-rwlock-{mode}")
+        rw, done = s.rwlock("lock"), s.atomic("writer_done", 0)
+        s.thread("writer", autostart=False, program=[rw.write(), rw.unlock_write(), done.store(1)])
+        main = [rw.read(), ops.print("main reads")]
+        if released:
+            main.append(rw.unlock_read())
+        main += [ops.spawn_blocking("writer"), ops.compute(200), rw.read(),
+                 ops.print("main reads again"), rw.unlock_read()]
+        if not released:
+            main += [ops.print("main done"), rw.unlock_read()]
+        main += [ops.loop(ops.if_(done.load() == 1, ops.break_())), ops.print("writer done")]
+        s.thread("reader", program=main)  # the real main thread ("main" is the loop's)
+        return s
+    return build
+
+
+def tokio_rwlock(mode: str) -> Callable[[], wb.Scenario]:
+    """tokio::sync::RwLock (FIFO): `a` reads and holds its guard for 100 ms,
+    `w` asks to write at 20 ms, `r` to read at 40 ms: `r` is served after
+    `w`; with `recursive`, `a` reads again behind the queued `w`."""
+    def build() -> wb.Scenario:
+        s = wb.Scenario(f"tokio-rwlock-{mode}")
+        rw = s.rwlock("lock", kind="tokio")
+        again = [rw.read(), rw.unlock_read()] if mode == "recursive" else []
+        s.task("a", [rw.read(), ops.print("a reads"), ops.sleep(100), *again, ops.print("a done"),
+                     rw.unlock_read()])
+        s.task("w", [ops.sleep(20), rw.write(), ops.print("w writes"), rw.unlock_write()])
+        s.task("r", [ops.sleep(40), rw.read(), ops.print("r reads"), rw.unlock_read()])
+        return s
+    return build
+
+
 def foreign_wake() -> wb.Scenario:
     s = wb.Scenario("foreign-wake")
     ready = s.oneshot("ready")
@@ -323,6 +363,13 @@ PAIRS = [
     # the Ref dropped before the await, both finish.
     Pair("refcell", ["held"], refcell_await(True), "panic", real="panic"),
     Pair("refcell", ["scoped"], refcell_await(False), "ok"),
+    # Reader-writer locks: std's prefers writers (a second read behind a
+    # waiting writer hangs), tokio's is FIFO (a reader behind a queued
+    # writer waits its turn; a second read there hangs).
+    Pair("std_rwlock", ["recursive"], std_rwlock("recursive"), "deadlock/lock_cycle"),
+    Pair("std_rwlock", ["released"], std_rwlock("released"), "ok"),
+    Pair("tokio_rwlock", ["fair"], tokio_rwlock("fair"), "ok"),
+    Pair("tokio_rwlock", ["recursive"], tokio_rwlock("recursive"), "deadlock/lock_cycle"),
 ]
 
 

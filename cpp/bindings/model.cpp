@@ -36,7 +36,10 @@ void register_model(py::module_& m) {
       .value("BORROW", OpKind::Borrow).value("BORROW_MUT", OpKind::BorrowMut)
       .value("END_BORROW", OpKind::EndBorrow).value("TRY_BORROW", OpKind::TryBorrow)
       .value("TRY_BORROW_MUT", OpKind::TryBorrowMut).value("PANIC", OpKind::Panic)
-      .value("WITH", OpKind::With);
+      .value("WITH", OpKind::With)
+      .value("RW_READ", OpKind::RwRead).value("RW_WRITE", OpKind::RwWrite)
+      .value("RW_UNLOCK_READ", OpKind::RwUnlockRead).value("RW_UNLOCK_WRITE", OpKind::RwUnlockWrite)
+      .value("TRY_READ", OpKind::TryRead).value("TRY_WRITE", OpKind::TryWrite);
   py::enum_<Cmp>(m, "Cmp")
       .value("EQ", Cmp::Eq).value("NE", Cmp::Ne).value("LT", Cmp::Lt)
       .value("LE", Cmp::Le).value("GT", Cmp::Gt).value("GE", Cmp::Ge);
@@ -45,6 +48,9 @@ void register_model(py::module_& m) {
       .value("BLOCKING_SEND", MutexKind::BlockingSend)
       .value("ASYNC_FAIR", MutexKind::AsyncFair)
       .value("ASYNC_BARGING", MutexKind::AsyncBarging);
+  py::enum_<RwLockKind>(m, "RwLockKind")
+      .value("STD", RwLockKind::Std)
+      .value("TOKIO", RwLockKind::Tokio);
   py::enum_<HandlerKind>(m, "HandlerKind")
       .value("EVENT", HandlerKind::Event).value("CLEANUP", HandlerKind::Cleanup);
 
@@ -69,6 +75,10 @@ void register_model(py::module_& m) {
       .def(py::init<>())
       .def_readwrite("name", &MutexSpec::name)
       .def_readwrite("kind", &MutexSpec::kind);
+  py::class_<RwLockSpec>(m, "RwLockSpec")
+      .def(py::init<>())
+      .def_readwrite("name", &RwLockSpec::name)
+      .def_readwrite("kind", &RwLockSpec::kind);
   py::class_<SemaphoreSpec>(m, "SemaphoreSpec")
       .def(py::init<>())
       .def_readwrite("name", &SemaphoreSpec::name)
@@ -142,6 +152,7 @@ void register_model(py::module_& m) {
       .def_readwrite("semaphores", &ScenarioSpec::semaphores)
       .def_readwrite("notifies", &ScenarioSpec::notifies)
       .def_readwrite("channels", &ScenarioSpec::channels)
+      .def_readwrite("rwlocks", &ScenarioSpec::rwlocks)
       .def_readwrite("queues", &ScenarioSpec::queues)
       .def_readwrite("counters", &ScenarioSpec::counters)
       .def_readwrite("atomics", &ScenarioSpec::atomics)

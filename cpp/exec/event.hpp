@@ -55,12 +55,18 @@ enum class Ev : uint8_t {
   SenderDrop,    // a = channel, v = senders left
   Atomic,        // a = cell, b8 = AtomicEv, b = 1 if it wrote, v = the value it returned
                  // (a write is followed by Counter: the new value)
-  TryFail,       // a = mutex, semaphore, channel or refcell, b8 = TryFailure: a try-op failed
+  TryFail,       // a = mutex, semaphore, channel, refcell or rwlock, b8 = TryFailure: a try-op
+                 // failed at once (an rwlock's: b = 1 try_write / 0 try_read)
   Borrow,        // a = refcell, b = holder task or kNoId (a frame), b8 = 1 borrow_mut, v = borrows now
   EndBorrow,     // a = refcell, b = holder task or kNoId, v = borrows left
   Panic,         // a = task whose poll catches it or kNoId, b8 = PanicCause, b = text id (explicit),
                  // refcell or mutex; c = 1: no poll catches it, the run stops
   Poisoned,      // a = mutex: a panicking task's guard dropped, poisoning it
+  RwLock,        // a = rwlock, b = holder task or kNoId (a frame), b8 = 1 write / 0 read guard
+  RwUnlock,      // a = rwlock, b8 = 1 write / 0 read guard; 2: every guard of task b (dropped)
+  RwWait,        // a = rwlock, b = task queued (tokio), b8 = write
+  RwHandoff,     // a = rwlock, b = task served from the queue (tokio), b8 = write
+  RwBlocked,     // a = rwlock, b8 = write: the thread cannot take it (std)
 };
 
 // Why a try-op failed (Ev::TryFail's b8).
@@ -74,6 +80,7 @@ enum class TryFailure : uint8_t {
   Borrow,        // try_borrow: BorrowError (mutably borrowed)
   BorrowMut,     // try_borrow_mut: BorrowMutError (borrowed)
   Poisoned,      // try_lock on a std mutex a panic poisoned: TryLockError::Poisoned
+  RwLockHeld,    // try_read / try_write: WouldBlock (std) / TryLockError (tokio)
 };
 
 // Which atomic op an Ev::Atomic records (a store is a Counter event only).

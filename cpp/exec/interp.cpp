@@ -270,6 +270,24 @@ void Machine::exec(uint16_t tid) {
       raise_panic(tid, std::move(fact));
       return;
     }
+    case Code::RwLock: {
+      const bool write = in.v != 0;
+      if (sc_.rwlocks[in.a].kind == RwLockKind::Std) {
+        if (rw_blocking(tid, in.a, write, prog, pc)) ++pc;
+      } else if (rw_async(tid, in.a, write, prog, pc)) {
+        ++pc;
+      } else {
+        return_pending(tid);
+      }
+      return;
+    }
+    case Code::RwUnlock:
+      ++pc;
+      rw_unlock(tid, in.a, in.v != 0);  // tokio: the waiters served wake from this frame
+      return;
+    case Code::TryRwLock:
+      pc = rw_try(tid, in.a, in.v != 0, prog, pc) ? in.jump : pc + 1;
+      return;
     case Code::TryAcquire:
       // Outside a poll there is no task to hold the permit (see semaphore.hpp).
       touch_semaphore(in.a);

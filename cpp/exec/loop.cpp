@@ -90,8 +90,14 @@ bool Machine::worker_take(uint16_t tid) {
 bool Machine::runnable(uint16_t tid) {
   ThreadRt& th = w_.threads[tid];
   if (th.blocked_on) {
-    if (mutex::held(w_.mutexes[th.blocked_on - 1])) return false;
-    th.blocked_on = 0;  // released: it retries its lock
+    if (!blocks_on_mutex(sc_, th.blocked_on - 1)) {
+      // A std RwLock: it retries once nothing stands in its way, and counts
+      // as a waiting writer (or reader) until it has the guard.
+      if (!rw_can_retry(tid)) return false;
+    } else {
+      if (mutex::held(w_.mutexes[th.blocked_on - 1])) return false;
+      th.blocked_on = 0;  // released: it retries its lock
+    }
   }
   if (tid == 0) return !main_waiting_;
   if (th.status == ThreadStatus::Worker) {  // busy with a task, or one is waiting for it

@@ -28,6 +28,7 @@ void Machine::init() {
   w_.notifies.resize(sc_.notifies.size());
   w_.channels.resize(sc_.channels.size());
   w_.refcells.resize(sc_.refcells.size());
+  w_.rwlocks.resize(sc_.rwlocks.size());
   for (size_t c = 0; c < sc_.channels.size(); ++c) {
     w_.channels[c].senders = sc_.channels[c].senders;
     w_.channels[c].slots.permits = sc_.channels[c].capacity;
@@ -76,6 +77,8 @@ uint64_t Machine::memory_estimate() const {
              (c.slots.waiters.size() + c.slots.assigned.size()) * sizeof(uint32_t);
   for (const MutexRt& m : w_.mutexes) bytes += m.waiters.size() * sizeof(uint32_t);
   for (const RefCellRt& c : w_.refcells) bytes += c.borrows.size() * sizeof(BorrowRt);
+  for (const RwLockRt& r : w_.rwlocks)
+    bytes += r.readers.size() * sizeof(RwHolder) + (r.waiters.size() + r.granted.size()) * sizeof(uint32_t);
   for (const ThreadRt& th : w_.threads)
     bytes += (th.posted.size() + th.sched_queue.size() + th.sched_batch.size() + th.run_queue.size() +
               th.inbox.size()) *

@@ -12,8 +12,8 @@
 // (spawn, drop in Rust's order, Drop hooks, join), futures.cpp (await,
 // select!, Buffered), exceptions.cpp (async exceptions), panic.cpp (a
 // panic: the task unwinds), and primitives/, a module per primitive (mutex,
-// wait_queue, semaphore, notify, channel, timer, counter, atomic, refcell,
-// connection): its state,
+// rwlock, wait_queue, semaphore, notify, channel, timer, counter, atomic,
+// refcell, connection): its state,
 // the rules of its ops and of a holder or waiter dropped, which the machine
 // asks, then adds what only it knows (stacks, threads, traces, the count of
 // each task's stored wakers).
@@ -152,7 +152,17 @@ class Machine {
   void release_task(uint32_t task, std::vector<uint32_t>& to_wake, uint16_t tid);
   void release_permits(uint32_t task, std::vector<uint32_t>& to_wake);
   void release_mutexes(uint32_t task, std::vector<uint32_t>& to_wake, uint16_t tid);
-  void check_send(uint32_t task);  // a !Send guard across an await with workers: halt
+  void check_send(uint32_t task);
+  // Reader-writer locks (primitives/rwlock).
+  RwHolder rw_holder(uint16_t tid, uint32_t prog, uint32_t pc) const;
+  bool writers_waiting(uint32_t r, uint16_t except) const;
+  bool rw_can_retry(uint16_t tid) const;
+  bool rw_blocking(uint16_t tid, uint32_t r, bool write, uint32_t prog, uint32_t pc);
+  bool rw_async(uint16_t tid, uint32_t r, bool write, uint32_t prog, uint32_t pc);
+  bool rw_try(uint16_t tid, uint32_t r, bool write, uint32_t prog, uint32_t pc);
+  void rw_unlock(uint16_t tid, uint32_t r, bool write);
+  void rw_serve(uint32_t r, std::vector<uint32_t>& to_wake, uint16_t tid);
+  void release_rwlocks(uint32_t task, std::vector<uint32_t>& to_wake, uint16_t tid);  // a !Send guard across an await with workers: halt
   void leave_notifies(uint32_t task, std::vector<uint32_t>& to_wake);
   void leave_channels(uint32_t task, std::vector<uint32_t>& to_wake);
   // Channel ops (primitives/channel), run in the frame on top of tid's stack.
@@ -192,6 +202,7 @@ class Machine {
   void touch_notify(uint32_t n) { touch(res_.notifies + n, true); }
   void touch_channel(uint32_t c) { touch(res_.channels + c, true); }
   void touch_refcell(uint32_t c) { touch(res_.refcells + c, true); }
+  void touch_rwlock(uint32_t r) { touch(res_.rwlocks + r, true); }
   void touch_clock(bool write) { touch(res_.clock, write); }
   void touch_timers() { touch(res_.timers, true); }
   void live_down(uint32_t n = 1) {  // tasks or futures finished or dropped

@@ -23,6 +23,7 @@
 #include "exec/primitives/channel.hpp"
 #include "exec/primitives/notify.hpp"
 #include "exec/primitives/refcell.hpp"
+#include "exec/primitives/rwlock.hpp"
 #include "exec/primitives/semaphore.hpp"
 #include "exec/primitives/timer.hpp"
 #include "exec/primitives/wait_queue.hpp"
@@ -36,6 +37,19 @@ enum class TaskStatus : uint8_t { Unstarted, Idle, Running, Done, Dropped };
 // async mutexes first, then semaphores.
 inline uint32_t semaphore_resource(const Scenario& sc, uint32_t s) {
   return static_cast<uint32_t>(sc.mutexes.size()) + s;
+}
+// ... then tokio RwLocks.
+inline uint32_t rwlock_resource(const Scenario& sc, uint32_t r) {
+  return static_cast<uint32_t>(sc.mutexes.size() + sc.semaphores.size()) + r;
+}
+// What a blocked thread waits for (ThreadRt::blocked_on - 1, BlockFact):
+// a blocking mutex id; past the mutexes, a std RwLock's read (2r) or write
+// (2r + 1).
+inline uint32_t rw_block(const Scenario& sc, uint32_t r, bool write) {
+  return static_cast<uint32_t>(sc.mutexes.size()) + 2 * r + (write ? 1u : 0u);
+}
+inline bool blocks_on_mutex(const Scenario& sc, uint32_t resource) {
+  return resource < sc.mutexes.size();
 }
 // Where a queued task waits. PostedNext: in ngx-rust's scheduler (its queue
 // or the batch its event handler is running).
@@ -53,7 +67,8 @@ struct TaskRt {
   uint8_t spare = 0;
   uint32_t parked_in = 0;   // wait queue id + 1 of its latest registration
   uint32_t waits_on = 0;    // lock resource + 1 it waits for: an async mutex id, or
-                            // mutexes + a semaphore id (see lock_resource)
+                            // mutexes + a semaphore id, or a tokio RwLock (see
+                            // semaphore_resource, rwlock_resource)
   uint32_t last_step = 0;   // step of its last poll end
   uint32_t barge_woken = 0; // barging mutex id + 1 whose unlock woke it; cleared when it polls
 };
@@ -104,7 +119,8 @@ inline constexpr uint32_t kSchedulerEvent = 0xfffffffeu;  // in `posted`
 
 struct ThreadRt {
   ThreadStatus status = ThreadStatus::Loop;
-  uint32_t blocked_on = 0;      // blocking mutex id + 1 it waits for (held on another thread)
+  uint32_t blocked_on = 0;      // what it blocks on + 1 (see rw_block): a blocking mutex or a
+                                // std RwLock another thread holds
   std::deque<uint32_t> inbox;   // thread_notify: tasks pushed from any thread
   std::deque<uint32_t> notified;  // notify_loop: wait queues the loop is asked to wake
   int64_t busy_until = 0;       // a foreign thread computing: not runnable before then
@@ -212,7 +228,7 @@ struct CrossFact {
 struct NotSendFact {
   uint32_t task = 0;    // the task whose future holds the guard
   uint32_t holder = 0;  // the task or future holding it
-  uint32_t mutex = 0;
+  uint32_t mutex = 0;   // a mutex id; past the mutexes, mutexes + a std RwLock id
   uint32_t step = 0;
 };
 
@@ -256,10 +272,10 @@ struct UnsyncFact {
   uint32_t prog = 0, pc = 0;
 };
 
-// Why a thread stopped on a blocking mutex (Halt::Blocked).
+// Why a thread stopped on a blocking mutex or RwLock (Halt::Blocked).
 struct BlockFact {
   uint16_t thread = 0;
-  uint32_t mutex = 0;
+  uint32_t mutex = 0;   // what it blocks on, as ThreadRt::blocked_on - 1 (see rw_block)
   uint32_t step = 0;
 };
 
@@ -287,6 +303,7 @@ struct World {
   std::vector<NotifyRt> notifies;
   std::vector<ChannelRt> channels;
   std::vector<RefCellRt> refcells;
+  std::vector<RwLockRt> rwlocks;
   std::vector<QueueRt> queues;
   std::vector<int64_t> counters;
   std::vector<uint8_t> dropped;  // per object: 0 alive, 1 dropping, 2 dropped

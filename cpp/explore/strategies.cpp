@@ -96,6 +96,18 @@ uint64_t state_hash(const World& w, uint32_t unread) {
     x.add(m.holder);
     x.seq(m.waiters, 0xffff);
   }
+  for (const RwLockRt& r : w.rwlocks) {  // guards (not where they were taken), queue, hand-offs
+    auto holder = [&](const RwHolder& h) {
+      x.add(static_cast<uint64_t>(h.kind) | static_cast<uint64_t>(h.thread) << 8 |
+            static_cast<uint64_t>(h.id) << 32);
+    };
+    holder(r.writer);
+    for (const RwHolder& h : r.readers) holder(h);
+    x.add(0xffde);
+    for (const RwWaiter& q : r.waiters) x.add(static_cast<uint64_t>(q.task) << 1 | q.write);
+    x.add(0xffdd);
+    x.seq(r.granted, 0xffdc);
+  }
   for (const QueueRt& q : w.queues) {
     x.add(q.empty_wake_step != 0);
     x.seq(q.wakers, 0xfffe);

@@ -22,6 +22,15 @@
 //    and a program never unlocks (ends, releases) a guard a with_ around
 //    it holds. RefCell borrows are held like locks: a program never ends a
 //    borrow it does not hold and ends holding none.
+//  - reader-writer locks join the lock discipline: a guard is unlocked as
+//    the kind it was taken (unlock_read / unlock_write), and a program may
+//    hold several read guards of one lock. On a std RwLock, a program may
+//    request a guard while holding one (the run decides: write after any
+//    guard, or read after write, is deadlock/reentrant_lock; read after
+//    read deadlocks only behind a waiting writer, a lock cycle); on tokio's
+//    RwLock a write while holding any guard of it, or a read while holding
+//    its write guard, waits for itself: an error here, as an async mutex
+//    relocked is.
 //  - try-ops branch: a try_lock holds the lock after it on success, so its
 //    on_fail block must end holding it too (lock it) or leave (break,
 //    continue); a try_lock of a mutex the program holds always fails, as
@@ -98,6 +107,20 @@ const char* op_name(OpKind k) {
     case OpKind::TryBorrowMut: return "try_borrow_mut";
     case OpKind::Panic: return "panic";
     case OpKind::With: return "with";
+    case OpKind::RwRead: return "read";
+    case OpKind::RwWrite: return "write";
+    case OpKind::RwUnlockRead: return "unlock_read";
+    case OpKind::RwUnlockWrite: return "unlock_write";
+    case OpKind::TryRead: return "try_read";
+    case OpKind::TryWrite: return "try_write";
+  }
+  return "?";
+}
+
+const char* rwlock_kind_name(RwLockKind k) {
+  switch (k) {
+    case RwLockKind::Std: return "std RwLock";
+    case RwLockKind::Tokio: return "tokio RwLock";
   }
   return "?";
 }
@@ -148,8 +171,11 @@ std::string Scenario::thread_name(uint32_t thread) const {
 
 namespace {
 
-using Held = std::vector<uint32_t>;  // mutex ids, sorted; a relocked blocking mutex twice;
-                                     // a RefCell's borrows as kCellBit | cell id, once each
+// Guards held, sorted: mutex ids; then, per rwlock r, mutexes + 2r for a
+// read guard (as many entries as guards) and mutexes + 2r + 1 for its write
+// guard (a relocked blocking mutex is there twice); then a RefCell's
+// borrows as kCellBit | cell id, once each.
+using Held = std::vector<uint32_t>;
 constexpr uint32_t kCellBit = 0x80000000u;
 constexpr uint32_t kNoHeld = 0xffffffffu;
 
@@ -257,6 +283,11 @@ class Compiler {
     sc_.semaphores = spec_.semaphores;
     check_names(spec_.notifies, "notify", notifies_);
     sc_.notifies = spec_.notifies;
+    check_names(spec_.rwlocks, "rwlock", rwlocks_);
+    for (const RwLockSpec& r : spec_.rwlocks)
+      if (static_cast<unsigned>(r.kind) > static_cast<unsigned>(RwLockKind::Tokio))
+        fail("rwlock '" + r.name + "': invalid kind " + std::to_string(static_cast<unsigned>(r.kind)));
+    sc_.rwlocks = spec_.rwlocks;
     check_names(spec_.channels, "channel", channels_);
     for (const auto& c : spec_.channels) {
       const std::string what = (c.oneshot ? "oneshot '" : "channel '") + c.name + "': ";
@@ -483,7 +514,7 @@ class Compiler {
       if (h & kCellBit)
         fail(owner_desc_ + ": ends holding a borrow of '" + sc_.refcells[h & ~kCellBit].name +
              "'; end it (end_borrow) before the end");
-      fail(owner_desc_ + ": ends holding '" + sc_.mutexes[h].name + "'; unlock it before the end");
+      fail(owner_desc_ + ": ends holding " + held_name(h) + "; unlock it before the end");
     }
     emit(Instr{}, owner_desc_ + " end");
     Program& p = sc_.programs[program];
@@ -503,6 +534,22 @@ class Compiler {
   void patch(size_t at, size_t target) {
     sc_.programs[prog_].code[at].jump = static_cast<uint32_t>(target);
   }
+
+  // What a Held entry names, for messages: "'m'", "a read guard of 'rw'",
+  // "a borrow of 'cell'".
+  std::string held_name(uint32_t id) const {
+    if (id & kCellBit) return "a borrow of '" + sc_.refcells[id & ~kCellBit].name + "'";
+    const uint32_t nm = static_cast<uint32_t>(sc_.mutexes.size());
+    if (id < nm) return "'" + sc_.mutexes[id].name + "'";
+    const uint32_t r = (id - nm) / 2;
+    return std::string((id - nm) % 2 ? "the write guard of '" : "a read guard of '") +
+           sc_.rwlocks[r].name + "'";
+  }
+  uint32_t rw_guard(uint32_t r, bool write) const {
+    return static_cast<uint32_t>(sc_.mutexes.size()) + 2 * r + (write ? 1 : 0);
+  }
+  static bool holds_id(const Held& h, uint32_t id) { return std::binary_search(h.begin(), h.end(), id); }
+  static void hold(Held& h, uint32_t id) { h.insert(std::upper_bound(h.begin(), h.end(), id), id); }
 
   [[noreturn]] void fail_at(const std::string& where, const OpSpec& op, const std::string& msg) {
     std::string desc = op_name(op.kind);
@@ -574,7 +621,7 @@ class Compiler {
 
   void op(const OpSpec& op, const std::string& where, const std::string& prefix, int depth,
           Flow& f) {
-    if (static_cast<unsigned>(op.kind) > static_cast<unsigned>(OpKind::With))
+    if (static_cast<unsigned>(op.kind) > static_cast<unsigned>(OpKind::TryWrite))
       fail(owner_desc_ + ", " + where + ": invalid op kind " +
            std::to_string(static_cast<unsigned>(op.kind)));
     if ((op.kind == OpKind::If || is_atomic_op(op.kind)) &&
@@ -1040,6 +1087,64 @@ class Compiler {
         f.held = ok ? ok : fail_f.held;
         return;
       }
+      case OpKind::RwRead:
+      case OpKind::RwWrite:
+      case OpKind::RwUnlockRead:
+      case OpKind::RwUnlockWrite: {
+        const uint32_t r = resolve(rwlocks_, "rwlock", where, op);
+        const bool write = op.kind == OpKind::RwWrite || op.kind == OpKind::RwUnlockWrite;
+        const bool lock = op.kind == OpKind::RwRead || op.kind == OpKind::RwWrite;
+        const bool tokio = sc_.rwlocks[r].kind == RwLockKind::Tokio;
+        if (lock && tokio) require_await_allowed(where, op);
+        in.code = lock ? Code::RwLock : Code::RwUnlock;
+        in.a = r;
+        in.v = write ? 1 : 0;
+        if (f.held) {
+          Held& h = *f.held;
+          const uint32_t id = rw_guard(r, write);
+          const bool has_read = holds_id(h, rw_guard(r, false)), has_write = holds_id(h, rw_guard(r, true));
+          if (lock && tokio && (has_write || (write && has_read)))
+            fail_at(where, op, std::string(write ? "write-locks" : "read-locks") + " '" + op.target +
+                                   "' while holding " + (has_write ? "its write guard" : "a read guard") +
+                                   ": tokio's RwLock would wait for this task itself");
+          if (!lock && !holds_id(h, id))
+            fail_at(where, op, std::string("unlocks ") + (write ? "the write guard" : "a read guard") +
+                                   " of '" + op.target + "', which it does not hold");
+          if (lock) hold(h, id);
+          else h.erase(std::lower_bound(h.begin(), h.end(), id));
+        }
+        emit(in, label(where, op));
+        return;
+      }
+      case OpKind::TryRead:
+      case OpKind::TryWrite: {
+        const uint32_t r = resolve(rwlocks_, "rwlock", where, op);
+        const bool write = op.kind == OpKind::TryWrite;
+        in.code = Code::TryRwLock;
+        in.a = r;
+        in.v = write ? 1 : 0;
+        size_t at = emit(in, label(where, op));
+        Flow fail_f = f;
+        block(op.body, prefix + "on_fail.", depth + 1, fail_f);
+        patch(at, here());
+        // Success holds the guard. Holding the write guard (or, for
+        // try_write, any guard of it), it always fails: only on_fail goes on.
+        std::optional<Held> ok;
+        if (f.held) {
+          const bool has_read = holds_id(*f.held, rw_guard(r, false));
+          const bool has_write = holds_id(*f.held, rw_guard(r, true));
+          if (!has_write && !(write && has_read)) {
+            ok = *f.held;
+            hold(*ok, rw_guard(r, write));
+          }
+        }
+        if (ok && fail_f.held && *ok != *fail_f.held)
+          fail_at(where, op, "on success " + held_name(rw_guard(r, write)) +
+                                 " is held after it, and its on_fail block ends with another "
+                                 "lock state: end on_fail with a lock, a break or a continue");
+        f.held = ok ? ok : fail_f.held;
+        return;
+      }
       case OpKind::TryAcquire: {
         in.code = Code::TryAcquire;
         in.a = resolve(semaphores_, "semaphore", where, op);
@@ -1284,8 +1389,8 @@ class Compiler {
 
   const ScenarioSpec& spec_;
   Scenario sc_;
-  std::map<std::string, uint32_t> mutexes_, semaphores_, notifies_, channels_, queues_, counters_,
-      atomics_, refcells_, tasks_, objects_,
+  std::map<std::string, uint32_t> mutexes_, rwlocks_, semaphores_, notifies_, channels_, queues_,
+      counters_, atomics_, refcells_, tasks_, objects_,
       connections_,
       threads_;
   uint32_t prog_ = 0;

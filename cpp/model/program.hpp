@@ -99,6 +99,11 @@ enum class Code : uint8_t {
   TryBorrow,    // success to `jump`, failure (BorrowError) to pc + 1
   TryBorrowMut,
   Panic,        // a = text id: panic!(text)
+  // Reader-writer locks (exec/primitives/rwlock.hpp): a = rwlock, v = 1 for
+  // the write guard, 0 for a read guard.
+  RwLock,       // std: blocks the thread; tokio: an await point
+  RwUnlock,
+  TryRwLock,    // success to `jump`, failure to pc + 1
   End,         // the program returns (task: Ready)
 };
 
@@ -190,6 +195,7 @@ struct Scenario {
   std::vector<SemaphoreSpec> semaphores;
   std::vector<NotifySpec> notifies;
   std::vector<ChannelSpec> channels;
+  std::vector<RwLockSpec> rwlocks;
   std::vector<std::string> queues;
   std::vector<uint8_t> queue_slot;  // per queue: 1 an AtomicWaker slot, 0 a waiter list
   std::vector<CounterSpec> counters;  // the integer cells: the counters, then the atomics

@@ -99,6 +99,13 @@ enum class OpKind : uint8_t {
   With,           // orelse: one guard op (lock, acquire, borrow, borrow_mut); body runs
                   // holding it, and every way out of the body releases it (a scope's end,
                   // break, continue, cancellation, a caught exception, a panic)
+  // Reader-writer locks (exec/primitives/rwlock.hpp): target rwlock.
+  RwRead,         // read(): a shared guard (std: blocks the thread; tokio: an await)
+  RwWrite,        // write(): the exclusive guard
+  RwUnlockRead,   // drop a read guard this program holds
+  RwUnlockWrite,  // drop the write guard this program holds
+  TryRead,        // try_read(); body: runs when it fails (WouldBlock / TryLockError)
+  TryWrite,       // try_write(); body: runs when it fails
 };
 
 enum class Cmp : uint8_t { Eq, Ne, Lt, Le, Gt, Ge };
@@ -135,6 +142,16 @@ inline bool is_blocking(MutexKind k) { return k == MutexKind::Blocking || k == M
 struct MutexSpec {
   std::string name;
   MutexKind kind = MutexKind::Blocking;
+};
+
+enum class RwLockKind : uint8_t {
+  Std,    // std::sync::RwLock (futex, Linux): blocks the thread, prefers writers
+  Tokio,  // tokio::sync::RwLock: async, fair (FIFO over a batch semaphore)
+};
+
+struct RwLockSpec {
+  std::string name;
+  RwLockKind kind = RwLockKind::Std;
 };
 
 // tokio::sync::Semaphore: `permits` to start with; acquire waits in FIFO
@@ -248,6 +265,7 @@ struct ScenarioSpec {
   std::vector<SemaphoreSpec> semaphores;
   std::vector<NotifySpec> notifies;
   std::vector<ChannelSpec> channels;
+  std::vector<RwLockSpec> rwlocks;
   std::vector<WaitQueueSpec> queues;
   std::vector<CounterSpec> counters;
   std::vector<AtomicSpec> atomics;
@@ -266,5 +284,6 @@ struct ScenarioSpec {
 
 const char* op_name(OpKind k);
 const char* mutex_kind_name(MutexKind k);
+const char* rwlock_kind_name(RwLockKind k);
 
 }  // namespace wb

@@ -112,7 +112,7 @@ std::string await_where(const Scenario& sc, const TaskRt& t) {
     Code c = p.code[pc].code;  // awaits that stay on their instruction while pending
     if (c == Code::ALock || c == Code::Await || c == Code::Select || c == Code::Buffered ||
         c == Code::Sleep || c == Code::Acquire || c == Code::Notified || c == Code::Send ||
-        c == Code::Recv)
+        c == Code::Recv || c == Code::RwLock)
       return p.where[pc];
   }
   return pc > 0 ? p.where[pc - 1] : p.where[0];
@@ -130,21 +130,53 @@ std::string taken_at(const Scenario& sc, const MutexRt& mx) {
          sc.programs[mx.where_prog].where[mx.where_pc];
 }
 
-// Where the holder of the mutex a blocked thread wants sits on that thread's
-// stack, or -1.
-int holder_depth(const World& w) {
-  const BlockFact& b = w.block;
-  const ThreadRt& th = w.threads[b.thread];
-  const MutexRt& mx = w.mutexes[b.mutex];
-  if (mx.holder_kind == HolderKind::Frame && mx.holder_thread == b.thread)
-    return static_cast<int>(mx.holder);
+// A std RwLock a blocked thread waits for: its id and whether it asked to write.
+struct RwAsk {
+  uint32_t r = 0;
+  bool write = false;
+};
+RwAsk rw_ask(const Scenario& sc, uint32_t resource) {
+  const uint32_t k = resource - static_cast<uint32_t>(sc.mutexes.size());
+  return RwAsk{k / 2, (k % 2) != 0};
+}
+
+// The guards of a std RwLock that stand in the way of the blocked thread's
+// request: every guard for a write, the write guard for a read.
+std::vector<const RwHolder*> rw_in_the_way(const World& w, RwAsk a) {
+  const RwLockRt& rw = w.rwlocks[a.r];
+  std::vector<const RwHolder*> out;
+  if (rwlock::write_locked(rw)) out.push_back(&rw.writer);
+  if (a.write)
+    for (const RwHolder& h : rw.readers) out.push_back(&h);
+  return out;
+}
+
+// Where a guard holder sits on `thread`'s stack, or -1.
+int depth_on(const ThreadRt& th, uint16_t thread, HolderKind kind, uint16_t holder_thread, uint32_t holder) {
+  if (kind == HolderKind::Frame && holder_thread == thread) return static_cast<int>(holder);
   // A task's guards live in its poll frame, or in the frame dropping its future.
-  if (mx.holder_kind == HolderKind::Task)
+  if (kind == HolderKind::Task)
     for (size_t i = 0; i < th.stack.size(); ++i)
       if ((th.stack[i].kind == FrameKind::Poll || th.stack[i].kind == FrameKind::Teardown) &&
-          th.stack[i].id == mx.holder)
+          th.stack[i].id == holder)
         return static_cast<int>(i);
   return -1;
+}
+
+// Where the holder of the mutex (or of a guard of the RwLock in the way) a
+// blocked thread wants sits on that thread's stack, or -1.
+int holder_depth(const Scenario& sc, const World& w) {
+  const BlockFact& b = w.block;
+  const ThreadRt& th = w.threads[b.thread];
+  if (!blocks_on_mutex(sc, b.mutex)) {
+    for (const RwHolder* h : rw_in_the_way(w, rw_ask(sc, b.mutex))) {
+      int d = depth_on(th, b.thread, h->kind, h->thread, h->id);
+      if (d >= 0) return d;
+    }
+    return -1;
+  }
+  const MutexRt& mx = w.mutexes[b.mutex];
+  return depth_on(th, b.thread, mx.holder_kind, mx.holder_thread, mx.holder);
 }
 
 // Wakers held for a task: its own and its live futures' (they hold its waker).
@@ -200,7 +232,7 @@ void decide_stuck(const Scenario& sc, const World& w, Finding& f) {
     return;
   }
   if (blocked_halt) {
-    f.holder_depth = holder_depth(w);
+    f.holder_depth = holder_depth(sc, w);
     if (f.holder_depth >= 0) {
       f.kind = VerdictKind::ReentrantLock;
       return;
@@ -270,9 +302,61 @@ void decide_stuck(const Scenario& sc, const World& w, Finding& f) {
                : VerdictKind::NeverWoken;
 }
 
+// A thread blocked on a std RwLock (explain_blocked's second half).
+Verdict explain_blocked_rw(const Scenario& sc, const World& w, const Finding& f,
+                           std::string_view policy) {
+  const BlockFact& b = w.block;
+  const ThreadRt& th = w.threads[b.thread];
+  const RwAsk a = rw_ask(sc, b.mutex);
+  const std::string& name = sc.rwlocks[a.r].name;
+  const Frame& waiter = th.stack.back();
+  Verdict v;
+  v.kind = f.kind;
+  v.step = b.step;
+  const std::string guard = a.write ? "the write guard" : "a read guard";
+  std::string where = "step " + std::to_string(b.step) + ": " + describe_frame(sc, waiter) +
+                      " requests " + guard + " of std RwLock '" + name + "' at " +
+                      frame_op(sc, w, waiter);
+  // The guard in the way, and where it was taken.
+  const RwHolder* in_way = nullptr;
+  for (const RwHolder* h : rw_in_the_way(w, a))
+    if (!in_way || (f.kind == VerdictKind::ReentrantLock &&
+                    depth_on(th, b.thread, h->kind, h->thread, h->id) == f.holder_depth))
+      in_way = h;
+  const bool writer = in_way == &w.rwlocks[a.r].writer;
+  const std::string taken = in_way ? "since step " + std::to_string(in_way->step) + ", at " +
+                                         sc.programs[in_way->prog].where[in_way->pc]
+                                   : std::string("?");
+  const std::string held = writer ? "its write guard" : "a read guard";
+  if (f.kind == VerdictKind::ReentrantLock) {
+    const bool same_frame = static_cast<size_t>(f.holder_depth) + 1 == th.stack.size();
+    v.explanation = where + "; " +
+                    (same_frame ? "it already holds " + held
+                                : describe_frame(sc, th.stack[f.holder_depth]) + " holds " + held +
+                                      " lower on the same stack") +
+                    " (" + taken + "), and std::sync::RwLock is not re-entrant (" +
+                    (a.write ? "a write waits for every guard" : "a read waits for the write guard") +
+                    "): the request never returns. Stack of thread " + std::to_string(b.thread) +
+                    ": " + stack_text(sc, th) + ". Policy " + std::string(policy) + ".";
+    return v;
+  }
+  const std::string holder = !in_way ? "nobody"
+                             : in_way->kind == HolderKind::Task
+                                 ? "task '" + sc.task_name(in_way->id) + "'"
+                                 : describe_frame(sc, w.threads[in_way->thread].stack[in_way->id]);
+  v.explanation = where + "; " + holder + " holds " + held + " (" + taken +
+                  ") and is suspended at " +
+                  (in_way && in_way->kind == HolderKind::Task ? await_where(sc, w.tasks[in_way->id])
+                                                               : std::string("?")) +
+                  "; only this blocked thread could poll it. Stack of thread " +
+                  std::to_string(b.thread) + ": " + stack_text(sc, th) + ".";
+  return v;
+}
+
 Verdict explain_blocked(const Scenario& sc, const World& w, const Finding& f,
                         std::string_view policy) {
   const BlockFact& b = w.block;
+  if (!blocks_on_mutex(sc, b.mutex)) return explain_blocked_rw(sc, w, f, policy);
   const ThreadRt& th = w.threads[b.thread];
   const MutexRt& mx = w.mutexes[b.mutex];
   const std::string& name = sc.mutexes[b.mutex].name;
@@ -344,6 +428,14 @@ Verdict explain_stuck(const Scenario& sc, const World& w, const Finding& f) {
       for (uint32_t m = 0; m < w.mutexes.size(); ++m)
         if (w.mutexes[m].holder_kind == HolderKind::Task && w.mutexes[m].holder == f.root)
           held = "async mutex '" + sc.mutexes[m].name + "' (" + taken_at(sc, w.mutexes[m]) + ")";
+      for (uint32_t r = 0; r < w.rwlocks.size(); ++r)
+        if (rwlock::holds(w.rwlocks[r], f.root))
+          held = std::string(w.rwlocks[r].writer.same(HolderKind::Task, f.root) ? "the write guard"
+                                                                                 : "a read guard") +
+                 " of tokio RwLock '" + sc.rwlocks[r].name + "' (" +
+                 (ids::contains(w.rwlocks[r].granted, f.root) ? "handed to it from the queue while it waited"
+                                                              : "taken") +
+                 ")";
       for (uint32_t s = 0; s < w.semaphores.size(); ++s)
         if (semaphore::owns(w.semaphores[s], f.root))
           held = "a permit of semaphore '" + sc.semaphores[s].name + "' (" +
@@ -596,6 +688,19 @@ Verdict explain(const Scenario& sc, const World& w, const Finding& f, std::strin
       }
       const NotSendFact& n = w.not_send;
       v.step = n.step;
+      if (n.mutex >= sc.mutexes.size()) {
+        const uint32_t r = n.mutex - static_cast<uint32_t>(sc.mutexes.size());
+        v.explanation =
+            "step " + std::to_string(n.step) + ": task '" + sc.task_name(n.task) + "' awaits at " +
+            await_where(sc, w.tasks[n.task]) + " while " +
+            (n.holder == n.task ? std::string("it") : "its future '" + sc.task_name(n.holder) + "'") +
+            " holds a guard of std::sync::RwLock '" + sc.rwlocks[r].name + "', on a runtime with " +
+            std::to_string(sc.workers) +
+            " workers, any of which may poll it next: RwLockReadGuard and RwLockWriteGuard are "
+            "!Send and tokio::spawn needs a Send future, so Rust rejects this program. Drop the "
+            "guard before the await, or use tokio::sync::RwLock.";
+        return v;
+      }
       const std::string& name = sc.mutexes[n.mutex].name;
       v.explanation =
           "step " + std::to_string(n.step) + ": task '" + sc.task_name(n.task) +

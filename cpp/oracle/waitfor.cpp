@@ -82,6 +82,7 @@ void WaitFor::reach(uint32_t program, uint32_t pc, std::vector<uint8_t>& seen_pr
       case Code::TryAcquire:
       case Code::TryBorrow:
       case Code::TryBorrowMut:
+      case Code::TryRwLock:
         todo.push_back(in.jump);
         todo.push_back(i + 1);
         break;
@@ -150,9 +151,40 @@ std::vector<WfEdge> WaitFor::edges(WfNode x) const {
     else if (mx.holder_kind == HolderKind::Frame)
       out.push_back(WfEdge{x, WfNode{true, mx.holder_thread}, WfEdgeKind::Lock, m});
   };
+  // A reader-writer lock's guards in the way of a request: every guard for
+  // a write, the write guard for a read. Edges to a holder's task or frame
+  // thread, once each.
+  const uint32_t rw_base = static_cast<uint32_t>(w_.mutexes.size() + w_.semaphores.size());
+  auto rw_holders = [&](uint32_t r, bool write) {
+    const RwLockRt& rw = w_.rwlocks[r];
+    auto add = [&](const RwHolder& h) {
+      WfNode n = h.kind == HolderKind::Task ? WfNode{false, h.id} : WfNode{true, h.thread};
+      if (n == x || !live(n)) return;
+      for (const WfEdge& e : out)
+        if (e.to == n && e.kind == WfEdgeKind::Lock && e.resource == rw_base + r) return;
+      out.push_back(WfEdge{x, n, WfEdgeKind::Lock, rw_base + r});
+    };
+    if (rwlock::write_locked(rw)) add(rw.writer);
+    if (write)
+      for (const RwHolder& h : rw.readers) add(h);
+  };
   if (x.thread) {
     const ThreadRt& th = w_.threads[x.id];
-    if (th.blocked_on) mutex_holder(th.blocked_on - 1);
+    if (!th.blocked_on) return out;
+    const uint32_t res = th.blocked_on - 1;
+    if (blocks_on_mutex(sc_, res)) {
+      mutex_holder(res);
+      return out;
+    }
+    // A std RwLock: its guards in the way, and for a read, the writers
+    // waiting (std prefers them: a reader waits until they are through).
+    const uint32_t r = (res - static_cast<uint32_t>(w_.mutexes.size())) / 2;
+    const bool write = (res - static_cast<uint32_t>(w_.mutexes.size())) % 2;
+    rw_holders(r, write);
+    if (!write)
+      for (uint32_t t = 0; t < w_.threads.size(); ++t)
+        if (t != x.id && w_.threads[t].blocked_on == rw_block(sc_, r, true) + 1 && live(WfNode{true, t}))
+          out.push_back(WfEdge{x, WfNode{true, t}, WfEdgeKind::Lock, rw_base + r});
     return out;
   }
   const TaskRt& t = w_.tasks[x.id];
@@ -166,6 +198,16 @@ std::vector<WfEdge> WaitFor::edges(WfNode x) const {
     uint32_t r = t.waits_on - 1;
     if (r < w_.mutexes.size()) {
       mutex_holder(r);
+    } else if (r >= rw_base) {
+      // A tokio RwLock's queue: the guards in the way, and every waiter
+      // queued ahead of it (FIFO: they are served first).
+      const RwLockRt& rw = w_.rwlocks[r - rw_base];
+      const RwWaiter* me = rwlock::queued(rw, x.id);
+      rw_holders(r - rw_base, me && me->write);
+      for (const RwWaiter& q : rw.waiters) {
+        if (q.task == x.id) break;
+        to_task(WfEdgeKind::Lock, q.task, r);
+      }
     } else {
       const uint32_t s = r - static_cast<uint32_t>(w_.mutexes.size());
       const SemaphoreRt& sem = w_.semaphores[s];
@@ -327,6 +369,32 @@ std::string WaitFor::describe(const WfEdge& e) const {
         const MutexSpec& m = sc_.mutexes[e.resource];
         return from + " waits for " + (is_blocking(m.kind) ? "blocking" : "async") + " mutex '" +
                m.name + "' held by " + to;
+      }
+      if (e.resource >= sc_.mutexes.size() + sc_.semaphores.size()) {
+        const uint32_t r = e.resource - static_cast<uint32_t>(sc_.mutexes.size() + sc_.semaphores.size());
+        const RwLockRt& rw = w_.rwlocks[r];
+        const std::string what = std::string(rwlock_kind_name(sc_.rwlocks[r].kind)) + " '" +
+                                 sc_.rwlocks[r].name + "'";
+        // What `from` asks for: a blocked thread's request, or a queued task's.
+        bool write = false;
+        if (e.from.thread) {
+          const uint32_t res = w_.threads[e.from.id].blocked_on - 1;
+          write = (res - static_cast<uint32_t>(sc_.mutexes.size())) % 2;
+        } else if (const RwWaiter* q = rwlock::queued(rw, e.from.id)) {
+          write = q->write;
+        }
+        const std::string asks = from + " waits for " + (write ? "the write guard" : "a read guard") +
+                                 " of " + what;
+        auto holds = [&](const RwHolder& h) {
+          return e.to.thread ? h.kind == HolderKind::Frame && h.thread == e.to.id
+                             : h.same(HolderKind::Task, e.to.id);
+        };
+        if (holds(rw.writer)) return asks + ", whose write guard " + to + " holds";
+        for (const RwHolder& h : rw.readers)
+          if (holds(h)) return asks + ", a read guard of which " + to + " holds";
+        if (e.to.thread) return asks + ", behind " + to + ", a writer waiting (std's RwLock "
+                                       "prefers writers: a read blocks while one waits)";
+        return asks + ", behind " + to + ", queued ahead of it (tokio's RwLock is FIFO-fair)";
       }
       {
         const uint32_t si = e.resource - static_cast<uint32_t>(sc_.mutexes.size());

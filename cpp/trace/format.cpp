@@ -61,6 +61,11 @@ const char* event_kind_name(Ev k) {
     case Ev::EndBorrow: return "end_borrow";
     case Ev::Panic: return "panic";
     case Ev::Poisoned: return "poisoned";
+    case Ev::RwLock: return "rw_lock";
+    case Ev::RwUnlock: return "rw_unlock";
+    case Ev::RwWait: return "rw_wait";
+    case Ev::RwHandoff: return "rw_handoff";
+    case Ev::RwBlocked: return "rw_blocked";
   }
   return "?";
 }
@@ -197,6 +202,16 @@ TraceRecord trace_record(const Scenario& sc, const Event& e, const std::string& 
           r.detail = "held";
           msg = "try_lock '" + r.subject + "' fails: it is held";
           break;
+        case TryFailure::RwLockHeld:
+          r.subject = sc.rwlocks[e.a].name;
+          r.detail = e.b ? "write" : "read";
+          msg = std::string(e.b ? "try_write '" : "try_read '") + r.subject + "' fails: " +
+                (e.b ? "a guard is held" : "the write guard is held or a writer waits");
+          if (sc.rwlocks[e.a].kind == RwLockKind::Tokio && !e.b)
+            msg = "try_read '" + r.subject + "' fails: the write guard is held or an acquire is queued";
+          else if (sc.rwlocks[e.a].kind == RwLockKind::Tokio)
+            msg = "try_write '" + r.subject + "' fails: a guard is held or an acquire is queued";
+          break;
         case TryFailure::NoPermits:
           r.subject = sc.semaphores[e.a].name;
           r.detail = "no_permits";
@@ -266,6 +281,36 @@ TraceRecord trace_record(const Scenario& sc, const Event& e, const std::string& 
       }
       msg += e.c ? std::string(": no task's poll catches it, the run stops")
                  : ": task '" + r.task + "' unwinds";
+      break;
+    }
+    case Ev::RwLock:
+    case Ev::RwUnlock:
+    case Ev::RwWait:
+    case Ev::RwHandoff:
+    case Ev::RwBlocked: {
+      r.subject = sc.rwlocks[e.a].name;
+      const std::string guard = e.b8 == 1 ? "the write guard" : "a read guard";
+      r.detail = e.b8 == 2 ? "all" : e.b8 ? "write" : "read";
+      const std::string what = std::string(rwlock_kind_name(sc.rwlocks[e.a].kind)) + " '" + r.subject + "'";
+      switch (e.kind) {
+        case Ev::RwLock:
+          msg = (e.b == kNoId ? std::string("take ") : "'" + task(e.b) + "' takes ") + guard + " of " + what;
+          break;
+        case Ev::RwUnlock:
+          msg = e.b8 == 2 ? "'" + task(e.b) + "' is gone: its guards of " + what + " are dropped"
+                          : "drop " + guard + " of " + what;
+          break;
+        case Ev::RwWait:
+          msg = "'" + task(e.b) + "' queues for " + guard + " of " + what;
+          break;
+        case Ev::RwHandoff:
+          msg = guard + " of " + what + " is handed to '" + task(e.b) + "' (first in the queue)";
+          break;
+        default:
+          msg = std::string("blocks: cannot take ") + guard + " of " + what +
+                (e.b8 ? " (a guard is held)" : " (the write guard is held, or a writer waits)");
+          break;
+      }
       break;
     }
     case Ev::SenderDrop:

@@ -16,14 +16,14 @@ from .errors import (ArgumentError, ArgumentTypeError, CheckpointError, Error, P
 from .outcome import Exploration, Outcome, Output, TraceEvent, Verdict
 from .policy import ACTIONS, Policy, WakeInfo, builtin_policies
 from .scenario import (Atomic, Channel, Counter, Future, Mutex, Notify, Object, Oneshot,
-                       RefCell, Scenario, Semaphore, Task, WaitQueue)
+                       RefCell, RwLock, Scenario, Semaphore, Task, WaitQueue)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "run", "explore", "DEFAULT_LIMITS",
-    "Scenario", "Mutex", "WaitQueue", "Counter", "Atomic", "Task", "Object", "Semaphore", "Channel",
-    "Oneshot", "Notify", "Future", "RefCell", "ops", "catalog",
+    "Scenario", "Mutex", "RwLock", "WaitQueue", "Counter", "Atomic", "Task", "Object",
+    "Semaphore", "Channel", "Oneshot", "Notify", "Future", "RefCell", "ops", "catalog",
     "Outcome", "Verdict", "Output", "TraceEvent", "Exploration",
     "Policy", "WakeInfo", "ACTIONS", "builtin_policies",
     "Error", "ScenarioError", "ScenarioTypeError", "ScheduleError", "PolicyError",

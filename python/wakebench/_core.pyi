@@ -38,6 +38,12 @@ class OpKind:
     TRY_BORROW_MUT: ClassVar[OpKind]
     PANIC: ClassVar[OpKind]
     WITH: ClassVar[OpKind]
+    RW_READ: ClassVar[OpKind]
+    RW_WRITE: ClassVar[OpKind]
+    RW_UNLOCK_READ: ClassVar[OpKind]
+    RW_UNLOCK_WRITE: ClassVar[OpKind]
+    TRY_READ: ClassVar[OpKind]
+    TRY_WRITE: ClassVar[OpKind]
     PENDING: ClassVar[OpKind]
     PARK: ClassVar[OpKind]
     WAKE: ClassVar[OpKind]
@@ -91,6 +97,12 @@ class MutexKind:
     ASYNC_FAIR: ClassVar[MutexKind]
     ASYNC_BARGING: ClassVar[MutexKind]
 
+class RwLockKind:
+    value: int
+    name: str
+    STD: ClassVar[RwLockKind]
+    TOKIO: ClassVar[RwLockKind]
+
 class HandlerKind:
     value: int
     name: str
@@ -119,6 +131,11 @@ class OpSpec:
 class MutexSpec:
     name: str
     kind: MutexKind
+    def __init__(self) -> None: ...
+
+class RwLockSpec:
+    name: str
+    kind: RwLockKind
     def __init__(self) -> None: ...
 
 class SemaphoreSpec:
@@ -206,6 +223,7 @@ class ScenarioSpec:
     semaphores: List[SemaphoreSpec]
     notifies: List[NotifySpec]
     channels: List[ChannelSpec]
+    rwlocks: List[RwLockSpec]
     queues: List[WaitQueueSpec]
     counters: List[CounterSpec]
     atomics: List[AtomicSpec]

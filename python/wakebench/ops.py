@@ -33,6 +33,7 @@ __all__ = [
     "wait", "join", "abort", "wait_until", "acquire", "release", "seq", "continue_",
     "try_lock", "try_acquire", "AtomicOp", "Returned", "borrow", "borrow_mut", "end_borrow",
     "try_borrow", "try_borrow_mut", "panic", "with_",
+    "read_lock", "write_lock", "unlock_read", "unlock_write", "try_read", "try_write",
 ]
 
 _NameLike = Union[str, "object"]
@@ -342,6 +343,42 @@ def try_lock(mutex: _NameLike, *, on_fail: Iterable[Op] = ()) -> Op:
     ``on_fail`` runs, which must end holding the lock too (``lock()``) or
     leave (``break_()``, ``continue_()``)."""
     return _try_op(_core.OpKind.TRY_LOCK, mutex, "try_lock", on_fail, "on_fail")
+
+
+def read_lock(rwlock: _NameLike) -> Op:
+    """``rwlock.read()``: a read guard. std: blocks the thread while the write
+    guard is held or a writer waits; tokio: ``.read().await``, queued FIFO."""
+    return _op(_core.OpKind.RW_READ, _name(rwlock, "read"))
+
+
+def write_lock(rwlock: _NameLike) -> Op:
+    """``rwlock.write()``: the write guard, once no guard is held (tokio: in
+    FIFO order)."""
+    return _op(_core.OpKind.RW_WRITE, _name(rwlock, "write"))
+
+
+def unlock_read(rwlock: _NameLike) -> Op:
+    """Drop a read guard this program holds."""
+    return _op(_core.OpKind.RW_UNLOCK_READ, _name(rwlock, "unlock_read"))
+
+
+def unlock_write(rwlock: _NameLike) -> Op:
+    """Drop the write guard this program holds."""
+    return _op(_core.OpKind.RW_UNLOCK_WRITE, _name(rwlock, "unlock_write"))
+
+
+def try_read(rwlock: _NameLike, *, on_fail: Iterable[Op] = ()) -> Op:
+    """``rwlock.try_read()``: never waits. Taken, a read guard is held after
+    the op; it fails (``on_fail`` runs, and must end as success does or
+    leave) while the write guard is held or, std, a writer waits; tokio,
+    while any acquire is queued."""
+    return _try_op(_core.OpKind.TRY_READ, rwlock, "try_read", on_fail, "on_fail")
+
+
+def try_write(rwlock: _NameLike, *, on_fail: Iterable[Op] = ()) -> Op:
+    """``rwlock.try_write()``: never waits; fails while any guard is held
+    (this program's too) or, tokio, while any acquire is queued."""
+    return _try_op(_core.OpKind.TRY_WRITE, rwlock, "try_write", on_fail, "on_fail")
 
 
 def try_acquire(semaphore: _NameLike, *, on_fail: Iterable[Op] = ()) -> Op:

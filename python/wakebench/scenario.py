@@ -19,8 +19,8 @@ from typing import Iterable, Optional, Union
 from . import _core, ops
 from .errors import ScenarioError, ScenarioTypeError, check_text, one_line
 
-__all__ = ["Scenario", "Mutex", "WaitQueue", "Counter", "Atomic", "Task", "Object", "Connection",
-           "Semaphore", "Channel", "Oneshot", "Notify", "Future", "RefCell"]
+__all__ = ["Scenario", "Mutex", "RwLock", "WaitQueue", "Counter", "Atomic", "Task", "Object",
+           "Connection", "Semaphore", "Channel", "Oneshot", "Notify", "Future", "RefCell"]
 
 
 class _Handle:
@@ -48,6 +48,32 @@ class Mutex(_Handle):
         tokio's fails once unlock handed the lock to a queued waiter;
         futures' takes a free lock whoever waits."""
         return ops.try_lock(self, on_fail=on_fail)
+
+
+class RwLock(_Handle):
+    """A reader-writer lock: std::sync::RwLock (kind "std": blocks the
+    thread, prefers writers, not re-entrant) or tokio::sync::RwLock (kind
+    "tokio": async, FIFO-fair). See ``Scenario.rwlock``."""
+
+    def read(self) -> ops.Op:
+        return ops.read_lock(self)
+
+    def write(self) -> ops.Op:
+        return ops.write_lock(self)
+
+    def unlock_read(self) -> ops.Op:
+        return ops.unlock_read(self)
+
+    def unlock_write(self) -> ops.Op:
+        return ops.unlock_write(self)
+
+    def try_read(self, *, on_fail: Iterable[ops.Op] = ()) -> ops.Op:
+        """``try_read()``: a read guard now, or ``on_fail`` (see ``ops.try_read``)."""
+        return ops.try_read(self, on_fail=on_fail)
+
+    def try_write(self, *, on_fail: Iterable[ops.Op] = ()) -> ops.Op:
+        """``try_write()``: the write guard now, or ``on_fail`` (see ``ops.try_write``)."""
+        return ops.try_write(self, on_fail=on_fail)
 
 
 class WaitQueue(_Handle):
@@ -319,7 +345,7 @@ class Object(_Handle):
         return ops.drop(self)
 
 
-_Spec = Union[_core.MutexSpec, _core.WaitQueueSpec, _core.CounterSpec, _core.AtomicSpec,
+_Spec = Union[_core.MutexSpec, _core.RwLockSpec, _core.WaitQueueSpec, _core.CounterSpec, _core.AtomicSpec,
               _core.TaskSpec,
               _core.ObjectSpec, _core.HandlerSpec, _core.ThreadSpec, _core.ConnectionSpec,
               _core.FutureSpec, _core.SemaphoreSpec, _core.NotifySpec, _core.ChannelSpec,
@@ -331,6 +357,9 @@ _MUTEX_KINDS = {
     "fair": _core.MutexKind.ASYNC_FAIR,
     "barging": _core.MutexKind.ASYNC_BARGING,
 }
+
+
+_RWLOCK_KINDS = {"std": _core.RwLockKind.STD, "tokio": _core.RwLockKind.TOKIO}
 
 
 def _check_name(name: object, what: str) -> str:
@@ -377,6 +406,25 @@ class Scenario:
         m.kind = _MUTEX_KINDS[kind]
         self._add("mutexes", m)
         return Mutex(name)
+
+    def rwlock(self, name: str, *, kind: str = "std") -> RwLock:
+        """A reader-writer lock. kind: "std" (std::sync::RwLock on Linux's
+        futex: ``read`` blocks the thread while the write guard is held or
+        a writer waits, ``write`` while any guard is held; a write (or a read
+        under the write guard) by a stack that holds a guard is
+        ``deadlock/reentrant_lock``; a second read behind a waiting writer
+        is a lock cycle; its guards are !Send) or "tokio"
+        (tokio::sync::RwLock: async and FIFO-fair, a reader queued behind a
+        writer waits its turn; an unlock hands the guard to the first
+        waiters)."""
+        if kind not in _RWLOCK_KINDS:
+            raise ScenarioError(f"scenario {self.name!r}: rwlock {name!r}: unknown kind "
+                                f"{one_line(kind, 40)} (valid: std, tokio)")
+        r = _core.RwLockSpec()
+        r.name = _check_name(name, "rwlock")
+        r.kind = _RWLOCK_KINDS[kind]
+        self._add("rwlocks", r)
+        return RwLock(name)
 
     def async_mutex(self, name: str, *, fair: bool = True) -> Mutex:
         return self.mutex(name, kind="fair" if fair else "barging")

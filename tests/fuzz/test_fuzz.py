@@ -28,7 +28,8 @@ from wakebench import ops
 EXAMPLES = int(os.environ.get("WAKEBENCH_FUZZ_EXAMPLES", "150"))
 KINDS = set(wb.verdict_kinds())
 POLICIES = wb.builtin_policies()
-POOL = ["m0", "a0", "q0", "c0", "at0", "rc0", "t0", "t1", "f0", "f1", "o0", "k0", "th0", "ch0", "sem0", "ghost"]
+POOL = ["m0", "a0", "rs0", "rt0", "q0", "c0", "at0", "rc0", "t0", "t1", "f0", "f1", "o0", "k0",
+        "th0", "ch0", "sem0", "ghost"]
 EDGES = [-(1 << 63), (1 << 63) - 1, -(1 << 31), (1 << 31) - 1, 1 << 32, 10**6, 1 << 40, -1]
 SMALL = st.integers(0, 30)
 CMPS = ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__")
@@ -99,6 +100,11 @@ class Gen:
             st.builds(lambda c: ops.try_borrow(c, on_fail=[ops.borrow(c)]), of("rc0")).map(
                 lambda o: ops.seq(o, ops.end_borrow(o.target))),
             st.just(ops.panic("boom")),
+            # reader-writer try-ops, scoped in a loop their on_fail leaves
+            st.builds(lambda r, w, b: ops.loop(
+                (ops.try_write if w else ops.try_read)(r, on_fail=[ops.break_()]), *b,
+                (ops.unlock_write if w else ops.unlock_read)(r), ops.break_()),
+                of("rs0", "rt0"), st.booleans(), st.lists(st.just(ops.print("guarded")), max_size=1)),
         ]
         if ctx == "thread" and not self.careless:
             return st.one_of(*sync, st.builds(ops.compute, ints),
@@ -136,7 +142,13 @@ class Gen:
                        st.builds(lambda m: ops.with_(ops.unlock(m)), of("m0")),
                        st.just(ops.break_()), st.just(ops.continue_()),
                        st.builds(lambda m: ops.try_lock(m, on_fail=[ops.continue_()]),
-                                 of("m0", "a0"))]
+                                 of("m0", "a0")),
+                       st.builds(ops.read_lock, of("rs0", "rt0")),
+                       st.builds(ops.write_lock, of("rs0", "rt0")),
+                       st.builds(ops.unlock_read, of("rs0", "rt0")),
+                       st.builds(ops.unlock_write, of("rs0", "rt0")),
+                       st.builds(lambda r: ops.try_read(r, on_fail=[ops.continue_()]),
+                                 of("rs0", "rt0"))]
         return st.one_of(*leaves)
 
     def _tree(self, ctx, children):
@@ -150,6 +162,7 @@ class Gen:
             st.builds(lambda b: ops.seq(ops.lock("m0"), *b, ops.unlock("m0")), bodies),
             st.builds(lambda b: ops.with_(ops.lock("m0"), *b), bodies),
             st.builds(lambda c, b: ops.with_(ops.borrow(c), *b), of("rc0"), bodies),
+            st.builds(lambda b: ops.seq(ops.read_lock("rs0"), *b, ops.unlock_read("rs0")), bodies),
         ]
         if ctx in ("sync", "thread") and not self.careless:
             return st.one_of(*sync)
@@ -160,6 +173,10 @@ class Gen:
             # a scoped lock: lock, body, unlock
             st.builds(lambda m, b: ops.seq(ops.lock(m), *b, ops.unlock(m)),
                       of("m0", "a0"), bodies),
+            # scoped reader-writer guards
+            st.builds(lambda r, w, b: ops.seq((ops.write_lock if w else ops.read_lock)(r), *b,
+                                              (ops.unlock_write if w else ops.unlock_read)(r)),
+                      of("rs0", "rt0"), st.booleans(), bodies),
             st.builds(lambda b: ops.critical(*b), bodies),
             # a scoped guard: released on every way out of its body
             st.builds(lambda m, b: ops.with_(ops.lock(m), *b), of("m0", "a0"), bodies),
@@ -200,6 +217,8 @@ def scenarios(draw):
                     max_live_tasks=draw(st.sampled_from([0, 0, 2, 3])))
     s.mutex("m0")
     s.async_mutex("a0", fair=draw(st.booleans()))
+    s.rwlock("rs0", kind="std")
+    s.rwlock("rt0", kind="tokio")
     s.wait_queue("q0")
     s.counter("c0", draw(SMALL), bound=draw(st.sampled_from([0, 3])))
     s.atomic("at0", draw(st.sampled_from([0, 1, (1 << 63) - 1])))

@@ -276,6 +276,22 @@ void Machine::check_send(uint32_t task) {
     halt(Halt::NotSend);
     return;
   }
+  // std::sync::RwLock's guards are !Send too (tokio's are Send).
+  for (uint32_t r = 0; r < w_.rwlocks.size(); ++r) {
+    if (sc_.rwlocks[r].kind != RwLockKind::Std) continue;
+    const RwLockRt& rw = w_.rwlocks[r];
+    auto mine = [&](const RwHolder& h) {
+      return h.kind == HolderKind::Task && (h.id == task || ids::contains(futures, h.id));
+    };
+    const RwHolder* h = mine(rw.writer) ? &rw.writer : nullptr;
+    for (const RwHolder& g : rw.readers)
+      if (!h && mine(g)) h = &g;
+    if (!h) continue;
+    w_.not_send = NotSendFact{task, h->id, static_cast<uint32_t>(w_.mutexes.size()) + r,
+                              static_cast<uint32_t>(step_)};
+    halt(Halt::NotSend);
+    return;
+  }
 }
 
 }  // namespace wb
