@@ -6,9 +6,11 @@ mutex model, and the matrix on every core. Figures side by side in one run.
 - spawn + yield per task at 1 k and at 160 k tasks (linear: the ratio near 1);
 - 1 M parked tasks run to completion (time);
 - N tasks each doing R x (lock; yield; unlock; yield) on one async mutex,
-  on a runtime with N workers, searched exhaustively: distinct states and
-  schedules (the cost must grow with states, not schedules), whether the
-  search completed within S seconds;
+  searched exhaustively, on one loop thread (FIFO queues: one schedule) and
+  on a runtime with W workers (every visible operation a choice of
+  thread): distinct states and schedules (the cost must grow with states,
+  not schedules), whether the search completed within S seconds;
+- random search of a racy scenario on 1 thread and on every core (jobs);
 - `wakebench matrix` with one thread and with one per core.
 """
 
@@ -30,8 +32,8 @@ def spawner(n: int) -> wb.Scenario:
     return s
 
 
-def mutex_model(tasks: int, reps: int) -> wb.Scenario:
-    s = wb.Scenario(f"mutex-{tasks}x{reps}", workers=tasks)
+def mutex_model(tasks: int, reps: int, workers: int) -> wb.Scenario:
+    s = wb.Scenario(f"mutex-{tasks}x{reps}", workers=workers)
     m = s.async_mutex("m")
     for i in range(tasks):
         s.task(f"t{i}", [ops.repeat(reps, m.lock(), ops.yield_(), m.unlock(), ops.yield_())])
@@ -60,15 +62,24 @@ def main() -> None:
     out = wb.run(s, "fifo", trace=False, max_seconds=120)
     print(f"1 M parked tasks: {out.verdict.kind} in {time.perf_counter() - t0:.2f} s (target < 2 s)")
 
-    for tasks, reps in ((2, 3), (3, 3), (5, 2)):
+    for tasks, reps, workers in ((3, 3, 1), (5, 2, 1), (2, 3, 2), (3, 3, 2), (3, 3, 3), (5, 2, 5)):
         t0 = time.perf_counter()
-        ex = wb.explore(mutex_model(tasks, reps), "fifo", strategy="exhaustive",
+        ex = wb.explore(mutex_model(tasks, reps, workers), "fifo", strategy="exhaustive",
                         stop_at_first=False, budget=10**12, max_seconds_total=args.seconds)
         took = time.perf_counter() - t0
-        print(f"{tasks} tasks x {reps} x (lock; yield; unlock; yield), {tasks} workers: "
+        where = "one loop thread" if workers == 1 else f"{workers} workers"
+        print(f"{tasks} tasks x {reps} x (lock; yield; unlock; yield), {where}: "
               f"{ex.verdict}, {ex.states:,} states, {ex.schedules:,} schedules, "
               f"{ex.revisits:,} cut by the state cache, {took:.2f} s"
               f"{'' if ex.complete else ' (not complete)'}")
+
+    cores = os.cpu_count() or 1
+    for jobs in (1, cores):
+        t0 = time.perf_counter()
+        ex = wb.explore("sidecar-thread-wake", "ngx_inline", strategy="random", jobs=jobs,
+                        stop_at_first=False, budget=300_000)
+        print(f"random search, 300 k schedules of sidecar-thread-wake, {jobs} thread(s): "
+              f"{time.perf_counter() - t0:.2f} s ({dict(ex.outcomes)})")
 
     from wakebench import matrix
     for jobs in (1, os.cpu_count() or 1):

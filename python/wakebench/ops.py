@@ -384,7 +384,12 @@ def try_write(rwlock: _NameLike, *, on_fail: Iterable[Op] = ()) -> Op:
 def try_acquire(semaphore: _NameLike, *, on_fail: Iterable[Op] = ()) -> Op:
     """``semaphore.try_acquire()``: a permit from the count now, or
     ``on_fail`` (``NoPermits``, also while permits are assigned to waiters:
-    tokio's fairness). Never waits."""
+    tokio's fairness). Never waits. A task holds the permit until it
+    releases it or its future ends; code outside a task (a handler, a
+    thread, a Drop hook) holds it for nobody: it comes back only by an
+    explicit ``release()`` (write one where Rust would drop the permit at
+    the end of the scope), as if ``SemaphorePermit::forget`` had been
+    called otherwise."""
     return _try_op(_core.OpKind.TRY_ACQUIRE, semaphore, "try_acquire", on_fail, "on_fail")
 
 
