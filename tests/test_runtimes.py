@@ -307,9 +307,10 @@ PAIRS = [
          "deadlock/reentrant_lock", policy="ngx_inline", real="panic"),
     Pair("pr295", ["deferred", "lock"], catalog("h2-drop-wake-nested"), "ok", policy="fifo"),
     Pair("pr295", ["deferred", "try_lock"], catalog("h2-drop-wake-nested"), "ok", policy="fifo"),
-    Pair("futurelock", [], catalog("futurelock-select"), "deadlock/futurelock"),
-    Pair("futurelock_owned", [], catalog("futurelock-select-owned"), "ok"),
-    Pair("futurelock_semaphore", [], catalog("futurelock-select-semaphore"), "deadlock/futurelock"),
+    Pair("futurelock", ["fair", "borrowed"], catalog("futurelock-select"), "deadlock/futurelock"),
+    Pair("futurelock", ["fair", "owned"], catalog("futurelock-select-owned"), "ok"),
+    Pair("futurelock", ["semaphore", "borrowed"], catalog("futurelock-select-semaphore"),
+         "deadlock/futurelock"),
     Pair("std_mutex", [], catalog("std-mutex-current-thread"), "deadlock/blocked_thread"),
     Pair("tokio_mutex", [], catalog("std-mutex-async-mutex"), "ok"),
     Pair("notify_waiters", [], notify(waiters=True), "deadlock/never_woken"),
@@ -346,7 +347,7 @@ PAIRS = [
     Pair("cancel_critical", ["abort"], abort_transfer, "interrupted_critical_section",
          real="panic"),
     Pair("cancel_critical", ["spawned"], catalog("cancel-critical-section-spawned"), "ok"),
-    Pair("futurelock_barging", [], catalog("futurelock-select-barging"), "ok"),
+    Pair("futurelock", ["barging", "borrowed"], catalog("futurelock-select-barging"), "ok"),
     # futures' barging Mutex: a woken waiter never polled again absorbs
     # every later unlock's wake.
     Pair("barging_wake", ["try"], barging_wake("try"), "deadlock/never_woken"),
