@@ -491,17 +491,12 @@ def _atomic_int(x: object, what: str) -> int:
     return int(x) if isinstance(x, bool) else _int(x, what)
 
 
-class AtomicOp(_core.OpSpec):
-    """An atomic op that returns a value (``load``, ``swap``,
-    ``compare_exchange``, ``fetch_add``): an op in a program like any other
-    (the value is dropped), and, compared (``==``, ``<``, ...), a condition
-    on the value it returns, for ``if_``, ``wait_until``, a loop's break.
-    ``compare_exchange`` also has ``is_ok()`` / ``is_err()``."""
+class Compared:
+    """Comparing makes a condition (``==``, ``<``, ...), not a bool: the run
+    decides it. A subclass says what a comparison builds (``_cmp``)."""
 
-    __hash__ = None  # type: ignore[assignment]  # compared, it makes a condition
-
-    def _cmp(self, cmp: "_core.Cmp", value: object) -> "Returned":
-        return Returned(self, cmp, _atomic_int(value, f"condition on {op_label(self)}"))
+    def _cmp(self, cmp: "_core.Cmp", value: object):
+        raise NotImplementedError
 
     def __eq__(self, v):  # type: ignore[override]
         return self._cmp(_core.Cmp.EQ, v)
@@ -520,6 +515,20 @@ class AtomicOp(_core.OpSpec):
 
     def __ge__(self, v):
         return self._cmp(_core.Cmp.GE, v)
+
+
+class AtomicOp(Compared, _core.OpSpec):
+    """An atomic op that returns a value (``load``, ``swap``,
+    ``compare_exchange``, ``fetch_add``): an op in a program like any other
+    (the value is dropped), and, compared (``==``, ``<``, ...), a condition
+    on the value it returns, for ``if_``, ``wait_until``, a loop's break.
+    ``compare_exchange`` also has ``is_ok()`` / ``is_err()``."""
+
+    __hash__ = None  # type: ignore[assignment]  # compared, it makes a condition
+
+    def _cmp(self, cmp: "_core.Cmp", value: object) -> "Returned":
+        return Returned(self, cmp, _atomic_int(value, f"condition on {op_label(self)}"))
+
 
     def is_ok(self) -> "Returned":
         """compare_exchange succeeded: it returned ``Ok(current)``, i.e. the

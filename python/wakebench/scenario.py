@@ -92,7 +92,7 @@ class WaitQueue(_Handle):
         return ops.wake_all(self)
 
 
-class Counter(_Handle):
+class Counter(ops.Compared, _Handle):
     """An integer the programs test and change (reference counts, idle lists)."""
 
     __hash__ = _Handle.__hash__
@@ -109,24 +109,6 @@ class Counter(_Handle):
         c.cmp = cmp
         c.value = ops._int(value, f"condition on {self.name!r}")
         return c
-
-    def __eq__(self, v):  # type: ignore[override]
-        return self._cmp(_core.Cmp.EQ, v)
-
-    def __ne__(self, v):  # type: ignore[override]
-        return self._cmp(_core.Cmp.NE, v)
-
-    def __lt__(self, v):
-        return self._cmp(_core.Cmp.LT, v)
-
-    def __le__(self, v):
-        return self._cmp(_core.Cmp.LE, v)
-
-    def __gt__(self, v):
-        return self._cmp(_core.Cmp.GT, v)
-
-    def __ge__(self, v):
-        return self._cmp(_core.Cmp.GE, v)
 
 
 class Atomic(_Handle):
