@@ -99,13 +99,13 @@ void Explorer::check_interrupt(bool every_call) {
   cfg_.run.interrupt_check();
 }
 
-World Explorer::run_seed(uint64_t seed, const RunConfig& cfg) {
+World Explorer::run_seed(uint64_t seed, const RunConfig& cfg, WorldReuse& reuse) {
   if (cfg_.strategy == Strategy::Pct) {
     PctChooser c(cfg_.pct_depth, seed, pct_k_);
-    return execute(*sc_, policy_, c, cfg);
+    return reuse.run(*sc_, policy_, c, cfg);
   }
   RandomChooser c(seed);
-  return execute(*sc_, policy_, c, cfg);
+  return reuse.run(*sc_, policy_, c, cfg);
 }
 
 bool Explorer::batch(uint64_t max_runs) {
@@ -143,12 +143,15 @@ bool Explorer::batch(uint64_t max_runs) {
   };
   std::atomic<uint64_t> next{0}, done{0};
   auto work = [&](const RunConfig& cfg, bool main) {
+    WorldReuse own;
+    WorldReuse& reuse = main ? reuse_ : own;
     for (uint64_t i; !stop.load(std::memory_order_relaxed) && (i = next.fetch_add(1)) < n;
          done.fetch_add(1)) {
       try {
         if (main) cfg.interrupt_check();  // reads the clock now and then
-        World w = run_seed(next_seed_ + i, cfg);
-        runs[i] = {std::move(w.choices), decide(*sc_, w).kind};
+        World w = run_seed(next_seed_ + i, cfg, reuse);
+        runs[i] = {w.choices, decide(*sc_, w).kind};
+        reuse.give_back(std::move(w));
       } catch (...) {
         errors[i] = std::current_exception();
       }
@@ -185,11 +188,11 @@ bool Explorer::one() {
   switch (cfg_.strategy) {
     case Strategy::Random:
     case Strategy::Pct:
-      w = run_seed(next_seed_++, quiet_);
+      w = run_seed(next_seed_++, quiet_, reuse_);
       break;
     case Strategy::Exhaustive: {
       dfs_.begin_run();
-      w = execute(*sc_, policy_, dfs_, quiet_);
+      w = reuse_.run(*sc_, policy_, dfs_, quiet_);
       const bool pruned = w.halt == Halt::Pruned;
       if (pruned)
         dfs_.count_pruned();
@@ -200,11 +203,16 @@ bool Explorer::one() {
         report_.complete = true;
         report_.finished = true;
       }
-      if (pruned) return more;
+      if (pruned) {
+        reuse_.give_back(std::move(w));
+        return more;
+      }
       break;
     }
   }
-  return record(w.choices, decide(*sc_, w).kind);
+  const bool more = record(w.choices, decide(*sc_, w).kind);
+  reuse_.give_back(std::move(w));
+  return more;
 }
 
 bool Explorer::record(const std::vector<Choice>& choices, VerdictKind kind) {

@@ -70,7 +70,7 @@ class Explorer {
   // seeds at once, recorded in seed order, so the results are those of one
   // thread. False when there is nothing more to run.
   bool batch(uint64_t max_runs);
-  World run_seed(uint64_t seed, const RunConfig& cfg);  // one random or PCT run
+  World run_seed(uint64_t seed, const RunConfig& cfg, WorldReuse& reuse);  // random or PCT
   // Count a finished run; false when the exploration is finished.
   bool record(const std::vector<Choice>& choices, VerdictKind kind);
   // Between runs: the caller's interrupt check, about every 50 ms (it may
@@ -90,6 +90,7 @@ class Explorer {
   std::array<uint64_t, static_cast<size_t>(VerdictKind::BoundDepth) + 1> counts_{};  // by kind
   Dfs dfs_;
   ScheduleTrie trie_;  // random, PCT: the schedules run
+  WorldReuse reuse_;   // the explored runs' world, reset instead of rebuilt (quiet_ runs only)
   uint32_t pct_k_ = 0;  // PCT: choice points of the canonical run (0: not yet run)
   bool interrupted_ = false;  // advance() threw: the search state is mid-run
   uint64_t next_seed_;

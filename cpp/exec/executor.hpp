@@ -59,4 +59,20 @@ struct RunConfig {
 // is being polled) and PolicyError for an impossible policy answer.
 World execute(const Scenario& sc, Policy& policy, Chooser& chooser, const RunConfig& cfg);
 
+// Many runs of one scenario under one configuration without rebuilding the
+// world each time: the first run keeps the world as set up, and every run
+// starts from a copy of it assigned into the storage the last run's world
+// left (vectors keep their capacity), so after a few runs a run allocates
+// nothing. The runs are those execute() gives: same choices, same world.
+class WorldReuse {
+ public:
+  World run(const Scenario& sc, Policy& policy, Chooser& chooser, const RunConfig& cfg);
+  void give_back(World&& w) { scratch_ = std::move(w); }  // the storage for the next run
+
+ private:
+  World initial_;
+  bool ready_ = false;
+  World scratch_;
+};
+
 }  // namespace wb

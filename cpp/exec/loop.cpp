@@ -11,8 +11,14 @@
 
 namespace wb {
 
-World Machine::run_simulated() {
-  init();
+World Machine::run_simulated(const World* initial, World* storage) {
+  if (initial) {
+    if (storage) w_ = std::move(*storage);  // its vectors' capacity, for the copy below
+    w_ = *initial;
+    init_members();
+  } else {
+    init();
+  }
   const uint64_t max_steps = cfg_.limits.max_steps;
   while (w_.halt == Halt::Running) {
     if (step_ >= max_steps) {

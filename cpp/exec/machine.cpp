@@ -8,7 +8,7 @@
 
 namespace wb {
 
-void Machine::init() {
+void Machine::init_members() {
   constexpr uint32_t loop_queues = Policy::action_bit(Action::Post) |
                                    Policy::action_bit(Action::PostNext) |
                                    Policy::action_bit(Action::Inbox);
@@ -19,6 +19,11 @@ void Machine::init() {
         !(policy_.actions() & loop_queues))
       unread_ |= kIterationUnread;
   }
+  chain_ = 1 + sc_.threads.size() + (sc_.workers - 1) == 1;
+}
+
+void Machine::init() {
+  init_members();
   w_.tasks.resize(sc_.ntasks);
   for (const TaskTemplate& tt : sc_.templates)
     for (uint32_t i = 0; i < tt.count; ++i) w_.tasks[tt.first + i].program = tt.program;
@@ -55,7 +60,6 @@ void Machine::init() {
     }
   }
   w_.threads.resize(1 + sc_.threads.size() + (sc_.workers - 1));
-  chain_ = w_.threads.size() == 1;
   w_.threads[0].stack.reserve(16);
   for (size_t i = 1; i < w_.threads.size(); ++i)
     w_.threads[i].status = sc_.is_worker(static_cast<uint32_t>(i)) ? ThreadStatus::Worker
@@ -191,6 +195,16 @@ uint32_t Machine::choose(ChoiceKind kind, const std::vector<uint32_t>& options) 
 
 World execute(const Scenario& sc, Policy& policy, Chooser& chooser, const RunConfig& cfg) {
   return Machine(sc, policy, chooser, cfg).run_simulated();
+}
+
+World WorldReuse::run(const Scenario& sc, Policy& policy, Chooser& chooser, const RunConfig& cfg) {
+  if (!ready_) {
+    Machine m(sc, policy, chooser, cfg);
+    m.init();
+    initial_ = m.world();
+    ready_ = true;
+  }
+  return Machine(sc, policy, chooser, cfg).run_simulated(&initial_, &scratch_);
 }
 
 }  // namespace wb

@@ -36,11 +36,14 @@ class Machine {
       : sc_(sc), policy_(policy), chooser_(chooser), cfg_(cfg), res_(sc) {}
 
   // The simulated loop (virtual time, every pick a choice point) to a halt.
-  World run_simulated();
+  // `initial`: the world as init() sets it up for this scenario and
+  // configuration, copied into `storage` instead of building it again.
+  World run_simulated(const World* initial = nullptr, World* storage = nullptr);
 
   // ---- for other drivers (the libev loop in loop/): they decide when a
   // unit starts; the machine runs it. Call init() first, finish() last. ----
   void init();
+  void init_members();  // the machine's own set-up (init() does it, and the world's)
   bool halted() const { return w_.halt != Halt::Running; }
   void stop(Halt h) { halt(h); }
   const World& world() const { return w_; }
