@@ -20,6 +20,7 @@ LAYERS = [
     {"codegen"},                  # Scenario.to_python
     {"scenario"},
     {"catalog", "strategies"},
+    {"sources"},                  # scenario references on the command line
     {"outcome"},
     {"api"},
     {"replay"},

@@ -285,7 +285,8 @@ def _message(err) -> str:
     """One line for a jsonschema error."""
     v = err.validator
     if v == "enum":
-        return (f"unknown value {one_line(err.instance, 60)} "
+        shown = one_line(err.instance, 60) if isinstance(err.instance, str) else _shown(err.instance)
+        return (f"unknown value {shown} "
                 f"(valid: {', '.join(map(str, err.validator_value))})")
     if v == "additionalProperties":
         allowed = sorted(err.schema.get("properties", {}))
