@@ -99,3 +99,173 @@ def test_replay_exits_by_the_verdict_and_names_a_changed_one(tmp_path):
     wakebench("explore", "futurelock-select", "--save", str(path), code=1)
     wakebench("replay", str(path), code=1)
     wakebench("replay", str(path), "--expect", "deadlock/futurelock")
+
+
+# -- your own scenarios: files, modules, JSON, replay files ------------------------
+
+MY_SCENARIO = '''
+import wakebench as wb
+from wakebench import ops
+
+
+def build(name="mine"):
+    s = wb.Scenario(name)
+    inner = s.mutex("inner")
+    q = s.wait_queue("q")
+    n = s.counter("n", 1)
+    s.task("conn", [ops.loop(inner.lock(), ops.if_(n == 0, inner.unlock(), ops.break_()),
+                             q.register(), inner.unlock(), ops.pending())])
+    req = s.task("req", [ops.print("sent")])
+    s.object("stream", owner=req, on_drop=[inner.lock(), n.add(-1), q.wake(), inner.unlock()])
+    return s
+
+
+scenario = build
+fixed = build("fixed")
+'''
+
+
+@pytest.fixture
+def mine(tmp_path):
+    (tmp_path / "my_scenarios.py").write_text(MY_SCENARIO)
+    return tmp_path
+
+
+def at(cwd, *args, code=0):
+    r = subprocess.run([sys.executable, "-m", "wakebench.cli", *args], capture_output=True,
+                       text=True, cwd=cwd)
+    assert r.returncode == code, r.stdout + r.stderr
+    return r
+
+
+@pytest.mark.parametrize("ref,name", [
+    ("my_scenarios.py", "mine"),
+    ("my_scenarios.py:build", "mine"),
+    ("my_scenarios.py:fixed", "fixed"),
+    ("my_scenarios:fixed", "fixed"),
+])
+def test_run_takes_a_python_file_or_module(mine, ref, name):
+    r = at(mine, "run", ref, "--policy", "ngx_inline", code=1)
+    assert f"{name} under ngx_inline: deadlock/reentrant_lock" in r.stdout
+    schedule = r.stdout.split("schedule: ")[1].split()[0]
+    assert f"(replay: wakebench run {ref} --policy ngx_inline --schedule {schedule})" in r.stdout
+    # the replay command it printed works
+    again = at(mine, *f"run {ref} --policy ngx_inline --schedule {schedule} --json".split(),
+               code=1)
+    assert json.loads(again.stdout)["verdict"] == "deadlock/reentrant_lock"
+
+
+def test_show_prints_python_that_runs_and_json_that_runs(mine):
+    code = at(mine, "show", "h2-drop-wake-nested").stdout
+    assert code.startswith("import wakebench as wb") and "inner = s.mutex('inner')" in code
+    (mine / "shown.py").write_text(code)
+    (mine / "shown.json").write_text(at(mine, "show", "shown.py", "--json").stdout)
+    for ref in ("h2-drop-wake-nested", "shown.py", "shown.json"):
+        d = json.loads(at(mine, "run", ref, "--policy", "ngx_inline", "--json", code=1).stdout)
+        assert d["verdict"] == "deadlock/reentrant_lock"
+    first = json.loads(at(mine, "run", "h2-drop-wake-nested", "--seed", "5", "--json").stdout)
+    for ref in ("shown.py", "shown.json"):
+        assert json.loads(at(mine, "run", ref, "--seed", "5", "--json").stdout)["trace"] == \
+            first["trace"]
+    assert at(mine, "show", "my_scenarios.py:fixed").stdout.count("s.task(") == 2
+
+
+def test_a_json_file_is_never_executed(mine):
+    d = json.loads(at(mine, "show", "my_scenarios.py", "--json").stdout)
+    d["name"] = "__import__('os').system('touch pwned')"
+    (mine / "x.json").write_text(json.dumps(d))
+    at(mine, "run", "x.json", "--policy", "fifo")
+    assert not (mine / "pwned").exists()
+
+
+@pytest.mark.parametrize("ref,message", [
+    ("missing.py", "missing.py: no such Python file"),
+    ("missing.json", "missing.json: no such scenario file"),
+    ("my_scenarios.py:nope", "my_scenarios.py:nope: no 'nope' in it (name one: "
+                             "my_scenarios.py:NAME; it has build, fixed, scenario)"),
+    ("no_such_module:f", "no_such_module:f: no module named 'no_such_module'"),
+    ("boom.py", "boom.py: loading it raised ZeroDivisionError at boom.py:2: division by zero"),
+    ("notone.py:x", "notone.py:x: x is int, not a Scenario or a function returning one"),
+    ("bad.json", "bad.json: tasks[0].ops[0].kind: unknown value 'lokc' (valid: print, lock"),
+    ("trunc.json", "trunc.json: invalid JSON at line 1"),
+])
+def test_a_bad_reference_is_one_line_and_exit_2(mine, ref, message):
+    (mine / "boom.py").write_text("x = 1\ny = 1 / 0\n")
+    (mine / "notone.py").write_text("x = 1\n")
+    (mine / "bad.json").write_text(json.dumps({
+        "wakebench_scenario": 1, "name": "b", "tasks": [{"name": "t", "ops": [{"kind": "lokc"}]}]}))
+    (mine / "trunc.json").write_text('{"wakebench_scenario": 1,')
+    for cmd in (["run", ref], ["explore", ref], ["show", ref], ["matrix", "--scenario", ref]):
+        r = at(mine, *cmd, code=2)
+        lines = r.stderr.strip().splitlines()
+        assert len(lines) == 1 and message in lines[0], (cmd, r.stderr)
+
+
+def test_a_replay_file_replays_without_the_code_that_built_it(mine, tmp_path_factory):
+    r = at(mine, "explore", "my_scenarios.py", "--policy", "ngx_inline", "--save", "cx.json",
+           code=1)
+    assert "replay: wakebench run my_scenarios.py --policy ngx_inline --schedule v1." in r.stdout
+    saved = json.loads((mine / "cx.json").read_text())
+    assert saved["wakebench_replay"] == 2 and saved["scenario"]["name"] == "mine"
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    (elsewhere / "cx.json").write_text((mine / "cx.json").read_text())
+    r = at(elsewhere, "replay", "cx.json", code=1)
+    assert "mine under ngx_inline" in r.stdout and "deadlock/reentrant_lock" in r.stdout
+    at(elsewhere, "replay", "cx.json", "--expect", "deadlock/reentrant_lock")
+    # a malformed embedded scenario: one line naming the place
+    saved["scenario"]["tasks"][0]["ops"][0]["body"][0]["kind"] = 7
+    (elsewhere / "bad.json").write_text(json.dumps(saved))
+    r = at(elsewhere, "replay", "bad.json", code=2)
+    assert r.stderr.strip() == ("wakebench: bad.json: scenario: tasks[0].ops[0].body[0].kind: "
+                                "unknown value 7 (valid: " + r.stderr.split("(valid: ")[1].strip())
+
+
+def test_a_version_1_replay_file_still_replays(tmp_path):
+    (tmp_path / "v1.json").write_text(json.dumps({
+        "wakebench_replay": 1, "scenario": "h2-drop-wake-nested", "policy": "ngx_inline",
+        "schedule": "v1.", "verdict": "deadlock/reentrant_lock"}))
+    r = at(tmp_path, "replay", "v1.json", code=1)
+    assert "h2-drop-wake-nested under ngx_inline" in r.stdout
+    (tmp_path / "v3.json").write_text(json.dumps({"wakebench_replay": 3}))
+    r = at(tmp_path, "replay", "v3.json", code=2)
+    assert "reads versions 1, 2" in r.stderr
+
+
+def test_matrix_takes_any_scenario(mine):
+    cells = json.loads(at(mine, "matrix", "--scenario", "my_scenarios.py:fixed", "--scenario",
+                          "h2-drop-wake-nested", "--policy", "ngx_inline", "--json").stdout)
+    assert [(c["scenario"], c["verdict"]) for c in cells] == [
+        ("fixed", "deadlock/reentrant_lock"), ("h2-drop-wake-nested", "deadlock/reentrant_lock")]
+    assert cells[0]["replay"].startswith("wakebench run my_scenarios.py:fixed --policy ngx_inline")
+
+
+def test_matrix_compute_takes_scenario_objects():
+    import wakebench as wb
+    from wakebench import matrix
+    s = wb.Scenario.from_json(wb.catalog.get("h2-drop-wake-nested").to_json())
+    s.name = "copy"
+    s.spec.name = "copy"
+    cells = matrix.compute([s, "h2-drop-wake-nested"], ["ngx_inline"])
+    assert [(c.scenario, c.verdict) for c in cells] == [
+        ("copy", "deadlock/reentrant_lock"), ("h2-drop-wake-nested", "deadlock/reentrant_lock")]
+    assert cells[0].replay is None  # built in Python: no command names it
+    assert cells[1].replay.startswith("wakebench run h2-drop-wake-nested --policy ngx_inline")
+    with pytest.raises(wb.ArgumentTypeError, match=r"scenarios\[0\]: expected a catalog name"):
+        matrix.compute([3], ["fifo"])
+
+
+def test_replay_command_names_what_the_command_line_can():
+    import wakebench as wb
+    assert wb.run("h2-drop-wake-nested", "ngx_inline").replay_command().startswith(
+        "wakebench run h2-drop-wake-nested --policy ngx_inline --schedule v1.")
+    s = wb.catalog.get("h2-drop-wake-nested")
+    s.counter("extra")  # no longer the catalog's scenario
+    assert wb.run(s, "ngx_inline").replay_command() is None
+    s.origin = "path with space.py:f"
+    assert wb.run(s, "ngx_inline").replay_command().startswith(
+        "wakebench run 'path with space.py:f' --policy")
+
+
+def test_help_says_a_python_file_is_executed():
+    out = wakebench("run", "--help").stdout
+    assert "never executed" in out and "the file is executed" in out

@@ -165,7 +165,7 @@ def test_replay_files(tmp_path):
     cx = wb.explore("h2-drop-wake-nested", "ngx_inline").counterexample
     path = replay.save(tmp_path / "cx.json", cx)
     rf = replay.load(path)
-    assert (rf.scenario, rf.policy, rf.verdict) == ("h2-drop-wake-nested", "ngx_inline", R)
+    assert (rf.scenario.name, rf.policy, rf.verdict) == ("h2-drop-wake-nested", "ngx_inline", R)
     assert rf.run().trace_text == cx.trace_text
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")

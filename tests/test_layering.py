@@ -15,9 +15,12 @@ PKG = Path(wakebench.__file__).parent
 LAYERS = [
     {"_core"},                    # the extension
     {"_optional", "errors"},
+    {"serialise"},                # the JSON form: spec structs <-> data
     {"ops", "policy"},
+    {"codegen"},                  # Scenario.to_python
     {"scenario"},
     {"catalog", "strategies"},
+    {"sources"},                  # scenario references on the command line
     {"outcome"},
     {"api"},
     {"replay"},

@@ -26,6 +26,7 @@ def test_fixture_passes_and_fails_readably(pytester):
             "--schedule v1.") in out
     saved = list((pytester.path / ".wakebench").glob("*.json"))
     assert len(saved) == 1
+    assert f"replay: wakebench replay {saved[0]}" in out
 
     # Replaying the saved schedule gives the same failure, without exploring.
     result = pytester.runpytest("--wakebench-replay",
@@ -88,3 +89,32 @@ def test_assert_never_and_hypothesis_and_a_traceback_without_the_plugin(pytester
     assert "expected never deadlock, got deadlock/reentrant_lock" in out
     assert "FailedHealthCheck" not in out
     assert "pytest_plugin.py" not in out  # the plugin's frames are hidden
+
+
+def test_a_scenario_built_in_the_test_gets_a_replay_command_that_works(pytester):
+    import json
+    import subprocess
+    import sys
+    pytester.makepyfile(test_user="""
+        import wakebench as wb
+        from wakebench import ops
+
+        def test_mine(wakebench):
+            s = wb.Scenario("mine")
+            m = s.mutex("m")
+            s.task("t", [m.lock(), ops.drop("o"), m.unlock()])
+            s.object("o", on_drop=[m.lock(), m.unlock()])
+            wakebench.assert_ok(s, policy="fifo")
+    """)
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    out = result.stdout.str()
+    saved = list((pytester.path / ".wakebench").glob("*.json"))
+    assert len(saved) == 1 and f"replay: wakebench replay {saved[0]}" in out
+    assert "wakebench run mine" not in out  # no command line names it
+    r = subprocess.run([sys.executable, "-m", "wakebench.cli", "replay", str(saved[0]), "--json"],
+                       capture_output=True, text=True, cwd="/")
+    assert r.returncode == 1 and json.loads(r.stdout)["verdict"] == "deadlock/reentrant_lock"
+    # and --wakebench-replay re-runs it in the test
+    result = pytester.runpytest("--wakebench-replay", str(saved[0]))
+    result.assert_outcomes(failed=1)

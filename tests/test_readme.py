@@ -30,3 +30,33 @@ def test_the_readme_defines_every_verdict_kind_the_core_ships():
     listed = {k for pair in listed for k in pair if k}
     listed |= set(re.findall(r"`(bound/[a-z]+)`", section))
     assert listed == set(wb.verdict_kinds())
+
+
+def test_every_path_the_readme_names_is_in_the_repository():
+    root = Path(__file__).parent.parent
+    paths = set(re.findall(r"`((?:python|cpp|docs|tests|notebooks|scripts|benchmarks)/[\w./-]*)`",
+                           README))
+    paths |= set(re.findall(r"\]\(((?:python|cpp|docs|tests|notebooks|scripts|benchmarks)/[\w./-]*)\)",
+                            README))
+
+    def found(p):  # `cpp/oracle/waitfor`: its .hpp and .cpp; `bin/NAME.rs`: any one
+        p = p.rstrip("/").replace("NAME", "*")
+        return (root / p).exists() or any(root.glob(p)) or any(root.glob(p + ".*"))
+
+    missing = sorted(p for p in paths if not found(p))
+    assert paths and not missing, missing
+
+
+def test_the_readme_json_scenario_loads_and_its_error_example_is_what_loading_says():
+    section = README[README.index("## Your own scenarios"):README.index("## Verdicts")]
+    example = re.search(r"```json\n(.*?)```", section, re.S).group(1)
+    s = wb.Scenario.from_json(example)
+    assert s.name == "drop-wake" and wb.run(s).verdict.kind == "ok"
+    bad = example.replace('"print"', '"lokc"')
+    try:
+        wb.Scenario.from_json(bad, where="s.json")
+    except wb.ScenarioError as e:
+        assert str(e).startswith("s.json: tasks[0].ops[0].kind: unknown value 'lokc' (valid: "
+                                 "print, lock, ")
+    else:
+        raise AssertionError("loaded")

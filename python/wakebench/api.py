@@ -104,7 +104,7 @@ def run(scenario: Union[str, Scenario], policy: PolicyLike = "fifo", *,
         raw = _core.run_libev(sc.build(), resolve(policy), bool(trace),
                               _limits(max_steps, max_seconds, max_memory, max_depth),
                               float(time_scale), float(watchdog_s))
-        return Outcome(sc.name, raw, backend="libev")
+        return Outcome(sc, raw, backend="libev")
     if seed is not None:
         _check_seed(seed)
     if schedule is not None:
@@ -115,7 +115,7 @@ def run(scenario: Union[str, Scenario], policy: PolicyLike = "fifo", *,
                   for i, c in enumerate(choices)]
     raw = _core.run(sc.build(), resolve(policy), seed, schedule, stream, bool(trace),
                     _limits(max_steps, max_seconds, max_memory, max_depth))
-    return Outcome(sc.name, raw)
+    return Outcome(sc, raw)
 
 
 STRATEGIES = ("random", "pct", "exhaustive")
@@ -194,7 +194,7 @@ def explore(scenario: Union[str, Scenario], policy: PolicyLike = "fifo", *,
         saver.resume(ex)
 
     def summary(r: "_core.ExploreReport", interrupted: bool = False) -> Exploration:
-        cx = Outcome(sc.name, r.counterexample) if r.counterexample is not None else None
+        cx = Outcome(sc, r.counterexample) if r.counterexample is not None else None
         return Exploration(scenario=sc.name, policy=name, strategy=strategy,
                            schedules=r.schedules, pruned=r.pruned, states=r.states,
                            complete=r.complete and not interrupted, outcomes=dict(r.outcomes),

@@ -1,10 +1,16 @@
 """The wakebench command line.
 
     wakebench list
-    wakebench run NAME --policy P [--seed N | --schedule S] [--json] [--trace]
-    wakebench explore NAME --policy P --strategy random|pct|exhaustive --budget N [--seed S] [--json]
+    wakebench show SCENARIO [--json]
+    wakebench run SCENARIO --policy P [--seed N | --schedule S] [--json] [--trace]
+    wakebench explore SCENARIO --policy P --strategy random|pct|exhaustive --budget N [--seed S] [--json]
     wakebench replay FILE
-    wakebench matrix [--json] [--budget N] [--out DIR]
+    wakebench matrix [--scenario SCENARIO ...] [--json] [--budget N] [--out DIR]
+
+SCENARIO is a catalog name, a JSON scenario file (FILE.json: data, never
+executed), a Python file (FILE.py[:NAME], NAME defaulting to ``scenario``:
+a Scenario or a function returning one; the file is executed) or
+``package.module:NAME`` (see ``wakebench.sources``).
 
 Exit codes, for a CI to gate on: 0 ok; 1 a hazard was found (any verdict
 but ok and the bounds); 3 inconclusive (a bound stopped the run or the
@@ -25,7 +31,7 @@ import time
 from pathlib import Path
 from typing import List, Optional
 
-from . import catalog
+from . import catalog, sources
 from ._core import verdict_kinds
 from . import replay as replay_files
 from .api import BACKENDS, STRATEGIES, Interrupted, explore, run
@@ -33,6 +39,7 @@ from .errors import Error, one_line, printable
 from .matrix import (ProgressBar, compute, counterexamples, inconclusive, prepare_out_dir,
                      render_json, render_text, write_outputs)
 from .policy import builtin_policies
+from .scenario import Scenario
 
 EXIT_OK = 0
 EXIT_HAZARD = 1
@@ -78,10 +85,10 @@ def _check_policy(p: str) -> str:
     return p
 
 
-def _check_scenario(name: str) -> str:
-    if name not in catalog.names():
-        raise _Fail(f"unknown scenario {name!r} (valid: {', '.join(catalog.names())})")
-    return name
+def _check_scenario(ref: str) -> Scenario:
+    """The scenario a reference names (``wakebench.sources``); its errors
+    are one line, exit code 2."""
+    return sources.load(ref)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -98,8 +105,15 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_show(args: argparse.Namespace) -> int:
+    sc = _check_scenario(args.scenario)
+    print(sc.to_json() if args.json else sc.to_python(), end="" if not args.json else "\n")
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    name = _check_scenario(args.scenario)
+    sc = _check_scenario(args.scenario)
+    name = sc.name
     policy = _check_policy(args.policy)
     expect = _check_expect(args.expect)
     if args.seed is not None and args.schedule is not None:
@@ -107,8 +121,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.backend not in BACKENDS:
         raise _Fail(f"unknown backend {args.backend!r} (valid: {', '.join(BACKENDS)})")
     if args.repeat is not None:
-        return _repeat(args, name, policy, expect)
-    out = run(name, policy, seed=args.seed, schedule=args.schedule, max_steps=args.max_steps,
+        return _repeat(args, sc, policy, expect)
+    out = run(sc, policy, seed=args.seed, schedule=args.schedule, max_steps=args.max_steps,
               backend=args.backend)
     if args.json:
         print(json.dumps(out.to_dict(), indent=2))
@@ -131,7 +145,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     return _exit_code(out.verdict.kind, expect)
 
 
-def _repeat(args: argparse.Namespace, name: str, policy: str, expect: Optional[str]) -> int:
+def _repeat(args: argparse.Namespace, sc: Scenario, policy: str, expect: Optional[str]) -> int:
     """N real runs (libev): the verdicts they gave, counted. The exit code is
     1 if any gave a hazard, else 3 if any stopped at a bound; with --expect,
     0 only if every run gave the kind expected."""
@@ -144,8 +158,9 @@ def _repeat(args: argparse.Namespace, name: str, policy: str, expect: Optional[s
     if args.seed is not None or args.schedule is not None:
         raise _Fail("--seed and --schedule choose a simulated run; a real run has neither")
     counts: dict = {}
+    name = sc.name
     for _ in range(args.repeat):
-        out = run(name, policy, max_steps=args.max_steps, backend=args.backend)
+        out = run(sc, policy, max_steps=args.max_steps, backend=args.backend)
         counts[out.verdict.kind] = counts.get(out.verdict.kind, 0) + 1
     if args.json:
         print(json.dumps({"scenario": name, "policy": policy, "backend": args.backend,
@@ -158,7 +173,8 @@ def _repeat(args: argparse.Namespace, name: str, policy: str, expect: Optional[s
 
 
 def cmd_explore(args: argparse.Namespace) -> int:
-    name = _check_scenario(args.scenario)
+    sc = _check_scenario(args.scenario)
+    name = sc.name
     policy = _check_policy(args.policy)
     if args.strategy not in STRATEGIES:
         raise _Fail(f"unknown strategy {args.strategy!r} (valid: {', '.join(STRATEGIES)})")
@@ -167,7 +183,7 @@ def cmd_explore(args: argparse.Namespace) -> int:
         _writable_file(args.save)  # fail before the long computation
     bar = None if args.json else ProgressBar()
     try:
-        ex = explore(name, policy, strategy=args.strategy, budget=args.budget, seed=args.seed,
+        ex = explore(sc, policy, strategy=args.strategy, budget=args.budget, seed=args.seed,
                      depth=args.depth, bound=args.bound, max_seconds_total=args.seconds,
                      checkpoint=args.checkpoint, jobs=args.jobs,
                      progress=(lambda d, t: bar(d, t, f"{args.strategy} {name}")) if bar else None)
@@ -212,7 +228,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({**out.to_dict(), "expected": rf.verdict}, indent=2))
     else:
-        print(f"{rf.scenario} under {rf.policy}, schedule {rf.schedule}: {out.verdict.kind}")
+        print(f"{rf.scenario.name} under {rf.policy}, schedule {rf.schedule}: {out.verdict.kind}")
         print(f"  {out.explanation}")
         if args.trace:
             print(out.trace_text, end="")
@@ -241,7 +257,7 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     print(render_text(cells))
     print()
     for c in counterexamples(cells):
-        print(f"  {c.scenario} / {c.policy}: {c.verdict}  ->  {c.replay}")
+        print(f"  {c.scenario} / {c.policy}: {c.verdict}  ->  {c.replay or 'schedule ' + str(c.schedule)}")
     for c in inconclusive(cells):
         print(f"  {c.scenario} / {c.policy}: inconclusive: {c.inconclusive}")
     n = sum(c.schedules for c in cells)
@@ -273,6 +289,11 @@ def _writable(out_dir: str, write):
         raise _Fail(f"cannot write the matrix to {out_dir!r}: {e.strerror or e}") from None
 
 
+SCENARIO_HELP = ("a catalog name (wakebench list); FILE.json (a JSON scenario: data, never "
+                 "executed); FILE.py[:NAME] (NAME, default `scenario`: a Scenario or a function "
+                 "returning one; the file is executed: your code); package.module:NAME")
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="wakebench",
                                 description="A test bench for async executors.")
@@ -282,8 +303,14 @@ def _parser() -> argparse.ArgumentParser:
     pl.add_argument("--json", action="store_true")
     pl.set_defaults(fn=cmd_list)
 
+    ps = sub.add_parser("show", help="print a scenario as the Python that builds it "
+                                     "(--json: its JSON form)")
+    ps.add_argument("scenario", help=SCENARIO_HELP)
+    ps.add_argument("--json", action="store_true", help="the JSON form (wakebench run FILE.json)")
+    ps.set_defaults(fn=cmd_show)
+
     pr = sub.add_parser("run", help="run one scenario under one policy")
-    pr.add_argument("scenario")
+    pr.add_argument("scenario", help=SCENARIO_HELP)
     pr.add_argument("--policy", default="fifo")
     pr.add_argument("--seed", type=int, default=None, help="random choices from this seed")
     pr.add_argument("--schedule", default=None, help="replay this schedule string")
@@ -298,7 +325,7 @@ def _parser() -> argparse.ArgumentParser:
     pr.set_defaults(fn=cmd_run)
 
     pe = sub.add_parser("explore", help="search a scenario's schedules for a counterexample")
-    pe.add_argument("scenario")
+    pe.add_argument("scenario", help=SCENARIO_HELP)
     pe.add_argument("--policy", default="fifo")
     pe.add_argument("--strategy", default="exhaustive", help="random, pct or exhaustive")
     pe.add_argument("--budget", type=int, default=100_000, help="schedules at most")
@@ -334,7 +361,8 @@ def _parser() -> argparse.ArgumentParser:
     pm.add_argument("--jobs", type=int, default=None,
                     help="cells explored at once (default: one per core)")
     pm.add_argument("--policy", action="append", help="only these policies (repeatable)")
-    pm.add_argument("--scenario", action="append", help="only these scenarios (repeatable)")
+    pm.add_argument("--scenario", action="append",
+                    help="only these scenarios (repeatable; any form run takes)")
     pm.add_argument("--out", default=None, metavar="DIR",
                     help="also write DIR/matrix.md, matrix.html and matrix.json")
     pm.set_defaults(fn=cmd_matrix)

@@ -20,8 +20,10 @@ from typing import Callable, Dict, List, Optional, Sequence, Union
 
 from . import catalog
 from .api import explore, run
-from .outcome import Outcome, replay_command
+from .errors import ArgumentTypeError
+from .outcome import Outcome, replay_command, scenario_ref
 from .policy import builtin_policies
+from .scenario import Scenario
 
 __all__ = ["Cell", "compute", "render_text", "render_markdown", "render_html", "render_json",
            "write_outputs", "prepare_out_dir", "verdict_family", "counterexamples",
@@ -44,12 +46,16 @@ class Cell:
     #: iterations, how many did not block, the longest wake-to-poll latency
     #: in loop iterations, the deepest stack of polls (inline polls nest), polls
     cost: Optional[Dict[str, int]] = None
+    #: how the command line names the scenario (a catalog name, FILE.py:NAME,
+    #: FILE.json); "": its name (a catalog entry); None: built in Python, no
+    #: command names it
+    ref: Optional[str] = ""
 
     @property
     def replay(self) -> Optional[str]:
-        if self.schedule is None:
+        if self.schedule is None or self.ref is None:
             return None
-        return replay_command(self.scenario, self.policy, self.schedule)
+        return replay_command(self.ref or self.scenario, self.policy, self.schedule)
 
     def to_dict(self) -> dict:
         return {"scenario": self.scenario, "policy": self.policy, "verdict": self.verdict,
@@ -58,38 +64,48 @@ class Cell:
                 "schedule": self.schedule, "replay": self.replay, "outcomes": self.outcomes}
 
 
-def compute(scenarios: Optional[Sequence[str]] = None, policies: Optional[Sequence[str]] = None,
+def compute(scenarios: Optional[Sequence[Union[str, Scenario]]] = None,
+            policies: Optional[Sequence[str]] = None,
             *, budget: int = 1_000_000, bound: Optional[int] = None, jobs: Optional[int] = None,
             progress: Optional[Callable[[int, int, str], None]] = None) -> List[Cell]:
-    """Explore every scenario under every policy, ``jobs`` cells at a time
+    """Explore every scenario (catalog names or ``Scenario`` objects; by
+    default the catalog) under every policy, ``jobs`` cells at a time
     (default: one per core; each exploration runs in C++ without the GIL).
     The cells come back in table order, the same for any ``jobs``."""
-    scenarios = list(scenarios) if scenarios is not None else catalog.names()
+    given = list(scenarios) if scenarios is not None else catalog.names()
+    built: List[Scenario] = []
+    for i, s in enumerate(given):
+        if isinstance(s, str):
+            s = catalog.get(s)
+        elif not isinstance(s, Scenario):
+            raise ArgumentTypeError(f"scenarios[{i}]: expected a catalog name or a Scenario, "
+                                    f"got {type(s).__name__}")
+        s.build()  # once, before the threads share it
+        built.append(s)
+    refs = [scenario_ref(s) for s in built]
     policies = list(policies) if policies is not None else builtin_policies()
-    built = {name: catalog.get(name) for name in scenarios}
-    for sc in built.values():
-        sc.build()  # once, before the threads share it
-    work = [(name, p) for name in scenarios for p in policies]
+    work = [(k, p) for k in range(len(built)) for p in policies]
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(work) or 1))
 
-    def cell(name: str, p: str) -> Cell:
-        ex = explore(built[name], p, strategy="exhaustive", budget=budget, bound=bound)
+    def cell(k: int, p: str) -> Cell:
+        sc = built[k]
+        ex = explore(sc, p, strategy="exhaustive", budget=budget, bound=bound)
         cx = ex.counterexample
-        return Cell(name, p, ex.verdict, ex.schedules, ex.states, ex.complete,
+        return Cell(sc.name, p, ex.verdict, ex.schedules, ex.states, ex.complete,
                     cx.schedule if cx else None, dict(ex.outcomes), ex.inconclusive, ex.bound,
-                    cost_of(run(built[name], p, trace=False)))
+                    cost_of(run(sc, p, trace=False)), refs[k])
 
     cells: List[Optional[Cell]] = [None] * len(work)
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
     try:
-        pending = {pool.submit(cell, name, p): i for i, (name, p) in enumerate(work)}
+        pending = {pool.submit(cell, k, p): i for i, (k, p) in enumerate(work)}
         done = 0
         for fut in concurrent.futures.as_completed(pending):
             i = pending[fut]
             cells[i] = fut.result()
             done += 1
             if progress:
-                progress(done, len(work), f"{work[i][0]} / {work[i][1]}")
+                progress(done, len(work), f"{built[work[i][0]].name} / {work[i][1]}")
     except BaseException:  # Ctrl-C, an error: cells not begun are not run
         pool.shutdown(wait=False, cancel_futures=True)
         raise
@@ -179,7 +195,8 @@ def render_markdown(cells: List[Cell]) -> str:
     bad = counterexamples(cells)
     if bad:
         lines += ["", "## Counterexamples", ""]
-        lines += [f"- {c.scenario} / {c.policy}: `{c.verdict}`: `{c.replay}`" for c in bad]
+        lines += [f"- {c.scenario} / {c.policy}: `{c.verdict}`: "
+                  f"`{c.replay or 'schedule ' + str(c.schedule)}`" for c in bad]
     unsure = inconclusive(cells)
     if unsure:
         lines += ["", "## Inconclusive", ""]

@@ -23,7 +23,8 @@ from typing import Iterable, Optional, Sequence, Union
 from . import _core
 from ._core import Cond
 from ._core import OpSpec as Op
-from .errors import ScenarioTypeError, check_int, check_text
+from .errors import ScenarioError, ScenarioTypeError, check_int, check_text
+from .serialise import struct_from_fields
 
 __all__ = [
     "Op", "Cond", "print", "lock", "unlock", "register", "pending", "park", "wake",
@@ -34,6 +35,7 @@ __all__ = [
     "try_lock", "try_acquire", "AtomicOp", "Returned", "borrow", "borrow_mut", "end_borrow",
     "try_borrow", "try_borrow_mut", "panic", "with_",
     "read_lock", "write_lock", "unlock_read", "unlock_write", "try_read", "try_write",
+    "raw", "struct",
 ]
 
 _NameLike = Union[str, "object"]
@@ -645,3 +647,26 @@ def continue_() -> Op:
     start. A try-op's retry: ``ops.loop(ch.try_recv(on_empty=[ops.yield_(),
     ops.continue_()], on_closed=[ops.break_()]), ...)``."""
     return _op(_core.OpKind.CONTINUE)
+
+
+def raw(kind: Union[str, "_core.OpKind"], **fields: object) -> Op:
+    """Any op, field by field, as the core's ``OpSpec`` has them:
+    ``ops.raw("lock", target="m")`` is ``ops.lock("m")``. The generic form
+    ``Scenario.to_python()`` writes for an op the DSL has no call for (an
+    op kind added to the core, a field set by hand); the fields are checked
+    when the scenario is built, as every op's are."""
+    if isinstance(kind, str):
+        members = getattr(_core.OpKind, "__members__")
+        if kind.upper() not in members:
+            raise ScenarioError(f"ops.raw: unknown op kind {kind!r}")
+        kind = members[kind.upper()]
+    return struct_from_fields(_core.OpSpec, "ops.raw", kind=kind, **fields)
+
+
+def struct(type_name: str, **fields: object) -> object:
+    """A core spec struct (``"Cond"``, ``"MutexSpec"``...) field by field:
+    what ``Scenario.to_python()`` writes for a struct the DSL has no call for."""
+    cls = getattr(_core, type_name, None) if isinstance(type_name, str) else None
+    if cls is None or not type_name[:1].isupper():
+        raise ScenarioError(f"ops.struct: no spec struct {type_name!r} in the core")
+    return struct_from_fields(cls, f"ops.struct({type_name!r})", **fields)

@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Union
 
-from . import _core
+from . import _core, catalog, serialise
+from .scenario import Scenario
 
-__all__ = ["Verdict", "Outcome", "Output", "TraceEvent", "Exploration"]
+__all__ = ["Verdict", "Outcome", "Output", "TraceEvent", "Exploration", "scenario_ref"]
 
 
 def replay_command(scenario: str, policy: str, schedule: str) -> str:
-    """The command line that replays a schedule in the simulator."""
-    return f"wakebench run {scenario} --policy {policy} --schedule {schedule}"
+    """The command line that replays a schedule in the simulator;
+    ``scenario`` is a reference the CLI takes (``wakebench.sources``)."""
+    return f"wakebench run {shlex.quote(scenario)} --policy {policy} --schedule {schedule}"
+
+
+def scenario_ref(s: Scenario) -> Optional[str]:
+    """How the command line names ``s``: where it was loaded from
+    (``origin``), or its name if it is a catalog entry as the catalog builds
+    it; None for a scenario built in Python (save a replay file instead:
+    ``wakebench.replay.save``, then ``wakebench replay FILE``)."""
+    if s.origin is not None:
+        return s.origin
+    if s.name in catalog.names() and \
+            serialise.dumps(catalog.get(s.name).spec) == serialise.dumps(s.spec):
+        return s.name
+    return None
 
 
 @dataclass(frozen=True)
@@ -57,8 +73,13 @@ class TraceEvent:
 class Outcome:
     """One run: its verdict, its output, its trace and the schedule that replays it."""
 
-    def __init__(self, scenario: str, raw: "_core.Outcome", backend: str = "sim") -> None:
-        self.scenario = scenario
+    def __init__(self, scenario: Union[str, Scenario], raw: "_core.Outcome",
+                 backend: str = "sim") -> None:
+        #: the scenario's name
+        self.scenario: str = scenario if isinstance(scenario, str) else scenario.name
+        #: the Scenario that ran (a replay file embeds it); None if only named
+        self.scenario_object: Optional[Scenario] = (None if isinstance(scenario, str)
+                                                    else scenario)
         #: "sim" (virtual time, ms) or "libev" (a real loop; wall-clock microseconds)
         self.backend = backend
         self.time_unit = "ms" if backend == "sim" else "us"
@@ -102,12 +123,19 @@ class Outcome:
         return self.schedule is not None
 
     def replay_command(self) -> Optional[str]:
-        """The command that replays this run; None for a real run (libev):
+        """The command that replays this run: ``wakebench run REF --policy P
+        --schedule S``, REF naming the scenario as the command line does (a
+        catalog name, the file it was loaded from). None for a scenario
+        built in Python, which no command line names: save the run
+        (``wakebench.replay.save(path, outcome)``, the scenario embedded)
+        and ``wakebench replay FILE``; and None for a real run (libev):
         ``wakebench run ... --backend libev --repeat N`` counts the verdicts
         of N new real runs instead."""
         if self.schedule is None:
             return None
-        return replay_command(self.scenario, self.policy, self.schedule)
+        ref = (self.scenario if self.scenario_object is None
+               else scenario_ref(self.scenario_object))
+        return None if ref is None else replay_command(ref, self.policy, self.schedule)
 
     def to_dict(self) -> dict:
         return {

@@ -18,10 +18,13 @@ serves hypothesis's ``@given`` tests without a health-check failure.
 Assertion failures hide the plugin's own frames from the traceback.
 
 On failure the report shows the verdict explanation, the trace around the
-failing step, and the exact command that replays it; the schedule is saved
-under ``.wakebench/`` and ``pytest --wakebench-replay FILE`` re-runs that
-schedule (instead of exploring) in every assertion on the same scenario and
-policy.
+failing step, and the exact command that replays it: the run is saved under
+``.wakebench/`` as a replay file with the scenario embedded, so
+``wakebench replay FILE`` works for any scenario, one built in the test
+included (a catalog scenario also gets its ``wakebench run NAME ...
+--schedule S`` line); ``pytest --wakebench-replay FILE`` re-runs that
+schedule (instead of exploring) in every assertion on the same scenario
+(by name) and policy.
 """
 
 from __future__ import annotations
@@ -67,8 +70,16 @@ def failure_text(out: Outcome, expected: str, saved: Optional[Path]) -> str:
         f"  {out.verdict.explanation}",
         "trace around the failing step:",
         trace_window(out),
-        f"replay: {out.replay_command() or f'none (a real run on {out.backend} does not replay)'}",
     ]
+    if not out.replayable:
+        parts.append(f"replay: none (a real run on {out.backend} does not replay)")
+    if saved is not None:
+        parts.append(f"replay: wakebench replay {saved}")
+    if out.replay_command() is not None:
+        parts.append(f"replay: {out.replay_command()}")
+    elif saved is None and out.replayable:
+        parts.append(f"replay: none (the replay file could not be written; schedule "
+                     f"{out.schedule})")
     if saved is not None:
         parts.append(f"saved:  {saved}  (pytest --wakebench-replay {saved})")
     return "\n".join(parts)
@@ -165,17 +176,17 @@ class Bench:
         rf = self._replay
         name = scenario if isinstance(scenario, str) else scenario.name
         pname = policy if isinstance(policy, str) else policy.name
-        if rf is None or rf.scenario != name or rf.policy != pname:
+        if rf is None or rf.scenario.name != name or rf.policy != pname:
             return None
         return run(scenario, policy, schedule=rf.schedule)
 
     def _save(self, out: Outcome) -> Optional[Path]:
-        if not isinstance(out.scenario, str):
+        if not out.replayable:
             return None
         test = re.sub(r"[^A-Za-z0-9_.-]+", "_", self.test_id)
         try:
             return replay_files.save(self._save_dir / f"{test}.json", out)
-        except OSError:
+        except (OSError, replay_files.ReplayError):
             return None
 
 

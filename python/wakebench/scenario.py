@@ -14,9 +14,10 @@ and the op position, e.g. ``op #0.2``: op 2 inside op 0's body.
 
 from __future__ import annotations
 
-from typing import Iterable, Optional, Union
+import json
+from typing import Any, Dict, Iterable, Optional, Union
 
-from . import _core, ops
+from . import _core, codegen, ops, serialise
 from .errors import ScenarioError, ScenarioTypeError, check_text, one_line
 
 __all__ = ["Scenario", "Mutex", "RwLock", "WaitQueue", "Counter", "Atomic", "Task", "Object",
@@ -367,9 +368,73 @@ class Scenario:
         self._spec.max_live_tasks = ops._int(max_live_tasks, f"scenario {name!r} max_live_tasks")
         self._spec.workers = ops._int(workers, f"scenario {name!r} workers")
         self._built: Optional[_core.Scenario] = None
+        #: how to name it on the command line (a catalog name, ``file.py:fn``,
+        #: ``file.json``), when it was loaded that way; see ``wakebench.sources``
+        self.origin: Optional[str] = None
 
     def __repr__(self) -> str:
         return f"Scenario({self.name!r})"
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        """IPython's and hypothesis's pretty printer (a falsifying example):
+        the Python that builds it, unless it is long."""
+        text = self.to_python() if not cycle else ""
+        if cycle or text.count("\n") > 200:
+            p.text(repr(self))
+            return
+        p.text(f"{self.name!r} built by\n{text}")
+
+    # -- serialised forms ------------------------------------------------------
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The versioned JSON form as data (see ``wakebench.serialise``)."""
+        return json.loads(self.to_json())
+
+    def to_json(self, *, indent: Optional[int] = 1) -> str:
+        """The versioned JSON form: ``Scenario.from_json`` rebuilds the
+        identical scenario, in any process, without running any code."""
+        return serialise.dumps(self._spec, doc=self.doc, source=self.source, indent=indent)
+
+    @classmethod
+    def from_dict(cls, data: Any, *, where: str = "scenario") -> "Scenario":
+        """Rebuild a scenario from its JSON form (parsed); a malformed one is
+        a ``ScenarioFileError`` naming the place (``tasks[0].ops[2].kind``)."""
+        spec, doc, source = serialise.spec_from_dict(data, where)
+        return cls._from_spec(spec, doc, source)
+
+    @classmethod
+    def from_json(cls, text: str, *, where: str = "scenario") -> "Scenario":
+        """Rebuild a scenario from ``to_json()``'s text. Never executes code:
+        the text is data, checked field by field (``wakebench.serialise``)."""
+        if not isinstance(text, str):
+            raise ScenarioTypeError(f"from_json: expected a str, got {type(text).__name__}")
+        spec, doc, source = serialise.loads(text, where)
+        return cls._from_spec(spec, doc, source)
+
+    @classmethod
+    def _from_spec(cls, spec: "_core.ScenarioSpec", doc: str, source: str) -> "Scenario":
+        s = cls.__new__(cls)
+        s.name = _check_name(spec.name, "Scenario")
+        s.doc, s.source, s._spec, s._built, s.origin = doc, source, spec, None, None
+        return s
+
+    def to_python(self) -> str:
+        """The Python module that builds this scenario (``scenario()``
+        returns it), written with the DSL: ``wakebench run FILE.py`` runs it."""
+        return codegen.to_python(self._spec, doc=self.doc, source=self.source)
+
+    def raw(self, field: str, **fields: Any) -> None:
+        """Declare an item of any of the spec's lists field by field:
+        ``s.raw("mutexes", name="m", kind="async_fair")`` is
+        ``s.mutex("m", kind="fair")``. The generic form ``to_python()``
+        writes for what the DSL has no call for."""
+        lists = {f.name: f for f in serialise.fields(_core.ScenarioSpec) if f.kind == "list"}
+        if field not in lists:
+            raise ScenarioError(f"scenario {self.name!r}: raw: no list {field!r} in a scenario "
+                                f"(lists: {', '.join(lists)})")
+        self._add(field, serialise.struct_from_fields(lists[field].type,
+                                                      f"scenario {self.name!r}: {field}",
+                                                      **fields))
 
     # -- resources -----------------------------------------------------------
 

@@ -9,6 +9,11 @@ ops. Shapes are kept to what a Rust program could do, and such that a
 re-entrant lock can only come from a policy polling inline: a task never
 drops an object while it holds a lock (nor owns objects if it holds a guard
 across an await), and each object is dropped once.
+
+A falsifying example shows a drawn scenario as the Python that builds it
+(``Scenario.to_python()``, through ``Scenario._repr_pretty_``, which
+hypothesis's printer calls), not ``Scenario('generated-2t')``: paste it
+into a file and ``wakebench run FILE.py`` runs it.
 """
 
 from __future__ import annotations
