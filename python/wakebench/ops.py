@@ -659,7 +659,7 @@ def compare_exchange(atomic: _NameLike, current: object, new: object, *,
     o.expected = _atomic_int(current, f"compare_exchange {o.target!r} current")
     fail = _block(on_fail, f"compare_exchange {o.target!r}: on_fail")
     if fail:
-        return o.is_ok()._branch([], fail)
+        return o.is_ok()._branch([], fail)  # type: ignore[return-value]  # an AtomicOp's copy
     return o
 
 
