@@ -40,7 +40,7 @@ def _leaf(draw, me, sync, clock=True):
         lambda: ops.loop(ops.try_lock("m", on_fail=[ops.print("busy"), ops.break_()]),
                          ops.add("c", 1), ops.unlock("m"), ops.break_()),
         lambda: ops.try_acquire("s", on_fail=[ops.print("no permit")]),
-        lambda: wb.Channel("ch").try_send(on_full=[ops.print("full")],
+        lambda: wb.Channel("ch").try_send(draw(st.integers(0, 2)), on_full=[ops.print("full")],
                                           on_closed=[ops.print("closed")]),
         lambda: wb.Channel("ch").try_recv(on_empty=[ops.print("empty")],
                                           on_closed=[ops.print("closed")]),
@@ -63,8 +63,13 @@ def _leaf(draw, me, sync, clock=True):
                              ops.yield_(), ops.unlock("a"), ops.break_()),
             lambda: ops.acquire("s"),
             lambda: wb.Notify("n").notified(),
-            lambda: wb.Channel("ch").send(),
+            lambda: wb.Channel("ch").send(draw(st.integers(0, 2))),
             lambda: wb.Channel("ch").recv(),
+            # a recv branching on the value it got: the order of messages
+            # (in the state hash) decides which counter op runs
+            lambda: ops.if_(wb.Channel("ch").recv(on_closed=[ops.print("none")])
+                            == draw(st.integers(0, 2)),
+                            ops.add("c", 1), orelse=[ops.print("other")]),
             lambda: ops.critical(ops.yield_(), ops.add("c", 1)),
             lambda: ops.mask(ops.yield_()),
             lambda: ops.join(draw(st.sampled_from(others))),

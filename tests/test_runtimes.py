@@ -217,6 +217,21 @@ def flag_wake(mode: str) -> Callable[[], wb.Scenario]:
     return build
 
 
+def values(mode: str) -> Callable[[], wb.Scenario]:
+    def build() -> wb.Scenario:
+        s = wb.Scenario(f"values-{mode}")
+        jobs = s.channel("jobs")
+        # `match rx.recv().await { Some(0) => stop, Some(_) => job, None => closed }`
+        s.task("worker", [ops.loop(ops.if_(
+            jobs.recv(on_closed=[ops.print("closed"), ops.break_()]) == 0,
+            ops.print("stop"), ops.break_(), orelse=[ops.print("job")]))], autostart=False)
+        end = {"stop": [jobs.send(0)], "drop": [jobs.drop_sender()], "keep": []}[mode]
+        s.task("main", [ops.spawn("worker"), jobs.send(1), jobs.send(1), *end,
+                        ops.join("worker"), ops.print("joined")])
+        return s
+    return build
+
+
 def try_lock_handoff(fair: bool) -> Callable[[], wb.Scenario]:
     def build() -> wb.Scenario:
         s = wb.Scenario("try-lock-handoff-" + ("fair" if fair else "barging"))
@@ -359,6 +374,11 @@ PAIRS = [
     Pair("try_lock", ["fair"], try_lock_handoff(True), "ok"),
     Pair("try_lock", ["barging"], try_lock_handoff(False), "deadlock/wait_cycle"),
     Pair("try_recv", [], try_recv_loop, "ok"),
+    # Messages with values: a worker stops on 0; joined while its Sender is
+    # still held and no 0 sent, it waits in recv for good.
+    Pair("values", ["stop"], values("stop"), "ok"),
+    Pair("values", ["drop"], values("drop"), "ok"),
+    Pair("values", ["keep"], values("keep"), "deadlock/never_woken"),
     # A RefCell's Ref held across an await: the other task's borrow_mut
     # panics (tokio catches it; main's unwrap of its JoinHandle exits 101);
     # the Ref dropped before the await, both finish.

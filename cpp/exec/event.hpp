@@ -47,8 +47,8 @@ enum class Ev : uint8_t {
   NotifyWait,    // a = notify, b = task: it waits in notified()
   NotifyDone,    // a = notify, b = task: notified() completes
   NotifySend,    // a = notify, b = 1 notify_waiters / 0 notify_one, v = tasks notified
-  ChanSend,      // a = channel, b = the receiver woken or kNoId, v = messages now
-  ChanRecv,      // a = channel, b = task, v = messages now
+  ChanSend,      // a = channel, b = the receiver woken or kNoId, v = messages now, x = the value
+  ChanRecv,      // a = channel, b = task, v = messages now, x = the value received
   ChanWait,      // a = channel, b = task, b8 = 1 recv (empty) / 0 send (full)
   ChanFail,      // a = channel, b8 = 1 recv (None) / 0 send (SendError)
   ChanClose,     // a = channel, v = waiting senders woken (to fail)
@@ -67,6 +67,7 @@ enum class Ev : uint8_t {
   RwWait,        // a = rwlock, b = task queued (tokio), b8 = write
   RwHandoff,     // a = rwlock, b = task served from the queue (tokio), b8 = write
   RwBlocked,     // a = rwlock, b8 = write: the thread cannot take it (std)
+  StreamYield,   // a = the future whose output a buffered stream yields, b = the task draining it
 };
 
 // Why a try-op failed (Ev::TryFail's b8).
@@ -100,8 +101,10 @@ struct Event {
   uint16_t c = 0;
   uint32_t a = 0;
   uint32_t b = 0;
+  int32_t x = 0;  // a message's value (in what was padding: Event stays 40 bytes)
   int64_t time = 0;
   int64_t v = 0;
 };
+static_assert(sizeof(Event) == 40, "an event per step when tracing: keep it small");
 
 }  // namespace wb

@@ -113,6 +113,11 @@ void Machine::buffered_step(uint16_t tid, uint32_t table) {
   const int64_t len = static_cast<int64_t>(bt.items.size());
   if (f.child_polled) {
     f.child_polled = 0;
+    // FuturesUnordered yields a future's output as soon as its poll is
+    // Ready (poll_next returns it): the order of completion.
+    const uint32_t fut = bt.items[head + f.branch];
+    if (bt.unordered && w_.tasks[fut].status == TaskStatus::Done)
+      ev(tid, Ev::StreamYield, fut, task);
     ++f.branch;
   } else if (f.branch == 0) {  // a new pass: fill the buffer from the wrapped stream
     while (next < len && next - head - done < bt.size) {
@@ -146,6 +151,7 @@ void Machine::buffered_step(uint16_t tid, uint32_t table) {
     for (; head < next && w_.tasks[bt.items[head]].status == TaskStatus::Done; ++head) --done;
   } else {
     while (head < next && w_.tasks[bt.items[head]].status == TaskStatus::Done) {
+      ev(tid, Ev::StreamYield, bt.items[head], task);
       ++head;  // FuturesOrdered yields in order
       live_down();
       yielded = true;

@@ -229,7 +229,7 @@ void Machine::exec(uint16_t tid) {
       chan_send(tid, f, in, pc);
       return;
     case Code::Recv:
-      chan_recv(tid, f, in, pc);
+      chan_recv(tid, f, in, pc, locals);
       return;
     case Code::TrySend:
       chan_try_send(tid, f, in, pc);

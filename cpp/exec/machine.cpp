@@ -77,7 +77,7 @@ uint64_t Machine::memory_estimate() const {
   for (const NotifyRt& n : w_.notifies)
     bytes += (n.waiters.size() + n.notified.size()) * sizeof(uint32_t);
   for (const ChannelRt& c : w_.channels)  // a message is a node in tokio's block list
-    bytes += static_cast<uint64_t>(c.len) * sizeof(uint64_t) +
+    bytes += static_cast<uint64_t>(c.len()) * sizeof(uint64_t) +
              (c.slots.waiters.size() + c.slots.assigned.size()) * sizeof(uint32_t);
   for (const MutexRt& m : w_.mutexes) bytes += m.waiters.size() * sizeof(uint32_t);
   for (const RefCellRt& c : w_.refcells) bytes += c.borrows.size() * sizeof(BorrowRt);

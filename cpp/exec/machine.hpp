@@ -170,7 +170,7 @@ class Machine {
   void leave_channels(uint32_t task, std::vector<uint32_t>& to_wake);
   // Channel ops (primitives/channel), run in the frame on top of tid's stack.
   void chan_send(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc);
-  void chan_recv(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc);
+  void chan_recv(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc, int64_t* locals);
   void chan_try_send(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc);
   void chan_try_recv(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc);
   // RefCell ops (primitives/refcell): false when the op did not go on (the
@@ -214,7 +214,7 @@ class Machine {
   }
 
   void ev(uint16_t tid, Ev kind, uint32_t a, uint32_t b = 0, uint8_t b8 = 0, uint16_t c = 0,
-          int64_t v = 0) {
+          int64_t v = 0, int32_t x = 0) {
     if (!cfg_.trace) return;
     if (w_.trace.size() >= cfg_.limits.max_trace) {
       w_.trace_truncated = true;
@@ -231,6 +231,7 @@ class Machine {
     e.c = c;
     e.time = w_.now;
     e.v = v;
+    e.x = x;
     w_.trace.push_back(e);
   }
 

@@ -125,7 +125,8 @@ uint64_t state_hash(const World& w, uint32_t unread) {
     x.add(0xfff4);
   }
   for (const ChannelRt& c : w.channels) {
-    x.add(static_cast<uint64_t>(c.len) << 2 | (c.closed ? 2u : 0u) | (c.rx != channel::kNone));
+    x.add(static_cast<uint64_t>(c.len()) << 2 | (c.closed ? 2u : 0u) | (c.rx != channel::kNone));
+    x.seq(c.values, 0xffcf);  // the messages, in order: what recvs will hand out
     x.add(static_cast<uint64_t>(c.senders) << 32 | c.rx);
     x.add(static_cast<uint64_t>(c.slots.permits));
     x.seq(c.slots.waiters, 0xfff3);

@@ -36,6 +36,7 @@
 //    continue); a try_lock of a mutex the program holds always fails, as
 //    the real ones do (std: WouldBlock), and only on_fail goes on.
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <sstream>
@@ -611,6 +612,7 @@ class Compiler {
     if (!op.target.empty()) desc += " '" + op.target + "'";
     if (op.kind == OpKind::If) desc += " on '" + op.cond.counter + "'";
     if (is_atomic_op(op.kind) && branches(op)) desc += ", branching on what it returned";
+    if (op.kind == OpKind::Recv && recv_branches(op)) desc += ", branching on what it received";
     return owner_desc_ + " " + where + " (" + desc + ")";
   }
 
@@ -624,7 +626,10 @@ class Compiler {
     if (static_cast<unsigned>(op.kind) > static_cast<unsigned>(OpKind::TryWrite))
       fail(owner_desc_ + ", " + where + ": invalid op kind " +
            std::to_string(static_cast<unsigned>(op.kind)));
-    if ((op.kind == OpKind::If || is_atomic_op(op.kind)) &&
+    if (!op.then.empty() && op.kind != OpKind::Recv)
+      fail_at(where, op, std::string(op_name(op.kind)) + " has no value to branch on with a "
+                         "then-block (recv has: the value it receives)");
+    if ((op.kind == OpKind::If || is_atomic_op(op.kind) || op.kind == OpKind::Recv) &&
         static_cast<unsigned>(op.cond.cmp) > static_cast<unsigned>(Cmp::Ge))
       fail(owner_desc_ + ", " + where + ": invalid comparison " +
            std::to_string(static_cast<unsigned>(op.cond.cmp)));
@@ -681,10 +686,37 @@ class Compiler {
         // A bounded send may wait for room; an unbounded or oneshot send never does.
         if (op.kind == OpKind::Recv || c.capacity > 0) require_await_allowed(where, op);
         in.code = op.kind == OpKind::Send ? Code::Send : Code::Recv;
+        const bool branch = op.kind == OpKind::Recv && recv_branches(op);
+        if (op.kind == OpKind::Send) {
+          in.b = message_value(where, op);
+          if (!op.orelse.empty() || !op.cond.counter.empty())
+            fail_at(where, op, "send returns nothing to branch on (a recv branches on the "
+                               "value it receives)");
+        } else {
+          check_own_branch(where, op);
+          in.b = branch ? returned_local() : kNoLocal;
+        }
         size_t at = emit(in, label(where, op));
         Flow closed_f = f;
         block(op.body, prefix + "on_closed.", depth + 1, closed_f);
+        if (!branch) {
+          patch(at, here());
+          f.held = join(f.held, closed_f.held, where, op);
+          return;
+        }
+        // Recv(jump: test) on_closed... Jump(end) test: JumpUnlessLocal then... else... end:
+        Instr j;
+        j.code = Code::Jump;
+        const size_t jclosed = emit(j, label(where, op) + ", end of on_closed");
         patch(at, here());
+        Instr t;
+        t.code = Code::JumpUnlessLocal;
+        t.a = in.b;
+        t.cmp = op.cond.cmp;
+        t.v = op.cond.value;
+        const size_t jif = emit(t, label(where, op) + ", test");
+        then_else(op, op.then, where, prefix, depth, f, jif);
+        patch(jclosed, here());
         f.held = join(f.held, closed_f.held, where, op);
         return;
       }
@@ -1169,6 +1201,7 @@ class Compiler {
                                  "' is unbounded: UnboundedSender has no try_send, its send "
                                  "never waits; use send(on_closed=...)");
         in.code = send ? Code::TrySend : Code::TryRecv;
+        if (send) in.b = message_value(where, op);
         size_t at = emit(in, label(where, op));
         Flow first_f = f, closed_f = f;
         block(op.body, prefix + (send ? "on_full." : "on_empty."), depth + 1, first_f);
@@ -1262,8 +1295,12 @@ class Compiler {
   // `jif`, which jumps past `body` when the condition fails.
   void then_else(const OpSpec& op, const std::string& where, const std::string& prefix, int depth,
                  Flow& f, size_t jif) {
+    then_else(op, op.body, where, prefix, depth, f, jif);
+  }
+  void then_else(const OpSpec& op, const std::vector<OpSpec>& then, const std::string& where,
+                 const std::string& prefix, int depth, Flow& f, size_t jif) {
     Flow then_f = f, else_f = f;
-    block(op.body, prefix, depth + 1, then_f);
+    block(then, prefix, depth + 1, then_f);
     size_t jend = 0;
     bool has_else = !op.orelse.empty();
     if (has_else) {
@@ -1284,6 +1321,22 @@ class Compiler {
            k == OpKind::CompareExchange || k == OpKind::FetchAdd;
   }
   static bool branches(const OpSpec& op) { return !op.body.empty() || !op.orelse.empty(); }
+  static bool recv_branches(const OpSpec& op) { return !op.then.empty() || !op.orelse.empty(); }
+
+  // An op branches on its own result: a condition naming another resource is an error.
+  void check_own_branch(const std::string& where, const OpSpec& op) {
+    if (!op.cond.counter.empty() && op.cond.counter != op.target)
+      fail_at(where, op, "its branch compares what '" + op.cond.counter +
+                             "' returned; an op branches on its own result");
+  }
+
+  // A message's value: a small integer (an i32, carried in the instruction's `b`).
+  uint32_t message_value(const std::string& where, const OpSpec& op) {
+    if (op.value < INT32_MIN || op.value > INT32_MAX)
+      fail_at(where, op, "a message's value is a small integer (32-bit), got " +
+                             std::to_string(op.value));
+    return static_cast<uint32_t>(static_cast<int32_t>(op.value));
+  }
 
   // The local an atomic op's result goes to: one per program, since the
   // test reading it comes right after the op (nested branches run later).

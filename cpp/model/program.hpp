@@ -70,8 +70,11 @@ enum class Code : uint8_t {
   Notified,     // a = notify; an await point
   NotifyOne,    // a = notify
   NotifyWaiters,  // a = notify
-  Send,         // a = channel, jump = past its on_closed block (run when it fails)
-  Recv,         // a = channel, jump = past its on_closed block (run on None); an await point
+  Send,         // a = channel, jump = past its on_closed block (run when it fails),
+                // b = the message's value (an i32's bits)
+  Recv,         // a = channel, jump = past its on_closed block (run on None); an await point;
+                // b = the local the value received goes to (kNoLocal: unread), tested by
+                // the JumpUnlessLocal at `jump` when the program branches on it
   ChanClose,    // a = channel
   DropSender,   // a = channel
   // Atomics: a = cell (counter id), b = the local that receives the value
@@ -88,7 +91,7 @@ enum class Code : uint8_t {
   // on_fail / on_full / on_empty block); the closed failure of a channel's
   // try-op to `v` (its on_closed block; v == jump when it has none).
   TryLock,      // a = mutex (any kind)
-  TrySend,      // a = bounded channel
+  TrySend,      // a = bounded channel, b = the message's value (as Send)
   TryRecv,      // a = channel or oneshot
   TryAcquire,   // a = semaphore
   // RefCell (exec/primitives/refcell.hpp): a = cell; b = 1 on a with_ region's guard (its

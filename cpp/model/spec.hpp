@@ -65,8 +65,11 @@ enum class OpKind : uint8_t {
   Notified,       // target notify: `notified().await`
   NotifyOne,      // target notify
   NotifyWaiters,  // target notify
-  Send,           // target channel; body: what runs if it fails (the receiver is closed)
-  Recv,           // target channel; body: what runs on None / RecvError
+  Send,           // target channel, value: the message (an i32); body: what runs if it
+                  // fails (the receiver is closed)
+  Recv,           // target channel; body: what runs on None / RecvError; it may branch on
+                  // the value received, atomically with the recv: cond compares it, `then`
+                  // runs if it holds, orelse if not
   CloseChannel,   // target channel: Receiver::close
   DropSender,     // target channel: one Sender dropped
   // Atomics (exec/primitives/atomic.hpp), each one visible operation. Those
@@ -83,7 +86,8 @@ enum class OpKind : uint8_t {
   // branches on the result (the primitives' files cite the real rules):
   TryLock,        // target mutex; body: runs when it fails (held: WouldBlock / None /
                   // TryLockError); on success the lock is held, as after Lock
-  TrySend,        // target bounded channel; body: on Full; orelse: on Closed (TrySendError)
+  TrySend,        // target bounded channel, value: the message; body: on Full; orelse: on
+                  // Closed (TrySendError)
   TryRecv,        // target channel; body: on Empty; orelse: on Disconnected / Closed
                   // (TryRecvError)
   TryAcquire,     // target semaphore; body: on NoPermits (TryAcquireError)
@@ -111,7 +115,8 @@ enum class OpKind : uint8_t {
 enum class Cmp : uint8_t { Eq, Ne, Lt, Le, Gt, Ge };
 
 // A condition on resource state: `counter <cmp> value` (If), or on what an
-// atomic op returned: `returned <cmp> value` (counter: the atomic's name).
+// atomic op returned or a recv received: `returned <cmp> value` (counter:
+// the atomic's or the channel's name).
 struct Cond {
   std::string counter;
   Cmp cmp = Cmp::Eq;
@@ -126,9 +131,12 @@ struct OpSpec {
   int64_t expected = 0;  // CompareExchange: the value it expects (Rust's `current`)
   bool flag = false;   // Buffered: always poll the wrapped stream; Select: biased
   bool unordered = false;  // Buffered: buffer_unordered (yield in completion order)
-  Cond cond;           // If; an atomic op's branch on the value it returned
+  Cond cond;           // If; an atomic op's branch on the value it returned; a Recv's on the
+                       // value it received
   std::vector<OpSpec> body;
   std::vector<OpSpec> orelse;
+  std::vector<OpSpec> then;  // Recv: runs when the value received meets cond (its body is
+                             // on_closed; an atomic op's then-block is its body)
 };
 
 enum class MutexKind : uint8_t {

@@ -742,7 +742,7 @@ Verdict explain(const Scenario& sc, const World& w, const Finding& f, std::strin
       if (w.exhausted_channel != kNoId) {
         const ChannelSpec& c = sc.channels[w.exhausted_channel];
         v.explanation = "step " + std::to_string(w.exhausted_step) + ": unbounded channel '" +
-                        c.name + "' holds " + std::to_string(w.channels[w.exhausted_channel].len) +
+                        c.name + "' holds " + std::to_string(w.channels[w.exhausted_channel].len()) +
                         " messages, past its bound of " + std::to_string(c.bound) +
                         ": nothing stops it growing (an unbounded queue filled faster than it "
                         "is drained). The last send came from " + from + ".";

@@ -49,6 +49,7 @@ const char* event_kind_name(Ev k) {
     case Ev::NotifyWait: return "notified_wait";
     case Ev::NotifyDone: return "notified";
     case Ev::NotifySend: return "notify";
+    case Ev::StreamYield: return "stream_yield";
     case Ev::ChanSend: return "send";
     case Ev::ChanRecv: return "recv";
     case Ev::ChanWait: return "channel_wait";
@@ -167,16 +168,22 @@ TraceRecord trace_record(const Scenario& sc, const Event& e, const std::string& 
             (e.v ? std::to_string(e.v) + " waiter(s) notified"
                  : std::string(e.b ? "nobody waits" : "nobody waits, the permit is stored"));
       break;
+    case Ev::StreamYield:
+      r.subject = task(e.a);
+      msg = "the buffered stream in '" + task(e.b) + "' yields '" + r.subject + "'";
+      break;
     case Ev::ChanSend:
       r.subject = sc.channels[e.a].name;
       r.detail = std::to_string(e.v);  // messages queued now
-      msg = "send on '" + r.subject + "': " + std::to_string(e.v) + " message(s) queued" +
+      msg = "send " + std::to_string(e.x) + " on '" + r.subject + "': " + std::to_string(e.v) +
+            " message(s) queued" +
             (e.b == kNoId ? std::string() : ", wakes the receiver '" + task(e.b) + "'");
       break;
     case Ev::ChanRecv:
       r.subject = sc.channels[e.a].name;
-      msg = (e.b == kNoId ? std::string("receive") : "'" + task(e.b) + "' receives") +
-            " from '" + r.subject + "' (" + std::to_string(e.v) + " left)";
+      r.detail = std::to_string(e.x);  // the value received
+      msg = (e.b == kNoId ? std::string("receive ") : "'" + task(e.b) + "' receives ") +
+            r.detail + " from '" + r.subject + "' (" + std::to_string(e.v) + " left)";
       break;
     case Ev::ChanWait:
       r.subject = sc.channels[e.a].name;

@@ -126,6 +126,7 @@ class OpSpec:
     cond: Cond
     body: List[OpSpec]
     orelse: List[OpSpec]
+    then: List[OpSpec]
     def __init__(self) -> None: ...
 
 class MutexSpec:

@@ -32,7 +32,7 @@ __all__ = [
     "sleep", "read", "compute", "spawn_blocking", "notify_loop", "await_", "select", "branch",
     "buffered", "critical", "mask", "uninterruptible_mask", "restore", "catch", "throw_to",
     "wait", "join", "abort", "wait_until", "acquire", "release", "seq", "continue_",
-    "try_lock", "try_acquire", "AtomicOp", "Returned", "borrow", "borrow_mut", "end_borrow",
+    "try_lock", "try_acquire", "ValueOp", "AtomicOp", "Returned", "borrow", "borrow_mut", "end_borrow",
     "try_borrow", "try_borrow_mut", "panic", "with_",
     "read_lock", "write_lock", "unlock_read", "unlock_write", "try_read", "try_write",
     "raw", "struct",
@@ -148,15 +148,19 @@ def repeat(n: int, *body: Op) -> Op:
 
 def if_(cond: Union[Cond, "Returned"], *then: Op, orelse: Sequence[Op] = ()) -> Op:
     """Run ``then`` if the condition holds, else ``orelse``. The condition
-    compares a counter (``streams == 0``: a read of it) or what an atomic op
-    returns (``flag.swap(1) == 0``, ``lock.compare_exchange(0, 1).is_ok()``):
-    then the op itself is the if, and the branch is taken on the value it
-    returned, atomically with it (``if flag.swap(true) == false { ... }``)."""
+    compares a counter (``streams == 0``: a read of it), what an atomic op
+    returns (``flag.swap(1) == 0``, ``lock.compare_exchange(0, 1).is_ok()``)
+    or the message a recv receives (``ch.recv() == 2``): then the op itself
+    is the if, and the branch is taken on the value it gave, atomically with
+    it (``if flag.swap(true) == false { ... }``, ``match rx.recv().await {
+    Some(2) => ..., _ => ... }``). A recv that gets ``None`` runs its
+    ``on_closed`` block and neither branch."""
     if isinstance(cond, Returned):
         return cond._branch(_block(then, "if_"), _block(orelse, "if_ orelse"))
     if not isinstance(cond, _core.Cond):
-        raise ScenarioTypeError("if_: the condition must compare a counter (`streams == 0`) or "
-                                "what an atomic op returns (`flag.load() == 1`)")
+        raise ScenarioTypeError("if_: the condition must compare a counter (`streams == 0`), "
+                                "what an atomic op returns (`flag.load() == 1`) or what a recv "
+                                "receives (`ch.recv() == 2`)")
     o = _op(_core.OpKind.IF)
     o.cond = cond
     o.body = _block(then, "if_")
@@ -323,6 +327,30 @@ def _notify_op(kind: "_core.OpKind", notify: _NameLike) -> Op:
 def _channel_op(kind: "_core.OpKind", channel: _NameLike, on_closed: Iterable[Op] = ()) -> Op:
     o = _op(kind, _name(channel, "channel"))
     o.body = _block(on_closed, f"{_name(channel, 'channel')}: on_closed")
+    return o
+
+
+def message_value(value: object, what: str) -> int:
+    """A message's value: a small integer (an i32), or a bool (1 / 0)."""
+    v = int(value) if isinstance(value, bool) else _int(value, what)
+    if not -2**31 <= v < 2**31:
+        raise ScenarioTypeError(f"{what}: a message's value is a small integer (32-bit), got {v}")
+    return v
+
+
+def _send_op(kind: "_core.OpKind", channel: _NameLike, value: object,
+             on_closed: Iterable[Op] = ()) -> Op:
+    o = _channel_op(kind, channel, on_closed)
+    o.value = message_value(value, f"send on {o.target!r}")
+    return o
+
+
+def _recv_op(kind: "_core.OpKind", channel: _NameLike, on_closed: Iterable[Op] = ()) -> ValueOp:
+    name = _name(channel, "channel")
+    o = ValueOp()
+    o.kind = kind
+    o.target = name
+    o.body = _block(on_closed, f"{name}: on_closed")
     return o
 
 
@@ -519,18 +547,24 @@ class Compared:
         return self._cmp(_core.Cmp.GE, v)
 
 
-class AtomicOp(Compared, _core.OpSpec):
-    """An atomic op that returns a value (``load``, ``swap``,
-    ``compare_exchange``, ``fetch_add``): an op in a program like any other
+class ValueOp(Compared, _core.OpSpec):
+    """An op that gives the program a value: an atomic op (what it returns)
+    or a recv (the message it receives). An op in a program like any other
     (the value is dropped), and, compared (``==``, ``<``, ...), a condition
-    on the value it returns, for ``if_``, ``wait_until``, a loop's break.
-    ``compare_exchange`` also has ``is_ok()`` / ``is_err()``."""
+    on that value for ``if_``: the op itself then branches, atomically with
+    it (``ops.if_(flag.swap(True) == False, ...)``, ``ops.if_(ch.recv() == 2,
+    ...)``)."""
 
     __hash__ = None  # type: ignore[assignment]  # compared, it makes a condition
 
     def _cmp(self, cmp: "_core.Cmp", value: object) -> "Returned":
         return Returned(self, cmp, _atomic_int(value, f"condition on {op_label(self)}"))
 
+
+class AtomicOp(ValueOp):
+    """An atomic op that returns a value (``load``, ``swap``,
+    ``compare_exchange``, ``fetch_add``): see ``ValueOp``.
+    ``compare_exchange`` also has ``is_ok()`` / ``is_err()``."""
 
     def is_ok(self) -> "Returned":
         """compare_exchange succeeded: it returned ``Ok(current)``, i.e. the
@@ -554,38 +588,46 @@ def op_label(op: Op) -> str:
 
 
 class Returned:
-    """A condition on what an atomic op returns: made by comparing an
-    ``AtomicOp``, used by ``if_`` (pure data once used: the op with the
-    branches)."""
+    """A condition on the value an op gives (what an atomic op returns, the
+    message a recv receives): made by comparing a ``ValueOp``, used by
+    ``if_`` (pure data once used: the op with the branches)."""
 
     __slots__ = ("op", "cmp", "value")
 
-    def __init__(self, op: AtomicOp, cmp: "_core.Cmp", value: int) -> None:
+    def __init__(self, op: ValueOp, cmp: "_core.Cmp", value: int) -> None:
         self.op, self.cmp, self.value = op, cmp, value
 
     def __bool__(self) -> bool:
         raise ScenarioTypeError(f"a condition on what {op_label(self.op)} returns has no truth "
                                 "value in Python: use it in ops.if_ (the run decides it)")
 
-    def _branch(self, then: list, orelse: list) -> AtomicOp:
-        if self.op.body or self.op.orelse:
-            raise ScenarioTypeError(f"if_: {op_label(self.op)} already has a branch "
-                                    "(on_fail=...); give it one branch")
+    def _branch(self, then: list, orelse: list) -> ValueOp:
+        # A recv keeps its on_closed block in `body`: its then-block is `then`.
+        recv = self.op.kind in _RECV_KINDS
+        if (self.op.then if recv else self.op.body) or self.op.orelse:
+            raise ScenarioTypeError(f"if_: {op_label(self.op)} already has a branch"
+                                    f"{'' if recv else ' (on_fail=...)'}; give it one branch")
         o = _copy(self.op)
         c = _core.Cond()
         c.counter = self.op.target
         c.cmp = self.cmp
         c.value = self.value
         o.cond = c
-        o.body = then
+        if recv:
+            o.then = then
+        else:
+            o.body = then
         o.orelse = orelse
         return o
 
 
-def _copy(op: AtomicOp) -> AtomicOp:
-    o = type(op)()  # an AtomicOp stays one: comparing it again is refused with a reason
+_RECV_KINDS = (_core.OpKind.RECV,)
+
+
+def _copy(op: ValueOp) -> ValueOp:
+    o = type(op)()  # a ValueOp stays one: comparing it again is refused with a reason
     for field in ("kind", "target", "text", "value", "expected", "flag", "unordered", "cond",
-                  "body", "orelse"):
+                  "body", "orelse", "then"):
         setattr(o, field, getattr(op, field))
     return o
 
@@ -632,7 +674,7 @@ def compare_exchange(atomic: _NameLike, current: object, new: object, *,
     o.expected = _atomic_int(current, f"compare_exchange {o.target!r} current")
     fail = _block(on_fail, f"compare_exchange {o.target!r}: on_fail")
     if fail:
-        return o.is_ok()._branch([], fail)
+        return o.is_ok()._branch([], fail)  # type: ignore[return-value]  # an AtomicOp's copy
     return o
 
 

@@ -214,32 +214,36 @@ class Semaphore(_Handle):
 
 class Channel(_Handle):
     """tokio::sync::mpsc, bounded or unbounded (cpp/exec/primitives/channel).
-    Messages carry no values: the model counts them.
+    A message is a small integer (``send(2)``; default 0), kept in the order
+    sent; the trace names each value sent and received.
 
     ``send()`` waits its turn (FIFO) while a bounded channel is full; once
     the receiver is closed it fails (``SendError``) and runs ``on_closed``.
-    ``recv()`` takes a message, or stores the receiver's one waker (an
-    ``AtomicWaker``: a second receiving task replaces the first's) and
+    ``recv()`` takes the oldest message, or stores the receiver's one waker
+    (an ``AtomicWaker``: a second receiving task replaces the first's) and
     waits; once the channel is closed, or every sender is dropped, and it
-    is drained, it returns ``None``: ``on_closed`` runs. ``close()`` is
-    ``Receiver::close`` (waiting senders fail; it does not wake the
-    receiver); ``drop_sender()`` drops one of the ``senders`` the channel
-    was declared with, and the last one wakes the receiver."""
+    is drained, it returns ``None``: ``on_closed`` runs. Compared, it is a
+    condition on the message it receives, for ``ops.if_(ch.recv() == 2,
+    ...)``. ``close()`` is ``Receiver::close`` (waiting senders fail; it does
+    not wake the receiver); ``drop_sender()`` drops one of the ``senders``
+    the channel was declared with, and the last one wakes the receiver."""
 
-    def send(self, *, on_closed: Iterable[ops.Op] = ()) -> ops.Op:
-        return ops._channel_op(_core.OpKind.SEND, self, on_closed)
+    def send(self, value: object = 0, *, on_closed: Iterable[ops.Op] = ()) -> ops.Op:
+        return ops._send_op(_core.OpKind.SEND, self, value, on_closed)
 
-    def recv(self, *, on_closed: Iterable[ops.Op] = ()) -> ops.Op:
-        return ops._channel_op(_core.OpKind.RECV, self, on_closed)
+    def recv(self, *, on_closed: Iterable[ops.Op] = ()) -> ops.ValueOp:
+        return ops._recv_op(_core.OpKind.RECV, self, on_closed)
 
-    def try_send(self, *, on_full: Iterable[ops.Op] = (),
+    def try_send(self, value: object = 0, *, on_full: Iterable[ops.Op] = (),
                  on_closed: Iterable[ops.Op] = ()) -> ops.Op:
-        """``Sender::try_send`` (bounded channels only: ``UnboundedSender``
-        has no try_send): never waits. ``TrySendError::Closed`` (the receiver
-        is closed) runs ``on_closed``; ``Full`` runs ``on_full``, also when
-        a slot is free but assigned to a sender waiting in ``send`` (FIFO)."""
-        return ops._try_op(_core.OpKind.TRY_SEND, self, "try_send", on_full, "on_full",
-                           on_closed)
+        """``Sender::try_send(value)`` (bounded channels only:
+        ``UnboundedSender`` has no try_send): never waits.
+        ``TrySendError::Closed`` (the receiver is closed) runs ``on_closed``;
+        ``Full`` runs ``on_full``, also when a slot is free but assigned to
+        a sender waiting in ``send`` (FIFO)."""
+        o = ops._try_op(_core.OpKind.TRY_SEND, self, "try_send", on_full, "on_full", on_closed)
+        o.value = ops.message_value(value, f"try_send on {self.name!r}")
+        return o
 
     def try_recv(self, *, on_empty: Iterable[ops.Op] = (),
                  on_closed: Iterable[ops.Op] = ()) -> ops.Op:
@@ -258,8 +262,9 @@ class Channel(_Handle):
 
 
 class Oneshot(_Handle):
-    """tokio::sync::oneshot (cpp/exec/primitives/channel): ``send()`` stores
-    the value, consuming the one sender, and wakes the receiver; it fails
+    """tokio::sync::oneshot (cpp/exec/primitives/channel): ``send(value)``
+    stores the value (a small integer, default 0; ``ops.if_(rx.recv() == 1,
+    ...)`` branches on it), consuming the one sender, and wakes the receiver; it fails
     (``on_closed``) if the receiver is closed. A sender dropped unsent
     (``drop_sender()``) makes ``recv()`` fail with ``RecvError``:
     ``on_closed`` runs. ``close()`` is ``Receiver::close``. ``try_recv()``:

@@ -33,6 +33,7 @@ POOL = ["m0", "a0", "rs0", "rt0", "q0", "c0", "at0", "rc0", "t0", "t1", "f0", "f
 EDGES = [-(1 << 63), (1 << 63) - 1, -(1 << 31), (1 << 31) - 1, 1 << 32, 10**6, 1 << 40, -1]
 SMALL = st.integers(0, 30)
 CMPS = ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__")
+MESSAGES = st.sampled_from([0, 1, 2, -1, 2**31 - 1])  # a message's value is an i32
 
 
 class Gen:
@@ -86,8 +87,8 @@ class Gen:
                       of("m0", "a0"), st.lists(st.just(ops.print("locked")), max_size=1)),
             st.builds(lambda sem, b: ops.try_acquire(sem, on_fail=b), of("sem0"),
                       st.lists(st.just(ops.print("no permit")), max_size=1)),
-            st.builds(lambda c, b, e: wb.Channel(c).try_send(on_full=b, on_closed=e),
-                      of("ch0", "os0"), st.lists(st.just(ops.print("full")), max_size=1),
+            st.builds(lambda c, v, b, e: wb.Channel(c).try_send(v, on_full=b, on_closed=e),
+                      of("ch0", "os0"), MESSAGES, st.lists(st.just(ops.print("full")), max_size=1),
                       st.lists(st.just(ops.print("closed")), max_size=1)),
             st.builds(lambda c, b, e: wb.Channel(c).try_recv(on_empty=b, on_closed=e),
                       of("ch0", "os0"), st.lists(st.just(ops.print("empty")), max_size=1),
@@ -125,8 +126,15 @@ class Gen:
             st.builds(ops.join, of("t1")), st.builds(ops.abort, of("t1", "t0")),
             st.builds(ops.acquire, of("sem0")), st.builds(ops.release, of("sem0")),
             st.builds(ops.print, st.sampled_from(["x", "done", ""])),
-            st.builds(lambda c, b: wb.Channel(c).send(on_closed=b), of("ch0", "os0"),
-                      st.lists(st.just(ops.print("closed")), max_size=1)),
+            st.builds(lambda c, v, b: wb.Channel(c).send(v, on_closed=b), of("ch0", "os0"),
+                      MESSAGES, st.lists(st.just(ops.print("closed")), max_size=1)),
+            st.builds(lambda c, cmp, v, b, t, e: ops.if_(
+                getattr(wb.Channel(c).recv(on_closed=b), cmp)(v), *t, orelse=e),
+                of("ch0", "os0"), st.sampled_from(CMPS), ints,
+                st.lists(st.just(ops.break_() if self.careless else ops.print("none")),
+                         max_size=1),
+                st.lists(st.just(ops.print("matched")), max_size=1),
+                st.lists(st.just(ops.print("other")), max_size=1)),
             st.builds(lambda c, b: wb.Channel(c).recv(on_closed=b), of("ch0", "os0"),
                       st.lists(st.just(ops.break_() if self.careless else ops.print("none")),
                                max_size=1)),

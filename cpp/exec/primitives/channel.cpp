@@ -11,9 +11,15 @@ uint32_t take_rx(ChannelRt& c) {
   c.rx = kNone;
   return t;
 }
+
+int64_t pop(ChannelRt& c) {  // the head of the list (list.rs Rx::pop)
+  const int64_t v = c.values.front();
+  c.values.erase(c.values.begin());
+  return v;
+}
 }  // namespace
 
-Send send(ChannelRt& c, bool bounded, uint32_t task, uint32_t* woken) {
+Send send(ChannelRt& c, bool bounded, uint32_t task, int64_t value, uint32_t* woken) {
   *woken = kNone;
   if (c.closed) {
     if (bounded && task != kNone) {  // a permit assigned before the close goes back
@@ -33,15 +39,16 @@ Send send(ChannelRt& c, bool bounded, uint32_t task, uint32_t* woken) {
       case semaphore::Acquire::Waiting: return Send::Waiting;
     }
   }
-  ++c.len;
+  c.values.push_back(value);
   *woken = take_rx(c);
   return Send::Sent;
 }
 
-Recv recv(ChannelRt& c, bool bounded, uint32_t task, uint32_t* woken, uint32_t* replaced) {
+Recv recv(ChannelRt& c, bool bounded, uint32_t task, uint32_t* woken, uint32_t* replaced,
+          int64_t* value) {
   *woken = *replaced = kNone;
-  if (c.len > 0) {
-    --c.len;
+  if (!c.values.empty()) {
+    *value = pop(c);
     if (bounded) *woken = semaphore::release(c.slots, semaphore::kNone);
     if (c.rx == task) c.rx = kNone;  // its registration is spent
     return Recv::Got;
@@ -55,19 +62,19 @@ Recv recv(ChannelRt& c, bool bounded, uint32_t task, uint32_t* woken, uint32_t* 
   return Recv::Pending;
 }
 
-TrySend try_send(ChannelRt& c, uint32_t* woken) {
+TrySend try_send(ChannelRt& c, int64_t value, uint32_t* woken) {
   *woken = kNone;
   if (c.closed) return TrySend::Closed;  // TryAcquireError::Closed, checked first
   if (!semaphore::try_acquire(c.slots, kNone)) return TrySend::Full;  // the permit goes with it
-  ++c.len;
+  c.values.push_back(value);
   *woken = take_rx(c);
   return TrySend::Sent;
 }
 
-TryRecv try_recv(ChannelRt& c, bool bounded, bool oneshot, uint32_t* woken) {
+TryRecv try_recv(ChannelRt& c, bool bounded, bool oneshot, uint32_t* woken, int64_t* value) {
   *woken = kNone;
-  if (c.len > 0) {
-    --c.len;
+  if (!c.values.empty()) {
+    *value = pop(c);
     if (bounded) *woken = semaphore::release(c.slots, semaphore::kNone);
     return TryRecv::Got;
   }
@@ -112,6 +119,11 @@ bool waits(const ChannelRt& c, uint32_t task) {
 
 namespace wb {
 
+namespace {
+// A send's value, an i32 the compiler checked, travels in the instruction's `b`.
+int32_t message_value(const Instr& in) { return static_cast<int32_t>(in.b); }
+}  // namespace
+
 void Machine::chan_send(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc) {
   const bool poll = f.kind == FrameKind::Poll;
   const uint32_t self = poll ? f.id : channel::kNone;
@@ -124,13 +136,14 @@ void Machine::chan_send(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc) {
                         (spec.oneshot ? "oneshot '" + spec.name + "' was already sent or its sender dropped"
                                       : "every sender of channel '" + spec.name + "' is dropped"));
   const bool bounded = spec.capacity > 0;
+  const int32_t value = message_value(in);
   uint32_t woken = channel::kNone;
-  switch (channel::send(c, bounded, self, &woken)) {
+  switch (channel::send(c, bounded, self, value, &woken)) {
     case channel::Send::Sent:
-      ev(tid, Ev::ChanSend, in.a, woken == channel::kNone ? kNoId : woken, 0, 0, c.len);
+      ev(tid, Ev::ChanSend, in.a, woken == channel::kNone ? kNoId : woken, 0, 0, c.len(), value);
       pc = in.jump;
       if (spec.oneshot) --c.senders;  // send(self) consumes the Sender
-      if (spec.capacity == 0 && spec.bound > 0 && c.len > spec.bound) {
+      if (spec.capacity == 0 && spec.bound > 0 && c.len() > spec.bound) {
         w_.exhausted_step = static_cast<uint32_t>(step_);
         w_.exhausted_channel = in.a;
         halt(Halt::ResourceExhausted);
@@ -156,7 +169,10 @@ void Machine::chan_send(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc) {
   return_pending(tid);
 }
 
-void Machine::chan_recv(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc) {
+// The value a Recv receives goes to the program's local `in.b` (kNoLocal:
+// nothing reads it), which the JumpUnlessLocal right after the Recv tests:
+// the branch is on the message this recv took, atomically with it.
+void Machine::chan_recv(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc, int64_t* locals) {
   const uint32_t self = f.id;  // a task or future polling (recv is an await)
   const ChannelSpec& spec = sc_.channels[in.a];
   ChannelRt& c = w_.channels[in.a];
@@ -164,10 +180,12 @@ void Machine::chan_recv(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc) {
   const bool bounded = spec.capacity > 0;
   const bool registered = c.rx == self;
   uint32_t woken = channel::kNone, replaced = channel::kNone;
-  switch (channel::recv(c, bounded, self, &woken, &replaced)) {
+  int64_t value = 0;
+  switch (channel::recv(c, bounded, self, &woken, &replaced, &value)) {
     case channel::Recv::Got:
       if (registered) --w_.tasks[self].wakers;
-      ev(tid, Ev::ChanRecv, in.a, self, 0, 0, c.len);
+      if (in.b != kNoLocal) locals[in.b] = value;
+      ev(tid, Ev::ChanRecv, in.a, self, 0, 0, c.len(), static_cast<int32_t>(value));
       pc = in.jump;
       if (woken != channel::kNone) {  // a waiting sender is assigned the freed slot
         assigned_permit(woken);
@@ -202,9 +220,10 @@ void Machine::chan_try_send(uint16_t tid, Frame& f, const Instr& in, uint32_t& p
                         sc_.programs[f.program].where[pc] + ": every sender of channel '" +
                         spec.name + "' is dropped");
   uint32_t woken = channel::kNone;
-  switch (channel::try_send(c, &woken)) {
+  const int32_t value = message_value(in);
+  switch (channel::try_send(c, value, &woken)) {
     case channel::TrySend::Sent:
-      ev(tid, Ev::ChanSend, in.a, woken == channel::kNone ? kNoId : woken, 0, 0, c.len);
+      ev(tid, Ev::ChanSend, in.a, woken == channel::kNone ? kNoId : woken, 0, 0, c.len(), value);
       pc = in.jump;
       if (woken != channel::kNone) {
         --w_.tasks[woken].wakers;
@@ -228,9 +247,10 @@ void Machine::chan_try_recv(uint16_t tid, Frame& f, const Instr& in, uint32_t& p
   ChannelRt& c = w_.channels[in.a];
   touch_channel(in.a);
   uint32_t woken = channel::kNone;
-  switch (channel::try_recv(c, spec.capacity > 0, spec.oneshot, &woken)) {
+  int64_t value = 0;
+  switch (channel::try_recv(c, spec.capacity > 0, spec.oneshot, &woken, &value)) {
     case channel::TryRecv::Got:
-      ev(tid, Ev::ChanRecv, in.a, self, 0, 0, c.len);
+      ev(tid, Ev::ChanRecv, in.a, self, 0, 0, c.len(), static_cast<int32_t>(value));
       pc = in.jump;
       if (woken != channel::kNone) {  // a waiting sender is assigned the freed slot
         assigned_permit(woken);

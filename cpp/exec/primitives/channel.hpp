@@ -1,5 +1,8 @@
-// tokio::sync::mpsc and tokio::sync::oneshot (tokio 1.x). Messages carry
-// no values: the model counts them. The behaviour copied:
+// tokio::sync::mpsc and tokio::sync::oneshot (tokio 1.x). A message is a
+// small integer (an i32: enough for a receiver to branch on which message
+// it got); the channel keeps them in the order sent (mpsc's block list is
+// FIFO: list.rs `Tx::push` appends, `Rx::pop` takes the head) and a recv
+// hands the program the head. The behaviour copied:
 //
 // mpsc (src/sync/mpsc/chan.rs, bounded.rs, unbounded.rs):
 //  - a bounded channel is a FIFO-fair semaphore of `capacity` permits
@@ -43,7 +46,7 @@
 //    receiver is spent after it); Closed once the sender was dropped unsent
 //    or consumed, or the receiver closed with nothing sent; else Empty.
 //
-// Invariants: len >= 0; bounded: len + slots.permits + permits assigned to
+// Invariants: bounded: len() + slots.permits + permits assigned to
 // waiting senders <= capacity; `rx` is the one task whose waker the channel
 // holds, or kNone.
 #pragma once
@@ -56,7 +59,8 @@
 namespace wb {
 
 struct ChannelRt {
-  int64_t len = 0;      // messages sent, not yet received
+  std::vector<int64_t> values;  // messages sent, not yet received, oldest first
+  int64_t len() const { return static_cast<int64_t>(values.size()); }
   int64_t senders = 1;  // Sender handles alive
   bool closed = false;  // Receiver::close
   uint32_t rx = semaphore::kNone;  // the task whose waker is in rx_waker
@@ -90,22 +94,25 @@ enum class TryRecv : uint8_t {
 
 inline constexpr uint32_t kNone = semaphore::kNone;
 
-// try_send on a bounded channel (see above). Sent: `*woken` is the receiver
-// whose waker was taken, or kNone.
-TrySend try_send(ChannelRt& c, uint32_t* woken);
+// try_send of `value` on a bounded channel (see above). Sent: `*woken` is
+// the receiver whose waker was taken, or kNone.
+TrySend try_send(ChannelRt& c, int64_t value, uint32_t* woken);
 
-// try_recv (see above); `oneshot`: the oneshot's rules.
-TryRecv try_recv(ChannelRt& c, bool bounded, bool oneshot, uint32_t* woken);
+// try_recv (see above); `oneshot`: the oneshot's rules. Got: `*value` is the
+// message taken.
+TryRecv try_recv(ChannelRt& c, bool bounded, bool oneshot, uint32_t* woken, int64_t* value);
 
-// A send by `task` (kNone outside a poll: only a channel that never waits).
-// `bounded`: the channel has a capacity. On Sent, `*woken` is the receiver
-// whose waker was taken, or kNone.
-Send send(ChannelRt& c, bool bounded, uint32_t task, uint32_t* woken);
+// A send of `value` by `task` (kNone outside a poll: only a channel that
+// never waits). `bounded`: the channel has a capacity. On Sent, `*woken` is
+// the receiver whose waker was taken, or kNone.
+Send send(ChannelRt& c, bool bounded, uint32_t task, int64_t value, uint32_t* woken);
 
-// A recv by `task`. On Got, `*woken` is the sender assigned the freed
-// permit, or kNone. On Pending, `*replaced` is the task whose waker the new
-// registration replaced (kNone: none, or its own).
-Recv recv(ChannelRt& c, bool bounded, uint32_t task, uint32_t* woken, uint32_t* replaced);
+// A recv by `task`. On Got, `*value` is the message taken (the oldest) and
+// `*woken` the sender assigned the freed permit, or kNone. On Pending,
+// `*replaced` is the task whose waker the new registration replaced (kNone:
+// none, or its own).
+Recv recv(ChannelRt& c, bool bounded, uint32_t task, uint32_t* woken, uint32_t* replaced,
+          int64_t* value);
 
 // Receiver::close: the senders waiting for a permit, to be woken (they fail).
 void close(ChannelRt& c, std::vector<uint32_t>& woken);
