@@ -447,28 +447,42 @@ def _buffered(g, op, d):
                  + ([_Kw("unordered", "True")] if op.unordered else []))
 
 
-def _try(field: str, kinds: str, fail: str, closed: Optional[str] = None) -> None:
-    @_rule(kinds, "target body" + (" orelse" if closed else ""))
+def _try(field: str, kinds: str, fail: str, closed: Optional[str] = None,
+         value: bool = False) -> None:
+    @_rule(kinds, "target body" + (" orelse" if closed else "") + (" value" if value else ""))
     def make(g, op, d):
         method = {"TRY_READ": "try_read", "TRY_WRITE": "try_write"}.get(op.kind.name,
                                                                          op.kind.name.lower())
-        kw = [_Kw(fail, _list(g.ops(op.body)))] if op.body else []
-        kw += [_Kw(closed, _list(g.ops(op.orelse)))] if closed and op.orelse else []
-        return _Call(f"{g.handle(field, op.target)}.{method}", kw)
+        args: List[_Node] = [repr(op.value)] if value and "value" in d else []
+        args += [_Kw(fail, _list(g.ops(op.body)))] if op.body else []
+        args += [_Kw(closed, _list(g.ops(op.orelse)))] if closed and op.orelse else []
+        return _Call(f"{g.handle(field, op.target)}.{method}", args)
 
 
 _try("mutexes", "TRY_LOCK", "on_fail")
 _try("semaphores", "TRY_ACQUIRE", "on_fail")
 _try("refcells", "TRY_BORROW TRY_BORROW_MUT", "on_fail")
 _try("rwlocks", "TRY_READ TRY_WRITE", "on_fail")
-_try("channels", "TRY_SEND", "on_full", "on_closed")
+_try("channels", "TRY_SEND", "on_full", "on_closed", value=True)
 _try("channels", "TRY_RECV", "on_empty", "on_closed")
 
 
-@_rule("SEND RECV", "target body")
+@_rule("SEND RECV", "target body value cond then orelse")
 def _send_recv(g, op, d):
     kw = [_Kw("on_closed", _list(g.ops(op.body)))] if op.body else []
-    return _Call(f"{g.handle('channels', op.target)}.{op.kind.name.lower()}", kw)
+    send = op.kind.name == "SEND"
+    if send and {"cond", "then", "orelse"} & set(d):
+        return None
+    args = [repr(op.value)] if send and "value" in d else []
+    call = _Call(f"{g.handle('channels', op.target)}.{op.kind.name.lower()}", args + kw)
+    if send or not ({"cond", "then", "orelse"} & set(d)):
+        return call
+    # A recv that branches on the message: ops.if_(ch.recv() == 2, *then, orelse=[...]).
+    c = op.cond
+    if "value" in d or c.counter != op.target:
+        return None
+    return _Call("ops.if_", [f"{_flat(call)} {_CMP[c.cmp.name]} {c.value!r}", *g.ops(op.then)]
+                 + ([_Kw("orelse", _list(g.ops(op.orelse)))] if op.orelse else []))
 
 
 @_rule("WITH", "target body orelse")
