@@ -1,6 +1,7 @@
 """Properties of the model over generated scenarios (hypothesis)."""
 
-from hypothesis import given, settings
+import pytest
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import wakebench as wb
@@ -75,6 +76,26 @@ def test_sleep_sets_lose_no_verdict(s, policy):
         assert reduced.complete
         assert set(reduced.outcomes) == set(full.outcomes), (full.outcomes, reduced.outcomes)
         assert reduced.schedules <= full.schedules
+
+
+@pytest.mark.parametrize("run", range(3))
+def test_the_default_example_count_decides_the_pr295_question(run):
+    """A user's property "ngx_defer_nested never re-enters a lock", with
+    hypothesis's default 100 examples, is falsified (the cleanup-handler
+    shape: a pool cleanup drops a task outside any poll). Drawn at random
+    the shape took thousands of examples: a false pass."""
+    from hypothesis import Phase, seed
+
+    @seed(run)
+    @settings(max_examples=100, deadline=None, database=None, phases=[Phase.generate],
+              suppress_health_check=list(HealthCheck))
+    @given(drop_wake_scenarios())
+    def nested_never_reenters(s):
+        ex = wb.explore(s, "ngx_defer_nested", budget=2_000)
+        assert ex.verdict != "deadlock/reentrant_lock"
+
+    with pytest.raises(AssertionError):
+        nested_never_reenters()
 
 
 def test_differential_shrinks_to_the_drop_wake_pattern():

@@ -49,9 +49,19 @@ def drop_wake_scenarios(draw, max_tasks: int = 4, max_mutexes: int = 2,
 
     Every part is drawn so the shrinker can delete it on its own: objects are
     a list of self-contained descriptions, and mutexes are declared only if
-    used."""
-    n_tasks = draw(st.integers(1, max_tasks), label="tasks")
-    n_mutexes = draw(st.integers(0, max_mutexes), label="mutexes")
+    used.
+
+    Half the scenarios start from the shape the PR #295 debate turns on
+    (h2's Streams::drop, hyper's pool): a task parks after registering
+    under a lock it takes again when woken, and another task owns an object
+    whose Drop takes that lock and wakes it; the object drops when its task
+    ends, or when a cleanup handler drops the task's future. Drawn at
+    random, that shape took thousands of examples; with it, a property's
+    default 100 examples decide the question. Shrinking can still remove it
+    (the flag, then its parts)."""
+    motif = draw(st.booleans(), label="drop-wake motif")
+    n_tasks = draw(st.integers(2 if motif else 1, max_tasks), label="tasks")
+    n_mutexes = draw(st.integers(1 if motif else 0, max_mutexes), label="mutexes")
     n_queues = draw(st.integers(1, 2), label="queues")
     mutexes = [Mutex(f"m{i}") for i in range(n_mutexes)]
     used: set = set()
@@ -79,6 +89,8 @@ def drop_wake_scenarios(draw, max_tasks: int = 4, max_mutexes: int = 2,
         st.integers(0, n_tasks - 1), st.booleans(), st.integers(0, 7),
         st.integers(0, 1), st.integers(0, 3), st.integers(0, max(max_mutexes - 1, 0)),
     ), max_size=max_objects), label="objects")
+    if motif:  # t1 owns the stream: its Drop locks m0 and wakes q0 (locked: 1 of 0..3)
+        objects = [(1, True, 0, 0, 1, 0)] + objects
     task_names = [f"t{i}" for i in range(n_tasks)]
     owners = {j: task_names[o[0]] for j, o in enumerate(objects) if o[1]}
     droppers: dict = {i: [] for i in range(n_tasks)}
@@ -90,6 +102,11 @@ def drop_wake_scenarios(draw, max_tasks: int = 4, max_mutexes: int = 2,
     steps = st.sampled_from(["park", "park", "wake", "bump", "yield", "hold", "async"])
     for i, name in enumerate(task_names):
         prog = []
+        if motif and i == 0:  # the Connection: register under m0, re-take it when woken
+            m = mutexes[0]
+            used.add(m.name)
+            prog += [m.lock(), queues[0].register(), m.unlock(), ops.pending(),
+                     m.lock(), counter.add(1), m.unlock()]
         for kind in draw(st.lists(steps, min_size=1, max_size=4)):
             q = draw(st.sampled_from(queues))
             if kind == "park" and mutexes and draw(st.booleans()):
@@ -132,7 +149,7 @@ def drop_wake_scenarios(draw, max_tasks: int = 4, max_mutexes: int = 2,
         s.on_event("read", at=draw(st.integers(0, 3)),
                    program=[counter.add(1), draw(st.sampled_from(queues)).wake()])
     if draw(st.booleans(), label="cleanup"):
-        victim = draw(st.sampled_from(task_names))
+        victim = "t1" if motif else draw(st.sampled_from(task_names))
         s.on_cleanup("close", at=draw(st.integers(1, 3)), program=[ops.drop(victim)])
     return s
 
