@@ -690,6 +690,7 @@ class Scenario:
         items.append(item)
         setattr(self._spec, field, items)
         self._built = None
+        self.origin = None  # changed: no longer what its origin names
 
     # -- building --------------------------------------------------------------
 

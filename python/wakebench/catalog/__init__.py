@@ -30,6 +30,7 @@ class Entry:
     def scenario(self) -> Scenario:
         s = self.build()
         s.doc, s.source = self.summary, self.source
+        s.origin = self.name  # the command line names it so (until it is changed)
         return s
 
     def describe(self) -> str:
