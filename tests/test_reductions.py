@@ -36,6 +36,7 @@ def _leaf(draw, me, sync, clock=True):
         lambda: ops.print("x"),
         *_atomic_leaves(draw),
         *_rwlock_leaves(sync),
+        *_condvar_leaves(sync),
         # try-ops: they never wait, so code that runs to completion has them too
         lambda: ops.loop(ops.try_lock("m", on_fail=[ops.print("busy"), ops.break_()]),
                          ops.add("c", 1), ops.unlock("m"), ops.break_()),
@@ -121,7 +122,29 @@ def _rwlock_leaves(sync):
     return leaves
 
 
-def _rwlocks(s):
+def _condvar_leaves(sync):
+    """A Condvar 'cv' with the std mutex 'cm' (a wait behind an `if`, so a
+    spurious wake-up shows; notify_one, notify_all) and a std Barrier 'bs'
+    in any code; a tokio Barrier 'bt' in tasks."""
+    cv, bs, bt = wb.Condvar("cv"), wb.Barrier("bs"), wb.Barrier("bt")
+    leaves = [
+        lambda: ops.seq(ops.lock("cm"), ops.if_(wb.Counter("c") == 0, cv.wait("cm")),
+                        ops.add("c", 1), ops.unlock("cm")),
+        lambda: ops.seq(ops.lock("cm"), ops.add("c", 1), cv.notify_one(), ops.unlock("cm")),
+        lambda: cv.notify_all(),
+        lambda: bs.wait(on_leader=[ops.add("c", 1)]),
+    ]
+    if not sync:
+        leaves.append(lambda: bt.wait(on_leader=[ops.print("lead")]))
+    return leaves
+
+
+def _sync_resources(s):
+    """RwLocks, a condvar with its std mutex, barriers."""
+    s.mutex("cm")
+    s.condvar("cv")
+    s.barrier("bs", 2)
+    s.barrier("bt", 2, kind="tokio")
     s.rwlock("rs", kind="std")
     s.rwlock("rt", kind="tokio")
 
@@ -139,7 +162,7 @@ def scenarios(draw):
     s.counter("c", 0, bound=draw(st.sampled_from([0, 1, 2])))
     s.atomic("at", draw(st.integers(0, 1)))
     s.refcell("rc")
-    _rwlocks(s)
+    _sync_resources(s)
     s.semaphore("s", draw(st.integers(0, 1)))
     s.notify("n")
     s.channel("ch", capacity=1)
@@ -207,7 +230,7 @@ def threaded(draw):
     s.counter("c", 0, bound=draw(st.sampled_from([0, 1, 2])))
     s.atomic("at", draw(st.integers(0, 1)))
     s.refcell("rc")
-    _rwlocks(s)
+    _sync_resources(s)
     for q in QUEUES:
         s.wait_queue(q)
     s.semaphore("s", 1)
@@ -241,7 +264,7 @@ def timeless(draw):
     s.channel("ch", capacity=1)
     s.atomic("at", draw(st.integers(0, 1)))
     s.refcell("rc")
-    _rwlocks(s)
+    _sync_resources(s)
     for t in TASKS:
         body = [_leaf(draw, t, False, clock=False) for _ in range(draw(st.integers(1, 2)))]
         if workers == 1 and draw(st.booleans()):

@@ -74,6 +74,47 @@ def notify(waiters: bool) -> Callable[[], wb.Scenario]:
     return build
 
 
+def std_condvar(mode: str) -> Callable[[], wb.Scenario]:
+    """std::sync::Condvar: a notifier thread runs while the main thread
+    computes (the forced window), then the main thread waits in a predicate
+    loop; `lost`: the notifier never sets the flag (its notify came while
+    nobody waited, and the loop waits again, also after a spurious
+    wake-up); `fixed`: it sets it under the lock first. The notifier sets
+    an atomic the main thread spins on in place of join()."""
+    def build() -> wb.Scenario:
+        s = wb.Scenario(f"std-condvar-{mode}")
+        m, cv, ready = s.mutex("m"), s.condvar("cv"), s.counter("ready", 0)
+        done = s.atomic("notifier_done", 0)
+        s.thread("notifier", autostart=False,
+                 program=[m.lock(), *([ready.set(1)] if mode == "fixed" else []), cv.notify_one(),
+                          m.unlock(), done.store(1)])
+        s.thread("waiter", program=[
+            ops.spawn_blocking("notifier"), ops.compute(200), m.lock(),
+            ops.loop(ops.if_(ready != 0, ops.break_()), cv.wait(m)), m.unlock(),
+            ops.print("main woken"), ops.loop(ops.if_(done.load() == 1, ops.break_())),
+            ops.print("notifier done")])
+        return s
+    return build
+
+
+def std_barrier(mode: str) -> Callable[[], wb.Scenario]:
+    """std::sync::Barrier of 3 (`short`: two arrive) or 2 (`two`): the main
+    thread and another wait; the leader counts itself. A second barrier of
+    2 stands in for join() (a spin on a flag would livelock the natural,
+    unpreempted order)."""
+    def build() -> wb.Scenario:
+        s = wb.Scenario(f"std-barrier-{mode}")
+        b, joined = s.barrier("b", 2 if mode == "two" else 3), s.barrier("joined", 2)
+        leaders = s.atomic("leaders", 0)
+        s.thread("other", program=[b.wait(on_leader=[leaders.fetch_add(1)]), joined.wait()])
+        s.thread("waiter", program=[
+            b.wait(on_leader=[leaders.fetch_add(1)]), joined.wait(),
+            ops.if_(leaders.load() == 1, ops.print("released, leaders: 1"),
+                    orelse=[ops.print("released, leaders: not 1")])])
+        return s
+    return build
+
+
 def std_rwlock(mode: str) -> Callable[[], wb.Scenario]:
     """std::sync::RwLock (writer-preferring futex): the main thread reads,
     starts a writer, computes long enough for it to block in write(), and
@@ -391,6 +432,13 @@ PAIRS = [
     Pair("std_rwlock", ["released"], std_rwlock("released"), "ok"),
     Pair("tokio_rwlock", ["fair"], tokio_rwlock("fair"), "ok"),
     Pair("tokio_rwlock", ["recursive"], tokio_rwlock("recursive"), "deadlock/lock_cycle"),
+    # std's Condvar stores no notification: a notify before the wait is
+    # lost; the flag set under the lock first fixes it. std's Barrier of 3
+    # with two parties hangs; of 2 it releases both, one of them the leader.
+    Pair("std_condvar", ["lost"], std_condvar("lost"), "deadlock/never_woken"),
+    Pair("std_condvar", ["fixed"], std_condvar("fixed"), "ok"),
+    Pair("std_barrier", ["short"], std_barrier("short"), "deadlock/never_woken"),
+    Pair("std_barrier", ["two"], std_barrier("two"), "ok"),
 ]
 
 

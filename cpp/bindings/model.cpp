@@ -39,7 +39,9 @@ void register_model(py::module_& m) {
       .value("WITH", OpKind::With)
       .value("RW_READ", OpKind::RwRead).value("RW_WRITE", OpKind::RwWrite)
       .value("RW_UNLOCK_READ", OpKind::RwUnlockRead).value("RW_UNLOCK_WRITE", OpKind::RwUnlockWrite)
-      .value("TRY_READ", OpKind::TryRead).value("TRY_WRITE", OpKind::TryWrite);
+      .value("TRY_READ", OpKind::TryRead).value("TRY_WRITE", OpKind::TryWrite)
+      .value("CV_WAIT", OpKind::CvWait).value("CV_NOTIFY_ONE", OpKind::CvNotifyOne)
+      .value("CV_NOTIFY_ALL", OpKind::CvNotifyAll).value("BARRIER_WAIT", OpKind::BarrierWait);
   py::enum_<Cmp>(m, "Cmp")
       .value("EQ", Cmp::Eq).value("NE", Cmp::Ne).value("LT", Cmp::Lt)
       .value("LE", Cmp::Le).value("GT", Cmp::Gt).value("GE", Cmp::Ge);
@@ -51,6 +53,9 @@ void register_model(py::module_& m) {
   py::enum_<RwLockKind>(m, "RwLockKind")
       .value("STD", RwLockKind::Std)
       .value("TOKIO", RwLockKind::Tokio);
+  py::enum_<BarrierKind>(m, "BarrierKind")
+      .value("STD", BarrierKind::Std)
+      .value("TOKIO", BarrierKind::Tokio);
   py::enum_<HandlerKind>(m, "HandlerKind")
       .value("EVENT", HandlerKind::Event).value("CLEANUP", HandlerKind::Cleanup);
 
@@ -80,6 +85,14 @@ void register_model(py::module_& m) {
       .def(py::init<>())
       .def_readwrite("name", &RwLockSpec::name)
       .def_readwrite("kind", &RwLockSpec::kind);
+  py::class_<CondvarSpec>(m, "CondvarSpec")
+      .def(py::init<>())
+      .def_readwrite("name", &CondvarSpec::name);
+  py::class_<BarrierSpec>(m, "BarrierSpec")
+      .def(py::init<>())
+      .def_readwrite("name", &BarrierSpec::name)
+      .def_readwrite("parties", &BarrierSpec::parties)
+      .def_readwrite("kind", &BarrierSpec::kind);
   py::class_<SemaphoreSpec>(m, "SemaphoreSpec")
       .def(py::init<>())
       .def_readwrite("name", &SemaphoreSpec::name)
@@ -154,6 +167,8 @@ void register_model(py::module_& m) {
       .def_readwrite("notifies", &ScenarioSpec::notifies)
       .def_readwrite("channels", &ScenarioSpec::channels)
       .def_readwrite("rwlocks", &ScenarioSpec::rwlocks)
+      .def_readwrite("condvars", &ScenarioSpec::condvars)
+      .def_readwrite("barriers", &ScenarioSpec::barriers)
       .def_readwrite("queues", &ScenarioSpec::queues)
       .def_readwrite("counters", &ScenarioSpec::counters)
       .def_readwrite("atomics", &ScenarioSpec::atomics)

@@ -25,7 +25,13 @@ enum class ChoiceKind : uint8_t {
   Close,       // whether the server closes a connection now (options: kNoClose, connection ids)
   Kill,        // whether ThreadKilled lands in a task now (options: 0 no, 1 yes)
   SelectStart, // which branch an unbiased select! polls first (options: branch indices)
+  CondvarNotify,  // which waiter a Condvar::notify_one wakes (options: thread ids, by id)
+  Spurious,    // whether a thread waiting on a condvar wakes spuriously now (options:
+               // kNoWake, then the waiting threads allowed to: see primitives/condvar.hpp);
+               // offered where the next thread is picked
 };
+
+inline constexpr uint32_t kNoWake = 0xffffffffu;
 
 inline constexpr uint32_t kNoClose = 0xffffffffu;
 const char* choice_kind_name(ChoiceKind k);

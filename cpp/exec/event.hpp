@@ -68,6 +68,13 @@ enum class Ev : uint8_t {
   RwHandoff,     // a = rwlock, b = task served from the queue (tokio), b8 = write
   RwBlocked,     // a = rwlock, b8 = write: the thread cannot take it (std)
   StreamYield,   // a = the future whose output a buffered stream yields, b = the task draining it
+  CvWait,        // a = condvar, b = the mutex released: the thread waits
+  CvNotify,      // a = condvar, b8 = 1 notify_all / 0 notify_one, v = waiters woken
+  CvWake,        // a = condvar, b = thread woken, b8 = 1 spuriously / 0 by a notify
+  CvReturn,      // a = condvar: the thread returns from wait (it re-locks next)
+  BarrierArrive, // a = barrier, b = task or kNoId (a thread), v = arrivals now (it waits)
+  BarrierLead,   // a = barrier, b = task or kNoId, v = waiters released: the n-th, the leader
+  BarrierReturn, // a = barrier, b = task or kNoId: a released waiter returns (not the leader)
 };
 
 // Why a try-op failed (Ev::TryFail's b8).

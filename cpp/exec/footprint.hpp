@@ -1,4 +1,4 @@
-// Resource keys for footprints: every mutex, rwlock, wait queue, counter (an
+// Resource keys for footprints: every mutex, rwlock, condvar, barrier, wait queue, counter (an
 // atomic is a counter's cell: see primitives/atomic.hpp), object, task and
 // RefCell of a scenario gets a dense resource number, and so do the executor's
 // queues (posted, ngx-rust's scheduler, the run queue, the inbox: one
@@ -15,14 +15,16 @@
 namespace wb {
 
 struct ResourceMap {
-  uint32_t semaphores, notifies, channels, rwlocks, queues, counters, objects, connections, tasks,
+  uint32_t semaphores, notifies, channels, rwlocks, condvars, barriers, queues, counters, objects, connections, tasks,
       refcells, exec_queues, clock, timers, live;
   explicit ResourceMap(const Scenario& sc)
       : semaphores(static_cast<uint32_t>(sc.mutexes.size())),
         notifies(semaphores + static_cast<uint32_t>(sc.semaphores.size())),
         channels(notifies + static_cast<uint32_t>(sc.notifies.size())),
         rwlocks(channels + static_cast<uint32_t>(sc.channels.size())),
-        queues(rwlocks + static_cast<uint32_t>(sc.rwlocks.size())),
+        condvars(rwlocks + static_cast<uint32_t>(sc.rwlocks.size())),
+        barriers(condvars + static_cast<uint32_t>(sc.condvars.size())),
+        queues(barriers + static_cast<uint32_t>(sc.barriers.size())),
         counters(queues + static_cast<uint32_t>(sc.queues.size())),
         objects(counters + static_cast<uint32_t>(sc.counters.size())),
         connections(objects + static_cast<uint32_t>(sc.objects.size())),

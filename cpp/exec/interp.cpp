@@ -288,6 +288,23 @@ void Machine::exec(uint16_t tid) {
     case Code::TryRwLock:
       pc = rw_try(tid, in.a, in.v != 0, prog, pc) ? in.jump : pc + 1;
       return;
+    case Code::CvWait:
+      if (cv_wait(tid, in.a, in.b)) ++pc;  // woken: the BLock after it re-locks
+      return;
+    case Code::CvNotifyOne:
+    case Code::CvNotifyAll:
+      ++pc;
+      cv_notify(tid, in.a, in.code == Code::CvNotifyAll);
+      return;
+    case Code::BarrierWait: {
+      const int r = barrier_wait(tid, in.a, f.wakes);
+      if (r < 0) {
+        if (sc_.barriers[in.a].kind == BarrierKind::Tokio) return_pending(tid);
+        return;
+      }
+      pc = r == 1 ? pc + 1 : in.jump;  // the leader runs its on_leader block
+      return;
+    }
     case Code::TryAcquire:
       // Outside a poll there is no task to hold the permit (see semaphore.hpp).
       touch_semaphore(in.a);

@@ -27,7 +27,7 @@ World Machine::run_simulated(const World* initial, World* storage) {
     }
     if ((step_ & 0x3fff) == 0x3fff && over_budget()) break;
     uint16_t tid = 0;
-    if (w_.threads.size() > 1) {
+    if (w_.threads.size() > 1 || w_.threads[0].blocked_on) {  // one thread: blocked on a condvar
       int t = pick_thread();
       if (t < 0) {  // no thread can step now
         if (let_time_pass()) continue;
@@ -96,13 +96,19 @@ bool Machine::worker_take(uint16_t tid) {
 bool Machine::runnable(uint16_t tid) {
   ThreadRt& th = w_.threads[tid];
   if (th.blocked_on) {
-    if (!blocks_on_mutex(sc_, th.blocked_on - 1)) {
-      // A std RwLock: it retries once nothing stands in its way, and counts
-      // as a waiting writer (or reader) until it has the guard.
-      if (!rw_can_retry(tid)) return false;
-    } else {
-      if (mutex::held(w_.mutexes[th.blocked_on - 1])) return false;
-      th.blocked_on = 0;  // released: it retries its lock
+    switch (block_on(sc_, th.blocked_on - 1)) {
+      case BlockOn::RwLock:
+        // A std RwLock: it retries once nothing stands in its way, and counts
+        // as a waiting writer (or reader) until it has the guard.
+        if (!rw_can_retry(tid)) return false;
+        break;
+      case BlockOn::Mutex:
+        if (mutex::held(w_.mutexes[th.blocked_on - 1])) return false;
+        th.blocked_on = 0;  // released: it retries its lock
+        break;
+      case BlockOn::Condvar:  // until a notify (or a spurious wake) clears blocked_on
+      case BlockOn::Barrier:  // until the leader releases it
+        return false;
     }
   }
   if (tid == 0) return !main_waiting_;
@@ -154,6 +160,10 @@ bool Machine::others_runnable() {
 // runs on without a choice: no other thread can tell the difference.
 int Machine::pick_thread() {
   if (local_next(last_thread_) && runnable(last_thread_)) return last_thread_;
+  if (!w_.condvars.empty()) {  // a waiter may wake spuriously here (primitives/condvar)
+    const int t = spurious_wake();
+    if (t >= 0) return last_thread_ = static_cast<uint16_t>(t);
+  }
   std::vector<uint32_t>& ids = options_;
   ids.clear();
   for (uint16_t t = 0; t < w_.threads.size(); ++t)

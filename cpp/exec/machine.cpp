@@ -34,6 +34,8 @@ void Machine::init() {
   w_.channels.resize(sc_.channels.size());
   w_.refcells.resize(sc_.refcells.size());
   w_.rwlocks.resize(sc_.rwlocks.size());
+  w_.condvars.resize(sc_.condvars.size());
+  w_.barriers.resize(sc_.barriers.size());
   for (size_t c = 0; c < sc_.channels.size(); ++c) {
     w_.channels[c].senders = sc_.channels[c].senders;
     w_.channels[c].slots.permits = sc_.channels[c].capacity;
@@ -83,6 +85,10 @@ uint64_t Machine::memory_estimate() const {
   for (const RefCellRt& c : w_.refcells) bytes += c.borrows.size() * sizeof(BorrowRt);
   for (const RwLockRt& r : w_.rwlocks)
     bytes += r.readers.size() * sizeof(RwHolder) + (r.waiters.size() + r.granted.size()) * sizeof(uint32_t);
+  for (const CondvarRt& c : w_.condvars) bytes += (c.waiters.size() + c.woken.size()) * sizeof(uint16_t);
+  for (const BarrierRt& b : w_.barriers) bytes += (b.waiting.size() + b.released.size()) * sizeof(uint32_t);
+  for (const ThreadRt& th : w_.threads)
+    bytes += th.spurious.size() * sizeof(uint64_t);
   for (const ThreadRt& th : w_.threads)
     bytes += (th.posted.size() + th.sched_queue.size() + th.sched_batch.size() + th.run_queue.size() +
               th.inbox.size()) *

@@ -12,8 +12,8 @@
 // (spawn, drop in Rust's order, Drop hooks, join), futures.cpp (await,
 // select!, Buffered), exceptions.cpp (async exceptions), panic.cpp (a
 // panic: the task unwinds), and primitives/, a module per primitive (mutex,
-// rwlock, wait_queue, semaphore, notify, channel, timer, counter, atomic,
-// refcell, connection): its state,
+// rwlock, condvar, barrier, wait_queue, semaphore, notify, channel, timer,
+// counter, atomic, refcell, connection): its state,
 // the rules of its ops and of a holder or waiter dropped, which the machine
 // asks, then adds what only it knows (stacks, threads, traces, the count of
 // each task's stored wakers).
@@ -165,7 +165,14 @@ class Machine {
   bool rw_try(uint16_t tid, uint32_t r, bool write, uint32_t prog, uint32_t pc);
   void rw_unlock(uint16_t tid, uint32_t r, bool write);
   void rw_serve(uint32_t r, std::vector<uint32_t>& to_wake, uint16_t tid);
-  void release_rwlocks(uint32_t task, std::vector<uint32_t>& to_wake, uint16_t tid);  // a !Send guard across an await with workers: halt
+  void release_rwlocks(uint32_t task, std::vector<uint32_t>& to_wake, uint16_t tid);
+  // Condition variables (primitives/condvar).
+  bool cv_wait(uint16_t tid, uint32_t c, uint32_t m);  // true: it returns (woken)
+  void cv_notify(uint16_t tid, uint32_t c, bool all);
+  int spurious_wake();  // a waiter woken spuriously (a choice), or -1
+  // Barriers (primitives/barrier): 1 the leader, 0 released (not the leader), -1 waiting.
+  int barrier_wait(uint16_t tid, uint32_t b, std::vector<uint32_t>& to_wake);
+  void leave_barriers(uint32_t task);  // a tokio waiter dropped: its arrival stays counted
   void leave_notifies(uint32_t task, std::vector<uint32_t>& to_wake);
   void leave_channels(uint32_t task, std::vector<uint32_t>& to_wake);
   // Channel ops (primitives/channel), run in the frame on top of tid's stack.
@@ -206,6 +213,8 @@ class Machine {
   void touch_channel(uint32_t c) { touch(res_.channels + c, true); }
   void touch_refcell(uint32_t c) { touch(res_.refcells + c, true); }
   void touch_rwlock(uint32_t r) { touch(res_.rwlocks + r, true); }
+  void touch_condvar(uint32_t c) { touch(res_.condvars + c, true); }
+  void touch_barrier(uint32_t b) { touch(res_.barriers + b, true); }
   void touch_clock(bool write) { touch(res_.clock, write); }
   void touch_timers() { touch(res_.timers, true); }
   void live_down(uint32_t n = 1) {  // tasks or futures finished or dropped

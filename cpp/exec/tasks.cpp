@@ -143,6 +143,7 @@ void Machine::release_task(uint32_t task, std::vector<uint32_t>& to_wake, uint16
   if (!w_.channels.empty()) leave_channels(task, to_wake);
   release_mutexes(task, to_wake, tid);
   if (!w_.rwlocks.empty()) release_rwlocks(task, to_wake, tid);
+  if (!w_.barriers.empty()) leave_barriers(task);
 }
 
 void Machine::drop_object(uint16_t tid, uint32_t o, const std::string& where) {

@@ -20,7 +20,9 @@
 #include "exec/event.hpp"
 #include "exec/policy.hpp"
 #include "exec/primitives/mutex.hpp"
+#include "exec/primitives/barrier.hpp"
 #include "exec/primitives/channel.hpp"
+#include "exec/primitives/condvar.hpp"
 #include "exec/primitives/notify.hpp"
 #include "exec/primitives/refcell.hpp"
 #include "exec/primitives/rwlock.hpp"
@@ -51,6 +53,20 @@ inline uint32_t rw_block(const Scenario& sc, uint32_t r, bool write) {
 inline bool blocks_on_mutex(const Scenario& sc, uint32_t resource) {
   return resource < sc.mutexes.size();
 }
+// ... past the RwLocks, a condvar's wait; past those, a std Barrier's wait.
+inline uint32_t cv_block(const Scenario& sc, uint32_t c) {
+  return static_cast<uint32_t>(sc.mutexes.size() + 2 * sc.rwlocks.size()) + c;
+}
+inline uint32_t barrier_block(const Scenario& sc, uint32_t b) {
+  return cv_block(sc, static_cast<uint32_t>(sc.condvars.size())) + b;
+}
+enum class BlockOn : uint8_t { Mutex, RwLock, Condvar, Barrier };
+inline BlockOn block_on(const Scenario& sc, uint32_t resource) {
+  if (resource < sc.mutexes.size()) return BlockOn::Mutex;
+  if (resource < cv_block(sc, 0)) return BlockOn::RwLock;
+  if (resource < barrier_block(sc, 0)) return BlockOn::Condvar;
+  return BlockOn::Barrier;
+}
 // Where a queued task waits. PostedNext: in ngx-rust's scheduler (its queue
 // or the batch its event handler is running).
 enum class QueueId : uint8_t { None, Posted, PostedNext, RunQueue, Inbox };
@@ -68,7 +84,8 @@ struct TaskRt {
   uint32_t parked_in = 0;   // wait queue id + 1 of its latest registration
   uint32_t waits_on = 0;    // lock resource + 1 it waits for: an async mutex id, or
                             // mutexes + a semaphore id, or a tokio RwLock (see
-                            // semaphore_resource, rwlock_resource)
+                            // semaphore_resource, rwlock_resource); a tokio Barrier's
+                            // waiters are in its BarrierRt
   uint32_t last_step = 0;   // step of its last poll end
   uint32_t barge_woken = 0; // barging mutex id + 1 whose unlock woke it; cleared when it polls
 };
@@ -119,8 +136,11 @@ inline constexpr uint32_t kSchedulerEvent = 0xfffffffeu;  // in `posted`
 
 struct ThreadRt {
   ThreadStatus status = ThreadStatus::Loop;
-  uint32_t blocked_on = 0;      // what it blocks on + 1 (see rw_block): a blocking mutex or a
-                                // std RwLock another thread holds
+  uint32_t blocked_on = 0;      // what it blocks on + 1 (see rw_block, block_on): a blocking
+                                // mutex or a std RwLock another thread holds, a condvar's wait,
+                                // a std Barrier's wait
+  std::vector<uint64_t> spurious;  // wait ops (program << 32 | pc) it has woken spuriously from,
+                                   // sorted: at most once each per run (condvar.hpp)
   std::deque<uint32_t> inbox;   // thread_notify: tasks pushed from any thread
   std::deque<uint32_t> notified;  // notify_loop: wait queues the loop is asked to wake
   int64_t busy_until = 0;       // a foreign thread computing: not runnable before then
@@ -272,7 +292,8 @@ struct UnsyncFact {
   uint32_t prog = 0, pc = 0;
 };
 
-// Why a thread stopped on a blocking mutex or RwLock (Halt::Blocked).
+// Why a thread stopped on a blocking mutex, an RwLock, a condvar or a
+// barrier (Halt::Blocked).
 struct BlockFact {
   uint16_t thread = 0;
   uint32_t mutex = 0;   // what it blocks on, as ThreadRt::blocked_on - 1 (see rw_block)
@@ -304,6 +325,8 @@ struct World {
   std::vector<ChannelRt> channels;
   std::vector<RefCellRt> refcells;
   std::vector<RwLockRt> rwlocks;
+  std::vector<CondvarRt> condvars;
+  std::vector<BarrierRt> barriers;
   std::vector<QueueRt> queues;
   std::vector<int64_t> counters;
   std::vector<uint8_t> dropped;  // per object: 0 alive, 1 dropping, 2 dropped

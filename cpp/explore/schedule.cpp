@@ -10,6 +10,8 @@ const char* choice_kind_name(ChoiceKind k) {
     case ChoiceKind::Close: return "close";
     case ChoiceKind::Kill: return "kill";
     case ChoiceKind::SelectStart: return "select start";
+    case ChoiceKind::CondvarNotify: return "condvar notify";
+    case ChoiceKind::Spurious: return "spurious wake";
   }
   return "?";
 }

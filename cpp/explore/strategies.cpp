@@ -108,6 +108,15 @@ uint64_t state_hash(const World& w, uint32_t unread) {
     x.add(0xffdd);
     x.seq(r.granted, 0xffdc);
   }
+  for (const CondvarRt& c : w.condvars) {  // who waits, who was woken and has not returned
+    x.seq(c.waiters, 0xffcf);
+    x.seq(c.woken, 0xffce);
+  }
+  for (const BarrierRt& b : w.barriers) {  // arrivals, waiters, released (not the generation)
+    x.add(static_cast<uint64_t>(b.arrived) << 8 | 0xcd);
+    x.seq(b.waiting, 0xffcc);
+    x.seq(b.released, 0xffcb);
+  }
   for (const QueueRt& q : w.queues) {
     x.add(q.empty_wake_step != 0);
     x.seq(q.wakers, 0xfffe);
@@ -145,6 +154,7 @@ uint64_t state_hash(const World& w, uint32_t unread) {
   for (uint32_t c : w.closed_at) x.add(c != 0);
   for (const ThreadRt& th : w.threads) {
     x.add(static_cast<uint64_t>(th.status) | static_cast<uint64_t>(th.blocked_on) << 8);
+    x.seq(th.spurious, 0xffca);  // the spurious wake-ups it has left decide choices
     x.add(static_cast<uint64_t>(clock ? th.busy_until : 0));
     x.seq(th.notified, 0xffe2);
     x.seq(th.inbox, 0xfffa);
@@ -438,7 +448,7 @@ void Dfs::load(const std::string& text) {
     for (Entry& e : es) {
       unsigned kind = 0;
       in >> kind >> e.id >> e.known;
-      if (!in || kind > static_cast<unsigned>(ChoiceKind::SelectStart)) throw std::invalid_argument("bad entry");
+      if (!in || kind > static_cast<unsigned>(ChoiceKind::Spurious)) throw std::invalid_argument("bad entry");
       e.kind = static_cast<ChoiceKind>(kind);
       e.fp.keys = get_keys(in);
     }
@@ -448,7 +458,7 @@ void Dfs::load(const std::string& text) {
     unsigned kind = 0;
     size_t options = 0;
     in >> kind >> n.chosen >> n.between_units >> n.have_fp >> n.deviations >> n.parent_dev >> n.key >> options;
-    if (!in || kind > static_cast<unsigned>(ChoiceKind::SelectStart) || options < 2 || options > (1u << 24))
+    if (!in || kind > static_cast<unsigned>(ChoiceKind::Spurious) || options < 2 || options > (1u << 24))
       throw std::invalid_argument("bad node");
     n.kind = static_cast<ChoiceKind>(kind);
     n.options.resize(options);
@@ -475,7 +485,7 @@ void Dfs::load(const std::string& text) {
       char colon = 0;
       uint32_t id = 0;
       in >> kind >> colon >> id;
-      if (!in || colon != ':' || kind > static_cast<unsigned>(ChoiceKind::SelectStart))
+      if (!in || colon != ':' || kind > static_cast<unsigned>(ChoiceKind::Spurious))
         throw std::invalid_argument("bad cache entry");
       v.sleep.emplace_back(static_cast<ChoiceKind>(kind), id);
     }

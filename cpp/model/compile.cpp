@@ -31,6 +31,11 @@
 //    RwLock a write while holding any guard of it, or a read while holding
 //    its write guard, waits for itself: an error here, as an async mutex
 //    relocked is.
+//  - Condvar::wait names a std (blocking) mutex the program holds at that
+//    op; it compiles to the wait and a re-lock (BLock) after it, so the
+//    mutex is held after it as before. A barrier wait branches: the leader
+//    runs its on_leader block, which must end with the lock state it began
+//    with; a tokio barrier's wait is an await (tasks only).
 //  - try-ops branch: a try_lock holds the lock after it on success, so its
 //    on_fail block must end holding it too (lock it) or leave (break,
 //    continue); a try_lock of a mutex the program holds always fails, as
@@ -114,6 +119,10 @@ const char* op_name(OpKind k) {
     case OpKind::RwUnlockWrite: return "unlock_write";
     case OpKind::TryRead: return "try_read";
     case OpKind::TryWrite: return "try_write";
+    case OpKind::CvWait: return "wait";
+    case OpKind::CvNotifyOne: return "notify_one";
+    case OpKind::CvNotifyAll: return "notify_all";
+    case OpKind::BarrierWait: return "barrier_wait";
   }
   return "?";
 }
@@ -122,6 +131,14 @@ const char* rwlock_kind_name(RwLockKind k) {
   switch (k) {
     case RwLockKind::Std: return "std RwLock";
     case RwLockKind::Tokio: return "tokio RwLock";
+  }
+  return "?";
+}
+
+const char* barrier_kind_name(BarrierKind k) {
+  switch (k) {
+    case BarrierKind::Std: return "std Barrier";
+    case BarrierKind::Tokio: return "tokio Barrier";
   }
   return "?";
 }
@@ -289,6 +306,17 @@ class Compiler {
       if (static_cast<unsigned>(r.kind) > static_cast<unsigned>(RwLockKind::Tokio))
         fail("rwlock '" + r.name + "': invalid kind " + std::to_string(static_cast<unsigned>(r.kind)));
     sc_.rwlocks = spec_.rwlocks;
+    check_names(spec_.condvars, "condvar", condvars_);
+    sc_.condvars = spec_.condvars;
+    check_names(spec_.barriers, "barrier", barriers_);
+    for (const BarrierSpec& b : spec_.barriers) {
+      if (static_cast<unsigned>(b.kind) > static_cast<unsigned>(BarrierKind::Tokio))
+        fail("barrier '" + b.name + "': invalid kind " + std::to_string(static_cast<unsigned>(b.kind)));
+      if (b.parties < 0 || b.parties > SpecLimits::max_permits)
+        fail("barrier '" + b.name + "': parties must be in [0, " +
+             std::to_string(SpecLimits::max_permits) + "], got " + std::to_string(b.parties));
+    }
+    sc_.barriers = spec_.barriers;
     check_names(spec_.channels, "channel", channels_);
     for (const auto& c : spec_.channels) {
       const std::string what = (c.oneshot ? "oneshot '" : "channel '") + c.name + "': ";
@@ -623,7 +651,7 @@ class Compiler {
 
   void op(const OpSpec& op, const std::string& where, const std::string& prefix, int depth,
           Flow& f) {
-    if (static_cast<unsigned>(op.kind) > static_cast<unsigned>(OpKind::TryWrite))
+    if (static_cast<unsigned>(op.kind) > static_cast<unsigned>(OpKind::BarrierWait))
       fail(owner_desc_ + ", " + where + ": invalid op kind " +
            std::to_string(static_cast<unsigned>(op.kind)));
     if (!op.then.empty() && op.kind != OpKind::Recv)
@@ -1148,6 +1176,47 @@ class Compiler {
         emit(in, label(where, op));
         return;
       }
+      case OpKind::CvWait: {
+        // Condvar::wait(guard): the guard of a std Mutex this program holds;
+        // released while it waits, held again when it returns.
+        in.code = Code::CvWait;
+        in.a = resolve(condvars_, "condvar", where, op);
+        auto m = mutexes_.find(op.text);
+        if (m == mutexes_.end())
+          fail_at(where, op, op.text.empty() ? std::string("names no mutex to wait with")
+                                             : "unknown mutex '" + op.text + "'" + known(mutexes_));
+        if (sc_.mutexes[m->second].kind != MutexKind::Blocking)
+          fail_at(where, op, "'" + op.text + "' is a " + mutex_kind_name(sc_.mutexes[m->second].kind) +
+                                 "; std::sync::Condvar waits with the guard of a std::sync::Mutex "
+                                 "(kind=\"blocking\")");
+        if (f.held && !holds_id(*f.held, m->second))
+          fail_at(where, op, "waits with mutex '" + op.text + "', which it does not hold: "
+                             "Condvar::wait takes the MutexGuard (lock it first)");
+        in.b = m->second;
+        emit(in, label(where, op));
+        Instr relock;
+        relock.code = Code::BLock;
+        relock.a = m->second;
+        emit(relock, label(where, op) + ", re-lock '" + op.text + "'");
+        return;
+      }
+      case OpKind::CvNotifyOne:
+      case OpKind::CvNotifyAll:
+        in.code = op.kind == OpKind::CvNotifyOne ? Code::CvNotifyOne : Code::CvNotifyAll;
+        in.a = resolve(condvars_, "condvar", where, op);
+        emit(in, label(where, op));
+        return;
+      case OpKind::BarrierWait: {
+        in.code = Code::BarrierWait;
+        in.a = resolve(barriers_, "barrier", where, op);
+        if (sc_.barriers[in.a].kind == BarrierKind::Tokio) require_await_allowed(where, op);
+        size_t at = emit(in, label(where, op));
+        Flow leader_f = f;
+        block(op.body, prefix + "on_leader.", depth + 1, leader_f);
+        patch(at, here());
+        f.held = join(f.held, leader_f.held, where, op);
+        return;
+      }
       case OpKind::TryRead:
       case OpKind::TryWrite: {
         const uint32_t r = resolve(rwlocks_, "rwlock", where, op);
@@ -1442,7 +1511,7 @@ class Compiler {
 
   const ScenarioSpec& spec_;
   Scenario sc_;
-  std::map<std::string, uint32_t> mutexes_, rwlocks_, semaphores_, notifies_, channels_, queues_,
+  std::map<std::string, uint32_t> mutexes_, rwlocks_, condvars_, barriers_, semaphores_, notifies_, channels_, queues_,
       counters_, atomics_, refcells_, tasks_, objects_,
       connections_,
       threads_;

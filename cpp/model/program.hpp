@@ -107,6 +107,13 @@ enum class Code : uint8_t {
   RwLock,       // std: blocks the thread; tokio: an await point
   RwUnlock,
   TryRwLock,    // success to `jump`, failure to pc + 1
+  // Condition variables (exec/primitives/condvar.hpp): a = condvar.
+  CvWait,       // b = mutex: release it and block until woken (the BLock after it re-locks)
+  CvNotifyOne,
+  CvNotifyAll,
+  // Barriers (exec/primitives/barrier.hpp): a = barrier; the leader goes on at pc + 1 (its
+  // on_leader block), the others at `jump` (past it). std: blocks the thread; tokio: an await.
+  BarrierWait,
   End,         // the program returns (task: Ready)
 };
 
@@ -199,6 +206,8 @@ struct Scenario {
   std::vector<NotifySpec> notifies;
   std::vector<ChannelSpec> channels;
   std::vector<RwLockSpec> rwlocks;
+  std::vector<CondvarSpec> condvars;
+  std::vector<BarrierSpec> barriers;
   std::vector<std::string> queues;
   std::vector<uint8_t> queue_slot;  // per queue: 1 an AtomicWaker slot, 0 a waiter list
   std::vector<CounterSpec> counters;  // the integer cells: the counters, then the atomics

@@ -110,6 +110,14 @@ enum class OpKind : uint8_t {
   RwUnlockWrite,  // drop the write guard this program holds
   TryRead,        // try_read(); body: runs when it fails (WouldBlock / TryLockError)
   TryWrite,       // try_write(); body: runs when it fails
+  // Condition variables (exec/primitives/condvar.hpp): target condvar.
+  CvWait,         // text: the std mutex it waits with (the program must hold it): releases
+                  // it, blocks the thread until notified (or a spurious wake-up), re-locks it
+  CvNotifyOne,    // wake one waiter (which one: a choice point)
+  CvNotifyAll,    // wake every waiter
+  // Barriers (exec/primitives/barrier.hpp): target barrier.
+  BarrierWait,    // std: blocks the thread; tokio: an await; body: runs in the leader only
+                  // (BarrierWaitResult::is_leader), after the release
 };
 
 enum class Cmp : uint8_t { Eq, Ne, Lt, Le, Gt, Ge };
@@ -160,6 +168,23 @@ enum class RwLockKind : uint8_t {
 struct RwLockSpec {
   std::string name;
   RwLockKind kind = RwLockKind::Std;
+};
+
+// std::sync::Condvar (exec/primitives/condvar.hpp).
+struct CondvarSpec {
+  std::string name;
+};
+
+enum class BarrierKind : uint8_t {
+  Std,    // std::sync::Barrier: blocks the thread
+  Tokio,  // tokio::sync::Barrier: async
+};
+
+// A barrier of `parties` (0 acts as 1, in std and tokio alike).
+struct BarrierSpec {
+  std::string name;
+  int64_t parties = 1;
+  BarrierKind kind = BarrierKind::Std;
 };
 
 // tokio::sync::Semaphore: `permits` to start with; acquire waits in FIFO
@@ -274,6 +299,8 @@ struct ScenarioSpec {
   std::vector<NotifySpec> notifies;
   std::vector<ChannelSpec> channels;
   std::vector<RwLockSpec> rwlocks;
+  std::vector<CondvarSpec> condvars;
+  std::vector<BarrierSpec> barriers;
   std::vector<WaitQueueSpec> queues;
   std::vector<CounterSpec> counters;
   std::vector<AtomicSpec> atomics;
@@ -293,5 +320,6 @@ struct ScenarioSpec {
 const char* op_name(OpKind k);
 const char* mutex_kind_name(MutexKind k);
 const char* rwlock_kind_name(RwLockKind k);
+const char* barrier_kind_name(BarrierKind k);
 
 }  // namespace wb

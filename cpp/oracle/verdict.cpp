@@ -112,7 +112,7 @@ std::string await_where(const Scenario& sc, const TaskRt& t) {
     Code c = p.code[pc].code;  // awaits that stay on their instruction while pending
     if (c == Code::ALock || c == Code::Await || c == Code::Select || c == Code::Buffered ||
         c == Code::Sleep || c == Code::Acquire || c == Code::Notified || c == Code::Send ||
-        c == Code::Recv || c == Code::RwLock)
+        c == Code::Recv || c == Code::RwLock || c == Code::BarrierWait)
       return p.where[pc];
   }
   return pc > 0 ? p.where[pc - 1] : p.where[0];
@@ -168,7 +168,9 @@ int depth_on(const ThreadRt& th, uint16_t thread, HolderKind kind, uint16_t hold
 int holder_depth(const Scenario& sc, const World& w) {
   const BlockFact& b = w.block;
   const ThreadRt& th = w.threads[b.thread];
-  if (!blocks_on_mutex(sc, b.mutex)) {
+  const BlockOn on = block_on(sc, b.mutex);
+  if (on == BlockOn::Condvar || on == BlockOn::Barrier) return -1;  // nobody holds a wait
+  if (on == BlockOn::RwLock) {
     for (const RwHolder* h : rw_in_the_way(w, rw_ask(sc, b.mutex))) {
       int d = depth_on(th, b.thread, h->kind, h->thread, h->id);
       if (d >= 0) return d;
@@ -353,10 +355,47 @@ Verdict explain_blocked_rw(const Scenario& sc, const World& w, const Finding& f,
   return v;
 }
 
+// What a thread blocked on a condvar or a std Barrier waits for, in words.
+std::string thread_wait_text(const Scenario& sc, const World& w, uint16_t thread) {
+  const ThreadRt& th = w.threads[thread];
+  if (!th.blocked_on || th.stack.empty()) return "";
+  const uint32_t res = th.blocked_on - 1;
+  const std::string who = "thread '" + sc.thread_name(thread) + "' (" + describe_frame(sc, th.stack.back()) +
+                          ") ";
+  const std::string at = frame_op(sc, w, th.stack.back());
+  if (block_on(sc, res) == BlockOn::Condvar)
+    return who + "waits on condvar '" + sc.condvars[res - cv_block(sc, 0)].name + "' at " + at +
+           " (std::sync::Condvar stores no notification: a notify while nobody waits is lost)";
+  if (block_on(sc, res) == BlockOn::Barrier) {
+    const uint32_t b = res - barrier_block(sc, 0);
+    return who + "waits at std Barrier '" + sc.barriers[b].name + "' at " + at + " (" +
+           std::to_string(w.barriers[b].arrived) + " of " + std::to_string(sc.barriers[b].parties) +
+           " arrived)";
+  }
+  return "";
+}
+
 Verdict explain_blocked(const Scenario& sc, const World& w, const Finding& f,
                         std::string_view policy) {
   const BlockFact& b = w.block;
-  if (!blocks_on_mutex(sc, b.mutex)) return explain_blocked_rw(sc, w, f, policy);
+  const BlockOn on = block_on(sc, b.mutex);
+  if (on == BlockOn::Condvar || on == BlockOn::Barrier) {
+    // blocked_thread: what would end the wait is ready to run, only on a
+    // scheduler thread, and they are blocked.
+    WaitFor g(sc, w);
+    Verdict v;
+    v.kind = f.kind;
+    v.step = b.step;
+    std::string chain;
+    for (const WfEdge& e : f.edges) chain += g.describe(e) + "; ";
+    v.explanation = "step " + std::to_string(b.step) + ": " + thread_wait_text(sc, w, b.thread) +
+                    ", blocking the thread; " + chain +
+                    "what would end the wait is ready to run, but only on a scheduler thread, "
+                    "and they are blocked. Stack of thread " + std::to_string(b.thread) + ": " +
+                    stack_text(sc, w.threads[b.thread]) + ". Policy " + std::string(policy) + ".";
+    return v;
+  }
+  if (on == BlockOn::RwLock) return explain_blocked_rw(sc, w, f, policy);
   const ThreadRt& th = w.threads[b.thread];
   const MutexRt& mx = w.mutexes[b.mutex];
   const std::string& name = sc.mutexes[b.mutex].name;
@@ -469,7 +508,9 @@ Verdict explain_stuck(const Scenario& sc, const World& w, const Finding& f) {
   }
   // LostWake, NeverWoken: the root of the chain.
   if (f.root_thread) {
-    v.explanation = chain + "nothing left can act on thread '" + sc.thread_name(f.root) + "'." + tail;
+    const std::string waits = thread_wait_text(sc, w, static_cast<uint16_t>(f.root));
+    v.explanation = chain + (waits.empty() ? std::string() : waits + "; ") +
+                    "nothing left can act on thread '" + sc.thread_name(f.root) + "'." + tail;
     return v;
   }
   const TaskRt& r = w.tasks[f.root];

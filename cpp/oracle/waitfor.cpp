@@ -83,6 +83,7 @@ void WaitFor::reach(uint32_t program, uint32_t pc, std::vector<uint8_t>& seen_pr
       case Code::TryBorrow:
       case Code::TryBorrowMut:
       case Code::TryRwLock:
+      case Code::BarrierWait:  // the leader's block, the others
         todo.push_back(in.jump);
         todo.push_back(i + 1);
         break;
@@ -168,12 +169,53 @@ std::vector<WfEdge> WaitFor::edges(WfNode x) const {
     if (write)
       for (const RwHolder& h : rw.readers) add(h);
   };
+  // Who may still act on a condvar waiter or a barrier: live actors whose
+  // program can still reach one of `codes` on it (a task spawned and not
+  // yet polled included: it is queued to run), less what cannot act (`skip`).
+  auto actors = [&](WfEdgeKind kind, uint32_t resource, std::initializer_list<Code> codes,
+                    auto skip) {
+    auto consider = [&](WfNode n) {
+      if (n == x || skip(n)) return;
+      const bool queued_unstarted = !n.thread && w_.tasks[n.id].status == TaskStatus::Unstarted &&
+                                    w_.tasks[n.id].queued != QueueId::None;
+      if (!live(n) && !queued_unstarted) return;
+      for (Code c : codes)
+        if (may_do(n, c, resource)) {
+          out.push_back(WfEdge{x, n, kind, resource});
+          return;
+        }
+    };
+    for (uint32_t t = 0; t < sc_.ntasks; ++t) consider(WfNode{false, t});
+    for (uint32_t th = 0; th < w_.threads.size(); ++th) consider(WfNode{true, th});
+  };
+  // At barrier b already: a thread blocked there, a task waiting in it (tokio),
+  // or a task being polled on a thread blocked there.
+  auto at_barrier = [&](uint32_t b, WfNode n) {
+    const uint32_t here = barrier_block(sc_, b) + 1;
+    if (n.thread) return w_.threads[n.id].blocked_on == here;
+    const TaskRt& t = w_.tasks[n.id];
+    if (ids::contains(w_.barriers[b].waiting, n.id)) return true;
+    return t.status == TaskStatus::Running && w_.threads[t.thread].blocked_on == here;
+  };
   if (x.thread) {
     const ThreadRt& th = w_.threads[x.id];
     if (!th.blocked_on) return out;
     const uint32_t res = th.blocked_on - 1;
-    if (blocks_on_mutex(sc_, res)) {
+    if (block_on(sc_, res) == BlockOn::Mutex) {
       mutex_holder(res);
+      return out;
+    }
+    if (block_on(sc_, res) == BlockOn::Condvar) {
+      actors(WfEdgeKind::Condvar, res - cv_block(sc_, 0), {Code::CvNotifyOne, Code::CvNotifyAll},
+             [&](WfNode n) {
+               return !n.thread && w_.tasks[n.id].status == TaskStatus::Running &&
+                      w_.tasks[n.id].thread == x.id;
+             });
+      return out;
+    }
+    if (block_on(sc_, res) == BlockOn::Barrier) {
+      const uint32_t b = res - barrier_block(sc_, 0);
+      actors(WfEdgeKind::Barrier, b, {Code::BarrierWait}, [&](WfNode n) { return at_barrier(b, n); });
       return out;
     }
     // A std RwLock: its guards in the way, and for a read, the writers
@@ -257,6 +299,9 @@ std::vector<WfEdge> WaitFor::edges(WfNode x) const {
       default: break;
     }
   }
+  for (uint32_t b = 0; b < w_.barriers.size(); ++b)  // a tokio Barrier's waiter
+    if (ids::contains(w_.barriers[b].waiting, x.id))
+      actors(WfEdgeKind::Barrier, b, {Code::BarrierWait}, [&](WfNode n) { return at_barrier(b, n); });
   for (uint32_t q = 0; q < w_.queues.size(); ++q)
     if (ids::contains(w_.queues[q].wakers, x.id))
       waker_edges(x, WfEdgeKind::Queue, q, {Code::Wake, Code::WakeAll, Code::NotifyLoop}, q, out);
@@ -422,6 +467,15 @@ std::string WaitFor::describe(const WfEdge& e) const {
     case WfEdgeKind::Queue:
       return from + " waits in wait queue '" + sc_.queues[e.resource] + "', which " + to +
              " may wake";
+    case WfEdgeKind::Condvar:
+      return from + " waits on condvar '" + sc_.condvars[e.resource].name + "', which " + to +
+             " may notify";
+    case WfEdgeKind::Barrier: {
+      const BarrierSpec& b = sc_.barriers[e.resource];
+      return from + " waits at " + barrier_kind_name(b.kind) + " '" + b.name + "' (" +
+             std::to_string(w_.barriers[e.resource].arrived) + " of " + std::to_string(b.parties) +
+             " arrived), which " + to + " may still reach";
+    }
   }
   return "?";
 }

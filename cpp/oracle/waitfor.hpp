@@ -11,7 +11,12 @@
 //  - Channel, Notify, Queue: X waits in a channel (recv on an empty one, send
 //    on a full one), in notified(), or in a wait queue, and Y may still do
 //    what wakes it: a send or a sender's drop; a recv or a close; a
-//    notify_one or notify_waiters; a wake. "May still" is what Y's program
+//    notify_one or notify_waiters; a wake;
+//  - Condvar: thread X waits on a condvar and Y may still notify it (a
+//    task being polled on X itself cannot: X is blocked);
+//  - Barrier: X waits at a barrier and Y may still arrive at it (those
+//    waiting there already are counted, and arrive again only once
+//    released). "May still" is what Y's program
 //    can reach from where it stands (with the Drop hooks it runs and the
 //    tasks it spawns), read from the compiled code: a static
 //    over-approximation, so an edge may be one Y would not take, never one
@@ -37,7 +42,7 @@ struct WfNode {
   bool operator==(const WfNode& o) const { return thread == o.thread && id == o.id; }
 };
 
-enum class WfEdgeKind : uint8_t { Lock, Polled, Await, Join, Channel, Notify, Queue };
+enum class WfEdgeKind : uint8_t { Lock, Polled, Await, Join, Channel, Notify, Queue, Condvar, Barrier };
 
 struct WfEdge {
   WfNode from, to;

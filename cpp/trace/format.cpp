@@ -67,6 +67,13 @@ const char* event_kind_name(Ev k) {
     case Ev::RwWait: return "rw_wait";
     case Ev::RwHandoff: return "rw_handoff";
     case Ev::RwBlocked: return "rw_blocked";
+    case Ev::CvWait: return "cv_wait";
+    case Ev::CvNotify: return "cv_notify";
+    case Ev::CvWake: return "cv_wake";
+    case Ev::CvReturn: return "cv_return";
+    case Ev::BarrierArrive: return "barrier_arrive";
+    case Ev::BarrierLead: return "barrier_lead";
+    case Ev::BarrierReturn: return "barrier_return";
   }
   return "?";
 }
@@ -288,6 +295,43 @@ TraceRecord trace_record(const Scenario& sc, const Event& e, const std::string& 
       }
       msg += e.c ? std::string(": no task's poll catches it, the run stops")
                  : ": task '" + r.task + "' unwinds";
+      break;
+    }
+    case Ev::CvWait:
+      r.subject = sc.condvars[e.a].name;
+      msg = "wait on condvar '" + r.subject + "': release mutex '" + sc.mutexes[e.b].name +
+            "' and block until notified";
+      break;
+    case Ev::CvNotify:
+      r.subject = sc.condvars[e.a].name;
+      r.detail = e.b8 ? "all" : "one";
+      msg = std::string(e.b8 ? "notify_all" : "notify_one") + " on condvar '" + r.subject + "': " +
+            (e.v ? std::to_string(e.v) + " waiter(s) woken" : std::string("nobody waits (nothing is stored)"));
+      break;
+    case Ev::CvWake:
+      r.subject = sc.condvars[e.a].name;
+      r.detail = e.b8 ? "spurious" : "notified";
+      msg = "thread '" + sc.thread_name(e.b) + "' is woken on condvar '" + r.subject + "'" +
+            (e.b8 ? " spuriously (no notify)" : "");
+      break;
+    case Ev::CvReturn:
+      r.subject = sc.condvars[e.a].name;
+      msg = "returns from wait on condvar '" + r.subject + "' (re-locks its mutex next)";
+      break;
+    case Ev::BarrierArrive:
+    case Ev::BarrierLead:
+    case Ev::BarrierReturn: {
+      r.subject = sc.barriers[e.a].name;
+      const std::string who = e.b == kNoId ? std::string() : "'" + task(e.b) + "' ";
+      const std::string what = std::string(barrier_kind_name(sc.barriers[e.a].kind)) + " '" + r.subject + "'";
+      if (e.kind == Ev::BarrierArrive)
+        msg = who + "waits at " + what + " (" + std::to_string(e.v) + " of " +
+              std::to_string(sc.barriers[e.a].parties) + " arrived)";
+      else if (e.kind == Ev::BarrierLead)
+        msg = who + "arrives last at " + what + ": the leader, releasing " + std::to_string(e.v) +
+              " waiter(s)";
+      else
+        msg = who + "returns from " + what + " (released, not the leader)";
       break;
     }
     case Ev::RwLock:

@@ -15,14 +15,14 @@ from .errors import (ArgumentError, ArgumentTypeError, CheckpointError, Error, P
                      ScenarioError, ScenarioTypeError, ScheduleError, UnknownNameError)
 from .outcome import Exploration, Outcome, Output, TraceEvent, Verdict
 from .policy import ACTIONS, Policy, WakeInfo, builtin_policies
-from .scenario import (Atomic, Channel, Counter, Future, Mutex, Notify, Object, Oneshot,
-                       RefCell, RwLock, Scenario, Semaphore, Task, WaitQueue)
+from .scenario import (Atomic, Barrier, Channel, Condvar, Counter, Future, Mutex, Notify, Object,
+                       Oneshot, RefCell, RwLock, Scenario, Semaphore, Task, WaitQueue)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "run", "explore", "DEFAULT_LIMITS",
-    "Scenario", "Mutex", "RwLock", "WaitQueue", "Counter", "Atomic", "Task", "Object",
+    "Scenario", "Mutex", "RwLock", "Condvar", "Barrier", "WaitQueue", "Counter", "Atomic", "Task", "Object",
     "Semaphore", "Channel", "Oneshot", "Notify", "Future", "RefCell", "ops", "catalog",
     "Outcome", "Verdict", "Output", "TraceEvent", "Exploration",
     "Policy", "WakeInfo", "ACTIONS", "builtin_policies",

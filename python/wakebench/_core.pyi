@@ -44,6 +44,10 @@ class OpKind:
     RW_UNLOCK_WRITE: ClassVar[OpKind]
     TRY_READ: ClassVar[OpKind]
     TRY_WRITE: ClassVar[OpKind]
+    CV_WAIT: ClassVar[OpKind]
+    CV_NOTIFY_ONE: ClassVar[OpKind]
+    CV_NOTIFY_ALL: ClassVar[OpKind]
+    BARRIER_WAIT: ClassVar[OpKind]
     PENDING: ClassVar[OpKind]
     PARK: ClassVar[OpKind]
     WAKE: ClassVar[OpKind]
@@ -103,6 +107,12 @@ class RwLockKind:
     STD: ClassVar[RwLockKind]
     TOKIO: ClassVar[RwLockKind]
 
+class BarrierKind:
+    value: int
+    name: str
+    STD: ClassVar[BarrierKind]
+    TOKIO: ClassVar[BarrierKind]
+
 class HandlerKind:
     value: int
     name: str
@@ -137,6 +147,16 @@ class MutexSpec:
 class RwLockSpec:
     name: str
     kind: RwLockKind
+    def __init__(self) -> None: ...
+
+class CondvarSpec:
+    name: str
+    def __init__(self) -> None: ...
+
+class BarrierSpec:
+    name: str
+    parties: int
+    kind: BarrierKind
     def __init__(self) -> None: ...
 
 class SemaphoreSpec:
@@ -225,6 +245,8 @@ class ScenarioSpec:
     notifies: List[NotifySpec]
     channels: List[ChannelSpec]
     rwlocks: List[RwLockSpec]
+    condvars: List[CondvarSpec]
+    barriers: List[BarrierSpec]
     queues: List[WaitQueueSpec]
     counters: List[CounterSpec]
     atomics: List[AtomicSpec]

@@ -36,6 +36,7 @@ __all__ = [
     "try_borrow", "try_borrow_mut", "panic", "with_",
     "read_lock", "write_lock", "unlock_read", "unlock_write", "try_read", "try_write",
     "raw", "struct",
+    "condvar_wait", "condvar_notify_one", "condvar_notify_all", "barrier_wait",
 ]
 
 _NameLike = Union[str, "object"]
@@ -409,6 +410,41 @@ def try_write(rwlock: _NameLike, *, on_fail: Iterable[Op] = ()) -> Op:
     """``rwlock.try_write()``: never waits; fails while any guard is held
     (this program's too) or, tokio, while any acquire is queued."""
     return _try_op(_core.OpKind.TRY_WRITE, rwlock, "try_write", on_fail, "on_fail")
+
+
+def condvar_wait(condvar: _NameLike, mutex: _NameLike) -> Op:
+    """``condvar.wait(guard)`` (std::sync::Condvar): ``mutex`` (a std,
+    blocking mutex) must be held here; the wait releases it and blocks the
+    thread until a notify, then locks it again (blocking again while another
+    holds it). It may also return without a notify: a spurious wake-up, which
+    the explorer chooses (at most once per wait op per thread in a run), so
+    wait in a loop that re-checks the condition. A notify while nobody waits
+    is lost."""
+    o = _op(_core.OpKind.CV_WAIT, _name(condvar, "wait"))
+    o.text = _name(mutex, f"{o.target}: wait's mutex")
+    return o
+
+
+def condvar_notify_one(condvar: _NameLike) -> Op:
+    """``condvar.notify_one()``: wakes one waiter (which one is a choice
+    point: std promises no order); nobody waiting, nothing happens."""
+    return _op(_core.OpKind.CV_NOTIFY_ONE, _name(condvar, "notify_one"))
+
+
+def condvar_notify_all(condvar: _NameLike) -> Op:
+    """``condvar.notify_all()``: wakes every waiter."""
+    return _op(_core.OpKind.CV_NOTIFY_ALL, _name(condvar, "notify_all"))
+
+
+def barrier_wait(barrier: _NameLike, *, on_leader: Iterable[Op] = ()) -> Op:
+    """``barrier.wait()``: std blocks the thread, tokio awaits, until the
+    barrier's n-th arrival, which is the leader
+    (``BarrierWaitResult::is_leader``) and alone runs ``on_leader``; then
+    the barrier starts its next generation."""
+    name = _name(barrier, "barrier wait")
+    o = _op(_core.OpKind.BARRIER_WAIT, name)
+    o.body = _block(on_leader, f"{name}: wait on_leader")
+    return o
 
 
 def try_acquire(semaphore: _NameLike, *, on_fail: Iterable[Op] = ()) -> Op:

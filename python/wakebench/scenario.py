@@ -20,7 +20,7 @@ from typing import Any, Dict, Iterable, Optional, Union
 from . import _core, codegen, ops, serialise
 from .errors import ScenarioError, ScenarioTypeError, check_text, one_line
 
-__all__ = ["Scenario", "Mutex", "RwLock", "WaitQueue", "Counter", "Atomic", "Task", "Object",
+__all__ = ["Scenario", "Mutex", "RwLock", "Condvar", "Barrier", "WaitQueue", "Counter", "Atomic", "Task", "Object",
            "Connection", "Semaphore", "Channel", "Oneshot", "Notify", "Future", "RefCell"]
 
 
@@ -75,6 +75,30 @@ class RwLock(_Handle):
     def try_write(self, *, on_fail: Iterable[ops.Op] = ()) -> ops.Op:
         """``try_write()``: the write guard now, or ``on_fail`` (see ``ops.try_write``)."""
         return ops.try_write(self, on_fail=on_fail)
+
+
+class Condvar(_Handle):
+    """std::sync::Condvar, used with a std (blocking) Mutex. See
+    ``Scenario.condvar``."""
+
+    def wait(self, mutex: "Mutex") -> ops.Op:
+        """``cv.wait(guard)``: see ``ops.condvar_wait``."""
+        return ops.condvar_wait(self, mutex)
+
+    def notify_one(self) -> ops.Op:
+        return ops.condvar_notify_one(self)
+
+    def notify_all(self) -> ops.Op:
+        return ops.condvar_notify_all(self)
+
+
+class Barrier(_Handle):
+    """std::sync::Barrier (blocking) or tokio::sync::Barrier (async). See
+    ``Scenario.barrier``."""
+
+    def wait(self, *, on_leader: Iterable[ops.Op] = ()) -> ops.Op:
+        """``barrier.wait()``; ``on_leader`` runs in the n-th arrival only."""
+        return ops.barrier_wait(self, on_leader=on_leader)
 
 
 class WaitQueue(_Handle):
@@ -333,7 +357,7 @@ class Object(_Handle):
         return ops.drop(self)
 
 
-_Spec = Union[_core.MutexSpec, _core.RwLockSpec, _core.WaitQueueSpec, _core.CounterSpec, _core.AtomicSpec,
+_Spec = Union[_core.MutexSpec, _core.RwLockSpec, _core.CondvarSpec, _core.BarrierSpec, _core.WaitQueueSpec, _core.CounterSpec, _core.AtomicSpec,
               _core.TaskSpec,
               _core.ObjectSpec, _core.HandlerSpec, _core.ThreadSpec, _core.ConnectionSpec,
               _core.FutureSpec, _core.SemaphoreSpec, _core.NotifySpec, _core.ChannelSpec,
@@ -348,6 +372,7 @@ _MUTEX_KINDS = {
 
 
 _RWLOCK_KINDS = {"std": _core.RwLockKind.STD, "tokio": _core.RwLockKind.TOKIO}
+_BARRIER_KINDS = {"std": _core.BarrierKind.STD, "tokio": _core.BarrierKind.TOKIO}
 
 
 def _check_name(name: object, what: str) -> str:
@@ -477,6 +502,34 @@ class Scenario:
         r.kind = _RWLOCK_KINDS[kind]
         self._add("rwlocks", r)
         return RwLock(name)
+
+    def condvar(self, name: str) -> Condvar:
+        """std::sync::Condvar: ``cv.wait(m)`` with a std mutex ``m`` held
+        releases it and blocks the thread until ``notify_one()`` (one waiter,
+        the explorer's choice) or ``notify_all()``, then re-locks ``m``; a
+        notify while nobody waits is lost (a hang: ``deadlock/...``). A
+        waiting thread may wake spuriously (a choice point, at most once per
+        wait op per thread in a run): wait in a loop that re-checks."""
+        c = _core.CondvarSpec()
+        c.name = _check_name(name, "condvar")
+        self._add("condvars", c)
+        return Condvar(name)
+
+    def barrier(self, name: str, parties: int, *, kind: str = "std") -> Barrier:
+        """A barrier of ``parties`` (0 acts as 1). kind: "std"
+        (std::sync::Barrier: ``wait()`` blocks the thread) or "tokio"
+        (tokio::sync::Barrier: an await; a waiting future dropped stays
+        counted). The n-th arrival is the leader and runs ``on_leader``; the
+        barrier is reusable."""
+        if kind not in _BARRIER_KINDS:
+            raise ScenarioError(f"scenario {self.name!r}: barrier {name!r}: unknown kind "
+                                f"{one_line(kind, 40)} (valid: std, tokio)")
+        b = _core.BarrierSpec()
+        b.name = _check_name(name, "barrier")
+        b.parties = ops._int(parties, f"barrier {name!r} parties")
+        b.kind = _BARRIER_KINDS[kind]
+        self._add("barriers", b)
+        return Barrier(name)
 
     def async_mutex(self, name: str, *, fair: bool = True) -> Mutex:
         return self.mutex(name, kind="fair" if fair else "barging")

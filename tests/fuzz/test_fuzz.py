@@ -28,7 +28,7 @@ from wakebench import ops
 EXAMPLES = int(os.environ.get("WAKEBENCH_FUZZ_EXAMPLES", "150"))
 KINDS = set(wb.verdict_kinds())
 POLICIES = wb.builtin_policies()
-POOL = ["m0", "a0", "rs0", "rt0", "q0", "c0", "at0", "rc0", "t0", "t1", "f0", "f1", "o0", "k0",
+POOL = ["m0", "a0", "rs0", "rt0", "cv0", "bs0", "bt0", "q0", "c0", "at0", "rc0", "t0", "t1", "f0", "f1", "o0", "k0",
         "th0", "ch0", "sem0", "ghost"]
 EDGES = [-(1 << 63), (1 << 63) - 1, -(1 << 31), (1 << 31) - 1, 1 << 32, 10**6, 1 << 40, -1]
 SMALL = st.integers(0, 30)
@@ -106,6 +106,14 @@ class Gen:
                 (ops.try_write if w else ops.try_read)(r, on_fail=[ops.break_()]), *b,
                 (ops.unlock_write if w else ops.unlock_read)(r), ops.break_()),
                 of("rs0", "rt0"), st.booleans(), st.lists(st.just(ops.print("guarded")), max_size=1)),
+            # a condvar wait under its std mutex (blocking: any code), notifies, barriers
+            st.builds(lambda c: ops.seq(ops.lock("m0"), ops.if_(wb.Counter(c) == 0,
+                                                              ops.condvar_wait("cv0", "m0")),
+                                        ops.unlock("m0")), of("c0")),
+            st.builds(lambda all_: (ops.condvar_notify_all if all_ else ops.condvar_notify_one)("cv0"),
+                      st.booleans()),
+            st.builds(lambda b: ops.barrier_wait("bs0", on_leader=b),
+                      st.lists(st.just(ops.print("leader")), max_size=1)),
         ]
         if ctx == "thread" and not self.careless:
             return st.one_of(*sync, st.builds(ops.compute, ints),
@@ -113,6 +121,8 @@ class Gen:
         if ctx == "sync" and not self.careless:
             return st.one_of(*sync)
         leaves = [
+            st.builds(lambda b: ops.barrier_wait("bt0", on_leader=b),
+                      st.lists(st.just(ops.print("leader")), max_size=1)),
             st.builds(ops.register, of("q0")), st.builds(ops.park, of("q0")),
             st.builds(ops.wake, of("q0")), st.builds(ops.wake_all, of("q0")),
             st.just(ops.yield_()), st.just(ops.pending()),
@@ -156,7 +166,9 @@ class Gen:
                        st.builds(ops.unlock_read, of("rs0", "rt0")),
                        st.builds(ops.unlock_write, of("rs0", "rt0")),
                        st.builds(lambda r: ops.try_read(r, on_fail=[ops.continue_()]),
-                                 of("rs0", "rt0"))]
+                                 of("rs0", "rt0")),
+                       st.builds(ops.condvar_wait, of("cv0", "ghost"), of("m0", "a0", "ghost")),
+                       st.builds(ops.barrier_wait, of("bs0", "bt0", "ghost"))]
         return st.one_of(*leaves)
 
     def _tree(self, ctx, children):
@@ -227,6 +239,9 @@ def scenarios(draw):
     s.async_mutex("a0", fair=draw(st.booleans()))
     s.rwlock("rs0", kind="std")
     s.rwlock("rt0", kind="tokio")
+    s.condvar("cv0")
+    s.barrier("bs0", draw(st.sampled_from([0, 1, 2, 3])))
+    s.barrier("bt0", draw(st.sampled_from([0, 2])), kind="tokio")
     s.wait_queue("q0")
     s.counter("c0", draw(SMALL), bound=draw(st.sampled_from([0, 3])))
     s.atomic("at0", draw(st.sampled_from([0, 1, (1 << 63) - 1])))
