@@ -183,6 +183,7 @@ def test_every_dsl_call_is_written_back_as_itself():
     ch, one = s.channel("ch", capacity=2, bound=0, senders=2), s.oneshot("one")
     un = s.channel("un", bound=5)
     sem, n, k = s.semaphore("sem", 2), s.notify("n"), s.connection("k")
+    cv, bs, bt = s.condvar("cv"), s.barrier("bs", 2), s.barrier("bt", 3, kind="tokio")
     s.future("f", owner="t", program=[ops.sleep(1)])
     s.future("f2", owner="t", program=[ops.yield_()])
     timeout = s.timeout(wb.Future("f2", "t"), 5, on_elapsed=[ops.print("late")])
@@ -217,7 +218,10 @@ def test_every_dsl_call_is_written_back_as_itself():
         rc.try_borrow_mut(on_fail=[ops.print("busy")]),
         ops.with_(m.lock(), ops.with_(sem.acquire(), ops.with_(rc.borrow_mut()))),
         ops.wait_until(q, c == 0, ops.print("zero")), ops.wait_until(slot, at.load() == 1),
-        ops.panic(), ops.panic("boom"), ops.print("end"),
+        ops.panic(), ops.panic("boom"),
+        ch.send(2), ch.try_send(3), ops.if_(ch.recv() == 2, ops.print("two"), orelse=[ops.print("x")]),
+        bt.wait(on_leader=[ops.print("lead")]), cv.notify_one(), cv.notify_all(),
+        ops.print("end"),
     ], count=2, autostart=False, daemon=True, masked=True, must_finish=True, kill_points=True)
     s.task("u", [ops.drop("o"), ops.drop("t")])
     s.object("o", owner="u", on_drop=[ops.print("dropped")])
@@ -227,7 +231,7 @@ def test_every_dsl_call_is_written_back_as_itself():
     s.on_cleanup("cl", program=[ops.print("c")], connection="k")
     s.on_cleanup("cl2", program=[ops.print("c")], at=0)
     s.thread("th", at=2, program=[ops.notify_loop(q)], autostart=False)
-    s.thread("th2", program=[])
+    s.thread("th2", program=[m.lock(), cv.wait(m), m.unlock(), bs.wait()])
     code = s.to_python()
     assert "raw" not in code and "ops.struct" not in code, code
     assert same(s.spec, rebuilt_by_python(s).spec) is None

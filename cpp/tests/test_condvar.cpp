@@ -140,7 +140,9 @@ TEST(Condvar, APredicateLoopIsOk) {
   Explored e = explore(s);
   EXPECT_EQ(e.kinds.size(), 1u);
   EXPECT_TRUE(e.kinds.count("ok"));
-  same_off(s, e);
+  // Not compared with reductions off here: that is 743,000 schedules (15 s,
+  // minutes under the sanitizers). The other condvar tests compare, and the
+  // reductions property (tests/test_reductions.py) draws condvar waits.
 }
 
 TEST(Condvar, ANotifyBeforeTheWaitIsLost) {

@@ -116,6 +116,7 @@ _HANDLES = {  # list field -> the handle class in wakebench
     "mutexes": "Mutex", "rwlocks": "RwLock", "queues": "WaitQueue", "counters": "Counter",
     "atomics": "Atomic", "refcells": "RefCell", "semaphores": "Semaphore",
     "channels": "Channel", "notifies": "Notify", "connections": "Connection",
+    "condvars": "Condvar", "barriers": "Barrier",
 }
 _CMP = {"EQ": "==", "NE": "!=", "LT": "<", "LE": "<=", "GT": ">", "GE": ">="}
 
@@ -205,9 +206,12 @@ class _Gen:
                          + ([_Kw("bound", repr(item.bound))] if "bound" in d else []))
         if field == "atomics" and keys <= {"initial"}:
             return _Call("s.atomic", [q] + ([repr(item.initial)] if "initial" in d else []))
-        if field in ("notifies", "refcells", "connections") and not keys:
+        if field in ("notifies", "refcells", "connections", "condvars") and not keys:
             return _Call({"notifies": "s.notify", "refcells": "s.refcell",
-                          "connections": "s.connection"}[field], [q])
+                          "connections": "s.connection", "condvars": "s.condvar"}[field], [q])
+        if field == "barriers" and keys <= {"parties", "kind"} and item.parties >= 0:
+            return _Call("s.barrier", [q, repr(item.parties)]
+                         + ([_Kw("kind", repr(item.kind.name.lower()))] if "kind" in d else []))
         return None
 
     def program_item(self, field: str, item: Any) -> Optional[_Node]:
@@ -325,6 +329,20 @@ _method("refcells", "BORROW BORROW_MUT END_BORROW")
 _method("rwlocks", "RW_READ:read RW_WRITE:write RW_UNLOCK_READ:unlock_read "
                        "RW_UNLOCK_WRITE:unlock_write")
 _method("connections", "READ")
+_method("condvars", "CV_NOTIFY_ONE:notify_one CV_NOTIFY_ALL:notify_all")
+
+
+@_rule("CV_WAIT", "target text")
+def _cv_wait(g, op, d):
+    if not _valid_name(op.text):
+        return None
+    return f"{g.handle('condvars', op.target)}.wait({g.handle('mutexes', op.text)})"
+
+
+@_rule("BARRIER_WAIT", "target body")
+def _barrier_wait(g, op, d):
+    kw = [_Kw("on_leader", _list(g.ops(op.body)))] if op.body else []
+    return _Call(f"{g.handle('barriers', op.target)}.wait", kw)
 
 
 def _plain(kinds: str) -> None:
