@@ -20,6 +20,7 @@
 #include "exec/event.hpp"
 #include "exec/policy.hpp"
 #include "exec/primitives/mutex.hpp"
+#include "exec/primitives/broadcast.hpp"
 #include "exec/primitives/channel.hpp"
 #include "exec/primitives/notify.hpp"
 #include "exec/primitives/refcell.hpp"
@@ -302,6 +303,7 @@ struct World {
   std::vector<SemaphoreRt> semaphores;
   std::vector<NotifyRt> notifies;
   std::vector<ChannelRt> channels;
+  std::vector<BroadcastRt> broadcasts;
   std::vector<RefCellRt> refcells;
   std::vector<RwLockRt> rwlocks;
   std::vector<QueueRt> queues;

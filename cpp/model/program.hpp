@@ -107,6 +107,13 @@ enum class Code : uint8_t {
   RwLock,       // std: blocks the thread; tokio: an await point
   RwUnlock,
   TryRwLock,    // success to `jump`, failure to pc + 1
+  // tokio::sync::broadcast (exec/primitives/broadcast.hpp): a = broadcast.
+  BSend,        // b = the message's value; success to `jump`, SendError (no receiver) to
+                // pc + 1 (its on_closed block)
+  BRecv,        // an await point: a value to `jump`, Closed to pc + 1 (on_closed), Lagged
+                // to `v` (on_lagged; v == jump when it has none)
+  BSubscribe,
+  BDropSender,
   End,         // the program returns (task: Ready)
 };
 
@@ -198,6 +205,8 @@ struct Scenario {
   std::vector<SemaphoreSpec> semaphores;
   std::vector<NotifySpec> notifies;
   std::vector<ChannelSpec> channels;
+  std::vector<BroadcastSpec> broadcasts;  // capacity rounded up to a power of two
+  std::vector<std::vector<uint32_t>> broadcast_receivers;  // per broadcast: holders from the start
   std::vector<RwLockSpec> rwlocks;
   std::vector<std::string> queues;
   std::vector<uint8_t> queue_slot;  // per queue: 1 an AtomicWaker slot, 0 a waiter list

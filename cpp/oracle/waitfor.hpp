@@ -37,7 +37,7 @@ struct WfNode {
   bool operator==(const WfNode& o) const { return thread == o.thread && id == o.id; }
 };
 
-enum class WfEdgeKind : uint8_t { Lock, Polled, Await, Join, Channel, Notify, Queue };
+enum class WfEdgeKind : uint8_t { Lock, Polled, Await, Join, Channel, Notify, Queue, Broadcast };
 
 struct WfEdge {
   WfNode from, to;

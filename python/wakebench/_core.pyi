@@ -44,6 +44,10 @@ class OpKind:
     RW_UNLOCK_WRITE: ClassVar[OpKind]
     TRY_READ: ClassVar[OpKind]
     TRY_WRITE: ClassVar[OpKind]
+    BCAST_SEND: ClassVar[OpKind]
+    BCAST_RECV: ClassVar[OpKind]
+    SUBSCRIBE: ClassVar[OpKind]
+    BCAST_DROP_SENDER: ClassVar[OpKind]
     PENDING: ClassVar[OpKind]
     PARK: ClassVar[OpKind]
     WAKE: ClassVar[OpKind]
@@ -156,6 +160,17 @@ class ChannelSpec:
     oneshot: bool
     def __init__(self) -> None: ...
 
+class BroadcastReceiverSpec:
+    holder: str
+    def __init__(self) -> None: ...
+
+class BroadcastSpec:
+    name: str
+    capacity: int
+    senders: int
+    receivers: List[BroadcastReceiverSpec]
+    def __init__(self) -> None: ...
+
 class WaitQueueSpec:
     name: str
     slot: bool
@@ -224,6 +239,7 @@ class ScenarioSpec:
     semaphores: List[SemaphoreSpec]
     notifies: List[NotifySpec]
     channels: List[ChannelSpec]
+    broadcasts: List[BroadcastSpec]
     rwlocks: List[RwLockSpec]
     queues: List[WaitQueueSpec]
     counters: List[CounterSpec]
