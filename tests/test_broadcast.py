@@ -1,4 +1,4 @@
-"""tokio::sync::broadcast (cpp/exec/primitives/broadcast.hpp, tokio 1.24.2
+"""tokio::sync::broadcast and tokio::sync::watch (cpp/exec/primitives/broadcast.hpp, tokio 1.24.2
 src/sync/broadcast.rs): every receiver sees every value; a receiver that
 fell more than the capacity (rounded up to a power of two) behind gets
 Lagged and resumes at the oldest value held; Closed only once it caught up
@@ -145,3 +145,60 @@ def test_to_python_writes_the_broadcast_back():
     assert ".recv(on_lagged=[ops.print('lag')], on_closed=[ops.print('closed')])" in src, src
     assert ".subscribe()" in src and ".drop_sender()" in src, src
     assert wb.Scenario.from_json(s.to_json()).to_json() == s.to_json()
+
+
+# -- tokio::sync::watch: a broadcast of one slot and one Sender --------------
+
+def test_watch_changed_takes_the_newest_version_and_never_lags():
+    s = wb.Scenario("watch")
+    w = s.watch("w", receivers=["rx"])
+    s.task("tx", [w.send(1), w.send(2), w.send(3), w.drop_sender()])
+    s.task("rx", [ops.loop(w.changed(on_closed=[ops.print("closed"), ops.break_()]),
+                           ops.print("changed"))], autostart=False)
+    s.task("main", [ops.join("tx"), ops.spawn("rx")])
+    out = wb.run(s, "fifo")
+    assert texts(out) == ["changed", "closed"], out.trace_text
+    assert "'rx' receives 3 from watch 'w'" in out.trace_text
+    assert kinds(s) == {"ok"}
+
+
+def test_watch_every_change_seen_or_coalesced_in_every_schedule():
+    s = wb.Scenario("watch-race")
+    w = s.watch("w", receivers=["rx"])
+    s.task("tx", [w.send(1), w.send(2), w.drop_sender()])
+    s.task("rx", [ops.loop(w.changed(on_closed=[ops.break_()]), ops.add("seen", 1))])
+    s.counter("seen", 0, bound=2)
+    assert kinds(s) == {"ok"}
+
+
+def test_watch_send_with_no_receiver_fails_and_a_silent_sender_hangs_the_receiver():
+    s = wb.Scenario("watch-nobody")
+    w = s.watch("w")
+    s.task("t", [w.send(1, on_closed=[ops.print("SendError")]), w.subscribe(),
+                 w.send(2), w.drop_sender(), w.changed(), ops.print("changed"),
+                 w.changed(on_closed=[ops.print("RecvError")])])
+    assert texts(wb.run(s, "fifo")) == ["SendError", "changed", "RecvError"]
+    s2 = wb.Scenario("watch-silent")
+    w2 = s2.watch("w", receivers=["rx"])
+    s2.task("holder", [ops.print("keeps the Sender")])
+    s2.task("rx", [w2.changed(), ops.print("never")])
+    assert kinds(s2) == {"deadlock/never_woken"}
+
+
+def test_watch_errors_and_to_python():
+    s = wb.Scenario("watch-py")
+    w = s.watch("w", receivers=["rx"])
+    s.task("tx", [w.send(4, on_closed=[ops.print("none")]), w.drop_sender()])
+    s.task("rx", [w.changed(on_closed=[ops.print("closed")])])
+    s.task("late", [w.subscribe(), w.changed()], autostart=False)
+    src = s.to_python()
+    assert "ops.raw" not in src and "s.raw" not in src, src
+    assert "s.watch('w', receivers=['rx'])" in src and ".changed(on_closed=" in src, src
+    assert ".subscribe()" in src and ".drop_sender()" in src, src
+    assert wb.Scenario.from_json(s.to_json()).to_json() == s.to_json()
+    bad = wb.Scenario("watch-lag")
+    wl = bad.watch("w", receivers=["t"])
+    bad.task("t", [wb.Broadcast("w").recv(on_lagged=[ops.print("lag")])])
+    with pytest.raises(wb.ScenarioError, match="never lags"):
+        wb.run(bad, "fifo")
+    del wl

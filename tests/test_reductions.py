@@ -46,6 +46,7 @@ def _leaf(draw, me, sync, clock=True):
                                           on_closed=[ops.print("closed")]),
         # broadcast: a send never waits (no receiver: on_closed)
         lambda: wb.Broadcast("bc").send(draw(st.integers(0, 2)), on_closed=[ops.print("none")]),
+        lambda: wb.Watch("wt").send(draw(st.integers(0, 2)), on_closed=[ops.print("none")]),
         # RefCell: borrows never wait; a conflicting one panics (the task unwinds)
         lambda: ops.with_(ops.borrow_mut("rc"), ops.add("c", 1)),
         lambda: ops.with_(ops.borrow("rc"), ops.print("r")),
@@ -105,7 +106,8 @@ def _broadcast_leaves(me):
     """Broadcast 'bc' (capacity 1, four senders, t0 and t1 hold a
     receiver from the start): their recv may lag or wait; t0 may drop a
     sender (at most three times: one is always left, so a send never finds
-    them all dropped)."""
+    them all dropped). Watch 'wt': t1 holds its receiver, its one Sender
+    is never dropped."""
     bc = wb.Broadcast("bc")
     leaves = []
     if me in ("t0", "t1"):
@@ -113,11 +115,14 @@ def _broadcast_leaves(me):
                                       on_closed=[ops.print("closed")]))
     if me == "t0":
         leaves.append(lambda: bc.drop_sender())
+    if me == "t1":  # the watch's receiver: changed() never lags
+        leaves.append(lambda: wb.Watch("wt").changed(on_closed=[ops.print("closed")]))
     return leaves
 
 
 def _broadcast(s):
     s.broadcast("bc", 1, senders=4, receivers=["t0", "t1"])
+    s.watch("wt", receivers=["t1"])
 
 
 def _rwlock_leaves(sync):

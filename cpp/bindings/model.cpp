@@ -104,7 +104,8 @@ void register_model(py::module_& m) {
       .def_readwrite("name", &BroadcastSpec::name)
       .def_readwrite("capacity", &BroadcastSpec::capacity)
       .def_readwrite("senders", &BroadcastSpec::senders)
-      .def_readwrite("receivers", &BroadcastSpec::receivers);
+      .def_readwrite("receivers", &BroadcastSpec::receivers)
+      .def_readwrite("watch", &BroadcastSpec::watch);
   py::class_<WaitQueueSpec>(m, "WaitQueueSpec")
       .def(py::init<>())
       .def_readwrite("name", &WaitQueueSpec::name)

@@ -327,7 +327,9 @@ class Compiler {
     sc_.channels = spec_.channels;
     check_names(spec_.broadcasts, "broadcast", broadcasts_);
     for (BroadcastSpec b : spec_.broadcasts) {
-      const std::string what = "broadcast '" + b.name + "': ";
+      const std::string what = (b.watch ? "watch '" : "broadcast '") + b.name + "': ";
+      if (b.watch && (b.capacity != 1 || b.senders != 1))
+        fail(what + "a watch holds one value and has one Sender");
       if (b.capacity < 1 || b.capacity > (int64_t{1} << 20))
         fail(what + "capacity must be in [1, " + std::to_string(int64_t{1} << 20) + "], got " +
              std::to_string(b.capacity));
@@ -774,6 +776,8 @@ class Compiler {
         require_await_allowed(where, op);
         if (!op.cond.counter.empty())
           fail_at(where, op, "a broadcast recv does not branch on its value (not modelled)");
+        if (sc_.broadcasts[in.a].watch && !op.orelse.empty())
+          fail_at(where, op, "watch '" + op.target + "': changed() never lags (no on_lagged)");
         in.code = Code::BRecv;
         const size_t at = emit(in, label(where, op));
         Flow closed_f = f, lagged_f = f;

@@ -195,11 +195,15 @@ struct ChannelSpec {
 struct BroadcastReceiverSpec {
   std::string holder;  // a task (each replica holds one) or future
 };
+// watch: tokio::sync::watch, the same state with one slot and one Sender
+// (not Clone in tokio 1.24): a recv is `changed().await`, which takes the
+// newest version and never lags.
 struct BroadcastSpec {
   std::string name;
   int64_t capacity = 1;
   int64_t senders = 1;
   std::vector<BroadcastReceiverSpec> receivers;
+  bool watch = false;
 };
 
 // Where wakers wait: two honest kinds.

@@ -422,8 +422,9 @@ std::string WaitFor::describe(const WfEdge& e) const {
                         " may send to (or drop a sender of)";
     }
     case WfEdgeKind::Broadcast:
-      return from + " waits in recv on broadcast '" + sc_.broadcasts[e.resource].name + "', which " +
-             to + " may send to (or drop a sender of)";
+      return from + (sc_.broadcasts[e.resource].watch ? " waits in changed() on watch '"
+                                                       : " waits in recv on broadcast '") +
+             sc_.broadcasts[e.resource].name + "', which " + to + " may send to (or drop a sender of)";
     case WfEdgeKind::Notify:
       return from + " waits in notified() on '" + sc_.notifies[e.resource].name + "', which " + to +
              " may notify";

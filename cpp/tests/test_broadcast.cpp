@@ -127,6 +127,26 @@ TEST(Broadcast, AReceiverNoSenderCanReachWaitsForever) {
   EXPECT_EQ(outcomes.begin()->first, "ok");
 }
 
+TEST(Watch, ChangedTakesTheNewestVersionNeverLagsAndErrsOnceTheSenderIsGone) {
+  ScenarioSpec s;
+  s.name = "watch";
+  BroadcastSpec w = bcast("w", 1, {"rx"});
+  w.watch = true;
+  s.broadcasts = {w};
+  s.tasks.push_back(task("tx", {bsend("w", 1), bsend("w", 2), bsend("w", 3),
+                                op(OpKind::BcastDropSender, "w")}));
+  TaskSpec rx = task("rx", {loop({brecv("w", {print("closed"), brk()}), print("changed")})});
+  rx.autostart = false;
+  s.tasks.push_back(rx);
+  s.tasks.push_back(task("main", {op(OpKind::WaitTask, "tx"), op(OpKind::Spawn, "rx")}));
+  Outcome o = run_spec(s, "fifo");
+  ASSERT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
+  EXPECT_EQ(printed(o), (std::vector<std::string>{"changed", "closed"}));
+  EXPECT_TRUE(contains(o.trace_text(), "'rx' receives 3 from watch 'w'")) << o.trace_text();
+  s.broadcasts[0].capacity = 2;
+  EXPECT_TRUE(contains(compile_error(s), "a watch holds one value")) << compile_error(s);
+}
+
 TEST(Broadcast, CompileErrors) {
   ScenarioSpec s;
   s.name = "bcast-errors";

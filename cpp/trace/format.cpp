@@ -171,44 +171,45 @@ TraceRecord trace_record(const Scenario& sc, const Event& e, const std::string& 
       break;
     case Ev::Bcast: {
       r.subject = sc.broadcasts[e.a].name;
+      const std::string kind = sc.broadcasts[e.a].watch ? "watch" : "broadcast";
       const std::string who = e.b == kNoId ? std::string() : "'" + task(e.b) + "' ";
       switch (static_cast<BcastEv>(e.b8)) {
         case BcastEv::Send:
           r.detail = "send";
-          msg = "send " + std::to_string(e.x) + " on broadcast '" + r.subject + "'" +
+          msg = "send " + std::to_string(e.x) + " on " + kind + " '" + r.subject + "'" +
                 (e.v ? ", wakes " + std::to_string(e.v) + " receiver(s)" : std::string());
           break;
         case BcastEv::SendFail:
           r.detail = "send_failed";
-          msg = "send " + std::to_string(e.x) + " on broadcast '" + r.subject +
+          msg = "send " + std::to_string(e.x) + " on " + kind + " '" + r.subject +
                 "' fails: no receiver (SendError)";
           break;
         case BcastEv::Recv:
           r.detail = "recv";
-          msg = who + "receives " + std::to_string(e.x) + " from broadcast '" + r.subject + "'";
+          msg = who + "receives " + std::to_string(e.x) + " from " + kind + " '" + r.subject + "'";
           break;
         case BcastEv::Lagged:
           r.detail = "lagged";
-          msg = "recv on broadcast '" + r.subject + "' by " + who + "fails: Lagged(" +
+          msg = "recv on " + kind + " '" + r.subject + "' by " + who + "fails: Lagged(" +
                 std::to_string(e.v) + ")";
           break;
         case BcastEv::Closed:
           r.detail = "closed";
-          msg = "recv on broadcast '" + r.subject + "' by " + who +
+          msg = "recv on " + kind + " '" + r.subject + "' by " + who +
                 "fails: Closed (every sender dropped, caught up)";
           break;
         case BcastEv::Wait:
           r.detail = "wait";
-          msg = who + "waits in recv on broadcast '" + r.subject + "'";
+          msg = who + "waits in recv on " + kind + " '" + r.subject + "'";
           break;
         case BcastEv::Subscribe:
           r.detail = "subscribe";
-          msg = who + "subscribes to broadcast '" + r.subject + "' (" + std::to_string(e.v) +
+          msg = who + "subscribes to " + kind + " '" + r.subject + "' (" + std::to_string(e.v) +
                 " receiver(s))";
           break;
         case BcastEv::DropSender:
           r.detail = "drop_sender";
-          msg = "a sender of broadcast '" + r.subject + "' is dropped (" + std::to_string(e.v) +
+          msg = "a sender of " + kind + " '" + r.subject + "' is dropped (" + std::to_string(e.v) +
                 " left)" + (e.v == 0 ? ": receivers that caught up get Closed" : "");
           break;
       }

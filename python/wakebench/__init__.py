@@ -15,7 +15,7 @@ from .errors import (ArgumentError, ArgumentTypeError, CheckpointError, Error, P
                      ScenarioError, ScenarioTypeError, ScheduleError, UnknownNameError)
 from .outcome import Exploration, Outcome, Output, TraceEvent, Verdict
 from .policy import ACTIONS, Policy, WakeInfo, builtin_policies
-from .scenario import (Atomic, Broadcast, Channel, Counter, Future, Mutex, Notify, Object, Oneshot,
+from .scenario import (Atomic, Broadcast, Channel, Watch, Counter, Future, Mutex, Notify, Object, Oneshot,
                        RefCell, RwLock, Scenario, Semaphore, Task, WaitQueue)
 
 __version__ = "0.1.0"
@@ -23,7 +23,7 @@ __version__ = "0.1.0"
 __all__ = [
     "run", "explore", "DEFAULT_LIMITS",
     "Scenario", "Mutex", "RwLock", "WaitQueue", "Counter", "Atomic", "Task", "Object",
-    "Semaphore", "Channel", "Oneshot", "Broadcast", "Notify", "Future", "RefCell", "ops", "catalog",
+    "Semaphore", "Channel", "Oneshot", "Broadcast", "Watch", "Notify", "Future", "RefCell", "ops", "catalog",
     "Outcome", "Verdict", "Output", "TraceEvent", "Exploration",
     "Policy", "WakeInfo", "ACTIONS", "builtin_policies",
     "Error", "ScenarioError", "ScenarioTypeError", "ScheduleError", "PolicyError",

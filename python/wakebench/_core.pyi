@@ -169,6 +169,7 @@ class BroadcastSpec:
     capacity: int
     senders: int
     receivers: List[BroadcastReceiverSpec]
+    watch: bool
     def __init__(self) -> None: ...
 
 class WaitQueueSpec:

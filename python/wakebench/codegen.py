@@ -198,6 +198,13 @@ class _Gen:
                 return None
             return _Call("s.channel", [q] + [_Kw(k, repr(d[k])) for k in
                                              ("capacity", "bound", "senders") if k in d])
+        if field == "broadcasts" and item.watch:
+            if keys - {"watch", "receivers"} or \
+                    not all(_valid_name(r.holder) and set(spec_to_dict(r)) <= {"holder"}
+                            for r in item.receivers):
+                return None
+            return _Call("s.watch", [q] + ([_Kw("receivers", repr([r.holder for r in item.receivers]))]
+                                           if item.receivers else []))
         if field == "broadcasts" and keys <= {"capacity", "senders", "receivers"}:
             if item.capacity < 1 or item.senders < 1 or \
                     not all(_valid_name(r.holder) and set(spec_to_dict(r)) <= {"holder"}
@@ -484,8 +491,17 @@ def _bcast_send(g, op, d):
                  + ([_Kw("on_closed", _list(g.ops(op.body)))] if op.body else []))
 
 
+def _is_watch(g, name: str) -> bool:
+    return any(b.name == name and b.watch for b in g.spec.broadcasts)
+
+
 @_rule("BCAST_RECV", "target body orelse")
 def _bcast_recv(g, op, d):
+    if _is_watch(g, op.target):
+        if op.orelse or ("broadcasts", op.target) not in g.vars:
+            return None
+        return _Call(f"{g.handle('broadcasts', op.target)}.changed",
+                     [_Kw("on_closed", _list(g.ops(op.body)))] if op.body else [])
     return _Call(f"{g.handle('broadcasts', op.target)}.recv",
                  ([_Kw("on_lagged", _list(g.ops(op.orelse)))] if op.orelse else [])
                  + ([_Kw("on_closed", _list(g.ops(op.body)))] if op.body else []))

@@ -21,7 +21,7 @@ from . import _core, codegen, ops, serialise
 from .errors import ScenarioError, ScenarioTypeError, check_text, one_line
 
 __all__ = ["Scenario", "Mutex", "RwLock", "WaitQueue", "Counter", "Atomic", "Task", "Object",
-           "Connection", "Semaphore", "Channel", "Oneshot", "Broadcast", "Notify", "Future", "RefCell"]
+           "Connection", "Semaphore", "Channel", "Oneshot", "Broadcast", "Watch", "Notify", "Future", "RefCell"]
 
 
 class _Handle:
@@ -291,6 +291,31 @@ class Broadcast(_Handle):
 
     def subscribe(self) -> ops.Op:
         """``Sender::subscribe()``: this task's (or future's) receiver, at the tail."""
+        return ops._channel_op(_core.OpKind.SUBSCRIBE, self)
+
+    def drop_sender(self) -> ops.Op:
+        return ops._channel_op(_core.OpKind.BCAST_DROP_SENDER, self)
+
+
+class Watch(_Handle):
+    """tokio::sync::watch (tokio 1.24.2 src/sync/watch.rs), modelled as a
+    broadcast of one slot and one Sender. ``send(value)`` replaces the value
+    and wakes every receiver waiting in ``changed()``; with no receiver
+    alive it fails (``SendError``: ``on_closed``). ``changed()`` awaits a
+    version newer than the one this receiver saw and marks the newest seen
+    (never lags: several sends in between are one change); once the Sender
+    is dropped and nothing new is left, ``RecvError`` (``on_closed``). A
+    receiver declared with the channel has seen the initial value;
+    ``subscribe()`` sees the current one. No ``borrow()``: a receiver does
+    not branch on the value (the trace names it)."""
+
+    def send(self, value: object = 0, *, on_closed: Iterable[ops.Op] = ()) -> ops.Op:
+        return ops._send_op(_core.OpKind.BCAST_SEND, self, value, on_closed)
+
+    def changed(self, *, on_closed: Iterable[ops.Op] = ()) -> ops.Op:
+        return ops._channel_op(_core.OpKind.BCAST_RECV, self, on_closed)
+
+    def subscribe(self) -> ops.Op:
         return ops._channel_op(_core.OpKind.SUBSCRIBE, self)
 
     def drop_sender(self) -> ops.Op:
@@ -605,6 +630,21 @@ class Scenario:
         b.receivers = rxs
         self._add("broadcasts", b)
         return Broadcast(name)
+
+    def watch(self, name: str, *, receivers: Iterable[object] = ()) -> Watch:
+        """A tokio::sync::watch channel (see ``Watch``): one Sender, and the
+        tasks or futures (names or handles) holding a Receiver from the start."""
+        b = _core.BroadcastSpec()
+        b.name = _check_name(name, "watch")
+        b.watch = True
+        rxs = []
+        for r in receivers:
+            rx = _core.BroadcastReceiverSpec()
+            rx.holder = ops._name(r, f"watch {name!r} receiver")
+            rxs.append(rx)
+        b.receivers = rxs
+        self._add("broadcasts", b)
+        return Watch(name)
 
     def oneshot(self, name: str) -> Oneshot:
         """A oneshot channel (tokio::sync::oneshot)."""

@@ -43,12 +43,18 @@ bool subscribe(BroadcastRt& b, uint32_t holder, int64_t at) {
   return true;
 }
 
-Recv recv(BroadcastRt& b, uint32_t holder, int64_t* value, int64_t* missed, bool* stored) {
+Recv recv(BroadcastRt& b, uint32_t holder, int64_t* value, int64_t* missed, bool* stored,
+          bool watch) {
   *stored = false;
   BcastRx* r = find(b, holder);
   if (!r) return Recv::NoReceiver;
   if (r->next < b.tail) {
     r->waiting = false;
+    if (watch) {  // maybe_changed: the newest version, marked seen
+      *value = b.buf.back();
+      r->next = b.tail;
+      return Recv::Got;
+    }
     const int64_t oldest = b.tail - static_cast<int64_t>(b.buf.size());
     if (r->next < oldest) {  // overwritten: Lagged, resume at the oldest held
       *missed = oldest - r->next;
@@ -115,8 +121,8 @@ void Machine::bcast_send(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc) 
   BroadcastRt& b = w_.broadcasts[in.a];
   touch_broadcast(in.a);
   if (b.senders <= 0)
-    throw ScenarioError(bcast_where(sc_, f.program, pc) + ": every sender of broadcast '" +
-                        spec.name + "' is dropped");
+    throw ScenarioError(bcast_where(sc_, f.program, pc) + ": every sender of " +
+                        (spec.watch ? "watch '" : "broadcast '") + spec.name + "' is dropped");
   const int32_t value = static_cast<int32_t>(in.b);
   const size_t before = f.wakes.size();
   if (!broadcast::send(b, spec.capacity, value, f.wakes)) {
@@ -137,7 +143,7 @@ void Machine::bcast_recv(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc) 
   int64_t value = 0, missed = 0;
   bool stored = false;
   const bool was_waiting = broadcast::waits(b, self);
-  switch (broadcast::recv(b, self, &value, &missed, &stored)) {
+  switch (broadcast::recv(b, self, &value, &missed, &stored, sc_.broadcasts[in.a].watch)) {
     case broadcast::Recv::NoReceiver:
       throw ScenarioError(bcast_where(sc_, f.program, pc) + ": '" + sc_.task_name(self) +
                           "' holds no receiver of broadcast '" + sc_.broadcasts[in.a].name +

@@ -20,6 +20,14 @@
 //    returns Pending;
 //  - a Receiver's drop leaves the waiter list and lowers `rx_cnt`; it wakes
 //    nobody.
+// tokio::sync::watch (src/sync/watch.rs) is the same state with a ring of
+// one and one Sender: `send` (line 626) fails when `receiver_count() == 0`,
+// else replaces the value, bumps the version and wakes every `changed()`
+// waiter; `changed` (`maybe_changed`, line 565) returns Ok at once if the
+// version differs from the receiver's (and marks it seen), else Err once
+// the Sender is dropped (`Drop for Sender`, line 970: closed, notify_waiters),
+// else waits; `subscribe` (line 938) marks the current version seen; a
+// receiver made with the channel has seen the initial value.
 // Receivers here belong to a task or future (one per holder and channel):
 // the holders declared with the channel, or one made by a subscribe op; a
 // holder's receiver is dropped when it finishes or is dropped.
@@ -71,7 +79,11 @@ bool send(BroadcastRt& b, int64_t capacity, int64_t value, std::vector<uint32_t>
 // A receiver for `holder` at the tail; false if it already has one.
 bool subscribe(BroadcastRt& b, uint32_t holder, int64_t at);
 
-Recv recv(BroadcastRt& b, uint32_t holder, int64_t* value, int64_t* missed, bool* stored);
+// `watch`: Receiver::changed (watch.rs `maybe_changed`): a newer version is
+// taken whole (the receiver marks the newest seen, never Lagged); the
+// value is the newest.
+Recv recv(BroadcastRt& b, uint32_t holder, int64_t* value, int64_t* missed, bool* stored,
+          bool watch = false);
 
 // One Sender dropped; the last wakes every waiting receiver (appended).
 void drop_sender(BroadcastRt& b, std::vector<uint32_t>& woken);
