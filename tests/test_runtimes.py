@@ -247,6 +247,19 @@ def broadcast(mode: str) -> Callable[[], wb.Scenario]:
     return build
 
 
+def watch(mode: str) -> Callable[[], wb.Scenario]:
+    def build() -> wb.Scenario:
+        s = wb.Scenario(f"watch-{mode}")
+        w = s.watch("w", receivers=["receiver"])
+        s.task("receiver", [ops.loop(w.changed(on_closed=[ops.break_()]), ops.print("changed")),
+                            ops.print("closed")], autostart=False)
+        end = {"drop": [w.drop_sender()], "keep": []}[mode]
+        s.task("main", [w.send(1), w.send(2), ops.spawn("receiver"), *end,
+                        ops.join("receiver"), ops.print("joined")])
+        return s
+    return build
+
+
 def try_lock_handoff(fair: bool) -> Callable[[], wb.Scenario]:
     def build() -> wb.Scenario:
         s = wb.Scenario("try-lock-handoff-" + ("fair" if fair else "barging"))
@@ -399,6 +412,10 @@ PAIRS = [
     # main keeps it, silent, and joins the receiver, it waits for good.
     Pair("broadcast", ["drop"], broadcast("drop"), "ok"),
     Pair("broadcast", ["keep"], broadcast("keep"), "deadlock/never_woken"),
+    # tokio::sync::watch: two sends before the first look are one change;
+    # the same ends as broadcast's.
+    Pair("watch", ["drop"], watch("drop"), "ok"),
+    Pair("watch", ["keep"], watch("keep"), "deadlock/never_woken"),
     # A RefCell's Ref held across an await: the other task's borrow_mut
     # panics (tokio catches it; main's unwrap of its JoinHandle exits 101);
     # the Ref dropped before the await, both finish.
