@@ -45,6 +45,9 @@ def _leaf(draw, me, sync, clock=True):
                                           on_closed=[ops.print("closed")]),
         lambda: wb.Channel("ch").try_recv(on_empty=[ops.print("empty")],
                                           on_closed=[ops.print("closed")]),
+        # broadcast: a send never waits (no receiver: on_closed)
+        lambda: wb.Broadcast("bc").send(draw(st.integers(0, 2)), on_closed=[ops.print("none")]),
+        lambda: wb.Watch("wt").send(draw(st.integers(0, 2)), on_closed=[ops.print("none")]),
         # RefCell: borrows never wait; a conflicting one panics (the task unwinds)
         lambda: ops.with_(ops.borrow_mut("rc"), ops.add("c", 1)),
         lambda: ops.with_(ops.borrow("rc"), ops.print("r")),
@@ -71,6 +74,7 @@ def _leaf(draw, me, sync, clock=True):
             lambda: ops.if_(wb.Channel("ch").recv(on_closed=[ops.print("none")])
                             == draw(st.integers(0, 2)),
                             ops.add("c", 1), orelse=[ops.print("other")]),
+            *_broadcast_leaves(me),
             lambda: ops.critical(ops.yield_(), ops.add("c", 1)),
             lambda: ops.mask(ops.yield_()),
             lambda: ops.join(draw(st.sampled_from(others))),
@@ -97,6 +101,29 @@ def _atomic_leaves(draw):
         lambda: ops.if_(at.load() == draw(st.integers(0, 1)), ops.print("at"),
                         orelse=[ops.add("c", 1)]),
     ]
+
+
+def _broadcast_leaves(me):
+    """Broadcast 'bc' (capacity 1, four senders, t0 and t1 hold a
+    receiver from the start): their recv may lag or wait; t0 may drop a
+    sender (at most three times: one is always left, so a send never finds
+    them all dropped). Watch 'wt': t1 holds its receiver, its one Sender
+    is never dropped."""
+    bc = wb.Broadcast("bc")
+    leaves = []
+    if me in ("t0", "t1"):
+        leaves.append(lambda: bc.recv(on_lagged=[ops.print("lagged")],
+                                      on_closed=[ops.print("closed")]))
+    if me == "t0":
+        leaves.append(lambda: bc.drop_sender())
+    if me == "t1":  # the watch's receiver: changed() never lags
+        leaves.append(lambda: wb.Watch("wt").changed(on_closed=[ops.print("closed")]))
+    return leaves
+
+
+def _broadcast(s):
+    s.broadcast("bc", 1, senders=4, receivers=["t0", "t1"])
+    s.watch("wt", receivers=["t1"])
 
 
 def _rwlock_leaves(sync):
@@ -166,6 +193,7 @@ def scenarios(draw):
     s.semaphore("s", draw(st.integers(0, 1)))
     s.notify("n")
     s.channel("ch", capacity=1)
+    _broadcast(s)
     s.connection("k")
     thread = workers == 1 and draw(st.integers(0, 5)) == 0
     small = 1 if workers > 1 or thread else 3  # threads and workers multiply schedules
@@ -236,6 +264,7 @@ def threaded(draw):
     s.semaphore("s", 1)
     s.notify("n")
     s.channel("ch", capacity=1)
+    _broadcast(s)
     s.connection("k")
     for t in TASKS[:2]:
         s.task(t, [_leaf(draw, t, False) for _ in range(draw(st.integers(1, 2)))],
@@ -262,6 +291,7 @@ def timeless(draw):
     s.semaphore("s", draw(st.integers(0, 1)))
     s.notify("n")
     s.channel("ch", capacity=1)
+    _broadcast(s)
     s.atomic("at", draw(st.integers(0, 1)))
     s.refcell("rc")
     _sync_resources(s)

@@ -273,6 +273,34 @@ def values(mode: str) -> Callable[[], wb.Scenario]:
     return build
 
 
+def broadcast(mode: str) -> Callable[[], wb.Scenario]:
+    def build() -> wb.Scenario:
+        s = wb.Scenario(f"broadcast-{mode}")
+        b = s.broadcast("b", 2, receivers=["receiver"])  # made with the channel: position 0
+        s.task("receiver", [ops.loop(
+            b.recv(on_lagged=[ops.print("lagged 1"), ops.continue_()],
+                   on_closed=[ops.print("closed"), ops.break_()]),
+            ops.print("got"))], autostart=False)
+        end = {"drop": [b.drop_sender()], "keep": []}[mode]
+        s.task("main", [b.send(1), b.send(2), b.send(3), ops.spawn("receiver"), *end,
+                        ops.join("receiver"), ops.print("joined")])
+        return s
+    return build
+
+
+def watch(mode: str) -> Callable[[], wb.Scenario]:
+    def build() -> wb.Scenario:
+        s = wb.Scenario(f"watch-{mode}")
+        w = s.watch("w", receivers=["receiver"])
+        s.task("receiver", [ops.loop(w.changed(on_closed=[ops.break_()]), ops.print("changed")),
+                            ops.print("closed")], autostart=False)
+        end = {"drop": [w.drop_sender()], "keep": []}[mode]
+        s.task("main", [w.send(1), w.send(2), ops.spawn("receiver"), *end,
+                        ops.join("receiver"), ops.print("joined")])
+        return s
+    return build
+
+
 def try_lock_handoff(fair: bool) -> Callable[[], wb.Scenario]:
     def build() -> wb.Scenario:
         s = wb.Scenario("try-lock-handoff-" + ("fair" if fair else "barging"))
@@ -420,6 +448,15 @@ PAIRS = [
     Pair("values", ["stop"], values("stop"), "ok"),
     Pair("values", ["drop"], values("drop"), "ok"),
     Pair("values", ["keep"], values("keep"), "deadlock/never_woken"),
+    # tokio::sync::broadcast: a receiver three sends behind a ring of two
+    # gets Lagged(1), then 2 and 3; Closed once main drops its Sender; if
+    # main keeps it, silent, and joins the receiver, it waits for good.
+    Pair("broadcast", ["drop"], broadcast("drop"), "ok"),
+    Pair("broadcast", ["keep"], broadcast("keep"), "deadlock/never_woken"),
+    # tokio::sync::watch: two sends before the first look are one change;
+    # the same ends as broadcast's.
+    Pair("watch", ["drop"], watch("drop"), "ok"),
+    Pair("watch", ["keep"], watch("keep"), "deadlock/never_woken"),
     # A RefCell's Ref held across an await: the other task's borrow_mut
     # panics (tokio catches it; main's unwrap of its JoinHandle exits 101);
     # the Ref dropped before the await, both finish.

@@ -37,6 +37,8 @@ void register_model(py::module_& m) {
       .value("END_BORROW", OpKind::EndBorrow).value("TRY_BORROW", OpKind::TryBorrow)
       .value("TRY_BORROW_MUT", OpKind::TryBorrowMut).value("PANIC", OpKind::Panic)
       .value("WITH", OpKind::With)
+      .value("BCAST_SEND", OpKind::BcastSend).value("BCAST_RECV", OpKind::BcastRecv)
+      .value("SUBSCRIBE", OpKind::Subscribe).value("BCAST_DROP_SENDER", OpKind::BcastDropSender)
       .value("RW_READ", OpKind::RwRead).value("RW_WRITE", OpKind::RwWrite)
       .value("RW_UNLOCK_READ", OpKind::RwUnlockRead).value("RW_UNLOCK_WRITE", OpKind::RwUnlockWrite)
       .value("TRY_READ", OpKind::TryRead).value("TRY_WRITE", OpKind::TryWrite)
@@ -107,6 +109,16 @@ void register_model(py::module_& m) {
       .def_readwrite("bound", &ChannelSpec::bound)
       .def_readwrite("senders", &ChannelSpec::senders)
       .def_readwrite("oneshot", &ChannelSpec::oneshot);
+  py::class_<BroadcastReceiverSpec>(m, "BroadcastReceiverSpec")
+      .def(py::init<>())
+      .def_readwrite("holder", &BroadcastReceiverSpec::holder);
+  py::class_<BroadcastSpec>(m, "BroadcastSpec")
+      .def(py::init<>())
+      .def_readwrite("name", &BroadcastSpec::name)
+      .def_readwrite("capacity", &BroadcastSpec::capacity)
+      .def_readwrite("senders", &BroadcastSpec::senders)
+      .def_readwrite("receivers", &BroadcastSpec::receivers)
+      .def_readwrite("watch", &BroadcastSpec::watch);
   py::class_<WaitQueueSpec>(m, "WaitQueueSpec")
       .def(py::init<>())
       .def_readwrite("name", &WaitQueueSpec::name)
@@ -166,6 +178,7 @@ void register_model(py::module_& m) {
       .def_readwrite("semaphores", &ScenarioSpec::semaphores)
       .def_readwrite("notifies", &ScenarioSpec::notifies)
       .def_readwrite("channels", &ScenarioSpec::channels)
+      .def_readwrite("broadcasts", &ScenarioSpec::broadcasts)
       .def_readwrite("rwlocks", &ScenarioSpec::rwlocks)
       .def_readwrite("condvars", &ScenarioSpec::condvars)
       .def_readwrite("barriers", &ScenarioSpec::barriers)

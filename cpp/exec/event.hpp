@@ -67,6 +67,9 @@ enum class Ev : uint8_t {
   RwWait,        // a = rwlock, b = task queued (tokio), b8 = write
   RwHandoff,     // a = rwlock, b = task served from the queue (tokio), b8 = write
   RwBlocked,     // a = rwlock, b8 = write: the thread cannot take it (std)
+  Bcast,         // a = broadcast, b8 = BcastEv, b = the receiver's holder (kNoId: a send or a
+                 // sender's drop), v = send: receivers woken / lagged: missed / drop: senders
+                 // left, x = the value sent or received
   StreamYield,   // a = the future whose output a buffered stream yields, b = the task draining it
   CvWait,        // a = condvar, b = the mutex released: the thread waits
   CvNotify,      // a = condvar, b8 = 1 notify_all / 0 notify_one, v = waiters woken
@@ -90,6 +93,9 @@ enum class TryFailure : uint8_t {
   Poisoned,      // try_lock on a std mutex a panic poisoned: TryLockError::Poisoned
   RwLockHeld,    // try_read / try_write: WouldBlock (std) / TryLockError (tokio)
 };
+
+// What an Ev::Bcast records.
+enum class BcastEv : uint8_t { Send, SendFail, Recv, Lagged, Closed, Wait, Subscribe, DropSender };
 
 // Which atomic op an Ev::Atomic records (a store is a Counter event only).
 enum class AtomicEv : uint8_t { Load, Swap, CompareExchange, FetchAdd };

@@ -15,8 +15,8 @@
 namespace wb {
 
 struct ResourceMap {
-  uint32_t semaphores, notifies, channels, rwlocks, condvars, barriers, queues, counters, objects, connections, tasks,
-      refcells, exec_queues, clock, timers, live;
+  uint32_t semaphores, notifies, channels, rwlocks, condvars, barriers, queues, counters, objects,
+      connections, tasks, refcells, exec_queues, clock, timers, live, broadcasts;
   explicit ResourceMap(const Scenario& sc)
       : semaphores(static_cast<uint32_t>(sc.mutexes.size())),
         notifies(semaphores + static_cast<uint32_t>(sc.semaphores.size())),
@@ -33,7 +33,8 @@ struct ResourceMap {
         exec_queues(refcells + static_cast<uint32_t>(sc.refcells.size())),
         clock(exec_queues + 1),  // virtual time: a compute on the loop thread moves it
         timers(clock + 1),       // the timer heap (ties fire in id order)
-        live(timers + 1) {}      // the count of live tasks (max_live_tasks)
+        live(timers + 1),        // the count of live tasks (max_live_tasks)
+        broadcasts(live + 1) {}  // tokio::sync::broadcast channels
   static uint32_t key(uint32_t resource, bool write) { return (resource << 1) | (write ? 1 : 0); }
 };
 

@@ -234,6 +234,18 @@ void Machine::exec(uint16_t tid) {
     case Code::TrySend:
       chan_try_send(tid, f, in, pc);
       return;
+    case Code::BSend:
+      bcast_send(tid, f, in, pc);
+      return;
+    case Code::BRecv:
+      bcast_recv(tid, f, in, pc);
+      return;
+    case Code::BSubscribe:
+      bcast_subscribe(tid, f, in, pc);
+      return;
+    case Code::BDropSender:
+      bcast_drop_sender(tid, f, in, pc);
+      return;
     case Code::TryRecv:
       chan_try_recv(tid, f, in, pc);
       return;
@@ -679,6 +691,7 @@ void Machine::end_of_program(uint16_t tid) {
       }
       if (!w_.notifies.empty()) leave_notifies(task, f.wakes);
       if (!w_.channels.empty()) leave_channels(task, f.wakes);
+      if (!w_.broadcasts.empty()) leave_broadcasts(task);
       if (!f.wakes.empty()) return;  // exec() wakes them first, then comes back here
       if (drop_next_owned(tid, task)) return;
       drop_futures_of(tid, task);

@@ -36,6 +36,11 @@ void Machine::init() {
   w_.rwlocks.resize(sc_.rwlocks.size());
   w_.condvars.resize(sc_.condvars.size());
   w_.barriers.resize(sc_.barriers.size());
+  w_.broadcasts.resize(sc_.broadcasts.size());
+  for (size_t b = 0; b < sc_.broadcasts.size(); ++b) {
+    w_.broadcasts[b].senders = sc_.broadcasts[b].senders;
+    for (uint32_t t : sc_.broadcast_receivers[b]) w_.broadcasts[b].rxs.push_back(BcastRx{t, 0, false});
+  }
   for (size_t c = 0; c < sc_.channels.size(); ++c) {
     w_.channels[c].senders = sc_.channels[c].senders;
     w_.channels[c].slots.permits = sc_.channels[c].capacity;
@@ -81,6 +86,8 @@ uint64_t Machine::memory_estimate() const {
   for (const ChannelRt& c : w_.channels)  // a message is a node in tokio's block list
     bytes += static_cast<uint64_t>(c.len()) * sizeof(uint64_t) +
              (c.slots.waiters.size() + c.slots.assigned.size()) * sizeof(uint32_t);
+  for (const BroadcastRt& b : w_.broadcasts)
+    bytes += b.buf.size() * sizeof(int64_t) + b.rxs.size() * sizeof(BcastRx);
   for (const MutexRt& m : w_.mutexes) bytes += m.waiters.size() * sizeof(uint32_t);
   for (const RefCellRt& c : w_.refcells) bytes += c.borrows.size() * sizeof(BorrowRt);
   for (const RwLockRt& r : w_.rwlocks)

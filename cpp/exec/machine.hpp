@@ -175,6 +175,12 @@ class Machine {
   void leave_barriers(uint32_t task);  // a tokio waiter dropped: its arrival stays counted
   void leave_notifies(uint32_t task, std::vector<uint32_t>& to_wake);
   void leave_channels(uint32_t task, std::vector<uint32_t>& to_wake);
+  // Broadcast ops (primitives/broadcast): the receiver is the polling task's or future's.
+  void bcast_send(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc);
+  void bcast_recv(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc);
+  void bcast_subscribe(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc);
+  void bcast_drop_sender(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc);
+  void leave_broadcasts(uint32_t task);  // its receivers go (a Receiver's drop wakes nobody)
   // Channel ops (primitives/channel), run in the frame on top of tid's stack.
   void chan_send(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc);
   void chan_recv(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc, int64_t* locals);
@@ -211,6 +217,7 @@ class Machine {
   void touch_semaphore(uint32_t s) { touch(res_.semaphores + s, true); }
   void touch_notify(uint32_t n) { touch(res_.notifies + n, true); }
   void touch_channel(uint32_t c) { touch(res_.channels + c, true); }
+  void touch_broadcast(uint32_t b) { touch(res_.broadcasts + b, true); }
   void touch_refcell(uint32_t c) { touch(res_.refcells + c, true); }
   void touch_rwlock(uint32_t r) { touch(res_.rwlocks + r, true); }
   void touch_condvar(uint32_t c) { touch(res_.condvars + c, true); }

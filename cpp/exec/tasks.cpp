@@ -141,6 +141,7 @@ void Machine::release_task(uint32_t task, std::vector<uint32_t>& to_wake, uint16
   if (!w_.semaphores.empty()) release_permits(task, to_wake);
   if (!w_.notifies.empty()) leave_notifies(task, to_wake);
   if (!w_.channels.empty()) leave_channels(task, to_wake);
+  if (!w_.broadcasts.empty()) leave_broadcasts(task);
   release_mutexes(task, to_wake, tid);
   if (!w_.rwlocks.empty()) release_rwlocks(task, to_wake, tid);
   if (!w_.barriers.empty()) leave_barriers(task);

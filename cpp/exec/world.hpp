@@ -21,6 +21,7 @@
 #include "exec/policy.hpp"
 #include "exec/primitives/mutex.hpp"
 #include "exec/primitives/barrier.hpp"
+#include "exec/primitives/broadcast.hpp"
 #include "exec/primitives/channel.hpp"
 #include "exec/primitives/condvar.hpp"
 #include "exec/primitives/notify.hpp"
@@ -323,6 +324,7 @@ struct World {
   std::vector<SemaphoreRt> semaphores;
   std::vector<NotifyRt> notifies;
   std::vector<ChannelRt> channels;
+  std::vector<BroadcastRt> broadcasts;
   std::vector<RefCellRt> refcells;
   std::vector<RwLockRt> rwlocks;
   std::vector<CondvarRt> condvars;

@@ -142,6 +142,15 @@ uint64_t state_hash(const World& w, uint32_t unread) {
     x.seq(c.slots.assigned, 0xfff2);
     x.seq(c.slots.holders, 0xfff1);
   }
+  for (const BroadcastRt& b : w.broadcasts) {  // the ring, the tail, each receiver's place
+    x.add(static_cast<uint64_t>(b.tail));
+    x.add(static_cast<uint64_t>(b.senders));
+    x.seq(b.buf, 0xffce);
+    for (const BcastRx& r : b.rxs)
+      x.add(static_cast<uint64_t>(r.holder) << 32 | static_cast<uint64_t>(b.tail - r.next) << 1 |
+            (r.waiting ? 1u : 0u));
+    x.add(0xffcd);
+  }
   for (const RefCellRt& c : w.refcells) {  // who holds which borrow, and its thread
     x.add(static_cast<uint64_t>(c.thread) | static_cast<uint64_t>(c.borrows.size()) << 16);
     for (const BorrowRt& b : c.borrows)

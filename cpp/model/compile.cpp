@@ -123,6 +123,10 @@ const char* op_name(OpKind k) {
     case OpKind::CvNotifyOne: return "notify_one";
     case OpKind::CvNotifyAll: return "notify_all";
     case OpKind::BarrierWait: return "barrier_wait";
+    case OpKind::BcastSend: return "send";
+    case OpKind::BcastRecv: return "recv";
+    case OpKind::Subscribe: return "subscribe";
+    case OpKind::BcastDropSender: return "drop_sender";
   }
   return "?";
 }
@@ -240,6 +244,22 @@ class Compiler {
     sc_.workers = static_cast<uint32_t>(spec_.workers);
     declare_resources();
     declare_tasks_and_objects();
+    for (const BroadcastSpec& b : spec_.broadcasts) {
+      std::vector<uint32_t> ids;
+      for (const BroadcastReceiverSpec& rs : b.receivers) {
+        const std::string& r = rs.holder;
+        auto it = tasks_.find(r);
+        if (it == tasks_.end())
+          fail("broadcast '" + b.name + "': receiver '" + r + "' is not a task or future" +
+               known(tasks_));
+        const TaskTemplate& tt = sc_.templates[it->second];
+        for (uint32_t k = 0; k < tt.count; ++k) ids.push_back(tt.first + k);
+      }
+      std::sort(ids.begin(), ids.end());
+      if (std::adjacent_find(ids.begin(), ids.end()) != ids.end())
+        fail("broadcast '" + b.name + "': a receiver is named twice (one per task or future)");
+      sc_.broadcast_receivers.push_back(std::move(ids));
+    }
     for (size_t i = 0; i < spec_.tasks.size(); ++i)
       compile_program(ProgramKind::Task, spec_.tasks[i].ops,
                       sc_.templates[i].program);
@@ -333,6 +353,22 @@ class Compiler {
         fail(what + "a oneshot has one sender and no capacity");
     }
     sc_.channels = spec_.channels;
+    check_names(spec_.broadcasts, "broadcast", broadcasts_);
+    for (BroadcastSpec b : spec_.broadcasts) {
+      const std::string what = (b.watch ? "watch '" : "broadcast '") + b.name + "': ";
+      if (b.watch && (b.capacity != 1 || b.senders != 1))
+        fail(what + "a watch holds one value and has one Sender");
+      if (b.capacity < 1 || b.capacity > (int64_t{1} << 20))
+        fail(what + "capacity must be in [1, " + std::to_string(int64_t{1} << 20) + "], got " +
+             std::to_string(b.capacity));
+      if (b.senders < 1 || b.senders > SpecLimits::max_permits)
+        fail(what + "senders must be in [1, " + std::to_string(SpecLimits::max_permits) +
+             "], got " + std::to_string(b.senders));
+      int64_t cap = 1;  // tokio rounds it up: capacity.next_power_of_two()
+      while (cap < b.capacity) cap <<= 1;
+      b.capacity = cap;
+      sc_.broadcasts.push_back(std::move(b));
+    }
     check_names(spec_.queues, "wait queue", queues_);
     check_names(spec_.counters, "counter", counters_);
     for (const auto& c : spec_.counters)
@@ -651,7 +687,7 @@ class Compiler {
 
   void op(const OpSpec& op, const std::string& where, const std::string& prefix, int depth,
           Flow& f) {
-    if (static_cast<unsigned>(op.kind) > static_cast<unsigned>(OpKind::BarrierWait))
+    if (static_cast<unsigned>(op.kind) > static_cast<unsigned>(OpKind::BcastDropSender))
       fail(owner_desc_ + ", " + where + ": invalid op kind " +
            std::to_string(static_cast<unsigned>(op.kind)));
     if (!op.then.empty() && op.kind != OpKind::Recv)
@@ -748,6 +784,54 @@ class Compiler {
         f.held = join(f.held, closed_f.held, where, op);
         return;
       }
+      case OpKind::BcastSend: {
+        // Send(jump: end) on_closed... end: a send never waits.
+        in.a = resolve(broadcasts_, "broadcast", where, op);
+        in.code = Code::BSend;
+        in.b = message_value(where, op);
+        if (!op.orelse.empty() || !op.cond.counter.empty())
+          fail_at(where, op, "a broadcast send has only an on_closed block");
+        const size_t at = emit(in, label(where, op));
+        Flow closed_f = f;
+        block(op.body, prefix + "on_closed.", depth + 1, closed_f);
+        patch(at, here());
+        f.held = join(f.held, closed_f.held, where, op);
+        return;
+      }
+      case OpKind::BcastRecv: {
+        // Recv(jump: end, v: lagged) on_closed... [Jump(end) on_lagged...] end:
+        in.a = resolve(broadcasts_, "broadcast", where, op);
+        require_await_allowed(where, op);
+        if (!op.cond.counter.empty())
+          fail_at(where, op, "a broadcast recv does not branch on its value (not modelled)");
+        if (sc_.broadcasts[in.a].watch && !op.orelse.empty())
+          fail_at(where, op, "watch '" + op.target + "': changed() never lags (no on_lagged)");
+        in.code = Code::BRecv;
+        const size_t at = emit(in, label(where, op));
+        Flow closed_f = f, lagged_f = f;
+        block(op.body, prefix + "on_closed.", depth + 1, closed_f);
+        size_t jend = 0;
+        const bool has_lagged = !op.orelse.empty();
+        if (has_lagged) {
+          Instr j;
+          j.code = Code::Jump;
+          jend = emit(j, label(where, op) + ", end of on_closed");
+        }
+        const size_t lagged_at = here();
+        block(op.orelse, prefix + "on_lagged.", depth + 1, lagged_f);
+        patch(at, here());
+        sc_.programs[prog_].code[at].v = static_cast<int64_t>(has_lagged ? lagged_at : here());
+        if (has_lagged) patch(jend, here());
+        f.held = join(join(f.held, closed_f.held, where, op), lagged_f.held, where, op);
+        return;
+      }
+      case OpKind::Subscribe:
+      case OpKind::BcastDropSender:
+        in.a = resolve(broadcasts_, "broadcast", where, op);
+        if (op.kind == OpKind::Subscribe) require_await_allowed(where, op);  // a task's receiver
+        in.code = op.kind == OpKind::Subscribe ? Code::BSubscribe : Code::BDropSender;
+        emit(in, label(where, op));
+        return;
       case OpKind::CloseChannel:
       case OpKind::DropSender:
         in.a = resolve(channels_, "channel", where, op);
@@ -1511,7 +1595,8 @@ class Compiler {
 
   const ScenarioSpec& spec_;
   Scenario sc_;
-  std::map<std::string, uint32_t> mutexes_, rwlocks_, condvars_, barriers_, semaphores_, notifies_, channels_, queues_,
+  std::map<std::string, uint32_t> mutexes_, rwlocks_, condvars_, barriers_, semaphores_, notifies_,
+      channels_, broadcasts_, queues_,
       counters_, atomics_, refcells_, tasks_, objects_,
       connections_,
       threads_;

@@ -114,6 +114,13 @@ enum class Code : uint8_t {
   // Barriers (exec/primitives/barrier.hpp): a = barrier; the leader goes on at pc + 1 (its
   // on_leader block), the others at `jump` (past it). std: blocks the thread; tokio: an await.
   BarrierWait,
+  // tokio::sync::broadcast (exec/primitives/broadcast.hpp): a = broadcast.
+  BSend,        // b = the message's value; success to `jump`, SendError (no receiver) to
+                // pc + 1 (its on_closed block)
+  BRecv,        // an await point: a value to `jump`, Closed to pc + 1 (on_closed), Lagged
+                // to `v` (on_lagged; v == jump when it has none)
+  BSubscribe,
+  BDropSender,
   End,         // the program returns (task: Ready)
 };
 
@@ -205,6 +212,8 @@ struct Scenario {
   std::vector<SemaphoreSpec> semaphores;
   std::vector<NotifySpec> notifies;
   std::vector<ChannelSpec> channels;
+  std::vector<BroadcastSpec> broadcasts;  // capacity rounded up to a power of two
+  std::vector<std::vector<uint32_t>> broadcast_receivers;  // per broadcast: holders from the start
   std::vector<RwLockSpec> rwlocks;
   std::vector<CondvarSpec> condvars;
   std::vector<BarrierSpec> barriers;

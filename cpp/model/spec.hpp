@@ -118,6 +118,12 @@ enum class OpKind : uint8_t {
   // Barriers (exec/primitives/barrier.hpp): target barrier.
   BarrierWait,    // std: blocks the thread; tokio: an await; body: runs in the leader only
                   // (BarrierWaitResult::is_leader), after the release
+  // tokio::sync::broadcast (exec/primitives/broadcast.hpp): target broadcast.
+  BcastSend,      // value: the message; body: runs when it fails (no receiver: SendError)
+  BcastRecv,      // await the next value with this holder's receiver; body: on Closed;
+                  // orelse: on Lagged (it resumes at the oldest value held)
+  Subscribe,      // Sender::subscribe(): this holder's receiver, at the tail
+  BcastDropSender,  // one Sender dropped (the last: receivers that caught up get Closed)
 };
 
 enum class Cmp : uint8_t { Eq, Ne, Lt, Le, Gt, Ge };
@@ -206,6 +212,23 @@ struct ChannelSpec {
   int64_t bound = 0;     // unbounded: > 0, more messages than this is resource_exhausted
   int64_t senders = 1;   // Sender handles alive at the start
   bool oneshot = false;  // one message; send consumes the Sender
+};
+
+// tokio::sync::broadcast: `capacity` (rounded up to a power of two, as
+// tokio does), `senders` Sender handles at the start, and the tasks or
+// futures that hold a Receiver from the start (each replica of a task one).
+struct BroadcastReceiverSpec {
+  std::string holder;  // a task (each replica holds one) or future
+};
+// watch: tokio::sync::watch, the same state with one slot and one Sender
+// (not Clone in tokio 1.24): a recv is `changed().await`, which takes the
+// newest version and never lags.
+struct BroadcastSpec {
+  std::string name;
+  int64_t capacity = 1;
+  int64_t senders = 1;
+  std::vector<BroadcastReceiverSpec> receivers;
+  bool watch = false;
 };
 
 // Where wakers wait: two honest kinds.
@@ -298,6 +321,7 @@ struct ScenarioSpec {
   std::vector<SemaphoreSpec> semaphores;
   std::vector<NotifySpec> notifies;
   std::vector<ChannelSpec> channels;
+  std::vector<BroadcastSpec> broadcasts;
   std::vector<RwLockSpec> rwlocks;
   std::vector<CondvarSpec> condvars;
   std::vector<BarrierSpec> barriers;

@@ -69,6 +69,7 @@ void WaitFor::reach(uint32_t program, uint32_t pc, std::vector<uint8_t>& seen_pr
       case Code::Jump: todo.push_back(in.jump); break;
       case Code::TrySend:  // success, full / empty, closed
       case Code::TryRecv:
+      case Code::BRecv:    // a value, closed, lagged
         todo.push_back(static_cast<uint32_t>(in.v));
         [[fallthrough]];
       case Code::JumpUnless:
@@ -76,6 +77,7 @@ void WaitFor::reach(uint32_t program, uint32_t pc, std::vector<uint8_t>& seen_pr
       case Code::LocalLoop:
       case Code::Send:
       case Code::Recv:
+      case Code::BSend:
       case Code::CatchBegin:
       case Code::CatchEnd:
       case Code::TryLock:  // success, on_fail
@@ -277,6 +279,9 @@ std::vector<WfEdge> WaitFor::edges(WfNode x) const {
         waker_edges(x, WfEdgeKind::Channel, in.a, {Code::Send, Code::TrySend, Code::DropSender},
                     in.a, out);
         break;
+      case Code::BRecv:  // a send or the last sender's drop wakes it
+        waker_edges(x, WfEdgeKind::Broadcast, in.a, {Code::BSend, Code::BDropSender}, in.a, out);
+        break;
       case Code::Send:
         waker_edges(x, WfEdgeKind::Channel, in.a | 1u << 31,
                     {Code::Recv, Code::TryRecv, Code::ChanClose}, in.a, out);
@@ -461,6 +466,10 @@ std::string WaitFor::describe(const WfEdge& e) const {
                   : from + " waits in recv on " + what + ", which " + to +
                         " may send to (or drop a sender of)";
     }
+    case WfEdgeKind::Broadcast:
+      return from + (sc_.broadcasts[e.resource].watch ? " waits in changed() on watch '"
+                                                       : " waits in recv on broadcast '") +
+             sc_.broadcasts[e.resource].name + "', which " + to + " may send to (or drop a sender of)";
     case WfEdgeKind::Notify:
       return from + " waits in notified() on '" + sc_.notifies[e.resource].name + "', which " + to +
              " may notify";

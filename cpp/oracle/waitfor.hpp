@@ -42,7 +42,8 @@ struct WfNode {
   bool operator==(const WfNode& o) const { return thread == o.thread && id == o.id; }
 };
 
-enum class WfEdgeKind : uint8_t { Lock, Polled, Await, Join, Channel, Notify, Queue, Condvar, Barrier };
+enum class WfEdgeKind : uint8_t { Lock, Polled, Await, Join, Channel, Notify, Queue, Condvar, Barrier,
+                                  Broadcast };
 
 struct WfEdge {
   WfNode from, to;

@@ -53,6 +53,7 @@ const char* event_kind_name(Ev k) {
     case Ev::ChanSend: return "send";
     case Ev::ChanRecv: return "recv";
     case Ev::ChanWait: return "channel_wait";
+    case Ev::Bcast: return "broadcast";
     case Ev::ChanFail: return "channel_closed";
     case Ev::ChanClose: return "close";
     case Ev::SenderDrop: return "drop_sender";
@@ -175,6 +176,52 @@ TraceRecord trace_record(const Scenario& sc, const Event& e, const std::string& 
             (e.v ? std::to_string(e.v) + " waiter(s) notified"
                  : std::string(e.b ? "nobody waits" : "nobody waits, the permit is stored"));
       break;
+    case Ev::Bcast: {
+      r.subject = sc.broadcasts[e.a].name;
+      const std::string kind = sc.broadcasts[e.a].watch ? "watch" : "broadcast";
+      const std::string who = e.b == kNoId ? std::string() : "'" + task(e.b) + "' ";
+      switch (static_cast<BcastEv>(e.b8)) {
+        case BcastEv::Send:
+          r.detail = "send";
+          msg = "send " + std::to_string(e.x) + " on " + kind + " '" + r.subject + "'" +
+                (e.v ? ", wakes " + std::to_string(e.v) + " receiver(s)" : std::string());
+          break;
+        case BcastEv::SendFail:
+          r.detail = "send_failed";
+          msg = "send " + std::to_string(e.x) + " on " + kind + " '" + r.subject +
+                "' fails: no receiver (SendError)";
+          break;
+        case BcastEv::Recv:
+          r.detail = "recv";
+          msg = who + "receives " + std::to_string(e.x) + " from " + kind + " '" + r.subject + "'";
+          break;
+        case BcastEv::Lagged:
+          r.detail = "lagged";
+          msg = "recv on " + kind + " '" + r.subject + "' by " + who + "fails: Lagged(" +
+                std::to_string(e.v) + ")";
+          break;
+        case BcastEv::Closed:
+          r.detail = "closed";
+          msg = "recv on " + kind + " '" + r.subject + "' by " + who +
+                "fails: Closed (every sender dropped, caught up)";
+          break;
+        case BcastEv::Wait:
+          r.detail = "wait";
+          msg = who + "waits in recv on " + kind + " '" + r.subject + "'";
+          break;
+        case BcastEv::Subscribe:
+          r.detail = "subscribe";
+          msg = who + "subscribes to " + kind + " '" + r.subject + "' (" + std::to_string(e.v) +
+                " receiver(s))";
+          break;
+        case BcastEv::DropSender:
+          r.detail = "drop_sender";
+          msg = "a sender of " + kind + " '" + r.subject + "' is dropped (" + std::to_string(e.v) +
+                " left)" + (e.v == 0 ? ": receivers that caught up get Closed" : "");
+          break;
+      }
+      break;
+    }
     case Ev::StreamYield:
       r.subject = task(e.a);
       msg = "the buffered stream in '" + task(e.b) + "' yields '" + r.subject + "'";

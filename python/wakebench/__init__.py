@@ -15,15 +15,17 @@ from .errors import (ArgumentError, ArgumentTypeError, CheckpointError, Error, P
                      ScenarioError, ScenarioTypeError, ScheduleError, UnknownNameError)
 from .outcome import Exploration, Outcome, Output, TraceEvent, Verdict
 from .policy import ACTIONS, Policy, WakeInfo, builtin_policies
-from .scenario import (Atomic, Barrier, Channel, Condvar, Counter, Future, Mutex, Notify, Object,
-                       Oneshot, RefCell, RwLock, Scenario, Semaphore, Task, WaitQueue)
+from .scenario import (Atomic, Barrier, Broadcast, Channel, Condvar, Counter, Future, Mutex,
+                       Notify, Object, Oneshot, RefCell, RwLock, Scenario, Semaphore, Task,
+                       WaitQueue, Watch)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "run", "explore", "DEFAULT_LIMITS",
-    "Scenario", "Mutex", "RwLock", "Condvar", "Barrier", "WaitQueue", "Counter", "Atomic", "Task", "Object",
-    "Semaphore", "Channel", "Oneshot", "Notify", "Future", "RefCell", "ops", "catalog",
+    "Scenario", "Mutex", "RwLock", "Condvar", "Barrier", "WaitQueue", "Counter", "Atomic", "Task",
+    "Object", "Semaphore", "Channel", "Oneshot", "Broadcast", "Watch", "Notify", "Future",
+    "RefCell", "ops", "catalog",
     "Outcome", "Verdict", "Output", "TraceEvent", "Exploration",
     "Policy", "WakeInfo", "ACTIONS", "builtin_policies",
     "Error", "ScenarioError", "ScenarioTypeError", "ScheduleError", "PolicyError",

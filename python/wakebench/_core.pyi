@@ -48,6 +48,10 @@ class OpKind:
     CV_NOTIFY_ONE: ClassVar[OpKind]
     CV_NOTIFY_ALL: ClassVar[OpKind]
     BARRIER_WAIT: ClassVar[OpKind]
+    BCAST_SEND: ClassVar[OpKind]
+    BCAST_RECV: ClassVar[OpKind]
+    SUBSCRIBE: ClassVar[OpKind]
+    BCAST_DROP_SENDER: ClassVar[OpKind]
     PENDING: ClassVar[OpKind]
     PARK: ClassVar[OpKind]
     WAKE: ClassVar[OpKind]
@@ -176,6 +180,18 @@ class ChannelSpec:
     oneshot: bool
     def __init__(self) -> None: ...
 
+class BroadcastReceiverSpec:
+    holder: str
+    def __init__(self) -> None: ...
+
+class BroadcastSpec:
+    name: str
+    capacity: int
+    senders: int
+    receivers: List[BroadcastReceiverSpec]
+    watch: bool
+    def __init__(self) -> None: ...
+
 class WaitQueueSpec:
     name: str
     slot: bool
@@ -244,6 +260,7 @@ class ScenarioSpec:
     semaphores: List[SemaphoreSpec]
     notifies: List[NotifySpec]
     channels: List[ChannelSpec]
+    broadcasts: List[BroadcastSpec]
     rwlocks: List[RwLockSpec]
     condvars: List[CondvarSpec]
     barriers: List[BarrierSpec]

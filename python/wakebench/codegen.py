@@ -115,8 +115,8 @@ _MUTEX_KINDS = {"blocking": None, "blocking_send": "send_guard", "async_fair": "
 _HANDLES = {  # list field -> the handle class in wakebench
     "mutexes": "Mutex", "rwlocks": "RwLock", "queues": "WaitQueue", "counters": "Counter",
     "atomics": "Atomic", "refcells": "RefCell", "semaphores": "Semaphore",
-    "channels": "Channel", "notifies": "Notify", "connections": "Connection",
-    "condvars": "Condvar", "barriers": "Barrier",
+    "channels": "Channel", "broadcasts": "Broadcast", "notifies": "Notify",
+    "connections": "Connection", "condvars": "Condvar", "barriers": "Barrier",
 }
 _CMP = {"EQ": "==", "NE": "!=", "LT": "<", "LE": "<=", "GT": ">", "GE": ">="}
 
@@ -199,6 +199,22 @@ class _Gen:
                 return None
             return _Call("s.channel", [q] + [_Kw(k, repr(d[k])) for k in
                                              ("capacity", "bound", "senders") if k in d])
+        if field == "broadcasts" and item.watch:
+            if keys - {"watch", "receivers"} or \
+                    not all(_valid_name(r.holder) and set(spec_to_dict(r)) <= {"holder"}
+                            for r in item.receivers):
+                return None
+            return _Call("s.watch", [q] + ([_Kw("receivers", repr([r.holder for r in item.receivers]))]
+                                           if item.receivers else []))
+        if field == "broadcasts" and keys <= {"capacity", "senders", "receivers"}:
+            if item.capacity < 1 or item.senders < 1 or \
+                    not all(_valid_name(r.holder) and set(spec_to_dict(r)) <= {"holder"}
+                            for r in item.receivers):
+                return None
+            return _Call("s.broadcast", [q, repr(item.capacity)]
+                         + ([_Kw("senders", repr(item.senders))] if "senders" in d else [])
+                         + ([_Kw("receivers", repr([r.holder for r in item.receivers]))]
+                            if item.receivers else []))
         if field == "queues" and keys <= {"slot"}:
             return _Call("s.wait_queue", [q] + ([_Kw("kind", "'slot'")] if item.slot else []))
         if field == "counters" and keys <= {"initial", "bound"}:
@@ -325,6 +341,7 @@ _method("queues", "REGISTER PARK WAKE WAKE_ALL")
 _method("semaphores", "ACQUIRE RELEASE")
 _method("notifies", "NOTIFIED NOTIFY_ONE NOTIFY_WAITERS")
 _method("channels", "CLOSE_CHANNEL:close DROP_SENDER")
+_method("broadcasts", "SUBSCRIBE BCAST_DROP_SENDER:drop_sender")
 _method("refcells", "BORROW BORROW_MUT END_BORROW")
 _method("rwlocks", "RW_READ:read RW_WRITE:write RW_UNLOCK_READ:unlock_read "
                        "RW_UNLOCK_WRITE:unlock_write")
@@ -483,6 +500,29 @@ _try("refcells", "TRY_BORROW TRY_BORROW_MUT", "on_fail")
 _try("rwlocks", "TRY_READ TRY_WRITE", "on_fail")
 _try("channels", "TRY_SEND", "on_full", "on_closed", value=True)
 _try("channels", "TRY_RECV", "on_empty", "on_closed")
+
+
+@_rule("BCAST_SEND", "target body value")
+def _bcast_send(g, op, d):
+    return _Call(f"{g.handle('broadcasts', op.target)}.send",
+                 ([repr(op.value)] if "value" in d else [])
+                 + ([_Kw("on_closed", _list(g.ops(op.body)))] if op.body else []))
+
+
+def _is_watch(g, name: str) -> bool:
+    return any(b.name == name and b.watch for b in g.spec.broadcasts)
+
+
+@_rule("BCAST_RECV", "target body orelse")
+def _bcast_recv(g, op, d):
+    if _is_watch(g, op.target):
+        if op.orelse or ("broadcasts", op.target) not in g.vars:
+            return None
+        return _Call(f"{g.handle('broadcasts', op.target)}.changed",
+                     [_Kw("on_closed", _list(g.ops(op.body)))] if op.body else [])
+    return _Call(f"{g.handle('broadcasts', op.target)}.recv",
+                 ([_Kw("on_lagged", _list(g.ops(op.orelse)))] if op.orelse else [])
+                 + ([_Kw("on_closed", _list(g.ops(op.body)))] if op.body else []))
 
 
 @_rule("SEND RECV", "target body value cond then orelse")

@@ -20,8 +20,9 @@ from typing import Any, Dict, Iterable, Optional, Union
 from . import _core, codegen, ops, serialise
 from .errors import ScenarioError, ScenarioTypeError, check_text, one_line
 
-__all__ = ["Scenario", "Mutex", "RwLock", "Condvar", "Barrier", "WaitQueue", "Counter", "Atomic", "Task", "Object",
-           "Connection", "Semaphore", "Channel", "Oneshot", "Notify", "Future", "RefCell"]
+__all__ = ["Scenario", "Mutex", "RwLock", "Condvar", "Barrier", "WaitQueue", "Counter", "Atomic",
+           "Task", "Object", "Connection", "Semaphore", "Channel", "Oneshot", "Broadcast", "Watch",
+           "Notify", "Future", "RefCell"]
 
 
 class _Handle:
@@ -285,6 +286,67 @@ class Channel(_Handle):
         return ops._channel_op(_core.OpKind.DROP_SENDER, self)
 
 
+class Broadcast(_Handle):
+    """tokio::sync::broadcast (cpp/exec/primitives/broadcast, tokio 1.24.2
+    src/sync/broadcast.rs). Every receiver sees every value sent after it
+    was made: a small integer (``send(2)``; default 0). The capacity is
+    rounded up to a power of two, as tokio does; a receiver belongs to a
+    task or future (declared with ``s.broadcast(..., receivers=[...])``, at
+    position 0, or made by ``subscribe()``, at the tail) and is dropped
+    when its holder finishes.
+
+    ``send()`` never waits; with no receiver alive it fails (``SendError``)
+    and runs ``on_closed``; it wakes every waiting receiver. ``recv()``
+    awaits the next value; a receiver that fell more than the capacity
+    behind gets ``Lagged`` (``on_lagged`` runs, then the program goes on
+    after the op; the next recv gets the oldest value held); once every
+    sender is dropped and it has caught up, ``Closed`` (``on_closed``).
+    ``drop_sender()`` drops one of the ``senders`` declared; the last wakes
+    every waiting receiver. A recv does not branch on its value (not
+    modelled: the trace names each value received)."""
+
+    def send(self, value: object = 0, *, on_closed: Iterable[ops.Op] = ()) -> ops.Op:
+        return ops._send_op(_core.OpKind.BCAST_SEND, self, value, on_closed)
+
+    def recv(self, *, on_lagged: Iterable[ops.Op] = (),
+             on_closed: Iterable[ops.Op] = ()) -> ops.Op:
+        o = ops._channel_op(_core.OpKind.BCAST_RECV, self, on_closed)
+        o.orelse = ops._block(on_lagged, f"{self.name}: on_lagged")
+        return o
+
+    def subscribe(self) -> ops.Op:
+        """``Sender::subscribe()``: this task's (or future's) receiver, at the tail."""
+        return ops._channel_op(_core.OpKind.SUBSCRIBE, self)
+
+    def drop_sender(self) -> ops.Op:
+        return ops._channel_op(_core.OpKind.BCAST_DROP_SENDER, self)
+
+
+class Watch(_Handle):
+    """tokio::sync::watch (tokio 1.24.2 src/sync/watch.rs), modelled as a
+    broadcast of one slot and one Sender. ``send(value)`` replaces the value
+    and wakes every receiver waiting in ``changed()``; with no receiver
+    alive it fails (``SendError``: ``on_closed``). ``changed()`` awaits a
+    version newer than the one this receiver saw and marks the newest seen
+    (never lags: several sends in between are one change); once the Sender
+    is dropped and nothing new is left, ``RecvError`` (``on_closed``). A
+    receiver declared with the channel has seen the initial value;
+    ``subscribe()`` sees the current one. No ``borrow()``: a receiver does
+    not branch on the value (the trace names it)."""
+
+    def send(self, value: object = 0, *, on_closed: Iterable[ops.Op] = ()) -> ops.Op:
+        return ops._send_op(_core.OpKind.BCAST_SEND, self, value, on_closed)
+
+    def changed(self, *, on_closed: Iterable[ops.Op] = ()) -> ops.Op:
+        return ops._channel_op(_core.OpKind.BCAST_RECV, self, on_closed)
+
+    def subscribe(self) -> ops.Op:
+        return ops._channel_op(_core.OpKind.SUBSCRIBE, self)
+
+    def drop_sender(self) -> ops.Op:
+        return ops._channel_op(_core.OpKind.BCAST_DROP_SENDER, self)
+
+
 class Oneshot(_Handle):
     """tokio::sync::oneshot (cpp/exec/primitives/channel): ``send(value)``
     stores the value (a small integer, default 0; ``ops.if_(rx.recv() == 1,
@@ -360,7 +422,7 @@ class Object(_Handle):
 _Spec = Union[_core.MutexSpec, _core.RwLockSpec, _core.CondvarSpec, _core.BarrierSpec, _core.WaitQueueSpec, _core.CounterSpec, _core.AtomicSpec,
               _core.TaskSpec,
               _core.ObjectSpec, _core.HandlerSpec, _core.ThreadSpec, _core.ConnectionSpec,
-              _core.FutureSpec, _core.SemaphoreSpec, _core.NotifySpec, _core.ChannelSpec,
+              _core.FutureSpec, _core.SemaphoreSpec, _core.NotifySpec, _core.ChannelSpec, _core.BroadcastSpec,
               _core.RefCellSpec]
 
 _MUTEX_KINDS = {
@@ -597,6 +659,46 @@ class Scenario:
                                 f"least 1, got {senders}")
         self._add("channels", c)
         return Channel(name)
+
+    def broadcast(self, name: str, capacity: int = 1, *, senders: int = 1,
+                  receivers: Iterable[object] = ()) -> Broadcast:
+        """A tokio::sync::broadcast channel (see ``Broadcast``): ``capacity``
+        values retained (rounded up to a power of two), ``senders`` Sender
+        handles at the start, and the tasks or futures (names or handles)
+        holding a Receiver from the start."""
+        b = _core.BroadcastSpec()
+        b.name = _check_name(name, "broadcast")
+        b.capacity = ops._int(capacity, f"broadcast {name!r} capacity")
+        if b.capacity < 1:
+            raise ScenarioError(f"scenario {self.name!r}: broadcast {name!r}: capacity must be "
+                                f"at least 1, got {capacity}")
+        b.senders = ops._int(senders, f"broadcast {name!r} senders")
+        if b.senders < 1:
+            raise ScenarioError(f"scenario {self.name!r}: broadcast {name!r}: senders must be at "
+                                f"least 1, got {senders}")
+        rxs = []
+        for r in receivers:
+            rx = _core.BroadcastReceiverSpec()
+            rx.holder = ops._name(r, f"broadcast {name!r} receiver")
+            rxs.append(rx)
+        b.receivers = rxs
+        self._add("broadcasts", b)
+        return Broadcast(name)
+
+    def watch(self, name: str, *, receivers: Iterable[object] = ()) -> Watch:
+        """A tokio::sync::watch channel (see ``Watch``): one Sender, and the
+        tasks or futures (names or handles) holding a Receiver from the start."""
+        b = _core.BroadcastSpec()
+        b.name = _check_name(name, "watch")
+        b.watch = True
+        rxs = []
+        for r in receivers:
+            rx = _core.BroadcastReceiverSpec()
+            rx.holder = ops._name(r, f"watch {name!r} receiver")
+            rxs.append(rx)
+        b.receivers = rxs
+        self._add("broadcasts", b)
+        return Watch(name)
 
     def oneshot(self, name: str) -> Oneshot:
         """A oneshot channel (tokio::sync::oneshot)."""
