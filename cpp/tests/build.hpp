@@ -127,4 +127,25 @@ inline Outcome run_spec(const ScenarioSpec& spec, const std::string& policy,
   return run_scenario(sc, *p, sched, cfg);
 }
 
+// What tests ask of outcomes and compilations.
+inline bool contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
+
+inline std::vector<std::string> printed(const Outcome& o) {
+  std::vector<std::string> out;
+  for (const auto& line : o.output) out.push_back(o.scenario->texts[line.text]);
+  return out;
+}
+
+// The compiler's error for `s`, or "" if it compiles.
+inline std::string compile_error(const ScenarioSpec& s) {
+  try {
+    compile(s);
+  } catch (const ScenarioError& e) {
+    return e.what();
+  }
+  return "";
+}
+
 }  // namespace wb::test

@@ -10,10 +10,6 @@ using namespace wb::test;
 
 namespace {
 
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
-
 OpSpec atomic_op(OpKind k, const std::string& a, int64_t v = 0) { return op(k, a, v); }
 OpSpec load(const std::string& a) { return atomic_op(OpKind::Load, a); }
 OpSpec store(const std::string& a, int64_t v) { return atomic_op(OpKind::Store, a, v); }

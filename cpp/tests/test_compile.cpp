@@ -7,15 +7,6 @@ using namespace wb::test;
 
 namespace {
 
-std::string compile_error(const ScenarioSpec& s) {
-  try {
-    compile(s);
-  } catch (const ScenarioError& e) {
-    return e.what();
-  }
-  return "";
-}
-
 ScenarioSpec one_task(std::vector<OpSpec> ops) {
   ScenarioSpec s;
   s.name = "bad";

@@ -16,20 +16,7 @@ using namespace wb::test;
 
 namespace {
 
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
-
 using Kinds = std::map<std::string, uint64_t>;
-
-std::string compile_error(const ScenarioSpec& s) {
-  try {
-    compile(s);
-  } catch (const ScenarioError& e) {
-    return e.what();
-  }
-  return "";
-}
 
 struct Explored {
   Kinds kinds;

@@ -5,14 +5,6 @@
 using namespace wb;
 using namespace wb::test;
 
-namespace {
-
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
-
-}  // namespace
-
 TEST(Policies, DecideFromWakeInfo) {
   WakeInfo w;
   w.ctx = WakeCtx::DropHook;

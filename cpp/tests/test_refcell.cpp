@@ -12,25 +12,7 @@ using namespace wb::test;
 
 namespace {
 
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
-
-std::vector<std::string> lines(const Outcome& o) {
-  std::vector<std::string> out;
-  for (const auto& l : o.output) out.push_back(o.scenario->texts[l.text]);
-  return out;
-}
 using Lines = std::vector<std::string>;
-
-std::string compile_error(const ScenarioSpec& s) {
-  try {
-    compile(s);
-  } catch (const ScenarioError& e) {
-    return e.what();
-  }
-  return "";
-}
 
 OpSpec borrow(const std::string& c) { return op(OpKind::Borrow, c); }
 OpSpec borrow_mut(const std::string& c) { return op(OpKind::BorrowMut, c); }
@@ -80,7 +62,7 @@ TEST(RefCell, SharedBorrowsCoexist) {
                               task("b", {borrow("c"), end_borrow("c")})}),
                        "fifo");
   EXPECT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
-  EXPECT_EQ(lines(o), (Lines{"done"}));
+  EXPECT_EQ(printed(o), (Lines{"done"}));
 }
 
 TEST(RefCell, BorrowMutWhileBorrowedPanicsNamingTheBorrow) {
@@ -95,7 +77,7 @@ TEST(RefCell, BorrowMutWhileBorrowedPanicsNamingTheBorrow) {
   EXPECT_TRUE(contains(x, "task 'a' holds a shared borrow (Ref) of it")) << x;
   EXPECT_TRUE(contains(x, "task 'a' op #0 (borrow 'c')")) << x;
   EXPECT_TRUE(contains(x, "unwinds")) << x;
-  EXPECT_EQ(lines(o), (Lines{"a done"}));  // b unwound; a went on
+  EXPECT_EQ(printed(o), (Lines{"a done"}));  // b unwound; a went on
 }
 
 TEST(RefCell, BorrowWhileMutablyBorrowedPanics) {
@@ -113,7 +95,7 @@ TEST(RefCell, TryBorrowFailsIntoItsBranch) {
                                          end_borrow("c")})}),
                        "fifo");
   EXPECT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
-  EXPECT_EQ(lines(o), (Lines{"busy"}));
+  EXPECT_EQ(printed(o), (Lines{"busy"}));
   EXPECT_TRUE(contains(o.trace_text(), "try_borrow_mut on 'c' fails: already borrowed"));
 }
 
@@ -123,7 +105,7 @@ TEST(RefCell, ABorrowEndsWhenItsTaskIsDropped) {
   s.tasks[0].daemon = true;
   Outcome o = run_spec(s, "fifo");
   EXPECT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
-  EXPECT_EQ(lines(o), (Lines{"b"}));
+  EXPECT_EQ(printed(o), (Lines{"b"}));
 }
 
 TEST(RefCell, TouchedFromASecondThreadIsNotSend) {
@@ -151,7 +133,7 @@ TEST(Panic, ExplicitPanicUnwindsTheTaskAndReleasesItsAsyncMutex) {
   ASSERT_EQ(o.verdict.kind, VerdictKind::Panic) << o.verdict.explanation;
   EXPECT_TRUE(contains(o.verdict.explanation, "task 'a' panics at task 'a' op #2 (panic): \"boom\""))
       << o.verdict.explanation;
-  EXPECT_EQ(lines(o), (Lines{"b got m"}));
+  EXPECT_EQ(printed(o), (Lines{"b got m"}));
 }
 
 TEST(Panic, AJoinOfAPanickedTaskGoesOn) {
@@ -159,7 +141,7 @@ TEST(Panic, AJoinOfAPanickedTaskGoesOn) {
   s.tasks[0].autostart = true;
   Outcome o = run_spec(s, "fifo");
   ASSERT_EQ(o.verdict.kind, VerdictKind::Panic);
-  EXPECT_EQ(lines(o), (Lines{"joined"}));  // JoinError::Panic is a value
+  EXPECT_EQ(printed(o), (Lines{"joined"}));  // JoinError::Panic is a value
 }
 
 TEST(Panic, OwnedObjectsDropAndAPanicInTheirDropAborts) {
@@ -168,7 +150,7 @@ TEST(Panic, OwnedObjectsDropAndAPanicInTheirDropAborts) {
   s.objects.push_back(ok);
   Outcome o = run_spec(s, "fifo");
   ASSERT_EQ(o.verdict.kind, VerdictKind::Panic);
-  EXPECT_EQ(lines(o), (Lines{"guard dropped"}));
+  EXPECT_EQ(printed(o), (Lines{"guard dropped"}));
   s.objects[0].on_drop = {panic_("second")};
   o = run_spec(s, "fifo");
   ASSERT_EQ(o.verdict.kind, VerdictKind::Panic);
@@ -183,7 +165,7 @@ TEST(Panic, AStdMutexHeldByAPanickingTaskIsPoisoned) {
   ASSERT_EQ(o.verdict.kind, VerdictKind::Panic);
   EXPECT_TRUE(contains(o.verdict.explanation, "2 panics in the run")) << o.verdict.explanation;
   EXPECT_TRUE(contains(o.trace_text(), "'std' is poisoned")) << o.trace_text();
-  EXPECT_TRUE(lines(o).empty());
+  EXPECT_TRUE(printed(o).empty());
 }
 
 TEST(Panic, InAHandlerStopsTheRun) {
@@ -207,7 +189,7 @@ TEST(With, ReleasesOnEveryWayOut) {
                           repeat(2, {with(g, {cont()})}), again, print("free"), undo})}),
         "fifo");
     EXPECT_EQ(o.verdict.kind, VerdictKind::Ok) << r << ": " << o.verdict.explanation;
-    EXPECT_EQ(lines(o), (Lines{"in", "free"})) << r;
+    EXPECT_EQ(printed(o), (Lines{"in", "free"})) << r;
   }
 }
 
@@ -223,7 +205,7 @@ TEST(With, ReleasesWhenItsFutureIsCancelled) {
   s.futures = {holder, quick};
   Outcome o = run_spec(s, "fifo");
   EXPECT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
-  EXPECT_EQ(lines(o), (Lines{"b got m"}));
+  EXPECT_EQ(printed(o), (Lines{"b got m"}));
 }
 
 TEST(With, ReleasesWhenACaughtExceptionLeavesIt) {
@@ -234,7 +216,7 @@ TEST(With, ReleasesWhenACaughtExceptionLeavesIt) {
                           task("k", {op(OpKind::Sleep, "", 5), op(OpKind::ThrowTo, "a")})});
   Outcome o = run_spec(s, "fifo");
   EXPECT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
-  EXPECT_EQ(lines(o), (Lines{"caught", "free"}));
+  EXPECT_EQ(printed(o), (Lines{"caught", "free"}));
 }
 
 TEST(With, ReleasesWhenItsTaskPanics) {
@@ -242,7 +224,7 @@ TEST(With, ReleasesWhenItsTaskPanics) {
                               task("b", {with(lock("m"), {print("b got m")})})}),
                        "fifo");
   ASSERT_EQ(o.verdict.kind, VerdictKind::Panic);
-  EXPECT_EQ(lines(o), (Lines{"b got m"}));
+  EXPECT_EQ(printed(o), (Lines{"b got m"}));
 }
 
 TEST(With, CompileErrorsNameThePlace) {

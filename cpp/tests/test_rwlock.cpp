@@ -14,27 +14,8 @@ using namespace wb::test;
 
 namespace {
 
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
-
 using Lines = std::vector<std::string>;
 using Kinds = std::map<std::string, uint64_t>;
-
-std::vector<std::string> lines(const Outcome& o) {
-  std::vector<std::string> out;
-  for (const auto& l : o.output) out.push_back(o.scenario->texts[l.text]);
-  return out;
-}
-
-std::string compile_error(const ScenarioSpec& s) {
-  try {
-    compile(s);
-  } catch (const ScenarioError& e) {
-    return e.what();
-  }
-  return "";
-}
 
 struct Explored {
   Kinds kinds;
@@ -153,7 +134,7 @@ TEST(StdRwLock, AWriteWhileHoldingAGuardIsReentrant) {
     t.tasks.push_back(task("t", {read("rw"), try_write("rw", {print("held")}), unlock_read("rw")}));
     Outcome o = run_spec(t, "fifo");
     EXPECT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
-    EXPECT_EQ(lines(o), (Lines{"held"}));
+    EXPECT_EQ(printed(o), (Lines{"held"}));
     EXPECT_TRUE(contains(o.trace_text(), "try_write 'rw' fails")) << o.trace_text();
   }
   // Two reads with no writer about: fine.
@@ -162,7 +143,7 @@ TEST(StdRwLock, AWriteWhileHoldingAGuardIsReentrant) {
                                 print("done")}));
   Outcome o = run_spec(ok, "fifo");
   EXPECT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
-  EXPECT_EQ(lines(o), (Lines{"done"}));
+  EXPECT_EQ(printed(o), (Lines{"done"}));
 }
 
 TEST(StdRwLock, AGuardAcrossAnAwaitBlocksTheSchedulerThread) {
@@ -210,7 +191,7 @@ TEST(TokioRwLock, AReaderQueuedBehindAWriterWaitsItsTurn) {
   Outcome o = run_spec(s, "fifo");
   EXPECT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
   // 'r' could share with 'a', but 'w' queued first: FIFO.
-  EXPECT_EQ(lines(o), (Lines{"a reads", "a done", "w writes", "r reads"}));
+  EXPECT_EQ(printed(o), (Lines{"a reads", "a done", "w writes", "r reads"}));
   EXPECT_TRUE(contains(o.trace_text(), "'r' queues for a read guard of tokio RwLock 'rw'")) << o.trace_text();
   EXPECT_TRUE(contains(o.trace_text(), "the write guard of tokio RwLock 'rw' is handed to 'w'"))
       << o.trace_text();
@@ -226,8 +207,8 @@ TEST(TokioRwLock, TryReadFailsWhileAnAcquireIsQueued) {
                           print("r reads"), unlock_read("rw"), brk()})};
   Outcome o = run_spec(s, "fifo");
   EXPECT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
-  ASSERT_GE(lines(o).size(), 2u);
-  EXPECT_EQ(lines(o).front(), "busy");
+  ASSERT_GE(printed(o).size(), 2u);
+  EXPECT_EQ(printed(o).front(), "busy");
   EXPECT_TRUE(contains(o.trace_text(), "try_read 'rw' fails: the write guard is held or an acquire is queued"))
       << o.trace_text();
 }
@@ -253,7 +234,7 @@ TEST(TokioRwLock, AQueuedWriterAbortedLetsTheReadersBehindItThrough) {
   s.tasks.push_back(task("k", {yield(), op(OpKind::Abort, "w")}));
   Outcome o = run_spec(s, "fifo");
   EXPECT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
-  EXPECT_EQ(lines(o), (Lines{"r reads"}));
+  EXPECT_EQ(printed(o), (Lines{"r reads"}));
 }
 
 TEST(TokioRwLock, AWriteGuardHandedToAFutureNobodyPollsIsAFuturelock) {

@@ -13,26 +13,7 @@ using namespace wb::test;
 
 namespace {
 
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
-
-std::vector<std::string> lines(const Outcome& o) {
-  std::vector<std::string> out;
-  for (const auto& l : o.output) out.push_back(o.scenario->texts[l.text]);
-  return out;
-}
-
 using Lines = std::vector<std::string>;
-
-std::string compile_error(const ScenarioSpec& s) {
-  try {
-    compile(s);
-  } catch (const ScenarioError& e) {
-    return e.what();
-  }
-  return "";
-}
 
 std::map<std::string, uint64_t> kinds(const ScenarioSpec& s, const std::string& policy,
                                       bool reductions) {
@@ -71,7 +52,7 @@ TEST(TryLock, AReentrantTryLockFailsInsteadOfDeadlocking) {
   // reentrant_lock, its try_lock fails (std: WouldBlock) and the task yields.
   Outcome o = run_spec(h2_try_lock(), "ngx_inline");
   EXPECT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
-  EXPECT_EQ(lines(o), (Lines{"response sent", "inner is busy", "connection closed"}));
+  EXPECT_EQ(printed(o), (Lines{"response sent", "inner is busy", "connection closed"}));
   EXPECT_TRUE(contains(o.trace_text(), "try_lock 'inner' fails: it is held")) << o.trace_text();
   for (const char* p : {"ngx_inline", "ngx_defer_nested", "ngx_posted", "ngx_posted_next", "fifo",
                         "thread_notify"})
@@ -88,7 +69,7 @@ TEST(TryLock, HeldByTheSameTaskFailsForEveryKind) {
     s.tasks.push_back(task("t", {lock("m"), try_lock("m", {print("again")}), unlock("m")}));
     Outcome o = run_spec(s, "fifo");
     EXPECT_EQ(o.verdict.kind, VerdictKind::Ok) << mutex_kind_name(k) << o.verdict.explanation;
-    EXPECT_EQ(lines(o), (Lines{"again"})) << mutex_kind_name(k);
+    EXPECT_EQ(printed(o), (Lines{"again"})) << mutex_kind_name(k);
   }
 }
 
@@ -109,9 +90,9 @@ TEST(TryLock, FairFailsOnceHandedToAWaiterBargingTakesIt) {
     Outcome o = run_spec(s, "fifo");
     EXPECT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
     if (fair)
-      EXPECT_EQ(lines(o), (Lines{"try_lock failed", "b locked"}));
+      EXPECT_EQ(printed(o), (Lines{"try_lock failed", "b locked"}));
     else
-      EXPECT_EQ(lines(o), (Lines{"try_lock took it", "b locked"}));
+      EXPECT_EQ(printed(o), (Lines{"try_lock took it", "b locked"}));
   }
 }
 
@@ -158,12 +139,12 @@ TEST(TryAcquire, FailsWhilePermitsAreAssignedToWaiters) {
   s.tasks.push_back(task("waiter", {op(OpKind::Acquire, "s"), print("waiter got it")}));
   Outcome o = run_spec(s, "fifo");
   EXPECT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
-  EXPECT_EQ(lines(o), (Lines{"no permit", "holder done", "waiter got it"}));
+  EXPECT_EQ(printed(o), (Lines{"no permit", "holder done", "waiter got it"}));
   EXPECT_TRUE(contains(o.trace_text(), "try_acquire on 's' fails: no permit free"));
   // Nobody waiting: it takes the permit, which its end gives back.
   s.tasks.pop_back();
   o = run_spec(s, "fifo");
-  EXPECT_EQ(lines(o), (Lines{"holder done"}));
+  EXPECT_EQ(printed(o), (Lines{"holder done"}));
 }
 
 TEST(TryAcquire, AFailedTryStoresNoWaker) {
@@ -190,7 +171,7 @@ TEST(TryChannel, TryRecvEmptyThenDisconnected) {
   s.tasks.push_back(task("tx", {yield(), try_op(OpKind::TrySend, "ch"), op(OpKind::DropSender, "ch")}));
   Outcome o = run_spec(s, "fifo");
   EXPECT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
-  EXPECT_EQ(lines(o), (Lines{"empty", "empty", "got", "disconnected"}));
+  EXPECT_EQ(printed(o), (Lines{"empty", "empty", "got", "disconnected"}));
 }
 
 TEST(TryChannel, TryRecvAfterReceiverCloseIsEmptyWhileSendersLive) {
@@ -204,7 +185,7 @@ TEST(TryChannel, TryRecvAfterReceiverCloseIsEmptyWhileSendersLive) {
                                 op(OpKind::DropSender, "ch"),
                                 try_op(OpKind::TryRecv, "ch", {print("empty")}, {print("disconnected")})}));
   Outcome o = run_spec(s, "fifo");
-  EXPECT_EQ(lines(o), (Lines{"empty", "disconnected"}));
+  EXPECT_EQ(printed(o), (Lines{"empty", "disconnected"}));
 }
 
 TEST(TryChannel, OneshotTryRecv) {
@@ -215,7 +196,7 @@ TEST(TryChannel, OneshotTryRecv) {
   auto tr = [] { return try_op(OpKind::TryRecv, "o", {print("empty")}, {print("closed")}); };
   s.tasks.push_back(task("t", {tr(), op(OpKind::Send, "o"), tr(), print("|"), tr()}));
   Outcome o = run_spec(s, "fifo");
-  EXPECT_EQ(lines(o), (Lines{"empty", "|", "closed"}));  // the second took the value
+  EXPECT_EQ(printed(o), (Lines{"empty", "|", "closed"}));  // the second took the value
 }
 
 TEST(TryChannel, TrySendFullClosedAndFifoBehindWaitingSenders) {
@@ -229,7 +210,7 @@ TEST(TryChannel, TrySendFullClosedAndFifoBehindWaitingSenders) {
   s.tasks.push_back(task("rx", {op(OpKind::Recv, "ch"), ts(), op(OpKind::CloseChannel, "ch"), ts()}));
   Outcome o = run_spec(s, "fifo");
   EXPECT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
-  EXPECT_EQ(lines(o), (Lines{"full", "closed", "sent 2"}));
+  EXPECT_EQ(printed(o), (Lines{"full", "closed", "sent 2"}));
   EXPECT_TRUE(contains(o.trace_text(), "try_send on 'ch' fails: full"));
 }
 

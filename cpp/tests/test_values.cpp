@@ -13,25 +13,6 @@ using namespace wb::test;
 
 namespace {
 
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
-
-std::vector<std::string> printed(const Outcome& o) {
-  std::vector<std::string> out;
-  for (const auto& line : o.output) out.push_back(o.scenario->texts[line.text]);
-  return out;
-}
-
-std::string compile_error(const ScenarioSpec& s) {
-  try {
-    compile(s);
-  } catch (const ScenarioError& e) {
-    return e.what();
-  }
-  return "";
-}
-
 OpSpec send(const std::string& ch, int64_t v, std::vector<OpSpec> on_closed = {}) {
   OpSpec o = op(OpKind::Send, ch, v);
   o.body = std::move(on_closed);
