@@ -307,8 +307,11 @@ def timeless(draw):
 
 
 def kinds(s, policy, reductions, budget):
+    # Off, every run also starts from the beginning (no snapshots): the
+    # oracle shares no more with the reduced search than it must.
     return wb.explore(s, policy, strategy="exhaustive", sleep_sets=reductions,
-                      state_cache=reductions, stop_at_first=False, budget=budget, **LIMITS)
+                      state_cache=reductions, snapshots=reductions, stop_at_first=False,
+                      budget=budget, **LIMITS)
 
 
 def test_every_reduction_on_reaches_the_kinds_every_reduction_off_reaches():
@@ -360,6 +363,38 @@ def test_leaving_the_clock_and_the_poll_count_out_keeps_every_kind():
                             stop_at_first=False, budget=BUDGET, **LIMITS)
         assert cached.complete
         assert set(cached.outcomes) == set(full.outcomes), (full.outcomes, cached.outcomes)
+        compared.append(s)
+
+    prop()
+    assert len(compared) >= 100, f"only {len(compared)} of 150 scenarios compared"
+
+
+def test_resuming_from_snapshots_changes_no_result():
+    # Runs that resume from the world kept at a thread choice find exactly
+    # what runs from the start find: the same schedules, states, cuts and
+    # outcomes, in the same order (so the same first counterexample).
+    compared = []
+
+    @settings(max_examples=150, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(st.one_of(threaded(), scenarios()), st.sampled_from(POLICIES), st.booleans())
+    def prop(s, policy, reductions):
+        def search(snapshots):
+            return wb.explore(s, policy, strategy="exhaustive", sleep_sets=reductions,
+                              state_cache=reductions, snapshots=snapshots, stop_at_first=False,
+                              budget=BUDGET, **LIMITS)
+        try:
+            s.build()
+            plain = search(False)
+        except wb.Error:
+            return
+        resumed = search(True)
+        assert (resumed.schedules, resumed.states, resumed.pruned, resumed.revisits,
+                resumed.complete, resumed.outcomes) == (
+                plain.schedules, plain.states, plain.pruned, plain.revisits, plain.complete,
+                plain.outcomes)
+        if plain.counterexample is not None:
+            assert resumed.counterexample.schedule == plain.counterexample.schedule
         compared.append(s)
 
     prop()

@@ -36,6 +36,9 @@ Explorer::Explorer(std::shared_ptr<const Scenario> sc, Policy& policy, ExploreCo
   replay_ = quiet_;  // minimisation: footprints feed sleep sets only
   replay_.footprints = false;
   if (cfg_.strategy == Strategy::Exhaustive) quiet_.footprints = cfg_.sleep_sets;
+  // A policy that is a function of the wake alone answers a resumed run as
+  // it answered the run that left the snapshot.
+  dfs_.use_snapshots(cfg_.snapshots && policy_.thread_safe());
 }
 
 bool Explorer::advance(uint64_t max_schedules, double max_seconds) {
@@ -192,7 +195,10 @@ bool Explorer::one() {
       break;
     case Strategy::Exhaustive: {
       dfs_.begin_run();
-      w = reuse_.run(*sc_, policy_, dfs_, quiet_);
+      if (const Snapshot* from = dfs_.resume_point())
+        w = reuse_.resume(*sc_, policy_, dfs_, quiet_, *from);
+      else
+        w = reuse_.run(*sc_, policy_, dfs_, quiet_);
       const bool pruned = w.halt == Halt::Pruned;
       if (pruned)
         dfs_.count_pruned();

@@ -25,6 +25,8 @@ struct ExploreConfig {
   uint32_t pct_depth = 3;
   bool sleep_sets = true;                  // exhaustive
   bool state_cache = true;                 // exhaustive: skip states explored before (see Dfs)
+  bool snapshots = true;                   // exhaustive, a pure policy: resume runs from
+                                           // snapshots at thread choices (the same results)
   uint32_t max_deviations = 0xffffffffu;   // exhaustive: the choice bound
   bool stop_at_first = true;               // stop at the first counterexample
   bool count_bounds = false;               // a bound verdict is a counterexample too

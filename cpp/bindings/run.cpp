@@ -55,7 +55,7 @@ std::unique_ptr<PyExplorer> make_explorer(std::shared_ptr<Scenario> sc, const py
                                           uint32_t pct_depth, bool sleep_sets, bool state_cache,
                                           uint32_t max_deviations, bool stop_at_first,
                                           bool count_bounds, const Limits& limits,
-                                          double seconds_total, uint32_t jobs) {
+                                          double seconds_total, uint32_t jobs, bool snapshots) {
   ExploreConfig cfg;
   if (strategy == "random") cfg.strategy = Strategy::Random;
   else if (strategy == "pct") cfg.strategy = Strategy::Pct;
@@ -70,6 +70,7 @@ std::unique_ptr<PyExplorer> make_explorer(std::shared_ptr<Scenario> sc, const py
   cfg.count_bounds = count_bounds;
   cfg.seconds_total = seconds_total;
   cfg.jobs = std::max<uint32_t>(jobs, 1);
+  cfg.snapshots = snapshots;
   cfg.run = config(true, limits);
   auto e = std::make_unique<PyExplorer>();
   e->policy = policy_from(policy, sc);
@@ -215,7 +216,8 @@ void register_run(py::module_& m) {
            py::arg("state_cache") = true,
            py::arg("max_deviations") = 0xffffffffu, py::arg("stop_at_first") = true,
            py::arg("count_bounds") = false, py::arg("limits") = Limits{},
-           py::arg("seconds_total") = 1e300, py::arg("jobs") = 1)
+           py::arg("seconds_total") = 1e300, py::arg("jobs") = 1,
+           py::arg("snapshots") = true)
       .def("advance", &advance, py::arg("max_schedules"), py::arg("max_seconds"))
       .def("checkpoint", [](const PyExplorer& e) { return e.explorer->checkpoint(); })
       .def("resume", [](PyExplorer& e, const std::string& text) { e.explorer->resume(text); },

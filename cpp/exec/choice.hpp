@@ -17,6 +17,7 @@
 namespace wb {
 
 struct World;
+struct Snapshot;  // exec/executor.hpp
 
 enum class ChoiceKind : uint8_t {
   EventOrder,  // which ready event handler runs next (options: handler ids)
@@ -79,6 +80,10 @@ class Chooser {
   static constexpr uint32_t kPrune = 0xffffffffu;
   // Units end only in runs with footprints on (RunConfig::footprints).
   virtual void unit_done(const Footprint&) {}
+  // Where the machine may leave a Snapshot of the run just before the
+  // thread choice it is about to ask for (nullptr: none wanted). An explorer
+  // resumes a later run from it instead of running the prefix again.
+  virtual Snapshot* snapshot_slot() { return nullptr; }
 };
 
 // Always option 0: the canonical schedule.

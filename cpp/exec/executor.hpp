@@ -54,6 +54,23 @@ struct RunConfig {
   std::function<void()> interrupt_check;
 };
 
+// Where a simulated run stood just before a thread choice (Machine::
+// pick_thread asking which thread steps next): the world and the machine's
+// own state. A run resumed from it makes that choice again and goes on as
+// the run that took the snapshot would have, given the same answers: an
+// explorer runs a node's other options from here instead of replaying the
+// path to it from the start. A run's step bound counts from the run's start
+// (the step count is kept); its time bound from where it resumed.
+struct Snapshot {
+  bool valid = false;  // the machine filled it (a world past the size limit is not kept)
+  World world;
+  uint64_t step = 0;
+  uint16_t last_thread = 0;
+  bool main_waiting = false;
+  bool wait_blocked = false;
+  std::vector<uint32_t> options;  // the thread choice's options, in their order
+};
+
 // Runs the scenario to a halt. Throws ScenarioError for a runtime misuse the
 // compiler could not see (an object dropped twice, a task dropped while it
 // is being polled) and PolicyError for an impossible policy answer.
@@ -67,6 +84,10 @@ World execute(const Scenario& sc, Policy& policy, Chooser& chooser, const RunCon
 class WorldReuse {
  public:
   World run(const Scenario& sc, Policy& policy, Chooser& chooser, const RunConfig& cfg);
+  // The same run, resumed from a snapshot an earlier run of this
+  // configuration left (see Snapshot).
+  World resume(const Scenario& sc, Policy& policy, Chooser& chooser, const RunConfig& cfg,
+               const Snapshot& from);
   void give_back(World&& w) { scratch_ = std::move(w); }  // the storage for the next run
 
  private:

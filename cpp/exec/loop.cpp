@@ -11,6 +11,19 @@
 
 namespace wb {
 
+World Machine::resume_simulated(const Snapshot& from, World* storage) {
+  if (storage) w_ = std::move(*storage);  // its vectors' capacity, for the copy below
+  w_ = from.world;
+  init_members();
+  step_ = from.step;
+  last_thread_ = from.last_thread;
+  main_waiting_ = from.main_waiting;
+  wait_blocked_ = from.wait_blocked;
+  options_ = from.options;
+  resuming_ = true;
+  return simulate();
+}
+
 World Machine::run_simulated(const World* initial, World* storage) {
   if (initial) {
     if (storage) w_ = std::move(*storage);  // its vectors' capacity, for the copy below
@@ -19,6 +32,10 @@ World Machine::run_simulated(const World* initial, World* storage) {
   } else {
     init();
   }
+  return simulate();
+}
+
+World Machine::simulate() {
   const uint64_t max_steps = cfg_.limits.max_steps;
   while (w_.halt == Halt::Running) {
     if (step_ >= max_steps) {
@@ -159,6 +176,10 @@ bool Machine::others_runnable() {
 // own queues). An operation local to its frame (a jump, a local, a print)
 // runs on without a choice: no other thread can tell the difference.
 int Machine::pick_thread() {
+  if (resuming_) {  // a snapshot taken just before this choice
+    resuming_ = false;
+    return choose_thread();
+  }
   if (local_next(last_thread_) && runnable(last_thread_)) return last_thread_;
   if (!w_.condvars.empty()) {  // a waiter may wake spuriously here (primitives/condvar)
     const int t = spurious_wake();
@@ -175,9 +196,30 @@ int Machine::pick_thread() {
   }
   auto last = std::find(ids.begin(), ids.end(), last_thread_);
   if (last != ids.end()) std::rotate(ids.begin(), last, last + 1);
-  uint32_t k = ids.size() > 1 ? choose(ChoiceKind::Thread, ids) : 0;
-  last_thread_ = static_cast<uint16_t>(ids[k]);
+  if (ids.size() == 1) return last_thread_ = static_cast<uint16_t>(ids[0]);
+  if (Snapshot* s = chooser_.snapshot_slot()) save(*s);
+  return choose_thread();
+}
+
+int Machine::choose_thread() {
+  uint32_t k = choose(ChoiceKind::Thread, options_);
+  last_thread_ = static_cast<uint16_t>(options_[k]);
   return last_thread_;
+}
+
+// Worlds up to this size are kept at thread choices when an explorer asks;
+// copying a larger one costs more than running a prefix again.
+constexpr uint64_t kSnapshotBytes = 256 * 1024;
+
+void Machine::save(Snapshot& s) const {
+  s.valid = memory_estimate() <= kSnapshotBytes;
+  if (!s.valid) return;
+  s.world = w_;
+  s.step = step_;
+  s.last_thread = last_thread_;
+  s.main_waiting = main_waiting_;
+  s.wait_blocked = wait_blocked_;
+  s.options = options_;
 }
 
 bool Machine::begin_notified(uint16_t tid) {

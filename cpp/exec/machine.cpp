@@ -220,4 +220,9 @@ World WorldReuse::run(const Scenario& sc, Policy& policy, Chooser& chooser, cons
   return Machine(sc, policy, chooser, cfg).run_simulated(&initial_, &scratch_);
 }
 
+World WorldReuse::resume(const Scenario& sc, Policy& policy, Chooser& chooser, const RunConfig& cfg,
+                         const Snapshot& from) {
+  return Machine(sc, policy, chooser, cfg).resume_simulated(from, &scratch_);
+}
+
 }  // namespace wb

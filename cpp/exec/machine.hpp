@@ -39,6 +39,8 @@ class Machine {
   // `initial`: the world as init() sets it up for this scenario and
   // configuration, copied into `storage` instead of building it again.
   World run_simulated(const World* initial = nullptr, World* storage = nullptr);
+  // The simulated loop from a snapshot (see Snapshot in executor.hpp).
+  World resume_simulated(const Snapshot& from, World* storage = nullptr);
 
   // ---- for other drivers (the libev loop in loop/): they decide when a
   // unit starts; the machine runs it. Call init() first, finish() last. ----
@@ -88,7 +90,10 @@ class Machine {
   int64_t next_due() const;
   void collect_ready(ThreadRt& th);
   // Threads: which one steps next (-1: none can), and whether one can.
+  World simulate();  // the simulated loop, from the world as it stands, to a halt
   int pick_thread();
+  int choose_thread();  // the Thread choice over options_ (pick_thread's last part)
+  void save(Snapshot& s) const;
   bool runnable(uint16_t tid);
   bool others_runnable();
   bool local_next(uint16_t tid) const;  // its next step touches nothing another thread sees
@@ -271,6 +276,7 @@ class Machine {
   bool wait_blocked_ = false;      // ... and this iteration's wait did block
   bool chain_ = false;             // one thread: exec runs pure instructions back to back
   uint32_t unread_ = 0;            // ChoicePoint::unread: what no decision reads
+  bool resuming_ = false;          // the next pick_thread is a snapshot's thread choice
 };
 
 }  // namespace wb

@@ -225,6 +225,38 @@ uint64_t state_hash(const World& w, uint32_t unread) {
 void Dfs::begin_run() {
   depth_ = 0;
   units_.clear();
+  resume_ = nullptr;
+  for (size_t j = nodes_.size(); j-- > 0;)
+    if (nodes_[j].snap) {  // the prefix up to node j is the last run's
+      depth_ = j;
+      resume_ = nodes_[j].snap.get();
+      break;
+    }
+}
+
+Snapshot* Dfs::snapshot_slot() {
+  if (!snapshots_ || depth_ < nodes_.size()) return nullptr;  // a replayed node has its own
+  if (!pending_) {
+    if (pool_.empty()) {
+      pending_ = std::make_unique<Snapshot>();
+    } else {
+      pending_ = std::move(pool_.back());
+      pool_.pop_back();
+    }
+  }
+  pending_->valid = false;
+  return pending_.get();
+}
+
+void Dfs::recycle(std::unique_ptr<Snapshot> s) {
+  if (!s) return;
+  s->valid = false;
+  pool_.push_back(std::move(s));
+}
+
+void Dfs::pop_node() {
+  recycle(std::move(nodes_.back().snap));
+  nodes_.pop_back();
 }
 
 bool Dfs::asleep(const Node& n, uint32_t id) const {
@@ -270,6 +302,9 @@ uint32_t Dfs::choose(const ChoicePoint& cp) {
     ++depth_;
     return n.chosen;  // its state was counted when the node was made
   }
+  // The snapshot the machine left for this choice (it asks only for new nodes).
+  std::unique_ptr<Snapshot> snap;
+  if (pending_ && pending_->valid) snap = std::move(pending_);
   Hasher key;
   unread_ = cp.unread;
   key.add(state_hash(cp.world, cp.unread));
@@ -293,6 +328,7 @@ uint32_t Dfs::choose(const ChoicePoint& cp) {
         std::includes(sleeping.begin(), sleeping.end(), v.sleep.begin(), v.sleep.end())) {
       ++revisits_;
       units_.clear();
+      recycle(std::move(snap));
       return kPrune;  // explored before, from here, with no more asleep
     }
     if (fresh) {
@@ -309,8 +345,10 @@ uint32_t Dfs::choose(const ChoicePoint& cp) {
     // Every option sleeps, or the only ones awake deviate past the bound.
     leave(n);
     units_.clear();
+    recycle(std::move(snap));
     return kPrune;
   }
+  n.snap = std::move(snap);
   n.chosen = pick;
   n.deviations = parent_dev + (pick > 0 ? 1 : 0);
   nodes_.push_back(std::move(n));
@@ -354,7 +392,7 @@ bool Dfs::next() {
     }
   }
   for (size_t i = depth_; i < nodes_.size(); ++i) leave(nodes_[i]);
-  nodes_.resize(std::min(nodes_.size(), depth_));
+  while (nodes_.size() > depth_) pop_node();
   while (!nodes_.empty()) {
     Node& n = nodes_.back();
     Entry was{n.kind, n.options[n.chosen], n.chosen_fp, n.have_fp};
@@ -378,7 +416,7 @@ bool Dfs::next() {
       }
     }
     leave(n);
-    nodes_.pop_back();
+    pop_node();
   }
   return false;
 }

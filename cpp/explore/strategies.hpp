@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "exec/choice.hpp"
+#include "exec/executor.hpp"
 #include "exec/world.hpp"
 #include "explore/schedule.hpp"
 
@@ -89,8 +91,16 @@ class Dfs final : public Chooser {
   Dfs(bool sleep_sets, uint32_t max_deviations, bool state_cache = false)
       : sleep_sets_(sleep_sets), max_deviations_(max_deviations), state_cache_(state_cache) {}
 
-  // Call before each run; then run with *this as the chooser.
+  // Call before each run; then run with *this as the chooser, from
+  // resume_point() when it is not null (WorldReuse::resume), else from the
+  // start.
   void begin_run();
+  const Snapshot* resume_point() const { return resume_; }
+  // Keep a snapshot at each new thread choice (for a policy whose answers
+  // are a function of the wake alone), so the next run starts at the deepest
+  // one on the path to the node it changes instead of at the beginning.
+  void use_snapshots(bool on) { snapshots_ = on; }
+  Snapshot* snapshot_slot() override;
   // Call after each run (also a pruned one: a run that halted with
   // Halt::Pruned because choose() answered kPrune, when every option at a
   // new choice point sleeps or the state cache knows the state); false when
@@ -132,6 +142,7 @@ class Dfs final : public Chooser {
     uint32_t deviations = 0;     // non-zero choices on the path up to and including this one
     uint64_t key = 0;            // the state cache's key
     uint32_t parent_dev = 0;     // deviations spent on arrival
+    std::unique_ptr<Snapshot> snap;  // the run just before this choice, if kept
   };
   // A state the cache has met: the sleep set and deviations it was explored
   // with (intersected and minimised over complete visits), and how many
@@ -145,6 +156,8 @@ class Dfs final : public Chooser {
   void leave(const Node& n);  // n's subtree is done: its visit is complete
   bool asleep(const Node& n, uint32_t id) const;
   std::vector<Entry> sleep_for_new_node() const;
+  void recycle(std::unique_ptr<Snapshot> s);  // its storage serves a later snapshot
+  void pop_node();
 
   bool sleep_sets_;
   uint32_t max_deviations_;
@@ -158,6 +171,10 @@ class Dfs final : public Chooser {
   uint64_t revisits_ = 0;
   bool deviation_cut_ = false;
   uint32_t unread_ = 0;  // the choice points' ChoicePoint::unread
+  bool snapshots_ = false;
+  std::unique_ptr<Snapshot> pending_;  // the slot handed out for the next choice
+  std::vector<std::unique_ptr<Snapshot>> pool_;
+  const Snapshot* resume_ = nullptr;
 };
 
 }  // namespace wb

@@ -136,7 +136,7 @@ def explore(scenario: Union[str, Scenario], policy: PolicyLike = "fifo", *,
             progress: Optional[Callable[[int, int], None]] = None,
             max_steps: Optional[int] = None, max_seconds: Optional[float] = None,
             max_memory: Optional[int] = None, max_depth: Optional[int] = None,
-            jobs: Optional[int] = None) -> Exploration:
+            jobs: Optional[int] = None, snapshots: bool = True) -> Exploration:
     """Search a scenario's schedules for a counterexample.
 
     strategy:
@@ -156,6 +156,11 @@ def explore(scenario: Union[str, Scenario], policy: PolicyLike = "fifo", *,
     ``jobs`` (random, PCT): runs at once, on as many threads (default: one
     per core); the runs are recorded in seed order, so the result is the
     same for any number. Exhaustive search and Python policies use one.
+
+    ``snapshots`` (exhaustive, built-in policies): a run resumes from the
+    world kept at the deepest thread choice it shares with the last run,
+    instead of running that prefix again. It changes no result, only the
+    time; ``False`` runs every schedule from the start (an oracle for it).
 
     ``checkpoint`` (exhaustive only): a file the search's position is saved
     to about every second, on Ctrl-C and when the budget runs out; an
@@ -180,7 +185,7 @@ def explore(scenario: Union[str, Scenario], policy: PolicyLike = "fifo", *,
                         bool(count_bounds),
                         _limits(max_steps, max_seconds, max_memory, max_depth),
                         1e300 if deadline == float("inf") else deadline,
-                        _jobs(jobs))
+                        _jobs(jobs), bool(snapshots))
     name = policy if isinstance(policy, str) else policy.name
     saver = None
     if checkpoint is not None:
