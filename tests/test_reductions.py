@@ -375,7 +375,7 @@ def test_resuming_from_snapshots_changes_no_result():
     # outcomes, in the same order (so the same first counterexample).
     compared = []
 
-    @settings(max_examples=150, deadline=None, database=None,
+    @settings(max_examples=300, deadline=None, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(st.one_of(threaded(), scenarios()), st.sampled_from(POLICIES), st.booleans())
     def prop(s, policy, reductions):
@@ -398,7 +398,7 @@ def test_resuming_from_snapshots_changes_no_result():
         compared.append(s)
 
     prop()
-    assert len(compared) >= 100, f"only {len(compared)} of 150 scenarios compared"
+    assert len(compared) >= 200, f"only {len(compared)} of 300 scenarios compared"
 
 
 def _ops(spec_ops):

@@ -67,6 +67,7 @@ inline constexpr uint32_t kIterationUnread = 2;
 // A unit's footprint: resource keys (see exec/footprint.hpp), sorted, unique.
 struct Footprint {
   std::vector<uint32_t> keys;  // (resource << 1) | written
+  bool all = false;            // it may have read or written anything: it conflicts with every unit
 };
 
 class Chooser {

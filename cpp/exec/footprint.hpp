@@ -40,6 +40,7 @@ struct ResourceMap {
 
 // Two units conflict when they touch a resource in common and one writes it.
 inline bool conflicts(const Footprint& a, const Footprint& b) {
+  if (a.all || b.all) return true;
   size_t i = 0, j = 0;
   while (i < a.keys.size() && j < b.keys.size()) {
     uint32_t ra = a.keys[i] >> 1, rb = b.keys[j] >> 1;

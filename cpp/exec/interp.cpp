@@ -38,11 +38,7 @@ void Machine::pop_frame(uint16_t tid) {
   th.locals.resize(f.locals);
   if (f.kind == FrameKind::Poll && --th.polls_on_stack == 0) --w_.polling_threads;
   th.stack.pop_back();
-  if (cfg_.footprints && tid == 0 && th.stack.empty() && w_.halt != Halt::Pruned) {
-    normalize(unit_);
-    chooser_.unit_done(unit_);
-    unit_.keys.clear();
-  }
+  if (cfg_.footprints && !step_units_ && th.stack.empty() && w_.halt != Halt::Pruned) unit_ends();
 }
 
 void Machine::push_poll(uint16_t tid, uint32_t task, Entry entry, WakeCtx via) {

@@ -47,7 +47,13 @@ World Machine::simulate() {
     if (w_.threads.size() > 1 || w_.threads[0].blocked_on) {  // one thread: blocked on a condvar
       int t = pick_thread();
       if (t < 0) {  // no thread can step now
-        if (let_time_pass()) continue;
+        if (let_time_pass()) {
+          if (cfg_.footprints) {  // threads start, computes end, timers fall due: a unit of its own
+            touch_all();
+            unit_ends();
+          }
+          continue;
+        }
         if (!stop_blocked()) halt(Halt::Blocked);  // every thread waits on a lock
         break;
       }
@@ -60,6 +66,7 @@ World Machine::simulate() {
       drive_simulated(0);
     else if (w_.threads[tid].status == ThreadStatus::Worker)
       worker_take(tid);
+    if (step_units_ && cfg_.footprints && w_.halt != Halt::Pruned) unit_ends();
   }
   return finish();
 }
@@ -100,6 +107,10 @@ bool Machine::worker_timer(uint16_t tid) {
 }
 
 bool Machine::worker_take(uint16_t tid) {
+  // It reads the shared queues (empty or not), and whether the loop thread
+  // is blocked, which no key names, when a timer may be due.
+  touch_exec_queues();
+  if (!w_.timer_heap.empty()) touch_all();
   if (worker_timer(tid)) return true;
   ThreadRt& shared = w_.threads[0];
   if (shared.posted.empty() && shared.sched_batch.empty() && shared.run_queue.empty()) {
@@ -305,7 +316,7 @@ bool Machine::begin_run_queue(uint16_t tid) {
 // Poll the first task of a queue. Every queue here is FIFO (nginx's posted
 // queues, ngx-rust's VecDeque, tokio's run queues): its order is not a
 // choice point.
-bool Machine::poll_next(uint16_t tid, std::deque<uint32_t>& q, Entry entry) {
+bool Machine::poll_next(uint16_t tid, Fifo<uint32_t>& q, Entry entry) {
   if (q.empty()) return false;
   touch_exec_queues();
   uint32_t t = q.front();
@@ -347,6 +358,13 @@ bool Machine::run_cleanup(uint16_t tid, ThreadRt& th) {
 
 void Machine::drive_simulated(uint16_t tid) {
   ThreadRt& th = w_.threads[tid];
+  // With other threads, a unit is one step: the wait (it asks whether any
+  // other thread can act) and the events conflict with every step; the
+  // ready pass reads and changes the queues.
+  if (step_units_) {
+    if (th.phase == Phase::Ready) touch_exec_queues();
+    else touch_all();
+  }
   switch (th.phase) {
     case Phase::Wait: {
       // ngx_process_events_and_timers: posted-next events make the wait

@@ -20,6 +20,14 @@ void Machine::init_members() {
       unread_ |= kIterationUnread;
   }
   chain_ = 1 + sc_.threads.size() + (sc_.workers - 1) == 1;
+  step_units_ = !chain_;
+}
+
+void Machine::unit_ends() {
+  normalize(unit_);
+  chooser_.unit_done(unit_);
+  unit_.keys.clear();
+  unit_.all = false;
 }
 
 void Machine::init() {
@@ -182,14 +190,13 @@ bool Machine::stop_blocked() {
 uint32_t Machine::choose(ChoiceKind kind, const std::vector<uint32_t>& options) {
   if (w_.halt == Halt::Pruned) return 0;  // pruned earlier in this step
   uint32_t n = static_cast<uint32_t>(options.size());
-  // Where sleep sets apply: between units of the loop thread, with one
-  // thread (a close is not a unit). With more threads, none apply: sleep
-  // sets over each thread's steps lost a use-after-free that a close inside
-  // the loop driver's step made reachable (tests/test_reductions.py found
-  // it), and stay off until that is understood; the state cache still
-  // applies.
-  const bool between = w_.threads.size() == 1 && w_.threads[0].stack.empty() &&
-                       kind != ChoiceKind::Close;
+  // Where sleep sets apply: with one thread, between units of the loop
+  // thread (a poll, a handler; a close is not a unit); with more, at the
+  // choice of the thread that steps next (a unit is one step: see
+  // step_units_). A choice inside a step (a drop order, a close, a select!
+  // start) explores every option, and the step that made it never sleeps.
+  const bool between = step_units_ ? kind == ChoiceKind::Thread
+                                   : w_.threads[0].stack.empty() && kind != ChoiceKind::Close;
   // The loop driver's own state is part of where a run stands.
   const uint64_t context = static_cast<uint64_t>(main_waiting_) | static_cast<uint64_t>(wait_blocked_) << 1 |
                            static_cast<uint64_t>(last_thread_) << 8;

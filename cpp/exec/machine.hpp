@@ -21,7 +21,7 @@
 
 #include <chrono>
 #include <cstdint>
-#include <deque>
+#include "exec/fifo.hpp"
 #include <string>
 #include <vector>
 
@@ -102,7 +102,7 @@ class Machine {
   bool worker_take(uint16_t tid);  // a worker polls the next task of the shared queues
   bool worker_timer(uint16_t tid);  // ... or fires a timer the blocked loop thread cannot
   bool let_time_pass();  // nobody can step: time to the next compute's end or timer
-  bool poll_next(uint16_t tid, std::deque<uint32_t>& q, Entry entry);  // false: q is empty
+  bool poll_next(uint16_t tid, Fifo<uint32_t>& q, Entry entry);  // false: q is empty
   // The server may close an open connection here (a choice point).
   void maybe_close(uint16_t tid);  // primitives/connection
   bool run_cleanup(uint16_t tid, ThreadRt& th);  // a closed connection's pool cleanup
@@ -229,6 +229,12 @@ class Machine {
   void touch_barrier(uint32_t b) { touch(res_.barriers + b, true); }
   void touch_clock(bool write) { touch(res_.clock, write); }
   void touch_timers() { touch(res_.timers, true); }
+  // A step whose reads no resource key names (the loop driver's wait, which
+  // asks whether any other thread can act; its events): it conflicts with all.
+  void touch_all() {
+    if (cfg_.footprints) unit_.all = true;
+  }
+  void unit_ends();  // report unit_ to the chooser and start the next
   void live_down(uint32_t n = 1) {  // tasks or futures finished or dropped
     w_.live -= n;
     if (sc_.max_live_tasks > 0) touch(res_.live, true);
@@ -275,6 +281,7 @@ class Machine {
   bool main_waiting_ = false;      // the loop thread blocks in its wait, other threads run
   bool wait_blocked_ = false;      // ... and this iteration's wait did block
   bool chain_ = false;             // one thread: exec runs pure instructions back to back
+  bool step_units_ = false;        // more threads: a unit is one thread's step (else a poll)
   uint32_t unread_ = 0;            // ChoicePoint::unread: what no decision reads
   bool resuming_ = false;          // the next pick_thread is a snapshot's thread choice
 };

@@ -142,7 +142,7 @@ void Machine::dequeue(uint32_t task) {
   if (t.queued == QueueId::None) return;
   touch_exec_queues();
   ThreadRt& th = w_.threads[executor_home(t.thread)];
-  auto drop_from = [task](std::deque<uint32_t>& q) {
+  auto drop_from = [task](Fifo<uint32_t>& q) {
     auto it = std::find(q.begin(), q.end(), task);
     if (it == q.end()) return false;
     q.erase(it);

@@ -13,7 +13,7 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
+#include "exec/fifo.hpp"
 #include <vector>
 
 #include "exec/choice.hpp"
@@ -142,8 +142,8 @@ struct ThreadRt {
                                 // a std Barrier's wait
   std::vector<uint64_t> spurious;  // wait ops (program << 32 | pc) it has woken spuriously from,
                                    // sorted: at most once each per run (condvar.hpp)
-  std::deque<uint32_t> inbox;   // thread_notify: tasks pushed from any thread
-  std::deque<uint32_t> notified;  // notify_loop: wait queues the loop is asked to wake
+  Fifo<uint32_t> inbox;   // thread_notify: tasks pushed from any thread
+  Fifo<uint32_t> notified;  // notify_loop: wait queues the loop is asked to wake
   int64_t busy_until = 0;       // a foreign thread computing: not runnable before then
   std::vector<Frame> stack;
   std::vector<int64_t> locals;  // frame-local slots of non-Poll frames
@@ -152,15 +152,15 @@ struct ThreadRt {
   Phase phase = Phase::Wait;
   // nginx's ngx_posted_events, in post order: task ids (posted one by one,
   // ngx_posted) and kSchedulerEvent, ngx-rust's one scheduler event.
-  std::deque<uint32_t> posted;
+  Fifo<uint32_t> posted;
   // ngx-rust's scheduler (src/async_/spawn.rs): `queue` holds the runnables
   // scheduled since its event handler last ran; the handler runs the ones
   // queued before it started (mem::take), `batch` here, one poll a unit.
-  std::deque<uint32_t> sched_queue, sched_batch;
+  Fifo<uint32_t> sched_queue, sched_batch;
   SchedPost sched_posted = SchedPost::No;  // where its event is posted
-  std::deque<uint32_t> run_queue;
+  Fifo<uint32_t> run_queue;
   std::vector<uint32_t> ready_events;  // handler ids ready in this iteration
-  std::deque<uint32_t> cleanups;       // pool cleanups of a closed connection, to run now
+  Fifo<uint32_t> cleanups;       // pool cleanups of a closed connection, to run now
 };
 
 struct OutputLine {

@@ -226,6 +226,9 @@ void Dfs::begin_run() {
   depth_ = 0;
   units_.clear();
   resume_ = nullptr;
+  // A slot filled in the last run for a choice that was never asked (the
+  // run was pruned in that step) belongs to no node.
+  if (pending_) pending_->valid = false;
   for (size_t j = nodes_.size(); j-- > 0;)
     if (nodes_[j].snap) {  // the prefix up to node j is the last run's
       depth_ = j;
@@ -304,7 +307,8 @@ uint32_t Dfs::choose(const ChoicePoint& cp) {
   }
   // The snapshot the machine left for this choice (it asks only for new nodes).
   std::unique_ptr<Snapshot> snap;
-  if (pending_ && pending_->valid) snap = std::move(pending_);
+  if (pending_ && pending_->valid && cp.kind == ChoiceKind::Thread) snap = std::move(pending_);
+  if (pending_) pending_->valid = false;
   Hasher key;
   unread_ = cp.unread;
   key.add(state_hash(cp.world, cp.unread));
@@ -323,7 +327,7 @@ uint32_t Dfs::choose(const ChoicePoint& cp) {
   if (state_cache_) {
     auto sleeping = ids(n.sleep);
     auto [it, fresh] = visited_.try_emplace(key.h);
-    Visit& v = it->second;
+    Visit& v = *it;
     if (!fresh && v.on_path == 0 && v.deviations <= parent_dev &&
         std::includes(sleeping.begin(), sleeping.end(), v.sleep.begin(), v.sleep.end())) {
       ++revisits_;
@@ -369,9 +373,9 @@ std::vector<std::pair<ChoiceKind, uint32_t>> Dfs::ids(const std::vector<Entry>& 
 
 void Dfs::leave(const Node& n) {
   if (!state_cache_) return;
-  auto it = visited_.find(n.key);
-  if (it == visited_.end()) return;
-  Visit& v = it->second;
+  Visit* it = visited_.find(n.key);
+  if (!it) return;
+  Visit& v = *it;
   --v.on_path;
   // Covered now: what this visit explored and what earlier ones did.
   auto sleeping = ids(n.sleep);
@@ -410,7 +414,7 @@ bool Dfs::next() {
         if (skip) continue;
         n.chosen = k;
         n.have_fp = false;
-        n.chosen_fp.keys.clear();
+        n.chosen_fp = Footprint{};
         n.deviations = parent_dev + 1;
         return true;
       }
@@ -425,36 +429,39 @@ bool Dfs::next() {
 //
 // One node per line: kind chosen between have_fp deviations parent_dev key
 // | options | chosen_fp | done entries | sleep entries; an entry is
-// kind:id:known:key,key,... and lists are space-separated.
+// kind id known footprint, a footprint is all:count,key,key,... and lists
+// are space-separated.
 
 namespace {
-void put_keys(std::ostringstream& o, const std::vector<uint32_t>& keys) {
-  o << keys.size();
-  for (uint32_t k : keys) o << ',' << k;
+void put_fp(std::ostringstream& o, const Footprint& fp) {
+  o << fp.all << ':' << fp.keys.size();
+  for (uint32_t k : fp.keys) o << ',' << k;
 }
 
-std::vector<uint32_t> get_keys(std::istringstream& in) {
+Footprint get_fp(std::istringstream& in) {
+  Footprint fp;
   size_t n = 0;
-  in >> n;
-  if (!in || n > (1u << 24)) throw std::invalid_argument("bad footprint");
-  std::vector<uint32_t> keys(n);
-  for (uint32_t& k : keys) {
+  char colon = 0;
+  in >> fp.all >> colon >> n;
+  if (!in || colon != ':' || n > (1u << 24)) throw std::invalid_argument("bad footprint");
+  fp.keys.resize(n);
+  for (uint32_t& k : fp.keys) {
     char comma = 0;
     in >> comma >> k;
     if (!in || comma != ',') throw std::invalid_argument("bad footprint");
   }
-  return keys;
+  return fp;
 }
 }  // namespace
 
 std::string Dfs::save() const {
   std::ostringstream o;
-  o << "dfs1 " << nodes_.size() << ' ' << pruned_ << ' ' << revisits_ << ' ' << deviation_cut_ << '\n';
+  o << "dfs2 " << nodes_.size() << ' ' << pruned_ << ' ' << revisits_ << ' ' << deviation_cut_ << '\n';
   auto entries = [&](const std::vector<Entry>& es) {
     o << es.size();
     for (const Entry& e : es) {
       o << ' ' << static_cast<unsigned>(e.kind) << ' ' << e.id << ' ' << e.known << ' ';
-      put_keys(o, e.fp.keys);
+      put_fp(o, e.fp);
     }
   };
   for (const Node& n : nodes_) {
@@ -463,7 +470,7 @@ std::string Dfs::save() const {
       << n.options.size();
     for (uint32_t x : n.options) o << ' ' << x;
     o << ' ';
-    put_keys(o, n.chosen_fp.keys);
+    put_fp(o, n.chosen_fp);
     o << ' ';
     entries(n.done);
     o << ' ';
@@ -473,11 +480,11 @@ std::string Dfs::save() const {
   // The state cache: a state, the deviations and the sleeping options it
   // was explored with (how many path nodes stand on it is the path's).
   o << "cache " << visited_.size() << '\n';
-  for (const auto& [key, v] : visited_) {
+  visited_.for_each([&o](uint64_t key, const Visit& v) {
     o << key << ' ' << v.deviations << ' ' << v.sleep.size();
     for (const auto& [kind, id] : v.sleep) o << ' ' << static_cast<unsigned>(kind) << ':' << id;
     o << '\n';
-  }
+  });
   return o.str();
 }
 
@@ -486,7 +493,7 @@ void Dfs::load(const std::string& text) {
   std::string magic;
   size_t count = 0;
   in >> magic >> count >> pruned_ >> revisits_ >> deviation_cut_;
-  if (!in || magic != "dfs1" || count > (1u << 26)) throw std::invalid_argument("not a search checkpoint");
+  if (!in || magic != "dfs2" || count > (1u << 26)) throw std::invalid_argument("not a search checkpoint");
   auto entries = [&](std::vector<Entry>& es) {
     size_t n = 0;
     in >> n;
@@ -497,7 +504,7 @@ void Dfs::load(const std::string& text) {
       in >> kind >> e.id >> e.known;
       if (!in || kind > static_cast<unsigned>(ChoiceKind::Spurious)) throw std::invalid_argument("bad entry");
       e.kind = static_cast<ChoiceKind>(kind);
-      e.fp.keys = get_keys(in);
+      e.fp = get_fp(in);
     }
   };
   std::vector<Node> nodes(count);
@@ -511,7 +518,7 @@ void Dfs::load(const std::string& text) {
     n.options.resize(options);
     for (uint32_t& x : n.options) in >> x;
     if (!in || n.chosen >= options) throw std::invalid_argument("bad node");
-    n.chosen_fp.keys = get_keys(in);
+    n.chosen_fp = get_fp(in);
     entries(n.done);
     entries(n.sleep);
   }
@@ -519,8 +526,7 @@ void Dfs::load(const std::string& text) {
   size_t cached = 0;
   in >> word >> cached;
   if (!in || word != "cache" || cached > (size_t{1} << 32)) throw std::invalid_argument("bad cache");
-  std::unordered_map<uint64_t, Visit> visited;
-  visited.reserve(cached);
+  FlatMap<Visit> visited;
   for (size_t i = 0; i < cached; ++i) {
     uint64_t key = 0;
     size_t asleep = 0;
@@ -536,14 +542,14 @@ void Dfs::load(const std::string& text) {
         throw std::invalid_argument("bad cache entry");
       v.sleep.emplace_back(static_cast<ChoiceKind>(kind), id);
     }
-    visited.emplace(key, std::move(v));
+    *visited.try_emplace(key).first = std::move(v);
   }
   nodes_ = std::move(nodes);
   depth_ = 0;
   units_.clear();
-  visited_ = state_cache_ ? std::move(visited) : std::unordered_map<uint64_t, Visit>{};
+  visited_ = state_cache_ ? std::move(visited) : FlatMap<Visit>{};
   for (const Node& n : nodes_)  // the path's states are on the path again
-    if (auto it = visited_.find(n.key); it != visited_.end()) ++it->second.on_path;
+    if (Visit* v = visited_.find(n.key)) ++v->on_path;
 }
 
 }  // namespace wb

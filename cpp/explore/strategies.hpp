@@ -8,12 +8,12 @@
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "exec/choice.hpp"
 #include "exec/executor.hpp"
 #include "exec/world.hpp"
+#include "explore/flat_map.hpp"
 #include "explore/schedule.hpp"
 
 namespace wb {
@@ -164,10 +164,10 @@ class Dfs final : public Chooser {
   std::vector<Node> nodes_;
   size_t depth_ = 0;                // choice points met in the current run
   std::vector<Footprint> units_;    // units since the last choice point
-  std::unordered_set<uint64_t> states_;
+  FlatMap<bool> states_;
   uint64_t pruned_ = 0;
   bool state_cache_;
-  std::unordered_map<uint64_t, Visit> visited_;
+  FlatMap<Visit> visited_;
   uint64_t revisits_ = 0;
   bool deviation_cut_ = false;
   uint32_t unread_ = 0;  // the choice points' ChoicePoint::unread

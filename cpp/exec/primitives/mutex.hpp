@@ -51,7 +51,7 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
+#include "exec/fifo.hpp"
 
 namespace wb {
 
@@ -68,7 +68,7 @@ struct MutexRt {
   uint32_t since = 0;       // step it was taken
   uint32_t where_prog = 0;  // the instruction that took it
   uint32_t where_pc = 0;
-  std::deque<uint32_t> waiters;  // async: tasks waiting, FIFO (barging: | kEntryWoken once woken)
+  Fifo<uint32_t> waiters;  // async: tasks waiting, FIFO (barging: | kEntryWoken once woken)
   // std::sync::Mutex only (not parking_lot's): a guard was dropped while its
   // task unwound from a panic (library/std/src/sync/poison.rs: the guard's
   // Drop sets the flag when `thread::panicking()`); lock() then returns

@@ -16,14 +16,14 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
+#include "exec/fifo.hpp"
 #include <vector>
 
 namespace wb {
 
 struct NotifyRt {
   bool permit = false;
-  std::deque<uint32_t> waiters;    // tasks or futures in notified(), FIFO
+  Fifo<uint32_t> waiters;    // tasks or futures in notified(), FIFO
   std::vector<uint32_t> notified;  // sent a notification, not polled since
   std::vector<uint8_t> by_one;     // per `notified` entry: 1 if by notify_one
 };

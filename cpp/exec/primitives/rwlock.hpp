@@ -49,7 +49,7 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
+#include "exec/fifo.hpp"
 #include <vector>
 
 #include "exec/primitives/mutex.hpp"
@@ -75,7 +75,7 @@ struct RwWaiter {
 struct RwLockRt {
   std::vector<RwHolder> readers;  // one entry per read guard held
   RwHolder writer;                // kind None: no write guard
-  std::deque<RwWaiter> waiters;   // tokio: queued acquires, FIFO
+  Fifo<RwWaiter> waiters;   // tokio: queued acquires, FIFO
   std::vector<uint32_t> granted;  // tokio: served while queued, not polled since
 };
 

@@ -33,14 +33,14 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
+#include "exec/fifo.hpp"
 #include <vector>
 
 namespace wb {
 
 struct SemaphoreRt {
   int64_t permits = 0;            // in the count: free, assigned to nobody
-  std::deque<uint32_t> waiters;   // tasks or futures queued in acquire, FIFO
+  Fifo<uint32_t> waiters;   // tasks or futures queued in acquire, FIFO
   std::vector<uint32_t> assigned; // handed a permit by a release, not polled since
   std::vector<uint32_t> holders;  // one entry per permit a task or future holds
 };

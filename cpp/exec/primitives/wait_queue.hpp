@@ -14,13 +14,13 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
+#include "exec/fifo.hpp"
 #include <vector>
 
 namespace wb {
 
 struct QueueRt {
-  std::deque<uint32_t> wakers;
+  Fifo<uint32_t> wakers;
   uint32_t empty_wake_step = 0;  // last wake that found no waker (0: none)
 };
 
