@@ -921,7 +921,7 @@ class Compiler {
         in.code = Code::JoinNext;
         const bool branch = recv_branches(op);
         uint32_t joined = 0;
-        if (branch) {
+        if (!op.cond.counter.empty()) {  // without a branch the condition decides nothing
           OpSpec probe;
           probe.kind = OpKind::JoinNext;
           probe.target = op.cond.counter;
@@ -931,8 +931,6 @@ class Compiler {
           if (op.cond.cmp != Cmp::Eq && op.cond.cmp != Cmp::Ne)
             fail_at(where, op, "join_next branches on which task it joined: == or != a task");
           joined = tmpl;
-        } else if (!op.cond.counter.empty()) {
-          fail_at(where, op, "a condition on which task join_next joined needs a branch");
         }
         in.b = branch ? returned_local() : kNoLocal;
         const size_t at = emit(in, label(where, op));

@@ -194,6 +194,7 @@ void Machine::js_task_ended(uint16_t tid, uint32_t task, std::vector<uint32_t>& 
 void Machine::leave_join_sets(uint16_t tid, uint32_t task, std::vector<uint32_t>& to_wake) {
   for (uint32_t i = 0; i < w_.join_sets.size(); ++i) {
     JoinSetRt& s = w_.join_sets[i];
+    touch(res_.join_sets + i, false);  // what it finds decides what it does
     if (s.dropped) continue;
     if (s.waker == task) {
       touch_join_set(i);
