@@ -1,7 +1,7 @@
 """Reductions never change which verdict kinds are reachable (DESIGN.md,
 soundness rules): over hypothesis-generated scenarios using every
 primitive (atomics, try-ops, reader-writer locks, RefCell borrows, with_
-and panics among them), threads, workers, timers,
+and panics, broadcast, watch and JoinSet among them), threads, workers, timers,
 computes against a latency bound, async exceptions, aborts and connection
 closes, exhaustive search with every reduction on reaches exactly the
 verdict kinds it reaches with every reduction off."""
@@ -75,6 +75,7 @@ def _leaf(draw, me, sync, clock=True):
                             == draw(st.integers(0, 2)),
                             ops.add("c", 1), orelse=[ops.print("other")]),
             *_broadcast_leaves(me),
+            *_join_set_leaves(me),
             lambda: ops.critical(ops.yield_(), ops.add("c", 1)),
             lambda: ops.mask(ops.yield_()),
             lambda: ops.join(draw(st.sampled_from(others))),
@@ -124,6 +125,30 @@ def _broadcast_leaves(me):
 def _broadcast(s):
     s.broadcast("bc", 1, senders=4, receivers=["t0", "t1"])
     s.watch("wt", receivers=["t1"])
+
+
+def _join_set_leaves(me):
+    """JoinSet 'js', held by t0: it spawns 'j0' and 'j1' into it, joins
+    (branching on which it got, or on None), aborts them all; t0's end (or
+    its abort, or a ThreadKilled) drops the set, aborting what is left."""
+    if me != "t0":
+        return []
+    js = wb.JoinSet("js")
+    return [
+        lambda: js.spawn("j0"),
+        lambda: js.spawn("j1"),
+        lambda: ops.if_(js.join_next(on_none=[ops.print("none")]) == "j0", ops.add("c", 1),
+                        orelse=[ops.print("j1")]),
+        lambda: ops.loop(js.join_next(on_none=[ops.break_()])),
+        lambda: js.abort_all(),
+    ]
+
+
+def _join_set(s, draw):
+    s.join_set("js", owner="t0")
+    for j in ("j0", "j1"):
+        s.task(j, [draw(st.sampled_from([ops.park("q1"), ops.add("c", 1), wb.Notify("n").notified(),
+                                         ops.yield_()]))], autostart=False)
 
 
 def _rwlock_leaves(sync):
@@ -194,6 +219,7 @@ def scenarios(draw):
     s.notify("n")
     s.channel("ch", capacity=1)
     _broadcast(s)
+    _join_set(s, draw)
     s.connection("k")
     thread = workers == 1 and draw(st.integers(0, 5)) == 0
     small = 1 if workers > 1 or thread else 3  # threads and workers multiply schedules
@@ -292,6 +318,7 @@ def timeless(draw):
     s.notify("n")
     s.channel("ch", capacity=1)
     _broadcast(s)
+    _join_set(s, draw)
     s.atomic("at", draw(st.integers(0, 1)))
     s.refcell("rc")
     _sync_resources(s)

@@ -301,6 +301,31 @@ def watch(mode: str) -> Callable[[], wb.Scenario]:
     return build
 
 
+def join_set(mode: str) -> Callable[[], wb.Scenario]:
+    def build() -> wb.Scenario:
+        s = wb.Scenario(f"join-set-{mode}")
+        js = s.join_set("js")
+        if mode == "order":
+            go = s.oneshot("go")
+            s.task("a", [go.recv(), ops.print("a done")], autostart=False)
+            s.task("b", [ops.print("b done")], autostart=False)
+            s.task("main", [js.spawn("a"), js.spawn("b"), ops.loop(
+                ops.if_(js.join_next(on_none=[ops.break_()]) == "a", ops.print("joined a"),
+                        orelse=[ops.print("joined b"), go.send()])), ops.print("none")])
+        elif mode == "hang":
+            tx = s.oneshot("tx")
+            s.task("a", [tx.recv()], autostart=False)
+            s.task("main", [js.spawn("a"), js.join_next(), tx.send(), ops.print("joined")])
+        else:  # drop: the set's drop aborts the task; its future's drop drops done's Sender
+            never, done = s.oneshot("never"), s.oneshot("done")
+            s.task("a", [never.recv()], autostart=False)
+            s.object("guard", owner="a", on_drop=[done.drop_sender()])
+            s.task("main", [js.spawn("a"), ops.yield_(), js.drop(),
+                            done.recv(on_closed=[ops.print("cancelled")]), never.drop_sender()])
+        return s
+    return build
+
+
 def try_lock_handoff(fair: bool) -> Callable[[], wb.Scenario]:
     def build() -> wb.Scenario:
         s = wb.Scenario("try-lock-handoff-" + ("fair" if fair else "barging"))
@@ -457,6 +482,13 @@ PAIRS = [
     # the same ends as broadcast's.
     Pair("watch", ["drop"], watch("drop"), "ok"),
     Pair("watch", ["keep"], watch("keep"), "deadlock/never_woken"),
+    # tokio::task::JoinSet: join_next yields in completion order (b, spawned
+    # second, first), then None; a task in the set waiting for its joiner
+    # hangs both; dropping the set aborts its task (its future's locals
+    # dropped: main's receiver sees the Sender gone).
+    Pair("join_set", ["order"], join_set("order"), "ok"),
+    Pair("join_set", ["hang"], join_set("hang"), "deadlock/wait_cycle"),
+    Pair("join_set", ["drop"], join_set("drop"), "ok"),
     # A RefCell's Ref held across an await: the other task's borrow_mut
     # panics (tokio catches it; main's unwrap of its JoinHandle exits 101);
     # the Ref dropped before the await, both finish.

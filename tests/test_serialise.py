@@ -224,6 +224,12 @@ def test_every_dsl_call_is_written_back_as_itself():
         ops.print("end"),
     ], count=2, autostart=False, daemon=True, masked=True, must_finish=True, kill_points=True)
     s.task("u", [ops.drop("o"), ops.drop("t")])
+    js = s.join_set("js", owner="v")
+    s.task("v", [js.spawn("w"), js.join_next(on_none=[ops.print("none")]),
+                 ops.if_(js.join_next() == "w", ops.print("w"), orelse=[ops.print("x")]),
+                 ops.if_(js.join_next(on_none=[ops.break_()]) != "w", ops.print("y")),
+                 js.abort_all(), js.drop()])
+    s.task("w", [ops.print("w")], autostart=False)
     s.object("o", owner="u", on_drop=[ops.print("dropped")])
     s.object("free")
     s.on_event("ev", at=3, program=[q.wake()], connection=k)

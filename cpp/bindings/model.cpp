@@ -39,6 +39,8 @@ void register_model(py::module_& m) {
       .value("WITH", OpKind::With)
       .value("BCAST_SEND", OpKind::BcastSend).value("BCAST_RECV", OpKind::BcastRecv)
       .value("SUBSCRIBE", OpKind::Subscribe).value("BCAST_DROP_SENDER", OpKind::BcastDropSender)
+      .value("JS_SPAWN", OpKind::JsSpawn).value("JOIN_NEXT", OpKind::JoinNext)
+      .value("JS_ABORT_ALL", OpKind::JsAbortAll).value("JS_DROP", OpKind::JsDrop)
       .value("RW_READ", OpKind::RwRead).value("RW_WRITE", OpKind::RwWrite)
       .value("RW_UNLOCK_READ", OpKind::RwUnlockRead).value("RW_UNLOCK_WRITE", OpKind::RwUnlockWrite)
       .value("TRY_READ", OpKind::TryRead).value("TRY_WRITE", OpKind::TryWrite)
@@ -109,6 +111,10 @@ void register_model(py::module_& m) {
       .def_readwrite("bound", &ChannelSpec::bound)
       .def_readwrite("senders", &ChannelSpec::senders)
       .def_readwrite("oneshot", &ChannelSpec::oneshot);
+  py::class_<JoinSetSpec>(m, "JoinSetSpec")
+      .def(py::init<>())
+      .def_readwrite("name", &JoinSetSpec::name)
+      .def_readwrite("owner", &JoinSetSpec::owner);
   py::class_<BroadcastReceiverSpec>(m, "BroadcastReceiverSpec")
       .def(py::init<>())
       .def_readwrite("holder", &BroadcastReceiverSpec::holder);
@@ -179,6 +185,7 @@ void register_model(py::module_& m) {
       .def_readwrite("notifies", &ScenarioSpec::notifies)
       .def_readwrite("channels", &ScenarioSpec::channels)
       .def_readwrite("broadcasts", &ScenarioSpec::broadcasts)
+      .def_readwrite("join_sets", &ScenarioSpec::join_sets)
       .def_readwrite("rwlocks", &ScenarioSpec::rwlocks)
       .def_readwrite("condvars", &ScenarioSpec::condvars)
       .def_readwrite("barriers", &ScenarioSpec::barriers)

@@ -78,6 +78,7 @@ enum class Ev : uint8_t {
   BarrierArrive, // a = barrier, b = task or kNoId (a thread), v = arrivals now (it waits)
   BarrierLead,   // a = barrier, b = task or kNoId, v = waiters released: the n-th, the leader
   BarrierReturn, // a = barrier, b = task or kNoId: a released waiter returns (not the leader)
+  JoinSet,       // a = join set, b8 = JsEv; see JsEv for b, v and x
 };
 
 // Why a try-op failed (Ev::TryFail's b8).
@@ -96,6 +97,17 @@ enum class TryFailure : uint8_t {
 
 // What an Ev::Bcast records.
 enum class BcastEv : uint8_t { Send, SendFail, Recv, Lagged, Closed, Wait, Subscribe, DropSender };
+
+// What an Ev::JoinSet records.
+enum class JsEv : uint8_t {
+  Spawn,     // b = task spawned into it, v = tasks in the set now
+  Complete,  // b = task finished or cancelled (now notified), v = the holder woken, or -1
+  Joined,    // b = the joiner, v = the task joined, x = 1: it was cancelled (Err(JoinError))
+  Empty,     // b = the joiner: join_next returns None
+  Wait,      // b = the joiner: its waker stored, it waits
+  AbortAll,  // v = tasks aborted
+  Drop,      // v = tasks aborted: the JoinSet dropped
+};
 
 // Which atomic op an Ev::Atomic records (a store is a Counter event only).
 enum class AtomicEv : uint8_t { Load, Swap, CompareExchange, FetchAdd };

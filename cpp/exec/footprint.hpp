@@ -1,6 +1,6 @@
 // Resource keys for footprints: every mutex, rwlock, condvar, barrier, wait queue, counter (an
 // atomic is a counter's cell: see primitives/atomic.hpp), object, task and
-// RefCell of a scenario gets a dense resource number, and so do the executor's
+// RefCell of a scenario (and each broadcast and JoinSet) gets a dense resource number, and so do the executor's
 // queues (posted, ngx-rust's scheduler, the run queue, the inbox: one
 // resource, as they pop in FIFO order the order of pushes matters); a key is
 // that number shifted left once, with the low bit set for a write.
@@ -16,7 +16,7 @@ namespace wb {
 
 struct ResourceMap {
   uint32_t semaphores, notifies, channels, rwlocks, condvars, barriers, queues, counters, objects,
-      connections, tasks, refcells, exec_queues, clock, timers, live, broadcasts;
+      connections, tasks, refcells, exec_queues, clock, timers, live, broadcasts, join_sets;
   explicit ResourceMap(const Scenario& sc)
       : semaphores(static_cast<uint32_t>(sc.mutexes.size())),
         notifies(semaphores + static_cast<uint32_t>(sc.semaphores.size())),
@@ -34,7 +34,8 @@ struct ResourceMap {
         clock(exec_queues + 1),  // virtual time: a compute on the loop thread moves it
         timers(clock + 1),       // the timer heap (ties fire in id order)
         live(timers + 1),        // the count of live tasks (max_live_tasks)
-        broadcasts(live + 1) {}  // tokio::sync::broadcast channels
+        broadcasts(live + 1),    // tokio::sync::broadcast channels
+        join_sets(broadcasts + static_cast<uint32_t>(sc.broadcasts.size())) {}  // JoinSets
   static uint32_t key(uint32_t resource, bool write) { return (resource << 1) | (write ? 1 : 0); }
 };
 

@@ -242,6 +242,18 @@ void Machine::exec(uint16_t tid) {
     case Code::BDropSender:
       bcast_drop_sender(tid, f, in, pc);
       return;
+    case Code::JsSpawn:
+      js_spawn(tid, f, in, pc);
+      return;
+    case Code::JoinNext:
+      js_join_next(tid, f, in, pc, locals);
+      return;
+    case Code::JsAbortAll:
+      js_abort_all(tid, f, in, pc);
+      return;
+    case Code::JsDrop:
+      js_drop(tid, f, in, pc);
+      return;
     case Code::TryRecv:
       chan_try_recv(tid, f, in, pc);
       return;
@@ -443,14 +455,11 @@ void Machine::exec(uint16_t tid) {
       return;
     case Code::Abort: {
       ++pc;
-      TaskRt& t = w_.tasks[in.a];
-      touch_task(in.a);
-      ev(tid, Ev::Abort, in.a);
-      if (t.status == TaskStatus::Done || t.status == TaskStatus::Dropped) return;  // too late
-      t.flags |= kAborted;
       // Scheduled, like any wake, to be cancelled where it would be polled;
       // a running task is cancelled when its poll returns.
-      if (t.status == TaskStatus::Idle) wake(tid, in.a, ctx_of(tid, in.a));
+      std::vector<uint32_t> to_wake;
+      abort_task(tid, in.a, to_wake);
+      for (uint32_t t : to_wake) wake(tid, t, ctx_of(tid, t));
       return;
     }
     case Code::WaitTask: {
@@ -688,6 +697,7 @@ void Machine::end_of_program(uint16_t tid) {
       if (!w_.notifies.empty()) leave_notifies(task, f.wakes);
       if (!w_.channels.empty()) leave_channels(task, f.wakes);
       if (!w_.broadcasts.empty()) leave_broadcasts(task);
+      if (!w_.join_sets.empty()) leave_join_sets(tid, task, f.wakes);  // its sets dropped
       if (!f.wakes.empty()) return;  // exec() wakes them first, then comes back here
       if (drop_next_owned(tid, task)) return;
       drop_futures_of(tid, task);

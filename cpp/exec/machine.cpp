@@ -49,6 +49,7 @@ void Machine::init() {
     w_.broadcasts[b].senders = sc_.broadcasts[b].senders;
     for (uint32_t t : sc_.broadcast_receivers[b]) w_.broadcasts[b].rxs.push_back(BcastRx{t, 0, false});
   }
+  w_.join_sets.resize(sc_.join_sets.size());
   for (size_t c = 0; c < sc_.channels.size(); ++c) {
     w_.channels[c].senders = sc_.channels[c].senders;
     w_.channels[c].slots.permits = sc_.channels[c].capacity;
@@ -96,6 +97,7 @@ uint64_t Machine::memory_estimate() const {
              (c.slots.waiters.size() + c.slots.assigned.size()) * sizeof(uint32_t);
   for (const BroadcastRt& b : w_.broadcasts)
     bytes += b.buf.size() * sizeof(int64_t) + b.rxs.size() * sizeof(BcastRx);
+  for (const JoinSetRt& s : w_.join_sets) bytes += join_set::len(s) * sizeof(uint32_t);
   for (const MutexRt& m : w_.mutexes) bytes += m.waiters.size() * sizeof(uint32_t);
   for (const RefCellRt& c : w_.refcells) bytes += c.borrows.size() * sizeof(BorrowRt);
   for (const RwLockRt& r : w_.rwlocks)

@@ -186,6 +186,16 @@ class Machine {
   void bcast_subscribe(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc);
   void bcast_drop_sender(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc);
   void leave_broadcasts(uint32_t task);  // its receivers go (a Receiver's drop wakes nobody)
+  // JoinSet ops (primitives/join_set): the waker stored is the polling task's or future's.
+  void js_spawn(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc);
+  void js_join_next(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc, int64_t* locals);
+  void js_abort_all(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc);
+  void js_drop(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc);
+  void drop_join_set(uint16_t tid, uint32_t set, std::vector<uint32_t>& to_wake);
+  void js_task_ended(uint16_t tid, uint32_t task, std::vector<uint32_t>& to_wake);
+  void leave_join_sets(uint16_t tid, uint32_t task, std::vector<uint32_t>& to_wake);
+  // JoinHandle::abort: flagged; an idle task appended to `to_wake` (to be cancelled).
+  void abort_task(uint16_t tid, uint32_t task, std::vector<uint32_t>& to_wake);
   // Channel ops (primitives/channel), run in the frame on top of tid's stack.
   void chan_send(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc);
   void chan_recv(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc, int64_t* locals);
@@ -223,6 +233,7 @@ class Machine {
   void touch_notify(uint32_t n) { touch(res_.notifies + n, true); }
   void touch_channel(uint32_t c) { touch(res_.channels + c, true); }
   void touch_broadcast(uint32_t b) { touch(res_.broadcasts + b, true); }
+  void touch_join_set(uint32_t s) { touch(res_.join_sets + s, true); }
   void touch_refcell(uint32_t c) { touch(res_.refcells + c, true); }
   void touch_rwlock(uint32_t r) { touch(res_.rwlocks + r, true); }
   void touch_condvar(uint32_t c) { touch(res_.condvars + c, true); }

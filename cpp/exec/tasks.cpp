@@ -36,6 +36,7 @@ void Machine::teardown_step(uint16_t tid) {
   pop_frame(tid);
   uint32_t joiner = take_joiner(task);
   if (joiner != kNoId) to_wake.push_back(joiner);
+  if (!w_.join_sets.empty()) js_task_ended(tid, task, to_wake);  // its JoinSet entry notified
   // A joiner is woken from the dropper's frame (now, if the loop itself
   // dropped it: an aborted task).
   if (!to_wake.empty() && !th.stack.empty()) {
@@ -54,9 +55,13 @@ uint32_t Machine::take_joiner(uint32_t task) {
   return j;
 }
 
+// The joiner, and the waker of the JoinSet the task is in (its entry notified).
 void Machine::wake_joiner(uint16_t tid, uint32_t task) {
+  std::vector<uint32_t> to_wake;
   uint32_t j = take_joiner(task);
-  if (j != kNoId) wake_after_pop(tid, {j});
+  if (j != kNoId) to_wake.push_back(j);
+  if (!w_.join_sets.empty()) js_task_ended(tid, task, to_wake);
+  wake_after_pop(tid, to_wake);
 }
 
 // Cancelling a future or task inside a critical region leaves its invariant
@@ -142,6 +147,7 @@ void Machine::release_task(uint32_t task, std::vector<uint32_t>& to_wake, uint16
   if (!w_.notifies.empty()) leave_notifies(task, to_wake);
   if (!w_.channels.empty()) leave_channels(task, to_wake);
   if (!w_.broadcasts.empty()) leave_broadcasts(task);
+  if (!w_.join_sets.empty()) leave_join_sets(tid, task, to_wake);
   release_mutexes(task, to_wake, tid);
   if (!w_.rwlocks.empty()) release_rwlocks(task, to_wake, tid);
   if (!w_.barriers.empty()) leave_barriers(task);

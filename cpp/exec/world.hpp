@@ -24,6 +24,7 @@
 #include "exec/primitives/broadcast.hpp"
 #include "exec/primitives/channel.hpp"
 #include "exec/primitives/condvar.hpp"
+#include "exec/primitives/join_set.hpp"
 #include "exec/primitives/notify.hpp"
 #include "exec/primitives/refcell.hpp"
 #include "exec/primitives/rwlock.hpp"
@@ -325,6 +326,7 @@ struct World {
   std::vector<NotifyRt> notifies;
   std::vector<ChannelRt> channels;
   std::vector<BroadcastRt> broadcasts;
+  std::vector<JoinSetRt> join_sets;
   std::vector<RefCellRt> refcells;
   std::vector<RwLockRt> rwlocks;
   std::vector<CondvarRt> condvars;

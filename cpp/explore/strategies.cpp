@@ -151,6 +151,11 @@ uint64_t state_hash(const World& w, uint32_t unread) {
             (r.waiting ? 1u : 0u));
     x.add(0xffcd);
   }
+  for (const JoinSetRt& s : w.join_sets) {  // members in their orders, the waker, dropped
+    x.add(static_cast<uint64_t>(s.waker) << 1 | (s.dropped ? 1u : 0u));
+    x.seq(s.idle, 0xffc9);
+    x.seq(s.notified, 0xffc8);
+  }
   for (const RefCellRt& c : w.refcells) {  // who holds which borrow, and its thread
     x.add(static_cast<uint64_t>(c.thread) | static_cast<uint64_t>(c.borrows.size()) << 16);
     for (const BorrowRt& b : c.borrows)

@@ -127,6 +127,10 @@ const char* op_name(OpKind k) {
     case OpKind::BcastRecv: return "recv";
     case OpKind::Subscribe: return "subscribe";
     case OpKind::BcastDropSender: return "drop_sender";
+    case OpKind::JsSpawn: return "spawn";
+    case OpKind::JoinNext: return "join_next";
+    case OpKind::JsAbortAll: return "abort_all";
+    case OpKind::JsDrop: return "drop";
   }
   return "?";
 }
@@ -244,6 +248,7 @@ class Compiler {
     sc_.workers = static_cast<uint32_t>(spec_.workers);
     declare_resources();
     declare_tasks_and_objects();
+    declare_join_sets();
     for (const BroadcastSpec& b : spec_.broadcasts) {
       std::vector<uint32_t> ids;
       for (const BroadcastReceiverSpec& rs : b.receivers) {
@@ -272,6 +277,7 @@ class Compiler {
     declare_handlers();
     declare_threads();
     build_startup();
+    check_join_set_tasks();
     sc_.timeless = sc_.latency_bound == 0 && sc_.timed_handlers == 0 &&
                    std::all_of(sc_.threads.begin(), sc_.threads.end(),
                                [](const ForeignThread& t) { return t.at == 0; }) &&
@@ -467,6 +473,62 @@ class Compiler {
       }
       sc_.objects.push_back(std::move(obj));
     }
+  }
+
+  void declare_join_sets() {
+    check_names(spec_.join_sets, "join set", join_sets_);
+    sc_.join_set_of.assign(sc_.templates.size(), Scenario::kNoOwner);
+    for (const JoinSetSpec& s : spec_.join_sets) {
+      sc_.join_sets.push_back(s.name);
+      uint32_t owner = Scenario::kNoOwner;
+      if (!s.owner.empty()) {
+        auto it = tasks_.find(s.owner);
+        if (it == tasks_.end() || it->second >= spec_.tasks.size())
+          fail("join set '" + s.name + "': owner '" + s.owner + "' is not a task" + known(tasks_));
+        const TaskTemplate& tt = sc_.templates[it->second];
+        if (tt.count != 1)
+          fail("join set '" + s.name + "': its owner '" + s.owner + "' has " +
+               std::to_string(tt.count) + " replicas; a JoinSet has one owner");
+        owner = tt.first;
+      }
+      sc_.join_set_owner.push_back(owner);
+    }
+  }
+
+  // A task spawned into a JoinSet has no JoinHandle of its own to spawn it
+  // again or join it with: the set holds it.
+  void check_join_set_tasks() {
+    for (uint32_t t = 0; t < sc_.join_set_of.size(); ++t) {
+      if (sc_.join_set_of[t] == Scenario::kNoOwner) continue;
+      const std::string what = "task '" + sc_.templates[t].name + "' is spawned into join set '" +
+                               sc_.join_sets[sc_.join_set_of[t]] + "'";
+      if (auto it = plain_spawned_.find(t); it != plain_spawned_.end())
+        fail(what + " and spawned on its own at " + it->second + "; spawn it one way");
+      if (auto it = joined_.find(t); it != joined_.end())
+        fail(what + ", which holds its JoinHandle: join it with join_next, not at " + it->second);
+    }
+  }
+
+  // The JoinSet an op names; the program must be its owner's (the task's
+  // own or one of its futures': the set is used through &mut). An owner
+  // left undeclared is the first task found using it.
+  uint32_t join_set(const std::string& where, const OpSpec& op) {
+    const uint32_t s = resolve(join_sets_, "join set", where, op);
+    const Program& p = sc_.programs[prog_];
+    if (p.kind != ProgramKind::Task)
+      fail_at(where, op, "a JoinSet is used by the task that holds it (or its futures), not by " +
+                             owner_desc_);
+    const TaskTemplate& tt = sc_.templates[p.owner];
+    const uint32_t task = tt.parent >= 0 ? static_cast<uint32_t>(tt.parent) : tt.first;
+    if (tt.parent < 0 && tt.count != 1)
+      fail_at(where, op, "task '" + tt.name + "' has " + std::to_string(tt.count) +
+                             " replicas; a JoinSet has one owner");
+    uint32_t& owner = sc_.join_set_owner[s];
+    if (owner == Scenario::kNoOwner) owner = task;
+    if (owner != task)
+      fail_at(where, op, "join set '" + op.target + "' belongs to task '" + sc_.task_name(owner) +
+                             "' (a JoinSet is used through &mut: one task holds it)");
+    return s;
   }
 
   void declare_handlers() {
@@ -674,9 +736,12 @@ class Compiler {
   std::string label(const std::string& where, const OpSpec& op) const {
     std::string desc = op_name(op.kind);
     if (!op.target.empty()) desc += " '" + op.target + "'";
+    if (op.kind == OpKind::JsSpawn) desc = "spawn '" + op.text + "' into join set '" + op.target + "'";
     if (op.kind == OpKind::If) desc += " on '" + op.cond.counter + "'";
     if (is_atomic_op(op.kind) && branches(op)) desc += ", branching on what it returned";
     if (op.kind == OpKind::Recv && recv_branches(op)) desc += ", branching on what it received";
+    if (op.kind == OpKind::JoinNext && recv_branches(op))
+      desc += ", branching on whether it joined '" + op.cond.counter + "'";
     return owner_desc_ + " " + where + " (" + desc + ")";
   }
 
@@ -687,13 +752,14 @@ class Compiler {
 
   void op(const OpSpec& op, const std::string& where, const std::string& prefix, int depth,
           Flow& f) {
-    if (static_cast<unsigned>(op.kind) > static_cast<unsigned>(OpKind::BcastDropSender))
+    if (static_cast<unsigned>(op.kind) > static_cast<unsigned>(OpKind::JsDrop))
       fail(owner_desc_ + ", " + where + ": invalid op kind " +
            std::to_string(static_cast<unsigned>(op.kind)));
-    if (!op.then.empty() && op.kind != OpKind::Recv)
+    if (!op.then.empty() && op.kind != OpKind::Recv && op.kind != OpKind::JoinNext)
       fail_at(where, op, std::string(op_name(op.kind)) + " has no value to branch on with a "
                          "then-block (recv has: the value it receives)");
-    if ((op.kind == OpKind::If || is_atomic_op(op.kind) || op.kind == OpKind::Recv) &&
+    if ((op.kind == OpKind::If || is_atomic_op(op.kind) || op.kind == OpKind::Recv ||
+         op.kind == OpKind::JoinNext) &&
         static_cast<unsigned>(op.cond.cmp) > static_cast<unsigned>(Cmp::Ge))
       fail(owner_desc_ + ", " + where + ": invalid comparison " +
            std::to_string(static_cast<unsigned>(op.cond.cmp)));
@@ -825,6 +891,77 @@ class Compiler {
         f.held = join(join(f.held, closed_f.held, where, op), lagged_f.held, where, op);
         return;
       }
+      case OpKind::JsSpawn: {
+        in.a = join_set(where, op);
+        OpSpec probe;  // errors name the task as the op's target
+        probe.kind = OpKind::Spawn;
+        probe.target = op.text;
+        const uint32_t tmpl = resolve(tasks_, "task", where, probe);
+        const TaskTemplate& tt = sc_.templates[tmpl];
+        if (tt.parent >= 0)
+          fail_at(where, op, "'" + op.text + "' is a future: its owner awaits or selects it");
+        if (tt.autostart)
+          fail_at(where, op, "task '" + op.text +
+                                 "' starts at startup; declare it with autostart=False to spawn it");
+        uint32_t& set = sc_.join_set_of[tmpl];
+        if (set != Scenario::kNoOwner && set != in.a)
+          fail_at(where, op, "task '" + op.text + "' is spawned into join set '" +
+                                 sc_.join_sets[set] + "' too; a task is in one set");
+        set = in.a;
+        in.code = Code::JsSpawn;
+        in.b = tt.count == 1 ? tt.first : tmpl;  // replicas: the next one not yet spawned
+        in.v = tt.count == 1 ? 0 : 1;
+        emit(in, label(where, op));
+        return;
+      }
+      case OpKind::JoinNext: {
+        // JoinNext(jump: test or end) on_none... [Jump(end) test: JumpUnlessLocal then... else...] end:
+        in.a = join_set(where, op);
+        require_await_allowed(where, op);
+        in.code = Code::JoinNext;
+        const bool branch = recv_branches(op);
+        uint32_t joined = 0;
+        if (!op.cond.counter.empty()) {  // without a branch the condition decides nothing
+          OpSpec probe;
+          probe.kind = OpKind::JoinNext;
+          probe.target = op.cond.counter;
+          const uint32_t tmpl = resolve(tasks_, "task", where, probe);
+          if (sc_.templates[tmpl].parent >= 0)
+            fail_at(where, op, "'" + op.cond.counter + "' is a future; join_next joins tasks");
+          if (op.cond.cmp != Cmp::Eq && op.cond.cmp != Cmp::Ne)
+            fail_at(where, op, "join_next branches on which task it joined: == or != a task");
+          joined = tmpl;
+        }
+        in.b = branch ? returned_local() : kNoLocal;
+        const size_t at = emit(in, label(where, op));
+        Flow none_f = f;
+        block(op.body, prefix + "on_none.", depth + 1, none_f);
+        if (!branch) {
+          patch(at, here());
+          f.held = join(f.held, none_f.held, where, op);
+          return;
+        }
+        Instr j;
+        j.code = Code::Jump;
+        const size_t jnone = emit(j, label(where, op) + ", end of on_none");
+        patch(at, here());
+        Instr t;
+        t.code = Code::JumpUnlessLocal;
+        t.a = in.b;
+        t.cmp = op.cond.cmp;
+        t.v = joined;
+        const size_t jif = emit(t, label(where, op) + ", test");
+        then_else(op, op.then, where, prefix, depth, f, jif);
+        patch(jnone, here());
+        f.held = join(f.held, none_f.held, where, op);
+        return;
+      }
+      case OpKind::JsAbortAll:
+      case OpKind::JsDrop:
+        in.a = join_set(where, op);
+        in.code = op.kind == OpKind::JsAbortAll ? Code::JsAbortAll : Code::JsDrop;
+        emit(in, label(where, op));
+        return;
       case OpKind::Subscribe:
       case OpKind::BcastDropSender:
         in.a = resolve(broadcasts_, "broadcast", where, op);
@@ -1016,6 +1153,7 @@ class Compiler {
         sc_.exceptions = true;
         in.code = Code::WaitTask;
         in.a = single_task(where, op);
+        joined_.emplace(sc_.template_of(in.a), owner_desc_ + " " + where);
         if (op.text.empty()) {
           in.v = -1;  // a join
         } else {
@@ -1041,6 +1179,7 @@ class Compiler {
         if (tt.autostart)
           fail_at(where, op, "task '" + op.target +
                                  "' starts at startup; declare it with autostart=False to spawn it");
+        plain_spawned_.emplace(tmpl, owner_desc_ + " " + where);
         // One task: spawn it. Replicas: spawn the next one not yet spawned.
         in.code = tt.count == 1 ? Code::Spawn : Code::SpawnNext;
         in.a = tt.count == 1 ? tt.first : tmpl;
@@ -1596,7 +1735,7 @@ class Compiler {
   const ScenarioSpec& spec_;
   Scenario sc_;
   std::map<std::string, uint32_t> mutexes_, rwlocks_, condvars_, barriers_, semaphores_, notifies_,
-      channels_, broadcasts_, queues_,
+      channels_, broadcasts_, join_sets_, queues_,
       counters_, atomics_, refcells_, tasks_, objects_,
       connections_,
       threads_;
@@ -1609,6 +1748,9 @@ class Compiler {
   std::vector<RegionCtx> regions_;
   std::vector<uint32_t> scoped_;       // lock-state entries the open with_ regions hold
   std::vector<uint32_t> scoped_sems_;  // semaphores the open with_ regions hold a permit of
+  // Templates a plain spawn or a join names (a task spawned into a JoinSet may have neither:
+  // its JoinHandle is the set's), each with the place it first appears.
+  std::map<uint32_t, std::string> plain_spawned_, joined_;
 };
 
 }  // namespace

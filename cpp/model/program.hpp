@@ -121,6 +121,12 @@ enum class Code : uint8_t {
                 // to `v` (on_lagged; v == jump when it has none)
   BSubscribe,
   BDropSender,
+  // tokio::task::JoinSet (exec/primitives/join_set.hpp): a = join set.
+  JsSpawn,      // b = task id (v = 0), or template id whose next replica it spawns (v = 1)
+  JoinNext,     // an await point: a task joined to `jump` (its template id to local b, kNoLocal:
+                // unread), None to pc + 1 (its on_none block)
+  JsAbortAll,
+  JsDrop,
   End,         // the program returns (task: Ready)
 };
 
@@ -214,6 +220,10 @@ struct Scenario {
   std::vector<ChannelSpec> channels;
   std::vector<BroadcastSpec> broadcasts;  // capacity rounded up to a power of two
   std::vector<std::vector<uint32_t>> broadcast_receivers;  // per broadcast: holders from the start
+  std::vector<std::string> join_sets;
+  std::vector<uint32_t> join_set_owner;  // per join set: its owner task, or kNoOwner (unused)
+  std::vector<uint32_t> join_set_of;     // per template: the join set it is spawned into, or kNoOwner
+  static constexpr uint32_t kNoOwner = 0xffffffffu;
   std::vector<RwLockSpec> rwlocks;
   std::vector<CondvarSpec> condvars;
   std::vector<BarrierSpec> barriers;

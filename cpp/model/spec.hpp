@@ -124,6 +124,13 @@ enum class OpKind : uint8_t {
                   // orelse: on Lagged (it resumes at the oldest value held)
   Subscribe,      // Sender::subscribe(): this holder's receiver, at the tail
   BcastDropSender,  // one Sender dropped (the last: receivers that caught up get Closed)
+  // tokio::task::JoinSet (exec/primitives/join_set.hpp): target join set.
+  JsSpawn,        // text: the task (declared with autostart = false) spawned into the set
+  JoinNext,       // `join_next().await`: the next task to finish, in completion order; body:
+                  // on None (the set is empty); it may branch on which task it was: cond's
+                  // counter names a task, cmp Eq or Ne, `then` runs if it holds, orelse if not
+  JsAbortAll,     // abort_all(): every task in the set is aborted (they stay in it)
+  JsDrop,         // the JoinSet dropped: every task in it aborted and forgotten
 };
 
 enum class Cmp : uint8_t { Eq, Ne, Lt, Le, Gt, Ge };
@@ -231,6 +238,15 @@ struct BroadcastSpec {
   bool watch = false;
 };
 
+// tokio::task::JoinSet: the tasks spawned into it (JsSpawn ops) belong to
+// it; `owner` is the task holding it (empty: the one task whose programs, or
+// whose futures' programs, use it). When the owner's future finishes or is
+// dropped, the set is dropped with it: every task still in it is aborted.
+struct JoinSetSpec {
+  std::string name;
+  std::string owner;
+};
+
 // Where wakers wait: two honest kinds.
 //  - a waiter list (tokio's Notify and Semaphore waiters, event-listener):
 //    each registration is an entry that leaves when it is woken, when its
@@ -322,6 +338,7 @@ struct ScenarioSpec {
   std::vector<NotifySpec> notifies;
   std::vector<ChannelSpec> channels;
   std::vector<BroadcastSpec> broadcasts;
+  std::vector<JoinSetSpec> join_sets;
   std::vector<RwLockSpec> rwlocks;
   std::vector<CondvarSpec> condvars;
   std::vector<BarrierSpec> barriers;

@@ -112,7 +112,8 @@ std::string await_where(const Scenario& sc, const TaskRt& t) {
     Code c = p.code[pc].code;  // awaits that stay on their instruction while pending
     if (c == Code::ALock || c == Code::Await || c == Code::Select || c == Code::Buffered ||
         c == Code::Sleep || c == Code::Acquire || c == Code::Notified || c == Code::Send ||
-        c == Code::Recv || c == Code::RwLock || c == Code::BarrierWait || c == Code::BRecv)
+        c == Code::Recv || c == Code::RwLock || c == Code::BarrierWait || c == Code::BRecv ||
+        c == Code::JoinNext)
       return p.where[pc];
   }
   return pc > 0 ? p.where[pc - 1] : p.where[0];

@@ -60,6 +60,7 @@ void WaitFor::reach(uint32_t program, uint32_t pc, std::vector<uint8_t>& seen_pr
       case Code::DropTask: task_program(sc_.template_of(in.a)); break;
       case Code::SpawnAll:
       case Code::SpawnNext: task_program(in.a); break;
+      case Code::JsSpawn: task_program(in.v == 1 ? in.b : sc_.template_of(in.b)); break;
       case Code::StartThread: whole(sc_.threads[in.a - 1].program); break;
       default: break;
     }
@@ -77,6 +78,7 @@ void WaitFor::reach(uint32_t program, uint32_t pc, std::vector<uint8_t>& seen_pr
       case Code::LocalLoop:
       case Code::Send:
       case Code::Recv:
+      case Code::JoinNext:  // a task joined, None
       case Code::BSend:
       case Code::CatchBegin:
       case Code::CatchEnd:
@@ -301,6 +303,12 @@ std::vector<WfEdge> WaitFor::edges(WfNode x) const {
         break;
       }
       case Code::WaitTask: to_task(WfEdgeKind::Join, in.a, 0); break;
+      case Code::JoinNext: {  // every task still in the set: any one's end wakes it
+        const JoinSetRt& js = w_.join_sets[in.a];
+        if (!js.dropped && js.notified.empty())
+          for (uint32_t m : js.idle) to_task(WfEdgeKind::JoinSet, m, in.a);
+        break;
+      }
       default: break;
     }
   }
@@ -457,6 +465,9 @@ std::string WaitFor::describe(const WfEdge& e) const {
     case WfEdgeKind::Polled: return from + " is being polled on " + to;
     case WfEdgeKind::Await: return from + " polls " + to + " and waits for it";
     case WfEdgeKind::Join: return from + " waits for " + to + " to finish";
+    case WfEdgeKind::JoinSet:
+      return from + " waits in join_next on join set '" + sc_.join_sets[e.resource] + "' for " + to +
+             ", a task in it, to finish";
     case WfEdgeKind::Channel: {
       const bool send = e.resource >> 31;
       const ChannelSpec& c = sc_.channels[e.resource & ~(1u << 31)];

@@ -8,6 +8,9 @@
 //  - Polled: task X is being polled on thread Y (its frame is on Y's stack);
 //  - Await: X polls future Y in its current await, select! or Buffered step;
 //  - Join: X joins (or waits for) task Y;
+//  - JoinSet: X waits in join_next on a JoinSet and Y is a task in it, not
+//    finished (an edge to each: any one finishing wakes X; an empty set
+//    never blocks);
 //  - Channel, Notify, Queue: X waits in a channel (recv on an empty one, send
 //    on a full one), in notified(), or in a wait queue, and Y may still do
 //    what wakes it: a send or a sender's drop; a recv or a close; a
@@ -43,7 +46,7 @@ struct WfNode {
 };
 
 enum class WfEdgeKind : uint8_t { Lock, Polled, Await, Join, Channel, Notify, Queue, Condvar, Barrier,
-                                  Broadcast };
+                                  Broadcast, JoinSet };
 
 struct WfEdge {
   WfNode from, to;

@@ -75,6 +75,7 @@ const char* event_kind_name(Ev k) {
     case Ev::BarrierArrive: return "barrier_arrive";
     case Ev::BarrierLead: return "barrier_lead";
     case Ev::BarrierReturn: return "barrier_return";
+    case Ev::JoinSet: return "join_set";
   }
   return "?";
 }
@@ -218,6 +219,49 @@ TraceRecord trace_record(const Scenario& sc, const Event& e, const std::string& 
           r.detail = "drop_sender";
           msg = "a sender of " + kind + " '" + r.subject + "' is dropped (" + std::to_string(e.v) +
                 " left)" + (e.v == 0 ? ": receivers that caught up get Closed" : "");
+          break;
+      }
+      break;
+    }
+    case Ev::JoinSet: {
+      r.subject = sc.join_sets[e.a];
+      const std::string set = "join set '" + r.subject + "'";
+      switch (static_cast<JsEv>(e.b8)) {
+        case JsEv::Spawn:
+          r.detail = "spawn";
+          msg = "spawn '" + task(e.b) + "' into " + set + " (" + std::to_string(e.v) + " task(s))";
+          break;
+        case JsEv::Complete: {  // names taken in order: r.task is the task that ended
+          r.detail = "complete";
+          const std::string woken = e.v >= 0 ? task(static_cast<uint32_t>(e.v)) : std::string();
+          const std::string ended = task(e.b);
+          msg = "'" + ended + "' ends: its entry in " + set + " is notified" +
+                (e.v >= 0 ? ", waking '" + woken + "'" : std::string(" (no waker stored)"));
+          break;
+        }
+        case JsEv::Joined: {  // r.task is the joiner
+          r.detail = "joined";
+          const std::string joined = task(static_cast<uint32_t>(e.v));
+          const std::string joiner = task(e.b);
+          msg = "'" + joiner + "' joins '" + joined + "' from " + set +
+                (e.x ? " (cancelled: Err(JoinError))" : " (Ok)");
+          break;
+        }
+        case JsEv::Empty:
+          r.detail = "empty";
+          msg = "join_next on " + set + " by '" + task(e.b) + "': None (the set is empty)";
+          break;
+        case JsEv::Wait:
+          r.detail = "wait";
+          msg = "'" + task(e.b) + "' waits in join_next on " + set;
+          break;
+        case JsEv::AbortAll:
+          r.detail = "abort_all";
+          msg = "abort_all on " + set + ": " + std::to_string(e.v) + " task(s) aborted";
+          break;
+        case JsEv::Drop:
+          r.detail = "drop";
+          msg = set + " is dropped: " + std::to_string(e.v) + " task(s) aborted";
           break;
       }
       break;

@@ -15,8 +15,8 @@ from .errors import (ArgumentError, ArgumentTypeError, CheckpointError, Error, P
                      ScenarioError, ScenarioTypeError, ScheduleError, UnknownNameError)
 from .outcome import Exploration, Outcome, Output, TraceEvent, Verdict
 from .policy import ACTIONS, Policy, WakeInfo, builtin_policies
-from .scenario import (Atomic, Barrier, Broadcast, Channel, Condvar, Counter, Future, Mutex,
-                       Notify, Object, Oneshot, RefCell, RwLock, Scenario, Semaphore, Task,
+from .scenario import (Atomic, Barrier, Broadcast, Channel, Condvar, Counter, Future, JoinSet,
+                       Mutex, Notify, Object, Oneshot, RefCell, RwLock, Scenario, Semaphore, Task,
                        WaitQueue, Watch)
 
 __version__ = "0.1.0"
@@ -24,7 +24,7 @@ __version__ = "0.1.0"
 __all__ = [
     "run", "explore", "DEFAULT_LIMITS",
     "Scenario", "Mutex", "RwLock", "Condvar", "Barrier", "WaitQueue", "Counter", "Atomic", "Task",
-    "Object", "Semaphore", "Channel", "Oneshot", "Broadcast", "Watch", "Notify", "Future",
+    "Object", "Semaphore", "Channel", "Oneshot", "Broadcast", "Watch", "JoinSet", "Notify", "Future",
     "RefCell", "ops", "catalog",
     "Outcome", "Verdict", "Output", "TraceEvent", "Exploration",
     "Policy", "WakeInfo", "ACTIONS", "builtin_policies",

@@ -52,6 +52,10 @@ class OpKind:
     BCAST_RECV: ClassVar[OpKind]
     SUBSCRIBE: ClassVar[OpKind]
     BCAST_DROP_SENDER: ClassVar[OpKind]
+    JS_SPAWN: ClassVar[OpKind]
+    JOIN_NEXT: ClassVar[OpKind]
+    JS_ABORT_ALL: ClassVar[OpKind]
+    JS_DROP: ClassVar[OpKind]
     PENDING: ClassVar[OpKind]
     PARK: ClassVar[OpKind]
     WAKE: ClassVar[OpKind]
@@ -180,6 +184,11 @@ class ChannelSpec:
     oneshot: bool
     def __init__(self) -> None: ...
 
+class JoinSetSpec:
+    name: str
+    owner: str
+    def __init__(self) -> None: ...
+
 class BroadcastReceiverSpec:
     holder: str
     def __init__(self) -> None: ...
@@ -261,6 +270,7 @@ class ScenarioSpec:
     notifies: List[NotifySpec]
     channels: List[ChannelSpec]
     broadcasts: List[BroadcastSpec]
+    join_sets: List[JoinSetSpec]
     rwlocks: List[RwLockSpec]
     condvars: List[CondvarSpec]
     barriers: List[BarrierSpec]

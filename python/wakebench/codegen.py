@@ -117,6 +117,7 @@ _HANDLES = {  # list field -> the handle class in wakebench
     "atomics": "Atomic", "refcells": "RefCell", "semaphores": "Semaphore",
     "channels": "Channel", "broadcasts": "Broadcast", "notifies": "Notify",
     "connections": "Connection", "condvars": "Condvar", "barriers": "Barrier",
+    "join_sets": "JoinSet",
 }
 _CMP = {"EQ": "==", "NE": "!=", "LT": "<", "LE": "<=", "GT": ">", "GE": ">="}
 
@@ -215,6 +216,11 @@ class _Gen:
                          + ([_Kw("senders", repr(item.senders))] if "senders" in d else [])
                          + ([_Kw("receivers", repr([r.holder for r in item.receivers]))]
                             if item.receivers else []))
+        if field == "join_sets" and keys <= {"owner"}:
+            if "owner" in d and not _valid_name(item.owner):
+                return None
+            return _Call("s.join_set", [q] + ([_Kw("owner", repr(item.owner))] if "owner" in d
+                                              else []))
         if field == "queues" and keys <= {"slot"}:
             return _Call("s.wait_queue", [q] + ([_Kw("kind", "'slot'")] if item.slot else []))
         if field == "counters" and keys <= {"initial", "bound"}:
@@ -347,6 +353,28 @@ _method("rwlocks", "RW_READ:read RW_WRITE:write RW_UNLOCK_READ:unlock_read "
                        "RW_UNLOCK_WRITE:unlock_write")
 _method("connections", "READ")
 _method("condvars", "CV_NOTIFY_ONE:notify_one CV_NOTIFY_ALL:notify_all")
+_method("join_sets", "JS_ABORT_ALL:abort_all JS_DROP:drop")
+
+
+@_rule("JS_SPAWN", "target text")
+def _js_spawn(g, op, d):
+    if not _valid_name(op.text):
+        return None
+    return f"{g.handle('join_sets', op.target)}.spawn({op.text!r})"
+
+
+@_rule("JOIN_NEXT", "target body cond then orelse")
+def _join_next(g, op, d):
+    call = _Call(f"{g.handle('join_sets', op.target)}.join_next",
+                 [_Kw("on_none", _list(g.ops(op.body)))] if op.body else [])
+    if not ({"cond", "then", "orelse"} & set(d)):
+        return call
+    # A join_next that branches on the task it joined: ops.if_(js.join_next() == "a", ...).
+    c = op.cond
+    if c.cmp.name not in ("EQ", "NE") or c.value != 0 or not _valid_name(c.counter):
+        return None
+    return _Call("ops.if_", [f"{_flat(call)} {_CMP[c.cmp.name]} {c.counter!r}", *g.ops(op.then)]
+                 + ([_Kw("orelse", _list(g.ops(op.orelse)))] if op.orelse else []))
 
 
 @_rule("CV_WAIT", "target text")

@@ -36,7 +36,7 @@ __all__ = [
     "try_borrow", "try_borrow_mut", "panic", "with_",
     "read_lock", "write_lock", "unlock_read", "unlock_write", "try_read", "try_write",
     "raw", "struct",
-    "condvar_wait", "condvar_notify_one", "condvar_notify_all", "barrier_wait",
+    "condvar_wait", "condvar_notify_one", "condvar_notify_all", "barrier_wait", "JoinNextOp",
 ]
 
 _NameLike = Union[str, "object"]
@@ -658,6 +658,42 @@ class Returned:
 
 
 _RECV_KINDS = (_core.OpKind.RECV,)
+
+
+class JoinNextOp(ValueOp):
+    """``join_next().await`` on a JoinSet (``JoinSet.join_next``): an op,
+    and, compared with a task (``js.join_next() == "worker"``, ``!=``), a
+    condition on which task it joined (any replica of it), for ``if_``: the
+    op itself then branches, as ``match set.join_next().await { ... }``
+    does. None (the set is empty) runs ``on_none`` and neither branch."""
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def _cmp(self, cmp: "_core.Cmp", value: object) -> "Returned":
+        if cmp not in (_core.Cmp.EQ, _core.Cmp.NE):
+            raise ScenarioTypeError(f"{op_label(self)}: join_next gives a task: compare it "
+                                    "with == or != (a task's name or handle)")
+        return _JoinedTask(self, cmp, _name(value, f"condition on {op_label(self)}"))
+
+
+class _JoinedTask(Returned):
+    """Which task a join_next joined: the task's name in the condition."""
+
+    __slots__ = ()
+
+    def _branch(self, then: list, orelse: list) -> ValueOp:
+        if self.op.then or self.op.orelse:
+            raise ScenarioTypeError(f"if_: {op_label(self.op)} already has a branch; "
+                                    "give it one branch")
+        o = _copy(self.op)
+        c = _core.Cond()
+        c.counter = self.value
+        c.cmp = self.cmp
+        c.value = 0
+        o.cond = c
+        o.then = then
+        o.orelse = orelse
+        return o
 
 
 def _copy(op: ValueOp) -> ValueOp:

@@ -22,7 +22,7 @@ from .errors import ScenarioError, ScenarioTypeError, check_text, one_line
 
 __all__ = ["Scenario", "Mutex", "RwLock", "Condvar", "Barrier", "WaitQueue", "Counter", "Atomic",
            "Task", "Object", "Connection", "Semaphore", "Channel", "Oneshot", "Broadcast", "Watch",
-           "Notify", "Future", "RefCell"]
+           "Notify", "Future", "RefCell", "JoinSet"]
 
 
 class _Handle:
@@ -347,6 +347,45 @@ class Watch(_Handle):
         return ops._channel_op(_core.OpKind.BCAST_DROP_SENDER, self)
 
 
+class JoinSet(_Handle):
+    """tokio::task::JoinSet (tokio 1.24.2 src/task/join_set.rs, over
+    src/util/idle_notified_set.rs; cpp/exec/primitives/join_set). Held by
+    one task (``s.join_set(name, owner=)``, or the one task using it): only
+    it and its futures use it, and when its future finishes or is dropped
+    the set is dropped, aborting every task still in it.
+
+    ``spawn(task)`` spawns a task declared with ``autostart=False`` into the
+    set (a task spawned so has no JoinHandle of its own: no ``ops.join``,
+    no ``ops.spawn``; ``ops.abort`` is its AbortHandle). ``join_next()``
+    awaits the next task to finish, in completion order (a cancelled one
+    too: ``Err(JoinError)``), storing the caller's waker in the set (the one
+    waker: it replaces the one held, and stays after it returns); with the
+    set empty it returns None at once and runs ``on_none``. Compared with a
+    task, a condition on which one it joined: ``ops.if_(js.join_next() ==
+    "a", ...)``. ``abort_all()`` aborts every task in it (they stay in it,
+    to be joined); ``drop()`` drops the set: each task aborted, none
+    joined."""
+
+    def spawn(self, task: object) -> ops.Op:
+        o = ops._op(_core.OpKind.JS_SPAWN, self.name)
+        o.text = ops._name(task, f"{self.name}: spawn")
+        return o
+
+    def join_next(self, *, on_none: Iterable[ops.Op] = ()) -> ops.JoinNextOp:
+        o = ops.JoinNextOp()
+        o.kind = _core.OpKind.JOIN_NEXT
+        o.target = self.name
+        o.body = ops._block(on_none, f"{self.name}: on_none")
+        return o
+
+    def abort_all(self) -> ops.Op:
+        return ops._op(_core.OpKind.JS_ABORT_ALL, self.name)
+
+    def drop(self) -> ops.Op:
+        """``drop(set)``: every task in it aborted, and the set gone."""
+        return ops._op(_core.OpKind.JS_DROP, self.name)
+
+
 class Oneshot(_Handle):
     """tokio::sync::oneshot (cpp/exec/primitives/channel): ``send(value)``
     stores the value (a small integer, default 0; ``ops.if_(rx.recv() == 1,
@@ -423,7 +462,7 @@ _Spec = Union[_core.MutexSpec, _core.RwLockSpec, _core.CondvarSpec, _core.Barrie
               _core.TaskSpec,
               _core.ObjectSpec, _core.HandlerSpec, _core.ThreadSpec, _core.ConnectionSpec,
               _core.FutureSpec, _core.SemaphoreSpec, _core.NotifySpec, _core.ChannelSpec, _core.BroadcastSpec,
-              _core.RefCellSpec]
+              _core.RefCellSpec, _core.JoinSetSpec]
 
 _MUTEX_KINDS = {
     "blocking": _core.MutexKind.BLOCKING,
@@ -699,6 +738,16 @@ class Scenario:
         b.receivers = rxs
         self._add("broadcasts", b)
         return Watch(name)
+
+    def join_set(self, name: str, *, owner: Optional[Union[str, Task]] = None) -> JoinSet:
+        """A tokio::task::JoinSet (see ``JoinSet``) held by ``owner`` (a
+        task of one replica); ``None``: the one task whose program (or
+        whose futures' programs) uses it."""
+        j = _core.JoinSetSpec()
+        j.name = _check_name(name, "join_set")
+        j.owner = "" if owner is None else ops._name(owner, f"join_set {name!r} owner")
+        self._add("join_sets", j)
+        return JoinSet(name)
 
     def oneshot(self, name: str) -> Oneshot:
         """A oneshot channel (tokio::sync::oneshot)."""

@@ -29,7 +29,7 @@ EXAMPLES = int(os.environ.get("WAKEBENCH_FUZZ_EXAMPLES", "150"))
 KINDS = set(wb.verdict_kinds())
 POLICIES = wb.builtin_policies()
 POOL = ["m0", "a0", "rs0", "rt0", "cv0", "bs0", "bt0", "q0", "c0", "at0", "rc0", "t0", "t1", "f0", "f1", "o0", "k0",
-        "th0", "ch0", "sem0", "ghost"]
+        "th0", "ch0", "sem0", "bc0", "w0", "js0", "j0", "ghost"]
 EDGES = [-(1 << 63), (1 << 63) - 1, -(1 << 31), (1 << 31) - 1, 1 << 32, 10**6, 1 << 40, -1]
 SMALL = st.integers(0, 30)
 CMPS = ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__")
@@ -114,6 +114,10 @@ class Gen:
                       st.booleans()),
             st.builds(lambda b: ops.barrier_wait("bs0", on_leader=b),
                       st.lists(st.just(ops.print("leader")), max_size=1)),
+            # broadcast and watch: a send never waits
+            st.builds(lambda c, v, b: wb.Broadcast(c).send(v, on_closed=b), of("bc0", "w0"),
+                      MESSAGES, st.lists(st.just(ops.print("no receiver")), max_size=1)),
+            st.builds(lambda c: wb.Broadcast(c).drop_sender(), of("bc0", "w0")),
         ]
         if ctx == "thread" and not self.careless:
             return st.one_of(*sync, st.builds(ops.compute, ints),
@@ -151,6 +155,34 @@ class Gen:
             st.builds(lambda c: wb.Channel(c).close(), of("ch0", "os0")),
             st.builds(lambda c: wb.Channel(c).drop_sender(), of("ch0", "os0")),
         ]
+        # broadcast (bc0: t0's receiver), watch (w0: t1's), and t0's JoinSet js0:
+        # careful code uses each where its holder is (careless code anywhere)
+        own = [
+            st.builds(lambda c, lag, b: wb.Broadcast(c).recv(on_lagged=lag, on_closed=b),
+                      of("bc0"), st.lists(st.just(ops.print("lagged")), max_size=1),
+                      st.lists(st.just(ops.print("closed")), max_size=1)),
+            st.builds(lambda c, b: wb.Watch(c).changed(on_closed=b), of("w0"),
+                      st.lists(st.just(ops.print("closed")), max_size=1)),
+            st.builds(lambda c: wb.Broadcast(c).subscribe(), of("bc0")),  # t1 has none
+            # a JoinSet held by t0: spawn j0 into it, join (branching on which), abort, drop
+            st.builds(lambda js, t: wb.JoinSet(js).spawn(t), of("js0"), of("j0")),
+            st.builds(lambda js, b: wb.JoinSet(js).join_next(on_none=b), of("js0"),
+                      st.lists(st.just(ops.break_() if self.careless else ops.print("none")),
+                                   max_size=1)),
+            st.builds(lambda js, t, eq, th, e: ops.if_(
+                (wb.JoinSet(js).join_next() == t) if eq else (wb.JoinSet(js).join_next() != t),
+                *th, orelse=e), of("js0"), of("j0", "t1"), st.booleans(),
+                st.lists(st.just(ops.print("j0")), max_size=1),
+                st.lists(st.just(ops.print("other")), max_size=1)),
+            st.builds(lambda js: wb.JoinSet(js).abort_all(), of("js0")),
+            st.builds(lambda js: wb.JoinSet(js).drop(), of("js0")),
+        ]
+        if self.careless:
+            leaves += own
+        elif ctx == "f0":
+            leaves += [own[0], *own[3:]]
+        elif ctx == "f1":
+            leaves += [own[1], own[2]]
         if fut:
             leaves.append(st.builds(ops.await_, of(fut)))
         if self.careless:
@@ -248,6 +280,12 @@ def scenarios(draw):
     s.refcell("rc0")
     s.channel("ch0", capacity=draw(st.sampled_from([None, 1, 2])))
     s.oneshot("os0")
+    s.broadcast("bc0", draw(st.sampled_from([1, 2, 3])), senders=draw(st.sampled_from([1, 2])),
+                receivers=["t0"])
+    s.watch("w0", receivers=["t1"])
+    s.join_set("js0", owner=bad(["t0"], ["t1", "f0", "ghost"]))
+    s.task("j0", [draw(st.sampled_from([ops.yield_(), ops.park("q0"), ops.print("j0")]))],
+           count=bad([1, 2], [0]), autostart=False)
     s.notify("n0")
     s.semaphore("sem0", draw(st.integers(0, 2)))
     s.connection("k0")
