@@ -121,6 +121,7 @@ enum class Code : uint8_t {
                 // to `v` (on_lagged; v == jump when it has none)
   BSubscribe,
   BDropSender,
+  PollWith,     // a = user-defined waker id + 1 (0: the executor's own): the task's later polls
   End,         // the program returns (task: Ready)
 };
 
@@ -136,7 +137,7 @@ struct Instr {
 };
 static_assert(sizeof(Instr) == 24, "Instr is the hot loop's unit: keep it small");
 
-enum class ProgramKind : uint8_t { Task, DropHook, Handler, Startup, Thread };
+enum class ProgramKind : uint8_t { Task, DropHook, Handler, Startup, Thread, Waker };
 
 struct Program {
   ProgramKind kind = ProgramKind::Task;
@@ -159,6 +160,16 @@ struct TaskTemplate {
   bool must_finish = false;
   bool kill_points = false;
   std::vector<uint32_t> futures;  // a task: the futures it owns (task ids)
+  uint16_t waker = 0;             // a task: the user-defined waker id + 1 its polls bring at
+                                  // first (0: the executor's own)
+};
+
+// A user-defined waker (exec/primitives/waker.hpp): the program of each of
+// its vtable's functions.
+enum class WakerFn : uint8_t { Wake, WakeByRef, Clone, Drop };
+struct WakerDef {
+  std::string name;
+  uint32_t program[4] = {0, 0, 0, 0};  // by WakerFn
 };
 
 // A select: its branches in polling order.
@@ -229,6 +240,7 @@ struct Scenario {
                                   // cleanups run when their connection closes
   uint32_t timed_handlers = 0;    // the handlers that run at a time (the first ones)
   std::vector<ForeignThread> threads;  // thread i + 1 (thread 0 runs the loop)
+  std::vector<WakerDef> wakers;        // user-defined wakers
   std::vector<std::string> connections;
   std::vector<SelectTable> selects;
   std::vector<BufferedTable> buffereds;

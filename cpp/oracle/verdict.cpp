@@ -71,6 +71,12 @@ std::string describe_frame(const Scenario& sc, const Frame& f) {
     case FrameKind::Timer: return "timer";
     case FrameKind::Thread: return "thread '" + sc.threads[f.id].name + "'";
     case FrameKind::Notify: return "notify handler";
+    case FrameKind::Waker: {
+      const uint32_t owner = sc.programs[f.program].owner;
+      return "waker '" + sc.wakers[owner / 4].name + "' running its " +
+             waker::fn_name(static_cast<WakerFn>(owner % 4)) + " (the waker of '" +
+             sc.task_name(f.id) + "')";
+    }
   }
   return "?";
 }
