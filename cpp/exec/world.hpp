@@ -370,6 +370,7 @@ struct World {
   // polls will (0: the executor's own); the user-defined wakers stored.
   std::vector<uint16_t> waker_now, waker_next;
   std::vector<StoredWaker> stored_wakers;
+  uint32_t waker_bound = kNoId;  // the thread whose waker calls passed kMaxWakerNesting
   uint32_t live = 0;                   // tasks spawned and not yet finished or dropped
   uint32_t polling_threads = 0;        // threads with a poll on their stack
   uint32_t peak_live = 0;

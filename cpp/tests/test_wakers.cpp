@@ -227,10 +227,13 @@ TEST(Wakers, WakersWakingWakersNestUpToABound) {
     }
     s.tasks.push_back(task("kick", {op(OpKind::Yield), wake("q0")}));
     Outcome o = run_spec(s, "fifo");
-    if (n == 4)
+    if (n == 4) {
       EXPECT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
-    else
+    } else {
       EXPECT_EQ(o.verdict.kind, VerdictKind::BoundDepth) << o.verdict.explanation;
+      EXPECT_TRUE(contains(o.verdict.explanation, "waker functions called past the bound of 16"))
+          << o.verdict.explanation;
+    }
   }
 }
 

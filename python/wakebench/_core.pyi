@@ -52,6 +52,7 @@ class OpKind:
     BCAST_RECV: ClassVar[OpKind]
     SUBSCRIBE: ClassVar[OpKind]
     BCAST_DROP_SENDER: ClassVar[OpKind]
+    POLL_WITH: ClassVar[OpKind]
     PENDING: ClassVar[OpKind]
     PARK: ClassVar[OpKind]
     WAKE: ClassVar[OpKind]
@@ -197,6 +198,14 @@ class WaitQueueSpec:
     slot: bool
     def __init__(self) -> None: ...
 
+class WakerSpec:
+    name: str
+    wake: List[OpSpec]
+    wake_by_ref: List[OpSpec]
+    clone: List[OpSpec]
+    drop: List[OpSpec]
+    def __init__(self) -> None: ...
+
 class CounterSpec:
     name: str
     initial: int
@@ -227,6 +236,7 @@ class TaskSpec:
     mask: int
     must_finish: bool
     kill_points: bool
+    waker: str
     def __init__(self) -> None: ...
 
 class HandlerSpec:
@@ -276,6 +286,7 @@ class ScenarioSpec:
     latency_bound: int
     max_live_tasks: int
     futures: List[FutureSpec]
+    wakers: List[WakerSpec]
     workers: int
     def __init__(self) -> None: ...
 

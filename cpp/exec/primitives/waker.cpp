@@ -107,6 +107,7 @@ void Machine::push_waker_calls(uint16_t tid) {
   for (const Frame& f : th.stack) nested += f.kind == FrameKind::Waker;
   if (nested + calls_.size() > kMaxWakerNesting) {
     calls_.clear();
+    w_.waker_bound = tid;
     halt(Halt::DepthBound);  // waker programs calling wakers, past the bound: inconclusive
     return;
   }
