@@ -1,7 +1,8 @@
 """Reductions never change which verdict kinds are reachable (DESIGN.md,
 soundness rules): over hypothesis-generated scenarios using every
 primitive (atomics, try-ops, reader-writer locks, RefCell borrows, with_
-and panics, broadcast, watch and JoinSet among them), threads, workers, timers,
+and panics, broadcast, watch, JoinSet and user-defined wakers among them),
+threads, workers, timers,
 computes against a latency bound, async exceptions, aborts and connection
 closes, exhaustive search with every reduction on reaches exactly the
 verdict kinds it reaches with every reduction off."""
@@ -333,6 +334,60 @@ def timeless(draw):
     return s
 
 
+def _waker_leaf(draw, sync):
+    """An op of code a user-defined waker's program may run (`sync`) or
+    of a task polled with one (only what the model follows wakers at)."""
+    choices = [
+        lambda: ops.seq(ops.lock("m"), ops.add("c", 1), ops.unlock("m")),
+        lambda: ops.wake(draw(st.sampled_from(QUEUES))),
+        lambda: ops.wake_all(draw(st.sampled_from(QUEUES))),
+        lambda: wb.Notify("n").notify_one(),
+        lambda: ops.release("s"),
+        lambda: ops.add("c", draw(st.integers(-1, 1))),
+        lambda: ops.print("w"),
+    ]
+    if not sync:
+        choices += [
+            lambda: ops.park(draw(st.sampled_from(QUEUES))),
+            lambda: ops.seq(ops.register(draw(st.sampled_from(QUEUES))), ops.yield_()),
+            lambda: ops.yield_(),
+            lambda: ops.acquire("s"),
+            lambda: wb.Notify("n").notified(),
+            lambda: ops.seq(ops.lock("a"), ops.yield_(), ops.unlock("a")),
+            lambda: ops.poll_with(draw(st.sampled_from(["w0", "w1", None]))),
+            lambda: ops.with_(ops.lock("m"), ops.yield_()),
+        ]
+    return choices[draw(st.integers(0, len(choices) - 1))]()
+
+
+@st.composite
+def with_wakers(draw):
+    """User-defined wakers whose clone, wake, wake_by_ref and drop run
+    ops (locks, wakes, notifies, releases) on the calling thread; tasks
+    polled with them, switching with poll_with."""
+    s = wb.Scenario("wakers", workers=draw(st.sampled_from([1, 1, 2])))
+    s.mutex("m", kind="send_guard")
+    s.async_mutex("a", fair=draw(st.booleans()))
+    for q in QUEUES:
+        s.wait_queue(q, kind=draw(st.sampled_from(["list", "slot"])))
+    s.counter("c", 0, bound=draw(st.sampled_from([0, 1, 2])))
+    s.semaphore("s", draw(st.integers(0, 1)))
+    s.notify("n")
+    for w in ("w0", "w1"):
+        prog = {fn: [_waker_leaf(draw, True) for _ in range(draw(st.integers(0, 1)))]
+                for fn in ("wake", "wake_by_ref", "clone", "drop")}
+        s.waker(w, **prog)
+    for t in TASKS:
+        body = [_waker_leaf(draw, False) for _ in range(draw(st.integers(1, 3)))]
+        s.task(t, body, autostart=t != "t2", daemon=draw(st.booleans()),
+               waker=draw(st.sampled_from([None, "w0", "w1"])))
+    s.task("kick", [ops.spawn("t2")] + [_waker_leaf(draw, True)
+                                        for _ in range(draw(st.integers(0, 2)))])
+    if draw(st.integers(0, 3)) == 0:
+        s.thread("th", program=[_waker_leaf(draw, True) for _ in range(draw(st.integers(1, 2)))])
+    return s
+
+
 def kinds(s, policy, reductions, budget):
     # Off, every run also starts from the beginning (no snapshots): the
     # oracle shares no more with the reduced search than it must.
@@ -349,7 +404,7 @@ def test_every_reduction_on_reaches_the_kinds_every_reduction_off_reaches():
 
     @settings(max_examples=EXAMPLES, deadline=None, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-    @given(st.one_of(scenarios(), simultaneous_wakes(), threaded(), timeless()),
+    @given(st.one_of(scenarios(), simultaneous_wakes(), threaded(), timeless(), with_wakers()),
            st.sampled_from(POLICIES))
     def prop(s, policy):
         try:

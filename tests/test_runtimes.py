@@ -288,6 +288,20 @@ def broadcast(mode: str) -> Callable[[], wb.Scenario]:
     return build
 
 
+def custom_waker(mode: str) -> Callable[[], wb.Scenario]:
+    def build() -> wb.Scenario:
+        s = wb.Scenario(f"custom-waker-{mode}")
+        m = s.mutex("m")
+        slot = s.wait_queue("slot", kind="slot")
+        w = s.waker("locking", wake=[m.lock(), m.unlock()])
+        s.task("waiter", [slot.park(), ops.print("woken")], waker=w)
+        wake = {"held": [m.lock(), slot.wake(), m.unlock()],
+                "released": [m.lock(), m.unlock(), slot.wake()]}[mode]
+        s.task("notifier", wake)
+        return s
+    return build
+
+
 def watch(mode: str) -> Callable[[], wb.Scenario]:
     def build() -> wb.Scenario:
         s = wb.Scenario(f"watch-{mode}")
@@ -489,6 +503,11 @@ PAIRS = [
     Pair("join_set", ["order"], join_set("order"), "ok"),
     Pair("join_set", ["hang"], join_set("hang"), "deadlock/wait_cycle"),
     Pair("join_set", ["drop"], join_set("drop"), "ok"),
+    # A std::task::Wake impl whose wake() takes a std Mutex: woken from an
+    # AtomicWaker by a task holding that mutex, it locks it again on the
+    # same thread and hangs; woken after the unlock, both finish.
+    Pair("custom_waker", ["held"], custom_waker("held"), "deadlock/reentrant_lock"),
+    Pair("custom_waker", ["released"], custom_waker("released"), "ok"),
     # A RefCell's Ref held across an await: the other task's borrow_mut
     # panics (tokio catches it; main's unwrap of its JoinHandle exits 101);
     # the Ref dropped before the await, both finish.

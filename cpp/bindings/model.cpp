@@ -45,7 +45,8 @@ void register_model(py::module_& m) {
       .value("RW_UNLOCK_READ", OpKind::RwUnlockRead).value("RW_UNLOCK_WRITE", OpKind::RwUnlockWrite)
       .value("TRY_READ", OpKind::TryRead).value("TRY_WRITE", OpKind::TryWrite)
       .value("CV_WAIT", OpKind::CvWait).value("CV_NOTIFY_ONE", OpKind::CvNotifyOne)
-      .value("CV_NOTIFY_ALL", OpKind::CvNotifyAll).value("BARRIER_WAIT", OpKind::BarrierWait);
+      .value("CV_NOTIFY_ALL", OpKind::CvNotifyAll).value("BARRIER_WAIT", OpKind::BarrierWait)
+      .value("POLL_WITH", OpKind::PollWith);
   py::enum_<Cmp>(m, "Cmp")
       .value("EQ", Cmp::Eq).value("NE", Cmp::Ne).value("LT", Cmp::Lt)
       .value("LE", Cmp::Le).value("GT", Cmp::Gt).value("GE", Cmp::Ge);
@@ -129,6 +130,13 @@ void register_model(py::module_& m) {
       .def(py::init<>())
       .def_readwrite("name", &WaitQueueSpec::name)
       .def_readwrite("slot", &WaitQueueSpec::slot);
+  py::class_<WakerSpec>(m, "WakerSpec")
+      .def(py::init<>())
+      .def_readwrite("name", &WakerSpec::name)
+      .def_readwrite("wake", &WakerSpec::wake)
+      .def_readwrite("wake_by_ref", &WakerSpec::wake_by_ref)
+      .def_readwrite("clone", &WakerSpec::clone)
+      .def_readwrite("drop", &WakerSpec::drop);
   py::class_<CounterSpec>(m, "CounterSpec")
       .def(py::init<>())
       .def_readwrite("name", &CounterSpec::name)
@@ -155,7 +163,8 @@ void register_model(py::module_& m) {
       .def_readwrite("daemon", &TaskSpec::daemon)
       .def_readwrite("mask", &TaskSpec::mask)
       .def_readwrite("must_finish", &TaskSpec::must_finish)
-      .def_readwrite("kill_points", &TaskSpec::kill_points);
+      .def_readwrite("kill_points", &TaskSpec::kill_points)
+      .def_readwrite("waker", &TaskSpec::waker);
   py::class_<HandlerSpec>(m, "HandlerSpec")
       .def(py::init<>())
       .def_readwrite("name", &HandlerSpec::name)
@@ -201,6 +210,7 @@ void register_model(py::module_& m) {
       .def_readwrite("latency_bound", &ScenarioSpec::latency_bound)
       .def_readwrite("max_live_tasks", &ScenarioSpec::max_live_tasks)
       .def_readwrite("futures", &ScenarioSpec::futures)
+      .def_readwrite("wakers", &ScenarioSpec::wakers)
       .def_readwrite("workers", &ScenarioSpec::workers);
 
   py::class_<Scenario, std::shared_ptr<Scenario>>(m, "Scenario")

@@ -79,6 +79,9 @@ enum class Ev : uint8_t {
   BarrierLead,   // a = barrier, b = task or kNoId, v = waiters released: the n-th, the leader
   BarrierReturn, // a = barrier, b = task or kNoId: a released waiter returns (not the leader)
   JoinSet,       // a = join set, b8 = JsEv; see JsEv for b, v and x
+  WakerRun,      // a = user-defined waker id, b8 = WakerFn, b = the task or future whose waker
+                 // it is, c = 1: a wake or wake_by_ref (the task b is woken when it ends)
+  PollWith,      // a = task, b = user-defined waker id + 1 its next polls bring (0: its own)
 };
 
 // Why a try-op failed (Ev::TryFail's b8).

@@ -63,6 +63,7 @@ void Machine::push_poll(uint16_t tid, uint32_t task, Entry entry, WakeCtx via) {
   t.status = TaskStatus::Running;
   t.thread = tid;
   touch_task(task);
+  if (!w_.waker_now.empty() && entry != Entry::Child) w_.waker_now[task] = w_.waker_next[task];
   push_frame(tid, FrameKind::Poll, task, t.program);
   Frame& f = th.stack.back();
   f.entry = entry;
@@ -82,6 +83,13 @@ void Machine::push_poll(uint16_t tid, uint32_t task, Entry entry, WakeCtx via) {
 }
 
 void Machine::exec(uint16_t tid) {
+  exec_step(tid);
+  // The user-defined waker functions this step called run next, on this
+  // thread, in the order called (primitives/waker).
+  if (!calls_.empty()) push_waker_calls(tid);
+}
+
+void Machine::exec_step(uint16_t tid) {
   ThreadRt& th = w_.threads[tid];
   Frame& f = th.stack.back();
   if (!f.wakes.empty()) {
@@ -89,6 +97,17 @@ void Machine::exec(uint16_t tid) {
     f.wakes.erase(f.wakes.begin());
     wake(tid, t, ctx_of(tid, t));
     return;
+  }
+  if (f.pending_after) {  // the waker programs its poll called are done
+    f.pending_after = false;
+    return_pending(tid);
+    return;
+  }
+  if (f.kind == FrameKind::Waker && !f.child_polled) {  // announced as it starts
+    f.child_polled = 1;
+    const uint32_t owner = sc_.programs[f.program].owner;
+    ev(tid, Ev::WakerRun, owner / 4, f.id, static_cast<uint8_t>(owner % 4),
+       f.wake_target != kNoId ? 1 : 0);
   }
   if (f.kind == FrameKind::Teardown) {
     teardown_step(tid);
@@ -141,7 +160,7 @@ void Machine::exec(uint16_t tid) {
         if (in.b && !w_.exc.empty()) push_scope(self, Code::AUnlock, in.a);
         ++pc;
       } else {
-        return_pending(tid);
+        pending_or_after(tid);
       }
       return;
     case Code::AUnlock: {
@@ -167,11 +186,13 @@ void Machine::exec(uint16_t tid) {
           t.waits_on = semaphore_resource(sc_, in.a) + 1;
           ++t.wakers;
           ev(tid, Ev::SemWait, in.a, self);
+          waker_stored(self, WakerPlace::Semaphore, in.a, false);
           break;
         case semaphore::Acquire::Waiting:
+          waker_stored(self, WakerPlace::Semaphore, in.a, true);  // replaced unless will_wake
           break;
       }
-      return_pending(tid);
+      pending_or_after(tid);
       return;
     }
     case Code::Release: {
@@ -183,7 +204,7 @@ void Machine::exec(uint16_t tid) {
       uint32_t next = semaphore::release(w_.semaphores[in.a], poll ? self : semaphore::kNone);
       ev(tid, Ev::SemRelease, in.a, next);
       if (next != semaphore::kNone) {
-        assigned_permit(next);
+        assigned_permit(next, in.a);
         wake(tid, next, ctx_of(tid, next));
       }
       return;
@@ -198,11 +219,13 @@ void Machine::exec(uint16_t tid) {
         case notify::Wait::Queued:
           ++w_.tasks[self].wakers;
           ev(tid, Ev::NotifyWait, in.a, self);
+          waker_stored(self, WakerPlace::Notify, in.a, false);
           break;
         case notify::Wait::Waiting:
+          waker_stored(self, WakerPlace::Notify, in.a, true);  // replaced unless will_wake
           break;
       }
-      return_pending(tid);
+      pending_or_after(tid);
       return;
     case Code::NotifyOne:
     case Code::NotifyWaiters: {
@@ -216,7 +239,10 @@ void Machine::exec(uint16_t tid) {
       } else {
         notify::notify_waiters(w_.notifies[in.a], woken);
       }
-      for (size_t i = before; i < woken.size(); ++i) notified_waiter(woken[i]);
+      for (size_t i = before; i < woken.size(); ++i) {
+        notified_waiter(woken[i]);
+        waker_to_hand(woken[i], WakerPlace::Notify, in.a);
+      }
       ev(tid, Ev::NotifySend, in.a, in.code == Code::NotifyWaiters, 0, 0,
          static_cast<int64_t>(woken.size() - before));
       return;
@@ -373,7 +399,7 @@ void Machine::exec(uint16_t tid) {
     case Code::Park:
       register_waker(tid, self, in.a);
       ++pc;
-      return_pending(tid);
+      pending_or_after(tid);
       return;
     case Code::Pending:
       ++pc;
@@ -388,9 +414,21 @@ void Machine::exec(uint16_t tid) {
       return;
     case Code::Yield:
       ++pc;
+      if (custom_wakers() && cx_waker(self)) {  // cx.waker().wake_by_ref(): its program first
+        call_waker(cx_waker(self), WakerFn::WakeByRef, self, self);
+        pending_or_after(tid);
+        return;
+      }
       wake(tid, self, WakeCtx::OwnPoll);
       return_pending(tid);
       return;
+    case Code::PollWith: {  // the executor's next polls of this task bring this waker
+      ++pc;
+      touch_task(self);
+      w_.waker_next[self] = static_cast<uint16_t>(in.a);
+      ev(tid, Ev::PollWith, self, in.a);
+      return;
+    }
     case Code::Wake:
       ++pc;
       wake_one(tid, in.a);
@@ -698,6 +736,12 @@ void Machine::end_of_program(uint16_t tid) {
       if (!w_.channels.empty()) leave_channels(task, f.wakes);
       if (!w_.broadcasts.empty()) leave_broadcasts(task);
       if (!w_.join_sets.empty()) leave_join_sets(tid, task, f.wakes);  // its sets dropped
+      // Its waiter-list entries (in its future) drop with its body's locals:
+      // a user-defined waker's drop runs here, in the poll, then it comes back.
+      if (custom_wakers()) {
+        leave_waiter_lists(task);
+        if (!calls_.empty()) return;
+      }
       if (!f.wakes.empty()) return;  // exec() wakes them first, then comes back here
       if (drop_next_owned(tid, task)) return;
       drop_futures_of(tid, task);
@@ -727,6 +771,9 @@ void Machine::end_of_program(uint16_t tid) {
     case FrameKind::Thread:
       th.status = ThreadStatus::Done;
       pop_frame(tid);
+      return;
+    case FrameKind::Waker:
+      end_waker(tid);
       return;
     case FrameKind::Teardown:
     case FrameKind::Timer:

@@ -156,7 +156,7 @@ bool Machine::local_next(uint16_t tid) const {
   if (th.stack.empty() || th.blocked_on) return false;
   const Frame& f = th.stack.back();
   if (!f.wakes.empty() || f.kind == FrameKind::Teardown || f.kind == FrameKind::Timer ||
-      f.kind == FrameKind::Notify)
+      f.kind == FrameKind::Notify || f.pending_after)
     return false;
   const uint32_t pc = f.kind == FrameKind::Poll ? w_.tasks[f.id].pc : f.pc;
   const Program& p = sc_.programs[f.program];

@@ -67,6 +67,12 @@ void Machine::init() {
   w_.sleeping.assign(sc_.ntasks, 0);
   w_.woken_iter.assign(sc_.ntasks, kNoId);
   w_.critical.assign(sc_.ntasks, 0);
+  if (!sc_.wakers.empty()) {  // user-defined wakers: the one each task's polls bring at first
+    w_.waker_now.assign(sc_.ntasks, 0);
+    for (const TaskTemplate& tt : sc_.templates)
+      for (uint32_t i = 0; i < tt.count; ++i) w_.waker_now[tt.first + i] = tt.waker;
+    w_.waker_next = w_.waker_now;
+  }
   if (sc_.exceptions) {
     w_.exc.resize(sc_.ntasks);
     for (uint32_t t = 0; t < sc_.ntasks; ++t) {
@@ -113,6 +119,7 @@ uint64_t Machine::memory_estimate() const {
              th.stack.size() * sizeof(Frame) + th.locals.size() * sizeof(int64_t);
   for (const ThreadRt& th : w_.threads)
     for (const Frame& f : th.stack) bytes += f.wakes.size() * sizeof(uint32_t);
+  bytes += w_.stored_wakers.size() * sizeof(StoredWaker);
   bytes += w_.timers.size() * sizeof(TimerRt) + w_.timer_heap.size() * sizeof(uint32_t);
   return bytes;
 }

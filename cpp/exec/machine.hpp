@@ -109,7 +109,8 @@ class Machine {
   void use_connection(uint16_t tid, uint32_t c);  // `read`: a use after the close is a UAF
 
   // ---- instructions (stack not empty) ----
-  void exec(uint16_t tid);
+  void exec(uint16_t tid);       // one step: exec_step, then the waker calls it made
+  void exec_step(uint16_t tid);
   void end_of_program(uint16_t tid);
   void teardown_step(uint16_t tid);
   bool blocking_lock(uint16_t tid, uint32_t m, uint32_t prog, uint32_t pc);
@@ -216,7 +217,24 @@ class Machine {
     w_.exc[task].scopes.push_back(static_cast<uint64_t>(release) << 32 | a);
   }
   void notified_waiter(uint32_t task) { --w_.tasks[task].wakers; }  // its stored waker is taken
-  void assigned_permit(uint32_t task);
+  void assigned_permit(uint32_t task, uint32_t semaphore = kNoId);  // semaphore: its waker taken
+  // User-defined wakers (primitives/waker): who stores, takes, drops which
+  // waker; the programs they run, queued in calls_ and pushed as Waker
+  // frames at the end of the step (push_waker_calls).
+  bool custom_wakers() const { return !sc_.wakers.empty(); }
+  uint16_t cx_waker(uint32_t holder) const;  // the waker the holder's poll brings (its task's)
+  void waker_stored(uint32_t holder, WakerPlace place, uint32_t index, bool again);
+  void waker_slot_stored(uint32_t holder, uint32_t queue);  // an AtomicWaker slot's register
+  void waker_to_hand(uint32_t holder, WakerPlace place, uint32_t index);  // taken out to wake
+  void waker_left(uint32_t holder, WakerPlace place, uint32_t index);  // dropped, not woken
+  bool wake_in_hand(uint32_t task);  // wake(): its taken waker's `wake` program runs first
+  void call_waker(uint16_t w, WakerFn fn, uint32_t holder, uint32_t target = kNoId) {
+    if (w) calls_.push_back(WakerCall{w, fn, holder, target});
+  }
+  void push_waker_calls(uint16_t tid);
+  void end_waker(uint16_t tid);  // a Waker frame's program has run to its end
+  void pending_or_after(uint16_t tid);  // return Pending now, or after the waker calls
+  void wake_now(uint16_t tid, uint32_t task, WakeCtx ctx);  // wake() past the waker check
 
   uint32_t choose(ChoiceKind kind, const std::vector<uint32_t>& options);
   // Footprints: what the current unit reads and writes.
@@ -295,6 +313,7 @@ class Machine {
   bool step_units_ = false;        // more threads: a unit is one thread's step (else a poll)
   uint32_t unread_ = 0;            // ChoicePoint::unread: what no decision reads
   bool resuming_ = false;          // the next pick_thread is a snapshot's thread choice
+  std::vector<WakerCall> calls_;   // user-defined waker functions this step called, in order
 };
 
 }  // namespace wb

@@ -116,7 +116,7 @@ void Machine::release_guard(uint16_t tid, uint32_t task, uint64_t scope,
       const uint32_t next = semaphore::release(w_.semaphores[a], task);
       ev(tid, Ev::SemRelease, a, next);
       if (next != semaphore::kNone) {
-        assigned_permit(next);
+        assigned_permit(next, a);
         to_wake.push_back(next);
       }
       return;

@@ -99,10 +99,11 @@ bool Machine::drop_next_owned(uint16_t tid, uint32_t task) {
 
 // A semaphore assigned `task` a permit: its stored waker is taken (the
 // caller wakes it) and it waits no more.
-void Machine::assigned_permit(uint32_t task) {
+void Machine::assigned_permit(uint32_t task, uint32_t semaphore) {
   TaskRt& t = w_.tasks[task];
   --t.wakers;
   t.waits_on = 0;
+  if (semaphore != kNoId) waker_to_hand(task, WakerPlace::Semaphore, semaphore);
 }
 
 // A task or future is dropped or finishes: it leaves the semaphores' wait
@@ -118,8 +119,9 @@ void Machine::release_permits(uint32_t task, std::vector<uint32_t>& to_wake) {
     if (semaphore::drop(w_.semaphores[s], task, to_wake)) {
       --t.wakers;
       if (t.waits_on == semaphore_resource(sc_, s) + 1) t.waits_on = 0;
+      waker_left(task, WakerPlace::Semaphore, s);  // the Acquire's node drops its waker
     }
-    for (size_t i = before; i < to_wake.size(); ++i) assigned_permit(to_wake[i]);
+    for (size_t i = before; i < to_wake.size(); ++i) assigned_permit(to_wake[i], s);
   }
 }
 
@@ -133,8 +135,14 @@ void Machine::leave_notifies(uint32_t task, std::vector<uint32_t>& to_wake) {
     if (!ids::contains(nr.waiters, task) && !ids::contains(nr.notified, task))
       continue;
     touch_notify(n);
-    if (notify::drop(w_.notifies[n], task, to_wake)) notified_waiter(task);
-    for (size_t i = before; i < to_wake.size(); ++i) notified_waiter(to_wake[i]);
+    if (notify::drop(w_.notifies[n], task, to_wake)) {
+      notified_waiter(task);
+      waker_left(task, WakerPlace::Notify, n);  // the Notified's Waiter drops its waker
+    }
+    for (size_t i = before; i < to_wake.size(); ++i) {
+      notified_waiter(to_wake[i]);
+      waker_to_hand(to_wake[i], WakerPlace::Notify, n);
+    }
   }
 }
 

@@ -9,7 +9,12 @@
 namespace wb {
 
 WakeCtx Machine::ctx_of(uint16_t tid, uint32_t target) const {
-  const Frame& f = w_.threads[tid].stack.back();
+  // A user-defined waker's program runs on its caller's stack: the caller's
+  // frame is the context.
+  const std::vector<Frame>& stack = w_.threads[tid].stack;
+  size_t i = stack.size();
+  while (i > 1 && stack[i - 1].kind == FrameKind::Waker) --i;
+  const Frame& f = stack[i - 1];
   switch (f.kind) {
     case FrameKind::Poll: return f.id == target ? WakeCtx::OwnPoll : WakeCtx::TaskPoll;
     case FrameKind::DropHook:
@@ -21,11 +26,19 @@ WakeCtx Machine::ctx_of(uint16_t tid, uint32_t target) const {
     case FrameKind::Timer: return WakeCtx::EventHandler;
     case FrameKind::Thread: return WakeCtx::Foreign;
     case FrameKind::Notify: return WakeCtx::EventHandler;
+    case FrameKind::Waker: return WakeCtx::Spawn;  // only Waker frames: none of them a poll
   }
   return WakeCtx::Spawn;
 }
 
 void Machine::wake(uint16_t tid, uint32_t task, WakeCtx ctx) {
+  // A user-defined waker taken out of a primitive: its `wake` program runs
+  // first, on this thread; the Waker frame's end wakes the task.
+  if (!w_.stored_wakers.empty() && wake_in_hand(task)) return;
+  wake_now(tid, task, ctx);
+}
+
+void Machine::wake_now(uint16_t tid, uint32_t task, WakeCtx ctx) {
   // A future has no waker of its own: it was given its owner's. Remember it
   // was woken, and wake the task that polls it.
   while (sc_.is_future(task)) {

@@ -31,6 +31,7 @@
 #include "exec/primitives/semaphore.hpp"
 #include "exec/primitives/timer.hpp"
 #include "exec/primitives/wait_queue.hpp"
+#include "exec/primitives/waker.hpp"
 #include "model/program.hpp"
 
 namespace wb {
@@ -105,7 +106,9 @@ inline constexpr uint8_t kNotifiedBits = kNotified | (7u << kNotifiedCtxShift);
 static_assert(static_cast<unsigned>(WakeCtx::Foreign) < 8, "a WakeCtx fits the 3 bits kept for it");
 static_assert(sizeof(TaskRt) <= 32, "TaskRt is per task: keep it small");
 
-enum class FrameKind : uint8_t { Startup, Handler, Poll, DropHook, Teardown, Timer, Thread, Notify };
+// Waker: a user-defined waker's function running its program (its id: the
+// program's owner, waker id * 4 + WakerFn; see primitives/waker.hpp).
+enum class FrameKind : uint8_t { Startup, Handler, Poll, DropHook, Teardown, Timer, Thread, Notify, Waker };
 
 struct Frame {
   FrameKind kind = FrameKind::Poll;
@@ -119,6 +122,9 @@ struct Frame {
   uint8_t child_polled = 0;      // Await / Select: a child future's poll just returned
   uint8_t branch = 0;            // Select: branches polled so far in this poll
   uint8_t start = 0;             // Select: the branch this poll began with
+  bool pending_after = false;    // Poll: return Pending when it runs next (the waker
+                                 // programs its last instruction called are done)
+  uint32_t wake_target = kNoId;  // Waker (wake, wake_by_ref): the task its end wakes
 };
 
 enum class Phase : uint8_t { Wait, Events, Ready };
@@ -361,6 +367,12 @@ struct World {
   LateFact late;
   std::vector<int64_t> ready_since;  // per task: when it last became ready (latency bound)
   std::vector<uint32_t> next_replica;  // per template: replicas spawned by SpawnNext
+  // User-defined wakers (primitives/waker.hpp), if the scenario has any:
+  // per task, the waker id + 1 its current poll brings and the one its next
+  // polls will (0: the executor's own); the user-defined wakers stored.
+  std::vector<uint16_t> waker_now, waker_next;
+  std::vector<StoredWaker> stored_wakers;
+  uint32_t waker_bound = kNoId;  // the thread whose waker calls passed kMaxWakerNesting
   uint32_t live = 0;                   // tasks spawned and not yet finished or dropped
   uint32_t polling_threads = 0;        // threads with a poll on their stack
   uint32_t peak_live = 0;

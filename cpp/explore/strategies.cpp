@@ -164,6 +164,15 @@ uint64_t state_hash(const World& w, uint32_t unread) {
   }
   x.add(0xffd0 | static_cast<uint64_t>(w.panic.any) << 32);  // a panic decides the verdict
   x.seq(w.counters, 0xffe0);
+  if (!w.waker_now.empty()) {  // user-defined wakers: what each poll brings, who stores which
+    x.seq(w.waker_now, 0xffc8);
+    x.seq(w.waker_next, 0xffc7);
+    for (const StoredWaker& s : w.stored_wakers) {
+      x.add(static_cast<uint64_t>(s.holder) | static_cast<uint64_t>(s.index) << 32);
+      x.add(static_cast<uint64_t>(s.waker) | static_cast<uint64_t>(s.place) << 16);
+    }
+    x.add(0xffc6);
+  }
   x.seq(w.dropped, 0xffe1);
   for (uint32_t c : w.closed_at) x.add(c != 0);
   for (const ThreadRt& th : w.threads) {
@@ -180,6 +189,9 @@ uint64_t state_hash(const World& w, uint32_t unread) {
       x.add(f.id);
       x.add(static_cast<uint64_t>(f.program) << 32 | f.pc);
       x.seq(f.wakes, 0xffe3);
+      if (f.pending_after || f.wake_target != kNoId)
+        x.add(static_cast<uint64_t>(f.wake_target) | static_cast<uint64_t>(f.pending_after) << 32 |
+              0xffc9ull << 40);
     }
     x.seq(th.locals, 0xffe4);
     x.add(static_cast<uint64_t>(th.phase) | static_cast<uint64_t>(th.polls_on_stack) << 8 |

@@ -131,6 +131,7 @@ const char* op_name(OpKind k) {
     case OpKind::JoinNext: return "join_next";
     case OpKind::JsAbortAll: return "abort_all";
     case OpKind::JsDrop: return "drop";
+    case OpKind::PollWith: return "poll_with";
   }
   return "?";
 }
@@ -185,6 +186,10 @@ std::string Scenario::program_owner(uint32_t program) const {
              handlers[p.owner].name + "'";
     case ProgramKind::Startup: return "startup";
     case ProgramKind::Thread: return "thread '" + threads[p.owner].name + "'";
+    case ProgramKind::Waker: {
+      static const char* const fns[] = {"wake", "wake_by_ref", "clone", "drop"};
+      return "waker '" + wakers[p.owner / 4].name + "' (its " + fns[p.owner % 4] + ")";
+    }
   }
   return "?";
 }
@@ -249,6 +254,7 @@ class Compiler {
     declare_resources();
     declare_tasks_and_objects();
     declare_join_sets();
+    declare_wakers();
     for (const BroadcastSpec& b : spec_.broadcasts) {
       std::vector<uint32_t> ids;
       for (const BroadcastReceiverSpec& rs : b.receivers) {
@@ -274,6 +280,7 @@ class Compiler {
     for (size_t i = 0; i < spec_.objects.size(); ++i)
       compile_program(ProgramKind::DropHook, spec_.objects[i].on_drop,
                       sc_.objects[i].program);
+    compile_wakers();
     declare_handlers();
     declare_threads();
     build_startup();
@@ -602,6 +609,69 @@ class Compiler {
     p.nlocals = 1;  // the replica index of SpawnAll
   }
 
+  // User-defined wakers (exec/primitives/waker.hpp): four programs each, run
+  // where a primitive calls them; the tasks that name one at the start.
+  // Then a check: a task that may be polled with a user-defined waker (one
+  // named at its start, or a poll_with in its program), and its futures,
+  // store wakers only where the model follows each stored waker (wait
+  // queues, semaphores, Notify, async mutexes, yield); elsewhere the model
+  // would not run the waker's programs where the real primitive does.
+  void declare_wakers() {
+    check_names(spec_.wakers, "waker", wakers_);
+    if (spec_.wakers.size() > 60000) fail("too many wakers (at most 60000)");
+    for (size_t w = 0; w < spec_.wakers.size(); ++w) {
+      const WakerSpec& ws = spec_.wakers[w];
+      WakerDef d;
+      d.name = ws.name;
+      for (uint32_t k = 0; k < 4; ++k)
+        d.program[k] = new_program(ProgramKind::Waker, static_cast<uint32_t>(w * 4 + k));
+      sc_.wakers.push_back(d);
+    }
+    for (size_t i = 0; i < spec_.tasks.size(); ++i) {
+      const TaskSpec& t = spec_.tasks[i];
+      if (t.waker.empty()) continue;
+      auto it = wakers_.find(t.waker);
+      if (it == wakers_.end())
+        fail("task '" + t.name + "': unknown waker '" + t.waker + "'" + known(wakers_));
+      sc_.templates[i].waker = static_cast<uint16_t>(it->second + 1);
+    }
+  }
+
+  void compile_wakers() {
+    for (size_t w = 0; w < spec_.wakers.size(); ++w) {
+      const WakerSpec& ws = spec_.wakers[w];
+      const std::vector<OpSpec>* fns[] = {&ws.wake, &ws.wake_by_ref, &ws.clone, &ws.drop};
+      for (uint32_t k = 0; k < 4; ++k)
+        compile_program(ProgramKind::Waker, *fns[k], sc_.wakers[w].program[k]);
+    }
+    for (size_t i = 0; i < spec_.tasks.size(); ++i) {
+      const TaskTemplate& tt = sc_.templates[i];
+      const auto& code = sc_.programs[tt.program].code;
+      const bool custom = tt.waker != 0 || std::any_of(code.begin(), code.end(), [](const Instr& in) {
+                            return in.code == Code::PollWith;
+                          });
+      if (!custom) continue;
+      std::vector<uint32_t> progs{tt.program};
+      for (uint32_t fut : tt.futures) progs.push_back(sc_.templates[sc_.template_of(fut)].program);
+      for (uint32_t pr : progs) {
+        const Program& p = sc_.programs[pr];
+        for (size_t pc = 0; pc < p.code.size(); ++pc) {
+          const Instr& in = p.code[pc];
+          const bool unmodelled =
+              in.code == Code::Sleep || in.code == Code::Send || in.code == Code::Recv ||
+              in.code == Code::BRecv || in.code == Code::WaitTask ||
+              (in.code == Code::RwLock && sc_.rwlocks[in.a].kind != RwLockKind::Std) ||
+              (in.code == Code::BarrierWait && sc_.barriers[in.a].kind == BarrierKind::Tokio);
+          if (unmodelled)
+            fail(p.where[pc] + ": task '" + tt.name +
+                 "' may be polled with a user-defined waker, and this op stores its waker "
+                 "where the model does not follow a user-defined waker yet (it does at wait "
+                 "queues, semaphores, Notify, async mutexes and yield)");
+        }
+      }
+    }
+  }
+
   uint32_t new_program(ProgramKind kind, uint32_t owner) {
     Program p;
     p.kind = kind;
@@ -752,7 +822,7 @@ class Compiler {
 
   void op(const OpSpec& op, const std::string& where, const std::string& prefix, int depth,
           Flow& f) {
-    if (static_cast<unsigned>(op.kind) > static_cast<unsigned>(OpKind::JsDrop))
+    if (static_cast<unsigned>(op.kind) > static_cast<unsigned>(OpKind::PollWith))
       fail(owner_desc_ + ", " + where + ": invalid op kind " +
            std::to_string(static_cast<unsigned>(op.kind)));
     if (!op.then.empty() && op.kind != OpKind::Recv && op.kind != OpKind::JoinNext)
@@ -960,6 +1030,14 @@ class Compiler {
       case OpKind::JsDrop:
         in.a = join_set(where, op);
         in.code = op.kind == OpKind::JsAbortAll ? Code::JsAbortAll : Code::JsDrop;
+        emit(in, label(where, op));
+        return;
+      case OpKind::PollWith:
+        if (kind_ != ProgramKind::Task || sc_.templates[sc_.programs[prog_].owner].parent >= 0)
+          fail_at(where, op, "only a task's program says which waker its executor polls it "
+                             "with next (" + owner_desc_ + " is not a task)");
+        in.code = Code::PollWith;
+        in.a = op.target.empty() ? 0 : resolve(wakers_, "waker", where, op) + 1;
         emit(in, label(where, op));
         return;
       case OpKind::Subscribe:
@@ -1736,7 +1814,7 @@ class Compiler {
   Scenario sc_;
   std::map<std::string, uint32_t> mutexes_, rwlocks_, condvars_, barriers_, semaphores_, notifies_,
       channels_, broadcasts_, join_sets_, queues_,
-      counters_, atomics_, refcells_, tasks_, objects_,
+      counters_, atomics_, refcells_, tasks_, objects_, wakers_,
       connections_,
       threads_;
   uint32_t prog_ = 0;

@@ -127,6 +127,7 @@ enum class Code : uint8_t {
                 // unread), None to pc + 1 (its on_none block)
   JsAbortAll,
   JsDrop,
+  PollWith,     // a = user-defined waker id + 1 (0: the executor's own): the task's later polls
   End,         // the program returns (task: Ready)
 };
 
@@ -142,7 +143,7 @@ struct Instr {
 };
 static_assert(sizeof(Instr) == 24, "Instr is the hot loop's unit: keep it small");
 
-enum class ProgramKind : uint8_t { Task, DropHook, Handler, Startup, Thread };
+enum class ProgramKind : uint8_t { Task, DropHook, Handler, Startup, Thread, Waker };
 
 struct Program {
   ProgramKind kind = ProgramKind::Task;
@@ -165,6 +166,16 @@ struct TaskTemplate {
   bool must_finish = false;
   bool kill_points = false;
   std::vector<uint32_t> futures;  // a task: the futures it owns (task ids)
+  uint16_t waker = 0;             // a task: the user-defined waker id + 1 its polls bring at
+                                  // first (0: the executor's own)
+};
+
+// A user-defined waker (exec/primitives/waker.hpp): the program of each of
+// its vtable's functions.
+enum class WakerFn : uint8_t { Wake, WakeByRef, Clone, Drop };
+struct WakerDef {
+  std::string name;
+  uint32_t program[4] = {0, 0, 0, 0};  // by WakerFn
 };
 
 // A select: its branches in polling order.
@@ -239,6 +250,7 @@ struct Scenario {
                                   // cleanups run when their connection closes
   uint32_t timed_handlers = 0;    // the handlers that run at a time (the first ones)
   std::vector<ForeignThread> threads;  // thread i + 1 (thread 0 runs the loop)
+  std::vector<WakerDef> wakers;        // user-defined wakers
   std::vector<std::string> connections;
   std::vector<SelectTable> selects;
   std::vector<BufferedTable> buffereds;

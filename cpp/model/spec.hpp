@@ -131,6 +131,8 @@ enum class OpKind : uint8_t {
                   // counter names a task, cmp Eq or Ne, `then` runs if it holds, orelse if not
   JsAbortAll,     // abort_all(): every task in the set is aborted (they stay in it)
   JsDrop,         // the JoinSet dropped: every task in it aborted and forgotten
+  // User-defined wakers (exec/primitives/waker.hpp): target waker, or "" for the executor's own.
+  PollWith,       // from this task's next poll on, its executor polls it with this waker
 };
 
 enum class Cmp : uint8_t { Eq, Ne, Lt, Le, Gt, Ge };
@@ -259,6 +261,17 @@ struct WaitQueueSpec {
   bool slot = false;  // an AtomicWaker slot; else a waiter list
 };
 
+// A user-defined waker (exec/primitives/waker.hpp): a RawWakerVTable (or a
+// std::task::Wake impl) whose four functions run programs, inline, on the
+// thread that calls them. None of them can await.
+struct WakerSpec {
+  std::string name;
+  std::vector<OpSpec> wake;         // Waker::wake (by value: the vtable's wake consumes it)
+  std::vector<OpSpec> wake_by_ref;  // Waker::wake_by_ref
+  std::vector<OpSpec> clone;        // Waker::clone (a primitive storing it)
+  std::vector<OpSpec> drop;         // Waker's Drop (a stored one replaced or left behind)
+};
+
 struct CounterSpec {
   std::string name;
   int64_t initial = 0;
@@ -292,6 +305,7 @@ struct TaskSpec {
   uint8_t mask = 0;        // initial mask state: 0 unmasked, 1 masked (spawned inside a mask)
   bool must_finish = false;  // killed by an async exception before its end: interrupted
   bool kill_points = false;  // the explorer may throw ThreadKilled at any of its instructions
+  std::string waker;         // the user-defined waker its polls bring ("": the executor's own)
 };
 
 enum class HandlerKind : uint8_t {
@@ -352,6 +366,7 @@ struct ScenarioSpec {
   std::vector<ThreadSpec> threads;
   std::vector<ConnectionSpec> connections;
   std::vector<FutureSpec> futures;
+  std::vector<WakerSpec> wakers;
   int64_t latency_bound = 0;  // ms a woken task may wait to be polled; 0: no bound
   int64_t max_live_tasks = 0; // spawned and not finished at once; past it: resource_exhausted
   int64_t workers = 1;        // executor threads sharing the loop thread's queues (tokio's

@@ -71,6 +71,12 @@ std::string describe_frame(const Scenario& sc, const Frame& f) {
     case FrameKind::Timer: return "timer";
     case FrameKind::Thread: return "thread '" + sc.threads[f.id].name + "'";
     case FrameKind::Notify: return "notify handler";
+    case FrameKind::Waker: {
+      const uint32_t owner = sc.programs[f.program].owner;
+      return "waker '" + sc.wakers[owner / 4].name + "' running its " +
+             waker::fn_name(static_cast<WakerFn>(owner % 4)) + " (the waker of '" +
+             sc.task_name(f.id) + "')";
+    }
   }
   return "?";
 }
@@ -854,6 +860,14 @@ Verdict explain(const Scenario& sc, const World& w, const Finding& f, std::strin
                       "raise max_memory." + unfinished;
       return v;
     case VerdictKind::BoundDepth: {
+      if (w.waker_bound != kNoId) {  // user-defined waker programs nested past their bound
+        const ThreadRt& wt = w.threads[w.waker_bound];
+        v.explanation = "user-defined waker functions called past the bound of " +
+                        std::to_string(kMaxWakerNesting) + " nested on one stack (waker programs "
+                        "calling wakers), at step " + std::to_string(w.stats.steps) +
+                        ": inconclusive: " + stack_text(sc, wt) + ".";
+        return v;
+      }
       const ThreadRt& th = w.threads[0];
       v.explanation = "inline polls nested " + std::to_string(th.stack.size()) +
                       " frames deep, past the stack bound, at step " + std::to_string(w.stats.steps) +

@@ -115,7 +115,8 @@ bool WaitFor::may_do(WfNode x, Code code, uint32_t a) const {
       // poll), from where each stands; the loop thread's handlers to come.
       for (const Frame& f : w_.threads[x.id].stack)
         if (f.kind == FrameKind::Thread || f.kind == FrameKind::Handler ||
-            f.kind == FrameKind::DropHook || f.kind == FrameKind::Startup)
+            f.kind == FrameKind::DropHook || f.kind == FrameKind::Startup ||
+            f.kind == FrameKind::Waker)
           reach(f.program, f.pc, seen_prog, out);
       if (x.id == 0)
         for (size_t h = w_.next_event; h < sc_.timed_handlers; ++h)

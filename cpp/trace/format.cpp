@@ -76,6 +76,8 @@ const char* event_kind_name(Ev k) {
     case Ev::BarrierLead: return "barrier_lead";
     case Ev::BarrierReturn: return "barrier_return";
     case Ev::JoinSet: return "join_set";
+    case Ev::WakerRun: return "waker_run";
+    case Ev::PollWith: return "poll_with";
   }
   return "?";
 }
@@ -425,6 +427,19 @@ TraceRecord trace_record(const Scenario& sc, const Event& e, const std::string& 
         msg = who + "returns from " + what + " (released, not the leader)";
       break;
     }
+    case Ev::WakerRun: {
+      r.subject = sc.wakers[e.a].name;
+      const char* fn = waker::fn_name(static_cast<WakerFn>(e.b8));
+      r.detail = fn;
+      msg = r.subject + "." + fn + " runs (the waker of '" + task(e.b) + "'" +
+            (e.c ? std::string(", woken when it returns)") : std::string(")"));
+      break;
+    }
+    case Ev::PollWith:
+      r.subject = e.b ? sc.wakers[e.b - 1].name : std::string();
+      msg = "'" + task(e.a) + "' is polled next with " +
+            (e.b ? "waker '" + r.subject + "'" : std::string("its executor's own waker"));
+      break;
     case Ev::RwLock:
     case Ev::RwUnlock:
     case Ev::RwWait:

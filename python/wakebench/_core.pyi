@@ -56,6 +56,7 @@ class OpKind:
     JOIN_NEXT: ClassVar[OpKind]
     JS_ABORT_ALL: ClassVar[OpKind]
     JS_DROP: ClassVar[OpKind]
+    POLL_WITH: ClassVar[OpKind]
     PENDING: ClassVar[OpKind]
     PARK: ClassVar[OpKind]
     WAKE: ClassVar[OpKind]
@@ -206,6 +207,14 @@ class WaitQueueSpec:
     slot: bool
     def __init__(self) -> None: ...
 
+class WakerSpec:
+    name: str
+    wake: List[OpSpec]
+    wake_by_ref: List[OpSpec]
+    clone: List[OpSpec]
+    drop: List[OpSpec]
+    def __init__(self) -> None: ...
+
 class CounterSpec:
     name: str
     initial: int
@@ -236,6 +245,7 @@ class TaskSpec:
     mask: int
     must_finish: bool
     kill_points: bool
+    waker: str
     def __init__(self) -> None: ...
 
 class HandlerSpec:
@@ -286,6 +296,7 @@ class ScenarioSpec:
     latency_bound: int
     max_live_tasks: int
     futures: List[FutureSpec]
+    wakers: List[WakerSpec]
     workers: int
     def __init__(self) -> None: ...
 

@@ -164,7 +164,8 @@ class _Gen:
         if rule is not None:
             allowed, make = rule
             if set(d) - {"kind"} <= allowed and ("target" not in allowed
-                                                 or _valid_name(op.target)):
+                                                 or _valid_name(op.target)
+                                                 or op.kind.name in _EMPTY_TARGET_OK):
                 got = make(self, op, d)
                 if got is not None:
                     return got
@@ -243,13 +244,19 @@ class _Gen:
         keys = set(d) - {"name"}
         q = repr(item.name)
         if field == "tasks" and keys <= {"ops", "count", "autostart", "daemon", "mask",
-                                         "must_finish", "kill_points"} and item.mask in (0, 1):
+                                         "must_finish", "kill_points", "waker"} and \
+                item.mask in (0, 1) and (not item.waker or _valid_name(item.waker)):
             kw = [_Kw("count", repr(item.count))] if "count" in d else []
             kw += [_Kw(k, repr(getattr(item, k))) for k in ("autostart", "daemon") if k in d]
             kw += [_Kw("masked", "True")] if item.mask else []
             kw += [_Kw(k, repr(getattr(item, k))) for k in ("must_finish", "kill_points")
                    if k in d]
+            kw += [_Kw("waker", repr(item.waker))] if item.waker else []
             return _Call("s.task", [q, _list(self.ops(item.ops)), *kw])
+        if field == "wakers":  # every key is one of its four programs
+            return _Call("s.waker", [q] + [_Kw(k, _list(self.ops(getattr(item, k))))
+                                           for k in ("wake", "wake_by_ref", "clone", "drop")
+                                           if k in d])
         if field == "objects" and keys <= {"owner", "on_drop"}:
             if "owner" in d and not _valid_name(item.owner):
                 return None
@@ -408,6 +415,13 @@ def _named(kinds: str) -> None:
 
 
 _named("DROP SPAWN SPAWN_BLOCKING AWAIT THROW_TO ABORT")
+
+_EMPTY_TARGET_OK = {"POLL_WITH"}  # poll_with(None): the executor's own waker
+
+
+@_rule("POLL_WITH", "target")
+def _poll_with(g, op, d):
+    return f"ops.poll_with({op.target!r})" if op.target else "ops.poll_with(None)"
 
 
 @_rule("NOTIFY_LOOP", "target")

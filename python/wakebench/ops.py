@@ -37,6 +37,8 @@ __all__ = [
     "read_lock", "write_lock", "unlock_read", "unlock_write", "try_read", "try_write",
     "raw", "struct",
     "condvar_wait", "condvar_notify_one", "condvar_notify_all", "barrier_wait", "JoinNextOp",
+    "condvar_wait", "condvar_notify_one", "condvar_notify_all", "barrier_wait",
+    "poll_with",
 ]
 
 _NameLike = Union[str, "object"]
@@ -113,6 +115,15 @@ def wake_all(queue: _NameLike) -> Op:
 def yield_() -> Op:
     """Wake this task's own waker, then return Pending."""
     return _op(_core.OpKind.YIELD)
+
+
+def poll_with(waker: Optional[_NameLike]) -> Op:
+    """From this task's next poll on, its executor polls it with ``waker``
+    (a ``Scenario.waker``; ``None``: the executor's own), as when the same
+    future is polled again with another ``Context``. A primitive still
+    holding the old waker replaces it when the task polls it again, where
+    the real one does (see ``Scenario.waker``)."""
+    return _op(_core.OpKind.POLL_WITH, "" if waker is None else _name(waker, "poll_with"))
 
 
 def drop(thing: _NameLike) -> Op:

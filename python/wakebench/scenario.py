@@ -23,6 +23,7 @@ from .errors import ScenarioError, ScenarioTypeError, check_text, one_line
 __all__ = ["Scenario", "Mutex", "RwLock", "Condvar", "Barrier", "WaitQueue", "Counter", "Atomic",
            "Task", "Object", "Connection", "Semaphore", "Channel", "Oneshot", "Broadcast", "Watch",
            "Notify", "Future", "RefCell", "JoinSet"]
+           "Notify", "Future", "RefCell", "Waker"]
 
 
 class _Handle:
@@ -458,11 +459,20 @@ class Object(_Handle):
         return ops.drop(self)
 
 
+class Waker(_Handle):
+    """A user-defined waker (``Scenario.waker``): give it to a task
+    (``s.task(..., waker=w)``) or switch to it (``ops.poll_with(w)``)."""
+
+    def poll_with(self) -> ops.Op:
+        return ops.poll_with(self)
+
+
 _Spec = Union[_core.MutexSpec, _core.RwLockSpec, _core.CondvarSpec, _core.BarrierSpec, _core.WaitQueueSpec, _core.CounterSpec, _core.AtomicSpec,
               _core.TaskSpec,
               _core.ObjectSpec, _core.HandlerSpec, _core.ThreadSpec, _core.ConnectionSpec,
               _core.FutureSpec, _core.SemaphoreSpec, _core.NotifySpec, _core.ChannelSpec, _core.BroadcastSpec,
               _core.RefCellSpec, _core.JoinSetSpec]
+              _core.RefCellSpec, _core.WakerSpec]
 
 _MUTEX_KINDS = {
     "blocking": _core.MutexKind.BLOCKING,
@@ -809,16 +819,44 @@ class Scenario:
 
     # -- tasks, objects, handlers -------------------------------------------
 
+    def waker(self, name: str, *, wake: Iterable[ops.Op] = (), wake_by_ref: Iterable[ops.Op] = (),
+              clone: Iterable[ops.Op] = (), drop: Iterable[ops.Op] = ()) -> Waker:
+        """A user-defined waker (a ``RawWakerVTable``, or a
+        ``std::task::Wake`` impl) whose functions run programs, inline, on
+        the thread that calls them (cpp/exec/primitives/waker.hpp):
+        ``clone`` when a primitive stores it (a poll registering), ``wake``
+        when a primitive takes it out and wakes it by value (then the task
+        is woken; std's ``Waker::wake`` consumes the waker, so ``drop`` does
+        not run after it), ``wake_by_ref`` on ``yield_``, ``drop`` when a
+        stored one is replaced or its waiter leaves unwoken. Polled again
+        with another waker (``ops.poll_with``), a primitive replaces the one
+        it holds unless ``will_wake``: the new one cloned, the old one
+        dropped, inside that poll (tokio's semaphore and Notify, futures'
+        mutex, waiter lists); an AtomicWaker slot always does. Modelled at
+        wait queues, semaphores, Notify, async mutexes and yield; a task
+        using it elsewhere (sleep, channels, joins) is an error. The
+        programs cannot await; they may lock, wake, drop, print."""
+        w = _core.WakerSpec()
+        w.name = _check_name(name, "waker")
+        w.wake = ops._block(wake, f"waker {name!r} wake")
+        w.wake_by_ref = ops._block(wake_by_ref, f"waker {name!r} wake_by_ref")
+        w.clone = ops._block(clone, f"waker {name!r} clone")
+        w.drop = ops._block(drop, f"waker {name!r} drop")
+        self._add("wakers", w)
+        return Waker(name)
+
     def task(self, name: str, program: Iterable[ops.Op], *, count: int = 1,
              autostart: bool = True, daemon: bool = False, masked: bool = False,
-             must_finish: bool = False, kill_points: bool = False) -> Task:
+             must_finish: bool = False, kill_points: bool = False,
+             waker: Optional[Union[str, Waker]] = None) -> Task:
         """A task running ``program``. ``count`` replicas share it (named
         name[i]); ``autostart=False`` waits for a spawn op; a ``daemon`` may be
         left pending at the end without a verdict. Asynchronous exceptions:
         ``masked`` starts it with exceptions masked (spawned inside a
         ``mask``); ``must_finish`` makes its death by an exception before its
         end ``interrupted_critical_section``; ``kill_points`` lets the explorer
-        throw ThreadKilled into it at any of its instructions."""
+        throw ThreadKilled into it at any of its instructions. ``waker``: the
+        user-defined waker (``Scenario.waker``) its executor polls it with."""
         t = _core.TaskSpec()
         t.name = _check_name(name, "task")
         t.ops = ops._block(program, f"task {name!r}")
@@ -828,6 +866,7 @@ class Scenario:
         t.mask = 1 if masked else 0
         t.must_finish = bool(must_finish)
         t.kill_points = bool(kill_points)
+        t.waker = "" if waker is None else ops._name(waker, f"task {name!r} waker")
         self._add("tasks", t)
         return Task(name)
 

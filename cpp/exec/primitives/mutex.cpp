@@ -175,7 +175,10 @@ bool Machine::async_lock(uint32_t task, uint32_t m, uint32_t prog, uint32_t pc, 
   if (!mutex::held(mx)) {
     mutex::take(mx, HolderKind::Task, task, tid, mutex::Taken{static_cast<uint32_t>(step_), prog, pc});
     bool woken = false;
-    if (barging && mutex::remove(mx, task, woken) && !woken) --t.wakers;  // its entry goes
+    if (barging && mutex::remove(mx, task, woken) && !woken) {  // its entry goes
+      --t.wakers;
+      waker_left(task, WakerPlace::Mutex, m);  // remove_waker: the Waiter's waker drops
+    }
     t.waits_on = 0;
     ev(tid, Ev::Lock, m, task);
     return true;
@@ -184,6 +187,9 @@ bool Machine::async_lock(uint32_t task, uint32_t m, uint32_t prog, uint32_t pc, 
     if (mutex::register_barging(mx, task)) {
       ++t.wakers;
       ev(tid, Ev::LockWait, m, task);
+      waker_stored(task, WakerPlace::Mutex, m, false);
+    } else {
+      waker_stored(task, WakerPlace::Mutex, m, true);  // Waiter::register: unless will_wake
     }
     t.waits_on = m + 1;
     return false;
@@ -192,6 +198,9 @@ bool Machine::async_lock(uint32_t task, uint32_t m, uint32_t prog, uint32_t pc, 
     t.waits_on = m + 1;
     ++t.wakers;
     ev(tid, Ev::LockWait, m, task);
+    waker_stored(task, WakerPlace::Mutex, m, false);
+  } else {
+    waker_stored(task, WakerPlace::Mutex, m, true);  // tokio's Acquire: unless will_wake
   }
   return false;
 }
@@ -205,6 +214,7 @@ uint32_t Machine::async_unlock(uint32_t m, uint16_t tid) {
   TaskRt& t = w_.tasks[next];
   --t.wakers;
   t.waits_on = 0;
+  waker_to_hand(next, WakerPlace::Mutex, m);
   if (sc_.mutexes[m].kind == MutexKind::AsyncFair) {
     const Program& p = sc_.programs[t.program];
     mutex::hand_over(mx, next, t.thread,
@@ -231,11 +241,15 @@ void Machine::release_mutexes(uint32_t task, std::vector<uint32_t>& to_wake, uin
     bool woken = false;
     if (mutex::remove(mx, task, woken)) {
       touch_mutex(m);
-      if (!woken) --t.wakers;
+      if (!woken) {
+        --t.wakers;
+        waker_left(task, WakerPlace::Mutex, m);
+      }
       uint32_t next = woken ? mutex::wake_first(mx) : mutex::kNone;
       if (next != mutex::kNone) {
         TaskRt& n = w_.tasks[next];
         --n.wakers;
+        waker_to_hand(next, WakerPlace::Mutex, m);
         n.waits_on = 0;
         n.barge_woken = m + 1;
         to_wake.push_back(next);

@@ -68,6 +68,7 @@ void Machine::wake_one(uint16_t tid, uint32_t queue) {
     return;
   }
   waker_taken(t, queue);
+  waker_to_hand(t, WakerPlace::Queue, queue);
   wake(tid, t, ctx_of(tid, t));
 }
 
@@ -81,20 +82,33 @@ void Machine::wake_all(uint16_t tid, uint32_t queue) {
     ev(tid, Ev::WakeEmpty, queue);
     return;
   }
-  for (size_t i = before; i < f.wakes.size(); ++i) waker_taken(f.wakes[i], queue);
+  for (size_t i = before; i < f.wakes.size(); ++i) {
+    waker_taken(f.wakes[i], queue);
+    waker_to_hand(f.wakes[i], WakerPlace::Queue, queue);
+  }
 }
 
 void Machine::register_waker(uint16_t tid, uint32_t task, uint32_t q) {
   TaskRt& t = w_.tasks[task];
   touch_queue(q);
-  if (!sc_.queue_slot[q] && t.parked_in == q + 1) return;  // its entry is already there
+  // A user-defined waker: a slot clones the new one and drops the one held,
+  // always; a list replaces its entry's unless will_wake (primitives/waker).
+  if (sc_.queue_slot[q]) waker_slot_stored(task, q);
+  if (!sc_.queue_slot[q] && t.parked_in == q + 1) {  // its entry is already there
+    waker_stored(task, WakerPlace::Queue, q, true);
+    return;
+  }
   uint32_t replaced = wait_queue::kNone;
   // In this list already? Not if it is in no list, or in one that is its
   // latest registration's (a list queue, not this one): else look (a task
   // waiting in more than one queue).
   const bool latest_is_a_list = t.parked_in != 0 && !sc_.queue_slot[t.parked_in - 1];
   const bool maybe_there = t.in_lists > 1 || (t.in_lists == 1 && !latest_is_a_list);
-  if (!wait_queue::add(w_.queues[q], sc_.queue_slot[q] != 0, task, replaced, maybe_there)) return;
+  if (!wait_queue::add(w_.queues[q], sc_.queue_slot[q] != 0, task, replaced, maybe_there)) {
+    if (!sc_.queue_slot[q]) waker_stored(task, WakerPlace::Queue, q, true);
+    return;
+  }
+  if (!sc_.queue_slot[q]) waker_stored(task, WakerPlace::Queue, q, false);
   if (replaced != wait_queue::kNone) waker_taken(replaced, q);  // dropped, not woken
   if (!sc_.queue_slot[q] && t.in_lists < 255) ++t.in_lists;
   t.parked_in = q + 1;
@@ -106,7 +120,10 @@ void Machine::register_waker(uint16_t tid, uint32_t task, uint32_t q) {
 // or the task is gone.
 void Machine::leave_queue(uint32_t task, uint32_t q) {
   touch_queue(q);
-  if (wait_queue::leave(w_.queues[q], task)) waker_taken(task, q);
+  if (wait_queue::leave(w_.queues[q], task)) {
+    waker_taken(task, q);
+    waker_left(task, WakerPlace::Queue, q);
+  }
 }
 
 // A finished or dropped task or future leaves every waiter list it is in

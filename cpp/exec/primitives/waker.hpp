@@ -1,0 +1,133 @@
+// User-defined wakers: a Waker whose vtable runs user code.
+//
+// A real Waker is a data pointer and a RawWakerVTable of four functions
+// (std core/src/task/wake.rs): `clone`, `wake`, `wake_by_ref`, `drop`. An
+// executor's own waker runs the executor's code; a std::task::Wake impl
+// (alloc/src/task.rs) or a hand-written vtable runs the user's. Here a
+// user-defined waker has a program for each function; the thread that calls
+// the function runs the program inline, on its own stack (a Waker frame),
+// as a Drop hook's program runs where the drop happens. Its ops are the
+// visible ops of that thread (locks, wakes, drops, prints), so "this
+// waker's drop takes a lock" or "wake() takes a lock" deadlocks exactly
+// where the caller's stack holds that lock, and the verdict comes from the
+// wait-for graph as usual.
+//
+// What calls which function, copied from std and from the primitives:
+//  - Waker::wake(self) forgets self and calls the vtable's `wake`, which
+//    consumes the waker: `drop` is NOT called after it (std wake.rs,
+//    Waker::wake: "Don't call `drop` -- the waker will be consumed by
+//    `wake`"). A Wake impl's `wake(self: Arc<Self>)` receives the Arc; a
+//    program that wants the Arc's release written out puts it in `wake`.
+//    Waker::wake_by_ref calls `wake_by_ref`; Waker::clone calls `clone`;
+//    dropping a Waker calls `drop`.
+//  - Waker::will_wake(other) is true when both have the same data pointer and
+//    vtable: two clones of one user-defined waker; the executor's own wakers
+//    of one task (tokio's task waker is the task header). A user-defined
+//    waker and the executor's own never will_wake each other.
+//  - A poll that stores its waker in a primitive clones cx.waker(), running
+//    `clone` (a waker of the executor's own runs nothing). When the primitive
+//    wakes it by value (it takes the waker out: Option::take, WakeList), the
+//    program `wake` runs on the waking thread, then the task is woken as the
+//    executor's waker would (the program's ops first, then the schedule).
+//  - Polled again while still registered, with a waker that is not
+//    will_wake the stored one, a primitive replaces it: the new one is
+//    cloned (`clone` runs), then the old one dropped (`drop` runs), inside
+//    the poll, before it returns Pending:
+//      tokio 1.24.2 sync/batch_semaphore.rs poll_acquire (Semaphore,
+//        tokio's Mutex): `if waker.as_ref().map(|waker|
+//        !waker.will_wake(cx.waker())).unwrap_or(true) { *waker =
+//        Some(cx.waker().clone()); }` under the wait list's lock;
+//      tokio 1.24.2 sync/notify.rs Notified::poll_notified, Waiting: `if
+//        should_update { w.waker = Some(waker.clone()); }` (on the first
+//        registration the waker is cloned before the lock: "a waker clone
+//        can be triggering arbitrary code");
+//      futures-util 0.3.21 lock/mutex.rs Waiter::register: `Self::Waiting(w)
+//        if waker.will_wake(w) => {}, _ => *self = Self::Waiting(waker.clone())`;
+//      a waiter list wait queue, the same rule (tokio's lists, event-listener).
+//    An AtomicWaker slot (futures-core 0.3.21 task/__internal/atomic_waker.rs
+//    register, state WAITING) replaces unconditionally: `*self.waker.get() =
+//    Some(waker.clone())`, so every register clones the new waker and drops
+//    the one held, will_wake or not, whoever's it was.
+//  - A waiter that leaves without being woken (its future dropped or done,
+//    an Unregister, a barging lock taken with its entry still waiting)
+//    drops the waker it stored: `drop` runs where the future is dropped.
+//  - yield (the task's `cx.waker().wake_by_ref()`) runs `wake_by_ref`.
+//
+// Where a program runs: the function's caller pushes a Waker frame on its
+// own thread at the end of the step that called it (so the primitive's
+// state is already what the real primitive leaves before calling out); a
+// poll that replaced a waker returns Pending once the programs are done
+// (Frame::pending_after). Each frame's program is announced in the trace
+// ("w.drop runs (the waker of 't')"). A wake program that wakes another
+// user-defined waker nests: past kMaxWakerNesting Waker frames on one stack
+// the run stops at the depth bound (inconclusive), never a crash.
+//
+// Not modelled (the compiler refuses a task that may be polled with a
+// user-defined waker and uses them): timers (sleep), channels, broadcast,
+// tokio's RwLock and Barrier, joins. The primitives' internal locks are not
+// modelled either: tokio runs the clone and the replaced waker's drop under
+// the semaphore's or Notify's wait-list lock, so a program that touches that
+// same primitive there deadlocks the real program; the model lets it go on. The order of a waker's `drop` and
+// the wakes a dropped Acquire hands on (tokio wakes first, the node's waker
+// drops after Drop::drop) is reversed here.
+//
+// Invariants: a StoredWaker entry exists only for a user-defined waker; at
+// most one per (holder, place, index) for places other than InHand; an
+// InHand entry is consumed by the next wake() of its holder (the taking
+// frame's own wake, made in the same step or from its Frame::wakes).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "model/program.hpp"
+
+namespace wb {
+
+// Where a stored user-defined waker is.
+enum class WakerPlace : uint8_t {
+  Queue,      // a wait queue (index: queue id)
+  Semaphore,  // a semaphore's wait list
+  Notify,     // a Notify's waiter list
+  Mutex,      // an async mutex's wait list
+  InHand,     // taken out by a waking frame, to be woken by value
+};
+
+struct StoredWaker {
+  uint32_t holder = 0;  // the task or future whose poll stored it
+  uint32_t index = 0;   // the primitive's id
+  WakerPlace place = WakerPlace::Queue;
+  uint16_t waker = 0;   // user-defined waker id + 1
+};
+
+// A function of a user-defined waker to run on the calling thread.
+struct WakerCall {
+  uint16_t waker = 0;         // user-defined waker id + 1
+  WakerFn fn = WakerFn::Wake;
+  uint32_t holder = 0;        // whose waker it is (for the trace)
+  uint32_t target = 0xffffffffu;  // wake / wake_by_ref: the task woken when the program ends
+};
+
+inline constexpr uint32_t kMaxWakerNesting = 16;
+
+namespace waker {
+
+// The entry for (holder, place, index), or -1.
+inline int find(const std::vector<StoredWaker>& v, uint32_t holder, WakerPlace place, uint32_t index) {
+  for (size_t i = 0; i < v.size(); ++i)
+    if (v[i].holder == holder && v[i].place == place && (place == WakerPlace::InHand || v[i].index == index))
+      return static_cast<int>(i);
+  return -1;
+}
+
+// An AtomicWaker slot holds one waker, whoever's: its entry, or -1.
+inline int find_slot(const std::vector<StoredWaker>& v, uint32_t queue) {
+  for (size_t i = 0; i < v.size(); ++i)
+    if (v[i].place == WakerPlace::Queue && v[i].index == queue) return static_cast<int>(i);
+  return -1;
+}
+
+const char* fn_name(WakerFn fn);
+
+}  // namespace waker
+}  // namespace wb

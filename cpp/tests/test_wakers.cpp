@@ -1,0 +1,269 @@
+// User-defined wakers (primitives/waker.hpp): their programs run inline on
+// the thread that clones, wakes or drops them, where the real primitive
+// does; a waker program that takes a lock the caller's stack holds
+// deadlocks; polling again with another waker replaces the stored one as
+// tokio's semaphore does (clone the new, drop the old, inside the poll).
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "build.hpp"
+
+using namespace wb;
+using namespace wb::test;
+
+namespace {
+
+WakerSpec waker(const std::string& name, std::vector<OpSpec> wake = {},
+                std::vector<OpSpec> drop = {}, std::vector<OpSpec> clone = {},
+                std::vector<OpSpec> wake_by_ref = {}) {
+  WakerSpec w;
+  w.name = name;
+  w.wake = std::move(wake);
+  w.wake_by_ref = std::move(wake_by_ref);
+  w.clone = std::move(clone);
+  w.drop = std::move(drop);
+  return w;
+}
+TaskSpec task_with(const std::string& name, const std::string& w, std::vector<OpSpec> ops) {
+  TaskSpec t = task(name, std::move(ops));
+  t.waker = w;
+  return t;
+}
+OpSpec poll_with(const std::string& w) { return op(OpKind::PollWith, w); }
+OpSpec acquire(const std::string& s) { return op(OpKind::Acquire, s); }
+OpSpec release(const std::string& s) { return op(OpKind::Release, s); }
+
+std::map<std::string, uint64_t> explore_all(const ScenarioSpec& spec, const std::string& policy = "fifo") {
+  auto sc = std::make_shared<const Scenario>(compile(spec));
+  auto p = make_policy(policy);
+  ExploreConfig cfg;
+  cfg.strategy = Strategy::Exhaustive;
+  cfg.stop_at_first = false;
+  Explorer e(sc, *p, cfg);
+  e.advance(1'000'000, 30);
+  EXPECT_TRUE(e.report().complete);
+  return e.report().outcomes;
+}
+
+// The lines of the trace, in order, that contain `part`.
+std::vector<size_t> lines_with(const std::string& text, const std::string& part) {
+  std::vector<size_t> at;
+  size_t line = 0, pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    if (text.substr(pos, end - pos).find(part) != std::string::npos) at.push_back(line);
+    ++line;
+    pos = end + 1;
+  }
+  return at;
+}
+
+// (b) wake() takes a std mutex: the task waking it holds that mutex.
+ScenarioSpec wake_takes_lock(bool held_while_waking) {
+  ScenarioSpec s;
+  s.name = "waker-wake-locks";
+  s.mutexes = {MutexSpec{"m", MutexKind::Blocking}};
+  s.queues = {WaitQueueSpec{"q"}};
+  s.wakers = {waker("w", {lock("m"), print("w woke"), unlock("m")})};
+  s.tasks.push_back(task_with("waiter", "w", {op(OpKind::Park, "q"), print("waiter done")}));
+  if (held_while_waking)
+    s.tasks.push_back(task("notifier", {lock("m"), wake("q"), unlock("m")}));
+  else
+    s.tasks.push_back(task("notifier", {lock("m"), unlock("m"), wake("q")}));
+  return s;
+}
+
+TEST(Wakers, WakeTakingALockTheWakingTaskHoldsDeadlocks) {
+  Outcome o = run_spec(wake_takes_lock(true), "fifo");
+  EXPECT_EQ(o.verdict.kind, VerdictKind::ReentrantLock) << o.verdict.explanation;
+  EXPECT_TRUE(contains(o.verdict.explanation, "waker 'w' running its wake")) << o.verdict.explanation;
+  EXPECT_TRUE(contains(o.trace_text(), "w.wake runs (the waker of 'waiter'")) << o.trace_text();
+  auto outcomes = explore_all(wake_takes_lock(true));
+  EXPECT_EQ(outcomes.count("ok"), 0u);
+  EXPECT_EQ(outcomes.count("deadlock/reentrant_lock"), 1u);
+}
+
+TEST(Wakers, WakeTakingALockAfterItIsReleasedFinishes) {
+  Outcome o = run_spec(wake_takes_lock(false), "fifo");
+  EXPECT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
+  EXPECT_EQ(printed(o), (std::vector<std::string>{"w woke", "waiter done"}));
+  auto outcomes = explore_all(wake_takes_lock(false));
+  ASSERT_EQ(outcomes.size(), 1u);
+  EXPECT_EQ(outcomes.begin()->first, "ok");
+}
+
+TEST(Wakers, WakeRunsInlineOnAForeignThreadAndTheWakeIsItsOwn) {
+  // The waker's program runs on the thread that calls wake(): a foreign
+  // thread holding `m` while it wakes blocks on `m` itself.
+  ScenarioSpec s = wake_takes_lock(true);
+  s.tasks.pop_back();
+  ThreadSpec th;
+  th.name = "sidecar";
+  th.ops = {lock("m"), wake("q"), unlock("m")};
+  s.threads.push_back(th);
+  auto outcomes = explore_all(s, "thread_notify");
+  EXPECT_EQ(outcomes.count("ok"), 0u);  // a wake before the park is lost; after it, deadlock
+  bool deadlock = false;
+  for (const auto& [k, n] : outcomes) deadlock |= contains(k, "deadlock/reentrant_lock");
+  EXPECT_TRUE(deadlock);
+}
+
+// (a), (c): tokio's semaphore replaces the stored waker when the task is
+// polled again with one that is not will_wake it: the new one cloned, the
+// old one dropped, inside that poll, before it returns Pending.
+ScenarioSpec replaced_at_semaphore(bool hold_lock) {
+  ScenarioSpec s;
+  s.name = "waker-replaced";
+  s.mutexes = {MutexSpec{"m", MutexKind::Blocking}};
+  s.semaphores = {SemaphoreSpec{"s", 0}};
+  s.queues = {WaitQueueSpec{"kick"}};
+  s.wakers = {waker("w1", {}, {lock("m"), print("w1 dropped"), unlock("m")}, {print("w1 cloned")}),
+              waker("w2", {print("w2 woke")}, {}, {print("w2 cloned")})};
+  std::vector<OpSpec> body = {poll_with("w2"), op(OpKind::Register, "kick"), acquire("s"),
+                              print("acquired"), release("s")};
+  if (hold_lock) {
+    body.insert(body.begin() + 1, lock("m"));
+    body.push_back(unlock("m"));
+  }
+  s.tasks.push_back(task_with("t", "w1", body));
+  s.tasks.push_back(task("other", {wake("kick"), op(OpKind::Yield), release("s")}));
+  return s;
+}
+
+TEST(Wakers, PollingAgainWithAnotherWakerDropsTheOldOneInsideThePoll) {
+  Outcome o = run_spec(replaced_at_semaphore(false), "fifo");
+  ASSERT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
+  // First poll: w1 cloned into the queue and into the semaphore's list. The
+  // kick wakes w1 (its wake: nothing); the second poll brings w2: the
+  // semaphore clones w2, drops w1; the release wakes w2.
+  EXPECT_EQ(printed(o), (std::vector<std::string>{"w1 cloned", "w1 cloned", "w2 cloned",
+                                                  "w1 dropped", "w2 woke", "acquired"}));
+  const std::string tr = o.trace_text();
+  auto polls = lines_with(tr, "poll 't'");
+  auto ends = lines_with(tr, "'t' -> Pending");
+  auto clone2 = lines_with(tr, "w2.clone runs");
+  auto drop1 = lines_with(tr, "w1.drop runs");
+  ASSERT_GE(polls.size(), 2u) << tr;
+  ASSERT_EQ(clone2.size(), 1u) << tr;
+  ASSERT_EQ(drop1.size(), 1u) << tr;
+  EXPECT_LT(polls[1], clone2[0]) << tr;
+  EXPECT_LT(clone2[0], drop1[0]) << tr;
+  ASSERT_GE(ends.size(), 2u) << tr;
+  EXPECT_LT(drop1[0], ends[1]) << tr;  // inside the second poll, before it returns Pending
+}
+
+TEST(Wakers, ADropThatTakesALockTheReplacingTaskHoldsDeadlocks) {
+  Outcome o = run_spec(replaced_at_semaphore(true), "fifo");
+  EXPECT_EQ(o.verdict.kind, VerdictKind::ReentrantLock) << o.verdict.explanation;
+  EXPECT_TRUE(contains(o.verdict.explanation, "waker 'w1' running its drop")) << o.verdict.explanation;
+  auto outcomes = explore_all(replaced_at_semaphore(true));
+  EXPECT_EQ(outcomes.count("ok"), 0u);
+}
+
+TEST(Wakers, TheSameWakerAgainIsKeptByASemaphoreButReplacedByAnAtomicWakerSlot) {
+  for (bool slot : {false, true}) {
+    ScenarioSpec s;
+    s.name = "waker-will-wake";
+    WaitQueueSpec q{"q"};
+    q.slot = slot;
+    s.queues = {q, WaitQueueSpec{"kick"}};
+    s.wakers = {waker("w", {}, {print("dropped")}, {print("cloned")})};
+    s.tasks.push_back(task_with("t", "w", {op(OpKind::Register, "kick"), op(OpKind::Register, "q"),
+                                           op(OpKind::Pending), op(OpKind::Register, "q"),
+                                           op(OpKind::Pending)}));
+    s.tasks.push_back(task("other", {wake("kick"), op(OpKind::Yield), wake("q")}));
+    Outcome o = run_spec(s, "fifo");
+    ASSERT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
+    // kick: cloned; q: cloned; again at q: a list keeps it (will_wake), a
+    // slot (futures 0.3.21 AtomicWaker::register) clones and drops.
+    std::vector<std::string> want = {"cloned", "cloned"};
+    if (slot) want.insert(want.end(), {"cloned", "dropped"});
+    EXPECT_EQ(printed(o), want) << "slot=" << slot << "\n" << o.trace_text();
+  }
+}
+
+TEST(Wakers, YieldRunsWakeByRefAndAFinishedTaskDropsItsListEntries) {
+  ScenarioSpec s;
+  s.name = "waker-yield";
+  s.queues = {WaitQueueSpec{"q"}};
+  s.wakers = {waker("w", {print("wake")}, {print("drop")}, {print("clone")}, {print("by_ref")})};
+  s.tasks.push_back(task_with("t", "w", {op(OpKind::Register, "q"), op(OpKind::Yield), print("done")}));
+  Outcome o = run_spec(s, "fifo");
+  ASSERT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
+  EXPECT_EQ(printed(o), (std::vector<std::string>{"clone", "by_ref", "done", "drop"}));
+}
+
+TEST(Wakers, NotifyAndAsyncMutexesCloneWakeAndDrop) {
+  ScenarioSpec s;
+  s.name = "waker-notify-mutex";
+  s.notifies = {NotifySpec{"n"}};
+  s.mutexes = {MutexSpec{"am", MutexKind::AsyncFair}};
+  s.wakers = {waker("w", {print("wake")}, {print("drop")}, {print("clone")})};
+  s.tasks.push_back(task("holder", {lock("am"), op(OpKind::Yield), unlock("am")}));
+  s.tasks.push_back(task_with("t", "w", {lock("am"), unlock("am"), op(OpKind::Notified, "n"),
+                                         print("notified")}));
+  s.tasks.push_back(task("n1", {op(OpKind::Yield), op(OpKind::Yield), op(OpKind::NotifyOne, "n")}));
+  Outcome o = run_spec(s, "fifo");
+  ASSERT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
+  EXPECT_EQ(printed(o), (std::vector<std::string>{"clone", "wake", "clone", "wake", "notified"}))
+      << o.trace_text();
+}
+
+TEST(Wakers, WakersWakingWakersNestUpToABound) {
+  // w_i's wake wakes the queue where the next task parked with w_{i+1}:
+  // each wake program runs inside the one before it.
+  for (int n : {4, 20}) {
+    ScenarioSpec s;
+    s.name = "waker-nesting";
+    for (int i = 0; i < n; ++i) {
+      s.queues.push_back(WaitQueueSpec{"q" + std::to_string(i)});
+      std::vector<OpSpec> wk;
+      if (i + 1 < n) wk.push_back(wake("q" + std::to_string(i + 1)));
+      s.wakers.push_back(waker("w" + std::to_string(i), wk));
+      s.tasks.push_back(task_with("t" + std::to_string(i), "w" + std::to_string(i),
+                                  {op(OpKind::Park, "q" + std::to_string(i))}));
+    }
+    s.tasks.push_back(task("kick", {op(OpKind::Yield), wake("q0")}));
+    Outcome o = run_spec(s, "fifo");
+    if (n == 4) {
+      EXPECT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
+    } else {
+      EXPECT_EQ(o.verdict.kind, VerdictKind::BoundDepth) << o.verdict.explanation;
+      EXPECT_TRUE(contains(o.verdict.explanation, "waker functions called past the bound of 16"))
+          << o.verdict.explanation;
+    }
+  }
+}
+
+TEST(Wakers, CompileErrorsNameThePlace) {
+  ScenarioSpec s;
+  s.name = "waker-errors";
+  s.wakers = {waker("w")};
+  s.tasks.push_back(task_with("t", "nope", {}));
+  EXPECT_TRUE(contains(compile_error(s), "task 't': unknown waker 'nope'")) << compile_error(s);
+  s.tasks[0].waker = "w";
+  s.tasks[0].ops = {op(OpKind::Sleep, "", 5)};
+  EXPECT_TRUE(contains(compile_error(s), "does not follow a user-defined waker")) << compile_error(s);
+  s.tasks[0].waker = "";
+  s.tasks[0].ops = {poll_with("w"), op(OpKind::Sleep, "", 5)};
+  EXPECT_TRUE(contains(compile_error(s), "does not follow a user-defined waker")) << compile_error(s);
+  s.tasks[0].ops = {};
+  s.wakers[0].wake = {op(OpKind::Park, "q")};
+  s.queues = {WaitQueueSpec{"q"}};
+  EXPECT_TRUE(contains(compile_error(s), "waker 'w' (its wake)")) << compile_error(s);
+  s.wakers[0].wake = {poll_with("w")};
+  EXPECT_TRUE(contains(compile_error(s), "is not a task")) << compile_error(s);
+  s.wakers[0].wake = {lock("m")};
+  s.mutexes = {MutexSpec{"m", MutexKind::Blocking}};
+  EXPECT_TRUE(contains(compile_error(s), "ends holding 'm'")) << compile_error(s);
+}
+
+TEST(Wakers, DeterministicTraces) {
+  auto a = run_spec(replaced_at_semaphore(false), "fifo").trace_text();
+  auto b = run_spec(replaced_at_semaphore(false), "fifo").trace_text();
+  EXPECT_EQ(a, b);
+}
+
+}  // namespace

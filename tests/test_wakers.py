@@ -1,0 +1,177 @@
+"""User-defined wakers (cpp/exec/primitives/waker.hpp): a Waker whose
+clone, wake, wake_by_ref and drop run programs inline on the thread that
+calls them. A program that takes a lock the caller's stack holds
+deadlocks (the wait-for graph says so); polling again with another waker
+replaces the stored one where the real primitive does: tokio 1.24.2's
+semaphore clones the new one and drops the old one inside the poll
+(batch_semaphore.rs poll_acquire), futures-core 0.3.21's AtomicWaker on
+every register."""
+
+import pytest
+
+import wakebench as wb
+from wakebench import ops
+
+
+def texts(out):
+    return [o.text for o in out.output]
+
+
+def kinds(s, policy="fifo"):
+    ex = wb.explore(s, policy, strategy="exhaustive", stop_at_first=False, budget=200_000)
+    assert ex.complete, ex
+    return {k for k, n in dict(ex.outcomes).items() if n}
+
+
+def wake_takes_a_lock(held):
+    s = wb.Scenario("wake-takes-a-lock")
+    m = s.mutex("m")
+    q = s.wait_queue("q")
+    w = s.waker("w", wake=[m.lock(), ops.print("w woke"), m.unlock()])
+    s.task("waiter", [q.park(), ops.print("waiter done")], waker=w)
+    if held:
+        s.task("notifier", [m.lock(), q.wake(), m.unlock()])
+    else:
+        s.task("notifier", [m.lock(), m.unlock(), q.wake()])
+    return s
+
+
+def test_wake_taking_a_std_mutex_the_waking_task_holds_is_a_reentrant_deadlock():
+    out = wb.run(wake_takes_a_lock(True), "fifo")
+    assert out.verdict.kind == "deadlock/reentrant_lock", out.verdict
+    assert "waker 'w' running its wake" in out.explanation
+    assert "w.wake runs (the waker of 'waiter'" in out.trace_text
+    assert kinds(wake_takes_a_lock(True)) == {"deadlock/reentrant_lock"}
+
+
+def test_wake_taking_the_mutex_after_it_is_released_finishes():
+    out = wb.run(wake_takes_a_lock(False), "fifo")
+    assert out.verdict.ok, out.verdict
+    assert texts(out) == ["w woke", "waiter done"]
+    assert kinds(wake_takes_a_lock(False)) == {"ok"}
+
+
+def replaced(hold_lock):
+    """t polled first with w1 (stored in `kick` and in the semaphore's
+    list), then, woken through `kick`, with w2: the semaphore clones w2 and
+    drops w1 inside that poll."""
+    s = wb.Scenario("waker-replaced")
+    m = s.mutex("m")
+    sem = s.semaphore("s", 0)
+    kick = s.wait_queue("kick")
+    w1 = s.waker("w1", clone=[ops.print("w1 cloned")],
+                 drop=[m.lock(), ops.print("w1 dropped"), m.unlock()])
+    w2 = s.waker("w2", clone=[ops.print("w2 cloned")], wake=[ops.print("w2 woke")])
+    body = [w2.poll_with(), kick.register(), sem.acquire(), ops.print("acquired"), sem.release()]
+    if hold_lock:
+        body = [body[0], m.lock(), *body[1:], m.unlock()]
+    s.task("t", body, waker=w1)
+    s.task("other", [kick.wake(), ops.yield_(), sem.release()])
+    return s
+
+
+def test_polling_again_with_another_waker_drops_the_old_one_inside_the_poll():
+    out = wb.run(replaced(False), "fifo")
+    assert out.verdict.ok, out.verdict
+    assert texts(out) == ["w1 cloned", "w1 cloned", "w2 cloned", "w1 dropped", "w2 woke",
+                          "acquired"]
+    lines = out.trace_text.splitlines()
+    at = {key: [i for i, l in enumerate(lines) if key in l]
+          for key in ("poll 't'", "'t' -> Pending", "w2.clone runs", "w1.drop runs")}
+    second_poll, second_pending = at["poll 't'"][1], at["'t' -> Pending"][1]
+    assert second_poll < at["w2.clone runs"][0] < at["w1.drop runs"][0] < second_pending, \
+        out.trace_text
+
+
+def test_a_drop_that_takes_a_lock_the_replacing_task_holds_deadlocks():
+    out = wb.run(replaced(True), "fifo")
+    assert out.verdict.kind == "deadlock/reentrant_lock", out.verdict
+    assert "waker 'w1' running its drop" in out.explanation
+    assert "ok" not in kinds(replaced(True))
+
+
+@pytest.mark.parametrize("kind, want", [("list", ["cloned", "cloned"]),
+                                        ("slot", ["cloned", "cloned", "cloned", "dropped"])])
+def test_the_same_waker_again_is_kept_by_a_list_and_replaced_by_an_atomic_waker(kind, want):
+    s = wb.Scenario("will-wake")
+    q = s.wait_queue("q", kind=kind)
+    kick = s.wait_queue("kick")
+    w = s.waker("w", clone=[ops.print("cloned")], drop=[ops.print("dropped")])
+    s.task("t", [kick.register(), q.register(), ops.pending(), q.register(), ops.pending()],
+           waker=w)
+    s.task("other", [kick.wake(), ops.yield_(), q.wake()])
+    out = wb.run(s, "fifo")
+    assert out.verdict.ok, out.verdict
+    assert texts(out) == want, out.trace_text
+
+
+def test_yield_runs_wake_by_ref_and_a_finished_task_drops_what_it_stored():
+    s = wb.Scenario("by-ref")
+    q = s.wait_queue("q")
+    w = s.waker("w", wake=[ops.print("wake")], wake_by_ref=[ops.print("by_ref")],
+                clone=[ops.print("clone")], drop=[ops.print("drop")])
+    s.task("t", [q.register(), ops.yield_(), ops.print("done")], waker=w)
+    out = wb.run(s, "fifo")
+    assert out.verdict.ok, out.verdict
+    assert texts(out) == ["clone", "by_ref", "done", "drop"]
+
+
+def test_a_waker_program_on_a_foreign_thread_blocks_that_thread():
+    s = wb.Scenario("foreign-wake")
+    m = s.mutex("m")
+    q = s.wait_queue("q")
+    w = s.waker("w", wake=[m.lock(), m.unlock()])
+    s.task("waiter", [q.park()], waker=w)
+    s.thread("sidecar", program=[m.lock(), q.wake(), m.unlock()])
+    got = kinds(s, "thread_notify")
+    assert "ok" not in got and "deadlock/reentrant_lock" in got, got
+
+
+def test_to_python_and_json_round_trip():
+    s = replaced(True)
+    code = s.to_python()
+    assert 's.waker(' in code and "waker='w1'" in code and "ops.poll_with('w2')" in code, code
+    assert "raw" not in code, code
+    env = {}
+    exec(code, env)
+    again = env["scenario"]()
+    assert again.to_json() == s.to_json()
+    assert wb.Scenario.from_json(s.to_json()).to_json() == s.to_json()
+    t = wb.Scenario("own")
+    t.waker("w")
+    t.task("t", [ops.poll_with(None), ops.yield_()], waker="w")
+    assert "ops.poll_with(None)" in t.to_python()
+    assert wb.run(t, "fifo").verdict.ok
+
+
+def test_bad_input_is_one_clear_error():
+    s = wb.Scenario("bad")
+    s.task("t", [ops.sleep(1)], waker="nope")
+    with pytest.raises(wb.ScenarioError, match="task 't': unknown waker 'nope'"):
+        s.build()
+    s = wb.Scenario("bad2")
+    s.waker("w")
+    s.task("t", [ops.sleep(1)], waker="w")
+    with pytest.raises(wb.ScenarioError, match="does not follow a user-defined waker"):
+        s.build()
+    s = wb.Scenario("bad3")
+    q = s.wait_queue("q")
+    s.waker("w", drop=[q.park()])
+    with pytest.raises(wb.ScenarioError, match=r"waker 'w' \(its drop\).*cannot await"):
+        s.build()
+    with pytest.raises(wb.ScenarioTypeError):
+        wb.Scenario("bad4").waker("w", wake=["not an op"])
+
+
+def test_wakers_waking_wakers_nest_to_a_bound_not_a_crash():
+    s = wb.Scenario("nesting")
+    n = 20
+    for i in range(n):
+        q = s.wait_queue(f"q{i}")
+        nxt = [ops.wake(f"q{i + 1}")] if i + 1 < n else []
+        s.waker(f"w{i}", wake=nxt)
+        s.task(f"t{i}", [q.park()], waker=f"w{i}")
+    s.task("kick", [ops.yield_(), ops.wake("q0")])
+    out = wb.run(s, "fifo")
+    assert out.verdict.kind == "bound/depth", out.verdict
+    assert "user-defined waker functions called past the bound" in out.explanation, out.explanation
