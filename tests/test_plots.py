@@ -249,5 +249,4 @@ def test_inline_and_deferred_wakes_are_told_apart():
     assert ("-", "polled inline") in {plot.wake_style(w.action) for w in inline.wakes}
     assert plot.wake_style("run_queue") == ("--", "deferred: run_queue")
     assert plot.wake_style("posted_next (woken while running)") == ("--", "deferred: posted_next")
-    assert plot.wake_style("running")[0] == "--"
     assert plot.wake_style("coalesced")[0] == ":" and plot.wake_style("ignored")[0] == ":"

@@ -16,8 +16,8 @@ drawn thinner and labelled. A wake is an arrow from the waker's lane (the
 task being polled at that moment, or the handlers lane) to the woken task's
 lane, coloured by the wake context (``spawn``, ``drop_hook``...), solid when
 the policy polled inline, dashed when it deferred (to the run queue, the
-posted or posted-next events, or until the running poll returns), dotted
-when it did nothing (already queued, the task finished). A lock hold is a
+posted or posted-next events), dotted when it did nothing (already
+queued, the task finished); a task's wake of itself drops onto its lane. A lock hold is a
 thin bar under the holder's lane, one colour per lock, from ``lock`` to
 ``unlock``; an X marks a thread blocking on a lock, or a task waiting for
 one. Spans still open when the trace ends are dashed. The legend names
@@ -92,8 +92,9 @@ class Wake:
     source: str
     target: str
     context: str  #: spawn, drop_hook, task_poll...
-    #: inline, posted, posted_next, run_queue...; running (woken while being
-    #: polled: scheduled when the poll returns); coalesced, ignored (nothing queued)
+    #: inline, posted, posted_next, run_queue... (a task woken while being
+    #: polled: "... (woken while running)", scheduled when its poll returned
+    #: Pending); coalesced, ignored: nothing queued
     action: str
 
 
@@ -181,7 +182,10 @@ class _Layout:
 
     def on_wake(self, e: TraceEvent) -> None:
         context, _, action = e.detail.partition(" -> ")
-        self.tl.wakes.append(Wake(e.step, self.current(e), self.lane(e.task), context,
+        target = self.lane(e.task)
+        # a task's wake of itself is scheduled once its poll has ended: its own lane
+        source = target if context == "own_poll" else self.current(e)
+        self.tl.wakes.append(Wake(e.step, source, target, context,
                                   action or e.kind.replace("wake_", "")))
 
     def on_lock(self, e: TraceEvent) -> None:
@@ -208,7 +212,6 @@ class _Layout:
         "poll": on_poll, "poll_end": on_poll_end,
         "handler_begin": on_handler_begin, "handler_end": on_handler_end,
         "wake": on_wake, "wake_coalesced": on_wake, "wake_ignored": on_wake,
-        "wake_running": on_wake,
         "lock": on_lock, "lock_handoff": on_lock, "unlock": on_unlock,
         "lock_blocked": on_mark, "lock_wait": on_mark,
     }
@@ -262,15 +265,13 @@ def wake_colour(context: str) -> str:
 
 def wake_style(action: str) -> tuple:
     """(line style, legend label) of a wake by what the policy did with it:
-    solid: polled inline; dashed: deferred (queued, or scheduled when the
-    running poll returns); dotted: nothing queued."""
+    solid: polled inline; dashed: deferred (queued; for a task woken while
+    being polled, when its poll returned); dotted: nothing queued."""
     action = action.split(" (", 1)[0]  # "run_queue (woken while running)"
     if action == "inline":
         return "-", "polled inline"
     if action in _NO_EFFECT:
         return ":", "no effect (already queued / finished)"
-    if action == "running":
-        return "--", "deferred: woken while being polled"
     return "--", f"deferred: {action}"
 
 
