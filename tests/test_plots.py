@@ -250,3 +250,33 @@ def test_inline_and_deferred_wakes_are_told_apart():
     assert plot.wake_style("run_queue") == ("--", "deferred: run_queue")
     assert plot.wake_style("posted_next (woken while running)") == ("--", "deferred: posted_next")
     assert plot.wake_style("coalesced")[0] == ":" and plot.wake_style("ignored")[0] == ":"
+
+
+def test_window_frame_is_the_trace_around_the_failing_step():
+    cx = wb.explore("futurelock-select", "fifo").counterexample
+    step = cx.verdict.step
+    df = frames.window_frame(cx, before=4, after=2)
+    assert list(df.columns) == COLUMNS and df.index.name == "event"
+    at = [i for i, e in enumerate(cx.trace) if e.step == step]
+    assert df.index.tolist() == list(range(max(0, at[0] - 4), min(len(cx.trace), at[-1] + 3)))
+    assert step in df.step.tolist() and df.attrs["step"] == step
+    assert df.attrs["events"] == len(cx.trace) and df.attrs["verdict"] == "deadlock/futurelock"
+    # the same rows as the whole frame has there
+    whole = frames.trace_frame(cx)
+    assert df.equals(whole.loc[df.index].rename_axis("event"))
+
+
+def test_window_is_around_any_step_and_the_nearest_one_the_trace_has():
+    out = wb.run("h2-drop-wake-nested", "ngx_inline")
+    events = out.trace
+    assert out.window(step=events[0].step, before=0, after=0) == \
+        [e for e in events if e.step == events[0].step]
+    # a step with no event: the nearest step that has one
+    steps = sorted({e.step for e in events})
+    gap = next((a + 1 for a, b in zip(steps, steps[1:]) if b - a > 1), None)
+    if gap is not None:
+        near = min(steps, key=lambda s: abs(s - gap))
+        assert {e.step for e in out.window(gap, before=0, after=0)} == {near}
+    assert out.window(10**6, before=2, after=5)[-1] is events[-1]
+    with pytest.raises(wb.ArgumentError, match="before: must be in"):
+        out.window(before=-1)
