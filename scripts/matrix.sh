@@ -3,4 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-exec wakebench matrix "$@"
+. scripts/venv.sh
+exec "$py" -m wakebench.cli matrix "$@"

@@ -6,13 +6,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test
+. scripts/venv.sh  # the Python setup.sh installed into: $py
 
 jobs="${WAKEBENCH_JOBS:-2}"
 build="${WAKEBENCH_BUILD:-build}"
 werror=OFF
 [ -n "${CI:-}" ] && werror=ON
-
-py="${PYTHON:-python3}"
 
 # release; ASan+UBSan on everything, the Python extension too (for the fuzz
 # test below); TSan on everything too (the libev backend's threads are what

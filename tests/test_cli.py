@@ -1,8 +1,11 @@
 """The command line, as a user runs it."""
 
 import json
+import os
+import re
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -269,3 +272,105 @@ def test_replay_command_names_what_the_command_line_can():
 def test_help_says_a_python_file_is_executed():
     out = wakebench("run", "--help").stdout
     assert "never executed" in out and "the file is executed" in out
+
+
+# -- the progress bar: on a terminal only, with the rate and the time left ---
+
+ENDLESS = """
+import wakebench as wb
+from wakebench import ops
+
+def scenario():  # a space no budget here exhausts
+    s = wb.Scenario("endless")
+    c = s.counter("c")
+    for i in range(3):
+        s.thread(f"t{i}", program=[ops.repeat(60, c.add(1))])
+    return s
+"""
+
+
+def on_a_terminal(*args, cwd=None):
+    """Run the CLI with stderr on a pseudo-terminal (100 columns), stdout on
+    a pipe: (exit code, stdout, what the terminal got)."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+    import threading
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    p = subprocess.Popen([sys.executable, "-m", "wakebench.cli", *args], stdout=subprocess.PIPE,
+                         stderr=slave, text=True, cwd=cwd)
+    os.close(slave)
+    got = []
+
+    def read():
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # EIO: the child closed the terminal
+                return
+            if not chunk:
+                return
+            got.append(chunk)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    out, _ = p.communicate(timeout=300)
+    reader.join()
+    os.close(master)
+    return p.returncode, out, b"".join(got).decode("utf-8", "replace")
+
+
+RATE_AND_ETA = r"[\d.]+k?/{total} \[\d\d:\d\d<\d\d:\d\d, +[\d.]+k? {unit}/s\]"
+
+
+def test_matrix_shows_a_progress_bar_with_rate_and_eta_on_a_terminal(tmp_path):
+    (tmp_path / "endless.py").write_text(ENDLESS)
+    code, out, tty = on_a_terminal("matrix", "--scenario", "endless.py", "--budget", "20000",
+                                   "--policy", "fifo", "--policy", "ngx_inline", "--jobs", "1",
+                                   cwd=tmp_path)
+    assert code == 3, tty  # the budget cut both cells: inconclusive
+    assert re.search(RATE_AND_ETA.format(total=2, unit="cells"), tty), tty
+    assert "endless / " in tty  # the cell just done
+    assert tty.endswith("\r")  # the bar is taken away before the table
+    assert "| endless " in out and "cells/s" not in out
+
+
+def test_explore_shows_a_progress_bar_with_rate_and_eta_on_a_terminal(tmp_path):
+    (tmp_path / "endless.py").write_text(ENDLESS)
+    code, out, tty = on_a_terminal("explore", "endless.py", "--strategy", "random",
+                                   "--budget", "30000", cwd=tmp_path)
+    assert code == 3, tty  # the budget ran out: inconclusive
+    assert re.search(RATE_AND_ETA.format(total=r"30\.0k", unit="schedules"), tty), tty
+    assert "random endless" in tty and "30000 schedules" in out
+
+
+def test_no_progress_bar_with_json_or_when_piped(tmp_path):
+    code, out, tty = on_a_terminal("matrix", "--scenario", "h2-drop-wake-nested", "--json")
+    assert code == 0 and tty == "" and json.loads(out)
+    r = wakebench("matrix", "--scenario", "h2-drop-wake-nested")
+    assert r.stderr == "" and "cells/s" not in r.stdout
+
+
+def test_the_progress_bar_is_tqdm_with_rate_and_eta():
+    import io
+    from wakebench.matrix import ProgressBar
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    screen = Terminal()
+    bar = ProgressBar(" cells", stream=screen, mininterval=0)
+    for done in range(4):
+        bar(done, 4, f"cell {done}")
+        time.sleep(0.05)
+    text = screen.getvalue()
+    bar(4, 4, "done")
+    assert re.search(RATE_AND_ETA.format(total=4, unit="cells"), text), text
+    assert "cell 3" in text
+    assert screen.getvalue().endswith("\r")  # cleared when done
+    piped = io.StringIO()
+    ProgressBar(stream=piped)(1, 2, "x")
+    assert piped.getvalue() == ""

@@ -235,6 +235,35 @@ def test_ctrl_c_stops_the_cli_explore_with_a_partial_summary(json_out):
         assert "interrupted: a partial summary" in out and " distinct) in " in out
 
 
+@pytest.mark.parametrize("json_out", [True, False])
+def test_ctrl_c_stops_the_matrix_within_a_second_with_the_cells_done(json_out):
+    # Two cells, one at a time: h2-drop-wake-nested's finishes at once,
+    # endless's would run for ever; Ctrl-C stops it (between two slices of
+    # its exploration) and the command shows the one cell done.
+    script = ("import sys; sys.path.insert(0, %r); import test_robustness as t; "
+              "from wakebench import catalog, cli; "
+              "catalog.entry('endless', source='test', quote='', assumes='', summary='endless')(t.endless); "
+              "sys.exit(cli.main(sys.argv[1:]))" % os.path.dirname(os.path.abspath(__file__)))
+    args = [sys.executable, "-c", script, "matrix", "--scenario", "h2-drop-wake-nested",
+            "--scenario", "endless", "--policy", "fifo", "--jobs", "1",
+            "--budget", str(10**12)] + (["--json"] if json_out else [])
+    p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_for_cpu(p.pid, 1.5)
+    t0 = time.monotonic()
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=30)
+    took = time.monotonic() - t0
+    assert p.returncode == 130, err
+    assert "Traceback" not in err
+    assert took < 5, took  # a slice is 0.2 s; a margin for a busy machine
+    if json_out:
+        assert [(c["scenario"], c["verdict"]) for c in json.loads(out)] == [
+            ("h2-drop-wake-nested", "ok")]
+    else:
+        assert "interrupted: a partial matrix, 1 of 2 cells" in out
+        assert "| h2-drop-wake-nested | ok" in out and "| endless" not in out
+
+
 def wait_for_cpu(pid, seconds, timeout=120):
     """Until the process has used ``seconds`` of CPU: a margin counted in
     its own work, whatever else the machine is doing."""

@@ -36,6 +36,7 @@ from ._core import verdict_kinds
 from . import replay as replay_files
 from .api import BACKENDS, STRATEGIES, Interrupted, explore, run
 from .errors import Error, one_line, printable
+from .matrix import Interrupted as MatrixInterrupted
 from .matrix import (ProgressBar, compute, counterexamples, inconclusive, prepare_out_dir,
                      render_json, render_text, write_outputs)
 from .policy import builtin_policies
@@ -181,17 +182,19 @@ def cmd_explore(args: argparse.Namespace) -> int:
     expect = _check_expect(args.expect)
     if args.save:
         _writable_file(args.save)  # fail before the long computation
-    bar = None if args.json else ProgressBar()
+    bar = ProgressBar(" schedules", force=False if args.json else None)
     try:
         ex = explore(sc, policy, strategy=args.strategy, budget=args.budget, seed=args.seed,
                      depth=args.depth, bound=args.bound, max_seconds_total=args.seconds,
                      checkpoint=args.checkpoint, jobs=args.jobs,
-                     progress=(lambda d, t: bar(d, t, f"{args.strategy} {name}")) if bar else None)
+                     progress=(lambda d, t: bar(d, t, f"{args.strategy} {name}"))
+                     if bar.enabled else None)
     except Interrupted as stop:  # Ctrl-C: what was searched, then exit 130
-        if bar:
-            bar.clear()
+        bar.clear()
         _show_exploration(stop.partial, args)
         return EXIT_INTERRUPTED
+    finally:
+        bar.clear()
     if ex.counterexample is not None and args.save:
         replay_files.save(args.save, ex.counterexample)
     _show_exploration(ex, args)
@@ -246,14 +249,25 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     t0 = time.monotonic()
     if args.jobs is not None and args.jobs < 1:
         raise _Fail(f"--jobs must be at least 1, got {args.jobs}")
-    cells = compute(scenarios, policies, budget=args.budget, bound=args.bound, jobs=args.jobs,
-                    progress=None if args.json else ProgressBar())
+    bar = ProgressBar(" cells", force=False if args.json else None)
+    interrupted = None
+    try:
+        cells = compute(scenarios, policies, budget=args.budget, bound=args.bound,
+                        jobs=args.jobs, progress=bar if bar.enabled else None)
+    except MatrixInterrupted as stop:  # Ctrl-C: the cells finished, then exit 130
+        cells, interrupted = stop.partial, stop
+    finally:
+        bar.clear()
     elapsed = time.monotonic() - t0
-    written = _writable(args.out, lambda d: write_outputs(cells, d)) if args.out else []
-    code = EXIT_INCONCLUSIVE if inconclusive(cells) else EXIT_OK
+    written = (_writable(args.out, lambda d: write_outputs(cells, d))
+               if args.out and not interrupted else [])
+    code = (EXIT_INTERRUPTED if interrupted else
+            EXIT_INCONCLUSIVE if inconclusive(cells) else EXIT_OK)
     if args.json:
         print(render_json(cells), end="")
         return code
+    if interrupted:
+        print(f"interrupted: a partial matrix, {len(cells)} of {interrupted.total} cells")
     print(render_text(cells))
     print()
     for c in counterexamples(cells):

@@ -14,9 +14,10 @@ import html
 import json
 import os
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Union
 
 from . import catalog
 from .api import explore, run
@@ -27,7 +28,7 @@ from .scenario import Scenario
 
 __all__ = ["Cell", "compute", "render_text", "render_markdown", "render_html", "render_json",
            "write_outputs", "prepare_out_dir", "verdict_family", "counterexamples",
-           "inconclusive"]
+           "inconclusive", "Interrupted", "ProgressBar"]
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,11 @@ def compute(scenarios: Optional[Sequence[Union[str, Scenario]]] = None,
     """Explore every scenario (catalog names or ``Scenario`` objects; by
     default the catalog) under every policy, ``jobs`` cells at a time
     (default: one per core; each exploration runs in C++ without the GIL).
-    The cells come back in table order, the same for any ``jobs``."""
+    The cells come back in table order, the same for any ``jobs``.
+    ``progress(done, total, label)`` is called at the start and as each
+    cell finishes.
+    Ctrl-C raises ``Interrupted`` (a KeyboardInterrupt) within a fraction
+    of a second, carrying the cells finished so far."""
     given = list(scenarios) if scenarios is not None else catalog.names()
     built: List[Scenario] = []
     for i, s in enumerate(given):
@@ -87,9 +92,15 @@ def compute(scenarios: Optional[Sequence[Union[str, Scenario]]] = None,
     work = [(k, p) for k in range(len(built)) for p in policies]
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(work) or 1))
 
+    stop = threading.Event()  # set on Ctrl-C: running cells stop at their next slice
+
+    def stopped(done: int, total: int) -> None:
+        if stop.is_set():
+            raise _Stopped()
+
     def cell(k: int, p: str) -> Cell:
         sc = built[k]
-        ex = explore(sc, p, strategy="exhaustive", budget=budget, bound=bound)
+        ex = explore(sc, p, strategy="exhaustive", budget=budget, bound=bound, progress=stopped)
         cx = ex.counterexample
         return Cell(sc.name, p, ex.verdict, ex.schedules, ex.states, ex.complete,
                     cx.schedule if cx else None, dict(ex.outcomes), ex.inconclusive, ex.bound,
@@ -97,7 +108,10 @@ def compute(scenarios: Optional[Sequence[Union[str, Scenario]]] = None,
 
     cells: List[Optional[Cell]] = [None] * len(work)
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
+    pending: Dict[concurrent.futures.Future, int] = {}
     try:
+        if progress:
+            progress(0, len(work), "")
         pending = {pool.submit(cell, k, p): i for i, (k, p) in enumerate(work)}
         done = 0
         for fut in concurrent.futures.as_completed(pending):
@@ -106,13 +120,44 @@ def compute(scenarios: Optional[Sequence[Union[str, Scenario]]] = None,
             done += 1
             if progress:
                 progress(done, len(work), f"{built[work[i][0]].name} / {work[i][1]}")
-    except BaseException:  # Ctrl-C, an error: cells not begun are not run
+    except KeyboardInterrupt:
+        # Ctrl-C: cells not begun are not run, running ones stop within a
+        # slice of their exploration (api.SLICE_S); the cells finished so
+        # far are the partial result
+        stop.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        while True:
+            try:
+                concurrent.futures.wait(pending)
+                break
+            except KeyboardInterrupt:  # Ctrl-C again: they are stopping already
+                continue
+        for fut, i in pending.items():
+            if fut.done() and not fut.cancelled() and fut.exception() is None:
+                cells[i] = fut.result()
+        raise Interrupted([c for c in cells if c is not None], len(work)) from None
+    except BaseException:  # an error: cells not begun are not run
+        stop.set()
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown()
     if progress:
         progress(len(work), len(work), "done")
     return [c for c in cells if c is not None]
+
+
+class _Stopped(Exception):
+    """Raised inside a running cell's exploration once Ctrl-C was pressed."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C stopped ``compute()``: a KeyboardInterrupt carrying the cells
+    finished so far (``.partial``, in table order) and how many there were
+    to compute (``.total``)."""
+
+    def __init__(self, partial: List[Cell], total: int) -> None:
+        super().__init__(f"interrupted after {len(partial)} of {total} cells")
+        self.partial, self.total = partial, total
 
 
 def cost_of(out: Outcome) -> Dict[str, int]:
@@ -176,7 +221,8 @@ def render_text(cells: List[Cell]) -> str:
     scenarios, policies, by = _grid(cells)
     rows = [["scenario", *policies]]
     for s in scenarios:
-        rows.append([s, *(_label(by[(s, p)]) for p in policies)])
+        rows.append([s, *(_label(by[(s, p)]) if (s, p) in by else "(not run)"
+                          for p in policies)])
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     out = []
     for i, r in enumerate(rows):
@@ -274,24 +320,32 @@ def write_outputs(cells: List[Cell], out_dir: Union[str, Path]) -> List[Path]:
 
 
 class ProgressBar:
-    """A one-line progress bar on stderr, shown only on a terminal."""
+    """A progress bar on stderr (tqdm) with the count, the rate and the time
+    left, shown only on a terminal (``force``: True or False overrides);
+    call it as a ``progress(done, total, label)`` callback."""
 
-    def __init__(self, stream=sys.stderr) -> None:
-        self.stream = stream
-        self.enabled = hasattr(stream, "isatty") and stream.isatty()
+    def __init__(self, unit: str = " it", stream=None, force: Optional[bool] = None,
+                 mininterval: float = 0.2) -> None:
+        self.stream = sys.stderr if stream is None else stream
+        self.unit, self.mininterval = unit, mininterval
+        self.enabled = (force if force is not None
+                        else hasattr(self.stream, "isatty") and self.stream.isatty())
+        self._bar: Any = None  # a tqdm, once shown
 
-    def __call__(self, done: int, total: int, label: str) -> None:
-        if not self.enabled:
-            return
-        width = 30
-        filled = width * done // max(total, 1)
-        bar = "#" * filled + "-" * (width - filled)
-        self.stream.write(f"\r[{bar}] {done}/{total} {label[:40]:<40}")
-        if done == total:
+    def __call__(self, done: int, total: int, label: str = "") -> None:
+        if not self.enabled or (self._bar is None and done >= total):
+            return  # off, or finished (a last call after the bar was taken away)
+        if self._bar is None:
+            from tqdm import tqdm  # a dependency; imported only for a terminal
+            self._bar = tqdm(total=total, unit=self.unit, file=self.stream, leave=False,
+                             dynamic_ncols=True, mininterval=self.mininterval, unit_scale=total >= 10_000)
+        self._bar.set_description_str(label[:40], refresh=False)
+        self._bar.update(max(done - self._bar.n, 0))
+        if done >= total:
             self.clear()
-        self.stream.flush()
 
     def clear(self) -> None:
-        if self.enabled:
-            self.stream.write(f"\r{' ' * 90}\r")
-            self.stream.flush()
+        """Take the bar off the screen (before printing a summary)."""
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None

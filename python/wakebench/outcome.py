@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Union
 
 from . import _core, catalog, serialise
+from .errors import ArgumentError, check_int
 from .scenario import Scenario
 
 __all__ = ["Verdict", "Outcome", "Output", "TraceEvent", "Exploration", "scenario_ref"]
@@ -112,6 +113,29 @@ class Outcome:
     @property
     def trace_text(self) -> str:
         return self._raw.trace_text()
+
+    def window(self, step: Optional[int] = None, before: int = 10,
+               after: int = 3) -> List[TraceEvent]:
+        """The trace around ``step`` (default: the verdict's, where a hazard
+        was found): every event of that step (or of the nearest step the
+        trace has), the ``before`` events before them and the ``after``
+        events after them."""
+        lo, hi = self.window_bounds(step, before, after)
+        return self.trace[lo:hi]
+
+    def window_bounds(self, step: Optional[int] = None, before: int = 10,
+                      after: int = 3) -> "tuple[int, int]":
+        """``window()`` as positions in ``trace``: the events ``trace[lo:hi]``."""
+        step = self.verdict.step if step is None else check_int(step, "step", 0,
+                                                                error=ArgumentError)
+        check_int(before, "before", 0, error=ArgumentError)
+        check_int(after, "after", 0, error=ArgumentError)
+        events = self.trace
+        if not events:
+            return 0, 0
+        nearest = min(events, key=lambda e: abs(e.step - step)).step
+        at = [i for i, e in enumerate(events) if e.step == nearest]
+        return max(0, at[0] - before), min(len(events), at[-1] + after + 1)
 
     @property
     def choices(self) -> list:

@@ -1,6 +1,6 @@
 """Scheduling policies: what wake() does.
 
-The built-in policies run in C++ (see DESIGN.md section 1)::
+The built-in policies run in C++ (``cpp/exec/policy.cpp``)::
 
     ngx_inline        ngx-rust before PR #295: poll the woken task on the waker's stack;
                       woken while running: through the scheduler (as ngx_posted_next)
