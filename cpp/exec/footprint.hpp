@@ -16,7 +16,8 @@ namespace wb {
 
 struct ResourceMap {
   uint32_t semaphores, notifies, channels, rwlocks, condvars, barriers, queues, counters, objects,
-      connections, tasks, refcells, exec_queues, clock, timers, live, broadcasts, join_sets;
+      connections, tasks, refcells, exec_queues, clock, timers, live, broadcasts, join_sets,
+      polling;
   explicit ResourceMap(const Scenario& sc)
       : semaphores(static_cast<uint32_t>(sc.mutexes.size())),
         notifies(semaphores + static_cast<uint32_t>(sc.semaphores.size())),
@@ -35,7 +36,9 @@ struct ResourceMap {
         timers(clock + 1),       // the timer heap (ties fire in id order)
         live(timers + 1),        // the count of live tasks (max_live_tasks)
         broadcasts(live + 1),    // tokio::sync::broadcast channels
-        join_sets(broadcasts + static_cast<uint32_t>(sc.broadcasts.size())) {}  // JoinSets
+        join_sets(broadcasts + static_cast<uint32_t>(sc.broadcasts.size())),  // JoinSets
+        // whether any thread is polling a task (a policy's WakeInfo::polling)
+        polling(join_sets + static_cast<uint32_t>(sc.join_sets.size())) {}
   static uint32_t key(uint32_t resource, bool write) { return (resource << 1) | (write ? 1 : 0); }
 };
 

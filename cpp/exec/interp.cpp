@@ -36,7 +36,8 @@ void Machine::pop_frame(uint16_t tid) {
   ThreadRt& th = w_.threads[tid];
   const Frame& f = th.stack.back();
   th.locals.resize(f.locals);
-  if (f.kind == FrameKind::Poll && --th.polls_on_stack == 0) --w_.polling_threads;
+  if (f.kind == FrameKind::Poll && --th.polls_on_stack == 0 && --w_.polling_threads == 0)
+    touch_polling(true);
   th.stack.pop_back();
   if (cfg_.footprints && !step_units_ && th.stack.empty() && w_.halt != Halt::Pruned) unit_ends();
 }
@@ -68,7 +69,7 @@ void Machine::push_poll(uint16_t tid, uint32_t task, Entry entry, WakeCtx via) {
   Frame& f = th.stack.back();
   f.entry = entry;
   f.via = via;
-  if (th.polls_on_stack++ == 0) ++w_.polling_threads;
+  if (th.polls_on_stack++ == 0 && w_.polling_threads++ == 0) touch_polling(true);
   w_.stats.max_polls_nested = std::max(w_.stats.max_polls_nested, th.polls_on_stack);
   if (entry != Entry::Child && w_.woken_iter[task] != kNoId) {  // the wake-to-poll latency
     const uint64_t latency = w_.stats.iterations - w_.woken_iter[task];

@@ -258,6 +258,12 @@ class Machine {
   void touch_barrier(uint32_t b) { touch(res_.barriers + b, true); }
   void touch_clock(bool write) { touch(res_.clock, write); }
   void touch_timers() { touch(res_.timers, true); }
+  // Whether any thread polls a task: a wake reads it (WakeInfo::polling), a
+  // poll's start or end on an idle machine writes it. Only with more threads
+  // can a step see it set (with one, a unit is a whole poll).
+  void touch_polling(bool write) {
+    if (step_units_) touch(res_.polling, write);
+  }
   // A step whose reads no resource key names (the loop driver's wait, which
   // asks whether any other thread can act; its events): it conflicts with all.
   void touch_all() {

@@ -87,7 +87,7 @@ void Machine::raise_panic(uint16_t tid, PanicFact p) {
   }
   // The poll frame becomes the task's teardown (tasks.cpp teardown_step):
   // the unwinding drops its future there, on this stack.
-  if (--th.polls_on_stack == 0) --w_.polling_threads;
+  if (--th.polls_on_stack == 0 && --w_.polling_threads == 0) touch_polling(true);
   f.kind = FrameKind::Teardown;
   f.pc = 0;
   f.child_polled = f.branch = f.start = 0;

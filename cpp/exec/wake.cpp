@@ -81,6 +81,7 @@ void Machine::schedule(uint16_t tid, uint32_t task, WakeCtx ctx, bool woken_whil
   info.ctx = ctx;
   info.task_running = woken_while_running;
   info.polling = w_.polling_threads > 0;
+  touch_polling(false);
   info.waker_thread = tid;
   info.home_thread = t.thread;
   info.depth = static_cast<uint32_t>(th.stack.size());
