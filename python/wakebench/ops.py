@@ -37,7 +37,6 @@ __all__ = [
     "read_lock", "write_lock", "unlock_read", "unlock_write", "try_read", "try_write",
     "raw", "struct",
     "condvar_wait", "condvar_notify_one", "condvar_notify_all", "barrier_wait", "JoinNextOp",
-    "condvar_wait", "condvar_notify_one", "condvar_notify_all", "barrier_wait",
     "poll_with",
 ]
 

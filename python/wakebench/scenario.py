@@ -22,8 +22,7 @@ from .errors import ScenarioError, ScenarioTypeError, check_text, one_line
 
 __all__ = ["Scenario", "Mutex", "RwLock", "Condvar", "Barrier", "WaitQueue", "Counter", "Atomic",
            "Task", "Object", "Connection", "Semaphore", "Channel", "Oneshot", "Broadcast", "Watch",
-           "Notify", "Future", "RefCell", "JoinSet"]
-           "Notify", "Future", "RefCell", "Waker"]
+           "Notify", "Future", "RefCell", "JoinSet", "Waker"]
 
 
 class _Handle:
@@ -471,8 +470,7 @@ _Spec = Union[_core.MutexSpec, _core.RwLockSpec, _core.CondvarSpec, _core.Barrie
               _core.TaskSpec,
               _core.ObjectSpec, _core.HandlerSpec, _core.ThreadSpec, _core.ConnectionSpec,
               _core.FutureSpec, _core.SemaphoreSpec, _core.NotifySpec, _core.ChannelSpec, _core.BroadcastSpec,
-              _core.RefCellSpec, _core.JoinSetSpec]
-              _core.RefCellSpec, _core.WakerSpec]
+              _core.RefCellSpec, _core.JoinSetSpec, _core.WakerSpec]
 
 _MUTEX_KINDS = {
     "blocking": _core.MutexKind.BLOCKING,
