@@ -340,7 +340,10 @@ class ProgressBar:
             self._bar = tqdm(total=total, unit=self.unit, file=self.stream, leave=False,
                              dynamic_ncols=True, mininterval=self.mininterval, unit_scale=total >= 10_000)
         self._bar.set_description_str(label[:40], refresh=False)
-        self._bar.update(max(done - self._bar.n, 0))
+        step = max(done - self._bar.n, 0)
+        self._bar.update(step)
+        if step and total < 1000:  # a few long items (matrix cells): show each one's end
+            self._bar.refresh()
         if done >= total:
             self.clear()
 

@@ -689,7 +689,11 @@ class JoinNextOp(ValueOp):
 class _JoinedTask(Returned):
     """Which task a join_next joined: the task's name in the condition."""
 
-    __slots__ = ()
+    __slots__ = ("task",)
+
+    def __init__(self, op: ValueOp, cmp: "_core.Cmp", task: str) -> None:
+        super().__init__(op, cmp, 0)
+        self.task = task
 
     def _branch(self, then: list, orelse: list) -> ValueOp:
         if self.op.then or self.op.orelse:
@@ -697,7 +701,7 @@ class _JoinedTask(Returned):
                                     "give it one branch")
         o = _copy(self.op)
         c = _core.Cond()
-        c.counter = self.value
+        c.counter = self.task
         c.cmp = self.cmp
         c.value = 0
         o.cond = c
