@@ -58,11 +58,10 @@ uint32_t ModuloChooser::choose(const ChoicePoint& cp) {
 namespace {
 struct Hasher {
   uint64_t h = 0x9e3779b97f4a7c15ull;
-  void add(uint64_t v) {  // splitmix64 of the running value and v
-    uint64_t z = h ^ (v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2));
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    h = z ^ (z >> 31);
+  void add(uint64_t v) {  // wyhash's mix: the 128-bit product of both, its halves folded
+    const __uint128_t p = static_cast<__uint128_t>(h ^ 0xa0761d6478bd642full) *
+                          (v ^ 0xe7037ed1a0b428dbull);
+    h = static_cast<uint64_t>(p) ^ static_cast<uint64_t>(p >> 64);
   }
   template <class C>
   void seq(const C& c, uint64_t end) {
