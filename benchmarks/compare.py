@@ -9,7 +9,9 @@ K times; the best of each is printed with the ratio new/old. The machine is
 noisy: alternating in one run keeps the comparison fair.
 
 Figures: the wake ping-pong of benchmarks/core.py (ns per wake-to-poll, per
-policy) and the wall time of ``wakebench matrix`` over the catalog.
+policy), the wall time of ``wakebench matrix`` over the catalog, and of the
+exhaustive search of benchmarks/scale.py's mutex model on workers (each
+capped at --cap seconds: a capped figure is marked ``cut``).
 """
 
 from __future__ import annotations
@@ -35,15 +37,22 @@ from wakebench.matrix import compute
 t0 = time.perf_counter()
 compute()
 out["matrix"] = (time.perf_counter() - t0) * 1e9
+from scale import mutex_model
+for tasks, reps, workers in ((3, 3, 2), (3, 2, 3)):
+    t0 = time.perf_counter()
+    ex = wb.explore(mutex_model(tasks, reps, workers), "fifo", strategy="exhaustive",
+                    stop_at_first=False, budget=10**12, max_seconds_total={cap})
+    key = f"mutex {{tasks}}x{{reps}}, {{workers}} workers" + ("" if ex.complete else " cut")
+    out[key] = (time.perf_counter() - t0) * 1e9
 print(json.dumps({{"file": wb._core.__file__, "figures": out}}))
 """
 
 
-def measure(site: str, rounds: int) -> dict:
+def measure(site: str, rounds: int, cap: float) -> dict:
     env = dict(os.environ)
     if site:
         env["PYTHONPATH"] = site
-    code = PROBE.format(bench=os.path.dirname(os.path.abspath(__file__)), rounds=rounds)
+    code = PROBE.format(bench=os.path.dirname(os.path.abspath(__file__)), rounds=rounds, cap=cap)
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
                        check=True, cwd="/")
     return json.loads(r.stdout)
@@ -54,22 +63,24 @@ def main() -> None:
     ap.add_argument("--old", required=True, help="a directory holding the other build")
     ap.add_argument("--rounds", type=int, default=200_000)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--cap", type=float, default=60.0, help="seconds per exhaustive search")
     args = ap.parse_args()
     best: dict = {"old": {}, "new": {}}
     files = {}
     for _ in range(args.repeat):
         for which, site in (("old", args.old), ("new", "")):
-            r = measure(site, args.rounds)
+            r = measure(site, args.rounds, args.cap)
             files[which] = r["file"]
             for k, v in r["figures"].items():
                 best[which][k] = min(v, best[which].get(k, float("inf")))
     print(f"old: {files['old']}\nnew: {files['new']}")
-    print(f"{'figure':<28}{'old':>14}{'new':>14}{'new/old':>10}")
-    for k in best["new"]:
-        old, new = best["old"].get(k), best["new"][k]
-        unit, scale = ("ms", 1e6) if k == "matrix" else ("ns/wake", 1.0)
-        ratio = f"{new / old:.2f}" if old else "-"
-        print(f"{k:<28}{(old or 0) / scale:>11.1f} {unit:<2}{new / scale:>11.1f} {unit:<2}{ratio:>8}")
+    print(f"{'figure':<34}{'old':>14}{'new':>14}{'new/old':>10}")
+    for k in sorted(set(best["old"]) | set(best["new"]), key=lambda k: (k.split()[0], k)):
+        old, new = best["old"].get(k), best["new"].get(k)
+        unit, scale = ("ns/wake", 1.0) if k.startswith("ping-pong") else ("ms", 1e6)
+        ratio = f"{new / old:.2f}" if old and new else "-"
+        cell = lambda v: f"{v / scale:>11.1f} {unit:<2}" if v is not None else f"{'-':>14}"
+        print(f"{k:<34}{cell(old)}{cell(new)}{ratio:>8}")
 
 
 if __name__ == "__main__":

@@ -183,3 +183,21 @@ def test_tokio_barrier_wait_is_for_tasks():
     s.thread("t", program=[b.wait()])
     with pytest.raises(wb.ScenarioError, match="cannot await"):
         wb.run(s, "fifo")
+
+
+def test_an_ok_names_the_spurious_wake_up_bound_it_holds_within():
+    s = wb.Scenario("cv-ok")
+    m = s.mutex("m")
+    cv = s.condvar("cv")
+    c = s.counter("c")
+    s.thread("waiter", program=[m.lock(), ops.loop(ops.if_(c == 1, ops.break_()), cv.wait(m)),
+                                m.unlock()])
+    s.thread("notifier", program=[m.lock(), c.add(1), cv.notify_one(), m.unlock()])
+    ex = wb.explore(s, "fifo", strategy="exhaustive", stop_at_first=False)
+    assert ex.verdict == "ok", ex.outcomes
+    assert any("spurious" in b for b in ex.within)
+    assert ex.to_dict()["within"] == list(ex.within)
+    bounded = wb.explore(s, "fifo", strategy="exhaustive", bound=1, stop_at_first=False)
+    assert any("at most 1 choices off" in b for b in bounded.within)
+    plain = wb.explore("posted-next-idle", "fifo", strategy="exhaustive")
+    assert plain.within == ()

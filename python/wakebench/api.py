@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from typing import Callable, Optional, Sequence, Union
+from typing import Callable, Optional, Sequence, Tuple, Union
 
 from . import _core, catalog
 from .outcome import Exploration, Outcome
@@ -198,6 +198,14 @@ def explore(scenario: Union[str, Scenario], policy: PolicyLike = "fifo", *,
             "limits": [max_steps, max_seconds, max_memory, max_depth]})
         saver.resume(ex)
 
+    # The model's own bounds (not the runs' limits: a run stopped at one is
+    # inconclusive): what an "ok" holds within.
+    within: Tuple[str, ...] = ()
+    if bound is not None:
+        within += (f"at most {bound} choices off the natural order per schedule",)
+    if len(sc._spec.condvars):  # primitives/condvar.hpp
+        within += ("at most one spurious wake-up per condvar wait op, per thread, per run",)
+
     def summary(r: "_core.ExploreReport", interrupted: bool = False) -> Exploration:
         cx = Outcome(sc, r.counterexample) if r.counterexample is not None else None
         return Exploration(scenario=sc.name, policy=name, strategy=strategy,
@@ -206,7 +214,7 @@ def explore(scenario: Union[str, Scenario], policy: PolicyLike = "fifo", *,
                            counterexample=cx, found_schedule=r.found_schedule or None,
                            elapsed_s=r.elapsed_s, interrupted=interrupted, distinct=r.distinct,
                            bound=bound, deviation_cut=r.deviation_cut, budget=budget,
-                           revisits=r.revisits)
+                           revisits=r.revisits, within=within)
 
     # Advance in slices of at most SLICE_S (each runs in C++ without the GIL)
     # so a progress bar, a wall-clock deadline and Ctrl-C are honoured between

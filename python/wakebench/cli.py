@@ -208,6 +208,8 @@ def _show_exploration(ex, args: argparse.Namespace) -> None:
     name, policy = ex.scenario, ex.policy
     stopped = " (interrupted: a partial summary)" if ex.interrupted else ""
     print(f"{name} under {policy}, {args.strategy}: {ex.verdict}{stopped}")
+    if ex.verdict == "ok" and ex.within:
+        print(f"  within: {'; '.join(ex.within)}")
     if ex.inconclusive:
         print(f"  inconclusive: {ex.inconclusive}")
     extra = f", {ex.states} states, {ex.pruned} pruned" if args.strategy == "exhaustive" else ""

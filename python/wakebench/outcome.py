@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Union
+from typing import Dict, List, Optional, Tuple, Union
 
 from . import _core, catalog, serialise
 from .errors import ArgumentError, check_int
@@ -207,6 +207,9 @@ class Exploration:
     deviation_cut: bool = False  #: the deviation bound left schedules out
     budget: int = 0            #: the schedule budget it was given
     revisits: int = 0          #: exhaustive: branches cut by the visited-state cache
+    #: The model's own bounds the search covered everything within (an "ok"
+    #: holds within them): spurious wake-ups, the deviation bound.
+    within: Tuple[str, ...] = ()
 
     @property
     def inconclusive(self) -> Optional[str]:
@@ -256,6 +259,7 @@ class Exploration:
             "distinct": self.distinct,
             "bound": self.bound,
             "deviation_cut": self.deviation_cut,
+            "within": list(self.within),
             "interrupted": self.interrupted,
             "elapsed_s": self.elapsed_s,
             "rate": self.rate,
