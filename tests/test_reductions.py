@@ -334,9 +334,14 @@ def timeless(draw):
     return s
 
 
-def _waker_leaf(draw, sync):
+def _waker_leaf(draw, sync, stores=False):
     """An op of code a user-defined waker's program may run (`sync`) or
-    of a task polled with one (only what the model follows wakers at)."""
+    of a task polled with one (only what the model follows wakers at);
+    `stores`: a clone or drop program, which touches no primitive storing
+    wakers (the compiler refuses it)."""
+    if stores:
+        return draw(st.sampled_from([ops.seq(ops.lock("m"), ops.add("c", 1), ops.unlock("m")),
+                                     ops.add("c", 1), ops.print("w")]))
     choices = [
         lambda: ops.seq(ops.lock("m"), ops.add("c", 1), ops.unlock("m")),
         lambda: ops.wake(draw(st.sampled_from(QUEUES))),
@@ -374,7 +379,8 @@ def with_wakers(draw):
     s.semaphore("s", draw(st.integers(0, 1)))
     s.notify("n")
     for w in ("w0", "w1"):
-        prog = {fn: [_waker_leaf(draw, True) for _ in range(draw(st.integers(0, 1)))]
+        prog = {fn: [_waker_leaf(draw, True, fn in ("clone", "drop"))
+                     for _ in range(draw(st.integers(0, 1)))]
                 for fn in ("wake", "wake_by_ref", "clone", "drop")}
         s.waker(w, **prog)
     for t in TASKS:

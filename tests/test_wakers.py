@@ -159,6 +159,16 @@ def test_bad_input_is_one_clear_error():
     s.waker("w", drop=[q.park()])
     with pytest.raises(wb.ScenarioError, match=r"waker 'w' \(its drop\).*cannot await"):
         s.build()
+    for fn in ("clone", "drop"):  # run under the storing primitive's own lock: not modelled
+        s = wb.Scenario("bad-" + fn)
+        sem = s.semaphore("sem", 1)
+        s.waker("w", **{fn: [sem.release()]})
+        with pytest.raises(wb.ScenarioError, match=f"waker 'w' \\(its {fn}\\).*wait-list lock"):
+            s.build()
+    s = wb.Scenario("wake-ok")  # a wake runs after the lock is released: allowed
+    sem = s.semaphore("sem", 1)
+    s.waker("w", wake=[sem.release()])
+    s.build()
     with pytest.raises(wb.ScenarioTypeError):
         wb.Scenario("bad4").waker("w", wake=["not an op"])
 

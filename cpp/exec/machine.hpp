@@ -223,10 +223,24 @@ class Machine {
   // frames at the end of the step (push_waker_calls).
   bool custom_wakers() const { return !sc_.wakers.empty(); }
   uint16_t cx_waker(uint32_t holder) const;  // the waker the holder's poll brings (its task's)
-  void waker_stored(uint32_t holder, WakerPlace place, uint32_t index, bool again);
-  void waker_slot_stored(uint32_t holder, uint32_t queue);  // an AtomicWaker slot's register
-  void waker_to_hand(uint32_t holder, WakerPlace place, uint32_t index);  // taken out to wake
-  void waker_left(uint32_t holder, WakerPlace place, uint32_t index);  // dropped, not woken
+  // Each is nothing without user-defined wakers (checked here, inline: the
+  // wake path of every scenario passes them).
+  void waker_stored(uint32_t holder, WakerPlace place, uint32_t index, bool again) {
+    if (custom_wakers()) waker_stored_custom(holder, place, index, again);
+  }
+  void waker_slot_stored(uint32_t holder, uint32_t queue) {  // an AtomicWaker slot's register
+    if (custom_wakers()) waker_slot_stored_custom(holder, queue);
+  }
+  void waker_to_hand(uint32_t holder, WakerPlace place, uint32_t index) {  // taken out to wake
+    if (custom_wakers()) waker_to_hand_custom(holder, place, index);
+  }
+  void waker_left(uint32_t holder, WakerPlace place, uint32_t index) {  // dropped, not woken
+    if (custom_wakers()) waker_left_custom(holder, place, index);
+  }
+  void waker_stored_custom(uint32_t holder, WakerPlace place, uint32_t index, bool again);
+  void waker_slot_stored_custom(uint32_t holder, uint32_t queue);
+  void waker_to_hand_custom(uint32_t holder, WakerPlace place, uint32_t index);
+  void waker_left_custom(uint32_t holder, WakerPlace place, uint32_t index);
   bool wake_in_hand(uint32_t task);  // wake(): its taken waker's `wake` program runs first
   void call_waker(uint16_t w, WakerFn fn, uint32_t holder, uint32_t target = kNoId) {
     if (w) calls_.push_back(WakerCall{w, fn, holder, target});

@@ -643,6 +643,24 @@ class Compiler {
       const std::vector<OpSpec>* fns[] = {&ws.wake, &ws.wake_by_ref, &ws.clone, &ws.drop};
       for (uint32_t k = 0; k < 4; ++k)
         compile_program(ProgramKind::Waker, *fns[k], sc_.wakers[w].program[k]);
+      // tokio and futures clone a stored waker, and drop the one it
+      // replaces, while holding that primitive's own wait-list lock
+      // (primitives/waker.hpp), which the model does not have: a clone or
+      // drop program using a primitive that stores wakers could deadlock
+      // the real program where the model goes on (a wrong ok). Refused.
+      for (uint32_t k : {2u, 3u}) {
+        const Program& p = sc_.programs[sc_.wakers[w].program[k]];
+        for (size_t pc = 0; pc < p.code.size(); ++pc) {
+          const Code c = p.code[pc].code;
+          if (c == Code::ALock || c == Code::AUnlock || c == Code::Acquire || c == Code::Release ||
+              c == Code::Notified || c == Code::NotifyOne || c == Code::NotifyWaiters ||
+              c == Code::Register || c == Code::Unregister || c == Code::Wake || c == Code::WakeAll)
+            fail(p.where[pc] + ": a waker's " + (k == 2 ? "clone" : "drop") +
+                 " runs under the wait-list lock of the primitive storing it (tokio, futures), "
+                 "which the model does not have; a primitive that stores wakers (an async "
+                 "mutex, a semaphore, a Notify, a wait queue) cannot be used here");
+        }
+      }
     }
     for (size_t i = 0; i < spec_.tasks.size(); ++i) {
       const TaskTemplate& tt = sc_.templates[i];

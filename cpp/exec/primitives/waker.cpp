@@ -35,8 +35,7 @@ uint16_t Machine::cx_waker(uint32_t holder) const {
 // the executor's own both times), else the new one is cloned and the old
 // one dropped, in that order (`*waker = Some(cx.waker().clone())` evaluates
 // the clone before the assignment drops the old).
-void Machine::waker_stored(uint32_t holder, WakerPlace place, uint32_t index, bool again) {
-  if (!custom_wakers()) return;
+void Machine::waker_stored_custom(uint32_t holder, WakerPlace place, uint32_t index, bool again) {
   std::vector<StoredWaker>& v = w_.stored_wakers;
   const uint16_t cx = cx_waker(holder);
   const int at = waker::find(v, holder, place, index);
@@ -56,8 +55,7 @@ void Machine::waker_stored(uint32_t holder, WakerPlace place, uint32_t index, bo
 // futures' AtomicWaker::register (0.3.21): `*self.waker.get() =
 // Some(waker.clone())` whatever the slot held: the new one is cloned, the
 // one held (anyone's) dropped.
-void Machine::waker_slot_stored(uint32_t holder, uint32_t queue) {
-  if (!custom_wakers()) return;
+void Machine::waker_slot_stored_custom(uint32_t holder, uint32_t queue) {
   std::vector<StoredWaker>& v = w_.stored_wakers;
   const uint16_t cx = cx_waker(holder);
   const int at = waker::find_slot(v, queue);
@@ -72,15 +70,13 @@ void Machine::waker_slot_stored(uint32_t holder, uint32_t queue) {
 
 // The primitive took the waker out to wake it by value (after its own
 // state is updated): the holder's next wake() runs it.
-void Machine::waker_to_hand(uint32_t holder, WakerPlace place, uint32_t index) {
-  if (!custom_wakers()) return;
+void Machine::waker_to_hand_custom(uint32_t holder, WakerPlace place, uint32_t index) {
   const int at = waker::find(w_.stored_wakers, holder, place, index);
   if (at >= 0) w_.stored_wakers[static_cast<size_t>(at)].place = WakerPlace::InHand;
 }
 
 // The waiter went without being woken: the waker it stored is dropped.
-void Machine::waker_left(uint32_t holder, WakerPlace place, uint32_t index) {
-  if (!custom_wakers()) return;
+void Machine::waker_left_custom(uint32_t holder, WakerPlace place, uint32_t index) {
   std::vector<StoredWaker>& v = w_.stored_wakers;
   const int at = waker::find(v, holder, place, index);
   if (at < 0) return;
