@@ -1,6 +1,9 @@
 // Tiny builders for scenarios in C++ tests.
 #pragma once
 
+#include <gtest/gtest.h>
+
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -146,6 +149,23 @@ inline std::string compile_error(const ScenarioSpec& s) {
     return e.what();
   }
   return "";
+}
+
+// Every schedule under fifo (the search must complete): verdict kind ->
+// schedules; `schedules`, if given, gets how many were run.
+inline std::map<std::string, uint64_t> explore_all(const ScenarioSpec& spec, bool sleep_sets = true,
+                                                   uint64_t* schedules = nullptr) {
+  auto sc = std::make_shared<const Scenario>(compile(spec));
+  auto p = make_policy("fifo");
+  ExploreConfig cfg;
+  cfg.strategy = Strategy::Exhaustive;
+  cfg.stop_at_first = false;
+  cfg.sleep_sets = sleep_sets;
+  Explorer e(sc, *p, cfg);
+  e.advance(1'000'000, 30);
+  EXPECT_TRUE(e.report().complete);
+  if (schedules) *schedules = e.report().schedules;
+  return e.report().outcomes;
 }
 
 }  // namespace wb::test

@@ -34,21 +34,6 @@ std::vector<std::string> printed(const Scenario& sc, const Outcome& o) {
   return out;
 }
 
-std::map<std::string, uint64_t> explore_all(const ScenarioSpec& spec, bool sleep_sets = true,
-                                            uint64_t* schedules = nullptr) {
-  auto sc = std::make_shared<const Scenario>(compile(spec));
-  auto p = make_policy("fifo");
-  ExploreConfig cfg;
-  cfg.strategy = Strategy::Exhaustive;
-  cfg.stop_at_first = false;
-  cfg.sleep_sets = sleep_sets;
-  Explorer e(sc, *p, cfg);
-  e.advance(1'000'000, 30);
-  EXPECT_TRUE(e.report().complete);
-  if (schedules) *schedules = e.report().schedules;
-  return e.report().outcomes;
-}
-
 // A spin lock on `lock` around a region that counts who is inside ('inside',
 // bound 1: two at once is resource_exhausted). Each thread tries `tries`
 // times and gives up after that (a spin with no bound has runs that never

@@ -34,18 +34,6 @@ OpSpec brecv(const std::string& b, std::vector<OpSpec> on_closed = {},
   return o;
 }
 
-std::map<std::string, uint64_t> explore_all(const ScenarioSpec& spec) {
-  auto sc = std::make_shared<const Scenario>(compile(spec));
-  auto p = make_policy("fifo");
-  ExploreConfig cfg;
-  cfg.strategy = Strategy::Exhaustive;
-  cfg.stop_at_first = false;
-  Explorer e(sc, *p, cfg);
-  e.advance(1'000'000, 30);
-  EXPECT_TRUE(e.report().complete);
-  return e.report().outcomes;
-}
-
 TEST(Broadcast, EveryReceiverSeesEveryValueThenClosed) {
   ScenarioSpec s;
   s.name = "bcast-all";

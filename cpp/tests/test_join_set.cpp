@@ -43,18 +43,6 @@ TaskSpec spawned(const std::string& name, std::vector<OpSpec> ops) {
   return t;
 }
 
-std::map<std::string, uint64_t> explore_all(const ScenarioSpec& spec) {
-  auto sc = std::make_shared<const Scenario>(compile(spec));
-  auto p = make_policy("fifo");
-  ExploreConfig cfg;
-  cfg.strategy = Strategy::Exhaustive;
-  cfg.stop_at_first = false;
-  Explorer e(sc, *p, cfg);
-  e.advance(1'000'000, 30);
-  EXPECT_TRUE(e.report().complete);
-  return e.report().outcomes;
-}
-
 // main: spawn a (waits for `go`) and b (done at once) into the set; the
 // first join is b, though a was spawned first; then `go`, then a, then None.
 ScenarioSpec completion_order() {

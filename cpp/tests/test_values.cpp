@@ -41,18 +41,6 @@ ChannelSpec channel(const std::string& name, int64_t capacity = 0, bool oneshot 
   return c;
 }
 
-std::map<std::string, uint64_t> explore_all(const ScenarioSpec& spec) {
-  auto sc = std::make_shared<const Scenario>(compile(spec));
-  auto p = make_policy("fifo");
-  ExploreConfig cfg;
-  cfg.strategy = Strategy::Exhaustive;
-  cfg.stop_at_first = false;
-  Explorer e(sc, *p, cfg);
-  e.advance(1'000'000, 30);
-  EXPECT_TRUE(e.report().complete);
-  return e.report().outcomes;
-}
-
 TEST(Values, MessagesComeOutInTheOrderSentAndARecvBranchesOnEach) {
   ScenarioSpec s;
   s.name = "fifo-values";
