@@ -249,7 +249,7 @@ def two_workers_mutex():
 
 def test_an_exhaustive_search_resumes_from_its_checkpoint(tmp_path):
     whole = wb.explore(two_workers_mutex(), "fifo", stop_at_first=False, budget=10**9)
-    assert whole.complete and whole.schedules > 100
+    assert whole.complete and whole.schedules > 80  # at least three parts of 40 below
     path = tmp_path / "search.json"
     parts, ex = 0, None
     while ex is None or not ex.complete:

@@ -465,7 +465,8 @@ def test_resuming_from_snapshots_changes_no_result():
 
     @settings(max_examples=300, deadline=None, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-    @given(st.one_of(threaded(), scenarios()), st.sampled_from(POLICIES), st.booleans())
+    @given(st.one_of(threaded(), scenarios(), with_wakers()), st.sampled_from(POLICIES),
+           st.booleans())
     def prop(s, policy, reductions):
         def search(snapshots):
             return wb.explore(s, policy, strategy="exhaustive", sleep_sets=reductions,

@@ -328,9 +328,21 @@ uint32_t Dfs::choose(const ChoicePoint& cp) {
   Hasher key;
   unread_ = cp.unread;
   key.add(state_hash(cp.world, cp.unread));
-  key.add(cp.context);
-  key.add(static_cast<uint64_t>(cp.kind));
-  key.seq(cp.options, 0xffed);
+  if (cp.kind == ChoiceKind::Thread && max_deviations_ == kUnbounded) {
+    // Which thread stepped last only puts it first among the options (the
+    // natural order); every option is explored whatever the order, and each
+    // successor is the same (after a step, that thread stepped last), so
+    // without a deviation bound it is left out, and the options are a set.
+    key.add(cp.context & ~kLastThread);
+    sorted_.assign(cp.options.begin(), cp.options.end());
+    std::sort(sorted_.begin(), sorted_.end());
+    key.add(static_cast<uint64_t>(cp.kind));
+    key.seq(sorted_, 0xffed);
+  } else {
+    key.add(cp.context);
+    key.add(static_cast<uint64_t>(cp.kind));
+    key.seq(cp.options, 0xffed);
+  }
   states_.insert(key.h);
   Node n;
   n.kind = cp.kind;

@@ -171,6 +171,9 @@ class Dfs final : public Chooser {
   uint64_t revisits_ = 0;
   bool deviation_cut_ = false;
   uint32_t unread_ = 0;  // the choice points' ChoicePoint::unread
+  std::vector<uint32_t> sorted_;  // scratch: a thread choice's options as a set
+  static constexpr uint32_t kUnbounded = 0xffffffffu;
+  static constexpr uint64_t kLastThread = 0xffffull << 8;  // Machine::choose's context
   bool snapshots_ = false;
   std::unique_ptr<Snapshot> pending_;  // the slot handed out for the next choice
   std::vector<std::unique_ptr<Snapshot>> pool_;
