@@ -292,6 +292,7 @@ def threaded(draw):
     s.notify("n")
     s.channel("ch", capacity=1)
     _broadcast(s)
+    _join_set(s, draw)  # t0's leaves include the JoinSet's ops
     s.connection("k")
     for t in TASKS[:2]:
         s.task(t, [_leaf(draw, t, False) for _ in range(draw(st.integers(1, 2)))],
