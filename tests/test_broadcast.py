@@ -147,6 +147,112 @@ def test_to_python_writes_the_broadcast_back():
     assert wb.Scenario.from_json(s.to_json()).to_json() == s.to_json()
 
 
+
+# -- branching on the value received: match rx.recv().await { Ok(2) => ..., Ok(_) => ..., ... }
+
+def test_a_recv_branches_on_the_value_it_receives_either_way():
+    s = wb.Scenario("bcast-value")
+    b = s.broadcast("b", 4, receivers=["rx"])
+    s.task("tx", [b.send(1), b.send(2), b.send(3), b.drop_sender()])
+    s.task("rx", [ops.loop(ops.if_(b.recv(on_closed=[ops.print("closed"), ops.break_()]) == 2,
+                                   ops.print("two"), orelse=[ops.print("other")]),
+                           ops.print("next"))])
+    out = wb.run(s, "fifo")
+    assert out.verdict.ok, out.verdict
+    assert texts(out) == ["other", "next", "two", "next", "other", "next", "closed"], out.trace_text
+    assert "'rx' receives 2 from broadcast 'b'" in out.trace_text
+    assert kinds(s) == {"ok"}
+    # every comparison; no else-branch: a value failing the test goes on after the op
+    s2 = wb.Scenario("bcast-value-cmp")
+    b2 = s2.broadcast("b", 4, receivers=["rx"])
+    s2.task("tx", [b2.send(-1), b2.send(5), b2.drop_sender()])
+    s2.task("rx", [ops.if_(b2.recv() < 0, ops.print("negative")),
+                   ops.if_(b2.recv() >= 6, ops.print("big")), ops.print("end")])
+    assert texts(wb.run(s2, "fifo")) == ["negative", "end"]
+
+
+def test_which_value_arrives_first_decides_the_branch_in_exploration():
+    s = wb.Scenario("bcast-race", workers=2)
+    b = s.broadcast("b", 4, receivers=["rx"])
+    s.task("one", [b.send(1)])
+    s.task("two", [b.send(2)])
+    s.task("rx", [ops.if_(b.recv() == 2, ops.panic("got 2 first"), orelse=[ops.print("1 first")])])
+    assert kinds(s) == {"ok", "panic"}
+
+
+def test_on_lagged_and_on_closed_still_run_with_a_value_branch():
+    def lagging(on_lagged):
+        s = wb.Scenario("bcast-lag-value")
+        b = s.broadcast("b", 2, receivers=["slow"])
+        s.task("tx", [b.send(1), b.send(2), b.send(3), b.drop_sender()])
+        recv = b.recv(on_lagged=on_lagged, on_closed=[ops.print("closed"), ops.break_()])
+        s.task("slow", [ops.loop(ops.if_(recv == 2, ops.print("two"), orelse=[ops.print("other")]),
+                                 ops.print("next"))], autostart=False)
+        s.task("main", [ops.join("tx"), ops.spawn("slow"), ops.join("slow")])
+        return s
+
+    s = lagging([ops.print("lagged"), ops.continue_()])
+    out = wb.run(s, "fifo")
+    assert out.verdict.ok, out.verdict
+    assert texts(out) == ["lagged", "two", "next", "other", "next", "closed"], out.trace_text
+    assert "Lagged(1)" in out.trace_text
+    assert kinds(s) == {"ok"}
+    # Lagged with no on_lagged block: neither branch, the program goes on after the op
+    out = wb.run(lagging([]), "fifo")
+    assert texts(out) == ["next", "two", "next", "other", "next", "closed"], out.trace_text
+
+
+def test_a_value_branch_round_trips_through_python_and_json():
+    s = wb.Scenario("bcast-value-py")
+    b = s.broadcast("b", 2, receivers=["rx"])
+    s.task("tx", [b.send(2), b.drop_sender()])
+    s.task("rx", [ops.if_(b.recv(on_lagged=[ops.print("lag")], on_closed=[ops.print("closed")])
+                          != 2, ops.print("not two"), orelse=[ops.print("two")])])
+    src = s.to_python()
+    assert "ops.raw" not in src and "s.raw" not in src, src
+    assert "b.recv(on_lagged=[ops.print('lag')], on_closed=[ops.print('closed')]) != 2," in src, src
+    assert wb.Scenario.from_json(s.to_json()).to_json() == s.to_json()
+    ns: dict = {}
+    exec(src, ns)
+    rebuilt = ns["scenario"]()
+    assert rebuilt.to_json() == s.to_json()
+    assert texts(wb.run(rebuilt, "fifo")) == ["two"]
+
+
+def test_value_branch_errors():
+    s = wb.Scenario("bcast-value-errors")
+    b = s.broadcast("b", 2, receivers=["t"])
+    c = s.broadcast("c", 2, receivers=["t"])
+    recv = b.recv()
+    with pytest.raises(wb.ScenarioTypeError, match="no truth value"):
+        bool(recv == 1)
+    branched = ops.if_(recv == 1, ops.print("one"))
+    with pytest.raises(wb.ScenarioTypeError, match="already has a branch"):
+        ops.if_(branched == 1, ops.print("again"))
+    with pytest.raises(wb.ScenarioTypeError):
+        ops.if_(recv == "x", ops.print("x"))
+    other = ops.if_(b.recv() == 1, ops.print("x"))
+    other.cond.counter = "c"
+    s.task("t", [other])
+    with pytest.raises(wb.ScenarioError, match="branches on its own result"):
+        wb.run(s, "fifo")
+    del c
+    # the old form (on_lagged in orelse, no test) is refused with the reason
+    s2 = wb.Scenario("bcast-old-form")
+    b2 = s2.broadcast("b", 2, receivers=["t"])
+    old = b2.recv()
+    old.orelse = [ops.print("lagged")]
+    s2.task("t", [old])
+    with pytest.raises(wb.ScenarioError, match="on_lagged block"):
+        wb.run(s2, "fifo")
+    # a watch's changed() gives no value to compare
+    s3 = wb.Scenario("watch-value")
+    s3.watch("w", receivers=["t"])
+    s3.task("t", [ops.if_(wb.Broadcast("w").recv() == 1, ops.print("x"))])
+    with pytest.raises(wb.ScenarioError, match=r"changed\(\) returns no value to branch on"):
+        wb.run(s3, "fifo")
+
+
 # -- tokio::sync::watch: a broadcast of one slot and one Sender --------------
 
 def test_watch_changed_takes_the_newest_version_and_never_lags():

@@ -75,7 +75,7 @@ def _leaf(draw, me, sync, clock=True):
             lambda: ops.if_(wb.Channel("ch").recv(on_closed=[ops.print("none")])
                             == draw(st.integers(0, 2)),
                             ops.add("c", 1), orelse=[ops.print("other")]),
-            *_broadcast_leaves(me),
+            *_broadcast_leaves(me, draw),
             *_join_set_leaves(me),
             lambda: ops.critical(ops.yield_(), ops.add("c", 1)),
             lambda: ops.mask(ops.yield_()),
@@ -105,17 +105,22 @@ def _atomic_leaves(draw):
     ]
 
 
-def _broadcast_leaves(me):
+def _broadcast_leaves(me, draw):
     """Broadcast 'bc' (capacity 1, four senders, t0 and t1 hold a
-    receiver from the start): their recv may lag or wait; t0 may drop a
-    sender (at most three times: one is always left, so a send never finds
-    them all dropped). Watch 'wt': t1 holds its receiver, its one Sender
-    is never dropped."""
+    receiver from the start): their recv may lag or wait, or branch on the
+    value it got (which sender's value is in the ring decides the counter
+    op); t0 may drop a sender (at most three times: one is always left, so
+    a send never finds them all dropped). Watch 'wt': t1 holds its
+    receiver, its one Sender is never dropped."""
     bc = wb.Broadcast("bc")
     leaves = []
     if me in ("t0", "t1"):
         leaves.append(lambda: bc.recv(on_lagged=[ops.print("lagged")],
                                       on_closed=[ops.print("closed")]))
+        leaves.append(lambda: ops.if_(bc.recv(on_lagged=[ops.print("lagged")],
+                                              on_closed=[ops.print("closed")])
+                                      == draw(st.integers(0, 2)),
+                                      ops.add("c", 1), orelse=[ops.print("other")]))
     if me == "t0":
         leaves.append(lambda: bc.drop_sender())
     if me == "t1":  # the watch's receiver: changed() never lags

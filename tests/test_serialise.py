@@ -225,10 +225,18 @@ def test_every_dsl_call_is_written_back_as_itself():
     ], count=2, autostart=False, daemon=True, masked=True, must_finish=True, kill_points=True)
     s.task("u", [ops.drop("o"), ops.drop("t")])
     js = s.join_set("js", owner="v")
+    bc, wt = s.broadcast("bc", 2, senders=2, receivers=["v"]), s.watch("wt", receivers=["v"])
     s.task("v", [js.spawn("w"), js.join_next(on_none=[ops.print("none")]),
                  ops.if_(js.join_next() == "w", ops.print("w"), orelse=[ops.print("x")]),
                  ops.if_(js.join_next(on_none=[ops.break_()]) != "w", ops.print("y")),
-                 js.abort_all(), js.drop()])
+                 js.abort_all(), js.drop(),
+                 bc.send(1, on_closed=[ops.print("none")]), bc.subscribe(), bc.drop_sender(),
+                 bc.recv(on_lagged=[ops.print("lag")], on_closed=[ops.print("closed")]),
+                 ops.if_(bc.recv(on_lagged=[ops.continue_()]) == 2, ops.print("two"),
+                         orelse=[ops.print("x")]),
+                 ops.if_(bc.recv() <= 0, ops.print("small")),
+                 wt.send(3), wt.changed(on_closed=[ops.print("gone")]), wt.subscribe(),
+                 wt.drop_sender()])
     s.task("w", [ops.print("w")], autostart=False)
     s.object("o", owner="u", on_drop=[ops.print("dropped")])
     s.object("free")
@@ -244,6 +252,7 @@ def test_every_dsl_call_is_written_back_as_itself():
     assert same(s.spec, rebuilt_by_json(s).spec) is None
     assert "ops.wait_until(q, c == 0, ops.print('zero'))" in code
     assert "ops.if_(at.compare_exchange(0, 1).is_ok(), ops.print('won'))" in code
+    assert "ops.if_(bc.recv() <= 0, ops.print('small'))" in code, code
 
 
 def test_what_the_dsl_cannot_say_is_written_generically():

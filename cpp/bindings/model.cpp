@@ -80,6 +80,7 @@ void register_model(py::module_& m) {
       .def_readwrite("body", &OpSpec::body)
       .def_readwrite("orelse", &OpSpec::orelse)
       .def_readwrite("then", &OpSpec::then)
+      .def_readwrite("lagged", &OpSpec::lagged)
       .def_readwrite("flag", &OpSpec::flag)
       .def_readwrite("unordered", &OpSpec::unordered);
   py::class_<MutexSpec>(m, "MutexSpec")

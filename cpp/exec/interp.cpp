@@ -261,7 +261,7 @@ void Machine::exec_step(uint16_t tid) {
       bcast_send(tid, f, in, pc);
       return;
     case Code::BRecv:
-      bcast_recv(tid, f, in, pc);
+      bcast_recv(tid, f, in, pc, locals);
       return;
     case Code::BSubscribe:
       bcast_subscribe(tid, f, in, pc);

@@ -183,7 +183,7 @@ class Machine {
   void leave_channels(uint32_t task, std::vector<uint32_t>& to_wake);
   // Broadcast ops (primitives/broadcast): the receiver is the polling task's or future's.
   void bcast_send(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc);
-  void bcast_recv(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc);
+  void bcast_recv(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc, int64_t* locals);
   void bcast_subscribe(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc);
   void bcast_drop_sender(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc);
   void leave_broadcasts(uint32_t task);  // its receivers go (a Receiver's drop wakes nobody)

@@ -827,7 +827,8 @@ class Compiler {
     if (op.kind == OpKind::JsSpawn) desc = "spawn '" + op.text + "' into join set '" + op.target + "'";
     if (op.kind == OpKind::If) desc += " on '" + op.cond.counter + "'";
     if (is_atomic_op(op.kind) && branches(op)) desc += ", branching on what it returned";
-    if (op.kind == OpKind::Recv && recv_branches(op)) desc += ", branching on what it received";
+    if ((op.kind == OpKind::Recv || op.kind == OpKind::BcastRecv) && recv_branches(op))
+      desc += ", branching on what it received";
     if (op.kind == OpKind::JoinNext && recv_branches(op))
       desc += ", branching on whether it joined '" + op.cond.counter + "'";
     return owner_desc_ + " " + where + " (" + desc + ")";
@@ -843,11 +844,15 @@ class Compiler {
     if (static_cast<unsigned>(op.kind) > static_cast<unsigned>(OpKind::PollWith))
       fail(owner_desc_ + ", " + where + ": invalid op kind " +
            std::to_string(static_cast<unsigned>(op.kind)));
-    if (!op.then.empty() && op.kind != OpKind::Recv && op.kind != OpKind::JoinNext)
+    if (!op.then.empty() && op.kind != OpKind::Recv && op.kind != OpKind::JoinNext &&
+        op.kind != OpKind::BcastRecv)
       fail_at(where, op, std::string(op_name(op.kind)) + " has no value to branch on with a "
                          "then-block (recv has: the value it receives)");
+    if (!op.lagged.empty() && op.kind != OpKind::BcastRecv)
+      fail_at(where, op, std::string(op_name(op.kind)) + " never lags: only a broadcast recv "
+                         "has an on_lagged block");
     if ((op.kind == OpKind::If || is_atomic_op(op.kind) || op.kind == OpKind::Recv ||
-         op.kind == OpKind::JoinNext) &&
+         op.kind == OpKind::JoinNext || op.kind == OpKind::BcastRecv) &&
         static_cast<unsigned>(op.cond.cmp) > static_cast<unsigned>(Cmp::Ge))
       fail(owner_desc_ + ", " + where + ": invalid comparison " +
            std::to_string(static_cast<unsigned>(op.cond.cmp)));
@@ -953,29 +958,46 @@ class Compiler {
         return;
       }
       case OpKind::BcastRecv: {
-        // Recv(jump: end, v: lagged) on_closed... [Jump(end) on_lagged...] end:
+        // BRecv(jump: test or end, v: lagged) on_closed... [Jump(end)] [on_lagged... [Jump(end)]]
+        // [test: JumpUnlessLocal then... else...] end:  (v == end when it has no on_lagged)
         in.a = resolve(broadcasts_, "broadcast", where, op);
         require_await_allowed(where, op);
-        if (!op.cond.counter.empty())
-          fail_at(where, op, "a broadcast recv does not branch on its value (not modelled)");
-        if (sc_.broadcasts[in.a].watch && !op.orelse.empty())
+        const bool watch = sc_.broadcasts[in.a].watch;
+        if (watch && !op.lagged.empty())
           fail_at(where, op, "watch '" + op.target + "': changed() never lags (no on_lagged)");
+        const bool branch = recv_branches(op);
+        if (watch && (branch || !op.cond.counter.empty()))
+          fail_at(where, op, "watch '" + op.target + "': changed() returns no value to branch "
+                             "on (reading it, borrow(), is not modelled)");
+        check_own_branch(where, op);
+        if (branch && op.cond.counter.empty())
+          fail_at(where, op, "its orelse is the else-branch of a test on the value received, "
+                             "and it has no test (cond); a Lagged handler is its on_lagged block");
         in.code = Code::BRecv;
+        in.b = branch ? returned_local() : kNoLocal;
         const size_t at = emit(in, label(where, op));
         Flow closed_f = f, lagged_f = f;
         block(op.body, prefix + "on_closed.", depth + 1, closed_f);
-        size_t jend = 0;
-        const bool has_lagged = !op.orelse.empty();
-        if (has_lagged) {
-          Instr j;
-          j.code = Code::Jump;
-          jend = emit(j, label(where, op) + ", end of on_closed");
-        }
+        const bool has_lagged = !op.lagged.empty();
+        std::vector<size_t> to_end;
+        Instr j;
+        j.code = Code::Jump;
+        if (has_lagged || branch) to_end.push_back(emit(j, label(where, op) + ", end of on_closed"));
         const size_t lagged_at = here();
-        block(op.orelse, prefix + "on_lagged.", depth + 1, lagged_f);
-        patch(at, here());
+        block(op.lagged, prefix + "on_lagged.", depth + 1, lagged_f);
+        if (has_lagged && branch) to_end.push_back(emit(j, label(where, op) + ", end of on_lagged"));
+        patch(at, here());  // a value: its test, or the end
+        if (branch) {
+          Instr t;
+          t.code = Code::JumpUnlessLocal;
+          t.a = in.b;
+          t.cmp = op.cond.cmp;
+          t.v = op.cond.value;
+          const size_t jif = emit(t, label(where, op) + ", test");
+          then_else(op, op.then, where, prefix, depth, f, jif);
+        }
         sc_.programs[prog_].code[at].v = static_cast<int64_t>(has_lagged ? lagged_at : here());
-        if (has_lagged) patch(jend, here());
+        for (size_t e : to_end) patch(e, here());
         f.held = join(join(f.held, closed_f.held, where, op), lagged_f.held, where, op);
         return;
       }

@@ -117,8 +117,9 @@ enum class Code : uint8_t {
   // tokio::sync::broadcast (exec/primitives/broadcast.hpp): a = broadcast.
   BSend,        // b = the message's value; success to `jump`, SendError (no receiver) to
                 // pc + 1 (its on_closed block)
-  BRecv,        // an await point: a value to `jump`, Closed to pc + 1 (on_closed), Lagged
-                // to `v` (on_lagged; v == jump when it has none)
+  BRecv,        // an await point: a value to `jump` (b = the local it goes to, kNoLocal:
+                // unread, tested by the JumpUnlessLocal at `jump`), Closed to pc + 1
+                // (on_closed), Lagged to `v` (on_lagged; past every block when it has none)
   BSubscribe,
   BDropSender,
   // tokio::task::JoinSet (exec/primitives/join_set.hpp): a = join set.

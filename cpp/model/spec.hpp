@@ -121,7 +121,8 @@ enum class OpKind : uint8_t {
   // tokio::sync::broadcast (exec/primitives/broadcast.hpp): target broadcast.
   BcastSend,      // value: the message; body: runs when it fails (no receiver: SendError)
   BcastRecv,      // await the next value with this holder's receiver; body: on Closed;
-                  // orelse: on Lagged (it resumes at the oldest value held)
+                  // lagged: on Lagged (it resumes at the oldest value held); it may branch
+                  // on the value received, as a Recv: cond, then, orelse (not a watch's)
   Subscribe,      // Sender::subscribe(): this holder's receiver, at the tail
   BcastDropSender,  // one Sender dropped (the last: receivers that caught up get Closed)
   // tokio::task::JoinSet (exec/primitives/join_set.hpp): target join set.
@@ -160,6 +161,8 @@ struct OpSpec {
   std::vector<OpSpec> orelse;
   std::vector<OpSpec> then;  // Recv: runs when the value received meets cond (its body is
                              // on_closed; an atomic op's then-block is its body)
+  std::vector<OpSpec> lagged;  // BcastRecv: runs on RecvError::Lagged (its orelse is the
+                               // else-branch of a test on the value, as a Recv's)
 };
 
 enum class MutexKind : uint8_t {

@@ -30,7 +30,18 @@ OpSpec brecv(const std::string& b, std::vector<OpSpec> on_closed = {},
              std::vector<OpSpec> on_lagged = {}) {
   OpSpec o = op(OpKind::BcastRecv, b);
   o.body = std::move(on_closed);
-  o.orelse = std::move(on_lagged);
+  o.lagged = std::move(on_lagged);
+  return o;
+}
+// match rx.recv().await { Ok(v) if v <cmp> value => then, Ok(_) => orelse,
+// Err(Lagged(_)) => on_lagged, Err(Closed) => on_closed }
+OpSpec brecv_if(const std::string& b, Cmp cmp, int64_t v, std::vector<OpSpec> then,
+                std::vector<OpSpec> orelse = {}, std::vector<OpSpec> on_closed = {},
+                std::vector<OpSpec> on_lagged = {}) {
+  OpSpec o = brecv(b, std::move(on_closed), std::move(on_lagged));
+  o.cond = Cond{b, cmp, v};
+  o.then = std::move(then);
+  o.orelse = std::move(orelse);
   return o;
 }
 
@@ -114,6 +125,107 @@ TEST(Watch, ChangedTakesTheNewestVersionNeverLagsAndErrsOnceTheSenderIsGone) {
   EXPECT_TRUE(contains(o.trace_text(), "'rx' receives 3 from watch 'w'")) << o.trace_text();
   s.broadcasts[0].capacity = 2;
   EXPECT_TRUE(contains(compile_error(s), "a watch holds one value")) << compile_error(s);
+}
+
+TEST(Broadcast, ARecvBranchesOnTheValueItReceives) {
+  ScenarioSpec s;
+  s.name = "bcast-value";
+  s.broadcasts = {bcast("b", 4, {"rx"})};
+  s.tasks.push_back(task("tx", {bsend("b", 1), bsend("b", 2), bsend("b", 3),
+                                op(OpKind::BcastDropSender, "b")}));
+  s.tasks.push_back(task("rx", {loop({brecv_if("b", Cmp::Eq, 2, {print("two")}, {print("other")},
+                                               {print("closed"), brk()}),
+                                      print("next")})}));
+  Outcome o = run_spec(s, "fifo");
+  ASSERT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
+  EXPECT_EQ(printed(o), (std::vector<std::string>{"other", "next", "two", "next", "other", "next",
+                                                  "closed"}));
+  EXPECT_TRUE(contains(o.trace_text(), "'rx' receives 2 from broadcast 'b'")) << o.trace_text();
+  auto outcomes = explore_all(s);
+  ASSERT_EQ(outcomes.size(), 1u);
+  EXPECT_EQ(outcomes.begin()->first, "ok");
+  // Without an else-branch, a value that fails the test goes on after the op.
+  s.tasks[1] = task("rx", {loop({brecv_if("b", Cmp::Ge, 2, {print("big")}, {}, {brk()}),
+                                 print("next")})});
+  o = run_spec(s, "fifo");
+  EXPECT_EQ(printed(o), (std::vector<std::string>{"next", "big", "next", "big", "next"}));
+}
+
+TEST(Broadcast, WhichValueArrivesFirstDecidesTheBranch) {
+  // Two tasks send on one Sender: the receiver's first value is either; the
+  // branch on it panics on one of them, and exploring finds both outcomes.
+  ScenarioSpec s;
+  s.name = "bcast-race";
+  s.workers = 2;  // two executor threads: the senders interleave
+  s.broadcasts = {bcast("b", 4, {"rx"})};
+  s.tasks.push_back(task("one", {bsend("b", 1)}));
+  s.tasks.push_back(task("two", {bsend("b", 2)}));
+  OpSpec boom = op(OpKind::Panic);
+  boom.text = "got 2 first";
+  s.tasks.push_back(task("rx", {brecv_if("b", Cmp::Eq, 2, {boom}, {print("got 1 first")})}));
+  auto outcomes = explore_all(s);
+  EXPECT_EQ(outcomes.size(), 2u);
+  EXPECT_TRUE(outcomes.count("ok"));
+  auto unreduced = explore_all(s, false);
+  EXPECT_EQ(unreduced.size(), 2u);
+}
+
+TEST(Broadcast, LaggedAndClosedStillRunWithAValueBranch) {
+  ScenarioSpec s;
+  s.name = "bcast-lag-value";
+  s.broadcasts = {bcast("b", 3, {"tx"})};  // rounded up to 4
+  std::vector<OpSpec> sends = {bsend("b", 1), bsend("b", 2), bsend("b", 3), bsend("b", 4),
+                               bsend("b", 5), op(OpKind::BcastDropSender, "b")};
+  std::vector<OpSpec> prog = sends;
+  prog.push_back(loop({brecv_if("b", Cmp::Eq, 2, {print("two")}, {print("other")},
+                                {print("closed"), brk()}, {print("lagged"), cont()}),
+                       print("next")}));
+  s.tasks.push_back(task("tx", prog));
+  Outcome o = run_spec(s, "fifo");
+  ASSERT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
+  EXPECT_EQ(printed(o), (std::vector<std::string>{"lagged", "two", "next", "other", "next", "other",
+                                                  "next", "other", "next", "closed"}));
+  EXPECT_TRUE(contains(o.trace_text(), "Lagged(1)")) << o.trace_text();
+  // Lagged with no on_lagged block runs neither branch: the program goes on after the op.
+  prog = sends;
+  prog.push_back(loop({brecv_if("b", Cmp::Eq, 2, {print("two")}, {print("other")},
+                                {print("closed"), brk()}),
+                       print("next")}));
+  s.tasks[0] = task("tx", prog);
+  o = run_spec(s, "fifo");
+  ASSERT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
+  EXPECT_EQ(printed(o), (std::vector<std::string>{"next", "two", "next", "other", "next", "other",
+                                                  "next", "other", "next", "closed"}));
+}
+
+TEST(Broadcast, ValueBranchCompileErrors) {
+  ScenarioSpec s;
+  s.name = "bcast-value-errors";
+  s.broadcasts = {bcast("b", 2, {"t"}), bcast("c", 2, {"t"})};
+  OpSpec other = brecv_if("b", Cmp::Eq, 1, {print("x")});
+  other.cond.counter = "c";
+  s.tasks.push_back(task("t", {other}));
+  EXPECT_TRUE(contains(compile_error(s), "an op branches on its own result")) << compile_error(s);
+  OpSpec untested = brecv("b");
+  untested.orelse = {print("lagged, as the old form had it")};
+  s.tasks[0] = task("t", {untested});
+  EXPECT_TRUE(contains(compile_error(s), "it has no test (cond)")) << compile_error(s);
+  OpSpec bad_cmp = brecv_if("b", Cmp::Eq, 1, {print("x")});
+  bad_cmp.cond.cmp = static_cast<Cmp>(17);
+  s.tasks[0] = task("t", {bad_cmp});
+  EXPECT_TRUE(contains(compile_error(s), "invalid comparison")) << compile_error(s);
+  OpSpec lag_elsewhere = op(OpKind::Yield);
+  lag_elsewhere.lagged = {print("x")};
+  s.tasks[0] = task("t", {lag_elsewhere});
+  EXPECT_TRUE(contains(compile_error(s), "only a broadcast recv has an on_lagged block"))
+      << compile_error(s);
+  s.broadcasts[0].watch = true;
+  s.broadcasts[0].capacity = 1;
+  s.tasks[0] = task("t", {brecv_if("b", Cmp::Eq, 1, {print("x")})});
+  EXPECT_TRUE(contains(compile_error(s), "changed() returns no value to branch on"))
+      << compile_error(s);
+  s.tasks[0] = task("t", {brecv("b", {}, {print("x")})});
+  EXPECT_TRUE(contains(compile_error(s), "changed() never lags")) << compile_error(s);
 }
 
 TEST(Broadcast, CompileErrors) {

@@ -146,6 +146,7 @@ class OpSpec:
     body: List[OpSpec]
     orelse: List[OpSpec]
     then: List[OpSpec]
+    lagged: List[OpSpec]
     def __init__(self) -> None: ...
 
 class MutexSpec:

@@ -555,16 +555,25 @@ def _is_watch(g, name: str) -> bool:
     return any(b.name == name and b.watch for b in g.spec.broadcasts)
 
 
-@_rule("BCAST_RECV", "target body orelse")
+@_rule("BCAST_RECV", "target body lagged cond then orelse")
 def _bcast_recv(g, op, d):
+    branch = bool({"cond", "then", "orelse"} & set(d))
     if _is_watch(g, op.target):
-        if op.orelse or ("broadcasts", op.target) not in g.vars:
+        if branch or op.lagged or ("broadcasts", op.target) not in g.vars:
             return None
         return _Call(f"{g.handle('broadcasts', op.target)}.changed",
                      [_Kw("on_closed", _list(g.ops(op.body)))] if op.body else [])
-    return _Call(f"{g.handle('broadcasts', op.target)}.recv",
-                 ([_Kw("on_lagged", _list(g.ops(op.orelse)))] if op.orelse else [])
+    call = _Call(f"{g.handle('broadcasts', op.target)}.recv",
+                 ([_Kw("on_lagged", _list(g.ops(op.lagged)))] if op.lagged else [])
                  + ([_Kw("on_closed", _list(g.ops(op.body)))] if op.body else []))
+    if not branch:
+        return call
+    # A recv that branches on the value: ops.if_(bc.recv() == 2, *then, orelse=[...]).
+    c = op.cond
+    if c.counter != op.target:
+        return None
+    return _Call("ops.if_", [f"{_flat(call)} {_CMP[c.cmp.name]} {c.value!r}", *g.ops(op.then)]
+                 + ([_Kw("orelse", _list(g.ops(op.orelse)))] if op.orelse else []))
 
 
 @_rule("SEND RECV", "target body value cond then orelse")

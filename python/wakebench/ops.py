@@ -161,11 +161,12 @@ def if_(cond: Union[Cond, "Returned"], *then: Op, orelse: Sequence[Op] = ()) -> 
     """Run ``then`` if the condition holds, else ``orelse``. The condition
     compares a counter (``streams == 0``: a read of it), what an atomic op
     returns (``flag.swap(1) == 0``, ``lock.compare_exchange(0, 1).is_ok()``)
-    or the message a recv receives (``ch.recv() == 2``): then the op itself
-    is the if, and the branch is taken on the value it gave, atomically with
-    it (``if flag.swap(true) == false { ... }``, ``match rx.recv().await {
-    Some(2) => ..., _ => ... }``). A recv that gets ``None`` runs its
-    ``on_closed`` block and neither branch."""
+    or the message a recv receives (``ch.recv() == 2``, a broadcast's
+    ``bc.recv() == 2``): then the op itself is the if, and the branch is
+    taken on the value it gave, atomically with it (``if flag.swap(true) ==
+    false { ... }``, ``match rx.recv().await { Some(2) => ..., _ => ... }``).
+    A recv that gets ``None`` (a broadcast's ``Closed`` or ``Lagged``) runs
+    its ``on_closed`` (``on_lagged``) block and neither branch."""
     if isinstance(cond, Returned):
         return cond._branch(_block(then, "if_"), _block(orelse, "if_ orelse"))
     if not isinstance(cond, _core.Cond):
@@ -667,7 +668,7 @@ class Returned:
         return o
 
 
-_RECV_KINDS = (_core.OpKind.RECV,)
+_RECV_KINDS = (_core.OpKind.RECV, _core.OpKind.BCAST_RECV)
 
 
 class JoinNextOp(ValueOp):
@@ -713,7 +714,7 @@ class _JoinedTask(Returned):
 def _copy(op: ValueOp) -> ValueOp:
     o = type(op)()  # a ValueOp stays one: comparing it again is refused with a reason
     for field in ("kind", "target", "text", "value", "expected", "flag", "unordered", "cond",
-                  "body", "orelse", "then"):
+                  "body", "orelse", "then", "lagged"):
         setattr(o, field, getattr(op, field))
     return o
 

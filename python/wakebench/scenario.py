@@ -302,16 +302,19 @@ class Broadcast(_Handle):
     after the op; the next recv gets the oldest value held); once every
     sender is dropped and it has caught up, ``Closed`` (``on_closed``).
     ``drop_sender()`` drops one of the ``senders`` declared; the last wakes
-    every waiting receiver. A recv does not branch on its value (not
-    modelled: the trace names each value received)."""
+    every waiting receiver. Compared, a recv is a condition on the value
+    it receives, for ``if_``: ``ops.if_(bc.recv() == 2, ..., orelse=[...])``
+    is ``match rx.recv().await { Ok(2) => ..., Ok(_) => ..., Err(Lagged(_))
+    => on_lagged, Err(Closed) => on_closed }``; a recv that gets
+    ``Lagged`` or ``Closed`` runs its block and neither branch."""
 
     def send(self, value: object = 0, *, on_closed: Iterable[ops.Op] = ()) -> ops.Op:
         return ops._send_op(_core.OpKind.BCAST_SEND, self, value, on_closed)
 
     def recv(self, *, on_lagged: Iterable[ops.Op] = (),
-             on_closed: Iterable[ops.Op] = ()) -> ops.Op:
-        o = ops._channel_op(_core.OpKind.BCAST_RECV, self, on_closed)
-        o.orelse = ops._block(on_lagged, f"{self.name}: on_lagged")
+             on_closed: Iterable[ops.Op] = ()) -> ops.ValueOp:
+        o = ops._recv_op(_core.OpKind.BCAST_RECV, self, on_closed)
+        o.lagged = ops._block(on_lagged, f"{self.name}: on_lagged")
         return o
 
     def subscribe(self) -> ops.Op:

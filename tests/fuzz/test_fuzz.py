@@ -161,6 +161,12 @@ class Gen:
             st.builds(lambda c, lag, b: wb.Broadcast(c).recv(on_lagged=lag, on_closed=b),
                       of("bc0"), st.lists(st.just(ops.print("lagged")), max_size=1),
                       st.lists(st.just(ops.print("closed")), max_size=1)),
+            # a broadcast recv branching on the value it got, with or without on_lagged
+            st.builds(lambda c, lag, v, th, e: ops.if_(
+                wb.Broadcast(c).recv(on_lagged=lag) == v, *th, orelse=e), of("bc0"),
+                st.lists(st.just(ops.print("lagged")), max_size=1), st.integers(-1, 2),
+                st.lists(st.just(ops.print("matched")), max_size=1),
+                st.lists(st.just(ops.print("other")), max_size=1)),
             st.builds(lambda c, b: wb.Watch(c).changed(on_closed=b), of("w0"),
                       st.lists(st.just(ops.print("closed")), max_size=1)),
             st.builds(lambda c: wb.Broadcast(c).subscribe(), of("bc0")),  # t1 has none

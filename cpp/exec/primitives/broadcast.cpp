@@ -136,7 +136,9 @@ void Machine::bcast_send(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc) 
   pc = in.jump;
 }
 
-void Machine::bcast_recv(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc) {
+// The value received goes to the program's local `in.b` (kNoLocal: nothing
+// reads it), tested by the JumpUnlessLocal at `jump`, as a channel Recv's.
+void Machine::bcast_recv(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc, int64_t* locals) {
   const uint32_t self = f.id;  // a task or future polling (recv is an await)
   BroadcastRt& b = w_.broadcasts[in.a];
   touch_broadcast(in.a);
@@ -150,6 +152,7 @@ void Machine::bcast_recv(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc) 
                           "' (declare it a receiver, or subscribe first)");
     case broadcast::Recv::Got:
       if (was_waiting) --w_.tasks[self].wakers;
+      if (in.b != kNoLocal) locals[in.b] = value;
       ev(tid, Ev::Bcast, in.a, self, static_cast<uint8_t>(BcastEv::Recv), 0, 0,
          static_cast<int32_t>(value));
       pc = in.jump;

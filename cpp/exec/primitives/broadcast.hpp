@@ -18,6 +18,12 @@
 //    (`close_channel` on the last Sender's drop, line 647, which also wakes
 //    the waiters), else the receiver's waker joins the waiter list and it
 //    returns Pending;
+//  - `Receiver::recv` (line 969) gives `Result<T, RecvError>`: `Recv::poll`
+//    (line 1075) maps `recv_ref`'s Ok to `Ok(value)` (the slot's value
+//    cloned) and its errors to `Err(Lagged(n))` / `Err(Closed)`, so a
+//    program may match on the value it got, in the same poll that took it
+//    (a recv's test reads it from the task's local, as a channel recv's),
+//    while Lagged and Closed run their own blocks, neither branch;
 //  - a Receiver's drop leaves the waiter list and lowers `rx_cnt`; it wakes
 //    nobody.
 // tokio::sync::watch (src/sync/watch.rs) is the same state with a ring of
@@ -27,7 +33,9 @@
 // version differs from the receiver's (and marks it seen), else Err once
 // the Sender is dropped (`Drop for Sender`, line 970: closed, notify_waiters),
 // else waits; `subscribe` (line 938) marks the current version seen; a
-// receiver made with the channel has seen the initial value.
+// receiver made with the channel has seen the initial value. `changed`
+// (line 526) returns `Result<(), RecvError>`: no value to branch on (the
+// value is read with `borrow()`, not modelled).
 // Receivers here belong to a task or future (one per holder and channel):
 // the holders declared with the channel, or one made by a subscribe op; a
 // holder's receiver is dropped when it finishes or is dropped.
