@@ -228,8 +228,11 @@ class Machine {
   void waker_stored(uint32_t holder, WakerPlace place, uint32_t index, bool again) {
     if (custom_wakers()) waker_stored_custom(holder, place, index, again);
   }
-  void waker_slot_stored(uint32_t holder, uint32_t queue) {  // an AtomicWaker slot's register
-    if (custom_wakers()) waker_slot_stored_custom(holder, queue);
+  void waker_slot_stored(uint32_t holder, WakerPlace place, uint32_t index) {  // an AtomicWaker slot's register
+    if (custom_wakers()) waker_slot_stored_custom(holder, place, index);
+  }
+  void waker_slot_taken(WakerPlace place, uint32_t index, uint32_t woken) {  // an AtomicWaker slot's wake
+    if (custom_wakers()) waker_slot_taken_custom(place, index, woken);
   }
   void waker_to_hand(uint32_t holder, WakerPlace place, uint32_t index) {  // taken out to wake
     if (custom_wakers()) waker_to_hand_custom(holder, place, index);
@@ -238,7 +241,8 @@ class Machine {
     if (custom_wakers()) waker_left_custom(holder, place, index);
   }
   void waker_stored_custom(uint32_t holder, WakerPlace place, uint32_t index, bool again);
-  void waker_slot_stored_custom(uint32_t holder, uint32_t queue);
+  void waker_slot_stored_custom(uint32_t holder, WakerPlace place, uint32_t index);
+  void waker_slot_taken_custom(WakerPlace place, uint32_t index, uint32_t woken);
   void waker_to_hand_custom(uint32_t holder, WakerPlace place, uint32_t index);
   void waker_left_custom(uint32_t holder, WakerPlace place, uint32_t index);
   bool wake_in_hand(uint32_t task);  // wake(): its taken waker's `wake` program runs first
