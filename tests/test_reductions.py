@@ -367,6 +367,7 @@ def _waker_leaf(draw, sync, stores=False):
             lambda: ops.with_(ops.lock("m"), ops.yield_()),
             lambda: wb.Channel(draw(st.sampled_from(CHANNELS))).send(1),
             lambda: wb.Channel(draw(st.sampled_from(CHANNELS))).recv(),
+            lambda: ops.join("t2"),  # the join waker: in t2's trailer, wake_by_ref at its end
         ]
     return choices[draw(st.integers(0, len(choices) - 1))]()
 

@@ -197,6 +197,32 @@ def test_a_bounded_send_waits_with_its_waker_in_the_channels_semaphore():
     assert kinds(s) == {"ok"}
 
 
+def join_wake(abort_joiner):
+    s = wb.Scenario("join-wake")
+    w = s.waker("w", clone=[ops.print("cloned")], wake_by_ref=[ops.print("by_ref")],
+                drop=[ops.print("dropped")])
+    s.task("joiner", [ops.join("child"), ops.print("joined")], waker=w)
+    s.task("child", [ops.yield_(), ops.yield_(), ops.print("child ends")])
+    if abort_joiner:
+        s.task("killer", [ops.abort("joiner")])
+    return s
+
+
+def test_a_joined_tasks_end_runs_the_join_wakers_wake_by_ref_and_the_handle_drops_it():
+    """tokio 1.24.2 runtime/task: the join waker is cloned into the task's
+    trailer (harness.rs can_read_output / set_join_waker); the task's end
+    calls its wake_by_ref and leaves it (core.rs Trailer::wake_join); the
+    JoinHandle's drop once the output is read deallocates the task and
+    drops it. A JoinHandle dropped first leaves it to the task's end."""
+    out = wb.run(join_wake(False), "fifo")
+    assert out.verdict.ok, out.verdict
+    assert texts(out) == ["cloned", "child ends", "by_ref", "dropped", "joined"]
+    assert kinds(join_wake(False)) == {"ok"}
+    out = wb.run(join_wake(True), "fifo")
+    assert out.verdict.ok, out.verdict
+    assert texts(out) == ["cloned", "child ends", "dropped"]
+
+
 def test_to_python_and_json_round_trip():
     s = replaced(True)
     code = s.to_python()

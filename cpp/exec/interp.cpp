@@ -521,12 +521,22 @@ void Machine::exec_step(uint16_t tid) {
         pc = static_cast<uint32_t>(p.code.size() - 1);
       } else {
         ExcRt& x = w_.exc[in.a];
+        // harness.rs can_read_output: the join waker goes in the task's
+        // trailer, replaced unless will_wake (set_join_waker).
         if (x.joiner != self + 1) {
           x.joiner = self + 1;
           ++w_.tasks[self].wakers;
+          waker_stored(self, WakerPlace::Join, in.a, false);
+        } else {
+          waker_stored(self, WakerPlace::Join, in.a, true);
         }
-        return_pending(tid);
+        pending_or_after(tid);
+        return;
       }
+      // Ready: `handle.await` consumes the JoinHandle, whose drop (the
+      // task done, its references released) deallocates the task and the
+      // join waker in its trailer.
+      if (custom_wakers() && in.v < 0) waker_left(self, WakerPlace::Join, in.a);
       return;
     }
     case Code::CriticalEnd:

@@ -141,7 +141,9 @@ class Machine {
   void throw_to(uint16_t tid, uint32_t target);
   void wake_after_pop(uint16_t tid, const std::vector<uint32_t>& tasks);
   void wake_joiner(uint16_t tid, uint32_t task);
-  uint32_t take_joiner(uint32_t task);  // the task waiting for this one's end, or kNoId
+  uint32_t take_joiner(uint32_t task);
+  void join_wakers_at_end(uint32_t task);  // user-defined join wakers: the task ends
+  void leave_joins(uint32_t task);         // user-defined join wakers: the joiner goes  // the task waiting for this one's end, or kNoId
   // Await / Select: one step of polling a task's child futures.
   void await_step(uint16_t tid, uint32_t future);
   void poll_child(uint16_t tid, Frame& f, uint32_t future, const char* how);  // "awaited", "selected"

@@ -683,14 +683,15 @@ class Compiler {
           const Instr& in = p.code[pc];
           const bool unmodelled =
               in.code == Code::Sleep ||
-              (in.code == Code::Recv && sc_.channels[in.a].oneshot) || in.code == Code::BRecv || in.code == Code::WaitTask ||
+              (in.code == Code::Recv && sc_.channels[in.a].oneshot) || in.code == Code::BRecv ||
+              (in.code == Code::WaitTask && in.v >= 0) ||
               (in.code == Code::RwLock && sc_.rwlocks[in.a].kind != RwLockKind::Std) ||
               (in.code == Code::BarrierWait && sc_.barriers[in.a].kind == BarrierKind::Tokio);
           if (unmodelled)
             fail(p.where[pc] + ": task '" + tt.name +
                  "' may be polled with a user-defined waker, and this op stores its waker "
                  "where the model does not follow a user-defined waker yet (it does at wait "
-                 "queues, semaphores, Notify, async mutexes, mpsc channels and yield)");
+                 "queues, semaphores, Notify, async mutexes, mpsc channels, joins and yield)");
         }
       }
     }

@@ -300,6 +300,58 @@ TEST(Wakers, ABoundedSendWaitsWithItsWakerAndTheLastSenderDropWakesTheReceiver) 
   EXPECT_EQ(outcomes.begin()->first, "ok");
 }
 
+// Joins (tokio 1.24.2 runtime/task/harness.rs can_read_output,
+// set_join_waker; core.rs Trailer::wake_join): the join waker goes in the
+// joined task's trailer (cloned; replaced unless will_wake); the task's end
+// calls its wake_by_ref on the completing thread and leaves it there; the
+// JoinHandle's drop after the output is read drops it.
+ScenarioSpec join_wake() {
+  ScenarioSpec s;
+  s.name = "waker-join";
+  s.wakers = {waker("w", {print("wake")}, {print("dropped")}, {print("cloned")}, {print("by_ref")})};
+  s.tasks.push_back(task_with("joiner", "w", {op(OpKind::WaitTask, "child"), print("joined")}));
+  s.tasks.push_back(task("child", {op(OpKind::Yield)}));
+  return s;
+}
+
+TEST(Wakers, AJoinedTaskEndingRunsTheJoinWakersWakeByRefThenTheHandleDropsIt) {
+  Outcome o = run_spec(join_wake(), "fifo");
+  ASSERT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
+  EXPECT_EQ(printed(o), (std::vector<std::string>{"cloned", "by_ref", "dropped", "joined"}))
+      << o.trace_text();
+  auto outcomes = explore_all(join_wake());
+  ASSERT_EQ(outcomes.size(), 1u);
+  EXPECT_EQ(outcomes.begin()->first, "ok");
+}
+
+// A JoinHandle dropped before the task ends leaves its waker in the
+// trailer (drop_join_handle_slow): the task's end does not wake it
+// (JOIN_INTEREST unset) and its deallocation drops it, on that thread.
+TEST(Wakers, AJoinersWakerLeftInATaskDropsWhereTheTaskEnds) {
+  ScenarioSpec s = join_wake();
+  s.tasks[1].ops = {op(OpKind::Yield), op(OpKind::Yield), print("child ends")};
+  s.tasks.push_back(task("killer", {op(OpKind::Abort, "joiner")}));
+  Outcome o = run_spec(s, "fifo");
+  ASSERT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
+  EXPECT_EQ(printed(o), (std::vector<std::string>{"cloned", "child ends", "dropped"})) << o.trace_text();
+}
+
+TEST(Wakers, AJoinedTaskPolledAgainWithAnotherWakerReplacesItInsideThePoll) {
+  ScenarioSpec s;
+  s.name = "waker-join-replaced";
+  s.queues = {WaitQueueSpec{"kick"}};
+  s.wakers = {waker("w1", {}, {print("w1 dropped")}, {print("w1 cloned")}),
+              waker("w2", {}, {print("w2 dropped")}, {print("w2 cloned")}, {print("w2 by_ref")})};
+  s.tasks.push_back(task_with("joiner", "w1", {poll_with("w2"), op(OpKind::Register, "kick"),
+                                               op(OpKind::WaitTask, "child"), print("joined")}));
+  s.tasks.push_back(task("child", {wake("kick"), op(OpKind::Yield), op(OpKind::Yield)}));
+  Outcome o = run_spec(s, "fifo");
+  ASSERT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
+  EXPECT_EQ(printed(o), (std::vector<std::string>{"w1 cloned", "w1 cloned", "w2 cloned", "w1 dropped",
+                                                  "w2 by_ref", "w2 dropped", "joined"}))
+      << o.trace_text();
+}
+
 TEST(Wakers, WakersWakingWakersNestUpToABound) {
   // w_i's wake wakes the queue where the next task parked with w_{i+1}:
   // each wake program runs inside the one before it.

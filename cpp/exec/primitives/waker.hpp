@@ -65,6 +65,19 @@
 //    poll_acquire's rule above; the recv's add_permit assigns the permit
 //    and wakes it by value; Receiver::close closes the semaphore, waking
 //    every waiter by value (batch_semaphore.rs close: `waker.wake()`).
+//  - A join (tokio 1.24.2 runtime/task/harness.rs can_read_output): the
+//    JoinHandle's poll stores its waker in the task's trailer, `waker.clone()`
+//    into set_join_waker (`trailer.set_waker(Some(waker))`: the old one
+//    drops after the clone), skipped when `trailer.will_wake(waker)`. The
+//    task's end (harness.rs complete) calls `trailer().wake_join()`, which
+//    is `waker.wake_by_ref()` (core.rs Trailer::wake_join): `wake_by_ref`
+//    runs on the completing thread, then the joiner is woken; the waker
+//    stays in the trailer until the task is deallocated: by the JoinHandle's
+//    drop once the joiner has the result (`handle.await` consumes it: `drop`
+//    runs in that poll), or, when the JoinHandle went first (JOIN_INTEREST
+//    unset, drop_join_handle_slow, so no wake_join), by the task's last
+//    reference released as it completes: `drop` runs on the completing
+//    thread.
 //  - A waiter that leaves without being woken (its future dropped or done,
 //    an Unregister, a barging lock taken with its entry still waiting)
 //    drops the waker it stored: `drop` runs where the future is dropped.
@@ -83,7 +96,8 @@
 // user-defined waker and uses them): timers (sleep), oneshot recv (tokio's
 // oneshot.rs poll_recv drops the old waker before cloning the new one, and
 // complete() wakes it by reference, leaving it stored until the Inner
-// drops), broadcast and watch recv, tokio's RwLock and Barrier, joins. A
+// drops), broadcast and watch recv, tokio's RwLock and Barrier, `wait`
+// (WaitTask with a text: not tokio's JoinHandle). A
 // bounded channel's try_recv and close take its semaphore's wait-list lock:
 // a clone or drop program may not use them (see below). The primitives' internal locks are not
 // modelled either: tokio runs the clone and the replaced waker's drop under
@@ -113,6 +127,7 @@ enum class WakerPlace : uint8_t {
   Mutex,      // an async mutex's wait list
   ChannelRx,  // an mpsc channel's rx_waker, an AtomicWaker slot (index: channel id)
   ChannelTx,  // a bounded mpsc channel's senders waiting for a permit (its semaphore)
+  Join,       // a joined task's trailer (index: the task joined; holder: its joiner)
   InHand,     // taken out by a waking frame, to be woken by value
 };
 
