@@ -340,6 +340,9 @@ def timeless(draw):
     return s
 
 
+CHANNELS = ("cu", "cb")
+
+
 def _waker_leaf(draw, sync, stores=False):
     """An op of code a user-defined waker's program may run (`sync`) or
     of a task polled with one (only what the model follows wakers at);
@@ -356,6 +359,7 @@ def _waker_leaf(draw, sync, stores=False):
         lambda: ops.release("s"),
         lambda: ops.add("c", draw(st.integers(-1, 1))),
         lambda: ops.print("w"),
+        lambda: wb.Channel("cb").try_send(1),  # wakes rx_waker: its wake runs here
     ]
     if not sync:
         choices += [
@@ -367,6 +371,9 @@ def _waker_leaf(draw, sync, stores=False):
             lambda: ops.seq(ops.lock("a"), ops.yield_(), ops.unlock("a")),
             lambda: ops.poll_with(draw(st.sampled_from(["w0", "w1", None]))),
             lambda: ops.with_(ops.lock("m"), ops.yield_()),
+            lambda: wb.Channel(draw(st.sampled_from(CHANNELS))).send(1),
+            lambda: wb.Channel(draw(st.sampled_from(CHANNELS))).recv(),
+            lambda: ops.join("t2"),  # the join waker: in t2's trailer, wake_by_ref at its end
         ]
     return choices[draw(st.integers(0, len(choices) - 1))]()
 
@@ -384,6 +391,8 @@ def with_wakers(draw):
     s.counter("c", 0, bound=draw(st.sampled_from([0, 1, 2])))
     s.semaphore("s", draw(st.integers(0, 1)))
     s.notify("n")
+    s.channel("cu", senders=2)  # unbounded: a send wakes rx_waker (an AtomicWaker)
+    s.channel("cb", capacity=1, senders=2)  # bounded: a full send waits in its semaphore
     for w in ("w0", "w1"):
         prog = {fn: [_waker_leaf(draw, True, fn in ("clone", "drop"))
                      for _ in range(draw(st.integers(0, 1)))]

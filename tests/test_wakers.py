@@ -127,6 +127,102 @@ def test_a_waker_program_on_a_foreign_thread_blocks_that_thread():
     assert "ok" not in got and "deadlock/reentrant_lock" in got, got
 
 
+def channel_wake(held):
+    """tokio 1.24.2 mpsc: a send wakes the receiver's rx_waker, an
+    AtomicWaker (chan.rs Chan::send: `self.rx_waker.wake()`, by value): its
+    wake program runs on the sending task's thread."""
+    s = wb.Scenario("channel-wake")
+    m = s.mutex("m")
+    ch = s.channel("ch")
+    w = s.waker("w", wake=[m.lock(), ops.print("w woke"), m.unlock()])
+    s.task("rx", [ch.recv(), ops.print("got")], waker=w)
+    if held:
+        s.task("tx", [m.lock(), ch.send(1), m.unlock()])
+    else:
+        s.task("tx", [m.lock(), m.unlock(), ch.send(1)])
+    return s
+
+
+def test_a_channel_send_runs_the_receivers_wake_where_it_sends():
+    out = wb.run(channel_wake(True), "fifo")
+    assert out.verdict.kind == "deadlock/reentrant_lock", out.verdict
+    assert "w.wake runs (the waker of 'rx'" in out.trace_text
+    assert kinds(channel_wake(True)) == {"deadlock/reentrant_lock"}  # fifo: rx waits first
+    out = wb.run(channel_wake(False), "fifo")
+    assert out.verdict.ok, out.verdict
+    assert texts(out) == ["w woke", "got"]
+    assert kinds(channel_wake(False)) == {"ok"}
+
+
+@pytest.mark.parametrize("hold_lock", [False, True])
+def test_a_recv_polled_again_drops_the_rx_wakers_old_waker_inside_the_poll(hold_lock):
+    """tokio's AtomicWaker (sync/task/atomic_waker.rs do_register) clones
+    the new waker and drops the one held on every register: a drop that
+    takes a lock the receiving task holds deadlocks in its own poll."""
+    s = wb.Scenario("channel-replaced")
+    m = s.mutex("m")
+    ch = s.channel("ch")
+    kick = s.wait_queue("kick")
+    w1 = s.waker("w1", clone=[ops.print("w1 cloned")],
+                 drop=[m.lock(), ops.print("w1 dropped"), m.unlock()])
+    w2 = s.waker("w2", clone=[ops.print("w2 cloned")], wake=[ops.print("w2 woke")])
+    body = [w2.poll_with(), kick.register(), ch.recv(), ops.print("got")]
+    if hold_lock:
+        body = [body[0], m.lock(), *body[1:], m.unlock()]
+    s.task("t", body, waker=w1)
+    s.task("tx", [kick.wake(), ops.yield_(), ch.send(1)])
+    out = wb.run(s, "fifo")
+    if hold_lock:
+        assert out.verdict.kind == "deadlock/reentrant_lock", out.verdict
+        assert "waker 'w1' running its drop" in out.explanation
+        assert "ok" not in kinds(s)
+    else:
+        assert out.verdict.ok, out.verdict
+        assert texts(out) == ["w1 cloned", "w1 cloned", "w2 cloned", "w1 dropped", "w2 woke", "got"]
+
+
+def test_a_bounded_send_waits_with_its_waker_in_the_channels_semaphore():
+    """A full bounded channel's send waits in its batch semaphore
+    (poll_acquire: cloned when it queues); the recv's add_permit assigns it
+    the permit and wakes it by value."""
+    s = wb.Scenario("channel-bounded")
+    ch = s.channel("ch", capacity=1)
+    ws = s.waker("ws", clone=[ops.print("ws cloned")], wake=[ops.print("ws woke")],
+                 drop=[ops.print("ws dropped")])
+    s.task("tx", [ch.send(1), ch.send(2), ops.print("sent")], waker=ws)
+    s.task("rx", [ch.recv(), ch.recv()])
+    out = wb.run(s, "fifo")
+    assert out.verdict.ok, out.verdict
+    assert texts(out) == ["ws cloned", "ws woke", "sent"]
+    assert kinds(s) == {"ok"}
+
+
+def join_wake(abort_joiner):
+    s = wb.Scenario("join-wake")
+    w = s.waker("w", clone=[ops.print("cloned")], wake_by_ref=[ops.print("by_ref")],
+                drop=[ops.print("dropped")])
+    s.task("joiner", [ops.join("child"), ops.print("joined")], waker=w)
+    s.task("child", [ops.yield_(), ops.yield_(), ops.print("child ends")])
+    if abort_joiner:
+        s.task("killer", [ops.abort("joiner")])
+    return s
+
+
+def test_a_joined_tasks_end_runs_the_join_wakers_wake_by_ref_and_the_handle_drops_it():
+    """tokio 1.24.2 runtime/task: the join waker is cloned into the task's
+    trailer (harness.rs can_read_output / set_join_waker); the task's end
+    calls its wake_by_ref and leaves it (core.rs Trailer::wake_join); the
+    JoinHandle's drop once the output is read deallocates the task and
+    drops it. A JoinHandle dropped first leaves it to the task's end."""
+    out = wb.run(join_wake(False), "fifo")
+    assert out.verdict.ok, out.verdict
+    assert texts(out) == ["cloned", "child ends", "by_ref", "dropped", "joined"]
+    assert kinds(join_wake(False)) == {"ok"}
+    out = wb.run(join_wake(True), "fifo")
+    assert out.verdict.ok, out.verdict
+    assert texts(out) == ["cloned", "child ends", "dropped"]
+
+
 def test_to_python_and_json_round_trip():
     s = replaced(True)
     code = s.to_python()
@@ -165,6 +261,17 @@ def test_bad_input_is_one_clear_error():
         s.waker("w", **{fn: [sem.release()]})
         with pytest.raises(wb.ScenarioError, match=f"waker 'w' \\(its {fn}\\).*wait-list lock"):
             s.build()
+    s = wb.Scenario("bad-oneshot")  # oneshot: not followed yet
+    o = s.oneshot("o")
+    s.waker("w")
+    s.task("t", [o.recv()], waker="w")
+    with pytest.raises(wb.ScenarioError, match="does not follow a user-defined waker"):
+        s.build()
+    s = wb.Scenario("bad-bounded")  # try_recv's add_permit takes the semaphore's lock
+    ch = s.channel("ch", capacity=1)
+    s.waker("w", drop=[ch.try_recv()])
+    with pytest.raises(wb.ScenarioError, match="a bounded channel's try_recv"):
+        s.build()
     s = wb.Scenario("wake-ok")  # a wake runs after the lock is released: allowed
     sem = s.semaphore("sem", 1)
     s.waker("w", wake=[sem.release()])

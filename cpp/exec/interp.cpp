@@ -368,7 +368,10 @@ void Machine::exec_step(uint16_t tid) {
       touch_channel(in.a);
       size_t before = f.wakes.size();
       channel::close(w_.channels[in.a], f.wakes);  // waiting senders wake, to fail
-      for (size_t i = before; i < f.wakes.size(); ++i) notified_waiter(f.wakes[i]);
+      for (size_t i = before; i < f.wakes.size(); ++i) {
+        notified_waiter(f.wakes[i]);
+        waker_to_hand(f.wakes[i], WakerPlace::ChannelTx, in.a);  // Semaphore::close wakes them
+      }
       ev(tid, Ev::ChanClose, in.a, 0, 0, 0, static_cast<int64_t>(f.wakes.size() - before));
       return;
     }
@@ -382,6 +385,8 @@ void Machine::exec_step(uint16_t tid) {
       ++pc;
       uint32_t rx = channel::drop_sender(c);
       ev(tid, Ev::SenderDrop, in.a, 0, 0, 0, c.senders);
+      // The last Tx's drop: `tx.close(); self.wake_rx()` (chan.rs Tx::drop).
+      if (c.senders == 0 && !sc_.channels[in.a].oneshot) waker_slot_taken(WakerPlace::ChannelRx, in.a, rx);
       if (rx != channel::kNone) {
         notified_waiter(rx);
         wake(tid, rx, ctx_of(tid, rx));
@@ -516,12 +521,22 @@ void Machine::exec_step(uint16_t tid) {
         pc = static_cast<uint32_t>(p.code.size() - 1);
       } else {
         ExcRt& x = w_.exc[in.a];
+        // harness.rs can_read_output: the join waker goes in the task's
+        // trailer, replaced unless will_wake (set_join_waker).
         if (x.joiner != self + 1) {
           x.joiner = self + 1;
           ++w_.tasks[self].wakers;
+          waker_stored(self, WakerPlace::Join, in.a, false);
+        } else {
+          waker_stored(self, WakerPlace::Join, in.a, true);
         }
-        return_pending(tid);
+        pending_or_after(tid);
+        return;
       }
+      // Ready: `handle.await` consumes the JoinHandle, whose drop (the
+      // task done, its references released) deallocates the task and the
+      // join waker in its trailer.
+      if (custom_wakers() && in.v < 0) waker_left(self, WakerPlace::Join, in.a);
       return;
     }
     case Code::CriticalEnd:

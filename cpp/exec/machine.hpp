@@ -141,7 +141,9 @@ class Machine {
   void throw_to(uint16_t tid, uint32_t target);
   void wake_after_pop(uint16_t tid, const std::vector<uint32_t>& tasks);
   void wake_joiner(uint16_t tid, uint32_t task);
-  uint32_t take_joiner(uint32_t task);  // the task waiting for this one's end, or kNoId
+  uint32_t take_joiner(uint32_t task);
+  void join_wakers_at_end(uint32_t task);  // user-defined join wakers: the task ends
+  void leave_joins(uint32_t task);         // user-defined join wakers: the joiner goes  // the task waiting for this one's end, or kNoId
   // Await / Select: one step of polling a task's child futures.
   void await_step(uint16_t tid, uint32_t future);
   void poll_child(uint16_t tid, Frame& f, uint32_t future, const char* how);  // "awaited", "selected"
@@ -228,8 +230,11 @@ class Machine {
   void waker_stored(uint32_t holder, WakerPlace place, uint32_t index, bool again) {
     if (custom_wakers()) waker_stored_custom(holder, place, index, again);
   }
-  void waker_slot_stored(uint32_t holder, uint32_t queue) {  // an AtomicWaker slot's register
-    if (custom_wakers()) waker_slot_stored_custom(holder, queue);
+  void waker_slot_stored(uint32_t holder, WakerPlace place, uint32_t index) {  // an AtomicWaker slot's register
+    if (custom_wakers()) waker_slot_stored_custom(holder, place, index);
+  }
+  void waker_slot_taken(WakerPlace place, uint32_t index, uint32_t woken) {  // an AtomicWaker slot's wake
+    if (custom_wakers()) waker_slot_taken_custom(place, index, woken);
   }
   void waker_to_hand(uint32_t holder, WakerPlace place, uint32_t index) {  // taken out to wake
     if (custom_wakers()) waker_to_hand_custom(holder, place, index);
@@ -238,7 +243,8 @@ class Machine {
     if (custom_wakers()) waker_left_custom(holder, place, index);
   }
   void waker_stored_custom(uint32_t holder, WakerPlace place, uint32_t index, bool again);
-  void waker_slot_stored_custom(uint32_t holder, uint32_t queue);
+  void waker_slot_stored_custom(uint32_t holder, WakerPlace place, uint32_t index);
+  void waker_slot_taken_custom(WakerPlace place, uint32_t index, uint32_t woken);
   void waker_to_hand_custom(uint32_t holder, WakerPlace place, uint32_t index);
   void waker_left_custom(uint32_t holder, WakerPlace place, uint32_t index);
   bool wake_in_hand(uint32_t task);  // wake(): its taken waker's `wake` program runs first

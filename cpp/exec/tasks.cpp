@@ -48,11 +48,64 @@ void Machine::teardown_step(uint16_t tid) {
 }
 
 uint32_t Machine::take_joiner(uint32_t task) {
+  if (custom_wakers()) join_wakers_at_end(task);
   if (w_.exc.empty() || !w_.exc[task].joiner) return kNoId;
   uint32_t j = w_.exc[task].joiner - 1;
   w_.exc[task].joiner = 0;
   --w_.tasks[j].wakers;
+  // A user-defined join waker: its wake_by_ref runs, then the Waker frame's
+  // end wakes the joiner (not the caller).
+  const int at = waker::find(w_.stored_wakers, j, WakerPlace::Join, task);
+  if (at >= 0) {
+    call_waker(w_.stored_wakers[static_cast<size_t>(at)].waker, WakerFn::WakeByRef, j, j);
+    return kNoId;
+  }
   return j;
+}
+
+// tokio 1.24.2 runtime/task: the task completes (harness.rs complete):
+// with a join waker set, `trailer().wake_join()` calls `wake_by_ref` and
+// leaves it in the trailer (core.rs Trailer::wake_join), where it stays
+// until the task is deallocated. A JoinHandle dropped before the end
+// (drop_join_handle_slow: JOIN_INTEREST unset) left its waker there: the
+// task's last reference, released as it completes, deallocates it, so
+// that waker drops here, on the completing thread.
+void Machine::join_wakers_at_end(uint32_t task) {
+  uint32_t joiner = w_.exc.empty() || !w_.exc[task].joiner ? kNoId : w_.exc[task].joiner - 1;
+  // A joiner gone (its JoinHandle dropped: JOIN_INTEREST unset) is not
+  // woken (complete: `!snapshot.is_join_interested()`): its waker drops.
+  if (joiner != kNoId && (w_.tasks[joiner].status == TaskStatus::Done ||
+                          w_.tasks[joiner].status == TaskStatus::Dropped))
+    joiner = kNoId;
+  std::vector<StoredWaker>& v = w_.stored_wakers;
+  for (size_t i = 0; i < v.size();) {
+    if (v[i].place == WakerPlace::Join && v[i].index == task && v[i].holder != joiner) {
+      const StoredWaker s = v[i];
+      v.erase(v.begin() + static_cast<std::ptrdiff_t>(i));
+      call_waker(s.waker, WakerFn::Drop, s.holder);
+    } else {
+      ++i;
+    }
+  }
+}
+
+// A joiner goes: the JoinHandle it held drops. A join waker it left in a
+// task that has ended is dropped with it (the handle's drop deallocates the
+// task); in a task still running it stays (join_wakers_at_end).
+void Machine::leave_joins(uint32_t task) {
+  std::vector<StoredWaker>& v = w_.stored_wakers;
+  for (size_t i = 0; i < v.size();) {
+    const TaskStatus st = v[i].place == WakerPlace::Join && v[i].holder == task
+                              ? w_.tasks[v[i].index].status
+                              : TaskStatus::Idle;
+    if (st == TaskStatus::Done || st == TaskStatus::Dropped) {
+      const StoredWaker s = v[i];
+      v.erase(v.begin() + static_cast<std::ptrdiff_t>(i));
+      call_waker(s.waker, WakerFn::Drop, s.holder);
+    } else {
+      ++i;
+    }
+  }
 }
 
 // The joiner, and the waker of the JoinSet the task is in (its entry notified).
@@ -156,6 +209,7 @@ void Machine::release_task(uint32_t task, std::vector<uint32_t>& to_wake, uint16
   if (!w_.channels.empty()) leave_channels(task, to_wake);
   if (!w_.broadcasts.empty()) leave_broadcasts(task);
   if (!w_.join_sets.empty()) leave_join_sets(tid, task, to_wake);
+  if (custom_wakers()) leave_joins(task);
   release_mutexes(task, to_wake, tid);
   if (!w_.rwlocks.empty()) release_rwlocks(task, to_wake, tid);
   if (!w_.barriers.empty()) leave_barriers(task);

@@ -652,13 +652,19 @@ class Compiler {
         const Program& p = sc_.programs[sc_.wakers[w].program[k]];
         for (size_t pc = 0; pc < p.code.size(); ++pc) {
           const Code c = p.code[pc].code;
+          // A bounded channel's senders wait in its semaphore: try_recv
+          // (add_permit) and close take that wait list's lock.
+          const bool bounded_chan = (c == Code::TryRecv || c == Code::ChanClose) &&
+                                    sc_.channels[p.code[pc].a].capacity > 0;
           if (c == Code::ALock || c == Code::AUnlock || c == Code::Acquire || c == Code::Release ||
               c == Code::Notified || c == Code::NotifyOne || c == Code::NotifyWaiters ||
-              c == Code::Register || c == Code::Unregister || c == Code::Wake || c == Code::WakeAll)
+              c == Code::Register || c == Code::Unregister || c == Code::Wake || c == Code::WakeAll ||
+              bounded_chan)
             fail(p.where[pc] + ": a waker's " + (k == 2 ? "clone" : "drop") +
                  " runs under the wait-list lock of the primitive storing it (tokio, futures), "
                  "which the model does not have; a primitive that stores wakers (an async "
-                 "mutex, a semaphore, a Notify, a wait queue) cannot be used here");
+                 "mutex, a semaphore, a Notify, a wait queue, a bounded channel's try_recv or "
+                 "close) cannot be used here");
         }
       }
     }
@@ -676,15 +682,16 @@ class Compiler {
         for (size_t pc = 0; pc < p.code.size(); ++pc) {
           const Instr& in = p.code[pc];
           const bool unmodelled =
-              in.code == Code::Sleep || in.code == Code::Send || in.code == Code::Recv ||
-              in.code == Code::BRecv || in.code == Code::WaitTask ||
+              in.code == Code::Sleep ||
+              (in.code == Code::Recv && sc_.channels[in.a].oneshot) || in.code == Code::BRecv ||
+              (in.code == Code::WaitTask && in.v >= 0) ||
               (in.code == Code::RwLock && sc_.rwlocks[in.a].kind != RwLockKind::Std) ||
               (in.code == Code::BarrierWait && sc_.barriers[in.a].kind == BarrierKind::Tokio);
           if (unmodelled)
             fail(p.where[pc] + ": task '" + tt.name +
                  "' may be polled with a user-defined waker, and this op stores its waker "
                  "where the model does not follow a user-defined waker yet (it does at wait "
-                 "queues, semaphores, Notify, async mutexes and yield)");
+                 "queues, semaphores, Notify, async mutexes, mpsc channels, joins and yield)");
         }
       }
     }

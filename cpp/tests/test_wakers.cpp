@@ -211,6 +211,147 @@ TEST(Wakers, NotifyAndAsyncMutexesCloneWakeAndDrop) {
       << o.trace_text();
 }
 
+// mpsc (tokio 1.24.2 sync/mpsc/chan.rs): a send wakes the receiver's
+// rx_waker (Chan::send: `self.rx_waker.wake()`, by value), so a wake
+// program taking a lock the sending task holds deadlocks.
+ScenarioSpec channel_wake_takes_lock(bool held_while_sending) {
+  ScenarioSpec s;
+  s.name = "waker-channel-wake";
+  s.mutexes = {MutexSpec{"m", MutexKind::Blocking}};
+  s.channels = {ChannelSpec{"ch", 0, 0, 1, false}};
+  s.wakers = {waker("w", {lock("m"), print("w woke"), unlock("m")})};
+  s.tasks.push_back(task_with("rx", "w", {op(OpKind::Recv, "ch"), print("got")}));
+  if (held_while_sending)
+    s.tasks.push_back(task("tx", {lock("m"), op(OpKind::Send, "ch"), unlock("m")}));
+  else
+    s.tasks.push_back(task("tx", {lock("m"), unlock("m"), op(OpKind::Send, "ch")}));
+  return s;
+}
+
+TEST(Wakers, AChannelSendRunsTheReceiversWake) {
+  Outcome o = run_spec(channel_wake_takes_lock(true), "fifo");
+  EXPECT_EQ(o.verdict.kind, VerdictKind::ReentrantLock) << o.verdict.explanation;
+  EXPECT_TRUE(contains(o.trace_text(), "w.wake runs (the waker of 'rx'")) << o.trace_text();
+  auto outcomes = explore_all(channel_wake_takes_lock(true));
+  EXPECT_EQ(outcomes.count("deadlock/reentrant_lock"), 1u);
+  EXPECT_EQ(outcomes.count("ok"), 0u);  // fifo: rx is polled first and waits
+  Outcome fine = run_spec(channel_wake_takes_lock(false), "fifo");
+  ASSERT_EQ(fine.verdict.kind, VerdictKind::Ok) << fine.verdict.explanation;
+  EXPECT_EQ(printed(fine), (std::vector<std::string>{"w woke", "got"}));
+}
+
+// rx_waker is tokio's AtomicWaker (sync/task/atomic_waker.rs do_register):
+// every register clones the new waker and drops the one held, will_wake or
+// not, inside the recv's poll, before Pending.
+TEST(Wakers, ARecvPolledAgainReplacesTheRxWakerInsideThePoll) {
+  for (bool other : {true, false}) {
+    ScenarioSpec s;
+    s.name = "waker-channel-replaced";
+    s.channels = {ChannelSpec{"ch", 0, 0, 1, false}};
+    s.queues = {WaitQueueSpec{"kick"}};
+    s.wakers = {waker("w1", {print("w1 woke")}, {print("w1 dropped")}, {print("w1 cloned")}),
+                waker("w2", {print("w2 woke")}, {print("w2 dropped")}, {print("w2 cloned")})};
+    std::vector<OpSpec> body = {op(OpKind::Register, "kick"), op(OpKind::Recv, "ch"), print("got")};
+    if (other) body.insert(body.begin(), poll_with("w2"));
+    s.tasks.push_back(task_with("t", "w1", body));
+    s.tasks.push_back(task("tx", {wake("kick"), op(OpKind::Yield), op(OpKind::Send, "ch")}));
+    Outcome o = run_spec(s, "fifo");
+    ASSERT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
+    std::vector<std::string> want =
+        other ? std::vector<std::string>{"w1 cloned", "w1 cloned", "w1 woke", "w2 cloned",
+                                         "w1 dropped", "w2 woke", "got"}
+              : std::vector<std::string>{"w1 cloned", "w1 cloned", "w1 woke", "w1 cloned",
+                                         "w1 dropped", "w1 woke", "got"};
+    EXPECT_EQ(printed(o), want) << o.trace_text();
+    const std::string tr = o.trace_text();
+    auto drop1 = lines_with(tr, "w1.drop runs");
+    auto ends = lines_with(tr, "'t' -> Pending");
+    ASSERT_EQ(drop1.size(), 1u) << tr;
+    ASSERT_GE(ends.size(), 2u) << tr;
+    EXPECT_LT(ends[0], drop1[0]) << tr;
+    EXPECT_LT(drop1[0], ends[1]) << tr;  // inside the second poll
+  }
+}
+
+// A bounded channel's send waiting for a permit stores its waker in the
+// channel's batch semaphore (poll_acquire); a recv's add_permit assigns
+// the permit and wakes it by value; the last Sender's drop wakes rx_waker.
+TEST(Wakers, ABoundedSendWaitsWithItsWakerAndTheLastSenderDropWakesTheReceiver) {
+  ScenarioSpec s;
+  s.name = "waker-channel-bounded";
+  s.channels = {ChannelSpec{"ch", 1, 0, 1, false}};
+  s.wakers = {waker("ws", {print("ws woke")}, {print("ws dropped")}, {print("ws cloned")}),
+              waker("wr", {print("wr woke")}, {print("wr dropped")}, {print("wr cloned")})};
+  s.tasks.push_back(task_with("tx", "ws", {op(OpKind::Send, "ch"), op(OpKind::Send, "ch"),
+                                           print("sent"), op(OpKind::Yield),
+                                           op(OpKind::DropSender, "ch")}));
+  s.tasks.push_back(task_with("rx", "wr", {op(OpKind::Recv, "ch"), op(OpKind::Recv, "ch"),
+                                           op(OpKind::Recv, "ch"), print("none")}));
+  Outcome o = run_spec(s, "fifo");
+  ASSERT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
+  // tx: the second send waits (ws cloned); rx's first recv's add_permit
+  // wakes ws, its second waits (wr cloned) until tx's second send wakes it;
+  // its third waits again until the last Sender's drop wakes it.
+  EXPECT_EQ(printed(o), (std::vector<std::string>{"ws cloned", "ws woke", "wr cloned", "wr woke",
+                                                  "sent", "wr cloned", "wr woke", "none"}))
+      << o.trace_text();
+  auto outcomes = explore_all(s);
+  ASSERT_EQ(outcomes.size(), 1u);
+  EXPECT_EQ(outcomes.begin()->first, "ok");
+}
+
+// Joins (tokio 1.24.2 runtime/task/harness.rs can_read_output,
+// set_join_waker; core.rs Trailer::wake_join): the join waker goes in the
+// joined task's trailer (cloned; replaced unless will_wake); the task's end
+// calls its wake_by_ref on the completing thread and leaves it there; the
+// JoinHandle's drop after the output is read drops it.
+ScenarioSpec join_wake() {
+  ScenarioSpec s;
+  s.name = "waker-join";
+  s.wakers = {waker("w", {print("wake")}, {print("dropped")}, {print("cloned")}, {print("by_ref")})};
+  s.tasks.push_back(task_with("joiner", "w", {op(OpKind::WaitTask, "child"), print("joined")}));
+  s.tasks.push_back(task("child", {op(OpKind::Yield)}));
+  return s;
+}
+
+TEST(Wakers, AJoinedTaskEndingRunsTheJoinWakersWakeByRefThenTheHandleDropsIt) {
+  Outcome o = run_spec(join_wake(), "fifo");
+  ASSERT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
+  EXPECT_EQ(printed(o), (std::vector<std::string>{"cloned", "by_ref", "dropped", "joined"}))
+      << o.trace_text();
+  auto outcomes = explore_all(join_wake());
+  ASSERT_EQ(outcomes.size(), 1u);
+  EXPECT_EQ(outcomes.begin()->first, "ok");
+}
+
+// A JoinHandle dropped before the task ends leaves its waker in the
+// trailer (drop_join_handle_slow): the task's end does not wake it
+// (JOIN_INTEREST unset) and its deallocation drops it, on that thread.
+TEST(Wakers, AJoinersWakerLeftInATaskDropsWhereTheTaskEnds) {
+  ScenarioSpec s = join_wake();
+  s.tasks[1].ops = {op(OpKind::Yield), op(OpKind::Yield), print("child ends")};
+  s.tasks.push_back(task("killer", {op(OpKind::Abort, "joiner")}));
+  Outcome o = run_spec(s, "fifo");
+  ASSERT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
+  EXPECT_EQ(printed(o), (std::vector<std::string>{"cloned", "child ends", "dropped"})) << o.trace_text();
+}
+
+TEST(Wakers, AJoinedTaskPolledAgainWithAnotherWakerReplacesItInsideThePoll) {
+  ScenarioSpec s;
+  s.name = "waker-join-replaced";
+  s.queues = {WaitQueueSpec{"kick"}};
+  s.wakers = {waker("w1", {}, {print("w1 dropped")}, {print("w1 cloned")}),
+              waker("w2", {}, {print("w2 dropped")}, {print("w2 cloned")}, {print("w2 by_ref")})};
+  s.tasks.push_back(task_with("joiner", "w1", {poll_with("w2"), op(OpKind::Register, "kick"),
+                                               op(OpKind::WaitTask, "child"), print("joined")}));
+  s.tasks.push_back(task("child", {wake("kick"), op(OpKind::Yield), op(OpKind::Yield)}));
+  Outcome o = run_spec(s, "fifo");
+  ASSERT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
+  EXPECT_EQ(printed(o), (std::vector<std::string>{"w1 cloned", "w1 cloned", "w2 cloned", "w1 dropped",
+                                                  "w2 by_ref", "w2 dropped", "joined"}))
+      << o.trace_text();
+}
+
 TEST(Wakers, WakersWakingWakersNestUpToABound) {
   // w_i's wake wakes the queue where the next task parked with w_{i+1}:
   // each wake program runs inside the one before it.
@@ -249,6 +390,15 @@ TEST(Wakers, CompileErrorsNameThePlace) {
   s.tasks[0].waker = "";
   s.tasks[0].ops = {poll_with("w"), op(OpKind::Sleep, "", 5)};
   EXPECT_TRUE(contains(compile_error(s), "does not follow a user-defined waker")) << compile_error(s);
+  s.channels = {ChannelSpec{"o", 0, 0, 1, true}, ChannelSpec{"b", 1, 0, 1, false}};
+  s.tasks[0].ops = {poll_with("w"), op(OpKind::Recv, "o")};  // oneshot: not followed yet
+  EXPECT_TRUE(contains(compile_error(s), "does not follow a user-defined waker")) << compile_error(s);
+  s.tasks[0].ops = {poll_with("w"), op(OpKind::Send, "b"), op(OpKind::Recv, "b")};
+  EXPECT_EQ(compile_error(s), "");
+  s.wakers[0].drop = {op(OpKind::TryRecv, "b")};  // under the semaphore's wait-list lock
+  EXPECT_TRUE(contains(compile_error(s), "a bounded channel's try_recv")) << compile_error(s);
+  s.wakers[0].drop = {};
+  s.channels = {};
   s.tasks[0].ops = {};
   s.wakers[0].wake = {op(OpKind::Park, "q")};
   s.queues = {WaitQueueSpec{"q"}};

@@ -149,6 +149,7 @@ void Machine::chan_send(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc) {
         halt(Halt::ResourceExhausted);
         return;
       }
+      if (!spec.oneshot) waker_slot_taken(WakerPlace::ChannelRx, in.a, woken);  // rx_waker.wake()
       if (woken != channel::kNone) {
         --w_.tasks[woken].wakers;
         wake(tid, woken, ctx_of(tid, woken));
@@ -162,11 +163,13 @@ void Machine::chan_send(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc) {
     case channel::Send::Queued:
       ++w_.tasks[self].wakers;
       ev(tid, Ev::ChanWait, in.a, self, 0);
+      waker_stored(self, WakerPlace::ChannelTx, in.a, false);  // batch_semaphore poll_acquire
       break;
     case channel::Send::Waiting:
+      waker_stored(self, WakerPlace::ChannelTx, in.a, true);  // replaced unless will_wake
       break;
   }
-  return_pending(tid);
+  pending_or_after(tid);
 }
 
 // The value a Recv receives goes to the program's local `in.b` (kNoLocal:
@@ -189,11 +192,16 @@ void Machine::chan_recv(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc, i
       pc = in.jump;
       if (woken != channel::kNone) {  // a waiting sender is assigned the freed slot
         assigned_permit(woken);
+        waker_to_hand(woken, WakerPlace::ChannelTx, in.a);
         wake(tid, woken, ctx_of(tid, woken));
       }
       return;
     case channel::Recv::Closed:
       if (registered) --w_.tasks[self].wakers;
+      // Rx::recv: the list is not closed while a Sender lives, so a recv
+      // after Receiver::close registers (rx_waker.register_by_ref) before
+      // it returns None; the last Sender's drop closed the list: none.
+      if (!spec.oneshot && c.senders > 0) waker_slot_stored(self, WakerPlace::ChannelRx, in.a);
       ev(tid, Ev::ChanFail, in.a, 0, 1);
       ++pc;  // into the on_closed block
       return;
@@ -203,9 +211,10 @@ void Machine::chan_recv(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc, i
         ++w_.tasks[self].wakers;
         ev(tid, Ev::ChanWait, in.a, self, 1);
       }
+      waker_slot_stored(self, WakerPlace::ChannelRx, in.a);  // every poll: register_by_ref
       break;
   }
-  return_pending(tid);
+  pending_or_after(tid);
 }
 
 // try_send and try_recv (see channel.hpp): in any frame, never a wait.
@@ -225,6 +234,7 @@ void Machine::chan_try_send(uint16_t tid, Frame& f, const Instr& in, uint32_t& p
     case channel::TrySend::Sent:
       ev(tid, Ev::ChanSend, in.a, woken == channel::kNone ? kNoId : woken, 0, 0, c.len(), value);
       pc = in.jump;
+      waker_slot_taken(WakerPlace::ChannelRx, in.a, woken);  // rx_waker.wake()
       if (woken != channel::kNone) {
         --w_.tasks[woken].wakers;
         wake(tid, woken, ctx_of(tid, woken));
@@ -254,6 +264,7 @@ void Machine::chan_try_recv(uint16_t tid, Frame& f, const Instr& in, uint32_t& p
       pc = in.jump;
       if (woken != channel::kNone) {  // a waiting sender is assigned the freed slot
         assigned_permit(woken);
+        waker_to_hand(woken, WakerPlace::ChannelTx, in.a);
         wake(tid, woken, ctx_of(tid, woken));
       }
       return;
@@ -277,8 +288,15 @@ void Machine::leave_channels(uint32_t task, std::vector<uint32_t>& to_wake) {
     if (!channel::waits(ch, task) && !semaphore::owns(ch.slots, task)) continue;
     touch_channel(c);
     size_t before = to_wake.size();
+    const bool sending = semaphore::waits(ch.slots, task);
     w_.tasks[task].wakers -= channel::drop(ch, task, to_wake);
-    for (size_t i = before; i < to_wake.size(); ++i) assigned_permit(to_wake[i]);
+    // The send's Acquire node drops its waker; the rx_waker slot keeps
+    // what it holds (an AtomicWaker, in the channel, not in the future).
+    if (sending) waker_left(task, WakerPlace::ChannelTx, c);
+    for (size_t i = before; i < to_wake.size(); ++i) {
+      assigned_permit(to_wake[i]);
+      waker_to_hand(to_wake[i], WakerPlace::ChannelTx, c);
+    }
   }
 }
 

@@ -93,7 +93,7 @@ void Machine::register_waker(uint16_t tid, uint32_t task, uint32_t q) {
   touch_queue(q);
   // A user-defined waker: a slot clones the new one and drops the one held,
   // always; a list replaces its entry's unless will_wake (primitives/waker).
-  if (sc_.queue_slot[q]) waker_slot_stored(task, q);
+  if (sc_.queue_slot[q]) waker_slot_stored(task, WakerPlace::Queue, q);
   if (!sc_.queue_slot[q] && t.parked_in == q + 1) {  // its entry is already there
     waker_stored(task, WakerPlace::Queue, q, true);
     return;

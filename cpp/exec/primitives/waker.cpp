@@ -55,17 +55,40 @@ void Machine::waker_stored_custom(uint32_t holder, WakerPlace place, uint32_t in
 // futures' AtomicWaker::register (0.3.21): `*self.waker.get() =
 // Some(waker.clone())` whatever the slot held: the new one is cloned, the
 // one held (anyone's) dropped.
-void Machine::waker_slot_stored_custom(uint32_t holder, uint32_t queue) {
+// tokio's own AtomicWaker (tokio 1.24.2 sync/task/atomic_waker.rs
+// do_register, state WAITING) does the same: `waker.into_waker()` (the
+// clone) first, then the old one is taken, the new one stored, and the old
+// one dropped.
+void Machine::waker_slot_stored_custom(uint32_t holder, WakerPlace place, uint32_t index) {
   std::vector<StoredWaker>& v = w_.stored_wakers;
   const uint16_t cx = cx_waker(holder);
-  const int at = waker::find_slot(v, queue);
+  const int at = waker::find_slot(v, place, index);
   call_waker(cx, WakerFn::Clone, holder);
   if (at >= 0) {
     const StoredWaker old = v[static_cast<size_t>(at)];
     v.erase(v.begin() + at);
     call_waker(old.waker, WakerFn::Drop, old.holder);
   }
-  if (cx) v.push_back(StoredWaker{holder, queue, WakerPlace::Queue, cx});
+  if (cx) v.push_back(StoredWaker{holder, index, place, cx});
+}
+
+// An AtomicWaker slot's wake (atomic_waker.rs wake: take_waker, then
+// `waker.wake()`, by value): the waker it holds, whoever's, is taken. When
+// it is the task the primitive wakes (`woken`) its wake() runs it; else
+// (a stale registration the model's wake skips: its task finished, or left
+// the wait) the `wake` program runs alone, waking no task.
+void Machine::waker_slot_taken_custom(WakerPlace place, uint32_t index, uint32_t woken) {
+  std::vector<StoredWaker>& v = w_.stored_wakers;
+  const int at = waker::find_slot(v, place, index);
+  if (at < 0) return;
+  StoredWaker& s = v[static_cast<size_t>(at)];
+  if (s.holder == woken && waker::find(v, woken, WakerPlace::InHand, 0) < 0) {
+    s.place = WakerPlace::InHand;
+    return;
+  }
+  const StoredWaker old = s;
+  v.erase(v.begin() + at);
+  call_waker(old.waker, WakerFn::Wake, old.holder);
 }
 
 // The primitive took the waker out to wake it by value (after its own

@@ -48,6 +48,36 @@
 //    register, state WAITING) replaces unconditionally: `*self.waker.get() =
 //    Some(waker.clone())`, so every register clones the new waker and drops
 //    the one held, will_wake or not, whoever's it was.
+//    tokio's own AtomicWaker does too (tokio 1.24.2 sync/task/atomic_waker.rs
+//    do_register, WAITING: `waker.into_waker()` clones, the old one is
+//    taken, the new one stored, the old one dropped): an mpsc channel's
+//    rx_waker (sync/mpsc/chan.rs Rx::recv: `rx_waker.register_by_ref(
+//    cx.waker())` whenever the list had no message, also before a None after
+//    Receiver::close while a Sender lives). Its wake takes the waker out and
+//    wakes it by value (atomic_waker.rs wake: take_waker, `waker.wake()`):
+//    Chan::send, and the last Sender's drop (Tx::drop: `tx.close();
+//    self.wake_rx()`). The slot keeps its waker when the receiving task
+//    finishes or gets a message (the Chan, not the future, holds it): a
+//    later send wakes that stale waker (its `wake` runs; the model wakes no
+//    task for it, as it leaves out spurious wakes of the executor's own).
+//  - A full bounded mpsc channel's send waits in the channel's batch
+//    semaphore (mpsc/bounded.rs Sender::send -> reserve -> acquire(1)):
+//    poll_acquire's rule above; the recv's add_permit assigns the permit
+//    and wakes it by value; Receiver::close closes the semaphore, waking
+//    every waiter by value (batch_semaphore.rs close: `waker.wake()`).
+//  - A join (tokio 1.24.2 runtime/task/harness.rs can_read_output): the
+//    JoinHandle's poll stores its waker in the task's trailer, `waker.clone()`
+//    into set_join_waker (`trailer.set_waker(Some(waker))`: the old one
+//    drops after the clone), skipped when `trailer.will_wake(waker)`. The
+//    task's end (harness.rs complete) calls `trailer().wake_join()`, which
+//    is `waker.wake_by_ref()` (core.rs Trailer::wake_join): `wake_by_ref`
+//    runs on the completing thread, then the joiner is woken; the waker
+//    stays in the trailer until the task is deallocated: by the JoinHandle's
+//    drop once the joiner has the result (`handle.await` consumes it: `drop`
+//    runs in that poll), or, when the JoinHandle went first (JOIN_INTEREST
+//    unset, drop_join_handle_slow, so no wake_join), by the task's last
+//    reference released as it completes: `drop` runs on the completing
+//    thread.
 //  - A waiter that leaves without being woken (its future dropped or done,
 //    an Unregister, a barging lock taken with its entry still waiting)
 //    drops the waker it stored: `drop` runs where the future is dropped.
@@ -63,8 +93,13 @@
 // the run stops at the depth bound (inconclusive), never a crash.
 //
 // Not modelled (the compiler refuses a task that may be polled with a
-// user-defined waker and uses them): timers (sleep), channels, broadcast,
-// tokio's RwLock and Barrier, joins. The primitives' internal locks are not
+// user-defined waker and uses them): timers (sleep), oneshot recv (tokio's
+// oneshot.rs poll_recv drops the old waker before cloning the new one, and
+// complete() wakes it by reference, leaving it stored until the Inner
+// drops), broadcast and watch recv, tokio's RwLock and Barrier, `wait`
+// (WaitTask with a text: not tokio's JoinHandle). A
+// bounded channel's try_recv and close take its semaphore's wait-list lock:
+// a clone or drop program may not use them (see below). The primitives' internal locks are not
 // modelled either: tokio runs the clone and the replaced waker's drop under
 // the semaphore's or Notify's wait-list lock, so a program that touches that
 // same primitive there deadlocks the real program; the model lets it go on. The order of a waker's `drop` and
@@ -90,6 +125,9 @@ enum class WakerPlace : uint8_t {
   Semaphore,  // a semaphore's wait list
   Notify,     // a Notify's waiter list
   Mutex,      // an async mutex's wait list
+  ChannelRx,  // an mpsc channel's rx_waker, an AtomicWaker slot (index: channel id)
+  ChannelTx,  // a bounded mpsc channel's senders waiting for a permit (its semaphore)
+  Join,       // a joined task's trailer (index: the task joined; holder: its joiner)
   InHand,     // taken out by a waking frame, to be woken by value
 };
 
@@ -120,10 +158,11 @@ inline int find(const std::vector<StoredWaker>& v, uint32_t holder, WakerPlace p
   return -1;
 }
 
-// An AtomicWaker slot holds one waker, whoever's: its entry, or -1.
-inline int find_slot(const std::vector<StoredWaker>& v, uint32_t queue) {
+// An AtomicWaker slot (a slot queue, a channel's rx_waker) holds one
+// waker, whoever's: its entry, or -1.
+inline int find_slot(const std::vector<StoredWaker>& v, WakerPlace place, uint32_t index) {
   for (size_t i = 0; i < v.size(); ++i)
-    if (v[i].place == WakerPlace::Queue && v[i].index == queue) return static_cast<int>(i);
+    if (v[i].place == place && v[i].index == index) return static_cast<int>(i);
   return -1;
 }
 
