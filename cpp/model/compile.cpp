@@ -939,13 +939,7 @@ class Compiler {
         j.code = Code::Jump;
         const size_t jclosed = emit(j, label(where, op) + ", end of on_closed");
         patch(at, here());
-        Instr t;
-        t.code = Code::JumpUnlessLocal;
-        t.a = in.b;
-        t.cmp = op.cond.cmp;
-        t.v = op.cond.value;
-        const size_t jif = emit(t, label(where, op) + ", test");
-        then_else(op, op.then, where, prefix, depth, f, jif);
+        value_test(op, op.then, in.b, op.cond.value, where, prefix, depth, f);
         patch(jclosed, here());
         f.held = join(f.held, closed_f.held, where, op);
         return;
@@ -994,15 +988,7 @@ class Compiler {
         block(op.lagged, prefix + "on_lagged.", depth + 1, lagged_f);
         if (has_lagged && branch) to_end.push_back(emit(j, label(where, op) + ", end of on_lagged"));
         patch(at, here());  // a value: its test, or the end
-        if (branch) {
-          Instr t;
-          t.code = Code::JumpUnlessLocal;
-          t.a = in.b;
-          t.cmp = op.cond.cmp;
-          t.v = op.cond.value;
-          const size_t jif = emit(t, label(where, op) + ", test");
-          then_else(op, op.then, where, prefix, depth, f, jif);
-        }
+        if (branch) value_test(op, op.then, in.b, op.cond.value, where, prefix, depth, f);
         sc_.programs[prog_].code[at].v = static_cast<int64_t>(has_lagged ? lagged_at : here());
         for (size_t e : to_end) patch(e, here());
         f.held = join(join(f.held, closed_f.held, where, op), lagged_f.held, where, op);
@@ -1062,13 +1048,7 @@ class Compiler {
         j.code = Code::Jump;
         const size_t jnone = emit(j, label(where, op) + ", end of on_none");
         patch(at, here());
-        Instr t;
-        t.code = Code::JumpUnlessLocal;
-        t.a = in.b;
-        t.cmp = op.cond.cmp;
-        t.v = joined;
-        const size_t jif = emit(t, label(where, op) + ", test");
-        then_else(op, op.then, where, prefix, depth, f, jif);
+        value_test(op, op.then, in.b, joined, where, prefix, depth, f);
         patch(jnone, here());
         f.held = join(f.held, none_f.held, where, op);
         return;
@@ -1362,13 +1342,7 @@ class Compiler {
         }
         emit(in, label(where, op));
         if (branch) {
-          Instr t;
-          t.code = Code::JumpUnlessLocal;
-          t.a = in.b;
-          t.cmp = op.cond.cmp;
-          t.v = op.cond.value;
-          size_t jif = emit(t, label(where, op) + ", test");
-          then_else(op, where, prefix, depth, f, jif);
+          value_test(op, op.body, in.b, op.cond.value, where, prefix, depth, f);
         } else if (op.kind == OpKind::CompareExchange) {
           Instr z;  // nothing reads what it returned: consume it
           z.code = Code::LocalSet;
@@ -1706,6 +1680,20 @@ class Compiler {
       }
     }
     fail_at(where, op, "unknown op kind");
+  }
+
+  // The test of what an op returned into `local` (against op.cond's
+  // comparison and `v`), then its two blocks: `then` (an atomic op's body,
+  // a receive's then) and orelse.
+  void value_test(const OpSpec& op, const std::vector<OpSpec>& then, uint32_t local, int64_t v,
+                  const std::string& where, const std::string& prefix, int depth, Flow& f) {
+    Instr t;
+    t.code = Code::JumpUnlessLocal;
+    t.a = local;
+    t.cmp = op.cond.cmp;
+    t.v = v;
+    const size_t jif = emit(t, label(where, op) + ", test");
+    then_else(op, then, where, prefix, depth, f, jif);
   }
 
   // The two blocks of an If (or of an atomic op's branch) after its test at
