@@ -9,7 +9,9 @@ mutex model, and the matrix on every core. Figures side by side in one run.
   searched exhaustively, on one loop thread (FIFO queues: one schedule) and
   on a runtime with W workers (every visible operation a choice of
   thread): distinct states and schedules (the cost must grow with states,
-  not schedules), whether the search completed within S seconds;
+  not schedules), whether the search completed within S seconds; on
+  workers, with symmetry (identical tasks and workers taken as one) and
+  without;
 - random search of a racy scenario on 1 thread and on every core (jobs);
 - `wakebench matrix` with one thread and with one per core.
 """
@@ -62,13 +64,17 @@ def main() -> None:
     out = wb.run(s, "fifo", trace=False, max_seconds=120)
     print(f"1 M parked tasks: {out.verdict.kind} in {time.perf_counter() - t0:.2f} s (target < 2 s)")
 
-    for tasks, reps, workers in ((3, 3, 1), (5, 2, 1), (2, 3, 2), (3, 3, 2), (3, 3, 3), (5, 2, 5)):
+    models = ((3, 3, 1), (5, 2, 1), (2, 3, 2), (3, 3, 2), (3, 3, 3), (5, 2, 5))
+    for (tasks, reps, workers), symmetry in [(m, sym) for m in models for sym in (True, False)
+                                             if sym or m[2] > 1]:
         t0 = time.perf_counter()
         ex = wb.explore(mutex_model(tasks, reps, workers), "fifo", strategy="exhaustive",
-                        stop_at_first=False, budget=10**12, max_seconds_total=args.seconds)
+                        stop_at_first=False, budget=10**12, max_seconds_total=args.seconds,
+                        symmetry=symmetry)
         took = time.perf_counter() - t0
         where = "one loop thread" if workers == 1 else f"{workers} workers"
-        print(f"{tasks} tasks x {reps} x (lock; yield; unlock; yield), {where}: "
+        print(f"{tasks} tasks x {reps} x (lock; yield; unlock; yield), {where}"
+              f"{'' if symmetry else ', symmetry off'}: "
               f"{ex.verdict}, {ex.states:,} states, {ex.schedules:,} schedules, "
               f"{ex.revisits:,} cut by the state cache, {took:.2f} s"
               f"{'' if ex.complete else ' (not complete)'}")

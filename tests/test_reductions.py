@@ -2,7 +2,7 @@
 soundness rules): over hypothesis-generated scenarios using every
 primitive (atomics, try-ops, reader-writer locks, RefCell borrows, with_
 and panics, broadcast, watch, JoinSet and user-defined wakers among them),
-threads, workers, timers,
+threads, workers, timers, identical tasks (symmetry),
 computes against a latency bound, async exceptions, aborts and connection
 closes, exhaustive search with every reduction on reaches exactly the
 verdict kinds it reaches with every reduction off."""
@@ -340,6 +340,47 @@ def timeless(draw):
     return s
 
 
+def _identical_leaf(draw):
+    """An op of the vocabulary identical tasks are renamed in (the core's
+    explore/symmetry.hpp): async mutexes, yield, counters, atomics, locals."""
+    first, second = draw(st.permutations(["a", "b"]))
+    return draw(st.sampled_from([
+        ops.yield_(),
+        ops.seq(ops.lock("a"), ops.yield_(), ops.unlock("a")),
+        ops.seq(ops.lock(first), ops.yield_(), ops.lock(second), ops.unlock(second),
+                ops.unlock(first)),  # in either order: a lock-order deadlock
+        ops.seq(ops.lock("b"), ops.add("c", 1), ops.yield_(), ops.add("c", -1), ops.unlock("b")),
+        ops.loop(ops.try_lock("a", on_fail=[ops.yield_(), ops.break_()]), ops.yield_(),
+                 ops.unlock("a"), ops.break_()),
+        ops.add("c", 1),
+        ops.repeat(2, ops.yield_(), ops.add("c", 1), ops.add("c", -1)),
+        *[leaf() for leaf in _atomic_leaves(draw)],
+        ops.if_(wb.Counter("c") > 0, ops.pending()),  # a hang only some orders reach
+        ops.print("x"),
+    ]))
+
+
+@st.composite
+def identical(draw):
+    """Tasks with the same program (replicas, or templates of one body) on
+    up to three workers: the state cache takes their states as one up to
+    renaming (symmetry), which every reduction off does not."""
+    workers = draw(st.sampled_from([1, 2, 2, 3]))
+    s = wb.Scenario("identical", workers=workers)
+    s.async_mutex("a", fair=draw(st.booleans()))
+    s.async_mutex("b", fair=draw(st.booleans()))
+    s.counter("c", 0, bound=draw(st.sampled_from([0, 1, 2])))
+    s.atomic("at", draw(st.integers(0, 1)))
+    for i in range(draw(st.integers(1, 2))):
+        body = [_identical_leaf(draw) for _ in range(draw(st.integers(1, 3)))]
+        if draw(st.booleans()):
+            s.task(f"r{i}", body, count=draw(st.integers(2, 3)), daemon=draw(st.booleans()))
+        else:
+            for k in range(draw(st.integers(1, 3))):
+                s.task(f"t{i}_{k}", body)
+    return s
+
+
 CHANNELS = ("cu", "cb")
 
 
@@ -413,8 +454,8 @@ def kinds(s, policy, reductions, budget):
     # Off, every run also starts from the beginning (no snapshots): the
     # oracle shares no more with the reduced search than it must.
     return wb.explore(s, policy, strategy="exhaustive", sleep_sets=reductions,
-                      state_cache=reductions, snapshots=reductions, stop_at_first=False,
-                      budget=budget, **LIMITS)
+                      state_cache=reductions, snapshots=reductions, symmetry=reductions,
+                      stop_at_first=False, budget=budget, **LIMITS)
 
 
 def test_every_reduction_on_reaches_the_kinds_every_reduction_off_reaches():
@@ -425,7 +466,8 @@ def test_every_reduction_on_reaches_the_kinds_every_reduction_off_reaches():
 
     @settings(max_examples=EXAMPLES, deadline=None, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-    @given(st.one_of(scenarios(), simultaneous_wakes(), threaded(), timeless(), with_wakers()),
+    @given(st.one_of(scenarios(), simultaneous_wakes(), threaded(), timeless(), with_wakers(),
+                     identical()),
            st.sampled_from(POLICIES))
     def prop(s, policy):
         try:
@@ -538,3 +580,36 @@ def test_the_generator_makes_the_two_races_sleep_sets_once_lost():
          and _reaches(s, "interrupted_critical_section"), settings=cfg)
     find(scenarios(), lambda s: s._spec.latency_bound > 0 and bool(_uses(s, wb._core.OpKind.COMPUTE))
          and _reaches(s, "starvation"), settings=cfg)
+
+
+def test_symmetry_takes_identical_tasks_states_as_one_and_keeps_every_kind():
+    # Identical tasks: the cache meets fewer states with symmetry, and the
+    # same kinds; every reduction but symmetry on, so the count compares
+    # renaming alone. Outside the renamed vocabulary (a sleep) it changes
+    # nothing.
+    def model(extra=()):
+        s = wb.Scenario("sym", workers=2)
+        s.async_mutex("m")
+        s.task("w", [ops.repeat(2, ops.lock("m"), ops.yield_(), ops.unlock("m"), *extra)], count=3)
+        return s
+
+    def search(s, symmetry):
+        return wb.explore(s, "fifo", strategy="exhaustive", symmetry=symmetry, stop_at_first=False,
+                          budget=10**7, **LIMITS)
+
+    on, off = search(model(), True), search(model(), False)
+    assert on.complete and off.complete and on.outcomes.keys() == off.outcomes.keys() == {"ok"}
+    assert on.states * 3 < off.states, (on.states, off.states)
+    on, off = search(model([ops.sleep(1)]), True), search(model([ops.sleep(1)]), False)
+    assert (on.states, on.schedules) == (off.states, off.schedules)
+
+    # A lock-order deadlock between two replicas of one template and a third
+    # identical task: found with symmetry on as off.
+    s = wb.Scenario("sym-deadlock", workers=2)
+    s.async_mutex("a")
+    s.async_mutex("b")
+    s.task("ab", [ops.lock("a"), ops.yield_(), ops.lock("b"), ops.unlock("b"), ops.unlock("a")], count=2)
+    s.task("ba", [ops.lock("b"), ops.yield_(), ops.lock("a"), ops.unlock("a"), ops.unlock("b")], count=2)
+    on, off = search(s, True), search(s, False)
+    assert on.outcomes.keys() == off.outcomes.keys() == {"ok", "deadlock/lock_cycle"}, (on.outcomes, off.outcomes)
+    assert on.states < off.states

@@ -39,6 +39,9 @@ Explorer::Explorer(std::shared_ptr<const Scenario> sc, Policy& policy, ExploreCo
   // A policy that is a function of the wake alone answers a resumed run as
   // it answered the run that left the snapshot.
   dfs_.use_snapshots(cfg_.snapshots && policy_.thread_safe());
+  // A Python policy might tell identical tasks apart by their ids.
+  if (cfg_.strategy == Strategy::Exhaustive && cfg_.symmetry && policy_.thread_safe())
+    dfs_.use_symmetry(Symmetry(*sc_, cfg_.max_deviations == 0xffffffffu));
 }
 
 bool Explorer::advance(uint64_t max_schedules, double max_seconds) {

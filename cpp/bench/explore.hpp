@@ -27,6 +27,9 @@ struct ExploreConfig {
   bool state_cache = true;                 // exhaustive: skip states explored before (see Dfs)
   bool snapshots = true;                   // exhaustive, a pure policy: resume runs from
                                            // snapshots at thread choices (the same results)
+  bool symmetry = true;                    // exhaustive, with the state cache and a built-in
+                                           // policy: identical tasks' states as one
+                                           // (explore/symmetry.hpp)
   uint32_t max_deviations = 0xffffffffu;   // exhaustive: the choice bound
   bool stop_at_first = true;               // stop at the first counterexample
   bool count_bounds = false;               // a bound verdict is a counterexample too

@@ -55,7 +55,8 @@ std::unique_ptr<PyExplorer> make_explorer(std::shared_ptr<Scenario> sc, const py
                                           uint32_t pct_depth, bool sleep_sets, bool state_cache,
                                           uint32_t max_deviations, bool stop_at_first,
                                           bool count_bounds, const Limits& limits,
-                                          double seconds_total, uint32_t jobs, bool snapshots) {
+                                          double seconds_total, uint32_t jobs, bool snapshots,
+                                          bool symmetry) {
   ExploreConfig cfg;
   if (strategy == "random") cfg.strategy = Strategy::Random;
   else if (strategy == "pct") cfg.strategy = Strategy::Pct;
@@ -71,6 +72,7 @@ std::unique_ptr<PyExplorer> make_explorer(std::shared_ptr<Scenario> sc, const py
   cfg.seconds_total = seconds_total;
   cfg.jobs = std::max<uint32_t>(jobs, 1);
   cfg.snapshots = snapshots;
+  cfg.symmetry = symmetry;
   cfg.run = config(true, limits);
   auto e = std::make_unique<PyExplorer>();
   e->policy = policy_from(policy, sc);
@@ -217,7 +219,7 @@ void register_run(py::module_& m) {
            py::arg("max_deviations") = 0xffffffffu, py::arg("stop_at_first") = true,
            py::arg("count_bounds") = false, py::arg("limits") = Limits{},
            py::arg("seconds_total") = 1e300, py::arg("jobs") = 1,
-           py::arg("snapshots") = true)
+           py::arg("snapshots") = true, py::arg("symmetry") = true)
       .def("advance", &advance, py::arg("max_schedules"), py::arg("max_seconds"))
       .def("checkpoint", [](const PyExplorer& e) { return e.explorer->checkpoint(); })
       .def("resume", [](PyExplorer& e, const std::string& text) { e.explorer->resume(text); },

@@ -76,24 +76,49 @@ struct Hasher {
 // what `unread` says no decision reads (exec/choice.hpp). Timer ids are
 // replaced by what they order: pending timers by (time, id) give their
 // tasks in firing order.
-uint64_t state_hash(const World& w, uint32_t unread) {
+//
+// With a Renaming (explore/symmetry.hpp), every task and thread id is
+// hashed as its canonical id, every per-task record and the threads in
+// canonical order, and a frame's program as the first program with the
+// same code.
+uint64_t state_hash(const World& w, uint32_t unread, const Renaming* r) {
   const bool clock = !(unread & kClockUnread);
   Hasher x;
-  for (const TaskRt& t : w.tasks) {
+  const uint32_t ntasks = static_cast<uint32_t>(w.tasks.size());
+  auto task = [&](uint32_t id) -> uint64_t { return r && id < ntasks ? r->task[id] : id; };
+  auto nth = [&](uint32_t i) { return r ? r->order[i] : i; };  // the i-th task in canonical order
+  auto thread = [&](uint32_t id) -> uint64_t { return r && id < r->thread.size() ? r->thread[id] : id; };
+  auto tasks = [&](const auto& c, uint64_t end) {  // a queue of task ids (and markers)
+    for (uint32_t v : c) x.add(task(v));
+    x.add(end);
+  };
+  auto per_task = [&](const auto& v, uint64_t end) {  // a vector indexed by task
+    for (uint32_t i = 0; i < v.size(); ++i) x.add(static_cast<uint64_t>(v[nth(i)]));
+    x.add(end);
+  };
+  for (uint32_t i = 0; i < ntasks; ++i) {
+    const TaskRt& t = w.tasks[nth(i)];
     x.add(t.pc);
     x.add(static_cast<uint64_t>(t.status) | static_cast<uint64_t>(t.queued) << 8 |
-          static_cast<uint64_t>(t.flags) << 16 | static_cast<uint64_t>(t.thread) << 24 |
+          static_cast<uint64_t>(t.flags) << 16 |
+          static_cast<uint64_t>(!r || t.status == TaskStatus::Running ? thread(t.thread)
+                                                                       : r->home[t.thread]) << 24 |
           static_cast<uint64_t>(t.barge_woken) << 32);
     x.add(t.wakers);
     x.add(t.parked_in);
     x.add(t.waits_on);
   }
-  x.seq(w.task_locals, 0xfff0);
+  const uint32_t nlocals = ntasks ? static_cast<uint32_t>(w.task_locals.size() / ntasks) : 0;
+  for (uint32_t i = 0; i < ntasks; ++i)
+    for (uint32_t k = 0; k < nlocals; ++k) x.add(static_cast<uint64_t>(w.task_locals[nth(i) * nlocals + k]));
+  x.add(0xfff0);
   for (const MutexRt& m : w.mutexes) {
-    x.add(static_cast<uint64_t>(m.holder_kind) | static_cast<uint64_t>(m.holder_thread) << 8 |
+    const uint64_t holder_thread = !r || m.holder_kind == HolderKind::Frame ? thread(m.holder_thread) : 0;
+    x.add(static_cast<uint64_t>(m.holder_kind) | holder_thread << 8 |
           static_cast<uint64_t>(m.poisoned_by) << 32);
-    x.add(m.holder);
-    x.seq(m.waiters, 0xffff);
+    x.add(m.holder_kind == HolderKind::Task ? task(m.holder) : m.holder);
+    for (uint32_t v : m.waiters) x.add(task(v & ~kEntryWoken) | (v & kEntryWoken));
+    x.add(0xffff);
   }
   for (const RwLockRt& r : w.rwlocks) {  // guards (not where they were taken), queue, hand-offs
     auto holder = [&](const RwHolder& h) {
@@ -174,19 +199,20 @@ uint64_t state_hash(const World& w, uint32_t unread) {
   }
   x.seq(w.dropped, 0xffe1);
   for (uint32_t c : w.closed_at) x.add(c != 0);
-  for (const ThreadRt& th : w.threads) {
+  for (uint32_t i = 0; i < w.threads.size(); ++i) {
+    const ThreadRt& th = w.threads[r ? r->thread_order[i] : i];
     x.add(static_cast<uint64_t>(th.status) | static_cast<uint64_t>(th.blocked_on) << 8);
     x.seq(th.spurious, 0xffca);  // the spurious wake-ups it has left decide choices
     x.add(static_cast<uint64_t>(clock ? th.busy_until : 0));
     x.seq(th.notified, 0xffe2);
-    x.seq(th.inbox, 0xfffa);
+    tasks(th.inbox, 0xfffa);
     x.add(th.stack.size());
     for (const Frame& f : th.stack) {
       x.add(static_cast<uint64_t>(f.kind) | static_cast<uint64_t>(f.entry) << 8 |
             static_cast<uint64_t>(f.via) << 16 | static_cast<uint64_t>(f.branch) << 24 |
             static_cast<uint64_t>(f.start) << 32 | static_cast<uint64_t>(f.child_polled) << 40);
-      x.add(f.id);
-      x.add(static_cast<uint64_t>(f.program) << 32 | f.pc);
+      x.add(f.kind == FrameKind::Poll ? task(f.id) : f.id);
+      x.add(static_cast<uint64_t>(r ? r->program[f.program] : f.program) << 32 | f.pc);
       x.seq(f.wakes, 0xffe3);
       if (f.pending_after || f.wake_target != kNoId)
         x.add(static_cast<uint64_t>(f.wake_target) | static_cast<uint64_t>(f.pending_after) << 32 |
@@ -195,11 +221,11 @@ uint64_t state_hash(const World& w, uint32_t unread) {
     x.seq(th.locals, 0xffe4);
     x.add(static_cast<uint64_t>(th.phase) | static_cast<uint64_t>(th.polls_on_stack) << 8 |
           static_cast<uint64_t>(unread & kIterationUnread ? 0 : th.run_queue_polls) << 32);
-    x.seq(th.posted, 0xfffd);
-    x.seq(th.sched_queue, 0xfff9);
-    x.seq(th.sched_batch, 0xffe5);
+    tasks(th.posted, 0xfffd);
+    tasks(th.sched_queue, 0xfff9);
+    tasks(th.sched_batch, 0xffe5);
     x.add(static_cast<uint64_t>(th.sched_posted) | 0xfffc0);
-    x.seq(th.run_queue, 0xfffb);
+    tasks(th.run_queue, 0xfffb);
     x.seq(th.ready_events, 0xffe6);
     x.seq(th.cleanups, 0xffee);
   }
@@ -218,10 +244,12 @@ uint64_t state_hash(const World& w, uint32_t unread) {
     x.add(w.timers[id].task);
   }
   x.add(0xffe8);
-  for (uint32_t s : w.sleeping)  // the sleep a task is in: its timer's time and whether it fired
+  for (uint32_t i = 0; i < w.sleeping.size(); ++i) {  // the sleep a task is in: its timer's time and whether it fired
+    const uint32_t s = w.sleeping[nth(i)];
     x.add(s ? static_cast<uint64_t>(w.timers[s - 1].at) << 1 | w.timers[s - 1].fired : ~0ull);
-  x.seq(w.critical, 0xffe9);
-  if (clock) x.seq(w.ready_since, 0xffea);  // times of wakes: read by the latency bound only
+  }
+  per_task(w.critical, 0xffe9);
+  if (clock) per_task(w.ready_since, 0xffea);  // times of wakes: read by the latency bound only
   for (const ExcRt& e : w.exc) {
     x.add(static_cast<uint64_t>(e.mask) | static_cast<uint64_t>(e.pending) << 8 |
           static_cast<uint64_t>(e.killed) << 16 | static_cast<uint64_t>(e.kill_offered) << 17 |
@@ -278,6 +306,10 @@ void Dfs::pop_node() {
   nodes_.pop_back();
 }
 
+bool Dfs::skipped(const Node& n, uint32_t id) const {
+  return asleep(n, id) || std::find(n.mirrored.begin(), n.mirrored.end(), id) != n.mirrored.end();
+}
+
 bool Dfs::asleep(const Node& n, uint32_t id) const {
   for (const Entry& e : n.sleep)
     if (e.kind == n.kind && e.id == id) return true;
@@ -327,14 +359,20 @@ uint32_t Dfs::choose(const ChoicePoint& cp) {
   if (pending_) pending_->valid = false;
   Hasher key;
   unread_ = cp.unread;
-  key.add(state_hash(cp.world, cp.unread));
+  // Other choices' options may be task ids (a drop order): renamed, they
+  // would need renaming too, so those states keep their own names. A
+  // thread choice's options and sleep set are renamed with its state.
+  const bool renamed = cp.kind == ChoiceKind::Thread && symmetry_.on() && state_cache_;
+  key.add(renamed ? key_of(cp.world, cp.unread) : state_hash(cp.world, cp.unread));
+  auto name = [&](uint32_t t) { return renamed ? symmetry_.thread_name(t) : t; };
   if (cp.kind == ChoiceKind::Thread && max_deviations_ == kUnbounded) {
     // Which thread stepped last only puts it first among the options (the
     // natural order); every option is explored whatever the order, and each
     // successor is the same (after a step, that thread stepped last), so
     // without a deviation bound it is left out, and the options are a set.
     key.add(cp.context & ~kLastThread);
-    sorted_.assign(cp.options.begin(), cp.options.end());
+    sorted_.clear();
+    for (uint32_t t : cp.options) sorted_.push_back(name(t));
     std::sort(sorted_.begin(), sorted_.end());
     key.add(static_cast<uint64_t>(cp.kind));
     key.seq(sorted_, 0xffed);
@@ -354,6 +392,11 @@ uint32_t Dfs::choose(const ChoicePoint& cp) {
   n.parent_dev = parent_dev;
   if (state_cache_) {
     auto sleeping = ids(n.sleep);
+    if (renamed) {
+      for (auto& [kind, id] : sleeping) id = name(id);
+      std::sort(sleeping.begin(), sleeping.end());
+    }
+    n.visit_sleep = sleeping;
     auto [it, fresh] = visited_.try_emplace(key.h);
     Visit& v = *it;
     if (!fresh && v.on_path == 0 && v.deviations <= parent_dev &&
@@ -369,9 +412,18 @@ uint32_t Dfs::choose(const ChoicePoint& cp) {
     }
     ++v.on_path;
   }
+  // Of two workers whose swap leaves the state as it is, the second need
+  // not run where the first does (explore/symmetry.hpp): its successor is
+  // the first's renamed. Only where the first is awake, so it is explored.
+  if (renamed) {
+    symmetry_.swappable(cp.world, cp.unread, renamed_hash_, swaps_);
+    for (const auto& [a, b] : swaps_)
+      if (!asleep(n, a) && std::find(n.options.begin(), n.options.end(), a) != n.options.end())
+        n.mirrored.push_back(b);
+  }
   // Take the first option that does not sleep (option 0 when nothing sleeps).
   uint32_t pick = 0;
-  while (pick < n.options.size() && asleep(n, n.options[pick])) ++pick;
+  while (pick < n.options.size() && skipped(n, n.options[pick])) ++pick;
   if (pick > 0 && pick < n.options.size() && parent_dev >= max_deviations_) deviation_cut_ = true;
   if (pick == n.options.size() || (pick > 0 && parent_dev >= max_deviations_)) {
     // Every option sleeps, or the only ones awake deviate past the bound.
@@ -389,6 +441,15 @@ uint32_t Dfs::choose(const ChoicePoint& cp) {
   return pick;
 }
 
+uint64_t Dfs::key_of(const World& w, uint32_t unread) {
+  if (!symmetry_.on() || !state_cache_) return state_hash(w, unread);
+  const Renaming r = symmetry_.canonical(w);
+  renamed_hash_ = state_hash(w, unread, &r);
+  return renamed_hash_ ^ 0x5e77e7c1a55e5ull;  // apart from the plain fingerprints
+}
+
+void Dfs::visit(const World& w) { states_.insert(key_of(w, unread_)); }
+
 void Dfs::unit_done(const Footprint& f) { units_.push_back(f); }
 
 std::vector<std::pair<ChoiceKind, uint32_t>> Dfs::ids(const std::vector<Entry>& sleep) {
@@ -405,12 +466,15 @@ void Dfs::leave(const Node& n) {
   if (!it) return;
   Visit& v = *it;
   --v.on_path;
-  // Covered now: what this visit explored and what earlier ones did.
-  auto sleeping = ids(n.sleep);
-  std::vector<std::pair<ChoiceKind, uint32_t>> both;
-  std::set_intersection(v.sleep.begin(), v.sleep.end(), sleeping.begin(), sleeping.end(),
-                        std::back_inserter(both));
-  v.sleep = std::move(both);
+  // Covered now: what this visit explored and what earlier ones did. (A
+  // node read from a checkpoint under symmetry does not know its sleep set's
+  // canonical names: the visit keeps what it had, which claims no more.)
+  if (n.visit_sleep_known) {
+    std::vector<std::pair<ChoiceKind, uint32_t>> both;
+    std::set_intersection(v.sleep.begin(), v.sleep.end(), n.visit_sleep.begin(),
+                          n.visit_sleep.end(), std::back_inserter(both));
+    v.sleep = std::move(both);
+  }
   v.deviations = std::min(v.deviations, n.parent_dev);
 }
 
@@ -436,7 +500,7 @@ bool Dfs::next() {
     } else {
       for (uint32_t k = n.chosen + 1; k < n.options.size(); ++k) {
         uint32_t id = n.options[k];
-        bool skip = asleep(n, id);
+        bool skip = skipped(n, id);
         for (const Entry& e : n.done)
           if (e.kind == n.kind && e.id == id) skip = true;
         if (skip) continue;
@@ -549,6 +613,8 @@ void Dfs::load(const std::string& text) {
     n.chosen_fp = get_fp(in);
     entries(n.done);
     entries(n.sleep);
+    n.visit_sleep = ids(n.sleep);
+    n.visit_sleep_known = !symmetry_.on();
   }
   std::string word;
   size_t cached = 0;

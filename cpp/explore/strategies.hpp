@@ -15,6 +15,7 @@
 #include "exec/world.hpp"
 #include "explore/flat_map.hpp"
 #include "explore/schedule.hpp"
+#include "explore/symmetry.hpp"
 
 namespace wb {
 
@@ -60,9 +61,10 @@ class ModuloChooser final : public Chooser {
   size_t i_ = 0;
 };
 
-// A fingerprint of the state at a choice point, for counting distinct
-// states visited (not for pruning: it is not combined with sleep sets).
-uint64_t state_hash(const World& w, uint32_t unread = 0);
+// A fingerprint of the state at a choice point: the state cache's key, and
+// what counts distinct states; with a Renaming, of the state with its
+// identical tasks in canonical order (explore/symmetry.hpp).
+uint64_t state_hash(const World& w, uint32_t unread = 0, const Renaming* r = nullptr);
 
 
 // Stateless depth-first enumeration of schedules with sleep sets
@@ -100,6 +102,10 @@ class Dfs final : public Chooser {
   // are a function of the wake alone), so the next run starts at the deepest
   // one on the path to the node it changes instead of at the beginning.
   void use_snapshots(bool on) { snapshots_ = on; }
+  // Take states that differ only in which of two identical tasks does what
+  // as one state at thread choices (explore/symmetry.hpp); with the state
+  // cache only.
+  void use_symmetry(Symmetry s) { symmetry_ = std::move(s); }
   Snapshot* snapshot_slot() override;
   // Call after each run (also a pruned one: a run that halted with
   // Halt::Pruned because choose() answered kPrune, when every option at a
@@ -110,7 +116,7 @@ class Dfs final : public Chooser {
   uint32_t choose(const ChoicePoint& cp) override;
   void unit_done(const Footprint& f) override;
 
-  void visit(const World& w) { states_.insert(state_hash(w, unread_)); }  // a final state
+  void visit(const World& w);  // a final state
   // The search's position (the path of choice points with what each has
   // explored and what sleeps there), as text, and back: a long search can
   // stop and resume where it was. The state cache and the state count are
@@ -143,6 +149,10 @@ class Dfs final : public Chooser {
     uint64_t key = 0;            // the state cache's key
     uint32_t parent_dev = 0;     // deviations spent on arrival
     std::unique_ptr<Snapshot> snap;  // the run just before this choice, if kept
+    std::vector<std::pair<ChoiceKind, uint32_t>> visit_sleep;  // the sleep set as the cache
+                                                               // names it (sorted; renamed)
+    bool visit_sleep_known = true;
+    std::vector<uint32_t> mirrored;  // options whose successor is another's renamed (symmetry)
   };
   // A state the cache has met: the sleep set and deviations it was explored
   // with (intersected and minimised over complete visits), and how many
@@ -178,6 +188,11 @@ class Dfs final : public Chooser {
   std::unique_ptr<Snapshot> pending_;  // the slot handed out for the next choice
   std::vector<std::unique_ptr<Snapshot>> pool_;
   const Snapshot* resume_ = nullptr;
+  Symmetry symmetry_;
+  uint64_t key_of(const World& w, uint32_t unread);  // state_hash, renamed when symmetry is on
+  uint64_t renamed_hash_ = 0;                        // the last key_of's state_hash
+  std::vector<std::pair<uint32_t, uint32_t>> swaps_;  // scratch
+  bool skipped(const Node& n, uint32_t id) const;    // asleep, or mirrored
 };
 
 }  // namespace wb

@@ -136,7 +136,8 @@ def explore(scenario: Union[str, Scenario], policy: PolicyLike = "fifo", *,
             progress: Optional[Callable[[int, int], None]] = None,
             max_steps: Optional[int] = None, max_seconds: Optional[float] = None,
             max_memory: Optional[int] = None, max_depth: Optional[int] = None,
-            jobs: Optional[int] = None, snapshots: bool = True) -> Exploration:
+            jobs: Optional[int] = None, snapshots: bool = True,
+            symmetry: bool = True) -> Exploration:
     """Search a scenario's schedules for a counterexample.
 
     strategy:
@@ -162,6 +163,14 @@ def explore(scenario: Union[str, Scenario], policy: PolicyLike = "fifo", *,
     instead of running that prefix again. It changes no result, only the
     time; ``False`` runs every schedule from the start (an oracle for it).
 
+    ``symmetry`` (exhaustive, with the state cache, built-in policies):
+    states that differ only in which of two identical tasks (the same
+    program and settings) does what count as one state, for a scenario
+    within the vocabulary renaming is proven for (async mutexes, yield,
+    atomics and counters, locals and jumps on tasks started at startup; see
+    the core's explore/symmetry.hpp); any other scenario is searched as
+    without it. ``states`` then counts states up to that renaming.
+
     ``checkpoint`` (exhaustive only): a file the search's position is saved
     to about every second, on Ctrl-C and when the budget runs out; an
     exploration given an existing checkpoint resumes from it (as loom's
@@ -185,7 +194,7 @@ def explore(scenario: Union[str, Scenario], policy: PolicyLike = "fifo", *,
                         bool(count_bounds),
                         _limits(max_steps, max_seconds, max_memory, max_depth),
                         1e300 if deadline == float("inf") else deadline,
-                        _jobs(jobs), bool(snapshots))
+                        _jobs(jobs), bool(snapshots), bool(symmetry))
     name = policy if isinstance(policy, str) else policy.name
     saver = None
     if checkpoint is not None:
@@ -193,7 +202,7 @@ def explore(scenario: Union[str, Scenario], policy: PolicyLike = "fifo", *,
             raise ArgumentError("checkpoint: only an exhaustive search can be checkpointed")
         saver = _Checkpoint(checkpoint, {
             "scenario": sc.name, "policy": name, "sleep_sets": bool(sleep_sets),
-            "state_cache": bool(state_cache), "bound": bound, "stop_at_first": bool(stop_at_first),
+            "state_cache": bool(state_cache), "symmetry": bool(symmetry), "bound": bound, "stop_at_first": bool(stop_at_first),
             "count_bounds": bool(count_bounds),
             "limits": [max_steps, max_seconds, max_memory, max_depth]})
         saver.resume(ex)
