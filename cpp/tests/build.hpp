@@ -151,21 +151,28 @@ inline std::string compile_error(const ScenarioSpec& s) {
   return "";
 }
 
-// Every schedule under fifo (the search must complete): verdict kind ->
-// schedules; `schedules`, if given, gets how many were run.
-inline std::map<std::string, uint64_t> explore_all(const ScenarioSpec& spec, bool sleep_sets = true,
-                                                   uint64_t* schedules = nullptr) {
+// An exhaustive search under fifo that must complete, every schedule (`cfg`
+// for the reductions).
+inline ExploreReport explore_report(const ScenarioSpec& spec, ExploreConfig cfg = {}) {
   auto sc = std::make_shared<const Scenario>(compile(spec));
   auto p = make_policy("fifo");
-  ExploreConfig cfg;
   cfg.strategy = Strategy::Exhaustive;
   cfg.stop_at_first = false;
-  cfg.sleep_sets = sleep_sets;
   Explorer e(sc, *p, cfg);
-  e.advance(1'000'000, 30);
+  e.advance(10'000'000, 60);
   EXPECT_TRUE(e.report().complete);
-  if (schedules) *schedules = e.report().schedules;
-  return e.report().outcomes;
+  return e.report();
+}
+
+// Its verdict kinds -> schedules; `schedules`, if given, gets how many
+// were run.
+inline std::map<std::string, uint64_t> explore_all(const ScenarioSpec& spec, bool sleep_sets = true,
+                                                   uint64_t* schedules = nullptr) {
+  ExploreConfig cfg;
+  cfg.sleep_sets = sleep_sets;
+  const ExploreReport r = explore_report(spec, cfg);
+  if (schedules) *schedules = r.schedules;
+  return r.outcomes;
 }
 
 }  // namespace wb::test

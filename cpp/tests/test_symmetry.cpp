@@ -51,18 +51,12 @@ World first_choice(const Scenario& sc) {
 // The verdict kinds an exhaustive search reaches (the schedules per kind
 // differ: symmetry cuts schedules too).
 std::set<std::string> explore(const ScenarioSpec& spec, bool symmetry, uint64_t& states) {
-  auto sc = std::make_shared<const Scenario>(compile(spec));
-  auto p = make_policy("fifo");
   ExploreConfig cfg;
-  cfg.strategy = Strategy::Exhaustive;
-  cfg.stop_at_first = false;
   cfg.symmetry = symmetry;
-  Explorer e(sc, *p, cfg);
-  e.advance(10'000'000, 60);
-  EXPECT_TRUE(e.report().complete);
-  states = e.report().states;
+  const ExploreReport r = explore_report(spec, cfg);
+  states = r.states;
   std::set<std::string> kinds;
-  for (const auto& [kind, n] : e.report().outcomes) kinds.insert(kind);
+  for (const auto& [kind, n] : r.outcomes) kinds.insert(kind);
   return kinds;
 }
 
