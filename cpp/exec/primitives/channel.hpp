@@ -64,6 +64,11 @@ struct ChannelRt {
   int64_t senders = 1;  // Sender handles alive
   bool closed = false;  // Receiver::close
   uint32_t rx = semaphore::kNone;  // the task whose waker is in rx_waker
+  // A oneshot's Receiver has released its Arc<Inner> (a recv returned, a
+  // try_recv returned a value or Closed). Kept only with user-defined
+  // wakers: the Inner, and the rx_task waker in it, drops at the second of
+  // the two releases (primitives/waker.hpp).
+  bool rx_gone = false;
   SemaphoreRt slots;    // bounded: free capacity, senders waiting FIFO
 };
 
