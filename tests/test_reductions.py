@@ -391,7 +391,8 @@ def _waker_leaf(draw, sync, stores=False):
     wakers (the compiler refuses it)."""
     if stores:
         return draw(st.sampled_from([ops.seq(ops.lock("m"), ops.add("c", 1), ops.unlock("m")),
-                                     ops.add("c", 1), ops.print("w")]))
+                                     ops.add("c", 1), ops.print("w"),
+                                     wb.Oneshot("o").try_recv()]))
     choices = [
         lambda: ops.seq(ops.lock("m"), ops.add("c", 1), ops.unlock("m")),
         lambda: ops.wake(draw(st.sampled_from(QUEUES))),
@@ -401,6 +402,7 @@ def _waker_leaf(draw, sync, stores=False):
         lambda: ops.add("c", draw(st.integers(-1, 1))),
         lambda: ops.print("w"),
         lambda: wb.Channel("cb").try_send(1),  # wakes rx_waker: its wake runs here
+        lambda: wb.Oneshot("o").try_recv(),  # a value or Closed: the Receiver's Arc<Inner> goes
     ]
     if not sync:
         choices += [
@@ -415,6 +417,8 @@ def _waker_leaf(draw, sync, stores=False):
             lambda: wb.Channel(draw(st.sampled_from(CHANNELS))).send(1),
             lambda: wb.Channel(draw(st.sampled_from(CHANNELS))).recv(),
             lambda: ops.join("t2"),  # the join waker: in t2's trailer, wake_by_ref at its end
+            lambda: wb.Oneshot("o").recv(),  # rx_task: replaced drop-first, woken by reference
+            lambda: ops.sleep(draw(st.integers(0, 2))),  # the timer's AtomicWaker
         ]
     return choices[draw(st.integers(0, len(choices) - 1))]()
 
@@ -434,6 +438,7 @@ def with_wakers(draw):
     s.notify("n")
     s.channel("cu", senders=2)  # unbounded: a send wakes rx_waker (an AtomicWaker)
     s.channel("cb", capacity=1, senders=2)  # bounded: a full send waits in its semaphore
+    o = s.oneshot("o")  # kick sends or drops its one sender, at most once
     for w in ("w0", "w1"):
         prog = {fn: [_waker_leaf(draw, True, fn in ("clone", "drop"))
                      for _ in range(draw(st.integers(0, 1)))]
@@ -444,7 +449,8 @@ def with_wakers(draw):
         s.task(t, body, autostart=t != "t2", daemon=draw(st.booleans()),
                waker=draw(st.sampled_from([None, "w0", "w1"])))
     s.task("kick", [ops.spawn("t2")] + [_waker_leaf(draw, True)
-                                        for _ in range(draw(st.integers(0, 2)))])
+                                        for _ in range(draw(st.integers(0, 2)))]
+           + draw(st.sampled_from([[], [o.send(1)], [o.drop_sender()], [o.close()]])))
     if draw(st.integers(0, 3)) == 0:
         s.thread("th", program=[_waker_leaf(draw, True) for _ in range(draw(st.integers(1, 2)))])
     return s

@@ -302,6 +302,32 @@ def custom_waker(mode: str) -> Callable[[], wb.Scenario]:
     return build
 
 
+def oneshot_waker(mode: str) -> Callable[[], wb.Scenario]:
+    def build() -> wb.Scenario:
+        s = wb.Scenario(f"oneshot-waker-{mode}")
+        m, o = s.mutex("m"), s.oneshot("o")
+        w = s.waker("w", clone=[ops.print("cloned")], wake_by_ref=[ops.print("by_ref")],
+                    wake=[ops.print("woke")], drop=[m.lock(), ops.print("dropped"), m.unlock()])
+        s.task("tx", [o.send(1)], autostart=False)
+        recv = [ops.spawn("tx"), o.recv()]
+        body = {"held": [m.lock(), *recv, m.unlock()], "released": recv}[mode]
+        s.task("main", [*body, ops.print("got")], waker=w)
+        return s
+    return build
+
+
+def sleep_waker(mode: str) -> Callable[[], wb.Scenario]:
+    def build() -> wb.Scenario:
+        s = wb.Scenario(f"sleep-waker-{mode}")
+        m = s.mutex("m")
+        w = s.waker("w", clone=[ops.print("cloned")], wake=[m.lock(), ops.print("woke"), m.unlock()],
+                    drop=[ops.print("dropped")])
+        body = {"held": [m.lock(), ops.sleep(5), m.unlock()], "plain": [ops.sleep(5)]}[mode]
+        s.task("main", [*body, ops.print("slept")], waker=w)
+        return s
+    return build
+
+
 def watch(mode: str) -> Callable[[], wb.Scenario]:
     def build() -> wb.Scenario:
         s = wb.Scenario(f"watch-{mode}")
@@ -508,6 +534,19 @@ PAIRS = [
     # same thread and hangs; woken after the unlock, both finish.
     Pair("custom_waker", ["held"], custom_waker("held"), "deadlock/reentrant_lock"),
     Pair("custom_waker", ["released"], custom_waker("released"), "ok"),
+    # A oneshot Receiver polled with a user-defined waker: the send wakes
+    # it by reference and leaves it in the channel; the recv that takes the
+    # value drops it in that poll: with a mutex held across the recv that
+    # the drop takes, it hangs; without, cloned, by_ref, dropped, got.
+    Pair("oneshot_waker", ["held"], oneshot_waker("held"), "deadlock/reentrant_lock"),
+    Pair("oneshot_waker", ["released"], oneshot_waker("released"), "ok"),
+    # A Sleep polled with a user-defined waker: cloned at each poll, the
+    # Ready one too, woken by value when the timer fires, the last clone
+    # dropped with the Sleep; a wake that takes a mutex the sleeping task
+    # holds runs on that task's thread (the runtime parks on its timer
+    # driver) while the task is suspended: it blocks the thread, a hang.
+    Pair("sleep_waker", ["plain"], sleep_waker("plain"), "ok"),
+    Pair("sleep_waker", ["held"], sleep_waker("held"), "deadlock/blocked_thread"),
     # A RefCell's Ref held across an await: the other task's borrow_mut
     # panics (tokio catches it; main's unwrap of its JoinHandle exits 101);
     # the Ref dropped before the await, both finish.

@@ -223,6 +223,88 @@ def test_a_joined_tasks_end_runs_the_join_wakers_wake_by_ref_and_the_handle_drop
     assert texts(out) == ["cloned", "child ends", "dropped"]
 
 
+def oneshot_wake(held):
+    s = wb.Scenario("oneshot-wake")
+    o = s.oneshot("o")
+    m = s.mutex("m")
+    w = s.waker("w", clone=[ops.print("cloned")], wake_by_ref=[ops.print("by_ref")],
+                drop=[m.lock(), ops.print("dropped"), m.unlock()])
+    body = [o.recv(), ops.print("got")]
+    s.task("rx", [m.lock(), *body[:1], m.unlock(), *body[1:]] if held else body, waker=w)
+    s.task("tx", [ops.yield_(), o.send(1)])
+    return s
+
+
+def test_a_oneshot_send_runs_wake_by_ref_and_the_recv_that_gets_the_value_drops_it():
+    """tokio 1.24.2 sync/oneshot.rs: poll_recv clones the waker into the
+    Inner's rx_task; Inner::complete wakes it by reference and leaves it;
+    the recv that takes the value releases the Receiver's Arc (the Sender's
+    went with the send): the Inner drops, and the waker, in that poll. A
+    drop taking a mutex the receiver holds across the recv deadlocks."""
+    out = wb.run(oneshot_wake(False), "fifo")
+    assert out.verdict.ok, out.verdict
+    assert texts(out) == ["cloned", "by_ref", "dropped", "got"]
+    assert "w.wake_by_ref runs (the waker of 'rx'" in out.trace_text
+    assert kinds(oneshot_wake(False)) == {"ok"}
+    out = wb.run(oneshot_wake(True), "fifo")
+    assert out.verdict.kind == "deadlock/reentrant_lock", out.verdict
+    assert "waker 'w' running its drop" in out.explanation, out.explanation
+    # One worker, a run queue: rx's recv always waits before tx sends.
+    assert kinds(oneshot_wake(True)) == {"deadlock/reentrant_lock"}
+
+
+def test_a_oneshot_recv_polled_with_another_waker_drops_the_old_one_first():
+    """poll_recv, RX_TASK_SET and !will_wake: unset, drop_task (the old
+    one's drop), then set_task (the new one's clone)."""
+    s = wb.Scenario("oneshot-replaced")
+    o = s.oneshot("o")
+    kick = s.wait_queue("kick")
+    for n in ("w1", "w2"):
+        s.waker(n, clone=[ops.print(n + " cloned")], drop=[ops.print(n + " dropped")],
+                wake_by_ref=[ops.print(n + " by_ref")])
+    s.task("t", [ops.poll_with("w2"), kick.register(), o.recv(), ops.print("got")], waker="w1")
+    s.task("tx", [kick.wake(), ops.yield_(), o.send()])
+    out = wb.run(s, "fifo")
+    assert out.verdict.ok, out.verdict
+    assert texts(out) == ["w1 cloned", "w1 cloned", "w1 dropped", "w2 cloned", "w2 by_ref",
+                          "w2 dropped", "got"]
+
+
+def sleep_wake():
+    s = wb.Scenario("sleep-wake")
+    w = s.waker("w", clone=[ops.print("cloned")], wake=[ops.print("woke")],
+                drop=[ops.print("dropped")])
+    s.task("t", [ops.sleep(5), ops.print("slept")], waker=w)
+    return s
+
+
+def test_a_sleep_registers_every_poll_and_its_timer_wakes_it_by_value():
+    """tokio 1.24.2 runtime/time: every poll of a Sleep registers its waker
+    in the entry's AtomicWaker (clone the new, drop the held); the driver
+    fires it under its lock, taking the waker out, and wakes it by value
+    after the lock is released; the Ready poll registers again and the
+    Sleep's drop at the end of the await drops that clone."""
+    out = wb.run(sleep_wake(), "fifo")
+    assert out.verdict.ok, out.verdict
+    assert texts(out) == ["cloned", "woke", "cloned", "dropped", "slept"]
+    assert "w.wake runs (the waker of 't'" in out.trace_text
+    assert kinds(sleep_wake()) == {"ok"}
+
+
+def test_a_sleep_dropped_before_it_fires_drops_its_waker_and_is_not_woken():
+    s = wb.Scenario("sleep-dropped")
+    s.waker("w", clone=[ops.print("cloned")], wake=[ops.print("woke")], drop=[ops.print("dropped")])
+    nap = s.future("nap", owner="t", program=[ops.sleep(100)])
+    quick = s.future("quick", owner="t", program=[])
+    s.task("t", [ops.select(ops.branch(nap), ops.branch(quick, ops.print("quick won")),
+                            biased=True),
+                 ops.sleep(200), ops.print("done")], waker="w")
+    out = wb.run(s, "fifo")
+    assert out.verdict.ok, out.verdict
+    assert texts(out) == ["cloned", "dropped", "quick won", "cloned", "woke", "cloned", "dropped",
+                          "done"]
+
+
 def test_to_python_and_json_round_trip():
     s = replaced(True)
     code = s.to_python()
@@ -245,10 +327,18 @@ def test_bad_input_is_one_clear_error():
     s.task("t", [ops.sleep(1)], waker="nope")
     with pytest.raises(wb.ScenarioError, match="task 't': unknown waker 'nope'"):
         s.build()
-    s = wb.Scenario("bad2")
+    s = wb.Scenario("bad2")  # tokio's Barrier: not followed yet
+    b = s.barrier("b", 1, kind="tokio")
     s.waker("w")
-    s.task("t", [ops.sleep(1)], waker="w")
+    s.task("t", [b.wait()], waker="w")
     with pytest.raises(wb.ScenarioError, match="does not follow a user-defined waker"):
+        s.build()
+    s = wb.Scenario("bad-wait")  # Control.Concurrent.Async's wait: no Rust waker there
+    s.waker("w")
+    s.task("u", [])
+    s.task("t", [ops.wait("u", killed="boom")], waker="w")
+    with pytest.raises(wb.ScenarioError, match="wait is Control.Concurrent.Async's wait.*"
+                                               "not a Rust JoinHandle.*ops.join"):
         s.build()
     s = wb.Scenario("bad3")
     q = s.wait_queue("q")
@@ -261,11 +351,19 @@ def test_bad_input_is_one_clear_error():
         s.waker("w", **{fn: [sem.release()]})
         with pytest.raises(wb.ScenarioError, match=f"waker 'w' \\(its {fn}\\).*wait-list lock"):
             s.build()
-    s = wb.Scenario("bad-oneshot")  # oneshot: not followed yet
-    o = s.oneshot("o")
-    s.waker("w")
-    s.task("t", [o.recv()], waker="w")
-    with pytest.raises(wb.ScenarioError, match="does not follow a user-defined waker"):
+    for fn, op in (("clone", "send"), ("drop", "drop_sender")):
+        # poll_recv runs them with RX_TASK_SET unset and reads the state again
+        s = wb.Scenario("bad-oneshot-" + fn)
+        o = s.oneshot("o")
+        s.waker("w", **{fn: [getattr(o, op)()]})
+        s.task("t", [o.recv()], waker="w")
+        with pytest.raises(wb.ScenarioError, match=f"waker 'w' \\(its {fn}\\).*oneshot 'o'"):
+            s.build()
+    s = wb.Scenario("bad-sleep")  # a Sleep dropped unfired drops its waker under the driver lock
+    s.task("sleeper", [ops.sleep(5)], autostart=False)
+    s.waker("w", drop=[ops.drop("sleeper")])
+    s.task("t", [ops.sleep(1)], waker="w")
+    with pytest.raises(wb.ScenarioError, match="waker 'w' \\(its drop\\).*timer driver lock"):
         s.build()
     s = wb.Scenario("bad-bounded")  # try_recv's add_permit takes the semaphore's lock
     ch = s.channel("ch", capacity=1)

@@ -33,7 +33,8 @@ void Machine::deliver(uint16_t tid, uint32_t task) {
   ExcRt& x = w_.exc[task];
   TaskRt& t = w_.tasks[task];
   --x.pending;
-  w_.sleeping[task] = 0;  // an interrupted sleep is abandoned
+  leave_sleep(task);      // an interrupted sleep is abandoned: its Sleep drops
+  w_.sleeping[task] = 0;
   if (!x.catches.empty()) {
     CatchRt c = x.catches.back();
     x.catches.pop_back();

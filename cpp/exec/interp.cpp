@@ -386,10 +386,18 @@ void Machine::exec_step(uint16_t tid) {
       uint32_t rx = channel::drop_sender(c);
       ev(tid, Ev::SenderDrop, in.a, 0, 0, 0, c.senders);
       // The last Tx's drop: `tx.close(); self.wake_rx()` (chan.rs Tx::drop).
-      if (c.senders == 0 && !sc_.channels[in.a].oneshot) waker_slot_taken(WakerPlace::ChannelRx, in.a, rx);
+      const bool oneshot = sc_.channels[in.a].oneshot;
+      if (c.senders == 0 && !oneshot) waker_slot_taken(WakerPlace::ChannelRx, in.a, rx);
+      // A oneshot Sender's Drop: Inner::complete (unless CLOSED, wake_by_ref
+      // on rx_task), then its Arc<Inner> goes (tokio 1.24.2 oneshot.rs).
+      bool by_frame = false;
+      if (oneshot) {
+        by_frame = !c.closed && oneshot_rx_woken(in.a, rx);
+        oneshot_released(in.a, false);
+      }
       if (rx != channel::kNone) {
         notified_waiter(rx);
-        wake(tid, rx, ctx_of(tid, rx));
+        if (!by_frame) wake(tid, rx, ctx_of(tid, rx));
       }
       return;
     }

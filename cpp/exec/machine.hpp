@@ -242,6 +242,20 @@ class Machine {
   void waker_left(uint32_t holder, WakerPlace place, uint32_t index) {  // dropped, not woken
     if (custom_wakers()) waker_left_custom(holder, place, index);
   }
+  // tokio's oneshot (primitives/channel.cpp): the Inner's rx_task.
+  void oneshot_rx_stored(uint32_t holder, uint32_t chan) {  // poll_recv: set, replaced unless will_wake
+    if (custom_wakers()) oneshot_rx_stored_custom(holder, chan);
+  }
+  bool oneshot_rx_woken(uint32_t chan, uint32_t woken) {  // complete(): wake_by_ref; true: a frame wakes `woken`
+    return custom_wakers() && oneshot_rx_woken_custom(chan, woken);
+  }
+  void oneshot_released(uint32_t chan, bool receiver) {  // a handle's Arc<Inner> released
+    if (custom_wakers()) oneshot_released_custom(chan, receiver);
+  }
+  void oneshot_rx_stored_custom(uint32_t holder, uint32_t chan);
+  bool oneshot_rx_woken_custom(uint32_t chan, uint32_t woken);
+  void oneshot_released_custom(uint32_t chan, bool receiver);
+  void leave_sleep(uint32_t task);  // a Sleep dropped: TimerEntry::drop
   void waker_stored_custom(uint32_t holder, WakerPlace place, uint32_t index, bool again);
   void waker_slot_stored_custom(uint32_t holder, WakerPlace place, uint32_t index);
   void waker_slot_taken_custom(WakerPlace place, uint32_t index, uint32_t woken);

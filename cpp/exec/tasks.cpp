@@ -202,6 +202,7 @@ void Machine::leave_notifies(uint32_t task, std::vector<uint32_t>& to_wake) {
 // What a dropped task or future holds goes back, primitive by primitive.
 void Machine::release_task(uint32_t task, std::vector<uint32_t>& to_wake, uint16_t tid) {
   leave_waiter_lists(task);
+  leave_sleep(task);  // a Sleep it was in drops (user-defined wakers)
   if (!w_.refcells.empty()) release_borrows(task);
   if (!w_.exc.empty()) w_.exc[task].scopes.clear();  // their guards go with the rest
   if (!w_.semaphores.empty()) release_permits(task, to_wake);

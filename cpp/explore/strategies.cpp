@@ -161,6 +161,7 @@ uint64_t state_hash(const World& w, uint32_t unread, const Renaming* r) {
     x.add(static_cast<uint64_t>(c.len()) << 2 | (c.closed ? 2u : 0u) | (c.rx != channel::kNone));
     x.seq(c.values, 0xffcf);  // the messages, in order: what recvs will hand out
     x.add(static_cast<uint64_t>(c.senders) << 32 | c.rx);
+    if (c.rx_gone) x.add(0xffbf);  // only with user-defined wakers
     x.add(static_cast<uint64_t>(c.slots.permits));
     x.seq(c.slots.waiters, 0xfff3);
     x.seq(c.slots.assigned, 0xfff2);

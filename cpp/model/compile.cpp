@@ -643,58 +643,129 @@ class Compiler {
       const std::vector<OpSpec>* fns[] = {&ws.wake, &ws.wake_by_ref, &ws.clone, &ws.drop};
       for (uint32_t k = 0; k < 4; ++k)
         compile_program(ProgramKind::Waker, *fns[k], sc_.wakers[w].program[k]);
-      // tokio and futures clone a stored waker, and drop the one it
-      // replaces, while holding that primitive's own wait-list lock
-      // (primitives/waker.hpp), which the model does not have: a clone or
-      // drop program using a primitive that stores wakers could deadlock
-      // the real program where the model goes on (a wrong ok). Refused.
-      for (uint32_t k : {2u, 3u}) {
-        const Program& p = sc_.programs[sc_.wakers[w].program[k]];
-        for (size_t pc = 0; pc < p.code.size(); ++pc) {
-          const Code c = p.code[pc].code;
-          // A bounded channel's senders wait in its semaphore: try_recv
-          // (add_permit) and close take that wait list's lock.
-          const bool bounded_chan = (c == Code::TryRecv || c == Code::ChanClose) &&
-                                    sc_.channels[p.code[pc].a].capacity > 0;
-          if (c == Code::ALock || c == Code::AUnlock || c == Code::Acquire || c == Code::Release ||
-              c == Code::Notified || c == Code::NotifyOne || c == Code::NotifyWaiters ||
-              c == Code::Register || c == Code::Unregister || c == Code::Wake || c == Code::WakeAll ||
-              bounded_chan)
-            fail(p.where[pc] + ": a waker's " + (k == 2 ? "clone" : "drop") +
-                 " runs under the wait-list lock of the primitive storing it (tokio, futures), "
-                 "which the model does not have; a primitive that stores wakers (an async "
-                 "mutex, a semaphore, a Notify, a wait queue, a bounded channel's try_recv or "
-                 "close) cannot be used here");
-        }
-      }
     }
+    if (spec_.wakers.empty()) return;
+    // The programs of the tasks that may be polled with a user-defined
+    // waker (one named at its start, or a poll_with in its program), and
+    // of their futures: what they store wakers at.
+    std::vector<std::pair<uint32_t, uint32_t>> custom;  // (template, program)
+    std::vector<bool> oneshot_rx(sc_.channels.size(), false);  // received there
+    bool sleeps = false;
     for (size_t i = 0; i < spec_.tasks.size(); ++i) {
       const TaskTemplate& tt = sc_.templates[i];
       const auto& code = sc_.programs[tt.program].code;
-      const bool custom = tt.waker != 0 || std::any_of(code.begin(), code.end(), [](const Instr& in) {
-                            return in.code == Code::PollWith;
-                          });
-      if (!custom) continue;
-      std::vector<uint32_t> progs{tt.program};
-      for (uint32_t fut : tt.futures) progs.push_back(sc_.templates[sc_.template_of(fut)].program);
-      for (uint32_t pr : progs) {
-        const Program& p = sc_.programs[pr];
-        for (size_t pc = 0; pc < p.code.size(); ++pc) {
-          const Instr& in = p.code[pc];
-          const bool unmodelled =
-              in.code == Code::Sleep ||
-              (in.code == Code::Recv && sc_.channels[in.a].oneshot) || in.code == Code::BRecv ||
-              (in.code == Code::WaitTask && in.v >= 0) ||
-              (in.code == Code::RwLock && sc_.rwlocks[in.a].kind != RwLockKind::Std) ||
-              (in.code == Code::BarrierWait && sc_.barriers[in.a].kind == BarrierKind::Tokio);
-          if (unmodelled)
-            fail(p.where[pc] + ": task '" + tt.name +
-                 "' may be polled with a user-defined waker, and this op stores its waker "
-                 "where the model does not follow a user-defined waker yet (it does at wait "
-                 "queues, semaphores, Notify, async mutexes, mpsc channels, joins and yield)");
-        }
+      const bool polled_with = tt.waker != 0 || std::any_of(code.begin(), code.end(), [](const Instr& in) {
+                                 return in.code == Code::PollWith;
+                               });
+      if (!polled_with) continue;
+      custom.emplace_back(static_cast<uint32_t>(i), tt.program);
+      for (uint32_t fut : tt.futures)
+        custom.emplace_back(static_cast<uint32_t>(i), sc_.templates[sc_.template_of(fut)].program);
+    }
+    for (const auto& [t, pr] : custom)
+      for (const Instr& in : sc_.programs[pr].code) {
+        if (in.code == Code::Recv && sc_.channels[in.a].oneshot) oneshot_rx[in.a] = true;
+        sleeps |= in.code == Code::Sleep;
+      }
+    for (size_t w = 0; w < spec_.wakers.size(); ++w) check_waker_stores(w, oneshot_rx, sleeps);
+    for (const auto& [t, pr] : custom) {
+      const TaskTemplate& tt = sc_.templates[t];
+      const Program& p = sc_.programs[pr];
+      for (size_t pc = 0; pc < p.code.size(); ++pc) {
+        const Instr& in = p.code[pc];
+        if (in.code == Code::WaitTask && in.v >= 0)
+          fail(p.where[pc] + ": task '" + tt.name +
+               "' may be polled with a user-defined waker, and wait is Control.Concurrent.Async's "
+               "wait on a Haskell thread, not a Rust JoinHandle: no Rust waker is stored there, "
+               "so a user-defined one has no meaning; join the task (ops.join) to await a Rust task");
+        const bool unmodelled =
+            in.code == Code::BRecv ||
+            (in.code == Code::RwLock && sc_.rwlocks[in.a].kind != RwLockKind::Std) ||
+            (in.code == Code::BarrierWait && sc_.barriers[in.a].kind == BarrierKind::Tokio);
+        if (unmodelled)
+          fail(p.where[pc] + ": task '" + tt.name +
+               "' may be polled with a user-defined waker, and this op stores its waker "
+               "where the model does not follow a user-defined waker yet (it does at wait "
+               "queues, semaphores, Notify, async mutexes, mpsc and oneshot channels, joins, "
+               "sleeps and yield)");
       }
     }
+  }
+
+  // A user-defined waker's clone and drop programs may not do what the
+  // real primitive storing the waker would see differently from the model
+  // (primitives/waker.hpp):
+  //  - tokio and futures clone a stored waker, and drop the one it
+  //    replaces, while holding that primitive's own wait-list lock, which
+  //    the model does not have: a clone or drop program using a primitive
+  //    that stores wakers could deadlock the real program where the model
+  //    goes on (a wrong ok);
+  //  - a oneshot's poll_recv runs them with RX_TASK_SET unset and reads its
+  //    state again after (oneshot.rs lines 1143-1184): a send or a Sender's
+  //    drop there is seen by that poll (Ready, no wake_by_ref) where the
+  //    model wakes the task and returns Pending;
+  //  - a Sleep dropped before it fired drops its waker under tokio's timer
+  //    driver lock (runtime/time/mod.rs clear_entry): a drop program that
+  //    drops a sleeping task or future (directly or in a Drop hook) takes
+  //    that lock again.
+  void check_waker_stores(size_t w, const std::vector<bool>& oneshot_rx, bool sleeps) {
+    for (uint32_t k : {2u, 3u}) {
+      const char* fn = k == 2 ? "clone" : "drop";
+      const Program& p = sc_.programs[sc_.wakers[w].program[k]];
+      for (size_t pc = 0; pc < p.code.size(); ++pc) {
+        const Instr& in = p.code[pc];
+        const Code c = in.code;
+        // A bounded channel's senders wait in its semaphore: try_recv
+        // (add_permit) and close take that wait list's lock.
+        const bool bounded_chan =
+            (c == Code::TryRecv || c == Code::ChanClose) && sc_.channels[in.a].capacity > 0;
+        if (c == Code::ALock || c == Code::AUnlock || c == Code::Acquire || c == Code::Release ||
+            c == Code::Notified || c == Code::NotifyOne || c == Code::NotifyWaiters ||
+            c == Code::Register || c == Code::Unregister || c == Code::Wake || c == Code::WakeAll ||
+            bounded_chan)
+          fail(p.where[pc] + ": a waker's " + fn +
+               " runs under the wait-list lock of the primitive storing it (tokio, futures), "
+               "which the model does not have; a primitive that stores wakers (an async "
+               "mutex, a semaphore, a Notify, a wait queue, a bounded channel's try_recv or "
+               "close) cannot be used here");
+        if ((c == Code::Send || c == Code::DropSender) && sc_.channels[in.a].oneshot &&
+            oneshot_rx[in.a])
+          fail(p.where[pc] + ": a waker's " + fn + " may not " +
+               (c == Code::Send ? "send on" : "drop the sender of") + " oneshot '" +
+               sc_.channels[in.a].name +
+               "', which a task polled with a user-defined waker receives: tokio's poll_recv "
+               "runs the " + fn + " with RX_TASK_SET unset and reads the state again after it "
+               "(that poll sees the value, no wake_by_ref runs), which the model does not replay");
+      }
+      if (k == 3 && sleeps) {
+        std::vector<bool> seen(sc_.objects.size(), false);
+        if (const std::string where = drops_sleeper(sc_.wakers[w].program[k], seen); !where.empty())
+          fail(where + ": a waker's drop runs under tokio's timer driver lock where a Sleep "
+               "is dropped before it fired (runtime/time/mod.rs clear_entry); dropping a task "
+               "that sleeps there takes that lock again, a deadlock the model does not have");
+      }
+    }
+  }
+
+  // Where program `pr` (or a Drop hook of an object it drops) drops a task
+  // or future that may sleep: its place, or "".
+  std::string drops_sleeper(uint32_t pr, std::vector<bool>& seen) {
+    const Program& p = sc_.programs[pr];
+    for (size_t pc = 0; pc < p.code.size(); ++pc) {
+      const Instr& in = p.code[pc];
+      if (in.code == Code::DropObject && !seen[in.a]) {
+        seen[in.a] = true;
+        if (std::string w = drops_sleeper(sc_.objects[in.a].program, seen); !w.empty()) return w;
+      }
+      if (in.code != Code::DropTask) continue;
+      const TaskTemplate& tt = sc_.templates[sc_.template_of(in.a)];
+      std::vector<uint32_t> progs{tt.program};
+      for (uint32_t fut : tt.futures) progs.push_back(sc_.templates[sc_.template_of(fut)].program);
+      for (uint32_t q : progs)
+        for (const Instr& x : sc_.programs[q].code)
+          if (x.code == Code::Sleep) return p.where[pc];
+    }
+    return "";
   }
 
   uint32_t new_program(ProgramKind kind, uint32_t owner) {

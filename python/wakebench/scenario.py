@@ -833,10 +833,14 @@ class Scenario:
         with another waker (``ops.poll_with``), a primitive replaces the one
         it holds unless ``will_wake``: the new one cloned, the old one
         dropped, inside that poll (tokio's semaphore and Notify, futures'
-        mutex, waiter lists); an AtomicWaker slot always does. Modelled at
-        wait queues, semaphores, Notify, async mutexes and yield; a task
-        using it elsewhere (sleep, channels, joins) is an error. The
-        programs cannot await; they may lock, wake, drop, print."""
+        mutex, waiter lists); an AtomicWaker slot always does; a oneshot's
+        recv drops the old one first, then clones the new. Modelled at
+        wait queues, semaphores, Notify, async mutexes, mpsc and oneshot
+        channels, joins, sleeps and yield; a task using it elsewhere
+        (broadcast and watch recv, tokio's RwLock and Barrier) is an error,
+        and so is ``ops.wait`` (Control.Concurrent.Async's wait, not a Rust
+        JoinHandle: no Rust waker there). The programs cannot await; they
+        may lock, wake, drop, print."""
         w = _core.WakerSpec()
         w.name = _check_name(name, "waker")
         w.wake = ops._block(wake, f"waker {name!r} wake")

@@ -138,6 +138,7 @@ void Machine::chan_send(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc) {
   const bool bounded = spec.capacity > 0;
   const int32_t value = message_value(in);
   uint32_t woken = channel::kNone;
+  bool by_frame = false;
   switch (channel::send(c, bounded, self, value, &woken)) {
     case channel::Send::Sent:
       ev(tid, Ev::ChanSend, in.a, woken == channel::kNone ? kNoId : woken, 0, 0, c.len(), value);
@@ -150,13 +151,20 @@ void Machine::chan_send(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc) {
         return;
       }
       if (!spec.oneshot) waker_slot_taken(WakerPlace::ChannelRx, in.a, woken);  // rx_waker.wake()
+      // oneshot: Inner::complete wakes rx_task by reference, then send's
+      // Arc<Inner> goes (the Receiver still holds one: nothing drops).
+      by_frame = spec.oneshot && oneshot_rx_woken(in.a, woken);
+      if (spec.oneshot) oneshot_released(in.a, false);
       if (woken != channel::kNone) {
         --w_.tasks[woken].wakers;
-        wake(tid, woken, ctx_of(tid, woken));
+        if (!by_frame) wake(tid, woken, ctx_of(tid, woken));
       }
       return;
     case channel::Send::Closed:
-      if (spec.oneshot) --c.senders;
+      if (spec.oneshot) {
+        --c.senders;  // complete() sees CLOSED: no wake; send's Arc<Inner> goes
+        oneshot_released(in.a, false);
+      }
       ev(tid, Ev::ChanFail, in.a, 0, 0);
       ++pc;  // into the on_closed block
       return;
@@ -190,6 +198,9 @@ void Machine::chan_recv(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc, i
       if (in.b != kNoLocal) locals[in.b] = value;
       ev(tid, Ev::ChanRecv, in.a, self, 0, 0, c.len(), static_cast<int32_t>(value));
       pc = in.jump;
+      // oneshot: Ready(Ok) sets `self.inner = None` (Receiver::poll): its
+      // Arc<Inner> goes; the Sender's went with the send: the Inner drops.
+      if (spec.oneshot) oneshot_released(in.a, true);
       if (woken != channel::kNone) {  // a waiting sender is assigned the freed slot
         assigned_permit(woken);
         waker_to_hand(woken, WakerPlace::ChannelTx, in.a);
@@ -198,6 +209,8 @@ void Machine::chan_recv(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc, i
       return;
     case channel::Recv::Closed:
       if (registered) --w_.tasks[self].wakers;
+      // oneshot: RecvError; `rx.await` drops the Receiver with its Arc<Inner>.
+      if (spec.oneshot) oneshot_released(in.a, true);
       // Rx::recv: the list is not closed while a Sender lives, so a recv
       // after Receiver::close registers (rx_waker.register_by_ref) before
       // it returns None; the last Sender's drop closed the list: none.
@@ -211,7 +224,11 @@ void Machine::chan_recv(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc, i
         ++w_.tasks[self].wakers;
         ev(tid, Ev::ChanWait, in.a, self, 1);
       }
-      waker_slot_stored(self, WakerPlace::ChannelRx, in.a);  // every poll: register_by_ref
+      if (spec.oneshot) {
+        oneshot_rx_stored(self, in.a);  // poll_recv: set_task, replaced unless will_wake
+      } else {
+        waker_slot_stored(self, WakerPlace::ChannelRx, in.a);  // every poll: register_by_ref
+      }
       break;
   }
   pending_or_after(tid);
@@ -262,6 +279,7 @@ void Machine::chan_try_recv(uint16_t tid, Frame& f, const Instr& in, uint32_t& p
     case channel::TryRecv::Got:
       ev(tid, Ev::ChanRecv, in.a, self, 0, 0, c.len(), static_cast<int32_t>(value));
       pc = in.jump;
+      if (spec.oneshot) oneshot_released(in.a, true);  // try_recv: `self.inner = None`
       if (woken != channel::kNone) {  // a waiting sender is assigned the freed slot
         assigned_permit(woken);
         waker_to_hand(woken, WakerPlace::ChannelTx, in.a);
@@ -275,6 +293,7 @@ void Machine::chan_try_recv(uint16_t tid, Frame& f, const Instr& in, uint32_t& p
     case channel::TryRecv::Disconnected:
       ev(tid, Ev::TryFail, in.a, 0, static_cast<uint8_t>(TryFailure::Disconnected));
       pc = static_cast<uint32_t>(in.v);
+      if (spec.oneshot) oneshot_released(in.a, true);  // Closed: `self.inner = None` too
       return;
   }
 }
@@ -298,6 +317,73 @@ void Machine::leave_channels(uint32_t task, std::vector<uint32_t>& to_wake) {
       waker_to_hand(to_wake[i], WakerPlace::ChannelTx, c);
     }
   }
+}
+
+// ---- a oneshot's rx_task with user-defined wakers (tokio 1.24.2
+// sync/oneshot.rs; see primitives/waker.hpp). The Inner holds one
+// receiver waker, `rx_task`, while RX_TASK_SET; the model keeps an entry
+// only for a user-defined one (the executor's own run no program). ----
+
+// Inner::poll_recv, not complete nor closed (oneshot.rs lines 1143-1184):
+// with RX_TASK_SET, `will_wake` keeps it (the same user-defined waker, or
+// the executor's own of the same task); else RX_TASK_SET is unset and the
+// old waker dropped (`drop_task`), THEN the new one cloned (`set_task`:
+// `cx.waker().clone()`) and RX_TASK_SET set again: drop before clone,
+// the reverse of the batch semaphore's order.
+void Machine::oneshot_rx_stored_custom(uint32_t holder, uint32_t chan) {
+  std::vector<StoredWaker>& v = w_.stored_wakers;
+  const uint16_t cx = cx_waker(holder);
+  const int at = waker::find_slot(v, WakerPlace::OneshotRx, chan);
+  if (at >= 0) {
+    StoredWaker& s = v[static_cast<size_t>(at)];
+    if (s.waker == cx) {  // will_wake: kept (the poller is whose wake it serves now)
+      s.holder = holder;
+      return;
+    }
+    const StoredWaker old = s;
+    v.erase(v.begin() + at);
+    call_waker(old.waker, WakerFn::Drop, old.holder);
+  }
+  call_waker(cx, WakerFn::Clone, holder);  // (none for the executor's own)
+  if (cx) v.push_back(StoredWaker{holder, chan, WakerPlace::OneshotRx, cx});
+}
+
+// Inner::complete (lines 1110-1125), from Sender::send and Sender's Drop:
+// unless CLOSED, `self.rx_task.with_task(Waker::wake_by_ref)`: the waker is
+// woken by reference and stays in the Inner. A stale one (its poller gone
+// or done) runs `wake_by_ref` waking no task. True when the Waker frame's
+// end wakes `woken` (the caller then does not).
+bool Machine::oneshot_rx_woken_custom(uint32_t chan, uint32_t woken) {
+  const std::vector<StoredWaker>& v = w_.stored_wakers;
+  const int at = waker::find_slot(v, WakerPlace::OneshotRx, chan);
+  if (at < 0) return false;
+  const StoredWaker& s = v[static_cast<size_t>(at)];
+  const bool target = woken != channel::kNone && s.holder == woken;
+  call_waker(s.waker, WakerFn::WakeByRef, s.holder, target ? woken : kNoId);
+  return target;
+}
+
+// The Sender and the Receiver share an Arc<Inner>. The Sender's goes when
+// it sends (`send(self)` takes it and drops it at the end) or is dropped;
+// the Receiver's when a poll returns Ready(Ok) or a try_recv a value or
+// Closed (`self.inner = None`), or when `rx.await` ends with RecvError (the
+// Receiver is dropped there). The second release drops the Inner, whose
+// Drop drops rx_task (lines 1227-1242): `drop` runs on that thread.
+void Machine::oneshot_released_custom(uint32_t chan, bool receiver) {
+  ChannelRt& c = w_.channels[chan];
+  if (receiver) {
+    if (c.rx_gone) return;  // released before (a try_recv after the value)
+    c.rx_gone = true;
+    if (c.senders > 0) return;
+  } else if (!c.rx_gone) {
+    return;
+  }
+  std::vector<StoredWaker>& v = w_.stored_wakers;
+  const int at = waker::find_slot(v, WakerPlace::OneshotRx, chan);
+  if (at < 0) return;
+  const StoredWaker old = v[static_cast<size_t>(at)];
+  v.erase(v.begin() + at);
+  call_waker(old.waker, WakerFn::Drop, old.holder);
 }
 
 }  // namespace wb

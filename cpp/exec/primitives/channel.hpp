@@ -25,6 +25,10 @@
 //  `send`; `send` stores the value and wakes the receiver's task waker (one
 //  slot, as above); a Sender dropped unsent sets CLOSED and wakes it, and
 //  `recv` then fails (RecvError); `send` fails when the receiver is closed.
+//  A user-defined receiver waker (waker.hpp): poll_recv replaces it drop
+//  first, then clone, unless will_wake; complete() wakes it by reference
+//  and leaves it; it drops with the Inner, at the second of the Sender's
+//  and the Receiver's releases of their Arc.
 //
 // Try-ops (never wait, store no waker; tokio 1.24.2):
 //  - bounded::Sender::try_send (mpsc/bounded.rs) is `semaphore.try_acquire(1)`
@@ -64,6 +68,11 @@ struct ChannelRt {
   int64_t senders = 1;  // Sender handles alive
   bool closed = false;  // Receiver::close
   uint32_t rx = semaphore::kNone;  // the task whose waker is in rx_waker
+  // A oneshot's Receiver has released its Arc<Inner> (a recv returned, a
+  // try_recv returned a value or Closed). Kept only with user-defined
+  // wakers: the Inner, and the rx_task waker in it, drops at the second of
+  // the two releases (primitives/waker.hpp).
+  bool rx_gone = false;
   SemaphoreRt slots;    // bounded: free capacity, senders waiting FIFO
 };
 

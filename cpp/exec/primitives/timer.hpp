@@ -8,6 +8,11 @@
 //    time, ordered by (time, id): the natural order; ties are a choice the
 //    explorer makes with the other ready events. Firing one wakes its task
 //    from an event handler's context.
+//  - A user-defined waker (waker.hpp): tokio's entry keeps it in an
+//    AtomicWaker registered at every poll (runtime/time/entry.rs
+//    StateCell::poll), taken out by the fire and woken by value after the
+//    driver lock (runtime/time/mod.rs process_at_time), dropped with a
+//    Sleep dropped before it fired (clear_entry).
 // Invariant: `heap` holds the ids of the timers not yet due, a min-heap on
 // (at, id).
 #pragma once

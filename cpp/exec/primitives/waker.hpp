@@ -78,6 +78,56 @@
 //    unset, drop_join_handle_slow, so no wake_join), by the task's last
 //    reference released as it completes: `drop` runs on the completing
 //    thread.
+//  - A oneshot recv (tokio 1.24.2 sync/oneshot.rs): the Inner holds one
+//    receiver waker, rx_task, while RX_TASK_SET. Inner::poll_recv (lines
+//    1127-1191), neither complete nor closed: with RX_TASK_SET and
+//    `!will_wake`, it unsets RX_TASK_SET, drops the old waker
+//    (`rx_task.drop_task()`), THEN clones the new one (`set_task`:
+//    `cx.waker().clone()`) and sets RX_TASK_SET again: `drop` before
+//    `clone`, the reverse of the semaphore's order; will_wake: nothing.
+//    Inner::complete (lines 1110-1125; Sender::send, and the Sender's Drop
+//    unsent) wakes it BY REFERENCE unless the Receiver closed
+//    (`self.rx_task.with_task(Waker::wake_by_ref)`): `wake_by_ref` runs on
+//    the sending thread, then the receiver is woken; the waker stays in the
+//    Inner (a stale one, its poller gone, runs `wake_by_ref` waking no
+//    task). It drops with the Inner (Drop for Inner, lines 1227-1242), the
+//    Arc the Sender and the Receiver share, at the second release: the
+//    Sender's at `send(self)` (line 591 takes it; dropped at its end) or
+//    its drop; the Receiver's at a Ready(Ok) poll (`self.inner = None`,
+//    line 1104), a try_recv returning a value or Closed (line 1028), or
+//    where `rx.await` ends with RecvError (the Receiver dropped there).
+//    So a recv that gets the value runs `drop` inside that poll; a
+//    Receiver gone first (closed, then Closed) leaves it to drop in the
+//    Sender's send or drop. The model's Receiver outlives a recv future
+//    dropped unfinished (as `(&mut rx).await` in a select): its waker
+//    stays in the Inner. Nothing here runs under a lock (the state is one
+//    atomic word), but the clone and the old waker's drop run with
+//    RX_TASK_SET unset and the state is read again after: a send or a
+//    Sender's drop on that oneshot from a clone or drop program would be
+//    seen by that poll (Ready, no wake) where the model wakes the task
+//    and returns Pending; the compiler refuses that combination.
+//  - A sleep (tokio 1.24.2 runtime/time/entry.rs): every poll of a Sleep,
+//    the Ready one too, registers cx.waker() in its timer entry's
+//    AtomicWaker first (StateCell::poll, lines 138-145:
+//    `self.waker.0.register_by_ref(waker)`, then read_state): tokio's
+//    do_register above, clone the new, drop the held. The driver fires a
+//    due entry under its lock, taking the waker out (StateCell::fire,
+//    lines 211-231: `self.waker.0.take_waker()`), and wakes the batch by
+//    value after `drop(lock)` (runtime/time/mod.rs process_at_time, lines
+//    257-308: `waker.take().unwrap().wake()` after `drop(lock)`): `wake`
+//    runs on the firing thread, outside the driver lock. `sleep(..).await`
+//    drops the Sleep after its Ready poll: TimerEntry::drop (entry.rs line
+//    644) -> cancel -> Handle::clear_entry (mod.rs lines 321-331), fired
+//    already, returns None, and the TimerShared's AtomicWaker drops the
+//    Ready poll's clone: `clone` then `drop` in that poll. A Sleep dropped
+//    before it fired (its future or task dropped, a sleep interrupted):
+//    clear_entry's fire() takes the waker and drops it under the driver
+//    lock: `drop` runs where the Sleep is dropped. A drop program that
+//    itself dropped a sleeping task or future would take that lock again
+//    (a deadlock the model lacks the lock for): refused by the compiler.
+//    The driver fires every due entry before it wakes any; the model fires
+//    them one at a time (ready events of the loop): a wake program runs
+//    before a timer due at the same tick is marked fired.
 //  - A waiter that leaves without being woken (its future dropped or done,
 //    an Unregister, a barging lock taken with its entry still waiting)
 //    drops the waker it stored: `drop` runs where the future is dropped.
@@ -93,17 +143,18 @@
 // the run stops at the depth bound (inconclusive), never a crash.
 //
 // Not modelled (the compiler refuses a task that may be polled with a
-// user-defined waker and uses them): timers (sleep), oneshot recv (tokio's
-// oneshot.rs poll_recv drops the old waker before cloning the new one, and
-// complete() wakes it by reference, leaving it stored until the Inner
-// drops), broadcast and watch recv, tokio's RwLock and Barrier, `wait`
-// (WaitTask with a text: not tokio's JoinHandle). A
-// bounded channel's try_recv and close take its semaphore's wait-list lock:
-// a clone or drop program may not use them (see below). The primitives' internal locks are not
-// modelled either: tokio runs the clone and the replaced waker's drop under
-// the semaphore's or Notify's wait-list lock, so a program that touches that
-// same primitive there deadlocks the real program; the model lets it go on. The order of a waker's `drop` and
-// the wakes a dropped Acquire hands on (tokio wakes first, the node's waker
+// user-defined waker and uses them): broadcast and watch recv, tokio's
+// RwLock and Barrier. `wait` (WaitTask with a text) is refused for another
+// reason: it is Control.Concurrent.Async's wait on a Haskell thread, not a
+// Rust JoinHandle, so no Rust Waker is stored there; a task joins another
+// with `join`. A bounded channel's try_recv and close take its
+// semaphore's wait-list lock: a clone or drop program may not use them
+// (see below). The primitives' internal locks are not modelled either:
+// tokio runs the clone and the replaced waker's drop under the semaphore's
+// or Notify's wait-list lock, so a program that touches that same
+// primitive there deadlocks the real program; the model lets it go on (the
+// compiler refuses those programs). The order of a waker's `drop` and the
+// wakes a dropped Acquire hands on (tokio wakes first, the node's waker
 // drops after Drop::drop) is reversed here.
 //
 // Invariants: a StoredWaker entry exists only for a user-defined waker; at
@@ -128,6 +179,8 @@ enum class WakerPlace : uint8_t {
   ChannelRx,  // an mpsc channel's rx_waker, an AtomicWaker slot (index: channel id)
   ChannelTx,  // a bounded mpsc channel's senders waiting for a permit (its semaphore)
   Join,       // a joined task's trailer (index: the task joined; holder: its joiner)
+  OneshotRx,  // a oneshot Inner's rx_task (index: channel id; holder: its last poller)
+  Timer,      // a Sleep's timer entry, an AtomicWaker (index: timer id; holder: the sleeper)
   InHand,     // taken out by a waking frame, to be woken by value
 };
 
