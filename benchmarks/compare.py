@@ -38,7 +38,7 @@ t0 = time.perf_counter()
 compute()
 out["matrix"] = (time.perf_counter() - t0) * 1e9
 from scale import mutex_model
-for tasks, reps, workers in ((3, 3, 2), (3, 2, 3)):
+for tasks, reps, workers in ((3, 3, 2), (3, 2, 3), (3, 3, 3)):
     t0 = time.perf_counter()
     ex = wb.explore(mutex_model(tasks, reps, workers), "fifo", strategy="exhaustive",
                     stop_at_first=False, budget=10**12, max_seconds_total={cap})
