@@ -44,6 +44,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <sstream>
 
 #include "model/program.hpp"
@@ -614,7 +615,8 @@ class Compiler {
   // Then a check: a task that may be polled with a user-defined waker (one
   // named at its start, or a poll_with in its program), and its futures,
   // store wakers only where the model follows each stored waker (wait
-  // queues, semaphores, Notify, async mutexes, yield); elsewhere the model
+  // queues, semaphores, Notify, async mutexes, mpsc channels, joins,
+  // broadcast and watch channels, tokio's RwLock and Barrier, yield); elsewhere the model
   // would not run the waker's programs where the real primitive does.
   void declare_wakers() {
     check_names(spec_.wakers, "waker", wakers_);
@@ -656,18 +658,29 @@ class Compiler {
           // (add_permit) and close take that wait list's lock.
           const bool bounded_chan = (c == Code::TryRecv || c == Code::ChanClose) &&
                                     sc_.channels[p.code[pc].a].capacity > 0;
+          // A broadcast's send, subscribe and last drop_sender take its tail
+          // lock (broadcast.rs send, new_receiver, close_channel); a watch's
+          // send and drop_sender take its Notify's (watch.rs send_modify,
+          // Drop for Sender: notify_waiters). tokio's RwLock unlock is its
+          // batch semaphore's add_permits (the wait-list lock).
+          const bool bcast = c == Code::BSend || c == Code::BRecv || c == Code::BDropSender ||
+                             (c == Code::BSubscribe && !sc_.broadcasts[p.code[pc].a].watch);
+          const bool tokio_rw = (c == Code::RwLock || c == Code::RwUnlock) &&
+                                sc_.rwlocks[p.code[pc].a].kind == RwLockKind::Tokio;
           if (c == Code::ALock || c == Code::AUnlock || c == Code::Acquire || c == Code::Release ||
               c == Code::Notified || c == Code::NotifyOne || c == Code::NotifyWaiters ||
               c == Code::Register || c == Code::Unregister || c == Code::Wake || c == Code::WakeAll ||
-              bounded_chan)
+              bounded_chan || bcast || tokio_rw)
             fail(p.where[pc] + ": a waker's " + (k == 2 ? "clone" : "drop") +
                  " runs under the wait-list lock of the primitive storing it (tokio, futures), "
                  "which the model does not have; a primitive that stores wakers (an async "
                  "mutex, a semaphore, a Notify, a wait queue, a bounded channel's try_recv or "
-                 "close) cannot be used here");
+                 "close, a broadcast or watch channel's send, subscribe or drop_sender, a tokio "
+                 "RwLock) cannot be used here");
         }
       }
     }
+    std::set<uint32_t> received;  // broadcasts a task polled with a user-defined waker receives from
     for (size_t i = 0; i < spec_.tasks.size(); ++i) {
       const TaskTemplate& tt = sc_.templates[i];
       const auto& code = sc_.programs[tt.program].code;
@@ -683,16 +696,37 @@ class Compiler {
           const Instr& in = p.code[pc];
           const bool unmodelled =
               in.code == Code::Sleep ||
-              (in.code == Code::Recv && sc_.channels[in.a].oneshot) || in.code == Code::BRecv ||
-              (in.code == Code::WaitTask && in.v >= 0) ||
-              (in.code == Code::RwLock && sc_.rwlocks[in.a].kind != RwLockKind::Std) ||
-              (in.code == Code::BarrierWait && sc_.barriers[in.a].kind == BarrierKind::Tokio);
+              (in.code == Code::Recv && sc_.channels[in.a].oneshot) ||
+              (in.code == Code::WaitTask && in.v >= 0);
           if (unmodelled)
             fail(p.where[pc] + ": task '" + tt.name +
                  "' may be polled with a user-defined waker, and this op stores its waker "
                  "where the model does not follow a user-defined waker yet (it does at wait "
-                 "queues, semaphores, Notify, async mutexes, mpsc channels, joins and yield)");
+                 "queues, semaphores, Notify, async mutexes, mpsc channels, joins, broadcast "
+                 "and watch channels, tokio's RwLock and Barrier, and yield)");
+          if (in.code == Code::BRecv && !sc_.broadcasts[in.a].watch) received.insert(in.a);
         }
+      }
+    }
+    // A broadcast's send and last drop_sender wake the waiters under the
+    // tail lock (tokio 1.24.2 broadcast.rs Tail::notify_rx: `waker.wake()`
+    // inside the loop over the list, no WakeList): a user-defined `wake`
+    // there that sends on, subscribes to or drops a sender of that channel
+    // re-locks the tail (std's Mutex: deadlock or panic), which the model
+    // does not have. Refused when a task polled with a user-defined waker
+    // receives from it.
+    for (size_t w = 0; w < spec_.wakers.size() && !received.empty(); ++w) {
+      const Program& p = sc_.programs[sc_.wakers[w].program[static_cast<unsigned>(WakerFn::Wake)]];
+      for (size_t pc = 0; pc < p.code.size(); ++pc) {
+        const Code c = p.code[pc].code;
+        if ((c == Code::BSend || c == Code::BSubscribe || c == Code::BDropSender) &&
+            received.count(p.code[pc].a))
+          fail(p.where[pc] + ": a waker's wake runs under broadcast '" +
+               sc_.broadcasts[p.code[pc].a].name +
+               "''s tail lock when its send or last drop_sender wakes a receiver (tokio's "
+               "Tail::notify_rx), which the model does not have; a task polled with a "
+               "user-defined waker receives from it, so its send, subscribe or drop_sender "
+               "cannot be used here");
       }
     }
   }

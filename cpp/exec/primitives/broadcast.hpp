@@ -25,7 +25,12 @@
 //    (a recv's test reads it from the task's local, as a channel recv's),
 //    while Lagged and Closed run their own blocks, neither branch;
 //  - a Receiver's drop leaves the waiter list and lowers `rx_cnt`; it wakes
-//    nobody.
+//    nobody;
+//  - the wait list is FIFO: `recv_ref` pushes a waiter node at the front
+//    (`tail.waiters.push_front`, line 831), `notify_rx` pops from the back
+//    (line 674), so receivers wake in the order they began to wait (a
+//    watch's Notify too: notify.rs notify_waiters, `waiters.pop_back()` of
+//    Notified's `push_front`).
 // tokio::sync::watch (src/sync/watch.rs) is the same state with a ring of
 // one and one Sender: `send` (line 626) fails when `receiver_count() == 0`,
 // else replaces the value, bumps the version and wakes every `changed()`
@@ -41,7 +46,8 @@
 // holder's receiver is dropped when it finishes or is dropped.
 //
 // Invariants: buf.size() == min(tail, capacity); every receiver's next is in
-// [0, tail]; `rxs` is sorted by holder (the state hash reads it in order).
+// [0, tail]; `rxs` is sorted by holder (the state hash reads it in order);
+// `waiters` holds exactly the holders of the receivers marked waiting.
 #pragma once
 
 #include <cstdint>
@@ -63,6 +69,7 @@ struct BroadcastRt {
   int64_t tail = 0;          // values sent so far
   int64_t senders = 1;       // Sender handles alive
   std::vector<BcastRx> rxs;  // live receivers, by holder
+  std::vector<uint32_t> waiters;  // the holders waiting, oldest first (the wait list's order)
 };
 
 namespace broadcast {
