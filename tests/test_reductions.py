@@ -49,6 +49,9 @@ def _leaf(draw, me, sync, clock=True):
         # broadcast: a send never waits (no receiver: on_closed)
         lambda: wb.Broadcast("bc").send(draw(st.integers(0, 2)), on_closed=[ops.print("none")]),
         lambda: wb.Watch("wt").send(draw(st.integers(0, 2)), on_closed=[ops.print("none")]),
+        # a watch's borrow (Receiver's or Sender's): the current value, branched on
+        lambda: ops.if_(wb.Watch("wt").borrow() == draw(st.integers(0, 2)), ops.add("c", 1),
+                        orelse=[ops.print("other")]),
         # RefCell: borrows never wait; a conflicting one panics (the task unwinds)
         lambda: ops.with_(ops.borrow_mut("rc"), ops.add("c", 1)),
         lambda: ops.with_(ops.borrow("rc"), ops.print("r")),
@@ -125,6 +128,9 @@ def _broadcast_leaves(me, draw):
         leaves.append(lambda: bc.drop_sender())
     if me == "t1":  # the watch's receiver: changed() never lags
         leaves.append(lambda: wb.Watch("wt").changed(on_closed=[ops.print("closed")]))
+        # borrow_and_update: marks the version seen (a later changed() waits)
+        leaves.append(lambda: ops.if_(wb.Watch("wt").borrow_and_update() == draw(st.integers(0, 2)),
+                                      ops.add("c", 1)))
     return leaves
 
 

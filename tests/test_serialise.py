@@ -236,6 +236,8 @@ def test_every_dsl_call_is_written_back_as_itself():
                          orelse=[ops.print("x")]),
                  ops.if_(bc.recv() <= 0, ops.print("small")),
                  wt.send(3), wt.changed(on_closed=[ops.print("gone")]), wt.subscribe(),
+                 wt.borrow(), ops.if_(wt.borrow() == 3, ops.print("three")),
+                 ops.if_(wt.borrow_and_update() != 3, ops.print("x"), orelse=[ops.print("y")]),
                  wt.drop_sender()])
     s.task("w", [ops.print("w")], autostart=False)
     s.object("o", owner="u", on_drop=[ops.print("dropped")])

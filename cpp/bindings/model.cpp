@@ -39,6 +39,7 @@ void register_model(py::module_& m) {
       .value("WITH", OpKind::With)
       .value("BCAST_SEND", OpKind::BcastSend).value("BCAST_RECV", OpKind::BcastRecv)
       .value("SUBSCRIBE", OpKind::Subscribe).value("BCAST_DROP_SENDER", OpKind::BcastDropSender)
+      .value("WATCH_BORROW", OpKind::WatchBorrow)
       .value("JS_SPAWN", OpKind::JsSpawn).value("JOIN_NEXT", OpKind::JoinNext)
       .value("JS_ABORT_ALL", OpKind::JsAbortAll).value("JS_DROP", OpKind::JsDrop)
       .value("RW_READ", OpKind::RwRead).value("RW_WRITE", OpKind::RwWrite)

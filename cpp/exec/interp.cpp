@@ -263,6 +263,9 @@ void Machine::exec_step(uint16_t tid) {
     case Code::BRecv:
       bcast_recv(tid, f, in, pc, locals);
       return;
+    case Code::WBorrow:
+      watch_borrow(tid, f, in, pc, locals);
+      return;
     case Code::BSubscribe:
       bcast_subscribe(tid, f, in, pc);
       return;

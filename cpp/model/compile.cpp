@@ -128,6 +128,7 @@ const char* op_name(OpKind k) {
     case OpKind::BcastRecv: return "recv";
     case OpKind::Subscribe: return "subscribe";
     case OpKind::BcastDropSender: return "drop_sender";
+    case OpKind::WatchBorrow: return "borrow";
     case OpKind::JsSpawn: return "spawn";
     case OpKind::JoinNext: return "join_next";
     case OpKind::JsAbortAll: return "abort_all";
@@ -867,7 +868,8 @@ class Compiler {
     if (!op.target.empty()) desc += " '" + op.target + "'";
     if (op.kind == OpKind::JsSpawn) desc = "spawn '" + op.text + "' into join set '" + op.target + "'";
     if (op.kind == OpKind::If) desc += " on '" + op.cond.counter + "'";
-    if (is_atomic_op(op.kind) && branches(op)) desc += ", branching on what it returned";
+    if ((is_atomic_op(op.kind) || op.kind == OpKind::WatchBorrow) && branches(op))
+      desc += ", branching on what it returned";
     if ((op.kind == OpKind::Recv || op.kind == OpKind::BcastRecv) && recv_branches(op))
       desc += ", branching on what it received";
     if (op.kind == OpKind::JoinNext && recv_branches(op))
@@ -893,7 +895,8 @@ class Compiler {
       fail_at(where, op, std::string(op_name(op.kind)) + " never lags: only a broadcast recv "
                          "has an on_lagged block");
     if ((op.kind == OpKind::If || is_atomic_op(op.kind) || op.kind == OpKind::Recv ||
-         op.kind == OpKind::JoinNext || op.kind == OpKind::BcastRecv) &&
+         op.kind == OpKind::JoinNext || op.kind == OpKind::BcastRecv ||
+         op.kind == OpKind::WatchBorrow) &&
         static_cast<unsigned>(op.cond.cmp) > static_cast<unsigned>(Cmp::Ge))
       fail(owner_desc_ + ", " + where + ": invalid comparison " +
            std::to_string(static_cast<unsigned>(op.cond.cmp)));
@@ -1101,6 +1104,31 @@ class Compiler {
         in.a = op.target.empty() ? 0 : resolve(wakers_, "waker", where, op) + 1;
         emit(in, label(where, op));
         return;
+      case OpKind::WatchBorrow: {
+        // WBorrow (b: the local its test reads) [test: JumpUnlessLocal then... else...]:
+        // the value read and tested in one step, as an atomic load's (the Ref's
+        // read lock is released at once: `*rx.borrow() == 2`).
+        in.a = resolve(broadcasts_, "broadcast", where, op);
+        if (!sc_.broadcasts[in.a].watch)
+          fail_at(where, op, "borrow() is a watch's (a broadcast receiver has no current value)");
+        if (op.value != 0 && op.value != 1)
+          fail_at(where, op, "value must be 0 (borrow) or 1 (borrow_and_update), got " +
+                                 std::to_string(op.value));
+        if (op.value == 1 && kind_ != ProgramKind::Task)  // the holder's receiver
+          fail_at(where, op, "borrow_and_update marks a receiver's version seen: only a task "
+                             "or future holds a receiver (" + owner_desc_ + " does not; borrow() "
+                             "reads the value anywhere)");
+        check_own_branch(where, op);
+        if (!op.then.empty() || !op.lagged.empty())
+          fail_at(where, op, "borrow branches with body (then) and orelse only");
+        const bool branch = branches(op);
+        in.code = Code::WBorrow;
+        in.v = op.value;
+        in.b = branch ? returned_local() : kNoLocal;
+        emit(in, label(where, op));
+        if (branch) value_test(op, op.body, in.b, op.cond.value, where, prefix, depth, f);
+        return;
+      }
       case OpKind::Subscribe:
       case OpKind::BcastDropSender:
         in.a = resolve(broadcasts_, "broadcast", where, op);

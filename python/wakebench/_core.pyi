@@ -52,6 +52,7 @@ class OpKind:
     BCAST_RECV: ClassVar[OpKind]
     SUBSCRIBE: ClassVar[OpKind]
     BCAST_DROP_SENDER: ClassVar[OpKind]
+    WATCH_BORROW: ClassVar[OpKind]
     JS_SPAWN: ClassVar[OpKind]
     JOIN_NEXT: ClassVar[OpKind]
     JS_ABORT_ALL: ClassVar[OpKind]

@@ -576,6 +576,22 @@ def _bcast_recv(g, op, d):
                  + ([_Kw("orelse", _list(g.ops(op.orelse)))] if op.orelse else []))
 
 
+@_rule("WATCH_BORROW", "target value cond body orelse")
+def _watch_borrow(g, op, d):
+    if op.value not in (0, 1) or not _is_watch(g, op.target):
+        return None
+    handle = g.vars.get(("broadcasts", op.target)) or f"wb.Watch({op.target!r})"
+    call = f"{handle}.{'borrow_and_update' if op.value else 'borrow'}()"
+    if not ({"cond", "body", "orelse"} & set(d)):
+        return call
+    # A borrow that branches on the value: ops.if_(w.borrow() == 2, *then, orelse=[...]).
+    c = op.cond
+    if c.counter != op.target:
+        return None
+    return _Call("ops.if_", [f"{call} {_CMP[c.cmp.name]} {c.value!r}", *g.ops(op.body)]
+                 + ([_Kw("orelse", _list(g.ops(op.orelse)))] if op.orelse else []))
+
+
 @_rule("SEND RECV", "target body value cond then orelse")
 def _send_recv(g, op, d):
     kw = [_Kw("on_closed", _list(g.ops(op.body)))] if op.body else []

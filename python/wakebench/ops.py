@@ -366,6 +366,14 @@ def _recv_op(kind: "_core.OpKind", channel: _NameLike, on_closed: Iterable[Op] =
     return o
 
 
+def _borrow_op(watch: _NameLike, update: bool) -> ValueOp:
+    o = ValueOp()
+    o.kind = _core.OpKind.WATCH_BORROW
+    o.target = _name(watch, "borrow")
+    o.value = 1 if update else 0
+    return o
+
+
 def _try_op(kind: "_core.OpKind", target: _NameLike, what: str, fail: Iterable[Op],
             fail_name: str, closed: Iterable[Op] = ()) -> Op:
     """A try-op: ``fail`` runs when it fails at once (held, no permit, full,
@@ -595,8 +603,8 @@ class Compared:
 
 
 class ValueOp(Compared, _core.OpSpec):
-    """An op that gives the program a value: an atomic op (what it returns)
-    or a recv (the message it receives). An op in a program like any other
+    """An op that gives the program a value: an atomic op (what it returns),
+    a recv (the message it receives) or a watch's borrow (its value). An op in a program like any other
     (the value is dropped), and, compared (``==``, ``<``, ...), a condition
     on that value for ``if_``: the op itself then branches, atomically with
     it (``ops.if_(flag.swap(True) == False, ...)``, ``ops.if_(ch.recv() == 2,

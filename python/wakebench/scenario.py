@@ -333,15 +333,30 @@ class Watch(_Handle):
     version newer than the one this receiver saw and marks the newest seen
     (never lags: several sends in between are one change); once the Sender
     is dropped and nothing new is left, ``RecvError`` (``on_closed``). A
-    receiver declared with the channel has seen the initial value;
-    ``subscribe()`` sees the current one. No ``borrow()``: a receiver does
-    not branch on the value (the trace names it)."""
+    receiver declared with the channel has seen the initial value (0);
+    ``subscribe()`` sees the current one. ``borrow()`` reads the current
+    value (``Receiver::borrow`` or ``Sender::borrow``: nothing marked seen;
+    any program may); ``borrow_and_update()`` is the holder's receiver's,
+    which marks it seen (a later ``changed()`` waits for a newer one).
+    Compared, either is a condition on the value, for ``if_``:
+    ``ops.if_(w.borrow() == 2, ..., orelse=[...])`` is ``if *rx.borrow() ==
+    2 { ... }``; the ``Ref``'s read lock is released at once."""
 
     def send(self, value: object = 0, *, on_closed: Iterable[ops.Op] = ()) -> ops.Op:
         return ops._send_op(_core.OpKind.BCAST_SEND, self, value, on_closed)
 
     def changed(self, *, on_closed: Iterable[ops.Op] = ()) -> ops.Op:
         return ops._channel_op(_core.OpKind.BCAST_RECV, self, on_closed)
+
+    def borrow(self) -> ops.ValueOp:
+        """``*rx.borrow()`` (or ``*tx.borrow()``): the current value (0 until a
+        send); marks nothing seen (tokio 1.24.2 watch.rs Receiver::borrow)."""
+        return ops._borrow_op(self, False)
+
+    def borrow_and_update(self) -> ops.ValueOp:
+        """``*rx.borrow_and_update()``: the current value, marked seen by this
+        task's (or future's) receiver (watch.rs Receiver::borrow_and_update)."""
+        return ops._borrow_op(self, True)
 
     def subscribe(self) -> ops.Op:
         return ops._channel_op(_core.OpKind.SUBSCRIBE, self)

@@ -95,6 +95,15 @@ int drop(BroadcastRt& b, uint32_t holder) {
   return 0;
 }
 
+int64_t current(const BroadcastRt& b) { return b.buf.empty() ? 0 : b.buf.back(); }
+
+bool mark_seen(BroadcastRt& b, uint32_t holder) {
+  BcastRx* r = find(b, holder);
+  if (!r) return false;
+  r->next = b.tail;
+  return true;
+}
+
 bool has_receiver(const BroadcastRt& b, uint32_t holder) {
   for (const BcastRx& r : b.rxs)
     if (r.holder == holder) return true;
@@ -200,6 +209,29 @@ void Machine::bcast_subscribe(uint16_t tid, Frame& f, const Instr& in, uint32_t&
                         "' already holds a receiver of broadcast '" + sc_.broadcasts[in.a].name + "'");
   ev(tid, Ev::Bcast, in.a, f.id, static_cast<uint8_t>(BcastEv::Subscribe), 0,
      static_cast<int64_t>(b.rxs.size()));
+  ++pc;
+}
+
+// A watch's borrow (watch.rs Receiver::borrow, line 388: the value's read
+// lock, the version compared, nothing marked; Sender::borrow, line 815):
+// the current value to the program's local `in.b` (kNoLocal: nothing reads
+// it), tested by the JumpUnlessLocal right after, as an atomic load's.
+// borrow_and_update (line 431) also marks the holder's receiver seen, so a
+// later changed() waits for a newer version. The Ref's read lock is
+// released in the same step (the model holds no Ref across ops).
+void Machine::watch_borrow(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc, int64_t* locals) {
+  BroadcastRt& b = w_.broadcasts[in.a];
+  const bool update = in.v != 0;
+  touch(res_.broadcasts + in.a, update);
+  const int64_t value = broadcast::current(b);
+  if (update && !broadcast::mark_seen(b, f.id))
+    throw ScenarioError(bcast_where(sc_, f.program, pc) + ": '" + sc_.task_name(f.id) +
+                        "' holds no receiver of watch '" + sc_.broadcasts[in.a].name +
+                        "' (declare it a receiver, or subscribe first)");
+  if (in.b != kNoLocal) locals[in.b] = value;
+  const bool task = f.kind == FrameKind::Poll;
+  ev(tid, Ev::Bcast, in.a, task ? f.id : kNoId, static_cast<uint8_t>(BcastEv::Borrow), 0, update ? 1 : 0,
+     static_cast<int32_t>(value));
   ++pc;
 }
 

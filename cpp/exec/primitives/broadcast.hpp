@@ -39,8 +39,14 @@
 // the Sender is dropped (`Drop for Sender`, line 970: closed, notify_waiters),
 // else waits; `subscribe` (line 938) marks the current version seen; a
 // receiver made with the channel has seen the initial value. `changed`
-// (line 526) returns `Result<(), RecvError>`: no value to branch on (the
-// value is read with `borrow()`, not modelled).
+// (line 526) returns `Result<(), RecvError>`: no value to branch on; the
+// value is read with `borrow()` (Receiver::borrow, line 388: the value's
+// read lock, nothing marked seen; Sender::borrow, line 815) or
+// `borrow_and_update()` (line 431: marks the newest version seen), as a
+// value a program may branch on: the last one sent, or 0 before any send
+// (`watch::channel(0)`). The Ref's read lock is released in the step that
+// reads it: a Ref held across a send (send_modify's write lock: the
+// "Potential deadlock example" of borrow's docs) is not modelled.
 // Receivers here belong to a task or future (one per holder and channel):
 // the holders declared with the channel, or one made by a subscribe op; a
 // holder's receiver is dropped when it finishes or is dropped.
@@ -106,6 +112,14 @@ void drop_sender(BroadcastRt& b, std::vector<uint32_t>& woken);
 // `holder` finishes or is dropped: its receiver goes; returns 1 if it had
 // a waker stored (the caller counts wakers), else 0.
 int drop(BroadcastRt& b, uint32_t holder);
+
+// A watch's current value (watch.rs Receiver::borrow / Sender::borrow):
+// the last one sent, or the initial 0 (`watch::channel(0)`).
+int64_t current(const BroadcastRt& b);
+
+// Receiver::borrow_and_update: the holder's receiver marks the newest
+// version seen; false if it has no receiver.
+bool mark_seen(BroadcastRt& b, uint32_t holder);
 
 bool has_receiver(const BroadcastRt& b, uint32_t holder);
 bool waits(const BroadcastRt& b, uint32_t holder);
