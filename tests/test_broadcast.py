@@ -324,8 +324,8 @@ def borrow_then_changed(update):
 
 def test_watch_borrow_reads_the_current_value_and_branches_on_it():
     s = wb.Scenario("watch-borrow-branch")
-    w = s.watch("w", receivers=["rx"])
-    s.task("rx", [ops.if_(w.borrow() == 0, ops.print("initial")), w.changed(),
+    w = s.watch("w", initial=-1, receivers=["rx"])  # watch::channel(-1)
+    s.task("rx", [ops.if_(w.borrow() == -1, ops.print("initial")), w.changed(),
                   ops.if_(w.borrow() == 2, ops.print("two"), orelse=[ops.print("other")])])
     s.task("tx", [w.send(1), w.send(2)])
     s.thread("th", program=[ops.if_(w.borrow() >= 0, ops.print("sender reads"))])  # Sender::borrow
@@ -354,6 +354,11 @@ def test_watch_borrow_errors_and_round_trip():
     exec(src, env)
     assert env["scenario"]().to_json() == s.to_json()
     assert wb.Scenario.from_json(s.to_json()).to_json() == s.to_json()
+    t = wb.Scenario("watch-initial")
+    t.watch("w", initial=7)
+    assert "s.watch('w', initial=7)" in t.to_python()
+    with pytest.raises(wb.ScenarioTypeError, match="small integer"):
+        t.watch("w2", initial=2**40)
     bad = wb.Scenario("borrow-broadcast")
     bad.broadcast("b", 2, receivers=["t"])
     bad.task("t", [wb.Watch("b").borrow()])

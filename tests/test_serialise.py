@@ -225,7 +225,7 @@ def test_every_dsl_call_is_written_back_as_itself():
     ], count=2, autostart=False, daemon=True, masked=True, must_finish=True, kill_points=True)
     s.task("u", [ops.drop("o"), ops.drop("t")])
     js = s.join_set("js", owner="v")
-    bc, wt = s.broadcast("bc", 2, senders=2, receivers=["v"]), s.watch("wt", receivers=["v"])
+    bc, wt = s.broadcast("bc", 2, senders=2, receivers=["v"]), s.watch("wt", initial=5, receivers=["v"])
     s.task("v", [js.spawn("w"), js.join_next(on_none=[ops.print("none")]),
                  ops.if_(js.join_next() == "w", ops.print("w"), orelse=[ops.print("x")]),
                  ops.if_(js.join_next(on_none=[ops.break_()]) != "w", ops.print("y")),

@@ -127,7 +127,8 @@ void register_model(py::module_& m) {
       .def_readwrite("capacity", &BroadcastSpec::capacity)
       .def_readwrite("senders", &BroadcastSpec::senders)
       .def_readwrite("receivers", &BroadcastSpec::receivers)
-      .def_readwrite("watch", &BroadcastSpec::watch);
+      .def_readwrite("watch", &BroadcastSpec::watch)
+      .def_readwrite("initial", &BroadcastSpec::initial);
   py::class_<WaitQueueSpec>(m, "WaitQueueSpec")
       .def(py::init<>())
       .def_readwrite("name", &WaitQueueSpec::name)

@@ -373,6 +373,10 @@ class Compiler {
       const std::string what = (b.watch ? "watch '" : "broadcast '") + b.name + "': ";
       if (b.watch && (b.capacity != 1 || b.senders != 1))
         fail(what + "a watch holds one value and has one Sender");
+      if (!b.watch && b.initial != 0)
+        fail(what + "only a watch has an initial value (a broadcast starts empty)");
+      if (b.initial < INT32_MIN || b.initial > INT32_MAX)
+        fail(what + "the initial value is a small integer (32-bit), got " + std::to_string(b.initial));
       if (b.capacity < 1 || b.capacity > (int64_t{1} << 20))
         fail(what + "capacity must be in [1, " + std::to_string(int64_t{1} << 20) + "], got " +
              std::to_string(b.capacity));

@@ -243,6 +243,7 @@ struct BroadcastSpec {
   int64_t senders = 1;
   std::vector<BroadcastReceiverSpec> receivers;
   bool watch = false;
+  int64_t initial = 0;  // a watch's value before any send: watch::channel(initial)
 };
 
 // tokio::task::JoinSet: the tasks spawned into it (JsSpawn ops) belong to

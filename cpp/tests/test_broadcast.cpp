@@ -295,6 +295,14 @@ TEST(Watch, BorrowReadsTheValueAndOnlyBorrowAndUpdateMarksItSeen) {
   EXPECT_TRUE(contains(compile_error(s), "an op branches on its own result")) << compile_error(s);
   s.tasks[0].ops = {op(OpKind::WatchBorrow, "b", 2)};
   EXPECT_TRUE(contains(compile_error(s), "value must be 0 (borrow) or 1")) << compile_error(s);
+  s.broadcasts[0].initial = 4;  // watch::channel(4): what a borrow reads before a send
+  s.tasks[0].ops = {borrow_if("b", false, Cmp::Eq, 4, {print("four")}, {print("other")})};
+  Outcome o = run_spec(s, "fifo");
+  ASSERT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
+  EXPECT_EQ(printed(o), (std::vector<std::string>{"four"}));
+  s.broadcasts[0].watch = false;
+  EXPECT_TRUE(contains(compile_error(s), "only a watch has an initial value")) << compile_error(s);
+  s.broadcasts[0].watch = true;
   s.tasks[0].ops = {};
   s.threads.push_back(ThreadSpec{});
   s.threads[0].name = "th";

@@ -202,6 +202,7 @@ class BroadcastSpec:
     senders: int
     receivers: List[BroadcastReceiverSpec]
     watch: bool
+    initial: int
     def __init__(self) -> None: ...
 
 class WaitQueueSpec:

@@ -202,12 +202,13 @@ class _Gen:
             return _Call("s.channel", [q] + [_Kw(k, repr(d[k])) for k in
                                              ("capacity", "bound", "senders") if k in d])
         if field == "broadcasts" and item.watch:
-            if keys - {"watch", "receivers"} or \
+            if keys - {"watch", "receivers", "initial"} or \
                     not all(_valid_name(r.holder) and set(spec_to_dict(r)) <= {"holder"}
                             for r in item.receivers):
                 return None
-            return _Call("s.watch", [q] + ([_Kw("receivers", repr([r.holder for r in item.receivers]))]
-                                           if item.receivers else []))
+            return _Call("s.watch", [q] + ([_Kw("initial", repr(item.initial))] if item.initial else [])
+                         + ([_Kw("receivers", repr([r.holder for r in item.receivers]))]
+                            if item.receivers else []))
         if field == "broadcasts" and keys <= {"capacity", "senders", "receivers"}:
             if item.capacity < 1 or item.senders < 1 or \
                     not all(_valid_name(r.holder) and set(spec_to_dict(r)) <= {"holder"}

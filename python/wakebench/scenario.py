@@ -333,7 +333,7 @@ class Watch(_Handle):
     version newer than the one this receiver saw and marks the newest seen
     (never lags: several sends in between are one change); once the Sender
     is dropped and nothing new is left, ``RecvError`` (``on_closed``). A
-    receiver declared with the channel has seen the initial value (0);
+    receiver declared with the channel has seen the initial value;
     ``subscribe()`` sees the current one. ``borrow()`` reads the current
     value (``Receiver::borrow`` or ``Sender::borrow``: nothing marked seen;
     any program may); ``borrow_and_update()`` is the holder's receiver's,
@@ -349,8 +349,8 @@ class Watch(_Handle):
         return ops._channel_op(_core.OpKind.BCAST_RECV, self, on_closed)
 
     def borrow(self) -> ops.ValueOp:
-        """``*rx.borrow()`` (or ``*tx.borrow()``): the current value (0 until a
-        send); marks nothing seen (tokio 1.24.2 watch.rs Receiver::borrow)."""
+        """``*rx.borrow()`` (or ``*tx.borrow()``): the current value (the
+        initial one until a send); marks nothing seen (tokio 1.24.2 watch.rs Receiver::borrow)."""
         return ops._borrow_op(self, False)
 
     def borrow_and_update(self) -> ops.ValueOp:
@@ -750,12 +750,16 @@ class Scenario:
         self._add("broadcasts", b)
         return Broadcast(name)
 
-    def watch(self, name: str, *, receivers: Iterable[object] = ()) -> Watch:
-        """A tokio::sync::watch channel (see ``Watch``): one Sender, and the
-        tasks or futures (names or handles) holding a Receiver from the start."""
+    def watch(self, name: str, *, initial: object = 0,
+              receivers: Iterable[object] = ()) -> Watch:
+        """A tokio::sync::watch channel (see ``Watch``): ``watch::channel(initial)``
+        (a small integer, what ``borrow()`` reads before any send), one
+        Sender, and the tasks or futures (names or handles) holding a
+        Receiver from the start."""
         b = _core.BroadcastSpec()
         b.name = _check_name(name, "watch")
         b.watch = True
+        b.initial = ops.message_value(initial, f"watch {name!r} initial")
         rxs = []
         for r in receivers:
             rx = _core.BroadcastReceiverSpec()

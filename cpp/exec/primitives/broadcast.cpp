@@ -95,7 +95,7 @@ int drop(BroadcastRt& b, uint32_t holder) {
   return 0;
 }
 
-int64_t current(const BroadcastRt& b) { return b.buf.empty() ? 0 : b.buf.back(); }
+int64_t current(const BroadcastRt& b, int64_t initial) { return b.buf.empty() ? initial : b.buf.back(); }
 
 bool mark_seen(BroadcastRt& b, uint32_t holder) {
   BcastRx* r = find(b, holder);
@@ -223,7 +223,7 @@ void Machine::watch_borrow(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc
   BroadcastRt& b = w_.broadcasts[in.a];
   const bool update = in.v != 0;
   touch(res_.broadcasts + in.a, update);
-  const int64_t value = broadcast::current(b);
+  const int64_t value = broadcast::current(b, sc_.broadcasts[in.a].initial);
   if (update && !broadcast::mark_seen(b, f.id))
     throw ScenarioError(bcast_where(sc_, f.program, pc) + ": '" + sc_.task_name(f.id) +
                         "' holds no receiver of watch '" + sc_.broadcasts[in.a].name +

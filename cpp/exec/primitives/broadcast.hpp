@@ -43,8 +43,8 @@
 // value is read with `borrow()` (Receiver::borrow, line 388: the value's
 // read lock, nothing marked seen; Sender::borrow, line 815) or
 // `borrow_and_update()` (line 431: marks the newest version seen), as a
-// value a program may branch on: the last one sent, or 0 before any send
-// (`watch::channel(0)`). The Ref's read lock is released in the step that
+// value a program may branch on: the last one sent, or the watch's
+// initial value before any send (`watch::channel(initial)`). The Ref's read lock is released in the step that
 // reads it: a Ref held across a send (send_modify's write lock: the
 // "Potential deadlock example" of borrow's docs) is not modelled.
 // Receivers here belong to a task or future (one per holder and channel):
@@ -114,8 +114,8 @@ void drop_sender(BroadcastRt& b, std::vector<uint32_t>& woken);
 int drop(BroadcastRt& b, uint32_t holder);
 
 // A watch's current value (watch.rs Receiver::borrow / Sender::borrow):
-// the last one sent, or the initial 0 (`watch::channel(0)`).
-int64_t current(const BroadcastRt& b);
+// the last one sent, or `initial` (`watch::channel(initial)`).
+int64_t current(const BroadcastRt& b, int64_t initial);
 
 // Receiver::borrow_and_update: the holder's receiver marks the newest
 // version seen; false if it has no receiver.
