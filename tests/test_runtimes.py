@@ -321,6 +321,18 @@ def broadcast_waker(mode: str) -> Callable[[], wb.Scenario]:
     return build
 
 
+def watch_borrow(mode: str) -> Callable[[], wb.Scenario]:
+    def build() -> wb.Scenario:
+        s = wb.Scenario(f"watch-borrow-{mode}")
+        w = s.watch("w", initial=0, receivers=["main"])
+        read = w.borrow_and_update() if mode == "update" else w.borrow()
+        s.task("main", [ops.if_(w.borrow() == 0, ops.print("zero")),  # Sender::borrow
+                        w.send(2), ops.if_(read == 2, ops.print("two"), orelse=[ops.print("other")]),
+                        w.changed(), ops.print("changed")])
+        return s
+    return build
+
+
 def watch(mode: str) -> Callable[[], wb.Scenario]:
     def build() -> wb.Scenario:
         s = wb.Scenario(f"watch-{mode}")
@@ -533,6 +545,11 @@ PAIRS = [
     # mutex the sender holds hangs.
     Pair("broadcast_waker", ["released"], broadcast_waker("released"), "ok"),
     Pair("broadcast_waker", ["held"], broadcast_waker("held"), "deadlock/reentrant_lock"),
+    # A watch's borrow marks nothing seen: a changed() after it returns for
+    # the value sent; borrow_and_update marks it seen: changed() then waits
+    # for a send only the waiting task could make, and hangs.
+    Pair("watch_borrow", ["borrow"], watch_borrow("borrow"), "ok"),
+    Pair("watch_borrow", ["update"], watch_borrow("update"), "deadlock/never_woken"),
     # A RefCell's Ref held across an await: the other task's borrow_mut
     # panics (tokio catches it; main's unwrap of its JoinHandle exits 101);
     # the Ref dropped before the await, both finish.
