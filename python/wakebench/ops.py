@@ -160,9 +160,9 @@ def repeat(n: int, *body: Op) -> Op:
 def if_(cond: Union[Cond, "Returned"], *then: Op, orelse: Sequence[Op] = ()) -> Op:
     """Run ``then`` if the condition holds, else ``orelse``. The condition
     compares a counter (``streams == 0``: a read of it), what an atomic op
-    returns (``flag.swap(1) == 0``, ``lock.compare_exchange(0, 1).is_ok()``)
-    or the message a recv receives (``ch.recv() == 2``, a broadcast's
-    ``bc.recv() == 2``): then the op itself is the if, and the branch is
+    returns (``flag.swap(1) == 0``, ``lock.compare_exchange(0, 1).is_ok()``),
+    the message a recv receives (``ch.recv() == 2``, a broadcast's
+    ``bc.recv() == 2``) or a watch's value (``w.borrow() == 2``): then the op itself is the if, and the branch is
     taken on the value it gave, atomically with it (``if flag.swap(true) ==
     false { ... }``, ``match rx.recv().await { Some(2) => ..., _ => ... }``).
     A recv that gets ``None`` (a broadcast's ``Closed`` or ``Lagged``) runs

@@ -853,9 +853,14 @@ class Scenario:
         it holds unless ``will_wake``: the new one cloned, the old one
         dropped, inside that poll (tokio's semaphore and Notify, futures'
         mutex, waiter lists); an AtomicWaker slot always does. Modelled at
-        wait queues, semaphores, Notify, async mutexes and yield; a task
-        using it elsewhere (sleep, channels, joins) is an error. The
-        programs cannot await; they may lock, wake, drop, print."""
+        wait queues, semaphores, Notify, async mutexes, mpsc channels,
+        joins, broadcast and watch channels, tokio's RwLock and Barrier, and
+        yield; a task using it elsewhere (sleep, oneshot recv, wait) is an
+        error. The programs cannot await; they may lock, wake, drop, print.
+        ``clone`` and ``drop`` run under the storing primitive's own lock, so
+        they may not use a primitive that stores wakers; a broadcast wakes
+        under its tail lock, so ``wake`` may not use a broadcast a task
+        polled with a user-defined waker receives from (errors)."""
         w = _core.WakerSpec()
         w.name = _check_name(name, "waker")
         w.wake = ops._block(wake, f"waker {name!r} wake")
