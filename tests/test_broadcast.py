@@ -308,3 +308,69 @@ def test_watch_errors_and_to_python():
     with pytest.raises(wb.ScenarioError, match="never lags"):
         wb.run(bad, "fifo")
     del wl
+
+
+def borrow_then_changed(update):
+    """tokio 1.24.2 watch.rs: Receiver::borrow reads the value and marks
+    nothing; borrow_and_update marks it seen, so changed() then waits."""
+    s = wb.Scenario("watch-borrow")
+    w = s.watch("w", receivers=["rx"])
+    s.task("tx", [w.send(2)])
+    read = w.borrow_and_update() if update else w.borrow()
+    s.task("rx", [ops.yield_(), ops.if_(read == 2, ops.print("two"), orelse=[ops.print("other")]),
+                  w.changed(), ops.print("changed")])
+    return s
+
+
+def test_watch_borrow_reads_the_current_value_and_branches_on_it():
+    s = wb.Scenario("watch-borrow-branch")
+    w = s.watch("w", initial=-1, receivers=["rx"])  # watch::channel(-1)
+    s.task("rx", [ops.if_(w.borrow() == -1, ops.print("initial")), w.changed(),
+                  ops.if_(w.borrow() == 2, ops.print("two"), orelse=[ops.print("other")])])
+    s.task("tx", [w.send(1), w.send(2)])
+    s.thread("th", program=[ops.if_(w.borrow() >= 0, ops.print("sender reads"))])  # Sender::borrow
+    out = wb.run(s, "fifo")
+    assert out.verdict.ok, out.verdict
+    assert texts(out) == ["initial", "two", "sender reads"]
+    assert "borrow of watch 'w' reads 2" in out.trace_text
+    assert kinds(s) == {"ok"}
+
+
+def test_watch_borrow_marks_nothing_and_borrow_and_update_marks_seen():
+    out = wb.run(borrow_then_changed(False), "fifo")
+    assert out.verdict.ok, out.verdict
+    assert texts(out) == ["two", "changed"]
+    out = wb.run(borrow_then_changed(True), "fifo")
+    assert texts(out) == ["two"]
+    assert out.verdict.kind == "deadlock/never_woken", out.verdict  # nothing newer comes
+    assert "borrow_and_update of watch 'w' reads 2 (marked seen)" in out.trace_text
+
+
+def test_watch_borrow_errors_and_round_trip():
+    s = borrow_then_changed(True)
+    src = s.to_python()
+    assert ".borrow_and_update() == 2" in src and "ops.raw" not in src, src
+    env = {}
+    exec(src, env)
+    assert env["scenario"]().to_json() == s.to_json()
+    assert wb.Scenario.from_json(s.to_json()).to_json() == s.to_json()
+    t = wb.Scenario("watch-initial")
+    t.watch("w", initial=7)
+    assert "s.watch('w', initial=7)" in t.to_python()
+    with pytest.raises(wb.ScenarioTypeError, match="small integer"):
+        t.watch("w2", initial=2**40)
+    bad = wb.Scenario("borrow-broadcast")
+    bad.broadcast("b", 2, receivers=["t"])
+    bad.task("t", [wb.Watch("b").borrow()])
+    with pytest.raises(wb.ScenarioError, match="borrow\\(\\) is a watch's"):
+        bad.build()
+    bad = wb.Scenario("borrow-thread")
+    w = bad.watch("w")
+    bad.thread("th", program=[w.borrow_and_update()])
+    with pytest.raises(wb.ScenarioError, match="only a task or future holds a receiver"):
+        bad.build()
+    bad = wb.Scenario("borrow-no-receiver")
+    w = bad.watch("w")
+    bad.task("t", [w.borrow_and_update()])
+    with pytest.raises(wb.ScenarioError, match="holds no receiver of watch 'w'"):
+        wb.run(bad, "fifo")

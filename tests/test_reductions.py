@@ -49,6 +49,9 @@ def _leaf(draw, me, sync, clock=True):
         # broadcast: a send never waits (no receiver: on_closed)
         lambda: wb.Broadcast("bc").send(draw(st.integers(0, 2)), on_closed=[ops.print("none")]),
         lambda: wb.Watch("wt").send(draw(st.integers(0, 2)), on_closed=[ops.print("none")]),
+        # a watch's borrow (Receiver's or Sender's): the current value, branched on
+        lambda: ops.if_(wb.Watch("wt").borrow() == draw(st.integers(0, 2)), ops.add("c", 1),
+                        orelse=[ops.print("other")]),
         # RefCell: borrows never wait; a conflicting one panics (the task unwinds)
         lambda: ops.with_(ops.borrow_mut("rc"), ops.add("c", 1)),
         lambda: ops.with_(ops.borrow("rc"), ops.print("r")),
@@ -125,6 +128,9 @@ def _broadcast_leaves(me, draw):
         leaves.append(lambda: bc.drop_sender())
     if me == "t1":  # the watch's receiver: changed() never lags
         leaves.append(lambda: wb.Watch("wt").changed(on_closed=[ops.print("closed")]))
+        # borrow_and_update: marks the version seen (a later changed() waits)
+        leaves.append(lambda: ops.if_(wb.Watch("wt").borrow_and_update() == draw(st.integers(0, 2)),
+                                      ops.add("c", 1)))
     return leaves
 
 
@@ -384,11 +390,13 @@ def identical(draw):
 CHANNELS = ("cu", "cb")
 
 
-def _waker_leaf(draw, sync, stores=False):
+def _waker_leaf(draw, sync, stores=False, me=None):
     """An op of code a user-defined waker's program may run (`sync`) or
-    of a task polled with one (only what the model follows wakers at);
+    of task `me` polled with one (only what the model follows wakers at);
     `stores`: a clone or drop program, which touches no primitive storing
-    wakers (the compiler refuses it)."""
+    wakers (the compiler refuses it). A wake program may send on the watch
+    (notify_waiters wakes after its lock), not on the broadcast a task
+    receives from (notify_rx wakes under the tail lock: refused)."""
     if stores:
         return draw(st.sampled_from([ops.seq(ops.lock("m"), ops.add("c", 1), ops.unlock("m")),
                                      ops.add("c", 1), ops.print("w"),
@@ -403,6 +411,7 @@ def _waker_leaf(draw, sync, stores=False):
         lambda: ops.print("w"),
         lambda: wb.Channel("cb").try_send(1),  # wakes rx_waker: its wake runs here
         lambda: wb.Oneshot("o").try_recv(),  # a value or Closed: the Receiver's Arc<Inner> goes
+        lambda: wb.Watch("wt").send(draw(st.integers(0, 1))),  # wakes changed()'s waiters
     ]
     if not sync:
         choices += [
@@ -419,6 +428,12 @@ def _waker_leaf(draw, sync, stores=False):
             lambda: ops.join("t2"),  # the join waker: in t2's trailer, wake_by_ref at its end
             lambda: wb.Oneshot("o").recv(),  # rx_task: replaced drop-first, woken by reference
             lambda: ops.sleep(draw(st.integers(0, 2))),  # the timer's AtomicWaker
+            lambda: wb.Broadcast("bc").send(draw(st.integers(0, 2))),  # notify_rx
+            # tokio's RwLock: its batch semaphore's wait list
+            lambda: ops.seq(ops.read_lock("rw"), ops.yield_(), ops.unlock_read("rw")),
+            lambda: ops.seq(ops.write_lock("rw"), ops.yield_(), ops.unlock_write("rw")),
+            lambda: wb.Barrier("bar").wait(on_leader=[ops.print("leader")]),  # a watch's changed()
+            *_broadcast_leaves(me, draw),  # broadcast recv, watch changed()
         ]
     return choices[draw(st.integers(0, len(choices) - 1))]()
 
@@ -439,13 +454,16 @@ def with_wakers(draw):
     s.channel("cu", senders=2)  # unbounded: a send wakes rx_waker (an AtomicWaker)
     s.channel("cb", capacity=1, senders=2)  # bounded: a full send waits in its semaphore
     o = s.oneshot("o")  # kick sends or drops its one sender, at most once
+    _broadcast(s)  # a recv's waiter node; a watch's changed(): a Notified
+    s.rwlock("rw", kind="tokio")
+    s.barrier("bar", 2, kind="tokio")
     for w in ("w0", "w1"):
         prog = {fn: [_waker_leaf(draw, True, fn in ("clone", "drop"))
                      for _ in range(draw(st.integers(0, 1)))]
                 for fn in ("wake", "wake_by_ref", "clone", "drop")}
         s.waker(w, **prog)
     for t in TASKS:
-        body = [_waker_leaf(draw, False) for _ in range(draw(st.integers(1, 3)))]
+        body = [_waker_leaf(draw, False, me=t) for _ in range(draw(st.integers(1, 3)))]
         s.task(t, body, autostart=t != "t2", daemon=draw(st.booleans()),
                waker=draw(st.sampled_from([None, "w0", "w1"])))
     s.task("kick", [ops.spawn("t2")] + [_waker_leaf(draw, True)

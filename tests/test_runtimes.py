@@ -328,6 +328,37 @@ def sleep_waker(mode: str) -> Callable[[], wb.Scenario]:
     return build
 
 
+def broadcast_waker(mode: str) -> Callable[[], wb.Scenario]:
+    def build() -> wb.Scenario:
+        s = wb.Scenario(f"broadcast-waker-{mode}")
+        m = s.mutex("m")
+        b = s.broadcast("b", 4, receivers=["a", "c"])
+        wakers = {n: s.waker(f"w{n}", clone=[ops.print(f"{n} cloned")],
+                             wake=[ops.print(f"{n} woke"), m.lock(), m.unlock()],
+                             wake_by_ref=[ops.print(f"{n} by_ref")],
+                             drop=[ops.print(f"{n} dropped")])
+                  for n in ("a", "c")}
+        # a's yield is polled with the executor's waker, its recv with wa.
+        s.task("a", [wakers["a"].poll_with(), ops.yield_(), b.recv(), ops.print("a got")])
+        s.task("c", [b.recv(), ops.print("c got")], waker=wakers["c"])
+        send = {"held": [m.lock(), b.send(7), m.unlock()], "released": [b.send(7)]}[mode]
+        s.task("sender", [ops.yield_(), *send])
+        return s
+    return build
+
+
+def watch_borrow(mode: str) -> Callable[[], wb.Scenario]:
+    def build() -> wb.Scenario:
+        s = wb.Scenario(f"watch-borrow-{mode}")
+        w = s.watch("w", initial=0, receivers=["main"])
+        read = w.borrow_and_update() if mode == "update" else w.borrow()
+        s.task("main", [ops.if_(w.borrow() == 0, ops.print("zero")),  # Sender::borrow
+                        w.send(2), ops.if_(read == 2, ops.print("two"), orelse=[ops.print("other")]),
+                        w.changed(), ops.print("changed")])
+        return s
+    return build
+
+
 def watch(mode: str) -> Callable[[], wb.Scenario]:
     def build() -> wb.Scenario:
         s = wb.Scenario(f"watch-{mode}")
@@ -547,6 +578,17 @@ PAIRS = [
     # driver) while the task is suspended: it blocks the thread, a hang.
     Pair("sleep_waker", ["plain"], sleep_waker("plain"), "ok"),
     Pair("sleep_waker", ["held"], sleep_waker("held"), "deadlock/blocked_thread"),
+    # A broadcast recv polled with a hand-written RawWakerVTable: cloned
+    # into the Recv's waiter node; the send's notify_rx wakes the waiters
+    # oldest first, by value, on the sender's stack: a wake() taking the
+    # mutex the sender holds hangs.
+    Pair("broadcast_waker", ["released"], broadcast_waker("released"), "ok"),
+    Pair("broadcast_waker", ["held"], broadcast_waker("held"), "deadlock/reentrant_lock"),
+    # A watch's borrow marks nothing seen: a changed() after it returns for
+    # the value sent; borrow_and_update marks it seen: changed() then waits
+    # for a send only the waiting task could make, and hangs.
+    Pair("watch_borrow", ["borrow"], watch_borrow("borrow"), "ok"),
+    Pair("watch_borrow", ["update"], watch_borrow("update"), "deadlock/never_woken"),
     # A RefCell's Ref held across an await: the other task's borrow_mut
     # panics (tokio catches it; main's unwrap of its JoinHandle exits 101);
     # the Ref dropped before the await, both finish.

@@ -225,7 +225,7 @@ def test_every_dsl_call_is_written_back_as_itself():
     ], count=2, autostart=False, daemon=True, masked=True, must_finish=True, kill_points=True)
     s.task("u", [ops.drop("o"), ops.drop("t")])
     js = s.join_set("js", owner="v")
-    bc, wt = s.broadcast("bc", 2, senders=2, receivers=["v"]), s.watch("wt", receivers=["v"])
+    bc, wt = s.broadcast("bc", 2, senders=2, receivers=["v"]), s.watch("wt", initial=5, receivers=["v"])
     s.task("v", [js.spawn("w"), js.join_next(on_none=[ops.print("none")]),
                  ops.if_(js.join_next() == "w", ops.print("w"), orelse=[ops.print("x")]),
                  ops.if_(js.join_next(on_none=[ops.break_()]) != "w", ops.print("y")),
@@ -236,6 +236,8 @@ def test_every_dsl_call_is_written_back_as_itself():
                          orelse=[ops.print("x")]),
                  ops.if_(bc.recv() <= 0, ops.print("small")),
                  wt.send(3), wt.changed(on_closed=[ops.print("gone")]), wt.subscribe(),
+                 wt.borrow(), ops.if_(wt.borrow() == 3, ops.print("three")),
+                 ops.if_(wt.borrow_and_update() != 3, ops.print("x"), orelse=[ops.print("y")]),
                  wt.drop_sender()])
     s.task("w", [ops.print("w")], autostart=False)
     s.object("o", owner="u", on_drop=[ops.print("dropped")])

@@ -305,6 +305,88 @@ def test_a_sleep_dropped_before_it_fires_drops_its_waker_and_is_not_woken():
                           "done"]
 
 
+def bcast_wake(kind, held):
+    """'c' waits first, then 'a': a send wakes them oldest first, each
+    waker by value (broadcast.rs Tail::notify_rx, under the tail lock; a
+    watch: notify.rs notify_waiters, after its lock): a's wake takes `m`."""
+    s = wb.Scenario(f"{kind}-wake")
+    m = s.mutex("m")
+    b = s.broadcast("b", 4, receivers=["a", "c"]) if kind == "broadcast" else \
+        s.watch("b", receivers=["a", "c"])
+    recv = b.recv if kind == "broadcast" else b.changed
+    wa = s.waker("wa", wake=[m.lock(), ops.print("a woke"), m.unlock()],
+                 clone=[ops.print("a cloned")], drop=[ops.print("a dropped")])
+    wc = s.waker("wc", wake=[ops.print("c woke")], clone=[ops.print("c cloned")])
+    s.task("a", [ops.yield_(), recv(), ops.print("a got")], waker=wa)
+    s.task("c", [recv(), ops.print("c got")], waker=wc)
+    if held:
+        s.task("tx", [ops.yield_(), m.lock(), b.send(7), m.unlock()])
+    else:
+        s.task("tx", [ops.yield_(), b.send(7)])
+    return s
+
+
+@pytest.mark.parametrize("kind", ["broadcast", "watch"])
+def test_a_broadcast_or_watch_send_wakes_each_waiter_by_value_oldest_first(kind):
+    out = wb.run(bcast_wake(kind, False), "fifo")
+    assert out.verdict.ok, out.verdict
+    assert texts(out) == ["c cloned", "a cloned", "c woke", "a woke", "c got", "a got"]
+    assert kinds(bcast_wake(kind, False)) == {"ok"}
+    out = wb.run(bcast_wake(kind, True), "fifo")
+    assert out.verdict.kind == "deadlock/reentrant_lock", out.verdict
+    assert "waker 'wa' running its wake" in out.explanation
+
+
+@pytest.mark.parametrize("kind", ["broadcast", "watch"])
+def test_a_recv_polled_again_replaces_its_waker_and_an_aborted_one_drops_it(kind):
+    """recv_ref: `(*ptr).waker = Some(waker.clone())` unless will_wake;
+    a watch's Notified (poll_notified, Waiting) likewise; Drop for Recv /
+    Notified drops the node's waker."""
+    s = wb.Scenario(f"{kind}-replaced")
+    kick = s.wait_queue("kick")
+    b = s.broadcast("b", 4, receivers=["t", "u"]) if kind == "broadcast" else \
+        s.watch("b", receivers=["t", "u"])
+    recv = b.recv if kind == "broadcast" else b.changed
+    w1 = s.waker("w1", wake=[ops.print("w1 woke")], clone=[ops.print("w1 cloned")],
+                 drop=[ops.print("w1 dropped")])
+    w2 = s.waker("w2", wake=[ops.print("w2 woke")], clone=[ops.print("w2 cloned")],
+                 drop=[ops.print("w2 dropped")])
+    s.task("t", [w2.poll_with(), kick.register(), recv(), ops.print("got")], waker=w1)
+    s.task("u", [recv(), ops.print("u got")], waker=w1)
+    s.task("tx", [kick.wake(), ops.yield_(), ops.abort("u"), ops.yield_(), b.send(1)])
+    out = wb.run(s, "fifo")
+    assert out.verdict.ok, out.verdict
+    assert texts(out) == ["w1 cloned", "w1 cloned", "w1 cloned", "w1 woke", "w2 cloned",
+                          "w1 dropped", "w1 dropped", "w2 woke", "got"]
+
+
+def rwlock_barrier(abort):
+    s = wb.Scenario("rwlock-barrier")
+    rw = s.rwlock("rw", kind="tokio")
+    bar = s.barrier("bar", 2, kind="tokio")
+    w = s.waker("w", wake=[ops.print("woke")], clone=[ops.print("cloned")],
+                drop=[ops.print("dropped")])
+    s.task("holder", [rw.write(), ops.yield_(), rw.unlock_write(), ops.yield_()]
+           + ([] if abort else [bar.wait()]))
+    s.task("t", [rw.read(), ops.print("read"), rw.unlock_read(), bar.wait(), ops.print("passed")],
+           waker=w)
+    if abort:
+        s.task("killer", [ops.yield_(), ops.yield_(), ops.yield_(), ops.abort("t")])
+    return s
+
+
+def test_a_tokio_rwlock_and_barrier_clone_wake_and_drop_the_waker():
+    """tokio's RwLock waits in its batch semaphore (poll_acquire; the
+    unlock's add_permits wakes by value); its Barrier's waiter awaits a
+    watch receiver's changed() (a Notified; the leader's send wakes it)."""
+    out = wb.run(rwlock_barrier(False), "fifo")
+    assert out.verdict.ok, out.verdict
+    assert texts(out) == ["cloned", "woke", "read", "cloned", "woke", "passed"]
+    assert kinds(rwlock_barrier(False)) == {"ok"}
+    out = wb.run(rwlock_barrier(True), "fifo")  # aborted while waiting at the barrier
+    assert texts(out) == ["cloned", "woke", "read", "cloned", "dropped"], out.trace_text
+
+
 def test_to_python_and_json_round_trip():
     s = replaced(True)
     code = s.to_python()
@@ -369,6 +451,30 @@ def test_bad_input_is_one_clear_error():
     ch = s.channel("ch", capacity=1)
     s.waker("w", drop=[ch.try_recv()])
     with pytest.raises(wb.ScenarioError, match="a bounded channel's try_recv"):
+        s.build()
+    s = wb.Scenario("bad-broadcast")  # a broadcast's tail lock, a watch's Notify's
+    b = s.broadcast("b", 2, receivers=["t"])
+    wt = s.watch("wt", receivers=["t"])
+    s.waker("w", clone=[wt.send(1)])
+    s.task("t", [b.recv(), wt.changed()], waker="w")
+    with pytest.raises(wb.ScenarioError, match="a broadcast or watch channel's send"):
+        s.build()
+    s = wb.Scenario("bad-broadcast-wake")  # notify_rx wakes under the tail lock
+    b = s.broadcast("b", 2, receivers=["t"])
+    wt = s.watch("wt", receivers=["t"])
+    s.waker("w", wake=[b.send(1)])
+    s.task("t", [b.recv(), wt.changed()], waker="w")
+    with pytest.raises(wb.ScenarioError, match="broadcast 'b''s tail lock"):
+        s.build()
+    s = wb.Scenario("watch-wake-ok")  # notify_waiters wakes after its lock
+    wt = s.watch("wt", receivers=["t"])
+    s.waker("w", wake=[wt.send(1)])
+    s.task("t", [wt.changed()], waker="w")
+    s.build()
+    s = wb.Scenario("bad-rwlock")
+    rw = s.rwlock("rw", kind="tokio")
+    s.waker("w", drop=[rw.read(), rw.unlock_read()])
+    with pytest.raises(wb.ScenarioError, match="waker 'w' \\(its drop\\)"):
         s.build()
     s = wb.Scenario("wake-ok")  # a wake runs after the lock is released: allowed
     sem = s.semaphore("sem", 1)

@@ -39,6 +39,7 @@ void register_model(py::module_& m) {
       .value("WITH", OpKind::With)
       .value("BCAST_SEND", OpKind::BcastSend).value("BCAST_RECV", OpKind::BcastRecv)
       .value("SUBSCRIBE", OpKind::Subscribe).value("BCAST_DROP_SENDER", OpKind::BcastDropSender)
+      .value("WATCH_BORROW", OpKind::WatchBorrow)
       .value("JS_SPAWN", OpKind::JsSpawn).value("JOIN_NEXT", OpKind::JoinNext)
       .value("JS_ABORT_ALL", OpKind::JsAbortAll).value("JS_DROP", OpKind::JsDrop)
       .value("RW_READ", OpKind::RwRead).value("RW_WRITE", OpKind::RwWrite)
@@ -126,7 +127,8 @@ void register_model(py::module_& m) {
       .def_readwrite("capacity", &BroadcastSpec::capacity)
       .def_readwrite("senders", &BroadcastSpec::senders)
       .def_readwrite("receivers", &BroadcastSpec::receivers)
-      .def_readwrite("watch", &BroadcastSpec::watch);
+      .def_readwrite("watch", &BroadcastSpec::watch)
+      .def_readwrite("initial", &BroadcastSpec::initial);
   py::class_<WaitQueueSpec>(m, "WaitQueueSpec")
       .def(py::init<>())
       .def_readwrite("name", &WaitQueueSpec::name)

@@ -99,7 +99,7 @@ enum class TryFailure : uint8_t {
 };
 
 // What an Ev::Bcast records.
-enum class BcastEv : uint8_t { Send, SendFail, Recv, Lagged, Closed, Wait, Subscribe, DropSender };
+enum class BcastEv : uint8_t { Send, SendFail, Recv, Lagged, Closed, Wait, Subscribe, DropSender, Borrow };
 
 // What an Ev::JoinSet records.
 enum class JsEv : uint8_t {

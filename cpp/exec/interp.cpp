@@ -263,6 +263,9 @@ void Machine::exec_step(uint16_t tid) {
     case Code::BRecv:
       bcast_recv(tid, f, in, pc, locals);
       return;
+    case Code::WBorrow:
+      watch_borrow(tid, f, in, pc, locals);
+      return;
     case Code::BSubscribe:
       bcast_subscribe(tid, f, in, pc);
       return;
@@ -324,7 +327,7 @@ void Machine::exec_step(uint16_t tid) {
       } else if (rw_async(tid, in.a, write, prog, pc)) {
         ++pc;
       } else {
-        return_pending(tid);
+        pending_or_after(tid);
       }
       return;
     }
@@ -346,7 +349,7 @@ void Machine::exec_step(uint16_t tid) {
     case Code::BarrierWait: {
       const int r = barrier_wait(tid, in.a, f.wakes);
       if (r < 0) {
-        if (sc_.barriers[in.a].kind == BarrierKind::Tokio) return_pending(tid);
+        if (sc_.barriers[in.a].kind == BarrierKind::Tokio) pending_or_after(tid);
         return;
       }
       pc = r == 1 ? pc + 1 : in.jump;  // the leader runs its on_leader block

@@ -187,6 +187,7 @@ class Machine {
   void bcast_send(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc);
   void bcast_recv(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc, int64_t* locals);
   void bcast_subscribe(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc);
+  void watch_borrow(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc, int64_t* locals);
   void bcast_drop_sender(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc);
   void leave_broadcasts(uint32_t task);  // its receivers go (a Receiver's drop wakes nobody)
   // JoinSet ops (primitives/join_set): the waker stored is the polling task's or future's.

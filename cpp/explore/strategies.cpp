@@ -174,7 +174,7 @@ uint64_t state_hash(const World& w, uint32_t unread, const Renaming* r) {
     for (const BcastRx& r : b.rxs)
       x.add(static_cast<uint64_t>(r.holder) << 32 | static_cast<uint64_t>(b.tail - r.next) << 1 |
             (r.waiting ? 1u : 0u));
-    x.add(0xffcd);
+    x.seq(b.waiters, 0xffcd);  // the order they wake in
   }
   for (const JoinSetRt& s : w.join_sets) {  // members in their orders, the waker, dropped
     x.add(static_cast<uint64_t>(s.waker) << 1 | (s.dropped ? 1u : 0u));

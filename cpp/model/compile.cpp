@@ -44,6 +44,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <sstream>
 
 #include "model/program.hpp"
@@ -127,6 +128,7 @@ const char* op_name(OpKind k) {
     case OpKind::BcastRecv: return "recv";
     case OpKind::Subscribe: return "subscribe";
     case OpKind::BcastDropSender: return "drop_sender";
+    case OpKind::WatchBorrow: return "borrow";
     case OpKind::JsSpawn: return "spawn";
     case OpKind::JoinNext: return "join_next";
     case OpKind::JsAbortAll: return "abort_all";
@@ -371,6 +373,10 @@ class Compiler {
       const std::string what = (b.watch ? "watch '" : "broadcast '") + b.name + "': ";
       if (b.watch && (b.capacity != 1 || b.senders != 1))
         fail(what + "a watch holds one value and has one Sender");
+      if (!b.watch && b.initial != 0)
+        fail(what + "only a watch has an initial value (a broadcast starts empty)");
+      if (b.initial < INT32_MIN || b.initial > INT32_MAX)
+        fail(what + "the initial value is a small integer (32-bit), got " + std::to_string(b.initial));
       if (b.capacity < 1 || b.capacity > (int64_t{1} << 20))
         fail(what + "capacity must be in [1, " + std::to_string(int64_t{1} << 20) + "], got " +
              std::to_string(b.capacity));
@@ -611,11 +617,10 @@ class Compiler {
 
   // User-defined wakers (exec/primitives/waker.hpp): four programs each, run
   // where a primitive calls them; the tasks that name one at the start.
-  // Then a check: a task that may be polled with a user-defined waker (one
-  // named at its start, or a poll_with in its program), and its futures,
-  // store wakers only where the model follows each stored waker (wait
-  // queues, semaphores, Notify, async mutexes, yield); elsewhere the model
-  // would not run the waker's programs where the real primitive does.
+  // Then checks (compile_wakers): what a waker's programs may not do where
+  // the real primitive storing it runs them under a lock or reads its state
+  // again (check_waker_stores, a broadcast's tail lock), and `wait`, which
+  // stores no Rust waker, in a task that may be polled with one.
   void declare_wakers() {
     check_names(spec_.wakers, "waker", wakers_);
     if (spec_.wakers.size() > 60000) fail("too many wakers (at most 60000)");
@@ -668,6 +673,7 @@ class Compiler {
         sleeps |= in.code == Code::Sleep;
       }
     for (size_t w = 0; w < spec_.wakers.size(); ++w) check_waker_stores(w, oneshot_rx, sleeps);
+    std::set<uint32_t> received;  // broadcasts a task polled with a user-defined waker receives from
     for (const auto& [t, pr] : custom) {
       const TaskTemplate& tt = sc_.templates[t];
       const Program& p = sc_.programs[pr];
@@ -678,16 +684,28 @@ class Compiler {
                "' may be polled with a user-defined waker, and wait is Control.Concurrent.Async's "
                "wait on a Haskell thread, not a Rust JoinHandle: no Rust waker is stored there, "
                "so a user-defined one has no meaning; join the task (ops.join) to await a Rust task");
-        const bool unmodelled =
-            in.code == Code::BRecv ||
-            (in.code == Code::RwLock && sc_.rwlocks[in.a].kind != RwLockKind::Std) ||
-            (in.code == Code::BarrierWait && sc_.barriers[in.a].kind == BarrierKind::Tokio);
-        if (unmodelled)
-          fail(p.where[pc] + ": task '" + tt.name +
-               "' may be polled with a user-defined waker, and this op stores its waker "
-               "where the model does not follow a user-defined waker yet (it does at wait "
-               "queues, semaphores, Notify, async mutexes, mpsc and oneshot channels, joins, "
-               "sleeps and yield)");
+        if (in.code == Code::BRecv && !sc_.broadcasts[in.a].watch) received.insert(in.a);
+      }
+    }
+    // A broadcast's send and last drop_sender wake the waiters under the
+    // tail lock (tokio 1.24.2 broadcast.rs Tail::notify_rx: `waker.wake()`
+    // inside the loop over the list, no WakeList): a user-defined `wake`
+    // there that sends on, subscribes to or drops a sender of that channel
+    // re-locks the tail (std's Mutex: deadlock or panic), which the model
+    // does not have. Refused when a task polled with a user-defined waker
+    // receives from it.
+    for (size_t w = 0; w < spec_.wakers.size() && !received.empty(); ++w) {
+      const Program& p = sc_.programs[sc_.wakers[w].program[static_cast<unsigned>(WakerFn::Wake)]];
+      for (size_t pc = 0; pc < p.code.size(); ++pc) {
+        const Code c = p.code[pc].code;
+        if ((c == Code::BSend || c == Code::BSubscribe || c == Code::BDropSender) &&
+            received.count(p.code[pc].a))
+          fail(p.where[pc] + ": a waker's wake runs under broadcast '" +
+               sc_.broadcasts[p.code[pc].a].name +
+               "''s tail lock when its send or last drop_sender wakes a receiver (tokio's "
+               "Tail::notify_rx), which the model does not have; a task polled with a "
+               "user-defined waker receives from it, so its send, subscribe or drop_sender "
+               "cannot be used here");
       }
     }
   }
@@ -719,15 +737,25 @@ class Compiler {
         // (add_permit) and close take that wait list's lock.
         const bool bounded_chan =
             (c == Code::TryRecv || c == Code::ChanClose) && sc_.channels[in.a].capacity > 0;
+        // A broadcast's send, subscribe and last drop_sender take its tail
+        // lock (broadcast.rs send, new_receiver, close_channel); a watch's
+        // send and drop_sender take its Notify's (watch.rs send_modify,
+        // Drop for Sender: notify_waiters). tokio's RwLock unlock is its
+        // batch semaphore's add_permits (the wait-list lock).
+        const bool bcast = c == Code::BSend || c == Code::BRecv || c == Code::BDropSender ||
+                           (c == Code::BSubscribe && !sc_.broadcasts[in.a].watch);
+        const bool tokio_rw =
+            (c == Code::RwLock || c == Code::RwUnlock) && sc_.rwlocks[in.a].kind == RwLockKind::Tokio;
         if (c == Code::ALock || c == Code::AUnlock || c == Code::Acquire || c == Code::Release ||
             c == Code::Notified || c == Code::NotifyOne || c == Code::NotifyWaiters ||
             c == Code::Register || c == Code::Unregister || c == Code::Wake || c == Code::WakeAll ||
-            bounded_chan)
+            bounded_chan || bcast || tokio_rw)
           fail(p.where[pc] + ": a waker's " + fn +
                " runs under the wait-list lock of the primitive storing it (tokio, futures), "
                "which the model does not have; a primitive that stores wakers (an async "
                "mutex, a semaphore, a Notify, a wait queue, a bounded channel's try_recv or "
-               "close) cannot be used here");
+               "close, a broadcast or watch channel's send, subscribe or drop_sender, a tokio "
+               "RwLock) cannot be used here");
         if ((c == Code::Send || c == Code::DropSender) && sc_.channels[in.a].oneshot &&
             oneshot_rx[in.a])
           fail(p.where[pc] + ": a waker's " + fn + " may not " +
@@ -904,7 +932,8 @@ class Compiler {
     if (!op.target.empty()) desc += " '" + op.target + "'";
     if (op.kind == OpKind::JsSpawn) desc = "spawn '" + op.text + "' into join set '" + op.target + "'";
     if (op.kind == OpKind::If) desc += " on '" + op.cond.counter + "'";
-    if (is_atomic_op(op.kind) && branches(op)) desc += ", branching on what it returned";
+    if ((is_atomic_op(op.kind) || op.kind == OpKind::WatchBorrow) && branches(op))
+      desc += ", branching on what it returned";
     if ((op.kind == OpKind::Recv || op.kind == OpKind::BcastRecv) && recv_branches(op))
       desc += ", branching on what it received";
     if (op.kind == OpKind::JoinNext && recv_branches(op))
@@ -930,7 +959,8 @@ class Compiler {
       fail_at(where, op, std::string(op_name(op.kind)) + " never lags: only a broadcast recv "
                          "has an on_lagged block");
     if ((op.kind == OpKind::If || is_atomic_op(op.kind) || op.kind == OpKind::Recv ||
-         op.kind == OpKind::JoinNext || op.kind == OpKind::BcastRecv) &&
+         op.kind == OpKind::JoinNext || op.kind == OpKind::BcastRecv ||
+         op.kind == OpKind::WatchBorrow) &&
         static_cast<unsigned>(op.cond.cmp) > static_cast<unsigned>(Cmp::Ge))
       fail(owner_desc_ + ", " + where + ": invalid comparison " +
            std::to_string(static_cast<unsigned>(op.cond.cmp)));
@@ -1138,6 +1168,31 @@ class Compiler {
         in.a = op.target.empty() ? 0 : resolve(wakers_, "waker", where, op) + 1;
         emit(in, label(where, op));
         return;
+      case OpKind::WatchBorrow: {
+        // WBorrow (b: the local its test reads) [test: JumpUnlessLocal then... else...]:
+        // the value read and tested in one step, as an atomic load's (the Ref's
+        // read lock is released at once: `*rx.borrow() == 2`).
+        in.a = resolve(broadcasts_, "broadcast", where, op);
+        if (!sc_.broadcasts[in.a].watch)
+          fail_at(where, op, "borrow() is a watch's (a broadcast receiver has no current value)");
+        if (op.value != 0 && op.value != 1)
+          fail_at(where, op, "value must be 0 (borrow) or 1 (borrow_and_update), got " +
+                                 std::to_string(op.value));
+        if (op.value == 1 && kind_ != ProgramKind::Task)  // the holder's receiver
+          fail_at(where, op, "borrow_and_update marks a receiver's version seen: only a task "
+                             "or future holds a receiver (" + owner_desc_ + " does not; borrow() "
+                             "reads the value anywhere)");
+        check_own_branch(where, op);
+        if (!op.then.empty() || !op.lagged.empty())
+          fail_at(where, op, "borrow branches with body (then) and orelse only");
+        const bool branch = branches(op);
+        in.code = Code::WBorrow;
+        in.v = op.value;
+        in.b = branch ? returned_local() : kNoLocal;
+        emit(in, label(where, op));
+        if (branch) value_test(op, op.body, in.b, op.cond.value, where, prefix, depth, f);
+        return;
+      }
       case OpKind::Subscribe:
       case OpKind::BcastDropSender:
         in.a = resolve(broadcasts_, "broadcast", where, op);

@@ -122,6 +122,8 @@ enum class Code : uint8_t {
                 // (on_closed), Lagged to `v` (on_lagged; past every block when it has none)
   BSubscribe,
   BDropSender,
+  WBorrow,      // a watch's current value to local b (kNoLocal: unread); v = 1: the holder's
+                // receiver marks the newest version seen (borrow_and_update)
   // tokio::task::JoinSet (exec/primitives/join_set.hpp): a = join set.
   JsSpawn,      // b = task id (v = 0), or template id whose next replica it spawns (v = 1)
   JoinNext,     // an await point: a task joined to `jump` (its template id to local b, kNoLocal:

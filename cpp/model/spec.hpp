@@ -125,6 +125,8 @@ enum class OpKind : uint8_t {
                   // on the value received, as a Recv: cond, then, orelse (not a watch's)
   Subscribe,      // Sender::subscribe(): this holder's receiver, at the tail
   BcastDropSender,  // one Sender dropped (the last: receivers that caught up get Closed)
+  WatchBorrow,    // a watch's borrow(): the current value, which it may branch on (cond,
+                  // body: then, orelse); value 1: borrow_and_update (marks it seen)
   // tokio::task::JoinSet (exec/primitives/join_set.hpp): target join set.
   JsSpawn,        // text: the task (declared with autostart = false) spawned into the set
   JoinNext,       // `join_next().await`: the next task to finish, in completion order; body:
@@ -241,6 +243,7 @@ struct BroadcastSpec {
   int64_t senders = 1;
   std::vector<BroadcastReceiverSpec> receivers;
   bool watch = false;
+  int64_t initial = 0;  // a watch's value before any send: watch::channel(initial)
 };
 
 // tokio::task::JoinSet: the tasks spawned into it (JsSpawn ops) belong to

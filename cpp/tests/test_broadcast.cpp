@@ -246,4 +246,70 @@ TEST(Broadcast, CompileErrors) {
   EXPECT_TRUE(contains(err, "holds no receiver")) << err;
 }
 
+// watch.rs Receiver::borrow (line 388) reads the current value and marks
+// nothing; borrow_and_update (line 431) marks it seen. A borrow may branch
+// on the value, as an atomic load does (body: then, orelse).
+OpSpec borrow_if(const std::string& w, bool update, Cmp cmp, int64_t v, std::vector<OpSpec> then,
+                 std::vector<OpSpec> orelse = {}) {
+  OpSpec o = op(OpKind::WatchBorrow, w, update ? 1 : 0);
+  o.cond = Cond{w, cmp, v};
+  o.body = std::move(then);
+  o.orelse = std::move(orelse);
+  return o;
+}
+
+TEST(Watch, BorrowReadsTheValueAndOnlyBorrowAndUpdateMarksItSeen) {
+  for (bool update : {false, true}) {
+    ScenarioSpec s;
+    s.name = "watch-borrow";
+    BroadcastSpec w = bcast("w", 1, {"rx"});
+    w.watch = true;
+    s.broadcasts = {w};
+    s.tasks.push_back(task("rx", {borrow_if("w", false, Cmp::Eq, 0, {print("initial")}),
+                                  op(OpKind::Yield),
+                                  borrow_if("w", update, Cmp::Eq, 2, {print("two")}, {print("other")}),
+                                  op(OpKind::BcastRecv, "w"), print("changed")}));
+    s.tasks.push_back(task("tx", {bsend("w", 2)}));
+    Outcome o = run_spec(s, "fifo");
+    if (update) {
+      EXPECT_EQ(o.verdict.kind, VerdictKind::NeverWoken) << o.verdict.explanation;
+      EXPECT_EQ(printed(o), (std::vector<std::string>{"initial", "two"}));
+      EXPECT_TRUE(contains(o.trace_text(), "'rx' borrow_and_update of watch 'w' reads 2 (marked seen)"))
+          << o.trace_text();
+    } else {
+      ASSERT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
+      EXPECT_EQ(printed(o), (std::vector<std::string>{"initial", "two", "changed"}));
+    }
+  }
+  ScenarioSpec s;
+  s.name = "watch-borrow-errors";
+  s.broadcasts = {bcast("b", 2, {"t"})};
+  s.atomics = {AtomicSpec{"at"}};
+  s.tasks.push_back(task("t", {op(OpKind::WatchBorrow, "b")}));
+  EXPECT_TRUE(contains(compile_error(s), "borrow() is a watch's")) << compile_error(s);
+  s.broadcasts[0].watch = true;
+  s.broadcasts[0].capacity = 1;
+  s.tasks[0].ops = {borrow_if("b", false, Cmp::Eq, 1, {})};
+  s.tasks[0].ops[0].cond.counter = "at";
+  s.tasks[0].ops[0].body = {print("x")};
+  EXPECT_TRUE(contains(compile_error(s), "an op branches on its own result")) << compile_error(s);
+  s.tasks[0].ops = {op(OpKind::WatchBorrow, "b", 2)};
+  EXPECT_TRUE(contains(compile_error(s), "value must be 0 (borrow) or 1")) << compile_error(s);
+  s.broadcasts[0].initial = 4;  // watch::channel(4): what a borrow reads before a send
+  s.tasks[0].ops = {borrow_if("b", false, Cmp::Eq, 4, {print("four")}, {print("other")})};
+  Outcome o = run_spec(s, "fifo");
+  ASSERT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
+  EXPECT_EQ(printed(o), (std::vector<std::string>{"four"}));
+  s.broadcasts[0].watch = false;
+  EXPECT_TRUE(contains(compile_error(s), "only a watch has an initial value")) << compile_error(s);
+  s.broadcasts[0].watch = true;
+  s.tasks[0].ops = {};
+  s.threads.push_back(ThreadSpec{});
+  s.threads[0].name = "th";
+  s.threads[0].ops = {op(OpKind::WatchBorrow, "b", 1)};
+  EXPECT_TRUE(contains(compile_error(s), "only a task or future holds a receiver")) << compile_error(s);
+  s.threads[0].ops = {op(OpKind::WatchBorrow, "b", 0)};  // Sender::borrow: anywhere
+  EXPECT_EQ(compile_error(s), "");
+}
+
 }  // namespace

@@ -502,6 +502,120 @@ TEST(Wakers, ASleepDroppedBeforeItFiresDropsItsWakerThere) {
       << o.trace_text();
 }
 
+BroadcastSpec bcast_spec(const std::string& name, std::vector<std::string> rx, bool watch) {
+  BroadcastSpec b;
+  b.name = name;
+  b.capacity = watch ? 1 : 4;
+  b.watch = watch;
+  for (const std::string& r : rx) b.receivers.push_back(BroadcastReceiverSpec{r});
+  return b;
+}
+
+ScenarioSpec bcast_wake(bool watch, bool held_while_sending) {
+  ScenarioSpec s;
+  s.name = watch ? "waker-watch" : "waker-broadcast";
+  s.mutexes = {MutexSpec{"m", MutexKind::Blocking}};
+  s.broadcasts = {bcast_spec("b", {"a", "c"}, watch)};
+  s.wakers = {waker("wa", {lock("m"), print("a woke"), unlock("m")}, {print("a dropped")},
+                    {print("a cloned")}),
+              waker("wc", {print("c woke")}, {print("c dropped")}, {print("c cloned")})};
+  // 'c' waits first: the wait list is FIFO, so its waker runs first.
+  s.tasks.push_back(task_with("a", "wa", {op(OpKind::Yield), op(OpKind::BcastRecv, "b"), print("a got")}));
+  s.tasks.push_back(task_with("c", "wc", {op(OpKind::BcastRecv, "b"), print("c got")}));
+  if (held_while_sending)
+    s.tasks.push_back(task("tx", {op(OpKind::Yield), lock("m"), op(OpKind::BcastSend, "b", 7), unlock("m")}));
+  else
+    s.tasks.push_back(task("tx", {op(OpKind::Yield), op(OpKind::BcastSend, "b", 7)}));
+  return s;
+}
+
+TEST(Wakers, ABroadcastOrWatchSendWakesEachWaiterByValueOldestFirst) {
+  for (bool watch : {false, true}) {
+    Outcome o = run_spec(bcast_wake(watch, false), "fifo");
+    ASSERT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
+    EXPECT_EQ(printed(o), (std::vector<std::string>{"c cloned", "a cloned", "c woke", "a woke",
+                                                    "c got", "a got"}))
+        << o.trace_text();
+    auto outcomes = explore_all(bcast_wake(watch, false));
+    ASSERT_EQ(outcomes.size(), 1u) << watch;
+    EXPECT_EQ(outcomes.begin()->first, "ok");
+    Outcome dl = run_spec(bcast_wake(watch, true), "fifo");
+    EXPECT_EQ(dl.verdict.kind, VerdictKind::ReentrantLock) << dl.verdict.explanation;
+    EXPECT_TRUE(contains(dl.verdict.explanation, "waker 'wa' running its wake")) << dl.verdict.explanation;
+  }
+}
+
+// Polled again while waiting with a waker that is not will_wake the stored
+// one: the new one is cloned and the old one dropped inside the poll
+// (recv_ref: `(*ptr).waker = Some(waker.clone())`; poll_notified, Waiting).
+// A Recv dropped while waiting drops its waker (Drop for Recv).
+TEST(Wakers, ABroadcastRecvPolledAgainReplacesItsWakerAndADroppedOneDropsIt) {
+  for (bool watch : {false, true}) {
+    ScenarioSpec s;
+    s.name = "waker-broadcast-replaced";
+    s.queues = {WaitQueueSpec{"kick"}};
+    s.broadcasts = {bcast_spec("b", {"t", "u"}, watch)};
+    s.wakers = {waker("w1", {print("w1 woke")}, {print("w1 dropped")}, {print("w1 cloned")}),
+                waker("w2", {print("w2 woke")}, {print("w2 dropped")}, {print("w2 cloned")})};
+    s.tasks.push_back(task_with("t", "w1", {poll_with("w2"), op(OpKind::Register, "kick"),
+                                            op(OpKind::BcastRecv, "b"), print("got")}));
+    s.tasks.push_back(task_with("u", "w1", {op(OpKind::BcastRecv, "b"), print("u got")}));
+    s.tasks.push_back(task("tx", {wake("kick"), op(OpKind::Yield), op(OpKind::Abort, "u"),
+                                  op(OpKind::Yield), op(OpKind::BcastSend, "b", 1)}));
+    Outcome o = run_spec(s, "fifo");
+    ASSERT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
+    EXPECT_EQ(printed(o), (std::vector<std::string>{"w1 cloned", "w1 cloned", "w1 cloned", "w1 woke",
+                                                    "w2 cloned", "w1 dropped", "w1 dropped",
+                                                    "w2 woke", "got"}))
+        << watch << "\n" << o.trace_text();
+  }
+}
+
+// tokio's RwLock is a batch semaphore (poll_acquire's rule); its Barrier's
+// waiters await a watch receiver's changed() (the Notify rule): cloned when
+// they wait, woken by value by the unlock's add_permits / the leader's send,
+// dropped when the waiting future is dropped.
+TEST(Wakers, TokioRwLockAndBarrierCloneWakeAndDrop) {
+  ScenarioSpec s;
+  s.name = "waker-rwlock-barrier";
+  s.rwlocks = {RwLockSpec{"rw", RwLockKind::Tokio}};
+  s.barriers = {BarrierSpec{"bar", 2, BarrierKind::Tokio}};
+  s.wakers = {waker("w", {print("woke")}, {print("dropped")}, {print("cloned")})};
+  s.tasks.push_back(task("holder", {op(OpKind::RwWrite, "rw"), op(OpKind::Yield),
+                                    op(OpKind::RwUnlockWrite, "rw"), op(OpKind::Yield),
+                                    op(OpKind::BarrierWait, "bar")}));
+  s.tasks.push_back(task_with("t", "w", {op(OpKind::RwRead, "rw"), print("read"),
+                                         op(OpKind::RwUnlockRead, "rw"), op(OpKind::BarrierWait, "bar"),
+                                         print("passed")}));
+  Outcome o = run_spec(s, "fifo");
+  ASSERT_EQ(o.verdict.kind, VerdictKind::Ok) << o.verdict.explanation;
+  EXPECT_EQ(printed(o), (std::vector<std::string>{"cloned", "woke", "read", "cloned", "woke", "passed"}))
+      << o.trace_text();
+  auto outcomes = explore_all(s);
+  ASSERT_EQ(outcomes.size(), 1u);
+  EXPECT_EQ(outcomes.begin()->first, "ok");
+  // A waiter dropped: the Acquire's / Notified's node drops its waker.
+  for (bool at_barrier : {false, true}) {
+    ScenarioSpec d;
+    d.name = "waker-rwlock-barrier-dropped";
+    d.rwlocks = s.rwlocks;
+    d.barriers = s.barriers;
+    d.wakers = s.wakers;
+    if (at_barrier)
+      d.tasks.push_back(task_with("t", "w", {op(OpKind::BarrierWait, "bar"), print("passed")}));
+    else
+      d.tasks.push_back(task("holder", {op(OpKind::RwWrite, "rw"), op(OpKind::Yield), op(OpKind::Yield),
+                                        op(OpKind::RwUnlockWrite, "rw")}));
+    if (!at_barrier)
+      d.tasks.push_back(task_with("t", "w", {op(OpKind::RwRead, "rw"), print("read"),
+                                             op(OpKind::RwUnlockRead, "rw")}));
+    d.tasks.push_back(task("killer", {op(OpKind::Abort, "t")}));
+    Outcome od = run_spec(d, "fifo");
+    ASSERT_EQ(od.verdict.kind, VerdictKind::Ok) << od.verdict.explanation;
+    EXPECT_EQ(printed(od), (std::vector<std::string>{"cloned", "dropped"})) << od.trace_text();
+  }
+}
+
 TEST(Wakers, WakersWakingWakersNestUpToABound) {
   // w_i's wake wakes the queue where the next task parked with w_{i+1}:
   // each wake program runs inside the one before it.
@@ -541,8 +655,8 @@ TEST(Wakers, CompileErrorsNameThePlace) {
   s.tasks[0].ops = {poll_with("w"), op(OpKind::Sleep, "", 5)};
   EXPECT_EQ(compile_error(s), "");  // sleeps are followed
   s.barriers = {BarrierSpec{"bar", 1, BarrierKind::Tokio}};
-  s.tasks[0].ops = {poll_with("w"), op(OpKind::BarrierWait, "bar")};  // not followed yet
-  EXPECT_TRUE(contains(compile_error(s), "does not follow a user-defined waker")) << compile_error(s);
+  s.tasks[0].ops = {poll_with("w"), op(OpKind::BarrierWait, "bar")};  // a watch's changed()
+  EXPECT_EQ(compile_error(s), "");
   s.barriers = {};
   s.tasks.push_back(task("u", {}));
   OpSpec wait = op(OpKind::WaitTask, "u");
@@ -576,6 +690,26 @@ TEST(Wakers, CompileErrorsNameThePlace) {
   s.tasks.pop_back();
   s.tasks[0].ops = {poll_with("w"), op(OpKind::Send, "b"), op(OpKind::Recv, "b")};
   EXPECT_EQ(compile_error(s), "");
+  // A broadcast or watch send in a clone or drop program: under the tail's
+  // or the Notify's lock. A broadcast send in a wake program, when a task
+  // polled with a user-defined waker receives from it: under the tail lock.
+  s.broadcasts = {bcast_spec("bc", {"t"}, false), bcast_spec("wt", {"t"}, true)};
+  s.tasks[0].ops = {poll_with("w"), op(OpKind::BcastRecv, "bc"), op(OpKind::BcastRecv, "wt")};
+  EXPECT_EQ(compile_error(s), "");
+  s.wakers[0].clone = {op(OpKind::BcastSend, "wt", 1)};
+  EXPECT_TRUE(contains(compile_error(s), "a broadcast or watch channel's send")) << compile_error(s);
+  s.wakers[0].clone = {};
+  s.wakers[0].wake = {op(OpKind::BcastSend, "wt", 1)};  // notify_waiters wakes after its lock
+  EXPECT_EQ(compile_error(s), "");
+  s.wakers[0].wake = {op(OpKind::BcastSend, "bc", 1)};
+  EXPECT_TRUE(contains(compile_error(s), "broadcast 'bc''s tail lock")) << compile_error(s);
+  s.wakers[0].wake = {};
+  s.broadcasts = {};
+  s.rwlocks = {RwLockSpec{"rw", RwLockKind::Tokio}};
+  s.tasks[0].ops = {poll_with("w"), op(OpKind::RwRead, "rw"), op(OpKind::RwUnlockRead, "rw")};
+  EXPECT_EQ(compile_error(s), "");
+  s.rwlocks = {};
+  s.tasks[0].ops = {poll_with("w"), op(OpKind::Send, "b"), op(OpKind::Recv, "b")};
   s.wakers[0].drop = {op(OpKind::TryRecv, "b")};  // under the semaphore's wait-list lock
   EXPECT_TRUE(contains(compile_error(s), "a bounded channel's try_recv")) << compile_error(s);
   s.wakers[0].drop = {};

@@ -217,6 +217,12 @@ TraceRecord trace_record(const Scenario& sc, const Event& e, const std::string& 
           msg = who + "subscribes to " + kind + " '" + r.subject + "' (" + std::to_string(e.v) +
                 " receiver(s))";
           break;
+        case BcastEv::Borrow:
+          r.detail = e.v ? "borrow_and_update" : "borrow";
+          msg = (who.empty() ? std::string() : who) + (e.v ? "borrow_and_update" : "borrow") +
+                " of " + kind + " '" + r.subject + "' reads " + std::to_string(e.x) +
+                (e.v ? " (marked seen)" : "");
+          break;
         case BcastEv::DropSender:
           r.detail = "drop_sender";
           msg = "a sender of " + kind + " '" + r.subject + "' is dropped (" + std::to_string(e.v) +

@@ -52,6 +52,7 @@ class OpKind:
     BCAST_RECV: ClassVar[OpKind]
     SUBSCRIBE: ClassVar[OpKind]
     BCAST_DROP_SENDER: ClassVar[OpKind]
+    WATCH_BORROW: ClassVar[OpKind]
     JS_SPAWN: ClassVar[OpKind]
     JOIN_NEXT: ClassVar[OpKind]
     JS_ABORT_ALL: ClassVar[OpKind]
@@ -201,6 +202,7 @@ class BroadcastSpec:
     senders: int
     receivers: List[BroadcastReceiverSpec]
     watch: bool
+    initial: int
     def __init__(self) -> None: ...
 
 class WaitQueueSpec:

@@ -202,12 +202,13 @@ class _Gen:
             return _Call("s.channel", [q] + [_Kw(k, repr(d[k])) for k in
                                              ("capacity", "bound", "senders") if k in d])
         if field == "broadcasts" and item.watch:
-            if keys - {"watch", "receivers"} or \
+            if keys - {"watch", "receivers", "initial"} or \
                     not all(_valid_name(r.holder) and set(spec_to_dict(r)) <= {"holder"}
                             for r in item.receivers):
                 return None
-            return _Call("s.watch", [q] + ([_Kw("receivers", repr([r.holder for r in item.receivers]))]
-                                           if item.receivers else []))
+            return _Call("s.watch", [q] + ([_Kw("initial", repr(item.initial))] if item.initial else [])
+                         + ([_Kw("receivers", repr([r.holder for r in item.receivers]))]
+                            if item.receivers else []))
         if field == "broadcasts" and keys <= {"capacity", "senders", "receivers"}:
             if item.capacity < 1 or item.senders < 1 or \
                     not all(_valid_name(r.holder) and set(spec_to_dict(r)) <= {"holder"}
@@ -573,6 +574,22 @@ def _bcast_recv(g, op, d):
     if c.counter != op.target:
         return None
     return _Call("ops.if_", [f"{_flat(call)} {_CMP[c.cmp.name]} {c.value!r}", *g.ops(op.then)]
+                 + ([_Kw("orelse", _list(g.ops(op.orelse)))] if op.orelse else []))
+
+
+@_rule("WATCH_BORROW", "target value cond body orelse")
+def _watch_borrow(g, op, d):
+    if op.value not in (0, 1) or not _is_watch(g, op.target):
+        return None
+    handle = g.vars.get(("broadcasts", op.target)) or f"wb.Watch({op.target!r})"
+    call = f"{handle}.{'borrow_and_update' if op.value else 'borrow'}()"
+    if not ({"cond", "body", "orelse"} & set(d)):
+        return call
+    # A borrow that branches on the value: ops.if_(w.borrow() == 2, *then, orelse=[...]).
+    c = op.cond
+    if c.counter != op.target:
+        return None
+    return _Call("ops.if_", [f"{call} {_CMP[c.cmp.name]} {c.value!r}", *g.ops(op.body)]
                  + ([_Kw("orelse", _list(g.ops(op.orelse)))] if op.orelse else []))
 
 

@@ -160,9 +160,9 @@ def repeat(n: int, *body: Op) -> Op:
 def if_(cond: Union[Cond, "Returned"], *then: Op, orelse: Sequence[Op] = ()) -> Op:
     """Run ``then`` if the condition holds, else ``orelse``. The condition
     compares a counter (``streams == 0``: a read of it), what an atomic op
-    returns (``flag.swap(1) == 0``, ``lock.compare_exchange(0, 1).is_ok()``)
-    or the message a recv receives (``ch.recv() == 2``, a broadcast's
-    ``bc.recv() == 2``): then the op itself is the if, and the branch is
+    returns (``flag.swap(1) == 0``, ``lock.compare_exchange(0, 1).is_ok()``),
+    the message a recv receives (``ch.recv() == 2``, a broadcast's
+    ``bc.recv() == 2``) or a watch's value (``w.borrow() == 2``): then the op itself is the if, and the branch is
     taken on the value it gave, atomically with it (``if flag.swap(true) ==
     false { ... }``, ``match rx.recv().await { Some(2) => ..., _ => ... }``).
     A recv that gets ``None`` (a broadcast's ``Closed`` or ``Lagged``) runs
@@ -363,6 +363,14 @@ def _recv_op(kind: "_core.OpKind", channel: _NameLike, on_closed: Iterable[Op] =
     o.kind = kind
     o.target = name
     o.body = _block(on_closed, f"{name}: on_closed")
+    return o
+
+
+def _borrow_op(watch: _NameLike, update: bool) -> ValueOp:
+    o = ValueOp()
+    o.kind = _core.OpKind.WATCH_BORROW
+    o.target = _name(watch, "borrow")
+    o.value = 1 if update else 0
     return o
 
 
@@ -595,8 +603,8 @@ class Compared:
 
 
 class ValueOp(Compared, _core.OpSpec):
-    """An op that gives the program a value: an atomic op (what it returns)
-    or a recv (the message it receives). An op in a program like any other
+    """An op that gives the program a value: an atomic op (what it returns),
+    a recv (the message it receives) or a watch's borrow (its value). An op in a program like any other
     (the value is dropped), and, compared (``==``, ``<``, ...), a condition
     on that value for ``if_``: the op itself then branches, atomically with
     it (``ops.if_(flag.swap(True) == False, ...)``, ``ops.if_(ch.recv() == 2,

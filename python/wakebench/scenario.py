@@ -334,14 +334,29 @@ class Watch(_Handle):
     (never lags: several sends in between are one change); once the Sender
     is dropped and nothing new is left, ``RecvError`` (``on_closed``). A
     receiver declared with the channel has seen the initial value;
-    ``subscribe()`` sees the current one. No ``borrow()``: a receiver does
-    not branch on the value (the trace names it)."""
+    ``subscribe()`` sees the current one. ``borrow()`` reads the current
+    value (``Receiver::borrow`` or ``Sender::borrow``: nothing marked seen;
+    any program may); ``borrow_and_update()`` is the holder's receiver's,
+    which marks it seen (a later ``changed()`` waits for a newer one).
+    Compared, either is a condition on the value, for ``if_``:
+    ``ops.if_(w.borrow() == 2, ..., orelse=[...])`` is ``if *rx.borrow() ==
+    2 { ... }``; the ``Ref``'s read lock is released at once."""
 
     def send(self, value: object = 0, *, on_closed: Iterable[ops.Op] = ()) -> ops.Op:
         return ops._send_op(_core.OpKind.BCAST_SEND, self, value, on_closed)
 
     def changed(self, *, on_closed: Iterable[ops.Op] = ()) -> ops.Op:
         return ops._channel_op(_core.OpKind.BCAST_RECV, self, on_closed)
+
+    def borrow(self) -> ops.ValueOp:
+        """``*rx.borrow()`` (or ``*tx.borrow()``): the current value (the
+        initial one until a send); marks nothing seen (tokio 1.24.2 watch.rs Receiver::borrow)."""
+        return ops._borrow_op(self, False)
+
+    def borrow_and_update(self) -> ops.ValueOp:
+        """``*rx.borrow_and_update()``: the current value, marked seen by this
+        task's (or future's) receiver (watch.rs Receiver::borrow_and_update)."""
+        return ops._borrow_op(self, True)
 
     def subscribe(self) -> ops.Op:
         return ops._channel_op(_core.OpKind.SUBSCRIBE, self)
@@ -735,12 +750,16 @@ class Scenario:
         self._add("broadcasts", b)
         return Broadcast(name)
 
-    def watch(self, name: str, *, receivers: Iterable[object] = ()) -> Watch:
-        """A tokio::sync::watch channel (see ``Watch``): one Sender, and the
-        tasks or futures (names or handles) holding a Receiver from the start."""
+    def watch(self, name: str, *, initial: object = 0,
+              receivers: Iterable[object] = ()) -> Watch:
+        """A tokio::sync::watch channel (see ``Watch``): ``watch::channel(initial)``
+        (a small integer, what ``borrow()`` reads before any send), one
+        Sender, and the tasks or futures (names or handles) holding a
+        Receiver from the start."""
         b = _core.BroadcastSpec()
         b.name = _check_name(name, "watch")
         b.watch = True
+        b.initial = ops.message_value(initial, f"watch {name!r} initial")
         rxs = []
         for r in receivers:
             rx = _core.BroadcastReceiverSpec()
@@ -836,11 +855,15 @@ class Scenario:
         mutex, waiter lists); an AtomicWaker slot always does; a oneshot's
         recv drops the old one first, then clones the new. Modelled at
         wait queues, semaphores, Notify, async mutexes, mpsc and oneshot
-        channels, joins, sleeps and yield; a task using it elsewhere
-        (broadcast and watch recv, tokio's RwLock and Barrier) is an error,
-        and so is ``ops.wait`` (Control.Concurrent.Async's wait, not a Rust
-        JoinHandle: no Rust waker there). The programs cannot await; they
-        may lock, wake, drop, print."""
+        channels, joins, sleeps, broadcast and watch channels, tokio's
+        RwLock and Barrier, and yield; ``ops.wait`` with it is an error
+        (Control.Concurrent.Async's wait, not a Rust JoinHandle: no Rust
+        waker there). The programs cannot await; they may lock, wake, drop,
+        print. ``clone`` and ``drop`` run under the storing primitive's own
+        lock, so they may not use a primitive that stores wakers; a
+        broadcast wakes under its tail lock, so ``wake`` may not use a
+        broadcast a task polled with a user-defined waker receives from
+        (errors)."""
         w = _core.WakerSpec()
         w.name = _check_name(name, "waker")
         w.wake = ops._block(wake, f"waker {name!r} wake")

@@ -169,6 +169,11 @@ class Gen:
                 st.lists(st.just(ops.print("other")), max_size=1)),
             st.builds(lambda c, b: wb.Watch(c).changed(on_closed=b), of("w0"),
                       st.lists(st.just(ops.print("closed")), max_size=1)),
+            # a watch's borrow, branching on the current value (or not)
+            st.builds(lambda c, upd, v, th: ops.if_(
+                (wb.Watch(c).borrow_and_update() if upd else wb.Watch(c).borrow()) == v, *th),
+                of("w0"), st.booleans(), st.integers(-1, 2),
+                st.lists(st.just(ops.print("matched")), max_size=1)),
             st.builds(lambda c: wb.Broadcast(c).subscribe(), of("bc0")),  # t1 has none
             # a JoinSet held by t0: spawn j0 into it, join (branching on which), abort, drop
             st.builds(lambda js, t: wb.JoinSet(js).spawn(t), of("js0"), of("j0")),

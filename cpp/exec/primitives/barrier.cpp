@@ -24,11 +24,20 @@ int Machine::barrier_wait(uint16_t tid, uint32_t b, std::vector<uint32_t>& to_wa
     ev(tid, Ev::BarrierReturn, b, task);
     return 0;
   }
-  if (ids::contains(br.waiting, who)) return -1;  // polled again before the release
+  if (ids::contains(br.waiting, who)) {  // polled again before the release
+    if (tokio) waker_stored(who, WakerPlace::Barrier, b, true);  // poll_notified: unless will_wake
+    return -1;
+  }
   std::vector<uint32_t> out;
   if (!barrier::arrive(br, static_cast<uint32_t>(spec.parties), who, out)) {
-    if (tokio) ++w_.tasks[who].wakers;
-    else w_.threads[tid].blocked_on = barrier_block(sc_, b) + 1;
+    if (tokio) {
+      ++w_.tasks[who].wakers;
+      // changed() awaits the watch's Notified: its first poll clones the
+      // waker into its node (notify.rs poll_notified, Init).
+      waker_stored(who, WakerPlace::Barrier, b, false);
+    } else {
+      w_.threads[tid].blocked_on = barrier_block(sc_, b) + 1;
+    }
     ev(tid, Ev::BarrierArrive, b, task, 0, 0, br.arrived);
     return -1;
   }
@@ -36,6 +45,10 @@ int Machine::barrier_wait(uint16_t tid, uint32_t b, std::vector<uint32_t>& to_wa
   for (uint32_t w : out) {
     if (tokio) {
       notified_waiter(w);  // the watch channel's send wakes it
+      // notify_waiters: taken into a WakeList, woken by value after the
+      // Notify's lock (but inside the Barrier's state lock, which the
+      // leader holds across `state.waker.send`).
+      waker_to_hand(w, WakerPlace::Barrier, b);
       to_wake.push_back(w);
     } else {
       w_.threads[w].blocked_on = 0;
@@ -54,6 +67,7 @@ void Machine::leave_barriers(uint32_t task) {
     if (ids::erase_one(br.waiting, task)) {
       touch_barrier(b);
       notified_waiter(task);
+      waker_left(task, WakerPlace::Barrier, b);  // the Notified's node drops its waker
     }
     if (ids::erase_one(br.released, task)) touch_barrier(b);
   }

@@ -11,12 +11,17 @@ BcastRx* find(BroadcastRt& b, uint32_t holder) {
     if (r.holder == holder) return &r;
   return nullptr;
 }
-void wake_all(BroadcastRt& b, std::vector<uint32_t>& woken) {  // Tail::notify_rx
-  for (BcastRx& r : b.rxs)
-    if (r.waiting) {
-      r.waiting = false;
-      woken.push_back(r.holder);
-    }
+void stop_waiting(BroadcastRt& b, BcastRx& r) {
+  if (!r.waiting) return;
+  r.waiting = false;
+  b.waiters.erase(std::find(b.waiters.begin(), b.waiters.end(), r.holder));
+}
+void wake_all(BroadcastRt& b, std::vector<uint32_t>& woken) {  // Tail::notify_rx, oldest first
+  for (uint32_t h : b.waiters) {
+    find(b, h)->waiting = false;
+    woken.push_back(h);
+  }
+  b.waiters.clear();
 }
 }  // namespace
 
@@ -49,7 +54,7 @@ Recv recv(BroadcastRt& b, uint32_t holder, int64_t* value, int64_t* missed, bool
   BcastRx* r = find(b, holder);
   if (!r) return Recv::NoReceiver;
   if (r->next < b.tail) {
-    r->waiting = false;
+    stop_waiting(b, *r);
     if (watch) {  // maybe_changed: the newest version, marked seen
       *value = b.buf.back();
       r->next = b.tail;
@@ -66,10 +71,11 @@ Recv recv(BroadcastRt& b, uint32_t holder, int64_t* value, int64_t* missed, bool
     return Recv::Got;
   }
   if (b.senders <= 0) {
-    r->waiting = false;
+    stop_waiting(b, *r);
     return Recv::Closed;
   }
   *stored = !r->waiting;
+  if (!r->waiting) b.waiters.push_back(holder);
   r->waiting = true;
   return Recv::Pending;
 }
@@ -82,10 +88,20 @@ int drop(BroadcastRt& b, uint32_t holder) {
   for (size_t i = 0; i < b.rxs.size(); ++i)
     if (b.rxs[i].holder == holder) {
       const int stored = b.rxs[i].waiting ? 1 : 0;
+      stop_waiting(b, b.rxs[i]);
       b.rxs.erase(b.rxs.begin() + static_cast<std::ptrdiff_t>(i));
       return stored;
     }
   return 0;
+}
+
+int64_t current(const BroadcastRt& b, int64_t initial) { return b.buf.empty() ? initial : b.buf.back(); }
+
+bool mark_seen(BroadcastRt& b, uint32_t holder) {
+  BcastRx* r = find(b, holder);
+  if (!r) return false;
+  r->next = b.tail;
+  return true;
 }
 
 bool has_receiver(const BroadcastRt& b, uint32_t holder) {
@@ -130,7 +146,11 @@ void Machine::bcast_send(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc) 
     ++pc;  // into the on_closed block
     return;
   }
-  for (size_t i = before; i < f.wakes.size(); ++i) notified_waiter(f.wakes[i]);
+  for (size_t i = before; i < f.wakes.size(); ++i) {
+    notified_waiter(f.wakes[i]);
+    // notify_rx / notify_waiters: `waiter.waker.take()`, woken by value.
+    waker_to_hand(f.wakes[i], WakerPlace::Broadcast, in.a);
+  }
   ev(tid, Ev::Bcast, in.a, kNoId, static_cast<uint8_t>(BcastEv::Send), 0,
      static_cast<int64_t>(f.wakes.size() - before), value);
   pc = in.jump;
@@ -172,9 +192,13 @@ void Machine::bcast_recv(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc, 
         ++w_.tasks[self].wakers;
         ev(tid, Ev::Bcast, in.a, self, static_cast<uint8_t>(BcastEv::Wait));
       }
+      // A user-defined waker (primitives/waker.hpp): cloned into the waiter
+      // node, or replaced unless will_wake when polled again while waiting
+      // (broadcast.rs recv_ref; a watch: notify.rs poll_notified).
+      waker_stored(self, WakerPlace::Broadcast, in.a, !stored);
       break;
   }
-  return_pending(tid);
+  pending_or_after(tid);
 }
 
 void Machine::bcast_subscribe(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc) {
@@ -188,6 +212,29 @@ void Machine::bcast_subscribe(uint16_t tid, Frame& f, const Instr& in, uint32_t&
   ++pc;
 }
 
+// A watch's borrow (watch.rs Receiver::borrow, line 388: the value's read
+// lock, the version compared, nothing marked; Sender::borrow, line 815):
+// the current value to the program's local `in.b` (kNoLocal: nothing reads
+// it), tested by the JumpUnlessLocal right after, as an atomic load's.
+// borrow_and_update (line 431) also marks the holder's receiver seen, so a
+// later changed() waits for a newer version. The Ref's read lock is
+// released in the same step (the model holds no Ref across ops).
+void Machine::watch_borrow(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc, int64_t* locals) {
+  BroadcastRt& b = w_.broadcasts[in.a];
+  const bool update = in.v != 0;
+  touch(res_.broadcasts + in.a, update);
+  const int64_t value = broadcast::current(b, sc_.broadcasts[in.a].initial);
+  if (update && !broadcast::mark_seen(b, f.id))
+    throw ScenarioError(bcast_where(sc_, f.program, pc) + ": '" + sc_.task_name(f.id) +
+                        "' holds no receiver of watch '" + sc_.broadcasts[in.a].name +
+                        "' (declare it a receiver, or subscribe first)");
+  if (in.b != kNoLocal) locals[in.b] = value;
+  const bool task = f.kind == FrameKind::Poll;
+  ev(tid, Ev::Bcast, in.a, task ? f.id : kNoId, static_cast<uint8_t>(BcastEv::Borrow), 0, update ? 1 : 0,
+     static_cast<int32_t>(value));
+  ++pc;
+}
+
 void Machine::bcast_drop_sender(uint16_t tid, Frame& f, const Instr& in, uint32_t& pc) {
   BroadcastRt& b = w_.broadcasts[in.a];
   touch_broadcast(in.a);
@@ -197,7 +244,10 @@ void Machine::bcast_drop_sender(uint16_t tid, Frame& f, const Instr& in, uint32_
   ++pc;
   const size_t before = f.wakes.size();
   broadcast::drop_sender(b, f.wakes);
-  for (size_t i = before; i < f.wakes.size(); ++i) notified_waiter(f.wakes[i]);
+  for (size_t i = before; i < f.wakes.size(); ++i) {
+    notified_waiter(f.wakes[i]);
+    waker_to_hand(f.wakes[i], WakerPlace::Broadcast, in.a);  // close_channel: notify_rx
+  }
   ev(tid, Ev::Bcast, in.a, kNoId, static_cast<uint8_t>(BcastEv::DropSender), 0, b.senders);
 }
 
@@ -206,7 +256,11 @@ void Machine::leave_broadcasts(uint32_t task) {
     BroadcastRt& b = w_.broadcasts[i];
     if (!broadcast::has_receiver(b, task)) continue;
     touch_broadcast(i);
-    w_.tasks[task].wakers -= broadcast::drop(b, task);
+    const int waited = broadcast::drop(b, task);
+    w_.tasks[task].wakers -= waited;
+    // The Recv (Notified) future dropped while waiting: its node leaves the
+    // list under the lock, the waker it holds drops after (Drop for Recv).
+    if (waited) waker_left(task, WakerPlace::Broadcast, i);
   }
 }
 

@@ -25,7 +25,12 @@
 //    (a recv's test reads it from the task's local, as a channel recv's),
 //    while Lagged and Closed run their own blocks, neither branch;
 //  - a Receiver's drop leaves the waiter list and lowers `rx_cnt`; it wakes
-//    nobody.
+//    nobody;
+//  - the wait list is FIFO: `recv_ref` pushes a waiter node at the front
+//    (`tail.waiters.push_front`, line 831), `notify_rx` pops from the back
+//    (line 674), so receivers wake in the order they began to wait (a
+//    watch's Notify too: notify.rs notify_waiters, `waiters.pop_back()` of
+//    Notified's `push_front`).
 // tokio::sync::watch (src/sync/watch.rs) is the same state with a ring of
 // one and one Sender: `send` (line 626) fails when `receiver_count() == 0`,
 // else replaces the value, bumps the version and wakes every `changed()`
@@ -34,14 +39,21 @@
 // the Sender is dropped (`Drop for Sender`, line 970: closed, notify_waiters),
 // else waits; `subscribe` (line 938) marks the current version seen; a
 // receiver made with the channel has seen the initial value. `changed`
-// (line 526) returns `Result<(), RecvError>`: no value to branch on (the
-// value is read with `borrow()`, not modelled).
+// (line 526) returns `Result<(), RecvError>`: no value to branch on; the
+// value is read with `borrow()` (Receiver::borrow, line 388: the value's
+// read lock, nothing marked seen; Sender::borrow, line 815) or
+// `borrow_and_update()` (line 431: marks the newest version seen), as a
+// value a program may branch on: the last one sent, or the watch's
+// initial value before any send (`watch::channel(initial)`). The Ref's read lock is released in the step that
+// reads it: a Ref held across a send (send_modify's write lock: the
+// "Potential deadlock example" of borrow's docs) is not modelled.
 // Receivers here belong to a task or future (one per holder and channel):
 // the holders declared with the channel, or one made by a subscribe op; a
 // holder's receiver is dropped when it finishes or is dropped.
 //
 // Invariants: buf.size() == min(tail, capacity); every receiver's next is in
-// [0, tail]; `rxs` is sorted by holder (the state hash reads it in order).
+// [0, tail]; `rxs` is sorted by holder (the state hash reads it in order);
+// `waiters` holds exactly the holders of the receivers marked waiting.
 #pragma once
 
 #include <cstdint>
@@ -63,6 +75,7 @@ struct BroadcastRt {
   int64_t tail = 0;          // values sent so far
   int64_t senders = 1;       // Sender handles alive
   std::vector<BcastRx> rxs;  // live receivers, by holder
+  std::vector<uint32_t> waiters;  // the holders waiting, oldest first (the wait list's order)
 };
 
 namespace broadcast {
@@ -99,6 +112,14 @@ void drop_sender(BroadcastRt& b, std::vector<uint32_t>& woken);
 // `holder` finishes or is dropped: its receiver goes; returns 1 if it had
 // a waker stored (the caller counts wakers), else 0.
 int drop(BroadcastRt& b, uint32_t holder);
+
+// A watch's current value (watch.rs Receiver::borrow / Sender::borrow):
+// the last one sent, or `initial` (`watch::channel(initial)`).
+int64_t current(const BroadcastRt& b, int64_t initial);
+
+// Receiver::borrow_and_update: the holder's receiver marks the newest
+// version seen; false if it has no receiver.
+bool mark_seen(BroadcastRt& b, uint32_t holder);
 
 bool has_receiver(const BroadcastRt& b, uint32_t holder);
 bool waits(const BroadcastRt& b, uint32_t holder);

@@ -181,8 +181,13 @@ bool Machine::rw_async(uint16_t tid, uint32_t r, bool write, uint32_t prog, uint
       t.waits_on = rwlock_resource(sc_, r) + 1;
       ++t.wakers;
       ev(tid, Ev::RwWait, r, h.id, write);
+      // A user-defined waker (primitives/waker.hpp): batch_semaphore.rs
+      // poll_acquire clones it into the Acquire's node; polled again while
+      // queued, replaced unless will_wake.
+      waker_stored(h.id, WakerPlace::RwLock, r, false);
       return false;
     case rwlock::Acquire::Waiting:
+      waker_stored(h.id, WakerPlace::RwLock, r, true);
       return false;
   }
   return false;
@@ -209,6 +214,9 @@ void Machine::rw_serve(uint32_t r, std::vector<uint32_t>& to_wake, uint16_t tid)
     TaskRt& t = w_.tasks[to_wake[i]];
     --t.wakers;
     t.waits_on = 0;
+    // add_permits_locked: `waiter.waker.take()` into a WakeList, woken by
+    // value once the wait list's lock is released.
+    waker_to_hand(to_wake[i], WakerPlace::RwLock, r);
     ev(tid, Ev::RwHandoff, r, to_wake[i], w_.rwlocks[r].writer.same(HolderKind::Task, to_wake[i]));
   }
 }
@@ -255,6 +263,7 @@ void Machine::release_rwlocks(uint32_t task, std::vector<uint32_t>& to_wake, uin
     if (waited) {
       --t.wakers;
       t.waits_on = 0;
+      waker_left(task, WakerPlace::RwLock, r);  // the Acquire's node drops its waker
     }
     const uint32_t n = rwlock::release_all(rw, task);
     if (!waited && n == 0) continue;

@@ -128,6 +128,37 @@
 //    The driver fires every due entry before it wakes any; the model fires
 //    them one at a time (ready events of the loop): a wake program runs
 //    before a timer due at the same tick is marked fired.
+//  - A broadcast recv (tokio 1.24.2 sync/broadcast.rs Recv::poll ->
+//    recv_ref, line 773): at the tail, under the tail lock, the waker goes
+//    in the Recv future's waiter node, `(*ptr).waker = Some(waker.clone())`
+//    unless `w.will_wake(waker)` (line 821), and the node is pushed on the
+//    tail's wait list unless already queued. A send or the last Sender's
+//    drop (close_channel) runs Tail::notify_rx (line 673): it pops every
+//    waiter, oldest first, and `waiter.waker.take().unwrap().wake()` by
+//    value inside that loop, still holding the tail lock (1.24.2 has no
+//    WakeList there). Drop for Recv (line 1089) unlinks a queued node under
+//    the lock; the node's waker drops with the future, after it.
+//  - A watch's changed() (sync/watch.rs line 526) awaits a Notified of the
+//    shared `notify_rx: Notify` (1.24.2: a plain Notify): the Notify rule
+//    above (the first poll clones the waker, before the lock; polled again,
+//    replaced unless will_wake, under it); send (send_modify, line 770) and
+//    the Sender's drop (line 973) call notify_waiters, which takes the
+//    wakers into a WakeList and wakes them by value after releasing the
+//    Notify's lock (notify.rs line 502). Its waiters wake oldest first
+//    (`push_front`, `pop_back`), as a broadcast's.
+//  - tokio's RwLock (sync/rwlock.rs: read = `s.acquire(1)`, write =
+//    `s.acquire(mr)`) waits in its batch semaphore: poll_acquire's rule; the
+//    unlock's add_permits_locked takes the served waiters' wakers into a
+//    WakeList and wakes them after the lock; an Acquire dropped while queued
+//    drops its node's waker.
+//  - tokio's Barrier (sync/barrier.rs wait_internal): the arrival is
+//    counted under a std Mutex over the state, released before the await;
+//    a non-leader then awaits `wait.changed()` on a watch receiver: the
+//    watch rule (a generation after the first first sees the previous
+//    version: that changed() returns at once, its Notified dropped unpolled,
+//    storing nothing, and the next one waits). The leader's
+//    `state.waker.send(generation)` wakes them by value, while it holds the
+//    Barrier's state Mutex.
 //  - A waiter that leaves without being woken (its future dropped or done,
 //    an Unregister, a barging lock taken with its entry still waiting)
 //    drops the waker it stored: `drop` runs where the future is dropped.
@@ -143,18 +174,26 @@
 // the run stops at the depth bound (inconclusive), never a crash.
 //
 // Not modelled (the compiler refuses a task that may be polled with a
-// user-defined waker and uses them): broadcast and watch recv, tokio's
-// RwLock and Barrier. `wait` (WaitTask with a text) is refused for another
-// reason: it is Control.Concurrent.Async's wait on a Haskell thread, not a
-// Rust JoinHandle, so no Rust Waker is stored there; a task joins another
-// with `join`. A bounded channel's try_recv and close take its
-// semaphore's wait-list lock: a clone or drop program may not use them
-// (see below). The primitives' internal locks are not modelled either:
-// tokio runs the clone and the replaced waker's drop under the semaphore's
-// or Notify's wait-list lock, so a program that touches that same
-// primitive there deadlocks the real program; the model lets it go on (the
-// compiler refuses those programs). The order of a waker's `drop` and the
-// wakes a dropped Acquire hands on (tokio wakes first, the node's waker
+// user-defined waker and uses them): nothing left but `wait` (WaitTask with
+// a text), refused for another reason: it is Control.Concurrent.Async's
+// wait on a Haskell thread, not a Rust JoinHandle, so no Rust Waker is
+// stored there; a task joins another with `join`. The primitives' internal
+// locks are not modelled: tokio runs the clone and the replaced waker's
+// drop under the semaphore's, Notify's or broadcast tail's lock, so a
+// program that touches that same primitive there deadlocks the real
+// program; the model would let it go on, so the compiler refuses, in a
+// clone or drop program, every op that takes such a lock (an async mutex, a
+// semaphore, a Notify, a wait queue, a bounded channel's try_recv or close,
+// a broadcast's or watch's send, drop_sender, a broadcast's subscribe, a
+// tokio RwLock), and, in a wake program, a broadcast's send, subscribe and
+// drop_sender when a task polled with a user-defined waker receives from
+// that broadcast (notify_rx wakes under its tail lock); the oneshot and
+// timer refusals are described above. Left out: a wake, clone or drop
+// program that takes another lock (a std Mutex) that some thread holds
+// while it waits for one of those internal locks (a lock-order cycle
+// through the tail lock, the Notify's, or a Barrier's state Mutex held
+// across the leader's wakes) is not found. The order of a waker's `drop`
+// and the wakes a dropped Acquire hands on (tokio wakes first, the node's waker
 // drops after Drop::drop) is reversed here.
 //
 // Invariants: a StoredWaker entry exists only for a user-defined waker; at
@@ -181,6 +220,9 @@ enum class WakerPlace : uint8_t {
   Join,       // a joined task's trailer (index: the task joined; holder: its joiner)
   OneshotRx,  // a oneshot Inner's rx_task (index: channel id; holder: its last poller)
   Timer,      // a Sleep's timer entry, an AtomicWaker (index: timer id; holder: the sleeper)
+  Broadcast,  // a broadcast Recv's waiter node, a watch changed()'s Notified (index: broadcast id)
+  RwLock,     // a tokio RwLock's batch semaphore wait list (index: rwlock id)
+  Barrier,    // a tokio Barrier wait's watch changed() Notified (index: barrier id)
   InHand,     // taken out by a waking frame, to be woken by value
 };
 
