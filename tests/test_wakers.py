@@ -409,11 +409,11 @@ def test_bad_input_is_one_clear_error():
     s.task("t", [ops.sleep(1)], waker="nope")
     with pytest.raises(wb.ScenarioError, match="task 't': unknown waker 'nope'"):
         s.build()
-    s = wb.Scenario("bad2")  # tokio's Barrier: not followed yet
-    b = s.barrier("b", 1, kind="tokio")
-    s.waker("w")
-    s.task("t", [b.wait()], waker="w")
-    with pytest.raises(wb.ScenarioError, match="does not follow a user-defined waker"):
+    s = wb.Scenario("bad2")  # a broadcast's send in a clone: under its tail lock
+    bc = s.broadcast("bc", 2, receivers=["t"])
+    s.waker("w", clone=[bc.send(1)])
+    s.task("t", [bc.recv()], waker="w")
+    with pytest.raises(wb.ScenarioError, match=r"waker 'w' \(its clone\).*wait-list lock"):
         s.build()
     s = wb.Scenario("bad-wait")  # Control.Concurrent.Async's wait: no Rust waker there
     s.waker("w")
