@@ -32,6 +32,9 @@ bool renamable(const Scenario& sc) {
   if (!sc.threads.empty() || !sc.handlers.empty() || !sc.connections.empty() ||
       !sc.wakers.empty() || sc.exceptions || !sc.timeless || sc.latency_bound != 0)
     return false;
+  // Declared resources that keep task ids whatever the programs do (a
+  // channel's or broadcast's receiving task, a join set's owner).
+  if (!sc.channels.empty() || !sc.broadcasts.empty() || !sc.join_sets.empty()) return false;
   for (const Program& p : sc.programs)
     for (const Instr& in : p.code) switch (in.code) {
         case Code::ALock:
@@ -97,7 +100,8 @@ Symmetry::Symmetry(const Scenario& sc, bool workers) {
   }
   if (workers_.size() < 2) workers_.clear();
   on_ = !members_.empty() || !workers_.empty();
-  base_.assign(sc.ntasks, 0);
+  base_.resize(sc.ntasks);  // a task no class renames stands for itself
+  for (uint32_t i = 0; i < sc.ntasks; ++i) base_[i] = mix(0x7a5c, i);
   sig_.assign(sc.ntasks, 0);
   tsig_.assign(nthreads, 0);
 }
@@ -116,7 +120,7 @@ Renaming Symmetry::canonical(const World& w) {
     base_[id] = h;
   }
   auto task_part = [&](uint32_t id) -> uint64_t {  // what a task contributes to a thread's signature
-    return id < base_.size() ? base_[id] : id;     // (unrenamed tasks: their id)
+    return id < base_.size() ? base_[id] : id;     // (a marker, kSchedulerEvent: itself)
   };
   // The workers in order of their own state: their stacks (with what the
   // tasks they poll are), queues and phase, then their ids.

@@ -19,7 +19,8 @@
 //   try_lock; yield; a Pending that is never woken; counters and atomics;
 //   prints, locals, jumps and loops; and the startup's spawns,
 // with no foreign thread, handler, connection, timer, clock, exception or
-// user-defined waker, under a built-in policy (a Python policy might read
+// user-defined waker, no channel, broadcast or join set declared (their
+// receivers and owners are task ids), under a built-in policy (a Python policy might read
 // a task id). Task ids are then kept in: the tasks' own records and locals,
 // a mutex's holder and wait list, a thread's queues (posted, ngx-rust's
 // scheduler, run queue, inbox) and the Poll frames on its stack; thread ids
@@ -36,6 +37,18 @@
 // wake.cpp), and the thread of an async mutex's holder task (read only for
 // a guard held by a frame: primitives/mutex.cpp, oracle/waitfor.cpp). Two
 // states that differ in them have the same futures.
+//
+// Strictly, renaming identical tasks is a symmetry of the machine only for
+// renamings that fix the tasks not started yet (the startup spawns them in
+// id order, counting in its frame's local); those have identical records
+// and appear nowhere else, so some symmetry between two states with one key
+// always fixes them, and the cache stays sound. The oracle, too, reads ids
+// in one place: with no cycle, a stuck chain starts at the lowest-id stuck
+// task with a lock edge (oracle/verdict.cpp decide_stuck), and whether it
+// is a lost wake or never woken depends on where that chain ends; in this
+// vocabulary it can only end at a task with no waker stored (a lost wake),
+// whichever task starts it. Widening the vocabulary (Notify, channels, wait
+// queues) must revisit that.
 //
 // Sound by construction: the canonical order is a permutation within each
 // class of identical tasks (and of the workers), whatever ties it breaks by
