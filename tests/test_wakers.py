@@ -452,20 +452,17 @@ def test_bad_input_is_one_clear_error():
     s.waker("w", drop=[ch.try_recv()])
     with pytest.raises(wb.ScenarioError, match="a bounded channel's try_recv"):
         s.build()
-    s = wb.Scenario("bad-broadcast")  # a broadcast's tail lock, a watch's Notify's
-    b = s.broadcast("b", 2, receivers=["t"])
-    wt = s.watch("wt", receivers=["t"])
-    s.waker("w", clone=[wt.send(1)])
-    s.task("t", [b.recv(), wt.changed()], waker="w")
-    with pytest.raises(wb.ScenarioError, match="a broadcast or watch channel's send"):
-        s.build()
-    s = wb.Scenario("bad-broadcast-wake")  # notify_rx wakes under the tail lock
-    b = s.broadcast("b", 2, receivers=["t"])
-    wt = s.watch("wt", receivers=["t"])
-    s.waker("w", wake=[b.send(1)])
-    s.task("t", [b.recv(), wt.changed()], waker="w")
-    with pytest.raises(wb.ScenarioError, match="broadcast 'b''s tail lock"):
-        s.build()
+    # A clone sending on a watch: under its Notify's lock; a wake sending on
+    # the broadcast the task receives from: notify_rx wakes under the tail lock.
+    for fn, channel, error in (("clone", "wt", "a broadcast or watch channel's send"),
+                               ("wake", "b", "broadcast 'b''s tail lock")):
+        s = wb.Scenario(f"bad-broadcast-{fn}")
+        b = s.broadcast("b", 2, receivers=["t"])
+        wt = s.watch("wt", receivers=["t"])
+        s.waker("w", **{fn: [{"b": b, "wt": wt}[channel].send(1)]})
+        s.task("t", [b.recv(), wt.changed()], waker="w")
+        with pytest.raises(wb.ScenarioError, match=error):
+            s.build()
     s = wb.Scenario("watch-wake-ok")  # notify_waiters wakes after its lock
     wt = s.watch("wt", receivers=["t"])
     s.waker("w", wake=[wt.send(1)])
