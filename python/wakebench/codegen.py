@@ -56,6 +56,13 @@ def _flat(n: _Node) -> str:
                      + n.close)
 
 
+def _value_if(g, call: _Node, cmp, value, then, orelse) -> "_Call":
+    """``ops.if_(<call> <cmp> <value>, *then, orelse=[...])``: a branch on
+    what an op returned (a recv's message, a join_next's task, a borrow)."""
+    return _Call("ops.if_", [f"{_flat(call)} {_CMP[cmp.name]} {value!r}", *g.ops(then)]
+                 + ([_Kw("orelse", _list(g.ops(orelse)))] if orelse else []))
+
+
 def _render(n: _Node, indent: int) -> str:
     flat = _flat(n)
     if isinstance(n, str) or indent + len(flat) <= WIDTH or (isinstance(n, _Call) and not n.args):
@@ -381,8 +388,7 @@ def _join_next(g, op, d):
     c = op.cond
     if c.cmp.name not in ("EQ", "NE") or c.value != 0 or not _valid_name(c.counter):
         return None
-    return _Call("ops.if_", [f"{_flat(call)} {_CMP[c.cmp.name]} {c.counter!r}", *g.ops(op.then)]
-                 + ([_Kw("orelse", _list(g.ops(op.orelse)))] if op.orelse else []))
+    return _value_if(g, call, c.cmp, c.counter, op.then, op.orelse)
 
 
 @_rule("CV_WAIT", "target text")
@@ -573,8 +579,7 @@ def _bcast_recv(g, op, d):
     c = op.cond
     if c.counter != op.target:
         return None
-    return _Call("ops.if_", [f"{_flat(call)} {_CMP[c.cmp.name]} {c.value!r}", *g.ops(op.then)]
-                 + ([_Kw("orelse", _list(g.ops(op.orelse)))] if op.orelse else []))
+    return _value_if(g, call, c.cmp, c.value, op.then, op.orelse)
 
 
 @_rule("WATCH_BORROW", "target value cond body orelse")
@@ -589,8 +594,7 @@ def _watch_borrow(g, op, d):
     c = op.cond
     if c.counter != op.target:
         return None
-    return _Call("ops.if_", [f"{call} {_CMP[c.cmp.name]} {c.value!r}", *g.ops(op.body)]
-                 + ([_Kw("orelse", _list(g.ops(op.orelse)))] if op.orelse else []))
+    return _value_if(g, call, c.cmp, c.value, op.body, op.orelse)
 
 
 @_rule("SEND RECV", "target body value cond then orelse")
@@ -607,8 +611,7 @@ def _send_recv(g, op, d):
     c = op.cond
     if "value" in d or c.counter != op.target:
         return None
-    return _Call("ops.if_", [f"{_flat(call)} {_CMP[c.cmp.name]} {c.value!r}", *g.ops(op.then)]
-                 + ([_Kw("orelse", _list(g.ops(op.orelse)))] if op.orelse else []))
+    return _value_if(g, call, c.cmp, c.value, op.then, op.orelse)
 
 
 @_rule("WITH", "target body orelse")
