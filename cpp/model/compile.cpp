@@ -667,26 +667,22 @@ class Compiler {
       for (uint32_t fut : tt.futures)
         custom.emplace_back(static_cast<uint32_t>(i), sc_.templates[sc_.template_of(fut)].program);
     }
-    for (const auto& [t, pr] : custom)
-      for (const Instr& in : sc_.programs[pr].code) {
-        if (in.code == Code::Recv && sc_.channels[in.a].oneshot) oneshot_rx[in.a] = true;
-        sleeps |= in.code == Code::Sleep;
-      }
-    for (size_t w = 0; w < spec_.wakers.size(); ++w) check_waker_stores(w, oneshot_rx, sleeps);
-    std::set<uint32_t> received;  // broadcasts a task polled with a user-defined waker receives from
+    std::set<uint32_t> received;  // broadcasts they receive from
     for (const auto& [t, pr] : custom) {
-      const TaskTemplate& tt = sc_.templates[t];
       const Program& p = sc_.programs[pr];
       for (size_t pc = 0; pc < p.code.size(); ++pc) {
         const Instr& in = p.code[pc];
         if (in.code == Code::WaitTask && in.v >= 0)
-          fail(p.where[pc] + ": task '" + tt.name +
+          fail(p.where[pc] + ": task '" + sc_.templates[t].name +
                "' may be polled with a user-defined waker, and wait is Control.Concurrent.Async's "
                "wait on a Haskell thread, not a Rust JoinHandle: no Rust waker is stored there, "
                "so a user-defined one has no meaning; join the task (ops.join) to await a Rust task");
+        if (in.code == Code::Recv && sc_.channels[in.a].oneshot) oneshot_rx[in.a] = true;
         if (in.code == Code::BRecv && !sc_.broadcasts[in.a].watch) received.insert(in.a);
+        sleeps |= in.code == Code::Sleep;
       }
     }
+    for (size_t w = 0; w < spec_.wakers.size(); ++w) check_waker_stores(w, oneshot_rx, sleeps);
     // A broadcast's send and last drop_sender wake the waiters under the
     // tail lock (tokio 1.24.2 broadcast.rs Tail::notify_rx: `waker.wake()`
     // inside the loop over the list, no WakeList): a user-defined `wake`
